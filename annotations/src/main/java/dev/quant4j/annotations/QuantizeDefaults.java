@@ -1,0 +1,33 @@
+package dev.quant4j.annotations;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Class-level defaults for the {@link Quantize} fields of a model class. A field's own
+ * non-default attribute wins over these.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface QuantizeDefaults {
+    QuantValue value() default QuantValue.Q8S;
+
+    QuantLevel level() default QuantLevel.TENSOR;
+
+    int[] blockSize() default {32};
+
+    QuantStore store() default QuantStore.U32;
+
+    QuantParam param() default QuantParam.F32;
+
+    QuantMode mode() default QuantMode.SYMMETRIC;
+
+    Calibration calibration() default Calibration.MIN_MAX;
+
+    /** A named scheme or a scheme in text form used as the default; empty for none. */
+    String scheme() default "";
+}
