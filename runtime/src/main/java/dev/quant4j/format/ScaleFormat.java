@@ -1,0 +1,112 @@
+package dev.quant4j.format;
+
+import dev.quant4j.annotations.QuantParam;
+
+/**
+ * The types a scale is stored in, and the one rounding the contract allows for them: up, to the
+ * smallest representable value at or above the raw scale, so that {@code |x / s|} never leaves the
+ * value range because of the scale's own rounding.
+ */
+public final class ScaleFormat {
+    /** Largest finite F16. */
+    public static final float F16_MAX = 65504f;
+    /** Largest finite BF16 (0x7F7F). */
+    public static final float BF16_MAX = Float.intBitsToFloat(0x7F7F0000);
+    /** UE8M0 covers 2^-127 .. 2^127. */
+    public static final float UE8M0_MIN = Math.scalb(1f, -127);
+    public static final float UE8M0_MAX = Math.scalb(1f, 127);
+
+    private ScaleFormat() {
+    }
+
+    /**
+     * Rounds a raw scale (finite, >= 0) up onto the param's grid. Returns {@code Float.POSITIVE_INFINITY}
+     * when the result does not fit the param type (the caller names the tensor and block in the error).
+     * Zero stays zero except for UE8M0, which has no zero and gives its smallest value 2^-127.
+     */
+    public static float roundUp(float raw, QuantParam param) {
+        return switch (param) {
+            case F32 -> raw;
+            case F16 -> roundUpF16(raw);
+            case BF16 -> roundUpBf16(raw);
+            case UE8M0 -> roundUpUe8m0(raw);
+        };
+    }
+
+    private static float roundUpF16(float raw) {
+        if (raw > F16_MAX) {
+            return Float.POSITIVE_INFINITY;
+        }
+        short h = Float.floatToFloat16(raw);
+        float back = Float.float16ToFloat(h);
+        if (back < raw) {
+            // Positive halves are ordered like their bit patterns; the next one up is h + 1.
+            back = Float.float16ToFloat((short) (h + 1));
+        }
+        return back;
+    }
+
+    private static float roundUpBf16(float raw) {
+        int bits = Float.floatToRawIntBits(raw);
+        if ((bits & 0xFFFF) != 0) {
+            bits = (bits & 0xFFFF0000) + 0x10000;
+        }
+        float out = Float.intBitsToFloat(bits);
+        return out > BF16_MAX ? Float.POSITIVE_INFINITY : out;
+    }
+
+    private static float roundUpUe8m0(float raw) {
+        if (raw <= UE8M0_MIN) {
+            return UE8M0_MIN;
+        }
+        if (raw > UE8M0_MAX) {
+            return Float.POSITIVE_INFINITY;
+        }
+        int e = Math.getExponent(raw);
+        float p = Math.scalb(1f, e);
+        return p == raw ? raw : Math.scalb(1f, e + 1);
+    }
+
+    /** Largest finite scale of a param type. */
+    public static float max(QuantParam param) {
+        return switch (param) {
+            case F32 -> Float.MAX_VALUE;
+            case F16 -> F16_MAX;
+            case BF16 -> BF16_MAX;
+            case UE8M0 -> UE8M0_MAX;
+        };
+    }
+
+    /** True when {@code s} is exactly representable in the param type (and allowed as a scale). */
+    public static boolean isOnGrid(float s, QuantParam param) {
+        if (!(s >= 0) || Float.isInfinite(s)) {
+            return false;
+        }
+        return switch (param) {
+            case F32 -> true;
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16(s)) == s;
+            case BF16 -> (Float.floatToRawIntBits(s) & 0xFFFF) == 0;
+            case UE8M0 -> s >= UE8M0_MIN && s <= UE8M0_MAX && Math.scalb(1f, Math.getExponent(s)) == s;
+        };
+    }
+
+    /** Writes a scale (on the grid) as the param type's bits: 4, 2, 2 or 1 little-endian bytes. */
+    public static int encode(float s, QuantParam param) {
+        return switch (param) {
+            case F32 -> Float.floatToRawIntBits(s);
+            case F16 -> Float.floatToFloat16(s) & 0xFFFF;
+            case BF16 -> Float.floatToRawIntBits(s) >>> 16;
+            case UE8M0 -> Math.getExponent(s) + 127;
+        };
+    }
+
+    /** Reads a scale from the param type's bits. UE8M0 255 (its NaN) decodes to NaN. */
+    public static float decode(int bits, QuantParam param) {
+        return switch (param) {
+            case F32 -> Float.intBitsToFloat(bits);
+            case F16 -> Float.float16ToFloat((short) bits);
+            case BF16 -> Float.intBitsToFloat((bits & 0xFFFF) << 16);
+            case UE8M0 -> (bits & 0xFF) == 0xFF ? Float.NaN : Math.scalb(1f, (bits & 0xFF) - 127);
+        };
+    }
+}

@@ -1,0 +1,134 @@
+package dev.quant4j.tensor;
+
+import dev.quant4j.annotations.QuantStore;
+import dev.quant4j.format.ScaleFormat;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.scheme.QuantScheme;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A quantized tensor: its shape, the scheme, the packed codes (see {@link Packing}) and one scale per
+ * block (see {@link BlockLayout}), each scale held as the float32 value of the param type it is stored
+ * in. Immutable by contract: the arrays are not copied and must not be changed after construction.
+ */
+public final class QuantizedTensor {
+    private final int[] shape;
+    private final QuantScheme scheme;
+    private final byte[] codes;
+    private final float[] scales;
+    private final int size;
+
+    /**
+     * Checks that the parts agree: a valid scheme for the shape, the exact packed byte count, one finite,
+     * non-negative scale on the param type's grid per block.
+     *
+     * @throws IllegalArgumentException naming the part that does not fit and what was expected
+     */
+    public QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales) {
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(scheme, "scheme");
+        Objects.requireNonNull(codes, "codes");
+        Objects.requireNonNull(scales, "scales");
+        List<?> problems = scheme.problemsFor(shape);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("scheme " + scheme + " cannot hold a tensor of shape "
+                    + Arrays.toString(shape) + ": " + problems);
+        }
+        long n = Shapes.elementCount(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " has " + n
+                    + " elements; at most " + (Integer.MAX_VALUE - 8) + " are supported per tensor");
+        }
+        long expectedBytes = Packing.packedBytes(n, scheme.value(), scheme.store());
+        if (codes.length != expectedBytes) {
+            throw new IllegalArgumentException("codes of a " + scheme + " tensor of shape " + Arrays.toString(shape)
+                    + " take " + expectedBytes + " bytes, got " + codes.length);
+        }
+        int blocks = new BlockLayout(shape, scheme).blockCount();
+        if (scales.length != blocks) {
+            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
+                    + " has " + blocks + " scales, got " + scales.length);
+        }
+        for (int i = 0; i < scales.length; i++) {
+            float s = scales[i];
+            // A negative zero scale would turn code 0 into -0.0; the contract says code 0 is +0.0.
+            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+                throw new IllegalArgumentException("scale " + i + " = " + s + " is not a finite, non-negative "
+                        + scheme.param() + " value");
+            }
+        }
+        this.shape = shape.clone();
+        this.scheme = scheme;
+        this.codes = codes;
+        this.scales = scales;
+        this.size = (int) n;
+    }
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public QuantScheme scheme() {
+        return scheme;
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return size;
+    }
+
+    /** The packed codes; the array itself (do not modify). */
+    public byte[] codes() {
+        return codes;
+    }
+
+    /** The scales as float32 values, one per block, row-major over the grid; the array itself. */
+    public float[] scales() {
+        return scales;
+    }
+
+    /** The block layout of this tensor. */
+    public BlockLayout layout() {
+        return new BlockLayout(shape, scheme);
+    }
+
+    /** Exact bytes the quantized data takes: packed codes plus scales in the param type. */
+    public long byteSize() {
+        return codes.length + (long) scales.length * scheme.param().bytes();
+    }
+
+    /** Bits per weight, scales included (0 for an empty tensor). */
+    public double bitsPerWeight() {
+        return size == 0 ? 0 : byteSize() * 8.0 / size;
+    }
+
+    /** Code number {@code i}: a signed integer for integer values, the format's bit pattern for float values. */
+    public int code(int i) {
+        int bits = scheme.value().bits();
+        return scheme.value().isFloat() ? Packing.getRaw(codes, i, bits) : Packing.getSigned(codes, i, bits);
+    }
+
+    /** Float32 values, {@code q * s} per element, with the active kernels. */
+    public FloatTensor dequantize() {
+        float[] out = new float[size];
+        Kernels.active().dequantize(this, out);
+        return FloatTensor.of(out, shape);
+    }
+
+    /** True when the store packs codes in 32-bit words. */
+    public boolean packedInWords() {
+        return scheme.store() == QuantStore.U32;
+    }
+
+    @Override
+    public String toString() {
+        return "QuantizedTensor" + Arrays.toString(shape) + " " + scheme + " (" + byteSize() + " bytes)";
+    }
+}
