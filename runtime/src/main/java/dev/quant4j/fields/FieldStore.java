@@ -1,0 +1,28 @@
+package dev.quant4j.fields;
+
+import dev.quant4j.tensor.QuantizedTensor;
+
+/**
+ * Where the quantized form of plain array weight fields lives while the field itself holds null.
+ * The Java agent installs the implementation ({@link QuantizedFields#install}); without the agent there
+ * is none, and quantizing a plain array field fails fast (or runs as a simulation when asked).
+ *
+ * <p>A field is named by its key {@code "binary.class.Name#field"}. The value read back is
+ * {@code float[]} for a rank-1 field and {@code float[][]} (rows) for a rank-2 field.
+ */
+public interface FieldStore {
+    /** Keeps {@code q} as the weights of {@code owner}'s field; a later read dequantizes it. */
+    void store(Object owner, String fieldKey, QuantizedTensor q);
+
+    /** The quantized weights of the field, or null when the field holds plain floats. */
+    QuantizedTensor quantized(Object owner, String fieldKey);
+
+    /**
+     * What a read of the field returns: the dequantized value when quantized data is held (from the
+     * cache, or dequantized now), else {@code raw}, the field's own value.
+     */
+    Object read(Object owner, Object raw, String fieldKey);
+
+    /** A write of the field: drops any quantized data held for it (the caller then writes the value). */
+    void write(Object owner, Object value, String fieldKey);
+}
