@@ -181,27 +181,110 @@ public final class PanamaKernels implements QuantKernels {
             }
             return true;
         }
+        if (be == 32 && len % 32 == 0 && !value.isFloat() && value.bits() >= 4) {
+            return quantizeRows32(x, layout, value, scheme.param(), codes, scales);
+        }
+        // Per row, three tight loops over its blocks (maxima, scales, codes) rather than one loop doing
+        // all three per block: each loop's iterations are independent, so the CPU overlaps the long
+        // latency chains (lane reduction, scale rounding, division) of neighbouring blocks.
+        int perRow = (len + be - 1) / be;
+        int[] amaxBits = new int[perRow];
         for (int r = 0; r < rows; r++) {
             int base = layout.rowBlockBase(r);
             int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int n = Math.min(be, len - c0);
-                int amaxBits = absMaxBits(x, row + c0, n);
-                if (amaxBits >= 0x7F800000) {
-                    return false;
-                }
-                float amax = Float.intBitsToFloat(amaxBits);
-                float s = ScalarKernels.storedScale(amax, value, scheme.param());
+            int worst = 0;
+            for (int k = 0, c0 = 0; k < perRow; k++, c0 += be) {
+                int m = absMaxBits(x, row + c0, Math.min(be, len - c0));
+                amaxBits[k] = m;
+                worst = Math.max(worst, m);
+            }
+            if (worst >= 0x7F800000) {
+                return false;
+            }
+            for (int k = 0; k < perRow; k++) {
+                float s = ScalarKernels.storedScale(Float.intBitsToFloat(amaxBits[k]), value, scheme.param());
                 if (s == Float.POSITIVE_INFINITY) {
                     return false;
                 }
-                scales[b] = s;
-                if (amax != 0f) {
-                    encodeSegment(x, row + c0, n, s, value, codes);
+                scales[base + k] = s;
+            }
+            for (int k = 0, c0 = 0; k < perRow; k++, c0 += be) {
+                if (amaxBits[k] != 0) {
+                    encodeSegment(x, row + c0, Math.min(be, len - c0), scales[base + k], value, codes);
                 }
             }
         }
         return true;
+    }
+
+    /**
+     * The common case, 8- or 4-bit integers in blocks of 32 along rows that hold whole blocks, without
+     * the general path's per-block dispatch and edge handling: one pass, each block measured, scaled and
+     * encoded while it is in L1 (the loads of the next blocks overlap with this block's division).
+     */
+    private static boolean quantizeRows32(float[] x, BlockLayout layout, QuantValue value,
+                                          dev.quant4j.annotations.QuantParam param, byte[] codes, float[] scales) {
+        int len = layout.rowLength();
+        int blocks = len / 32;
+        int lo = MAGIC_BITS + value.minCode();
+        int hi = MAGIC_BITS + value.maxCode();
+        boolean eight = value.bits() == 8;
+        for (int r = 0; r < layout.rows(); r++) {
+            int base = layout.rowBlockBase(r);
+            int row = r * len;
+            for (int k = 0; k < blocks; k++) {
+                int i = row + 32 * k;
+                IntVector m = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF);
+                for (int j = L; j < 32; j += L) {
+                    m = m.max(FloatVector.fromArray(F, x, i + j).reinterpretAsInts().and(0x7FFFFFFF));
+                }
+                int v = m.reduceLanes(VectorOperators.MAX);
+                if (v >= 0x7F800000) {
+                    return false;
+                }
+                float s = ScalarKernels.storedScale(Float.intBitsToFloat(v), value, param);
+                if (s == Float.POSITIVE_INFINITY) {
+                    return false;
+                }
+                scales[base + k] = s;
+                if (v != 0) {
+                    if (eight) {
+                        encodeBlock32Bytes(x, i, s, lo, hi, codes);
+                    } else {
+                        encodeBlock32Nibbles(x, i, s, lo, hi, codes);
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void encodeBlock32Bytes(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
+        FloatVector s = FloatVector.broadcast(F, scale);
+        for (int j = 0; j < 32; j += L) {
+            ByteVector b = FloatVector.fromArray(F, x, i + j).div(s).add(MAGIC).reinterpretAsInts().max(lo).min(hi)
+                    .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+            if (BL_EXACT) {
+                b.intoArray(codes, i + j);
+            } else {
+                b.intoArray(codes, i + j, BL_MASK);
+            }
+        }
+    }
+
+    private static void encodeBlock32Nibbles(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
+        FloatVector s = FloatVector.broadcast(F, scale);
+        for (int j = 0; j < 32; j += L) {
+            LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(MAGIC).reinterpretAsInts().max(lo)
+                    .min(hi).and(0xF).reinterpretAsLongs();
+            ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
+                    .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
+            if (BH_EXACT) {
+                b.intoArray(codes, (i + j) >>> 1);
+            } else {
+                b.intoArray(codes, (i + j) >>> 1, BH_MASK);
+            }
+        }
     }
 
     /** Per-block max |x| for any layout; false if a value is not finite. */
@@ -403,6 +486,18 @@ public final class PanamaKernels implements QuantKernels {
         float[] scales = q.scales();
         int len = layout.rowLength();
         int be = layout.lastBlockExtent();
+        if (!value.isFloat() && value.bits() >= 4 && be % (2 * L) == 0 && len % be == 0) {
+            // Whole blocks of whole vectors, every row starting on a byte: no edges to handle.
+            boolean eight = value.bits() == 8;
+            for (int r = 0; r < layout.rows(); r++) {
+                if (eight) {
+                    dequantizeRowBytes(codes, r * len, len, be, scales, layout.rowBlockBase(r), out);
+                } else {
+                    dequantizeRowNibbles(codes, r * len, len, be, scales, layout.rowBlockBase(r), out);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < layout.rows(); r++) {
             int base = layout.rowBlockBase(r);
             int row = r * len;
@@ -414,6 +509,31 @@ public final class PanamaKernels implements QuantKernels {
                     case 4 -> decode4(codes, row + c0, n, s, value, out);
                     default -> decode2(codes, row + c0, n, s, value, out);
                 }
+            }
+        }
+    }
+
+    private static void dequantizeRowBytes(byte[] codes, int row, int len, int be, float[] scales, int base,
+                                           float[] out) {
+        for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
+            FloatVector s = FloatVector.broadcast(F, scales[b]);
+            for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
+                ByteVector v = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
+                v.convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats().mul(s).intoArray(out, i);
+            }
+        }
+    }
+
+    private static void dequantizeRowNibbles(byte[] codes, int row, int len, int be, float[] scales, int base,
+                                             float[] out) {
+        for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
+            FloatVector s = FloatVector.broadcast(F, scales[b]);
+            for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
+                ByteVector v = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
+                        : ByteVector.fromArray(BH, codes, i >>> 1, BH_MASK);
+                v.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2)
+                        .lanewise(VectorOperators.LSHL, NIBBLE_UP).lanewise(VectorOperators.ASHR, 28)
+                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(s).intoArray(out, i);
             }
         }
     }
