@@ -14,8 +14,11 @@ final class Gelu {
     /** erf is expanded around the nearest multiple of STEP, so the offset h is at most STEP / 2 = 1/32. */
     private static final double STEP = 1.0 / 16;
     private static final int GRID = (int) (SATURATION / STEP) + 1;
-    /** Taylor terms: with |h| <= 1/32 the 12th is below 1e-17 everywhere on [0, 6]. */
-    private static final int TERMS = 12;
+    /**
+     * Taylor terms. With |h| <= 1/32 and exact grid values, 8 terms already keep the error at 2e-16 on
+     * [0, 6] and 9 at one ulp (checked against a libm erf); 10 leaves a margin.
+     */
+    private static final int TERMS = 10;
 
     /** erf(c) and erf'(c) = 2/sqrt(pi) exp(-c^2) at the grid points c = k * STEP. */
     private static final double[] ERF_AT = new double[GRID];

@@ -150,8 +150,12 @@ public final class OnnxWeights {
             try {
                 long irVersion = -1;
                 boolean sawGraph = false;
-                for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-                    long at = pos();
+                while (true) {
+                    long at = pos(); // offsets in messages point at the field's tag
+                    int tag = in.readTag();
+                    if (tag == 0) {
+                        break;
+                    }
                     switch (WireFormat.getTagFieldNumber(tag)) {
                         case 1 -> {
                             expectWireType(tag, WireFormat.WIRETYPE_VARINT, "ModelProto.ir_version", at);
@@ -162,8 +166,8 @@ public final class OnnxWeights {
                             if (sawGraph) {
                                 throw new OnnxFormatException("the model has two graphs", at);
                             }
-                            where = "graph";
                             int outer = enter("graph");
+                            where = "graph";
                             readGraph();
                             in.popLimit(outer);
                             where = "model";
@@ -194,8 +198,12 @@ public final class OnnxWeights {
         private void readGraph() throws IOException {
             int nodeIndex = 0;
             int initializerIndex = 0;
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            while (true) {
                 long at = pos();
+                int tag = in.readTag();
+                if (tag == 0) {
+                    break;
+                }
                 switch (WireFormat.getTagFieldNumber(tag)) {
                     case 1 -> {
                         expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "GraphProto.node", at);
@@ -221,8 +229,12 @@ public final class OnnxWeights {
             String name = "";
             String opType = "";
             List<String> inputs = new ArrayList<>(2);
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            while (true) {
                 long fieldAt = pos();
+                int tag = in.readTag();
+                if (tag == 0) {
+                    break;
+                }
                 switch (WireFormat.getTagFieldNumber(tag)) {
                     case 1 -> {
                         expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "NodeProto.input", fieldAt);
@@ -252,8 +264,12 @@ public final class OnnxWeights {
             int rawLength = -1;
             FloatList floatData = null;
             boolean external = false;
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            while (true) {
                 long fieldAt = pos();
+                int tag = in.readTag();
+                if (tag == 0) {
+                    break;
+                }
                 int wireType = WireFormat.getTagWireType(tag);
                 switch (WireFormat.getTagFieldNumber(tag)) {
                     case 1 -> { // dims: packed or not, both are legal protobuf encodings
@@ -370,11 +386,11 @@ public final class OnnxWeights {
             for (Node node : matMuls) {
                 String layer = layerPath(node.name());
                 if (layer == null) {
-                    continue; // e.g. attention's q·kᵀ MatMul: no weight input, nothing to name
+                    continue; // not named like "/<layer path>/MatMul": its weight keeps its stored name
                 }
                 for (String input : node.inputs()) {
                     if (!input.startsWith(ANONYMOUS_PREFIX) || !byName.containsKey(input)) {
-                        continue;
+                        continue; // an activation (e.g. attention's q·kᵀ) or an already named initializer
                     }
                     Node earlier = namedBy.putIfAbsent(input, node);
                     if (earlier != null) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,6 +58,13 @@ class WordPieceTokenizerTest {
         assertArrayEquals(new int[] {101, 1996, 4937, 7719, 2006, 1996, 13523, 1012, 102},
                 ours.encode("The cat sits on the mat."));
         assertEquals(List.of("[CLS]", "hello", "world", "[SEP]"), ours.tokens(ours.encode("Héllo wörld")));
+    }
+
+    @Test
+    void rejectsTokenizersItDoesNotImplement() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WordPieceTokenizer.fromJson(new StringReader("{\"model\": {\"type\": \"BPE\"}}")));
+        assertTrue(e.getMessage().contains("model.type must be WordPiece"), e.getMessage());
     }
 
     @Test
