@@ -18,4 +18,25 @@ public interface WeightVisitor {
             ModelVisitors.visit(module, path, this);
         }
     }
+
+    /**
+     * The nested modules of array field {@code field} of the module at {@code path}: each element, null
+     * ones included, goes to {@link #module} with the path {@code path.field[i]}. A null array has none.
+     */
+    default void modules(String path, String field, Object[] modules) {
+        if (modules != null) {
+            for (int i = 0; i < modules.length; i++) {
+                module(ModelPaths.element(path, field, i), modules[i]);
+            }
+        }
+    }
+
+    /** The nested modules of list field {@code field}; see {@link #modules(String, String, Object[])}. */
+    default void modules(String path, String field, java.util.List<?> modules) {
+        if (modules != null) {
+            for (int i = 0; i < modules.size(); i++) {
+                module(ModelPaths.element(path, field, i), modules.get(i));
+            }
+        }
+    }
 }

@@ -26,17 +26,7 @@ final class TinyModel_Quantization implements ModelVisitor<TinyModel> {
         visitor.weight(WeightField.tensor(ModelPaths.child(path, "h"), H, () -> model.h, value -> model.h = value));
         visitor.weight(WeightField.floatArray(ModelPaths.child(path, "bias"), null, model,
                 "dev.quant4j.model.TinyModel#bias", null, () -> model.bias, value -> model.bias = value));
-        Object[] blocks = model.blocks;
-        if (blocks != null) {
-            for (int i = 0; i < blocks.length; i++) {
-                visitor.module(ModelPaths.element(path, "blocks", i), blocks[i]);
-            }
-        }
-        java.util.List<?> extra = model.extra;
-        if (extra != null) {
-            for (int i = 0; i < extra.size(); i++) {
-                visitor.module(ModelPaths.element(path, "extra", i), extra.get(i));
-            }
-        }
+        visitor.modules(path, "blocks", model.blocks);
+        visitor.modules(path, "extra", model.extra);
     }
 }
