@@ -136,15 +136,24 @@ final class ModelAnalyzer {
             return new Result(null, false);
         }
         TypeElement sup = superclassOf(model);
-        String superRef = sup != null && isModelType(sup) ? sup.getQualifiedName().toString() : null;
-        String visitorName = visitorName(model);
-        String relative = pkg.isEmpty() ? model.getQualifiedName().toString()
-                : model.getQualifiedName().toString().substring(pkg.length() + 1);
+        String superRef = sup != null && isModelType(sup) ? typeRef(sup, pkg) : null;
+        return new Result(new ModelSpec(model.getQualifiedName().toString(), pkg, visitorName(model),
+                typeRef(model, pkg), superRef, members), false);
+    }
+
+    /**
+     * How generated code in {@code pkg} names {@code type}: relative to the package ({@code Outer.Inner}),
+     * or fully qualified when it lives elsewhere or its outermost name could be taken for one of the
+     * generated file's imports or a generated visitor.
+     */
+    private String typeRef(TypeElement type, String pkg) {
+        String qualified = type.getQualifiedName().toString();
+        if (pkg.isEmpty() || !elements.getPackageOf(type).getQualifiedName().contentEquals(pkg)) {
+            return qualified;
+        }
+        String relative = qualified.substring(pkg.length() + 1);
         String outermost = relative.contains(".") ? relative.substring(0, relative.indexOf('.')) : relative;
-        String modelRef = IMPORTED.contains(outermost) || outermost.equals(visitorName) || pkg.isEmpty()
-                ? model.getQualifiedName().toString() : relative;
-        return new Result(new ModelSpec(model.getQualifiedName().toString(), pkg, visitorName, modelRef, superRef,
-                members), false);
+        return IMPORTED.contains(outermost) || outermost.endsWith("_Quantization") ? qualified : relative;
     }
 
     /** The generated visitor's simple name: the nesting's simple names joined by {@code _}, then the suffix. */
@@ -416,6 +425,10 @@ final class ModelAnalyzer {
         return ok ? out : null;
     }
 
+    private String pkgOf(TypeElement t) {
+        return elements.getPackageOf(t).getQualifiedName().toString();
+    }
+
     private String dim(TypeElement model, String d) {
         if (POSITIVE_INT.matcher(d).matches()) {
             return d.length() <= 9 && Integer.parseInt(d) > 0 ? d : null;
@@ -427,7 +440,7 @@ final class ModelAnalyzer {
             boolean own = v.getEnclosingElement().equals(model);
             if (v.getModifiers().contains(Modifier.STATIC)) {
                 TypeElement owner = (TypeElement) v.getEnclosingElement();
-                return own || reachable(model, v) ? owner.getQualifiedName() + "." + d : null;
+                return own || reachable(model, v) ? typeRef(owner, pkgOf(model)) + "." + d : null;
             }
             if (!v.getModifiers().contains(Modifier.PRIVATE) && (own || reachable(model, v))) {
                 return "model." + d;
@@ -638,17 +651,17 @@ final class ModelAnalyzer {
 
         String init = "QuantScheme.parse(\"" + scheme + "\")";
         String from = "";
+        boolean usesDefaults = defaults.attrs != null && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs);
+        if (usesDefaults) {
+            from = "with " + defaults.attrs.describe();
+        }
         if (named != null) {
             String ref = named.reference(elements, pkg, IMPORTED);
             if (ref != null) {
                 // Referencing the constant (not copying its text) lets incremental builds see the dependency.
                 init = "QuantScheme.parse(" + ref + ")";
             }
-            from = "= " + named.display();
-        }
-        boolean usesDefaults = defaults.attrs != null && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs);
-        if (usesDefaults) {
-            from = (from.isEmpty() ? "" : from + " ") + "with " + defaults.attrs.describe();
+            from = (from.isEmpty() ? "" : from + " ") + "= " + named.display();
         }
         return new Effective(scheme, init, from);
     }
