@@ -106,7 +106,15 @@ public final class QuantizeProcessor extends AbstractProcessor {
             if (!done.add(name)) {
                 continue;
             }
-            ModelAnalyzer.Result result = analyzer.analyze(model);
+            ModelAnalyzer.Result result;
+            try {
+                result = analyzer.analyze(model);
+            } catch (RuntimeException bug) {
+                // A bug here must not take javac down with a stack trace and no location: name the class.
+                diag.error("quant4j processor failed on " + name + ": " + bug + "; please report it with this class",
+                        model);
+                continue;
+            }
             if (result.deferred() && !round.processingOver()) {
                 done.remove(name);
                 deferred.add(name);

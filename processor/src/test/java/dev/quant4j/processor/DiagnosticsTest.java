@@ -83,6 +83,21 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aFieldInheritingInvalidDefaultsGetsNoSecondErrorAndNoWarning() {
+        JavaFileObject m = source("M", """
+                @QuantizeDefaults(level = QuantLevel.BLOCK, blockSize = {})
+                class M {
+                    @Quantize(value = QuantValue.Q4F) float[] w;
+                }
+                """);
+        Compilation c = compile(m);
+        assertThat(c).hadErrorCount(1);
+        assertThat(c).hadWarningCount(0);
+        assertThat(c).hadErrorContaining("@QuantizeDefaults: Block level needs at least one block extent").inFile(m)
+                .onLine(7);
+    }
+
+    @Test
     void blockExtentsBelowOne() {
         JavaFileObject m = source("M", """
                 class M {
