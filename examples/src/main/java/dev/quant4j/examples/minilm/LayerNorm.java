@@ -1,0 +1,41 @@
+package dev.quant4j.examples.minilm;
+
+/** Layer normalisation over the last dimension: {@code (x - mean) / sqrt(var + eps) * weight + bias}. */
+public final class LayerNorm {
+
+    final int dim;
+    final float eps;
+    float[] weight; // gamma, [dim]
+    float[] bias;   // beta, [dim]
+
+    public LayerNorm(int dim, float eps, float[] weight, float[] bias) {
+        this.dim = dim;
+        this.eps = eps;
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /** Normalises each of the {@code n} rows of {@code x} ({@code [n, dim]}) in place. */
+    void apply(float[] x, int n) {
+        for (int t = 0; t < n; t++) {
+            int off = t * dim;
+            // Sums in double: the result is stored as float anyway, and it keeps the statistics exact
+            // enough that the only float rounding left is the one the ONNX graph also has.
+            double sum = 0;
+            for (int i = 0; i < dim; i++) {
+                sum += x[off + i];
+            }
+            float mean = (float) (sum / dim);
+            double squares = 0;
+            for (int i = 0; i < dim; i++) {
+                float d = x[off + i] - mean;
+                squares += d * d;
+            }
+            // Biased variance (divide by dim), as the graph's ReduceMean of the squared deviations.
+            float invStd = (float) (1.0 / Math.sqrt(squares / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                x[off + i] = (x[off + i] - mean) * invStd * weight[i] + bias[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.quant4j.examples.minilm;
+
+/** Text in, 384-dimensional unit vector out: the tokenizer and the encoder together. */
+public final class MiniLm {
+
+    private final WordPieceTokenizer tokenizer;
+    private final MiniLmModel model;
+
+    public MiniLm(WordPieceTokenizer tokenizer, MiniLmModel model) {
+        this.tokenizer = tokenizer;
+        this.model = model;
+    }
+
+    public WordPieceTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public MiniLmModel model() {
+        return model;
+    }
+
+    /**
+     * The embedding of {@code text}, truncated to the tokenizer's 128 tokens. Blank text is rejected,
+     * as LangChain4j rejects it: it would embed only [CLS] [SEP].
+     */
+    public float[] embed(String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("cannot embed empty or whitespace-only text");
+        }
+        return model.embed(tokenizer.encode(text));
+    }
+}
