@@ -1,0 +1,106 @@
+package dev.quant4j.model;
+
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuantizableTensorTest {
+    @Test
+    void floatHolderSharesItsArrayAndKnowsItsShape() {
+        float[] data = {1, 2, 3, 4, 5, 6};
+        QuantizableTensor t = QuantizableTensor.of(data, 2, 3);
+        assertFalse(t.isQuantized());
+        assertNull(t.quantized());
+        assertSame(data, t.get());
+        assertArrayEquals(new int[] {2, 3}, t.shape());
+        assertEquals(24, t.byteSize());
+        assertArrayEquals(new int[] {6}, QuantizableTensor.of(data).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> QuantizableTensor.of(data, 4, 2));
+        assertTrue(e.getMessage().contains("holds 8 elements but the data has 6"), e.getMessage());
+    }
+
+    @Test
+    void quantizedHolderDequantizesOnGetLikeTheKernelsAndCachesTheResult() {
+        float[] data = {-1.8f, -1.0f, 0.0f, 0.5f};
+        QuantizableTensor q = QuantizableTensor.of(data, 4).quantize("w", QuantScheme.parse("q8s"));
+        assertTrue(q.isQuantized());
+        assertNull(q.floats());
+        // The check vector from the numeric contract.
+        assertArrayEquals(new float[] {-1.8f, -1.0062993f, 0f, 0.496063f}, q.get(), 1e-6f);
+        assertSame(q.get(), q.get(), "cached while memory allows");
+        assertEquals(4 + 4, q.byteSize(), "one u32 word of codes and one f32 scale");
+        assertSame(q, q.quantize("w", QuantScheme.parse("q4f")), "already quantized");
+        QuantizableTensor back = q.dequantized();
+        assertFalse(back.isQuantized());
+        assertArrayEquals(q.get(), back.get());
+    }
+
+    @Test
+    void anInvalidSchemeIsRejectedBeforeQuantizing() {
+        QuantizableTensor t = QuantizableTensor.of(new float[] {1, 2}, 2);
+        QuantScheme bad = QuantScheme.parse("q4f:native");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.quantize("w", bad));
+        assertTrue(e.getMessage().contains("Native storage is not supported for sub-byte quantization values"),
+                e.getMessage());
+    }
+
+    @Test
+    void matvecMatchesAPlainProductOnBothForms() {
+        SplittableRandom r = new SplittableRandom(42);
+        for (int trial = 0; trial < 20; trial++) {
+            int rows = 1 + r.nextInt(9);
+            int cols = 1 + r.nextInt(70);
+            float[] w = new float[rows * cols];
+            float[] x = new float[cols];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextGaussian();
+            }
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            QuantizableTensor f = QuantizableTensor.of(w, rows, cols);
+            QuantizedTensor qt = Kernels.scalar().quantize("w", FloatTensor.of(w, rows, cols),
+                    QuantScheme.parse("q4f:block16:f16"));
+            QuantizableTensor q = QuantizableTensor.of(qt);
+            float[] dq = qt.dequantize().data();
+            float[] outF = new float[rows];
+            float[] outQ = new float[rows];
+            f.matvec(x, outF);
+            q.matvec(x, outQ);
+            for (int row = 0; row < rows; row++) {
+                float expectF = 0f;
+                float expectQ = 0f;
+                for (int c = 0; c < cols; c++) {
+                    expectF += w[row * cols + c] * x[c];
+                    expectQ += dq[row * cols + c] * x[c];
+                }
+                assertEquals(expectF, outF[row], "seed 42 trial " + trial + " row " + row);
+                assertEquals(expectQ, outQ[row], "seed 42 trial " + trial + " row " + row);
+            }
+        }
+    }
+
+    @Test
+    void matvecNamesWhatDoesNotFit() {
+        QuantizableTensor t = QuantizableTensor.of(new float[6], 2, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.matvec(new float[2], new float[2]));
+        assertEquals("matvec of a [2, 3] weight needs x of length 3 and out of length 2, got 2 and 2", e.getMessage());
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class,
+                () -> QuantizableTensor.of(new float[6]).matvec(new float[6], new float[1]));
+        assertTrue(rank.getMessage().contains("rank-2"), rank.getMessage());
+    }
+}
