@@ -1,0 +1,69 @@
+package dev.quant4j.cli;
+
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.scheme.SchemeProblem;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Option values: schemes in text form, {@code GLOB=SPEC} rules and globs. */
+final class Converters {
+    private Converters() {
+    }
+
+    /** A tensor-name pattern and the scheme for the tensors it matches. */
+    record Rule(Glob glob, QuantScheme scheme) {
+    }
+
+    /** Reads a scheme and rejects an invalid one with every problem listed. */
+    static QuantScheme scheme(String text) {
+        QuantScheme s;
+        try {
+            s = QuantScheme.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+        List<SchemeProblem> problems = s.problems();
+        if (!problems.isEmpty()) {
+            throw new TypeConversionException("scheme '" + text + "' (" + s + ") is invalid: "
+                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+        }
+        return s;
+    }
+
+    static final class SchemeConverter implements ITypeConverter<QuantScheme> {
+        @Override
+        public QuantScheme convert(String value) {
+            return scheme(value);
+        }
+    }
+
+    static final class RuleConverter implements ITypeConverter<Rule> {
+        @Override
+        public Rule convert(String value) {
+            // A scheme never holds '=', a glob rarely does: split at the last one.
+            int eq = value.lastIndexOf('=');
+            if (eq <= 0 || eq == value.length() - 1) {
+                throw new TypeConversionException("'" + value + "' is not GLOB=SPEC; write e.g. '*embed*=q8s:block32:f16'");
+            }
+            return new Rule(glob(value.substring(0, eq)), scheme(value.substring(eq + 1)));
+        }
+    }
+
+    static Glob glob(String text) {
+        try {
+            return Glob.of(text);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    static final class GlobConverter implements ITypeConverter<Glob> {
+        @Override
+        public Glob convert(String value) {
+            return glob(value);
+        }
+    }
+}

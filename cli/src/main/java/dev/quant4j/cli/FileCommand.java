@@ -1,0 +1,85 @@
+package dev.quant4j.cli;
+
+import dev.quant4j.io.SafetensorsReader;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** What the file commands share: output streams, the progress option, heap exhaustion as a clear error. */
+abstract class FileCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "WHEN",
+            description = "Progress bar on stderr: auto (only when stderr is a terminal), always, never. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Progress.Mode progress;
+
+    /** The tensor being worked on, for the out-of-heap message. */
+    volatile String currentTensor;
+
+    private final long started = System.nanoTime();
+
+    /** Seconds since the command was created. */
+    double elapsed() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Notes the tensor now being worked on. */
+    void begin(Progress progress, String name) {
+        currentTensor = name;
+        progress.working(name);
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        try {
+            return execute();
+        } catch (OutOfMemoryError e) {
+            throw new OutOfHeapException(currentTensor, e);
+        }
+    }
+
+    abstract int execute() throws Exception;
+
+    /** Refuses to write over the input: the rename would replace the file being read. */
+    static void checkDistinct(Path input, Path output) throws IOException {
+        if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
+            throw new CliException("OUT " + output + " is the input file; write to a new file");
+        }
+    }
+
+    /** Prints the reader's notes (unused bytes) as warnings. */
+    void printWarnings(SafetensorsReader reader) {
+        for (String w : reader.warnings()) {
+            err().println(spec.qualifiedName() + ": warning: " + reader.file() + ": " + w);
+        }
+    }
+
+    /** The dimensions as ints, or a bad-input error naming the tensor. */
+    static int[] intShape(String name, long[] shape) {
+        int[] out = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] > Integer.MAX_VALUE) {
+                throw new CliException("tensor '" + name + "' has dimension " + shape[i]
+                        + ", more than quant4j's tensors hold (" + Integer.MAX_VALUE + ")");
+            }
+            out[i] = (int) shape[i];
+        }
+        return out;
+    }
+}

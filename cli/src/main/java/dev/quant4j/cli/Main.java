@@ -1,0 +1,128 @@
+package dev.quant4j.cli;
+
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.quantize.QuantizationException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * The {@code quant4j} command line. Exit codes: 0 success; 2 bad usage or bad input (one line on
+ * stderr saying what and how to fix it); 1 an unexpected internal error. {@code -v} adds the stack trace.
+ */
+@Command(name = "quant4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Quantize, dequantize and inspect safetensors model files.",
+        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    static final int OK = 0;
+    static final int INTERNAL_ERROR = 1;
+    static final int BAD_INPUT = 2;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Print the stack trace of an error.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "give a command: quantize, dequantize or inspect");
+    }
+
+    /** The command line with quant4j's error handling; tests run it in-process with {@code execute}. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(Main::executionError);
+        cl.setParameterExceptionHandler(Main::usageError);
+        return cl;
+    }
+
+    public static void main(String... args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    private static String commandName(CommandLine cmd) {
+        return cmd.getCommandSpec().qualifiedName();
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String name = commandName(cmd);
+        err.println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        err.flush();
+        return BAD_INPUT;
+    }
+
+    private static int executionError(Exception e, CommandLine cmd, ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        boolean verbose = verbose(parsed);
+        String name = commandName(cmd);
+        int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
+        if (code == BAD_INPUT) {
+            err.println(name + ": " + badInputMessage(e));
+        } else {
+            err.println(name + ": " + (e instanceof OutOfHeapException ? e.getMessage()
+                    : "internal error: " + oneLine(String.valueOf(e)))
+                    + (verbose ? "" : " (run with -v for the stack trace)"));
+        }
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Faults of the input or the arguments, as opposed to faults of quant4j or its environment. */
+    static boolean isBadInput(Throwable e) {
+        return e instanceof CliException || e instanceof SafetensorsFormatException
+                || e instanceof QuantizationException || e instanceof FileSystemException
+                || e instanceof IllegalArgumentException && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
+    }
+
+    private static String badInputMessage(Throwable e) {
+        if (e instanceof NoSuchFileException f) {
+            return "no such file or folder: " + f.getFile() + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
+        }
+        if (e instanceof AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        return oneLine(e.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replace('\n', ' ').strip();
+    }
+
+    /** The version from the jar's manifest, or "development build" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"quant4j " + (v == null ? "(development build)" : v),
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.quant4j.cli;
+
+import dev.quant4j.io.QuantizedInfo;
+import dev.quant4j.io.SafetensorsEntry;
+import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorSpec;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.scheme.SchemeProblem;
+import dev.quant4j.tensor.QuantizedTensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Quantizes every F32/F16/BF16 tensor of a file. Streams: each tensor is read from the mapped input,
+ * quantized and written before the next is read, so the heap needs to hold about one tensor.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = {"Quantize every float tensor (F32, F16, BF16) of a safetensors file.",
+                "The scheme of a tensor is the first --rule whose glob matches its name, else --scheme. "
+                        + "Tensors matched by --skip, non-float tensors and tensors already quantized are "
+                        + "copied unchanged.",
+                "SPEC is a scheme in text form, e.g. q4f:block32:f16:u32, q8s, e4m3:block2x16:bf16, "
+                        + "e2m1:block32:ue8m0.",
+                "Globs match whole tensor names: * any characters (dots included), ? one character, "
+                        + "[abc] a set, {a,b} alternatives."})
+final class QuantizeCommand extends FileCommand {
+    @Parameters(index = "0", paramLabel = "IN", description = "The safetensors file to read.")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "The file to write (replaced atomically).")
+    Path output;
+
+    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeConverter.class,
+            description = "Scheme for float tensors no --rule matches.")
+    QuantScheme scheme;
+
+    @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
+            description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
+    List<Converters.Rule> rules = new ArrayList<>();
+
+    @Option(names = "--skip", paramLabel = "GLOB", converter = Converters.GlobConverter.class,
+            description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
+    List<Glob> skips = new ArrayList<>();
+
+    @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
+    boolean quiet;
+
+    QuantScheme schemeFor(String name) {
+        for (Converters.Rule r : rules) {
+            if (r.glob().matches(name)) {
+                return r.scheme();
+            }
+        }
+        return scheme;
+    }
+
+    boolean skipped(String name) {
+        return skips.stream().anyMatch(g -> g.matches(name));
+    }
+
+    @Override
+    int execute() throws Exception {
+        checkDistinct(input, output);
+        int quantized = 0;
+        int kept = 0;
+        int copied = 0;
+        long inBytes;
+        try (SafetensorsReader in = SafetensorsReader.open(input)) {
+            printWarnings(in);
+            inBytes = in.fileSize();
+            List<String> problems = new ArrayList<>();
+            List<TensorSpec> specs = new ArrayList<>();
+            try (Progress progress = Progress.start(err(), this.progress, "quantize", in.fileSize() - in.dataStart())) {
+                for (SafetensorsEntry e : in.entries()) {
+                    String name = e.name();
+                    switch (e) {
+                        case QuantizedInfo q -> {
+                            specs.add(TensorSpec.quantized(name, q.shape(), q.scheme(), () -> {
+                                begin(progress, name);
+                                QuantizedTensor t = in.readQuantized(q);
+                                progress.advance(q.byteSize());
+                                return t;
+                            }));
+                            kept++;
+                        }
+                        case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
+                            QuantScheme s = schemeFor(name);
+                            int[] shape = intShape(name, t.shape());
+                            List<SchemeProblem> p = s.problemsFor(shape);
+                            if (!p.isEmpty()) {
+                                problems.add("tensor '" + name + "' " + Arrays.toString(shape) + " cannot take " + s
+                                        + ": " + p.getFirst().message());
+                                continue;
+                            }
+                            specs.add(TensorSpec.quantized(name, shape, s, () -> {
+                                begin(progress, name);
+                                QuantizedTensor q = Kernels.active().quantize(name, in.readFloatTensor(t), s);
+                                progress.advance(t.byteSize());
+                                return q;
+                            }));
+                            quantized++;
+                        }
+                        case TensorInfo t -> {
+                            TensorSpec.Raw copy = TensorSpec.copyOf(in, t);
+                            specs.add(new TensorSpec.Raw(name, t.dtype(), t.shape(), sink -> {
+                                begin(progress, name);
+                                copy.source().writeTo(sink);
+                                progress.advance(t.byteSize());
+                            }));
+                            copied++;
+                        }
+                    }
+                }
+                if (!problems.isEmpty()) {
+                    throw new CliException(problems.getFirst() + (problems.size() > 1 ? " (and " + (problems.size() - 1)
+                            + " more tensors)" : "") + "; leave such tensors as they are with --skip GLOB or give them "
+                            + "a scheme that fits with --rule GLOB=SPEC");
+                }
+                SafetensorsWriter.write(output, in.userMetadata(), specs);
+            }
+        }
+        if (!quiet) {
+            long outBytes = Files.size(output);
+            err().println(String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): %s -> %s "
+                            + "(%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept, Sizes.bytes(inBytes),
+                    Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(), output));
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,505 @@
+package dev.quant4j.io;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.scheme.SchemeProblem;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A safetensors file, mapped read-only and read one tensor at a time: opening it reads and checks only
+ * the header, and each tensor's bytes are read from the mapping when asked for, so nothing holds the
+ * whole file on the heap.
+ *
+ * <p>The file is untrusted. {@link #open} checks, before any tensor is read: the header length (against
+ * a limit and the file's size), UTF-8, strict JSON with unique names, known dtypes, non-negative
+ * dimensions whose element count times the dtype size equals the data range (no overflow), ranges inside
+ * the data section and not overlapping, and the quant4j descriptions of quantized tensors
+ * (docs/FILE-FORMAT.md). Every fault is a {@link SafetensorsFormatException} naming the file, the tensor
+ * and the byte offset. Unused bytes between or after tensors are allowed and listed in {@link #warnings()}.
+ *
+ * <p>Not thread-safe to close while reading; reading from several threads is fine.
+ */
+public final class SafetensorsReader implements AutoCloseable {
+    /** Largest header {@link #open(Path)} accepts (the Hugging Face reader uses the same 100 MB). */
+    public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
+    /** Largest array this reader allocates (the JVM's array limit, with its usual slack). */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Path file;
+    private final Arena arena;
+    private final MemorySegment mapped;
+    private final long headerLength;
+    private final long dataStart;
+    private final Map<String, String> metadata;
+    private final Map<String, Long> metadataOffsets;
+    private final List<TensorInfo> tensors;
+    private final Map<String, TensorInfo> tensorsByName;
+    private final List<SafetensorsEntry> entries;
+    private final Map<String, SafetensorsEntry> entriesByName;
+    private final List<String> warnings = new ArrayList<>();
+
+    private SafetensorsReader(Path file, Arena arena, MemorySegment mapped, long maxHeaderBytes) throws IOException {
+        this.file = file;
+        this.arena = arena;
+        this.mapped = mapped;
+        long size = mapped.byteSize();
+        if (size < 8) {
+            throw new SafetensorsFormatException(file, null, 0, "the file has " + size
+                    + " bytes; a safetensors file starts with an 8-byte header length, so it is truncated or not "
+                    + "a safetensors file");
+        }
+        long n = mapped.get(I64_LE, 0);
+        // The length is an unsigned 64-bit number; a negative long is simply a huge one.
+        if (n < 0 || n > maxHeaderBytes) {
+            throw new SafetensorsFormatException(file, null, 0, "the header length is "
+                    + Long.toUnsignedString(n) + " bytes, more than the limit of " + maxHeaderBytes
+                    + "; this is not a safetensors file or its first 8 bytes are damaged");
+        }
+        if (n > size - 8) {
+            throw new SafetensorsFormatException(file, null, 0, "the header length is " + n
+                    + " bytes but only " + (size - 8) + " bytes follow the length; the file is truncated");
+        }
+        if (n == 0) {
+            throw new SafetensorsFormatException(file, null, 0, "the header length is 0; a header is at least '{}'");
+        }
+        this.headerLength = n;
+        this.dataStart = 8 + n;
+        byte[] header = mapped.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
+        HeaderParser.Header parsed = HeaderParser.parse(file, header, 8);
+        this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(parsed.metadata()));
+        this.metadataOffsets = parsed.metadataOffsets();
+        this.tensors = List.copyOf(checkTensors(parsed.tensors(), size - dataStart));
+        Map<String, TensorInfo> byName = new HashMap<>();
+        for (TensorInfo t : tensors) {
+            byName.put(t.name(), t);
+        }
+        this.tensorsByName = Collections.unmodifiableMap(byName);
+        this.entries = List.copyOf(buildEntries());
+        Map<String, SafetensorsEntry> entryMap = new HashMap<>();
+        for (SafetensorsEntry e : entries) {
+            entryMap.put(e.name(), e);
+        }
+        this.entriesByName = Collections.unmodifiableMap(entryMap);
+    }
+
+    /** Opens and checks a file with the default header limit. */
+    public static SafetensorsReader open(Path file) throws IOException {
+        return open(file, DEFAULT_MAX_HEADER_BYTES);
+    }
+
+    /**
+     * Opens and checks a file.
+     *
+     * @throws SafetensorsFormatException when the header is malformed (see the class comment)
+     * @throws IOException                when the file cannot be read
+     */
+    public static SafetensorsReader open(Path file, long maxHeaderBytes) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return new SafetensorsReader(file, arena, seg, maxHeaderBytes);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private List<TensorInfo> checkTensors(List<HeaderParser.RawTensor> raw, long dataSize)
+            throws SafetensorsFormatException {
+        List<TensorInfo> out = new ArrayList<>(raw.size());
+        for (HeaderParser.RawTensor r : raw) {
+            Dtype dtype = Dtype.fromFileName(r.dtype());
+            if (dtype == null) {
+                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "unknown dtype \""
+                        + r.dtype() + "\"; a safetensors dtype is one of " + Dtype.allNames());
+            }
+            long count = dev.quant4j.tensor.Shapes.elementCountOrNegative(r.shape());
+            long bytes = count < 0 ? -1 : dtype.byteSize(count);
+            if (count < 0 || bytes < 0) {
+                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "shape "
+                        + Arrays.toString(r.shape()) + " of " + dtype + (count < 0
+                        ? " has more elements than a long counts"
+                        : bytes < 0 && count <= Long.MAX_VALUE / dtype.bits()
+                        ? " does not end on a byte boundary (" + count + " elements of " + dtype.bits() + " bits)"
+                        : " takes more bytes than a long counts"));
+            }
+            if (r.end() < r.begin()) {
+                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "data_offsets ["
+                        + r.begin() + ", " + r.end() + "] end before they begin");
+            }
+            long span = r.end() - r.begin();
+            if (span != bytes) {
+                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "shape "
+                        + Arrays.toString(r.shape()) + " of " + dtype + " holds " + count + " elements = " + bytes
+                        + " bytes, but data_offsets [" + r.begin() + ", " + r.end() + "] span " + span + " bytes");
+            }
+            if (r.end() > dataSize) {
+                throw new SafetensorsFormatException(file, r.name(), dataStart + r.begin(), "data_offsets ["
+                        + r.begin() + ", " + r.end() + "] reach past the end of the data section, which has "
+                        + dataSize + " bytes (file size " + (dataStart + dataSize)
+                        + "); the file is truncated or the offsets are wrong");
+            }
+            out.add(new TensorInfo(r.name(), dtype, r.shape(), r.begin(), r.end()));
+        }
+        out.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        TensorInfo reach = null;
+        long reachEnd = 0;
+        for (TensorInfo t : out) {
+            if (t.byteSize() == 0) {
+                continue;
+            }
+            if (t.begin() < reachEnd) {
+                throw new SafetensorsFormatException(file, t.name(), dataStart + t.begin(), "its data ["
+                        + t.begin() + ", " + t.end() + ") overlaps tensor '" + reach.name() + "' ["
+                        + reach.begin() + ", " + reach.end() + "); tensors must not share bytes");
+            }
+            if (t.begin() > reachEnd) {
+                warnings.add((t.begin() - reachEnd) + " unused bytes in the data section before tensor '"
+                        + t.name() + "' (file offset " + (dataStart + reachEnd) + ")");
+            }
+            reach = t;
+            reachEnd = t.end();
+        }
+        if (reachEnd < dataSize) {
+            warnings.add((dataSize - reachEnd) + " unused bytes after the last tensor (file offset "
+                    + (dataStart + reachEnd) + ")");
+        }
+        return out;
+    }
+
+    /** Pairs codes and scales tensors by the quant4j metadata; every other tensor is a plain entry. */
+    private List<SafetensorsEntry> buildEntries() throws SafetensorsFormatException {
+        Map<String, QuantizedInfo> quantized = new HashMap<>();
+        Set<String> consumedScales = new HashSet<>();
+        for (Map.Entry<String, String> m : metadata.entrySet()) {
+            if (!m.getKey().startsWith(QuantizedLayout.METADATA_PREFIX)) {
+                continue;
+            }
+            String name = m.getKey().substring(QuantizedLayout.METADATA_PREFIX.length());
+            QuantizedInfo q = describeQuantized(name, m.getValue());
+            quantized.put(name, q);
+            consumedScales.add(q.scales().name());
+        }
+        for (String name : quantized.keySet()) {
+            if (consumedScales.contains(name)) {
+                throw new SafetensorsFormatException(file, name, metadataOffsets.getOrDefault(
+                        QuantizedLayout.metadataKey(name), 8L), "it is described as a quantized tensor and "
+                        + "also serves as the scales of another; the quant4j metadata is inconsistent");
+            }
+        }
+        List<SafetensorsEntry> out = new ArrayList<>();
+        for (TensorInfo t : tensors) {
+            QuantizedInfo q = quantized.get(t.name());
+            if (q != null) {
+                out.add(q);
+            } else if (!consumedScales.contains(t.name())) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    private QuantizedInfo describeQuantized(String name, String value) throws SafetensorsFormatException {
+        String key = QuantizedLayout.metadataKey(name);
+        long keyAt = metadataOffsets.getOrDefault(key, 8L);
+        TensorInfo codes = tensorsByName.get(name);
+        if (codes == null) {
+            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key
+                    + "\" describes a quantized tensor, but the file has no tensor of that name (keys starting "
+                    + "with \"" + QuantizedLayout.METADATA_PREFIX + "\" are reserved for quant4j)");
+        }
+        long at = dataStart + codes.begin();
+        QuantizedLayout.Description d;
+        QuantScheme scheme;
+        try {
+            d = QuantizedLayout.parseMetadataValue(value);
+            scheme = QuantScheme.parse(d.schemeText());
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" is not a quant4j "
+                    + "description: " + e.getMessage(), e);
+        }
+        List<SchemeProblem> problems = scheme.problemsFor(d.shape());
+        if (!problems.isEmpty()) {
+            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives scheme " + scheme
+                    + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
+                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+        }
+        long count = QuantizedLayout.elementCount(d.shape());
+        if (count > MAX_ARRAY) {
+            throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count
+                    + " elements; quant4j holds at most " + MAX_ARRAY + " per tensor");
+        }
+        Dtype codesDtype = QuantizedLayout.codesDtype(scheme);
+        long[] codesShape = QuantizedLayout.codesShape(d.shape(), scheme);
+        if (codes.dtype() != codesDtype || !Arrays.equals(codes.shape(), codesShape)) {
+            throw new SafetensorsFormatException(file, name, at, "the codes of a " + scheme + " tensor of shape "
+                    + Arrays.toString(d.shape()) + " are " + codesDtype + Arrays.toString(codesShape)
+                    + ", but the file holds " + codes.dtype() + Arrays.toString(codes.shape()));
+        }
+        String scalesName = QuantizedLayout.scalesName(name);
+        TensorInfo scales = tensorsByName.get(scalesName);
+        if (scales == null) {
+            throw new SafetensorsFormatException(file, name, at, "the quantized tensor has no scales tensor '"
+                    + scalesName + "'");
+        }
+        Dtype scalesDtype = QuantizedLayout.scalesDtype(scheme.param());
+        long[] scalesShape;
+        try {
+            scalesShape = QuantizedLayout.scalesShape(d.shape(), scheme);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, name, at, "its block grid is unusable: " + e.getMessage(), e);
+        }
+        if (scales.dtype() != scalesDtype || !Arrays.equals(scales.shape(), scalesShape)) {
+            throw new SafetensorsFormatException(file, scalesName, dataStart + scales.begin(), "the scales of a "
+                    + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
+                    + Arrays.toString(scalesShape) + ", but the file holds " + scales.dtype()
+                    + Arrays.toString(scales.shape()));
+        }
+        return new QuantizedInfo(name, d.shape(), scheme, codes, scales);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The file's size in bytes. */
+    public long fileSize() {
+        return mapped.byteSize();
+    }
+
+    /** Bytes of the JSON header (padding included), not counting the 8-byte length. */
+    public long headerLength() {
+        return headerLength;
+    }
+
+    /** File offset of the data section. */
+    public long dataStart() {
+        return dataStart;
+    }
+
+    /** The whole {@code __metadata__} map, quant4j keys included, in file order. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The {@code __metadata__} entries that do not describe quantized tensors, in file order. */
+    public Map<String, String> userMetadata() {
+        Map<String, String> out = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> {
+            if (!k.startsWith(QuantizedLayout.METADATA_PREFIX)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Every tensor of the file as stored (codes and scales separately), in data order. */
+    public List<TensorInfo> tensors() {
+        return tensors;
+    }
+
+    /** A stored tensor by name, or null. */
+    public TensorInfo tensor(String name) {
+        return tensorsByName.get(name);
+    }
+
+    /** The logical tensors: quantized tensors as one entry each, other tensors as they are, in data order. */
+    public List<SafetensorsEntry> entries() {
+        return entries;
+    }
+
+    /** A logical tensor by name, or null. */
+    public SafetensorsEntry entry(String name) {
+        return entriesByName.get(name);
+    }
+
+    /** Notes about the file that are not errors (unused bytes). */
+    public List<String> warnings() {
+        return Collections.unmodifiableList(warnings);
+    }
+
+    /** The bytes of a tensor, read-only, straight from the mapping (valid until {@link #close()}). */
+    public MemorySegment data(TensorInfo t) {
+        TensorInfo own = tensorsByName.get(t.name());
+        if (!t.equals(own)) {
+            throw new IllegalArgumentException("tensor " + t + " is not one of " + file);
+        }
+        return mapped.asSlice(dataStart + t.begin(), t.byteSize()).asReadOnly();
+    }
+
+    /** A copy of a tensor's bytes. */
+    public byte[] readBytes(TensorInfo t) throws SafetensorsFormatException {
+        MemorySegment seg = data(t);
+        requireArray(t, seg.byteSize(), "bytes");
+        return seg.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private void requireArray(TensorInfo t, long length, String what) throws SafetensorsFormatException {
+        if (length > MAX_ARRAY) {
+            throw new SafetensorsFormatException(file, t.name(), dataStart + t.begin(), "the tensor has " + length
+                    + " " + what + ", more than one Java array holds (" + MAX_ARRAY + "); quant4j reads a tensor "
+                    + "into one array");
+        }
+    }
+
+    /** The values of an F32, F16 or BF16 tensor as float32 (exact: both 16-bit types widen exactly). */
+    public float[] readFloats(TensorInfo t) throws SafetensorsFormatException {
+        if (!t.dtype().isQuantizable()) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "' is " + t.dtype()
+                    + ", not F32, F16 or BF16");
+        }
+        MemorySegment seg = data(t);
+        long n = t.elementCount();
+        requireArray(t, n, "elements");
+        float[] out = new float[(int) n];
+        switch (t.dtype()) {
+            case F32 -> MemorySegment.copy(seg, F32_LE, 0, out, 0, out.length);
+            case F16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Float.float16ToFloat(seg.get(I16_LE, 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Float.intBitsToFloat(seg.get(I16_LE, 2L * i) << 16);
+                }
+            }
+            default -> throw new AssertionError(t.dtype());
+        }
+        return out;
+    }
+
+    /** An F32, F16 or BF16 tensor as a float32 tensor. */
+    public FloatTensor readFloatTensor(TensorInfo t) throws SafetensorsFormatException {
+        int[] shape = intShape(t.name(), t.shape(), dataStart + t.begin());
+        return FloatTensor.of(readFloats(t), shape);
+    }
+
+    /** A float tensor by name. */
+    public FloatTensor readFloatTensor(String name) throws SafetensorsFormatException {
+        return readFloatTensor(requireTensor(name));
+    }
+
+    private TensorInfo requireTensor(String name) {
+        TensorInfo t = tensorsByName.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+        }
+        return t;
+    }
+
+    private int[] intShape(String name, long[] shape, long at) throws SafetensorsFormatException {
+        int[] out = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] > Integer.MAX_VALUE) {
+                throw new SafetensorsFormatException(file, name, at, "dimension " + i + " of shape "
+                        + Arrays.toString(shape) + " is larger than a Java array index");
+            }
+            out[i] = (int) shape[i];
+        }
+        return out;
+    }
+
+    /** A quantized tensor by name. */
+    public QuantizedTensor readQuantized(String name) throws SafetensorsFormatException {
+        if (!(entriesByName.get(name) instanceof QuantizedInfo q)) {
+            throw new IllegalArgumentException(file + " has no quantized tensor '" + name + "'");
+        }
+        return readQuantized(q);
+    }
+
+    /**
+     * Reads a quantized tensor, bit for bit as it was written. Checks what the header cannot: each scale
+     * is a finite, non-negative value of the param type, and each code is one the contract produces.
+     */
+    public QuantizedTensor readQuantized(QuantizedInfo q) throws SafetensorsFormatException {
+        if (!q.equals(entriesByName.get(q.name()))) {
+            throw new IllegalArgumentException("quantized tensor " + q + " is not one of " + file);
+        }
+        QuantScheme scheme = q.scheme();
+        byte[] codes = readBytes(q.codes());
+        int count = (int) q.elementCount();
+        long bad = QuantizedLayout.firstInvalidCode(codes, count, scheme);
+        if (bad >= 0) {
+            long at = dataStart + q.codes().begin() + bad * scheme.value().bits() / 8;
+            throw new SafetensorsFormatException(file, q.name(), at, bad == count
+                    ? "the padding bits after the last code are not zero"
+                    : "code " + bad + " (raw bits 0x" + Integer.toHexString(
+                    dev.quant4j.tensor.Packing.getRaw(codes, (int) bad, scheme.value().bits()))
+                    + ") is not a " + scheme.value() + " code the quantizer produces");
+        }
+        float[] scales = readScales(q.scales(), scheme.param());
+        for (int i = 0; i < scales.length; i++) {
+            float s = scales[i];
+            if (Float.floatToRawIntBits(s) < 0 || !dev.quant4j.format.ScaleFormat.isOnGrid(s, scheme.param())) {
+                throw new SafetensorsFormatException(file, q.scales().name(),
+                        dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
+                        + "; scales must be finite, non-negative " + scheme.param() + " values");
+            }
+        }
+        try {
+            return new QuantizedTensor(q.shape(), scheme, codes, scales);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
+        }
+    }
+
+    private float[] readScales(TensorInfo t, QuantParam param) throws SafetensorsFormatException {
+        MemorySegment seg = data(t);
+        long n = t.elementCount();
+        requireArray(t, n, "elements");
+        float[] out = new float[(int) n];
+        for (int i = 0; i < out.length; i++) {
+            int bits = switch (param) {
+                case F32 -> Float.floatToRawIntBits(seg.get(F32_LE, 4L * i));
+                case F16, BF16 -> seg.get(I16_LE, 2L * i) & 0xFFFF;
+                case UE8M0 -> seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+            };
+            out[i] = dev.quant4j.format.ScaleFormat.decode(bits, param);
+        }
+        return out;
+    }
+
+    /**
+     * Any logical tensor as float32 values: F32/F16/BF16 as they are, a quantized tensor dequantized.
+     *
+     * @throws IllegalArgumentException for other dtypes
+     */
+    public FloatTensor readAsFloat32(SafetensorsEntry e) throws SafetensorsFormatException {
+        return switch (e) {
+            case QuantizedInfo q -> readQuantized(q).dequantize();
+            case TensorInfo t -> readFloatTensor(t);
+        };
+    }
+
+    /** Unmaps the file; segments from {@link #data} are invalid afterwards. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,243 @@
+package dev.quant4j.io;
+
+import com.google.gson.stream.JsonWriter;
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.format.ScaleFormat;
+import dev.quant4j.tensor.QuantizedTensor;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes safetensors files. The header is computed from the specs before any data is produced (sizes
+ * follow from dtypes, shapes and schemes), then each tensor's data is produced and streamed in turn, so
+ * at most one tensor is in memory at a time.
+ *
+ * <p>The file is written to a temporary file next to the destination and renamed over it at the end
+ * (atomically where the file system can). If anything fails — a producer throws, a size is wrong, the
+ * disk is full — the temporary file is deleted and the destination is left as it was.
+ *
+ * <p>Layout: 8-byte little-endian header length; compact JSON header with {@code __metadata__} first,
+ * then the tensors in spec order with consecutive data offsets, padded with spaces to a multiple of 8
+ * bytes so the data section is 8-byte aligned (as the Hugging Face writer does); then the data.
+ */
+public final class SafetensorsWriter {
+    private SafetensorsWriter() {
+    }
+
+    /** A stored tensor of the file to be written: its header fields, and the spec that produces it. */
+    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end) {
+    }
+
+    /**
+     * Writes a file.
+     *
+     * @param destination the file to create or replace
+     * @param metadata    {@code __metadata__} entries (may be empty); keys starting with {@code quant4j.}
+     *                    are reserved and rejected — the writer adds them for quantized tensors
+     * @param specs       the tensors, in file order
+     * @throws IllegalArgumentException for duplicate or reserved names before anything is written
+     * @throws IOException              when writing fails, or a producer fails (the destination is untouched)
+     */
+    public static void write(Path destination, Map<String, String> metadata, List<? extends TensorSpec> specs)
+            throws IOException {
+        Map<String, String> allMetadata = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey().startsWith(QuantizedLayout.METADATA_PREFIX)) {
+                throw new IllegalArgumentException("metadata key \"" + e.getKey() + "\" starts with \""
+                        + QuantizedLayout.METADATA_PREFIX + "\", which is reserved for quant4j's own descriptions");
+            }
+            checkText(e.getKey(), "metadata key");
+            checkText(e.getValue(), "metadata value of \"" + e.getKey() + "\"");
+            allMetadata.put(e.getKey(), e.getValue());
+        }
+        List<Planned> plan = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        long offset = 0;
+        for (TensorSpec spec : specs) {
+            switch (spec) {
+                case TensorSpec.Raw r -> {
+                    long size = r.byteSize();
+                    plan.add(new Planned(r.name(), r.dtype(), r.shape(), offset, offset + size));
+                    offset += size;
+                }
+                case TensorSpec.Quantized q -> {
+                    Dtype codesDtype = QuantizedLayout.codesDtype(q.scheme());
+                    long[] codesShape = QuantizedLayout.codesShape(q.shape(), q.scheme());
+                    long codesSize = codesDtype.byteSize(product(codesShape));
+                    plan.add(new Planned(q.name(), codesDtype, codesShape, offset, offset + codesSize));
+                    offset += codesSize;
+                    Dtype scalesDtype = QuantizedLayout.scalesDtype(q.scheme().param());
+                    long[] scalesShape = QuantizedLayout.scalesShape(q.shape(), q.scheme());
+                    long scalesSize = scalesDtype.byteSize(product(scalesShape));
+                    plan.add(new Planned(QuantizedLayout.scalesName(q.name()), scalesDtype, scalesShape, offset,
+                            offset + scalesSize));
+                    offset += scalesSize;
+                    allMetadata.put(QuantizedLayout.metadataKey(q.name()),
+                            QuantizedLayout.metadataValue(q.shape(), q.scheme()));
+                }
+            }
+        }
+        for (Planned p : plan) {
+            if (p.name().equals(HeaderParser.METADATA_KEY)) {
+                throw new IllegalArgumentException("a tensor cannot be named \"" + HeaderParser.METADATA_KEY
+                        + "\"; the format reserves that name");
+            }
+            checkText(p.name(), "tensor name");
+            if (!names.add(p.name())) {
+                throw new IllegalArgumentException("two tensors would be named '" + p.name() + "' (a quantized "
+                        + "tensor NAME also takes NAME" + QuantizedLayout.SCALES_SUFFIX + "); rename or skip one");
+            }
+        }
+        byte[] header = header(allMetadata, plan);
+
+        Path target = destination.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new NoSuchFileException(String.valueOf(dir), null, "the folder to write " + destination
+                    + " into does not exist");
+        }
+        if (Files.isDirectory(target)) {
+            throw new IOException(destination + " is a folder; give a file name to write to");
+        }
+        Path temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(
+                ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+                while (prefix.hasRemaining()) {
+                    ch.write(prefix);
+                }
+                ByteBuffer h = ByteBuffer.wrap(header);
+                while (h.hasRemaining()) {
+                    ch.write(h);
+                }
+                TensorSink sink = new TensorSink(ch);
+                int next = 0;
+                for (TensorSpec spec : specs) {
+                    switch (spec) {
+                        case TensorSpec.Raw r -> {
+                            Planned p = plan.get(next++);
+                            long before = sink.written();
+                            r.source().writeTo(sink);
+                            checkWritten(p, sink.written() - before);
+                        }
+                        case TensorSpec.Quantized q -> {
+                            Planned codes = plan.get(next++);
+                            Planned scales = plan.get(next++);
+                            QuantizedTensor t = q.source().get();
+                            if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
+                                throw new IllegalStateException("tensor '" + q.name() + "' was declared as "
+                                        + q.scheme() + Arrays.toString(q.shape()) + " but its producer gave "
+                                        + t.scheme() + Arrays.toString(t.shape()));
+                            }
+                            long before = sink.written();
+                            sink.write(t.codes());
+                            checkWritten(codes, sink.written() - before);
+                            before = sink.written();
+                            writeScales(sink, t.scales(), q.scheme().param());
+                            checkWritten(scales, sink.written() - before);
+                        }
+                    }
+                }
+                sink.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static void checkWritten(Planned p, long written) {
+        if (written != p.end() - p.begin()) {
+            throw new IllegalStateException("tensor '" + p.name() + "' (" + p.dtype() + Arrays.toString(p.shape())
+                    + ") takes " + (p.end() - p.begin()) + " bytes but its source wrote " + written);
+        }
+    }
+
+    private static void writeScales(TensorSink sink, float[] scales, QuantParam param) throws IOException {
+        for (float s : scales) {
+            sink.writeLittleEndian(ScaleFormat.encode(s, param), param.bytes());
+        }
+    }
+
+    private static long product(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    /** The JSON header, UTF-8, padded with spaces to a multiple of 8 bytes. */
+    private static byte[] header(Map<String, String> metadata, List<Planned> plan) {
+        StringWriter sw = new StringWriter();
+        try (JsonWriter w = new JsonWriter(sw)) {
+            w.beginObject();
+            if (!metadata.isEmpty()) {
+                w.name(HeaderParser.METADATA_KEY).beginObject();
+                for (Map.Entry<String, String> e : metadata.entrySet()) {
+                    w.name(e.getKey()).value(e.getValue());
+                }
+                w.endObject();
+            }
+            for (Planned p : plan) {
+                w.name(p.name()).beginObject().name("dtype").value(p.dtype().fileName()).name("shape").beginArray();
+                for (long d : p.shape()) {
+                    w.value(d);
+                }
+                w.endArray().name("data_offsets").beginArray().value(p.begin()).value(p.end()).endArray().endObject();
+            }
+            w.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] json = sw.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) & ~7;
+        byte[] out = Arrays.copyOf(json, padded);
+        Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
+    }
+
+    /** Text with a lone surrogate has no UTF-8 form; it would be written as '?' and read back changed. */
+    private static void checkText(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("the " + what + " '" + s + "' holds a lone UTF-16 surrogate, "
+                        + "which has no UTF-8 form");
+            }
+        }
+    }
+}
