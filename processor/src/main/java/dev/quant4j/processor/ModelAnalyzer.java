@@ -136,15 +136,24 @@ final class ModelAnalyzer {
             return new Result(null, false);
         }
         TypeElement sup = superclassOf(model);
-        String superRef = sup != null && isModelType(sup) ? sup.getQualifiedName().toString() : null;
-        String visitorName = visitorName(model);
-        String relative = pkg.isEmpty() ? model.getQualifiedName().toString()
-                : model.getQualifiedName().toString().substring(pkg.length() + 1);
+        String superRef = sup != null && isModelType(sup) ? typeRef(sup, pkg) : null;
+        return new Result(new ModelSpec(model.getQualifiedName().toString(), pkg, visitorName(model),
+                typeRef(model, pkg), superRef, members), false);
+    }
+
+    /**
+     * How generated code in {@code pkg} names {@code type}: relative to the package ({@code Outer.Inner}),
+     * or fully qualified when it lives elsewhere or its outermost name could be taken for one of the
+     * generated file's imports or a generated visitor.
+     */
+    private String typeRef(TypeElement type, String pkg) {
+        String qualified = type.getQualifiedName().toString();
+        if (pkg.isEmpty() || !elements.getPackageOf(type).getQualifiedName().contentEquals(pkg)) {
+            return qualified;
+        }
+        String relative = qualified.substring(pkg.length() + 1);
         String outermost = relative.contains(".") ? relative.substring(0, relative.indexOf('.')) : relative;
-        String modelRef = IMPORTED.contains(outermost) || outermost.equals(visitorName) || pkg.isEmpty()
-                ? model.getQualifiedName().toString() : relative;
-        return new Result(new ModelSpec(model.getQualifiedName().toString(), pkg, visitorName, modelRef, superRef,
-                members), false);
+        return IMPORTED.contains(outermost) || outermost.endsWith("_Quantization") ? qualified : relative;
     }
 
     /** The generated visitor's simple name: the nesting's simple names joined by {@code _}, then the suffix. */
@@ -416,6 +425,10 @@ final class ModelAnalyzer {
         return ok ? out : null;
     }
 
+    private String pkgOf(TypeElement t) {
+        return elements.getPackageOf(t).getQualifiedName().toString();
+    }
+
     private String dim(TypeElement model, String d) {
         if (POSITIVE_INT.matcher(d).matches()) {
             return d.length() <= 9 && Integer.parseInt(d) > 0 ? d : null;
@@ -427,7 +440,7 @@ final class ModelAnalyzer {
             boolean own = v.getEnclosingElement().equals(model);
             if (v.getModifiers().contains(Modifier.STATIC)) {
                 TypeElement owner = (TypeElement) v.getEnclosingElement();
-                return own || reachable(model, v) ? owner.getQualifiedName() + "." + d : null;
+                return own || reachable(model, v) ? typeRef(owner, pkgOf(model)) + "." + d : null;
             }
             if (!v.getModifiers().contains(Modifier.PRIVATE) && (own || reachable(model, v))) {
                 return "model." + d;
@@ -449,9 +462,13 @@ final class ModelAnalyzer {
         }
     }
 
-    /** The class's {@code @QuantizeDefaults}: its attributes and its scheme text, if any. */
-    private record Defaults(Attributes attrs, QuantScheme schemeText, SchemeNames.Named named, QuantScheme scheme,
+    /** The class's {@code @QuantizeDefaults}: its attributes, its scheme text if any, and its own problems. */
+    private record Defaults(Attributes attrs, QuantScheme schemeText, SchemeNames.Named named,
                             List<SchemeProblem> problems) {
+    }
+
+    /** A {@code scheme} attribute read: the scheme, and the named constant it came from (or null). */
+    private record Resolved(QuantScheme scheme, SchemeNames.Named named) {
     }
 
     /** A field's scheme, with its generated initializer and a note on where it came from. */
@@ -461,7 +478,7 @@ final class ModelAnalyzer {
     private Defaults defaults(TypeElement model) {
         Attributes d = Attributes.of(model, DEFAULTS);
         if (d == null) {
-            return new Defaults(null, null, null, QuantScheme.DEFAULT, List.of());
+            return new Defaults(null, null, null, List.of());
         }
         QuantScheme text = null;
         SchemeNames.Named named = null;
@@ -474,12 +491,12 @@ final class ModelAnalyzer {
                         d.value(parts.get(0)));
                 return null;
             }
-            Object[] resolved = resolveText(model, d);
+            Resolved resolved = resolveText(model, d);
             if (resolved == null) {
                 return null;
             }
-            text = (QuantScheme) resolved[0];
-            named = (SchemeNames.Named) resolved[1];
+            text = resolved.scheme();
+            named = resolved.named();
         }
         Map<String, Source> origin = new HashMap<>();
         QuantScheme s = combine(null, d, text, origin);
@@ -489,18 +506,18 @@ final class ModelAnalyzer {
             AnnotationValue v = src.attrs == null ? null : src.attrs.value(src.attribute);
             diag.error("@QuantizeDefaults: " + p.message() + "; " + p.fix(), model, d.mirror, v);
         }
-        return new Defaults(d, text, named, s, problems);
+        return new Defaults(d, text, named, problems);
     }
 
     /**
      * Reads the {@code scheme} attribute of {@code a}: scheme text, or the name of a config constant.
-     * Returns {scheme, named-or-null}, or null after reporting an error at the value.
+     * Returns null after reporting an error at the value.
      */
-    private Object[] resolveText(TypeElement model, Attributes a) {
+    private Resolved resolveText(TypeElement model, Attributes a) {
         String text = a.string("scheme");
         AnnotationValue value = a.value("scheme");
         try {
-            return new Object[] {QuantScheme.parse(text), null};
+            return new Resolved(QuantScheme.parse(text), null);
         } catch (SchemeParseException parseError) {
             if (!SchemeNames.looksLikeName(text.strip())) {
                 diag.error(parseError.getMessage(), a.element, a.mirror, value);
@@ -515,7 +532,7 @@ final class ModelAnalyzer {
                 return null;
             }
             try {
-                return new Object[] {QuantScheme.parse(lookup.found().text()), lookup.found()};
+                return new Resolved(QuantScheme.parse(lookup.found().text()), lookup.found());
             } catch (SchemeParseException badConstant) {
                 diag.error("scheme name '" + text + "' refers to " + lookup.found().display() + " = \""
                         + lookup.found().text() + "\", which is not a scheme: " + badConstant.getMessage(), a.element,
@@ -597,12 +614,12 @@ final class ModelAnalyzer {
                         + " once, so give either the scheme or the attributes", f, q.mirror, q.value(parts.get(0)));
                 return null;
             }
-            Object[] resolved = resolveText(model, q);
+            Resolved resolved = resolveText(model, q);
             if (resolved == null) {
                 return null;
             }
-            scheme = (QuantScheme) resolved[0];
-            named = (SchemeNames.Named) resolved[1];
+            scheme = resolved.scheme();
+            named = resolved.named();
             for (String part : Attributes.SCHEME_PARTS) {
                 origin.put(part, new Source(q, "scheme"));
             }
@@ -613,16 +630,16 @@ final class ModelAnalyzer {
             }
         }
 
-        boolean ok = true;
-        for (SchemeProblem p : scheme.problems()) {
+        List<SchemeProblem> problems = scheme.problems();
+        for (SchemeProblem p : problems) {
             Source src = origin.get(p.attribute());
             if (src.attrs != null && src.attrs == defaults.attrs && defaults.problems.contains(p)) {
+                // Already reported once at the class defaults.
                 continue;
             }
-            ok = false;
             report(p.message() + "; " + p.fix(), "field '" + name + "': ", f, q, src);
         }
-        if (!ok) {
+        if (!problems.isEmpty()) {
             return null;
         }
         if (rank >= 0 && scheme.blockRank() > rank) {
@@ -638,17 +655,17 @@ final class ModelAnalyzer {
 
         String init = "QuantScheme.parse(\"" + scheme + "\")";
         String from = "";
+        boolean usesDefaults = defaults.attrs != null && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs);
+        if (usesDefaults) {
+            from = "with " + defaults.attrs.describe();
+        }
         if (named != null) {
             String ref = named.reference(elements, pkg, IMPORTED);
             if (ref != null) {
                 // Referencing the constant (not copying its text) lets incremental builds see the dependency.
                 init = "QuantScheme.parse(" + ref + ")";
             }
-            from = "= " + named.display();
-        }
-        boolean usesDefaults = defaults.attrs != null && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs);
-        if (usesDefaults) {
-            from = (from.isEmpty() ? "" : from + " ") + "with " + defaults.attrs.describe();
+            from = (from.isEmpty() ? "" : from + " ") + "= " + named.display();
         }
         return new Effective(scheme, init, from);
     }
@@ -687,7 +704,7 @@ final class ModelAnalyzer {
                     + " (@SuppressWarnings(\"" + Diagnostics.SUPPRESS_KEY + "\") if this is intended)", f, q,
                     origin.get("value"));
         }
-        if (s.level() == QuantLevel.BLOCK && s.value().isSubByte() && s.store() == QuantStore.U32) {
+        if (s.blockRank() > 0 && s.value().isSubByte() && s.store() == QuantStore.U32) {
             int inner = s.blockExtent(s.blockRank() - 1);
             int perWord = 32 / bits;
             if (inner % perWord != 0) {

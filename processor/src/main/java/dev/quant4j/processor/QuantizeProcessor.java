@@ -106,7 +106,15 @@ public final class QuantizeProcessor extends AbstractProcessor {
             if (!done.add(name)) {
                 continue;
             }
-            ModelAnalyzer.Result result = analyzer.analyze(model);
+            ModelAnalyzer.Result result;
+            try {
+                result = analyzer.analyze(model);
+            } catch (RuntimeException bug) {
+                // A bug here must not take javac down with a stack trace and no location: name the class.
+                diag.error("quant4j processor failed on " + name + ": " + bug + "; please report it with this class",
+                        model);
+                continue;
+            }
             if (result.deferred() && !round.processingOver()) {
                 done.remove(name);
                 deferred.add(name);
@@ -114,7 +122,8 @@ public final class QuantizeProcessor extends AbstractProcessor {
                 generate(result.spec(), model);
             }
         }
-        return false;
+        // These annotations mean nothing to other processors; claiming them spares -Xlint:processing noise.
+        return true;
     }
 
     private static void addModel(TreeMap<String, TypeElement> models, Element e) {

@@ -1,5 +1,7 @@
 package dev.quant4j.model;
 
+import java.util.List;
+
 /**
  * Receives the weight fields of a model as a generated {@link ModelVisitor} walks it.
  * {@link Quantization#visit} drives one over a whole model.
@@ -32,7 +34,7 @@ public interface WeightVisitor {
     }
 
     /** The nested modules of list field {@code field}; see {@link #modules(String, String, Object[])}. */
-    default void modules(String path, String field, java.util.List<?> modules) {
+    default void modules(String path, String field, List<?> modules) {
         if (modules != null) {
             for (int i = 0; i < modules.size(); i++) {
                 module(ModelPaths.element(path, field, i), modules.get(i));

@@ -275,16 +275,15 @@ class QuantizationTest {
     @Test
     void quantizedStateIntoPlainFieldsNeedsTheAgent() {
         TinyModel other = filled(11);
-        try (MemoryFieldStore ignored = MemoryFieldStore.install()) {
-            Quantization.quantizeWeights(other);
-            Map<String, Object> quantized = Quantization.exportState(other);
-            QuantizedFields.install(null);
-            TinyModel fresh = new TinyModel(4, 16, 2);
-            AgentNotActiveException e = assertThrows(AgentNotActiveException.class,
-                    () -> Quantization.importState(fresh, quantized));
-            assertTrue(e.getMessage().contains("'w'"), e.getMessage());
-            assertNull(fresh.h, "nothing imported");
-        }
+        MemoryFieldStore.install();
+        Quantization.quantizeWeights(other);
+        Map<String, Object> quantized = Quantization.exportState(other);
+        QuantizedFields.install(null);
+        TinyModel fresh = new TinyModel(4, 16, 2);
+        AgentNotActiveException e = assertThrows(AgentNotActiveException.class,
+                () -> Quantization.importState(fresh, quantized));
+        assertTrue(e.getMessage().contains("'w'"), e.getMessage());
+        assertNull(fresh.h, "nothing imported");
     }
 
     @Test

@@ -26,7 +26,3 @@ class TinyModel {
         this.extra = List.of(new TinyBlock());
     }
 }
-
-class TinyBlock {
-    QuantizableTensor wq;      // @Quantize(value = Q8F)
-}

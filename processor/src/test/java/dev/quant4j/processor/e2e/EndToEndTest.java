@@ -145,11 +145,12 @@ class EndToEndTest {
     }
 
     @Test
-    void simulationWithoutTheAgentGivesTheReferenceDequantizedValues() {
+    void simulationWithoutTheAgentGivesTheReferenceDequantizedValues() throws IOException {
         TinyTransformer m = model(3);
         Map<String, FloatTensor> before = floats(m);
         Map<String, QuantScheme> schemes = schemes(m);
         QuantizationReport report = Quantization.simulate(m);
+        writeReport(report, "e2e-simulation-report.txt");
         Map<String, FloatTensor> after = floats(m);
         for (String path : expectedPaths()) {
             QuantScheme s = schemes.get(path);
@@ -170,7 +171,7 @@ class EndToEndTest {
         Map<String, QuantScheme> schemes = schemes(m);
         try (MemoryFieldStore store = MemoryFieldStore.install()) {
             QuantizationReport report = Quantization.quantizeWeights(m);
-            writeReport(report);
+            writeReport(report, "e2e-quantization-report.txt");
             assertEquals(LAYERS * 6 + 1, report.entries().size());
             assertNull(m.blocks[0].attention.wq, "the agent's store holds it now");
             assertTrue(m.blocks[0].attention.getWo().isQuantized());
@@ -212,8 +213,8 @@ class EndToEndTest {
     }
 
     /** Keeps the report of the last run where the docs can quote it. */
-    private static void writeReport(QuantizationReport report) throws IOException {
-        Path out = Path.of("target", "e2e-quantization-report.txt");
+    private static void writeReport(QuantizationReport report, String name) throws IOException {
+        Path out = Path.of("target", name);
         Files.createDirectories(out.getParent());
         Path tmp = Files.createTempFile(out.getParent(), "report", ".tmp");
         Files.writeString(tmp, report.toString(), StandardCharsets.UTF_8);

@@ -1,0 +1,12 @@
+package golden.features;
+
+import dev.quant4j.annotations.QuantizationConfig;
+
+@QuantizationConfig
+final class Schemes {
+    static final String ATTENTION = "q4f:block32:f16:u32";
+    static final String EMBEDDING = "q8s:block32:f16";
+
+    private Schemes() {
+    }
+}
