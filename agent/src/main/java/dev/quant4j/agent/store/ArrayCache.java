@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How long dequantized arrays live. Every policy hands out arrays that are completely filled before any
@@ -104,9 +105,10 @@ abstract sealed class ArrayCache {
 
     /**
      * {@code cache=budget:N}: keep arrays while their bytes fit the budget; on overflow evict the least
-     * recently used. "Recently" is counted in misses: a hit stamps the entry with the current clock, which
-     * only advances on a miss, so a hit costs one volatile read and (at most) one plain write, and the order
-     * is exact between misses. An array larger than the whole budget is handed out without being kept.
+     * recently used. Every read stamps its entry with a tick of one clock; a read of the entry stamped last
+     * (a loop over one field) leaves the clock alone, so the common hit costs two volatile reads, and a hit
+     * after another field was used costs one atomic increment. An array larger than the whole budget is
+     * handed out without being kept.
      */
     static final class Budget extends ArrayCache {
         private final long budget;
@@ -115,7 +117,7 @@ abstract sealed class ArrayCache {
         private final Set<Entry> resident = new HashSet<>();
         /** Guarded by lock. */
         private long residentBytes;
-        private volatile long clock;
+        private final AtomicLong clock = new AtomicLong();
 
         Budget(AgentFieldStore store, long budget) {
             super(store);
@@ -126,9 +128,8 @@ abstract sealed class ArrayCache {
         Object get(Entry e) {
             Object v = e.cached;
             if (v != null) {
-                long now = clock;
-                if (e.lastUse != now) {
-                    e.lastUse = now;
+                if (e.lastUse != clock.get()) {
+                    e.lastUse = clock.incrementAndGet();
                 }
                 return v;
             }
@@ -152,8 +153,7 @@ abstract sealed class ArrayCache {
                     if (e.dropped) {
                         return v;
                     }
-                    long now = ++clock;
-                    e.lastUse = now;
+                    e.lastUse = clock.incrementAndGet();
                     e.cached = v;
                     resident.add(e);
                     residentBytes += e.arrayBytes;
