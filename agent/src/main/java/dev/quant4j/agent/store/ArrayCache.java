@@ -106,9 +106,8 @@ abstract sealed class ArrayCache {
     /**
      * {@code cache=budget:N}: keep arrays while their bytes fit the budget; on overflow evict the least
      * recently used. Every read stamps its entry with a tick of one clock; a read of the entry stamped last
-     * (a loop over one field) leaves the clock alone, so the common hit costs two volatile reads, and a hit
-     * after another field was used costs one atomic increment. An array larger than the whole budget is
-     * handed out without being kept.
+     * (a loop over one field) leaves the clock alone, and a tick is a plain read and write, not an atomic
+     * instruction. An array larger than the whole budget is handed out without being kept.
      */
     static final class Budget extends ArrayCache {
         private final long budget;
@@ -128,12 +127,23 @@ abstract sealed class ArrayCache {
         Object get(Entry e) {
             Object v = e.cached;
             if (v != null) {
-                if (e.lastUse != clock.get()) {
-                    e.lastUse = clock.incrementAndGet();
+                long now = clock.getOpaque();
+                if (e.lastUse != now) {
+                    e.lastUse = tick();
                 }
                 return v;
             }
             return miss(e);
+        }
+
+        /**
+         * Advances the clock without an atomic instruction: one reader at a time (the usual inference loop) gets
+         * an exact order; racing readers may draw the same tick, which only makes their entries equally old.
+         */
+        private long tick() {
+            long now = clock.getOpaque() + 1;
+            clock.setOpaque(now);
+            return now;
         }
 
         private Object miss(Entry e) {
@@ -153,7 +163,7 @@ abstract sealed class ArrayCache {
                     if (e.dropped) {
                         return v;
                     }
-                    e.lastUse = clock.incrementAndGet();
+                    e.lastUse = tick();
                     e.cached = v;
                     resident.add(e);
                     residentBytes += e.arrayBytes;
