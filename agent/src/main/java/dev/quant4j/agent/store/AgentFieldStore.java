@@ -44,6 +44,7 @@ public final class AgentFieldStore implements FieldStore {
     private final LongAdder uncacheable = new LongAdder();
     private final LongAdder modified = new LongAdder();
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean expungerStarted;
 
     public AgentFieldStore(AgentOptions options, TransformRecord record) {
         this.options = Objects.requireNonNull(options, "options");
@@ -95,6 +96,7 @@ public final class AgentFieldStore implements FieldStore {
                     + "weights write null to the field instead");
         }
         expungeCollectedOwners();
+        startExpunger();
         FieldSlot slot = slots.computeIfAbsent(fieldKey, k -> FieldSlot.resolve(k, owner));
         if (!slot.accepts(owner)) {
             throw new IllegalArgumentException("field key '" + fieldKey + "' is already used by a class of another "
@@ -135,7 +137,7 @@ public final class AgentFieldStore implements FieldStore {
         if (check) {
             Object previous = e.swapHandedOut(value);
             if (previous != null) {
-                compare(e, previous, "dequantized again");
+                compare(e, previous, "cache=" + options.cacheText() + " dropped it and this read dequantized the field anew");
             }
         }
         return value;
@@ -166,7 +168,7 @@ public final class AgentFieldStore implements FieldStore {
         if (check) {
             Object handed = e.swapHandedOut(null);
             if (handed != null) {
-                compare(e, handed, "evicted from the cache");
+                compare(e, handed, "the array was evicted from the cache");
             }
         }
     }
@@ -182,7 +184,7 @@ public final class AgentFieldStore implements FieldStore {
     }
 
     /** Check mode: the array handed out must still hold the quantized values, else the change would be lost. */
-    private void compare(Entry e, Object handed, String when) {
+    private void compare(Entry e, Object handed, String why) {
         Object expected = dequantize(e);
         String difference = e.slot.rows() ? firstDifference((float[][]) expected, (float[][]) handed)
                 : firstDifference((float[]) expected, (float[]) handed, "");
@@ -190,7 +192,7 @@ public final class AgentFieldStore implements FieldStore {
             return;
         }
         String report = "field " + e.slot.key() + " of " + e.ownerDescription() + " was modified through an array "
-                + "returned by a read (" + difference + "); the change is lost now that the array was " + when
+                + "returned by a read (" + difference + "); the change is lost: " + why
                 + ". Arrays returned for quantized fields are read-only views: to change the weights, write a new "
                 + "array to the field.";
         modified.increment();
@@ -231,11 +233,44 @@ public final class AgentFieldStore implements FieldStore {
     void expungeCollectedOwners() {
         Reference<?> r;
         while ((r = collectedOwners.poll()) != null) {
-            Entry e = (Entry) r;
-            if (e.slot.expunge(e)) {
-                cache.release(e);
-                e.swapHandedOut(null);
+            expunge((Entry) r);
+        }
+    }
+
+    private void expunge(Entry e) {
+        if (e.slot.expunge(e)) {
+            cache.release(e);
+            e.swapHandedOut(null);
+        }
+    }
+
+    /**
+     * A daemon thread that releases a collected owner's quantized data and cached array as soon as the GC
+     * reports the owner gone, so a dropped model gives its memory back without waiting for the next access to
+     * some quantized field. Started with the first store, so a program that never quantizes has no extra thread.
+     */
+    private void startExpunger() {
+        if (expungerStarted) {
+            return;
+        }
+        synchronized (this) {
+            if (expungerStarted) {
+                return;
             }
+            Thread t = new Thread(() -> {
+                while (true) {
+                    try {
+                        expunge((Entry) collectedOwners.remove());
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        AgentLog.warn("releasing the quantized data of a collected owner failed: " + e);
+                    }
+                }
+            }, "quant4j-agent-expunge");
+            t.setDaemon(true);
+            t.start();
+            expungerStarted = true;
         }
     }
 

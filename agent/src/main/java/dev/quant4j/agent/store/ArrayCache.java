@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How long dequantized arrays live. Every policy hands out arrays that are completely filled before any
@@ -104,9 +105,9 @@ abstract sealed class ArrayCache {
 
     /**
      * {@code cache=budget:N}: keep arrays while their bytes fit the budget; on overflow evict the least
-     * recently used. "Recently" is counted in misses: a hit stamps the entry with the current clock, which
-     * only advances on a miss, so a hit costs one volatile read and (at most) one plain write, and the order
-     * is exact between misses. An array larger than the whole budget is handed out without being kept.
+     * recently used. Every read stamps its entry with a tick of one clock; a read of the entry stamped last
+     * (a loop over one field) leaves the clock alone, and a tick is a plain read and write, not an atomic
+     * instruction. An array larger than the whole budget is handed out without being kept.
      */
     static final class Budget extends ArrayCache {
         private final long budget;
@@ -115,7 +116,7 @@ abstract sealed class ArrayCache {
         private final Set<Entry> resident = new HashSet<>();
         /** Guarded by lock. */
         private long residentBytes;
-        private volatile long clock;
+        private final AtomicLong clock = new AtomicLong();
 
         Budget(AgentFieldStore store, long budget) {
             super(store);
@@ -126,13 +127,23 @@ abstract sealed class ArrayCache {
         Object get(Entry e) {
             Object v = e.cached;
             if (v != null) {
-                long now = clock;
+                long now = clock.getOpaque();
                 if (e.lastUse != now) {
-                    e.lastUse = now;
+                    e.lastUse = tick();
                 }
                 return v;
             }
             return miss(e);
+        }
+
+        /**
+         * Advances the clock without an atomic instruction: one reader at a time (the usual inference loop) gets
+         * an exact order; racing readers may draw the same tick, which only makes their entries equally old.
+         */
+        private long tick() {
+            long now = clock.getOpaque() + 1;
+            clock.setOpaque(now);
+            return now;
         }
 
         private Object miss(Entry e) {
@@ -152,8 +163,7 @@ abstract sealed class ArrayCache {
                     if (e.dropped) {
                         return v;
                     }
-                    long now = ++clock;
-                    e.lastUse = now;
+                    e.lastUse = tick();
                     e.cached = v;
                     resident.add(e);
                     residentBytes += e.arrayBytes;

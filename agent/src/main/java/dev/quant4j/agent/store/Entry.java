@@ -35,7 +35,7 @@ final class Entry extends WeakReference<Object> {
     volatile Object cached;
     /** SOFT: the cached dequantized value. */
     volatile SoftReference<Object> soft;
-    /** BUDGET: the clock value of the last read; racy on purpose (a heuristic; a lost update only ages it). */
+    /** BUDGET: the clock tick of the last read (plain: racing readers store ticks of the same order of age). */
     long lastUse;
     /** Set (before removal) once the entry no longer belongs to the field: a write, a new store, or the owner died. */
     volatile boolean dropped;

@@ -15,8 +15,13 @@ final class FieldSlot {
     /** For checking that the field holds null when its quantized form is stored; null where reflection is denied. */
     private final Field field;
     private final ConcurrentHashMap<Object, Entry> entries = new ConcurrentHashMap<>();
-    /** The entry found last: a model usually has one owner per field, so this spares the map lookup. */
-    private volatile Entry last;
+    /**
+     * The entry found last: a model usually has one owner per field, so this spares the map lookup. Plain, not
+     * volatile: readers that alternate between owners would otherwise pay a fenced write per read. A stale value
+     * is harmless: it is checked against the owner and the dropped flag (volatile) before use, and removals,
+     * which happen under the slot's lock, clear it.
+     */
+    private Entry last;
 
     private FieldSlot(String key, Class<?> declaringClass, boolean rows, Field field) {
         this.key = key;

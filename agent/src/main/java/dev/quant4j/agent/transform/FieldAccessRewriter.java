@@ -5,7 +5,6 @@ import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-import net.bytebuddy.utility.OpenedClassReader;
 
 import java.util.Map;
 
@@ -40,7 +39,7 @@ final class FieldAccessRewriter {
     static Result rewrite(ClassReader reader, Map<String, String> hooked) {
         ClassWriter writer = new ClassWriter(reader, 0);
         int[] counts = new int[2];
-        reader.accept(new ClassVisitor(OpenedClassReader.ASM_API, writer) {
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                              String[] exceptions) {
@@ -61,7 +60,7 @@ final class FieldAccessRewriter {
         private boolean changed;
 
         Hooks(MethodVisitor next, boolean constructor, Map<String, String> hooked, int[] counts) {
-            super(OpenedClassReader.ASM_API, next);
+            super(Opcodes.ASM9, next);
             this.beforeSuperCall = constructor;
             this.hooked = hooked;
             this.counts = counts;

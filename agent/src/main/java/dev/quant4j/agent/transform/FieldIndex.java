@@ -5,7 +5,6 @@ import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.FieldVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-import net.bytebuddy.utility.OpenedClassReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,11 +38,11 @@ final class FieldIndex {
 
     /** Parses a class file's field table (code skipped). */
     static ClassFields parse(byte[] classFile) {
-        ClassReader reader = OpenedClassReader.of(classFile);
+        ClassReader reader = new ClassReader(classFile);
         Set<String> declared = new HashSet<>();
         Set<String> quantized = new HashSet<>();
         String[] superName = new String[1];
-        reader.accept(new ClassVisitor(OpenedClassReader.ASM_API) {
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public void visit(int version, int access, String name, String signature, String superN, String[] interfaces) {
                 superName[0] = superN;
@@ -59,7 +58,7 @@ final class FieldIndex {
                 if (!isFloatArrayDescriptor(descriptor)) {
                     return null;
                 }
-                return new FieldVisitor(OpenedClassReader.ASM_API) {
+                return new FieldVisitor(Opcodes.ASM9) {
                     @Override
                     public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
                         if (ConstantPoolScan.QUANTIZE_DESCRIPTOR.equals(annotation)) {

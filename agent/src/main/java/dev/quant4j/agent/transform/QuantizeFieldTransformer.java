@@ -2,7 +2,6 @@ package dev.quant4j.agent.transform;
 
 import dev.quant4j.agent.AgentLog;
 import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.utility.OpenedClassReader;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
@@ -104,7 +103,7 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
         if ((flags & ConstantPoolScan.HAS_QUANTIZE_ANNOTATION) != 0) {
             index.register(loader, className, FieldIndex.parse(classFile));
         }
-        ClassReader reader = OpenedClassReader.of(classFile);
+        ClassReader reader = new ClassReader(classFile);
         Map<String, String> hooked = hookedFieldReferences(loader, reader);
         if (hooked.isEmpty()) {
             return null;
