@@ -235,6 +235,8 @@ class CliTest {
         assertBadInput(run("quantize", in, out, "--scheme", "q8s", "--frobnicate"), "Unknown option: '--frobnicate'");
         assertBadInput(run("quantize", in, in, "--scheme", "q8s"), "is the input file");
         assertBadInput(run("frobnicate"), "Unmatched argument");
+        assertBadInput(run("inspect", dir.toString()), "is a folder, not a safetensors file");
+        assertBadInput(run("dequantize", in, dir.toString()), "is a folder; give a file name to write to");
         assertBadInput(run(), "give a command");
         // A scheme whose block has more extents than a tensor: name the tensor and the fixes.
         assertBadInput(run("quantize", in, out, "--scheme", "q8s:block2x16"),

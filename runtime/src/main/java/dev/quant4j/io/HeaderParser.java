@@ -14,12 +14,14 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads the JSON header of a safetensors file with gson's streaming reader in strict mode, so that the
@@ -163,7 +165,7 @@ final class HeaderParser {
             throw error(here(), "the header is not valid JSON: " + gsonMessage(e), e);
         }
         // Char positions become file offsets in one pass over the text (a header may be large).
-        java.util.TreeMap<Long, Long> offsets = new java.util.TreeMap<>();
+        TreeMap<Long, Long> offsets = new TreeMap<>();
         tensors.forEach(t -> offsets.put(t.headerOffset(), 0L));
         metadataChars.values().forEach(c -> offsets.put(c, 0L));
         long chars = 0;
@@ -274,12 +276,12 @@ final class HeaderParser {
                 throw error(at, "\"" + key + "\" has more than " + MAX_RANK + " numbers");
             }
             if (n == values.length) {
-                values = java.util.Arrays.copyOf(values, n * 2);
+                values = Arrays.copyOf(values, n * 2);
             }
             values[n++] = Long.parseLong(literal);
         }
         reader.endArray();
-        return java.util.Arrays.copyOf(values, n);
+        return Arrays.copyOf(values, n);
     }
 
     private void expect(JsonToken token, String what) throws IOException {

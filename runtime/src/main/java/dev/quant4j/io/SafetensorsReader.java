@@ -1,10 +1,13 @@
 package dev.quant4j.io;
 
 import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.tensor.Shapes;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -12,6 +15,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -119,6 +124,12 @@ public final class SafetensorsReader implements AutoCloseable {
      * @throws IOException                when the file cannot be read
      */
     public static SafetensorsReader open(Path file, long maxHeaderBytes) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(file.toString(), null, "is a folder, not a safetensors file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new FileSystemException(file.toString(), null, "is not a regular file; quant4j maps its input");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -138,7 +149,7 @@ public final class SafetensorsReader implements AutoCloseable {
                 throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "unknown dtype \""
                         + r.dtype() + "\"; a safetensors dtype is one of " + Dtype.allNames());
             }
-            long count = dev.quant4j.tensor.Shapes.elementCountOrNegative(r.shape());
+            long count = Shapes.elementCountOrNegative(r.shape());
             long bytes = count < 0 ? -1 : dtype.byteSize(count);
             if (count < 0 || bytes < 0) {
                 throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "shape "
@@ -450,13 +461,13 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new SafetensorsFormatException(file, q.name(), at, bad == count
                     ? "the padding bits after the last code are not zero"
                     : "code " + bad + " (raw bits 0x" + Integer.toHexString(
-                    dev.quant4j.tensor.Packing.getRaw(codes, (int) bad, scheme.value().bits()))
+                    Packing.getRaw(codes, (int) bad, scheme.value().bits()))
                     + ") is not a " + scheme.value() + " code the quantizer produces");
         }
         float[] scales = readScales(q.scales(), scheme.param());
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
-            if (Float.floatToRawIntBits(s) < 0 || !dev.quant4j.format.ScaleFormat.isOnGrid(s, scheme.param())) {
+            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
                 throw new SafetensorsFormatException(file, q.scales().name(),
                         dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
                         + "; scales must be finite, non-negative " + scheme.param() + " values");
@@ -480,7 +491,7 @@ public final class SafetensorsReader implements AutoCloseable {
                 case F16, BF16 -> seg.get(I16_LE, 2L * i) & 0xFFFF;
                 case UE8M0 -> seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
             };
-            out[i] = dev.quant4j.format.ScaleFormat.decode(bits, param);
+            out[i] = ScaleFormat.decode(bits, param);
         }
         return out;
     }

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -117,7 +118,7 @@ public final class SafetensorsWriter {
                     + " into does not exist");
         }
         if (Files.isDirectory(target)) {
-            throw new IOException(destination + " is a folder; give a file name to write to");
+            throw new FileSystemException(destination.toString(), null, "is a folder; give a file name to write to");
         }
         Path temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(
                 ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
