@@ -116,9 +116,11 @@ public enum MiniFloat {
         int mant = mag & ((1 << mantissaBits) - 1);
         int expMax = (signBit - 1) >>> mantissaBits;
         float v;
-        if (this == E4M3 && expField == expMax && mant == (1 << mantissaBits) - 1) {
+        // This runs inside the constructor, before the enum constants are assigned (E4M3 is still
+        // null there), so the format is told apart by name, not by identity.
+        if (name().equals("E4M3") && expField == expMax && mant == (1 << mantissaBits) - 1) {
             v = Float.NaN;
-        } else if (this == E5M2 && expField == expMax) {
+        } else if (name().equals("E5M2") && expField == expMax) {
             v = mant == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
         } else if (expField == 0) {
             v = Math.scalb((float) mant, minNormalExponent - mantissaBits);

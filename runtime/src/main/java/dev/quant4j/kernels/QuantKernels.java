@@ -7,6 +7,14 @@ import dev.quant4j.tensor.QuantizedTensor;
 /**
  * The quantization kernels. {@link ScalarKernels} is the reference that defines the numbers; every
  * other implementation must give bit-identical results for every input.
+ *
+ * <p>The product kernels ({@code matvec}, {@code matmul}, {@code matvecInt8}) compute on the quantized
+ * codes directly, without a float32 copy of the weights. Their weight is a rank-2 tensor laid out
+ * {@code [rows, cols]} = {@code [out, in]}: {@code out[r] = sum over c of w[r, c] * x[c]}. (ONNX and
+ * many PyTorch exports store a linear layer's weight as {@code [in, out]}: transpose it once before
+ * quantizing.) They are not bit-identical across implementations: float sums are taken in a different
+ * order, so results agree with an exact product of the dequantized weights within a small relative
+ * error (see the tests for the bounds).
  */
 public interface QuantKernels {
     /** A short name for logs and benchmark output, e.g. {@code scalar} or {@code panama-512}. */
@@ -23,4 +31,41 @@ public interface QuantKernels {
 
     /** Writes {@code q * s} for every element of {@code q} into {@code out[0 .. q.size())}. */
     void dequantize(QuantizedTensor q, float[] out);
+
+    /**
+     * Matrix-vector product with quantized weights {@code w [rows, cols]} and float32 activations:
+     * {@code out[r] = sum_c w[r, c] * x[c]}, where {@code w[r, c]} is the dequantized weight.
+     *
+     * @throws IllegalArgumentException if {@code w} is not rank 2 or the lengths do not match its shape
+     */
+    default void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+        ScalarProducts.matvec(w, x, out, parallelism);
+    }
+
+    /** Float32 matrix-vector product: {@code w} is row-major {@code [rows, cols]}. The baseline for speed. */
+    default void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
+        ScalarProducts.matvec(w, rows, cols, x, out, parallelism);
+    }
+
+    /**
+     * Matrix-matrix product for a batch of activations: {@code x} is row-major {@code [batch, cols]},
+     * {@code out} row-major {@code [batch, rows]}; {@code out[b, r] = sum_c w[r, c] * x[b, c]}. Each
+     * weight is decoded once for the whole batch.
+     */
+    default void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
+        ScalarProducts.matmul(w, x, batch, out, parallelism);
+    }
+
+    /**
+     * Integer matrix-vector product: the activations are quantized on the fly to 8 bits
+     * ({@link ScalarProducts#ACTIVATION_BLOCK} consecutive values share one float32 scale, symmetric
+     * [-127, 127], the contract's rounding), and each product of an activation block with a weight
+     * block is summed exactly in int32 before it is scaled. Integer weight values only (Q8F, Q8S,
+     * Q4F, Q4S, Q2F, Q2S).
+     *
+     * @throws IllegalArgumentException for float weight values (use {@link #matvec}) or mismatched shapes
+     */
+    default void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+        ScalarProducts.matvecInt8(w, x, out, parallelism);
+    }
 }

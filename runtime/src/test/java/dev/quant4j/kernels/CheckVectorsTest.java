@@ -1,8 +1,11 @@
 package dev.quant4j.kernels;
 
+import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.format.MiniFloat;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.junit.jupiter.api.Test;
 
@@ -91,5 +94,36 @@ class CheckVectorsTest {
         assertEquals(1f, u.scales()[0]);
         assertArrayEquals(new float[] {0.5f, 1.5f, 2.5f, 0.0625f, 288f, 288f, 448f}, deq(u));
         assertEquals(QuantValue.E4M3.bits(), 8);
+    }
+
+    @Test
+    void saturationWithUnitScale() {
+        // The table's "s = 1" rows that no tensor can reach with s = 1 (its amax would set a larger scale):
+        // checked at the kernel's per-element step with the scale given.
+        for (float x : new float[] {449f, 1e4f, 1e30f}) {
+            assertEquals(448f, MiniFloat.E4M3.decode(ScalarKernels.encode(x, 1f, QuantValue.E4M3)), "E4M3 " + x);
+            assertEquals(-448f, MiniFloat.E4M3.decode(ScalarKernels.encode(-x, 1f, QuantValue.E4M3)), "E4M3 " + -x);
+        }
+        for (float x : new float[] {7f, 100f}) {
+            assertEquals(6f, MiniFloat.E2M1.decode(ScalarKernels.encode(x, 1f, QuantValue.E2M1)), "E2M1 " + x);
+        }
+        assertEquals(57344f, MiniFloat.E5M2.decode(ScalarKernels.encode(1e30f, 1f, QuantValue.E5M2)));
+    }
+
+    @Test
+    void u32PackingOfInt8Codes() {
+        // Q8F with amax 127.5 has s = 1: -127.5 -> -128 (tie to even), 127.5 -> 128 clamped to 127.
+        QuantizedTensor t = q("q8f:u32", -127.5f, 2f, -3f, 127.5f);
+        assertArrayEquals(new int[] {-128, 2, -3, 127}, codes(t));
+        assertEquals(4, t.codes().length);
+        assertEquals(0x7FFD0280, Packing.word(t.codes(), 0));
+        QuantizedTensor five = q("q8f:u32", -127.5f, 2f, -3f, 127.5f, 55f);
+        assertEquals(8, five.codes().length);
+        assertEquals(0x7FFD0280, Packing.word(five.codes(), 0));
+        assertEquals(0x00000037, Packing.word(five.codes(), 1));
+        // NATIVE: the same bytes, without the last word's padding.
+        QuantizedTensor nat = q("q8f:native", -127.5f, 2f, -3f, 127.5f, 55f);
+        assertEquals(QuantStore.NATIVE, nat.scheme().store());
+        assertArrayEquals(new byte[] {(byte) 0x80, 0x02, (byte) 0xFD, 0x7F, 0x37}, nat.codes());
     }
 }

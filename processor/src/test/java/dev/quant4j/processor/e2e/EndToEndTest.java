@@ -2,6 +2,7 @@ package dev.quant4j.processor.e2e;
 
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.io.ModelFiles;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ModelVisitors;
 import dev.quant4j.model.QuantizableTensor;
@@ -165,7 +166,7 @@ class EndToEndTest {
     }
 
     @Test
-    void quantizeExportImportIntoAFreshInstanceGivesBitIdenticalWeights() throws IOException {
+    void quantizeExportImportAndSaveLoadIntoFreshInstancesGivesBitIdenticalWeights() throws IOException {
         TinyTransformer m = model(4);
         Map<String, FloatTensor> original = floats(m);
         Map<String, QuantScheme> schemes = schemes(m);
@@ -192,14 +193,26 @@ class EndToEndTest {
 
             TinyTransformer fresh = new TinyTransformer(VOCAB, DIM, HIDDEN, LAYERS);
             Quantization.importState(fresh, state);
+
+            // The same state through a safetensors file: saved and loaded without expanding to float32.
+            Path file = Files.createTempDirectory("quant4j-e2e").resolve("model.safetensors");
+            ModelFiles.save(m, file);
+            TinyTransformer loaded = new TinyTransformer(VOCAB, DIM, HIDDEN, LAYERS);
+            ModelFiles.load(loaded, file);
+            assertTrue(loaded.blocks[2].mlp.w2.isQuantized(), "loaded as codes and scales");
+            assertNull(loaded.embedding.table, "a plain field loads into the agent's store, not as floats");
+            assertNotNull(store.quantized(loaded.embedding, "dev.quant4j.processor.e2e.Embedding#table"));
+            Files.delete(file);
             assertSame(state.get("blocks[1].attention.wk"), fresh.blocks[1].attention.wk.quantized());
             assertSame(state.get("embedding.table"),
                     store.quantized(fresh.embedding, "dev.quant4j.processor.e2e.Embedding#table"));
 
             Quantization.dequantizeWeights(m);
             Quantization.dequantizeWeights(fresh);
+            Quantization.dequantizeWeights(loaded);
             Map<String, FloatTensor> a = floats(m);
             Map<String, FloatTensor> b = floats(fresh);
+            Map<String, FloatTensor> c = floats(loaded);
             for (String path : expectedPaths()) {
                 QuantScheme s = schemes.get(path);
                 FloatTensor reference = s == null ? original.get(path)
@@ -207,6 +220,7 @@ class EndToEndTest {
                 // FloatTensor equality is bitwise: -0.0 != +0.0 and every bit of every value counts.
                 assertEquals(reference, a.get(path), path);
                 assertEquals(reference, b.get(path), path);
+                assertEquals(reference, c.get(path), path + " after the safetensors round trip");
             }
             assertEquals(0, store.size(), "dequantizing dropped every stored tensor");
         }

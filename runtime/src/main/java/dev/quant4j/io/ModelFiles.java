@@ -1,0 +1,75 @@
+package dev.quant4j.io;
+
+import dev.quant4j.model.Quantization;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Saves and loads an annotated model's whole state (every weight field, by path) as one safetensors
+ * file, through the model's generated visitor. Quantized weights travel as codes and scales and are
+ * never expanded to float32, neither when saving nor when loading.
+ *
+ * <pre>{@code
+ * Quantization.quantizeWeights(model);
+ * ModelFiles.save(model, Path.of("model-q4.safetensors"));
+ * ModelFiles.load(freshModel, Path.of("model-q4.safetensors"));   // quantized again, bit for bit
+ * }</pre>
+ */
+public final class ModelFiles {
+    private ModelFiles() {
+    }
+
+    /**
+     * Writes the model's state: quantized fields in quant4j's quantized layout, float fields as F32.
+     * The file is written to a temporary file and renamed into place; a failure leaves no file behind.
+     */
+    public static void save(Object model, Path file) throws IOException {
+        save(model, file, Map.of());
+    }
+
+    /** As {@link #save(Object, Path)}, with extra {@code __metadata__} entries. */
+    public static void save(Object model, Path file, Map<String, String> metadata) throws IOException {
+        Objects.requireNonNull(model, "model");
+        Map<String, Object> state = Quantization.exportState(model);
+        List<TensorSpec> specs = new ArrayList<>(state.size());
+        for (Map.Entry<String, Object> e : state.entrySet()) {
+            specs.add(switch (e.getValue()) {
+                case QuantizedTensor q -> TensorSpec.quantized(e.getKey(), q);
+                case FloatTensor f -> TensorSpec.floats(e.getKey(), f, Dtype.F32);
+                default -> throw new IllegalStateException("field '" + e.getKey() + "' exported a "
+                        + e.getValue().getClass().getName() + "; expected a QuantizedTensor or FloatTensor");
+            });
+        }
+        SafetensorsWriter.write(file, metadata, specs);
+    }
+
+    /**
+     * Reads a file written by {@link #save} (or any safetensors file whose tensor names are the model's field
+     * paths) into the model: quantized tensors stay quantized, F32/F16/BF16 tensors become float32. The
+     * model's structure (nested modules, arrays of them) must already exist; see
+     * {@link Quantization#importState}.
+     *
+     * @throws SafetensorsFormatException for a malformed file, naming the tensor and offset
+     */
+    public static void load(Object model, Path file) throws IOException {
+        Objects.requireNonNull(model, "model");
+        Map<String, Object> state = new LinkedHashMap<>();
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            for (SafetensorsEntry e : reader.entries()) {
+                state.put(e.name(), switch (e) {
+                    case QuantizedInfo q -> reader.readQuantized(q);
+                    case TensorInfo t -> reader.readFloatTensor(t);
+                });
+            }
+        }
+        Quantization.importState(model, state);
+    }
+}
