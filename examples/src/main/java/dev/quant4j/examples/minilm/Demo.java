@@ -55,7 +55,7 @@ public final class Demo {
     static void run(DemoOptions options, PrintStream out) throws IOException {
         List<String> all = Sentences.load();
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
-        ModelFiles.Reference reference = options.load() == null ? null : ModelFiles.loadReference(options.load());
+        SavedModels.Reference reference = options.load() == null ? null : SavedModels.loadReference(options.load());
         List<Integer> indices = reference != null ? reference.indices()
                 : Sentences.evenSubset(all.size(), options.sentences());
         List<int[]> tokenIds = new ArrayList<>();
@@ -122,14 +122,14 @@ public final class Demo {
         }
         if (options.saveDir() != null) {
             System.err.println("saved the quantized models and the float32 reference vectors in " + options.saveDir()
-                    + "; run one with ./quant4j demo --load " + ModelFiles.fileFor(options.saveDir(),
+                    + "; run one with ./quant4j demo --load " + SavedModels.fileFor(options.saveDir(),
                     options.schemes().get(options.schemes().size() - 1)));
         }
     }
 
     /** One mode in this JVM. */
     private static List<DemoResult> runMode(String mode, DemoOptions options, List<int[]> tokenIds,
-                                            List<Integer> indices, ModelFiles.Reference reference, boolean bar,
+                                            List<Integer> indices, SavedModels.Reference reference, boolean bar,
                                             Path saveDir) throws IOException {
         int schemes = options.load() != null ? 1 : options.schemes().size();
         DemoProgress progress = new DemoProgress(System.err, bar, mode,

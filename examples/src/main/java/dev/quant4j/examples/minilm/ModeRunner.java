@@ -74,7 +74,7 @@ final class ModeRunner {
                 reference = run.vectors();
                 if (saveDir != null) {
                     Files.createDirectories(saveDir);
-                    ModelFiles.saveReference(saveDir, indices, reference);
+                    SavedModels.saveReference(saveDir, indices, reference);
                 }
             }
             DemoResult r = run.result();
@@ -117,8 +117,7 @@ final class ModeRunner {
         if (saveDir != null && !f32) {
             progress.step(scheme + ": saving", false);
             Files.createDirectories(saveDir);
-            ModelFiles.save(model, ModelFiles.fileFor(saveDir, scheme), Map.of("model", "all-MiniLM-L6-v2",
-                    "saved_by", "./quant4j demo --save"));
+            SavedModels.save(model, SavedModels.fileFor(saveDir, scheme));
         }
         progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
         long runStart = System.nanoTime();
@@ -138,13 +137,10 @@ final class ModeRunner {
         awaitAgentStoreEmpty();
         long before = HeapMeter.liveHeap();
         long start = System.nanoTime();
-        ModelFiles.State state = ModelFiles.load(file);
-        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.emptyHolderModel(state.config())
-                : MiniLmLoader.emptyModel(state.config());
-        Quantization.importState(model, state.tensors());
-        MiniLmConfig config = state.config();
-        String scheme = state.scheme();
-        state = null; // the model holds the tensors now
+        SavedModels.Header header = SavedModels.header(file);
+        SentenceEncoder model = SavedModels.load(file, mode);
+        MiniLmConfig config = header.config();
+        String scheme = header.scheme();
         double loadSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
         requireAgentCacheEmpty(scheme);

@@ -100,16 +100,14 @@ class DemoEndToEndTest {
         requireAgentJar();
         String scheme = "q4f:block32:f16:u32";
         List<DemoResult> quantized = holder(scheme, dir);
-        Path file = ModelFiles.fileFor(dir, scheme);
+        Path file = SavedModels.fileFor(dir, scheme);
         assertTrue(Files.isRegularFile(file), file + " was not written");
-        assertTrue(Files.isRegularFile(dir.resolve(ModelFiles.REFERENCE_FILE)));
+        assertTrue(Files.isRegularFile(dir.resolve(SavedModels.REFERENCE_FILE)));
 
         // The file holds the quantized tensors as they were: loading gives a model whose every @Quantize
         // field is quantized (no float32 copy) and whose vectors are the quantized model's, bit for bit.
-        ModelFiles.State state = ModelFiles.load(file);
-        assertEquals(scheme, state.scheme());
-        HolderMiniLmModel loaded = MiniLmLoader.emptyHolderModel(state.config());
-        Quantization.importState(loaded, state.tensors());
+        assertEquals(scheme, SavedModels.header(file).scheme());
+        SentenceEncoder loaded = SavedModels.load(file, DemoOptions.HOLDER);
         int quantizedFields = 0;
         for (WeightField f : Quantization.fields(loaded)) {
             if (f.isQuantizable()) {
@@ -118,6 +116,7 @@ class DemoEndToEndTest {
             }
         }
         assertEquals(3 + 6 * 6, quantizedFields);
+        assertTrue(loaded instanceof HolderMiniLmModel);
         float[][] vectors = new float[ids.size()][];
         for (int i = 0; i < ids.size(); i++) {
             vectors[i] = loaded.embed(ids.get(i));
@@ -181,8 +180,8 @@ class DemoEndToEndTest {
         Path file = dir.resolve("model.safetensors");
         Files.writeString(file, "not used");
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> ModelFiles.loadReference(file));
-        assertTrue(e.getMessage().contains(ModelFiles.REFERENCE_FILE) && e.getMessage().contains("--save"),
+                () -> SavedModels.loadReference(file));
+        assertTrue(e.getMessage().contains(SavedModels.REFERENCE_FILE) && e.getMessage().contains("--save"),
                 e.getMessage());
     }
 

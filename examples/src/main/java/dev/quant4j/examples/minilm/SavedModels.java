@@ -1,15 +1,13 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.io.Dtype;
+import dev.quant4j.io.ModelFiles;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
-import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
-import dev.quant4j.model.Quantization;
 import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,19 +20,19 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Saving and loading the demo's models as safetensors: the model's state as
- * {@link Quantization#exportState} names it (quantized tensors as quant4j codes + scales, the rest F32),
- * so a file saved from either model variant loads into either; and the float32 reference vectors the
- * demo compares a loaded model against.
+ * The demo's saved models: each is the model's whole state written by the runtime's
+ * {@link ModelFiles} (quantized tensors as quant4j codes + scales, the rest F32, named by field path),
+ * so a file saved from either model variant loads into either. Next to them, the float32 reference
+ * vectors the demo compares a loaded model against.
  */
-final class ModelFiles {
+final class SavedModels {
 
     /** Next to the saved models: the float32 vectors of the sentences they were run on. */
     static final String REFERENCE_FILE = "f32-reference.safetensors";
     static final String REFERENCE_TENSOR = "embeddings";
     static final String SENTENCE_INDICES = "sentence_indices";
 
-    private ModelFiles() {
+    private SavedModels() {
     }
 
     /** The file a scheme's model is saved to: its text form with ':' turned into '-'. */
@@ -43,67 +41,57 @@ final class ModelFiles {
     }
 
     /** Writes the model's state (temporary file, then rename). */
-    static void save(Object model, Path file, Map<String, String> metadata) throws IOException {
-        List<TensorSpec> specs = new ArrayList<>();
-        for (Map.Entry<String, Object> e : Quantization.exportState(model).entrySet()) {
-            specs.add(switch (e.getValue()) {
-                case QuantizedTensor q -> TensorSpec.quantized(e.getKey(), q);
-                case FloatTensor f -> TensorSpec.floats(e.getKey(), f, Dtype.F32);
-                default -> throw new IllegalStateException("unexpected state value for " + e.getKey());
-            });
-        }
-        SafetensorsWriter.write(file, metadata, specs);
+    static void save(Object model, Path file) throws IOException {
+        ModelFiles.save(model, file, Map.of("model", "all-MiniLM-L6-v2", "saved_by", "./quant4j demo --save"));
     }
 
-    /** A saved model state, read into memory: quantized tensors stay quantized, nothing is dequantized. */
-    record State(Map<String, Object> tensors, MiniLmConfig config, String scheme, long bytes) {
+    /** What a saved model's header says: its sizes and scheme; no tensor is read. */
+    record Header(MiniLmConfig config, String scheme) {
     }
 
     /**
-     * Reads a saved model. The scheme is that of its quantized tensors ({@code f32} when there are none,
-     * {@code mixed} when they differ).
+     * Reads a saved model's header. The scheme is that of its quantized tensors ({@code f32} when there
+     * are none, {@code mixed} when they differ).
      *
      * @throws IOException naming the file (and tensor, offset) when it is not a saved MiniLM model
      */
-    static State load(Path file) throws IOException {
+    static Header header(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("no such file: " + file + " (save models first with ./quant4j demo --save DIR)");
         }
-        Map<String, Object> tensors = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         TreeSet<String> schemes = new TreeSet<>();
-        long bytes = 0;
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             for (SafetensorsEntry e : reader.entries()) {
-                switch (e) {
-                    case QuantizedInfo q -> {
-                        QuantizedTensor t = reader.readQuantized(q);
-                        tensors.put(e.name(), t);
-                        shapes.put(e.name(), t.shape());
-                        schemes.add(t.scheme().toString());
-                        bytes += t.byteSize();
-                    }
-                    case TensorInfo t -> {
-                        if (t.dtype() != Dtype.F32) {
-                            throw new IOException(file + ": tensor '" + t.name() + "' is " + t.dtype()
-                                    + "; a saved demo model holds F32 and quant4j-quantized tensors only");
-                        }
-                        FloatTensor f = reader.readFloatTensor(t);
-                        tensors.put(e.name(), f);
-                        shapes.put(e.name(), f.shape());
-                        bytes += f.byteSize();
-                    }
+                long[] shape = e.shapeLong();
+                int[] ints = new int[shape.length];
+                for (int i = 0; i < shape.length; i++) {
+                    ints[i] = (int) Math.min(shape[i], Integer.MAX_VALUE);
+                }
+                shapes.put(e.name(), ints);
+                if (e instanceof QuantizedInfo q) {
+                    schemes.add(q.scheme().toString());
                 }
             }
         }
-        MiniLmConfig config;
         try {
-            config = MiniLmConfig.of(shapes);
+            String scheme = schemes.isEmpty() ? DemoOptions.F32 : schemes.size() == 1 ? schemes.first() : "mixed";
+            return new Header(MiniLmConfig.of(shapes), scheme);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
-        String scheme = schemes.isEmpty() ? DemoOptions.F32 : schemes.size() == 1 ? schemes.first() : "mixed";
-        return new State(tensors, config, scheme, bytes);
+    }
+
+    /**
+     * Builds the model variant for {@code mode} from a saved file: the structure from the header, the
+     * weights as stored (quantized ones stay quantized; their float32 values are never built).
+     */
+    static SentenceEncoder load(Path file, String mode) throws IOException {
+        Header h = header(file);
+        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.emptyHolderModel(h.config())
+                : MiniLmLoader.emptyModel(h.config());
+        ModelFiles.load(model, file);
+        return model;
     }
 
     /** Writes the float32 vectors of the sentences (by index into the sentence file). */
