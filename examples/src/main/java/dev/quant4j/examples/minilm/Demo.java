@@ -53,6 +53,10 @@ public final class Demo {
     }
 
     static void run(DemoOptions options, PrintStream out) throws IOException {
+        if (options.load() != null && !Files.isRegularFile(options.load())) {
+            throw new IOException("--load " + options.load() + ": no such file (save models first with ./quant4j demo"
+                    + " --save DIR, then load DIR/<scheme>.safetensors)");
+        }
         List<String> all = Sentences.load();
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
         SavedModels.Reference reference = options.load() == null ? null : SavedModels.loadReference(options.load());
@@ -106,9 +110,11 @@ public final class Demo {
             out.print(DemoReport.table(results));
             out.println();
             out.println(modesLine(results));
+            out.println("weight bytes: every parameter as stored (quantized: packed codes + scales; biases, LayerNorm: f32).");
+            out.println(options.load() == null
+                    ? "heap MiB: live heap after quantizing and a full GC, minus the live heap before the model was built."
+                    : "heap MiB: live heap after loading and a full GC, minus the live heap before loading.");
             out.println("""
-                    weight bytes: every parameter as stored (quantized: packed codes + scales; biases, LayerNorm: f32).
-                    heap MiB: live heap after quantizing and a full GC, minus the live heap before the model was built.
                     cos mean / min: cosine of each sentence's vector to its float32 vector. top-1: how often a sentence's
                     nearest neighbour among the others is the one float32 finds. ms/sent: wall time / sentences;
                     cpu ms: CPU time of the embedding threads / sentences (steadier when the machine is busy).""");
@@ -159,7 +165,8 @@ public final class Demo {
             }
         });
         return differ.isEmpty()
-                ? "agent and holder gave bit-identical vectors for all " + agree.size() + " schemes."
+                ? "agent and holder gave bit-identical vectors for " + (agree.size() == 1 ? "the scheme."
+                : "all " + agree.size() + " schemes.")
                 : "agent and holder vectors differ for: " + String.join(", ", differ);
     }
 

@@ -177,18 +177,21 @@ final class DemoReport {
         int h = 420;
         int left = 80;
         int right = 40;
-        int top = 30;
+        int top = 40;
         int bottom = 60;
         double maxMb = 0;
         for (DemoResult r : byScheme.values()) {
             maxMb = Math.max(maxMb, r.weightBytes() / 1e6);
         }
         maxMb = Math.max(1, Math.ceil(maxMb / 10) * 10);
-        double lo = 1e-6;
-        double hi = 1e-6;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 1e-9;
         for (DemoResult r : points) {
             hi = Math.max(hi, 1 - r.cosineMin());
             lo = Math.min(lo, Math.max(1e-9, 1 - r.cosineMean()));
+        }
+        if (points.isEmpty()) {
+            lo = 1e-6;
         }
         int decadeLo = (int) Math.floor(Math.log10(lo));
         int decadeHi = (int) Math.ceil(Math.log10(hi));
@@ -219,22 +222,32 @@ final class DemoReport {
                 byScheme.containsKey(DemoOptions.F32) ? byScheme.get(DemoOptions.F32).weightBytes() / 1e6 : 0));
         sb.append(String.format(Locale.ROOT, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18"
                 + " %d)\">1 - cosine to float32 (lower is better)</text>%n", (top + h - bottom) / 2, (top + h - bottom) / 2));
+        // Labels go in a column right of the points they name, ordered by height and pushed apart so that
+        // schemes of about the same size and quality (the 4-bit ones) stay readable; a thin line joins each
+        // label to its point.
+        points.sort((a, b) -> Double.compare(a.cosineMean(), b.cosineMean()));
+        double labelY = Double.NEGATIVE_INFINITY;
         for (DemoResult r : points) {
             double x = xOf(r.weightBytes() / 1e6, maxMb, left, w - right);
             double yMean = yOf(Math.max(1 - r.cosineMean(), Math.pow(10, decadeLo)), decadeLo, decadeHi, top, h - bottom);
             double yMin = yOf(Math.max(1 - r.cosineMin(), Math.pow(10, decadeLo)), decadeLo, decadeHi, top, h - bottom);
+            labelY = Math.max(yMean + 4, labelY + 15);
+            double labelX = xOf(maxMb * 0.42, maxMb, left, w - right);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>"
+                            + "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>"
                             + "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#1f77b4\"><title>%s mean cosine %.6f</title>"
                             + "</circle><rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"#d62728\"><title>%s min"
-                            + " cosine %.6f</title></rect><text x=\"%.1f\" y=\"%.1f\">%s</text>%n",
-                    x, x, yMean, yMin, x, yMean, escape(r.scheme()), r.cosineMean(), x - 4, yMin - 4,
-                    escape(r.scheme()), r.cosineMin(), x + 8, yMean + 4, escape(r.scheme())));
+                            + " cosine %.6f</title></rect><text x=\"%.1f\" y=\"%.1f\">%s (%.1f MB, mean %.4f)</text>%n",
+                    x, x, yMean, yMin, x + 6, labelX - 4, yMean, labelY - 4, x, yMean, escape(r.scheme()),
+                    r.cosineMean(), x - 4, yMin - 4, escape(r.scheme()), r.cosineMin(), labelX, labelY,
+                    escape(r.scheme()), r.weightBytes() / 1e6, r.cosineMean()));
         }
+        // The legend sits in the top margin, above the plot, where no label can reach.
+        int legendX = w - right - 300;
         sb.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"#1f77b4\"/><text x=\"%d\""
                         + " y=\"%d\">mean over sentences</text><rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\""
                         + " fill=\"#d62728\"/><text x=\"%d\" y=\"%d\">worst sentence</text>%n",
-                w - right - 250, top + 15, w - right - 240, top + 19, w - right - 124, top + 11, w - right - 110,
-                top + 19));
+                legendX, top - 16, legendX + 10, top - 12, legendX + 160, top - 20, legendX + 174, top - 12));
         sb.append("</svg>\n");
         return sb.toString();
     }
