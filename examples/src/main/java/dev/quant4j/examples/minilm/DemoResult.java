@@ -3,7 +3,8 @@ package dev.quant4j.examples.minilm;
 /**
  * One row of the demo: one scheme run one way.
  *
- * @param scheme          the scheme's canonical text form, or {@code f32}
+ * @param scheme          the scheme's canonical text form, {@code f32}, or {@code annotated} (each field with
+ *                        the scheme its {@code @Quantize} names)
  * @param mode            {@code agent} or {@code holder}
  * @param weightBytes     every parameter as stored: quantized tensors at their packed size with scales, the
  *                        rest at 4 bytes

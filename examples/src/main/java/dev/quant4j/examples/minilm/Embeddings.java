@@ -13,9 +13,9 @@ public final class Embeddings implements EmbeddingWeights {
     final int maxPositions;
     final int typeVocabSize;
     final int hidden;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"vocabSize", "hidden"}) float[] wordEmbeddings;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"typeVocabSize", "hidden"}) float[] tokenTypeEmbeddings;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"vocabSize", "hidden"}) float[] wordEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"typeVocabSize", "hidden"}) float[] tokenTypeEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
     final LayerNorm layerNorm;
 
     /** Embeddings with their tables given, row-major {@code [rows, hidden]}; null arrays leave them to be loaded. */

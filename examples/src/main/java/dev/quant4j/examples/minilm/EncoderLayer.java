@@ -19,20 +19,20 @@ public final class EncoderLayer implements EncoderLayerWeights {
     final int intermediateSize;
 
     // Self-attention: query, key, value projections [hidden, hidden] and the output projection [hidden, hidden].
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"hidden", "hidden"}) float[] queryWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] queryWeight;
     float[] queryBias;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"hidden", "hidden"}) float[] keyWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] keyWeight;
     float[] keyBias;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"hidden", "hidden"}) float[] valueWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] valueWeight;
     float[] valueBias;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"hidden", "hidden"}) float[] attentionOutputWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] attentionOutputWeight;
     float[] attentionOutputBias;
     final LayerNorm attentionLayerNorm;
 
     // Feed-forward: intermediate [intermediateSize, hidden] and output [hidden, intermediateSize].
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"intermediateSize", "hidden"}) float[] intermediateWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"intermediateSize", "hidden"}) float[] intermediateWeight;
     float[] intermediateBias;
-    @Quantize(scheme = DefaultScheme.TEXT) @Dims({"hidden", "intermediateSize"}) float[] outputWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "intermediateSize"}) float[] outputWeight;
     float[] outputBias;
     final LayerNorm outputLayerNorm;
 

@@ -13,9 +13,9 @@ public final class HolderEmbeddings implements EmbeddingWeights {
     final int maxPositions;
     final int typeVocabSize;
     final int hidden;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor wordEmbeddings;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor tokenTypeEmbeddings;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor positionEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) QuantizableTensor wordEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) QuantizableTensor tokenTypeEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) QuantizableTensor positionEmbeddings;
     final LayerNorm layerNorm;
 
     /** Embeddings without weights; the loader or an imported state fills them. */

@@ -16,19 +16,19 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     final int heads;
     final int intermediateSize;
 
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor queryWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor queryWeight;
     float[] queryBias;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor keyWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor keyWeight;
     float[] keyBias;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor valueWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor valueWeight;
     float[] valueBias;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor attentionOutputWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor attentionOutputWeight;
     float[] attentionOutputBias;
     final LayerNorm attentionLayerNorm;
 
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor intermediateWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor intermediateWeight;
     float[] intermediateBias;
-    @Quantize(scheme = DefaultScheme.TEXT) QuantizableTensor outputWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor outputWeight;
     float[] outputBias;
     final LayerNorm outputLayerNorm;
 

@@ -106,7 +106,9 @@ final class ModeRunner {
         SentenceEncoder model = build(weights);
         progress.step(scheme + ": quantizing", false);
         long start = System.nanoTime();
-        if (!f32) {
+        if (scheme.equals(DemoOptions.ANNOTATED)) {
+            Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
+        } else if (!f32) {
             Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
