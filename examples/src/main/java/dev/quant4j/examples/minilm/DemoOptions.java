@@ -57,7 +57,8 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
               --out FILE.html     also write an HTML report with a chart of quality against size
               --save DIR          save each quantized model as DIR/<scheme>.safetensors (plus the float32
                                   reference vectors, DIR/f32-reference.safetensors)
-              --load FILE         run a saved model instead of quantizing (its float32 weights are never built)
+              --load FILE         run a saved model instead of quantizing (its float32 weights are never
+                                  built), on the sentences saved with it, against their float32 vectors
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
             """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);
