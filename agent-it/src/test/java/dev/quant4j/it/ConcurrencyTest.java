@@ -28,7 +28,7 @@ class ConcurrencyTest {
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 // Requantizing drops the cached array: each round starts with a miss.
-                v.values = new dev.quant4j.it.model.Vector(200_000, 100 + round).values;
+                v.values = new Vector(200_000, 100 + round).values;
                 QuantizedTensor q = v.quantizeWeights();
                 float[] expected = q.dequantize().data();
                 CyclicBarrier start = new CyclicBarrier(THREADS);
