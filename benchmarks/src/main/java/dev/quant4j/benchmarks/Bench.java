@@ -173,11 +173,17 @@ public final class Bench {
             op.run();
         }
         double[] t = new double[reps];
+        long cpu = 0;
+        long wall = 0;
         for (int r = 0; r < reps; r++) {
             flush();
+            long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             op.run();
-            t[r] = (System.nanoTime() - t0) * 1e-9;
+            long dt = System.nanoTime() - t0;
+            cpu += processCpuNanos() - c0;
+            wall += dt;
+            t[r] = dt * 1e-9;
         }
         double[] sorted = t.clone();
         Arrays.sort(sorted);
@@ -188,8 +194,17 @@ public final class Bench {
         for (double s : t) {
             runs.append(String.format(Locale.ROOT, " %.4f", s));
         }
-        info(String.format(Locale.ROOT, "  %-44s %8.2f GB/s  (%s; %.1f MB; median %.4f s; runs%s)", key.replace("_gbps", ""),
-                gbps, counted, bytes / 1e6, median, runs));
+        // Process CPU time over wall time: about 1 per busy thread. A multi-threaded figure whose ratio is
+        // well below its thread count did not get the cores (other processes), not a kernel limit.
+        double cpuPerWall = wall == 0 ? Double.NaN : (double) cpu / wall;
+        figures.put(key.replace("_gbps", "_cpu_per_wall"), cpuPerWall);
+        info(String.format(Locale.ROOT, "  %-44s %8.2f GB/s  (%s; %.1f MB; median %.4f s; cpu/wall %.2f; runs%s)",
+                key.replace("_gbps", ""), gbps, counted, bytes / 1e6, median, cpuPerWall, runs));
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     /** Reads and writes one byte per 64-byte line of the flush buffer: evicts the operands from cache. */

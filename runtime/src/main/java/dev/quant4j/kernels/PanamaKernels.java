@@ -541,27 +541,8 @@ public final class PanamaKernels implements QuantKernels {
     /** The reference's value of one code (before the scale). */
     static float scalarValue(byte[] codes, int i, QuantValue value) {
         int bits = value.bits();
-        return value.isFloat() ? miniValue(Packing.getRaw(codes, i, bits), value)
+        return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
                 : (float) Packing.getSigned(codes, i, bits);
-    }
-
-    /**
-     * A small-float code's value as NUMERICS.md defines it: E4M3 S.1111.111 is NaN; E5M2 with all
-     * exponent bits set is an infinity (mantissa 0) or NaN. (MiniFloat's table decodes these few codes,
-     * which the quantizer never writes, as finite numbers: its constructor compares {@code this} with
-     * constants that are not assigned yet. Reported rather than changed here; the SIMD path and this
-     * scalar tail follow the contract.)
-     */
-    static float miniValue(int code, QuantValue value) {
-        int mag = code & 0x7F;
-        int sign = (code & 0x80) << 24;
-        if (value == QuantValue.E4M3 && mag == 0x7F) {
-            return Float.intBitsToFloat(0x7FC00000 | sign);
-        }
-        if (value == QuantValue.E5M2 && mag >= 0x7C) {
-            return Float.intBitsToFloat((mag == 0x7C ? 0x7F800000 : 0x7FC00000) | sign);
-        }
-        return MiniFloat.of(value).decode(code);
     }
 
     private static void decode8(byte[] codes, int i0, int n, float s, QuantValue value, float[] out) {

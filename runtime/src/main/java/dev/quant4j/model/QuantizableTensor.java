@@ -1,6 +1,7 @@
 package dev.quant4j.model;
 
 import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -135,16 +136,24 @@ public final class QuantizableTensor {
     }
 
     /**
-     * {@code out = W x} for a rank-2 weight {@code W} of shape {@code [rows, cols]}, row-major:
-     * {@code out[r] = sum over c of W[r][c] * x[c]}, summed in float32 in increasing {@code c}.
+     * {@code out = W x} for a rank-2 weight {@code W} of shape {@code [rows, cols]} = {@code [out, in]},
+     * row-major: {@code out[r] = sum over c of W[r][c] * x[c]}, on all processors
+     * ({@link Parallelism#defaults()}).
      *
-     * <p>This is the reference: it dequantizes (through {@link #get()}) and multiplies. Fused kernels
-     * that work on the packed codes directly replace this body; they must agree with it within float
-     * summation-order differences.
+     * <p>Quantized weights are multiplied by the fused kernels ({@link Kernels#active()}), which work on
+     * the packed codes and never build a float32 copy of the weights; float weights use the kernels'
+     * float32 product. The result equals the product of {@link #get()} with {@code x} up to float32
+     * summation order. (ONNX and many exports store a linear layer's weight as {@code [in, out]}: give
+     * this holder the transpose.)
      *
      * @throws IllegalArgumentException if the tensor is not rank 2 or the vector lengths do not match
      */
     public void matvec(float[] x, float[] out) {
+        matvec(x, out, Parallelism.defaults());
+    }
+
+    /** {@link #matvec(float[], float[])} with a chosen number of threads. */
+    public void matvec(float[] x, float[] out, Parallelism parallelism) {
         int[] shape = shape();
         if (shape.length != 2) {
             throw new IllegalArgumentException("matvec needs a rank-2 weight [rows, cols], this one has shape "
@@ -156,14 +165,10 @@ public final class QuantizableTensor {
             throw new IllegalArgumentException("matvec of a " + Arrays.toString(shape) + " weight needs x of length "
                     + cols + " and out of length " + rows + ", got " + x.length + " and " + out.length);
         }
-        float[] w = get();
-        for (int r = 0; r < rows; r++) {
-            float sum = 0f;
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                sum += w[base + c] * x[c];
-            }
-            out[r] = sum;
+        if (quantized != null) {
+            Kernels.active().matvec(quantized, x, out, parallelism);
+        } else {
+            Kernels.active().matvec(floats.data(), rows, cols, x, out, parallelism);
         }
     }
 
