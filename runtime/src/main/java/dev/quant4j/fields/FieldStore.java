@@ -2,6 +2,8 @@ package dev.quant4j.fields;
 
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.util.Map;
+
 /**
  * Where the quantized form of plain array weight fields lives while the field itself holds null.
  * The Java agent installs the implementation ({@link QuantizedFields#install}); without the agent there
@@ -25,4 +27,13 @@ public interface FieldStore {
 
     /** A write of the field: drops any quantized data held for it (the caller then writes the value). */
     void write(Object owner, Object value, String fieldKey);
+
+    /**
+     * What the store holds and how it was set up, for diagnostics: the agent reports whether it is active,
+     * its options, the classes it rewrote or could not rewrite, and what the cache holds. Keys and values
+     * are plain strings, numbers, lists and maps, so the map prints readably.
+     */
+    default Map<String, Object> status() {
+        return Map.of("agentActive", true);
+    }
 }

@@ -2,6 +2,8 @@ package dev.quant4j.fields;
 
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.util.Map;
+
 /**
  * The bridge between generated visitors, the Java agent's rewritten field accesses and the store of
  * quantized plain-array fields. It lives in the runtime (on the application's class path) so that
@@ -50,5 +52,11 @@ public final class QuantizedFields {
     public static QuantizedTensor quantized(Object owner, String fieldKey) {
         FieldStore s = store;
         return s == null ? null : s.quantized(owner, fieldKey);
+    }
+
+    /** The agent's status (see {@link FieldStore#status}); {@code {agentActive=false}} without the agent. */
+    public static Map<String, Object> status() {
+        FieldStore s = store;
+        return s == null ? Map.of("agentActive", false) : s.status();
     }
 }

@@ -1,5 +1,6 @@
 package dev.quant4j.model;
 
+import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -185,11 +186,13 @@ public abstract sealed class WeightField {
 
         @Override
         final void putQuantized(QuantizedTensor q) {
+            // The store is found first, so a missing agent throws before the field's floats are released.
+            FieldStore store = QuantizedFields.requireStore(path());
             // The write hook drops older quantized data even when the agent did not rewrite this class;
             // if it did, the hook runs twice, which is harmless.
             QuantizedFields.write(owner, null, fieldKey);
             setNull();
-            QuantizedFields.requireStore(path()).store(owner, fieldKey, q);
+            store.store(owner, fieldKey, q);
         }
 
         abstract void setNull();

@@ -1,17 +1,24 @@
 package dev.quant4j.examples.minilm;
 
-/** BERT's input embeddings: word + token type + position, then LayerNorm. */
-public final class Embeddings {
+import dev.quant4j.annotations.Dims;
+import dev.quant4j.annotations.Quantize;
+
+/**
+ * BERT's input embeddings (word + token type + position, then LayerNorm) with the tables in plain
+ * {@code float[]} fields, for the Java agent. The word table is half of the model's weights.
+ */
+public final class Embeddings implements EmbeddingWeights {
 
     final int vocabSize;
     final int maxPositions;
     final int typeVocabSize;
     final int hidden;
-    float[] wordEmbeddings;      // [vocabSize, hidden]
-    float[] tokenTypeEmbeddings; // [typeVocabSize, hidden]
-    float[] positionEmbeddings;  // [maxPositions, hidden]
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"vocabSize", "hidden"}) float[] wordEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"typeVocabSize", "hidden"}) float[] tokenTypeEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
     final LayerNorm layerNorm;
 
+    /** Embeddings with their tables given, row-major {@code [rows, hidden]}; null arrays leave them to be loaded. */
     public Embeddings(int vocabSize, int maxPositions, int typeVocabSize, int hidden, float[] wordEmbeddings,
                       float[] tokenTypeEmbeddings, float[] positionEmbeddings, LayerNorm layerNorm) {
         this.vocabSize = vocabSize;
@@ -24,28 +31,38 @@ public final class Embeddings {
         this.layerNorm = layerNorm;
     }
 
-    /** {@code [n, hidden]} for a single sentence: every token has type 0, positions are 0..n-1. */
-    float[] forward(int[] ids) {
-        int n = ids.length;
-        if (n > maxPositions) {
-            throw new IllegalArgumentException(n + " tokens, but the model has only " + maxPositions + " positions");
+    @Override
+    public int hidden() {
+        return hidden;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    @Override
+    public float[] rows(EmbeddingTable table, int[] ids) {
+        // One read of the field per lookup: under the agent that read hands out the dequantized table.
+        float[] values = switch (table) {
+            case WORD -> wordEmbeddings;
+            case POSITION -> positionEmbeddings;
+            case TOKEN_TYPE -> tokenTypeEmbeddings;
+        };
+        if (values == null) {
+            throw new IllegalStateException("the " + table + " embeddings are null: the model was built without"
+                    + " weights and none were loaded");
         }
-        float[] x = new float[n * hidden];
-        for (int t = 0; t < n; t++) {
-            int id = ids[t];
-            if (id < 0 || id >= vocabSize) {
-                throw new IllegalArgumentException("token id " + id + " at position " + t + " is outside the vocab [0, "
-                        + vocabSize + ")");
-            }
-            int word = id * hidden;
-            int position = t * hidden;
-            int out = t * hidden;
-            for (int d = 0; d < hidden; d++) {
-                // Same order of additions as the graph: (word + type) + position.
-                x[out + d] = wordEmbeddings[word + d] + tokenTypeEmbeddings[d] + positionEmbeddings[position + d];
-            }
-        }
-        layerNorm.apply(x, n);
-        return x;
+        return Linear.gather(values, hidden, ids);
+    }
+
+    @Override
+    public LayerNorm layerNorm() {
+        return layerNorm;
     }
 }

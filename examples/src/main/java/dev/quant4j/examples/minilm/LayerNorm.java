@@ -1,6 +1,13 @@
 package dev.quant4j.examples.minilm;
 
-/** Layer normalisation over the last dimension: {@code (x - mean) / sqrt(var + eps) * weight + bias}. */
+import dev.quant4j.annotations.QuantModule;
+
+/**
+ * Layer normalisation over the last dimension: {@code (x - mean) / sqrt(var + eps) * weight + bias}.
+ * Its two vectors are part of the model's state (saved and loaded) but never quantized: they are 0.02%
+ * of the weights and scale every activation.
+ */
+@QuantModule
 public final class LayerNorm {
 
     final int dim;
@@ -17,6 +24,12 @@ public final class LayerNorm {
 
     /** Normalises each of the {@code n} rows of {@code x} ({@code [n, dim]}) in place. */
     void apply(float[] x, int n) {
+        float[] gamma = weight;
+        float[] beta = bias;
+        if (gamma == null || beta == null) {
+            throw new IllegalStateException("LayerNorm weights are null: the model was built without weights and"
+                    + " none were loaded");
+        }
         for (int t = 0; t < n; t++) {
             int off = t * dim;
             // Sums in double: the result is stored as float anyway, and it keeps the statistics exact
@@ -34,7 +47,7 @@ public final class LayerNorm {
             // Biased variance (divide by dim), as the graph's ReduceMean of the squared deviations.
             float invStd = (float) (1.0 / Math.sqrt(squares / dim + eps));
             for (int i = 0; i < dim; i++) {
-                x[off + i] = (x[off + i] - mean) * invStd * weight[i] + bias[i];
+                x[off + i] = (x[off + i] - mean) * invStd * gamma[i] + beta[i];
             }
         }
     }

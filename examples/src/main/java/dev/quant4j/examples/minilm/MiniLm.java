@@ -1,12 +1,12 @@
 package dev.quant4j.examples.minilm;
 
-/** Text in, 384-dimensional unit vector out: the tokenizer and the encoder together. */
+/** Text in, 384-dimensional unit vector out: the tokenizer and an encoder together. */
 public final class MiniLm {
 
     private final WordPieceTokenizer tokenizer;
-    private final MiniLmModel model;
+    private final SentenceEncoder model;
 
-    public MiniLm(WordPieceTokenizer tokenizer, MiniLmModel model) {
+    public MiniLm(WordPieceTokenizer tokenizer, SentenceEncoder model) {
         this.tokenizer = tokenizer;
         this.model = model;
     }
@@ -15,7 +15,7 @@ public final class MiniLm {
         return tokenizer;
     }
 
-    public MiniLmModel model() {
+    public SentenceEncoder model() {
         return model;
     }
 

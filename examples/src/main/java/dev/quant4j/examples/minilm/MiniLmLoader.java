@@ -1,5 +1,7 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.model.QuantizableTensor;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -24,7 +26,7 @@ public final class MiniLmLoader {
     private MiniLmLoader() {
     }
 
-    /** Loads model and tokenizer from the class path; takes about a second (90 MB of weights). */
+    /** Loads the tokenizer and the plain-array model from the class path; takes about a second (90 MB of weights). */
     public static MiniLm fromClasspath() throws IOException {
         return new MiniLm(tokenizerFromClasspath(), model(weightsFromClasspath()));
     }
@@ -64,58 +66,122 @@ public final class MiniLmLoader {
     }
 
     /**
-     * Maps the initializers onto the model's fields. Sizes are taken from the tensors and then checked
-     * against each other, so a different BERT of the same shape family would load too.
+     * The plain-array model ({@link MiniLmModel}, for the Java agent) with the initializers' values.
+     * Sizes are taken from the tensors and then checked against each other, so a different BERT of the
+     * same shape family would load too. Every array is the model's own (matrices transposed to
+     * {@code [out, in]}, everything else copied), so dropping {@code w} afterwards frees the file's copy.
      */
     public static MiniLmModel model(OnnxWeights w) {
-        OnnxWeights.Tensor word = w.tensor("embeddings.word_embeddings.weight");
-        int vocabSize = word.shape()[0];
-        int hidden = word.shape()[1];
-        int maxPositions = w.tensor("embeddings.position_embeddings.weight").shape()[0];
-        int typeVocabSize = w.tensor("embeddings.token_type_embeddings.weight").shape()[0];
-        Embeddings embeddings = new Embeddings(vocabSize, maxPositions, typeVocabSize, hidden,
-                word.data(),
-                w.floats("embeddings.token_type_embeddings.weight", typeVocabSize, hidden),
-                w.floats("embeddings.position_embeddings.weight", maxPositions, hidden),
-                layerNorm(w, "embeddings.LayerNorm", hidden));
-
-        int layerCount = 0;
-        while (w.names().contains(layerPrefix(layerCount) + "attention.self.query.weight")) {
-            layerCount++;
-        }
-        if (layerCount == 0) {
-            throw new IllegalArgumentException("no encoder layers found (no " + layerPrefix(0)
-                    + "attention.self.query.weight); names: " + w.names());
-        }
-        int intermediate = w.tensor(layerPrefix(0) + "intermediate.dense.weight").shape()[1];
-
-        EncoderLayer[] layers = new EncoderLayer[layerCount];
-        for (int l = 0; l < layerCount; l++) {
+        MiniLmConfig c = MiniLmConfig.of(w);
+        Embeddings embeddings = new Embeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
+                copy(w, WORD, c.vocabSize(), c.hidden()),
+                copy(w, TOKEN_TYPE, c.typeVocabSize(), c.hidden()),
+                copy(w, POSITION, c.maxPositions(), c.hidden()),
+                layerNorm(w, "embeddings.LayerNorm", c.hidden()));
+        EncoderLayer[] layers = new EncoderLayer[c.layers()];
+        int h = c.hidden();
+        int i = c.intermediateSize();
+        for (int l = 0; l < layers.length; l++) {
             String p = layerPrefix(l);
-            layers[l] = new EncoderLayer(hidden, HEADS, intermediate,
-                    w.floats(p + "attention.self.query.weight", hidden, hidden),
-                    w.floats(p + "attention.self.query.bias", hidden),
-                    w.floats(p + "attention.self.key.weight", hidden, hidden),
-                    w.floats(p + "attention.self.key.bias", hidden),
-                    w.floats(p + "attention.self.value.weight", hidden, hidden),
-                    w.floats(p + "attention.self.value.bias", hidden),
-                    w.floats(p + "attention.output.dense.weight", hidden, hidden),
-                    w.floats(p + "attention.output.dense.bias", hidden),
-                    layerNorm(w, p + "attention.output.LayerNorm", hidden),
-                    w.floats(p + "intermediate.dense.weight", hidden, intermediate),
-                    w.floats(p + "intermediate.dense.bias", intermediate),
-                    w.floats(p + "output.dense.weight", intermediate, hidden),
-                    w.floats(p + "output.dense.bias", hidden),
-                    layerNorm(w, p + "output.LayerNorm", hidden));
+            layers[l] = new EncoderLayer(h, c.heads(), i,
+                    transposed(w, p + "attention.self.query.weight", h, h), copy(w, p + "attention.self.query.bias", h),
+                    transposed(w, p + "attention.self.key.weight", h, h), copy(w, p + "attention.self.key.bias", h),
+                    transposed(w, p + "attention.self.value.weight", h, h), copy(w, p + "attention.self.value.bias", h),
+                    transposed(w, p + "attention.output.dense.weight", h, h),
+                    copy(w, p + "attention.output.dense.bias", h),
+                    layerNorm(w, p + "attention.output.LayerNorm", h),
+                    transposed(w, p + "intermediate.dense.weight", h, i), copy(w, p + "intermediate.dense.bias", i),
+                    transposed(w, p + "output.dense.weight", i, h), copy(w, p + "output.dense.bias", h),
+                    layerNorm(w, p + "output.LayerNorm", h));
         }
         return new MiniLmModel(embeddings, layers);
     }
 
-    private static String layerPrefix(int layer) {
+    /** The holder model ({@link HolderMiniLmModel}, no agent needed) with the initializers' values (see {@link #model}). */
+    public static HolderMiniLmModel holderModel(OnnxWeights w) {
+        MiniLmConfig c = MiniLmConfig.of(w);
+        HolderMiniLmModel model = emptyHolderModel(c);
+        HolderEmbeddings e = model.embeddings;
+        int h = c.hidden();
+        int i = c.intermediateSize();
+        e.wordEmbeddings = QuantizableTensor.of(copy(w, WORD, c.vocabSize(), h), c.vocabSize(), h);
+        e.tokenTypeEmbeddings = QuantizableTensor.of(copy(w, TOKEN_TYPE, c.typeVocabSize(), h), c.typeVocabSize(), h);
+        e.positionEmbeddings = QuantizableTensor.of(copy(w, POSITION, c.maxPositions(), h), c.maxPositions(), h);
+        fill(e.layerNorm, w, "embeddings.LayerNorm", h);
+        for (int l = 0; l < model.layers.length; l++) {
+            String p = layerPrefix(l);
+            HolderEncoderLayer layer = model.layers[l];
+            layer.queryWeight = QuantizableTensor.of(transposed(w, p + "attention.self.query.weight", h, h), h, h);
+            layer.queryBias = copy(w, p + "attention.self.query.bias", h);
+            layer.keyWeight = QuantizableTensor.of(transposed(w, p + "attention.self.key.weight", h, h), h, h);
+            layer.keyBias = copy(w, p + "attention.self.key.bias", h);
+            layer.valueWeight = QuantizableTensor.of(transposed(w, p + "attention.self.value.weight", h, h), h, h);
+            layer.valueBias = copy(w, p + "attention.self.value.bias", h);
+            layer.attentionOutputWeight = QuantizableTensor.of(transposed(w, p + "attention.output.dense.weight", h, h),
+                    h, h);
+            layer.attentionOutputBias = copy(w, p + "attention.output.dense.bias", h);
+            fill(layer.attentionLayerNorm, w, p + "attention.output.LayerNorm", h);
+            layer.intermediateWeight = QuantizableTensor.of(transposed(w, p + "intermediate.dense.weight", h, i), i, h);
+            layer.intermediateBias = copy(w, p + "intermediate.dense.bias", i);
+            layer.outputWeight = QuantizableTensor.of(transposed(w, p + "output.dense.weight", i, h), h, i);
+            layer.outputBias = copy(w, p + "output.dense.bias", h);
+            fill(layer.outputLayerNorm, w, p + "output.LayerNorm", h);
+        }
+        return model;
+    }
+
+    /** A plain-array model of this shape without weights, to import a saved state into. */
+    public static MiniLmModel emptyModel(MiniLmConfig c) {
+        Embeddings embeddings = new Embeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
+                null, null, null, new LayerNorm(c.hidden(), LAYER_NORM_EPS, null, null));
+        EncoderLayer[] layers = new EncoderLayer[c.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = EncoderLayer.empty(c.hidden(), c.heads(), c.intermediateSize(), LAYER_NORM_EPS);
+        }
+        return new MiniLmModel(embeddings, layers);
+    }
+
+    /** A holder model of this shape without weights, to import a saved state into. */
+    public static HolderMiniLmModel emptyHolderModel(MiniLmConfig c) {
+        HolderEmbeddings embeddings = new HolderEmbeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(),
+                c.hidden(), LAYER_NORM_EPS);
+        HolderEncoderLayer[] layers = new HolderEncoderLayer[c.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new HolderEncoderLayer(c.hidden(), c.heads(), c.intermediateSize(), LAYER_NORM_EPS);
+        }
+        return new HolderMiniLmModel(embeddings, layers);
+    }
+
+    static String layerPrefix(int layer) {
         return "encoder.layer." + layer + ".";
     }
 
+    static final String WORD = "embeddings.word_embeddings.weight";
+    static final String POSITION = "embeddings.position_embeddings.weight";
+    static final String TOKEN_TYPE = "embeddings.token_type_embeddings.weight";
+
+    private static float[] copy(OnnxWeights w, String name, int... shape) {
+        return w.floats(name, shape).clone();
+    }
+
+    /** An ONNX {@code [in, out]} matrix as a new {@code [out, in]} array. */
+    private static float[] transposed(OnnxWeights w, String name, int in, int out) {
+        float[] src = w.floats(name, in, out);
+        float[] t = new float[src.length];
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) {
+                t[o * in + i] = src[i * out + o];
+            }
+        }
+        return t;
+    }
+
     private static LayerNorm layerNorm(OnnxWeights w, String prefix, int hidden) {
-        return new LayerNorm(hidden, LAYER_NORM_EPS, w.floats(prefix + ".weight", hidden), w.floats(prefix + ".bias", hidden));
+        return new LayerNorm(hidden, LAYER_NORM_EPS, copy(w, prefix + ".weight", hidden), copy(w, prefix + ".bias", hidden));
+    }
+
+    private static void fill(LayerNorm norm, OnnxWeights w, String prefix, int hidden) {
+        norm.weight = copy(w, prefix + ".weight", hidden);
+        norm.bias = copy(w, prefix + ".bias", hidden);
     }
 }

@@ -149,6 +149,19 @@ class MiniLmModelTest {
     }
 
     @Test
+    void holderVariantComputesExactlyTheSameFloat32Vectors() throws IOException {
+        // The two variants share the forward pass; with float32 weights they must agree bit for bit, so the
+        // reference agreement above holds for the holder model too.
+        SentenceEncoder holder = MiniLmLoader.holderModel(weights);
+        List<String> sentences = Sentences.load();
+        for (int i = 0; i < sentences.size(); i += 9) {
+            int[] ids = ours.tokenizer().encode(sentences.get(i));
+            float[] expected = oursOnSentences().get(sentences.get(i));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, holder.embed(ids), sentences.get(i));
+        }
+    }
+
+    @Test
     void vectorsAreUnitLength() {
         float[] v = ours.embed("A unit vector, please.");
         double norm = 0;

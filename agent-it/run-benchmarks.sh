@@ -1,0 +1,46 @@
+#!/bin/sh
+# Measurements of the agent (not tests): read cost (JMH), start-up cost, heap figures for 50M weights.
+# Build first:   ./mvnw -B -q -pl agent-it -am -DskipTests verify
+# Then:          agent-it/run-benchmarks.sh [read|startup|memory|all]
+# Figures and how to read them: docs/AGENT.md.
+set -eu
+cd "$(dirname "$0")/.."
+. ./.mvn/find-jdk.sh && quant4j_find_jdk
+JAVA="$JAVA_HOME/bin/java"
+AGENT=agent/target/quant4j-agent.jar
+CP="$(cat agent-it/target/test-classpath.txt):agent-it/target/test-classes"
+[ -f "$AGENT" ] && [ -d agent-it/target/test-classes ] || {
+  echo "build first: ./mvnw -B -q -pl agent-it -am -DskipTests verify" >&2; exit 1; }
+what="${1:-all}"
+
+if [ "$what" = read ] || [ "$what" = all ]; then
+  for cache in budget:256m none; do
+    echo "== field read cost, cache=$cache =="
+    "$JAVA" --add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow \
+      -javaagent:"$AGENT"=cache=$cache -cp "$CP" org.openjdk.jmh.Main FieldReadBenchmark -rf text \
+      -rff "agent-it/target/jmh-read-${cache%%:*}.txt" 2>&1 | grep -E "^(Benchmark|FieldRead)" || true
+  done
+fi
+
+if [ "$what" = startup ] || [ "$what" = all ]; then
+  echo "== start-up cost =="
+  "$JAVA" -cp "$CP" dev.quant4j.it.bench.StartupCostBenchmark "$AGENT" 300 15
+fi
+
+if [ "$what" = memory ] || [ "$what" = all ]; then
+  echo "== heap after quantize + GC, 48 x 2^20 = 50,331,648 weights =="
+  run() { # $1 heap flags, $2 agent options, $3 scheme
+    echo "-- $1, cache=$2, scheme $3"
+    "$JAVA" $1 --add-modules jdk.incubator.vector -javaagent:"$AGENT"=cache=$2 -cp "$CP" \
+      dev.quant4j.it.memory.MemoryClaimMain quantize 48 1048576 "$3" 2>/dev/null | grep -v checksum | tr '\n' ' '
+    echo
+  }
+  run "-Xmx160m -XX:+UseSerialGC" budget:16m q8s
+  run "-Xmx160m -XX:+UseSerialGC" none q8s
+  run "-Xmx96m -XX:+UseSerialGC" budget:16m q4s:block32
+  run "-Xmx96m -XX:+UseSerialGC" budget:16m q4s:block32:f16
+  run "-Xmx256m -XX:+UseG1GC" budget:16m q8s
+  echo "-- float32, no quantization, -Xmx160m (expected: OutOfMemoryError)"
+  "$JAVA" -Xmx160m -XX:+UseSerialGC --add-modules jdk.incubator.vector -cp "$CP" \
+    dev.quant4j.it.memory.MemoryClaimMain float32 48 1048576 q8s 2>&1 | grep -m1 -E "OutOfMemoryError|weights=" || true
+fi

@@ -1,0 +1,37 @@
+package dev.quant4j.it.model;
+
+import dev.quant4j.annotations.Quantize;
+import dev.quant4j.fields.FieldStore;
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+
+/** One quantized vector, with its hand-written quantizeWeights (what the processor generates). */
+public class Vector {
+    public static final String KEY = "dev.quant4j.it.model.Vector#values";
+    private static final Quantizer Q8 = Quantizer.of("q8s");
+
+    @Quantize
+    public float[] values;
+
+    public Vector(int n, long seed) {
+        this.values = Weights.flat(n, seed);
+    }
+
+    public QuantizedTensor quantizeWeights() {
+        QuantizedTensor q = Q8.quantize("vector.values", FloatTensor.vector(values));
+        FieldStore store = QuantizedFields.requireStore("vector.values");
+        values = null;
+        store.store(this, KEY, q);
+        return q;
+    }
+
+    public float sum() {
+        float s = 0;
+        for (float v : values) {
+            s += v;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.quant4j.examples.minilm;
+
+/**
+ * The forward pass of all-MiniLM-L6-v2, once for both model variants: embeddings, post-LayerNorm BERT
+ * layers, mean pooling and L2 normalisation. Weights come only through {@link EmbeddingWeights} and
+ * {@link EncoderLayerWeights}; the math here never sees how they are held.
+ * <pre>
+ *   x   = LayerNorm(word[id] + type[0] + position[t])
+ *   h   = LayerNorm(x + SelfAttention(x) W_o + b_o)        per layer
+ *   out = LayerNorm(h + GELU(h W_i + b_i) W_2 + b_2)
+ *   v   = normalize(mean over tokens of out)
+ * </pre>
+ */
+final class EncoderMath {
+
+    private EncoderMath() {
+    }
+
+    /** The sentence embedding of one tokenized text, of unit length. */
+    static float[] embed(EmbeddingWeights embeddings, EncoderLayerWeights[] layers, int[] tokenIds) {
+        if (tokenIds.length == 0) {
+            throw new IllegalArgumentException("no tokens to embed");
+        }
+        float[] tokens = lastHiddenState(embeddings, layers, tokenIds);
+        return l2Normalize(meanPool(tokens, tokenIds.length, embeddings.hidden()));
+    }
+
+    /** The encoder output, {@code [n, hidden]} row-major: what the ONNX graph calls last_hidden_state. */
+    static float[] lastHiddenState(EmbeddingWeights embeddings, EncoderLayerWeights[] layers, int[] tokenIds) {
+        int n = tokenIds.length;
+        float[] x = embed(embeddings, tokenIds);
+        for (EncoderLayerWeights layer : layers) {
+            if (layer.hidden() != embeddings.hidden()) {
+                throw new IllegalStateException("layer width " + layer.hidden() + " differs from the embeddings' "
+                        + embeddings.hidden());
+            }
+            x = layer(layer, x, n);
+        }
+        return x;
+    }
+
+    /** {@code [n, hidden]} for a single sentence: every token has type 0, positions are 0..n-1. */
+    static float[] embed(EmbeddingWeights e, int[] ids) {
+        int n = ids.length;
+        int hidden = e.hidden();
+        if (n > e.maxPositions()) {
+            throw new IllegalArgumentException(n + " tokens, but the model has only " + e.maxPositions() + " positions");
+        }
+        int[] positions = new int[n];
+        for (int t = 0; t < n; t++) {
+            int id = ids[t];
+            if (id < 0 || id >= e.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " at position " + t + " is outside the vocab [0, "
+                        + e.vocabSize() + ")");
+            }
+            positions[t] = t;
+        }
+        float[] x = e.rows(EmbeddingTable.WORD, ids);
+        float[] type = e.rows(EmbeddingTable.TOKEN_TYPE, new int[] {0});
+        float[] position = e.rows(EmbeddingTable.POSITION, positions);
+        for (int i = 0; i < n * hidden; i++) {
+            // Same order of additions as the graph: (word + type) + position.
+            x[i] = x[i] + type[i % hidden] + position[i];
+        }
+        e.layerNorm().apply(x, n);
+        return x;
+    }
+
+    /** One encoder layer; {@code x} is {@code [n, hidden]}, returns a new {@code [n, hidden]}. */
+    static float[] layer(EncoderLayerWeights w, float[] x, int n) {
+        // Self-attention, then residual and LayerNorm.
+        float[] q = w.project(Projection.QUERY, x, n);
+        float[] k = w.project(Projection.KEY, x, n);
+        float[] v = w.project(Projection.VALUE, x, n);
+        float[] context = attention(q, k, v, n, w.hidden(), w.heads());
+        float[] h = w.project(Projection.ATTENTION_OUTPUT, context, n);
+        addInPlace(h, x);
+        w.attentionLayerNorm().apply(h, n);
+
+        // Feed-forward, then residual and LayerNorm.
+        float[] inner = w.project(Projection.INTERMEDIATE, h, n);
+        Gelu.apply(inner);
+        float[] out = w.project(Projection.OUTPUT, inner, n);
+        addInPlace(out, h);
+        w.outputLayerNorm().apply(out, n);
+        return out;
+    }
+
+    /**
+     * Multi-head scaled dot-product attention over one unpadded sentence, so no mask: head {@code h}
+     * uses columns {@code [h * headSize, (h + 1) * headSize)} of q, k and v, and writes the same columns
+     * of the result.
+     */
+    static float[] attention(float[] q, float[] k, float[] v, int n, int hidden, int heads) {
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
+        }
+        int headSize = hidden / heads;
+        float[] context = new float[n * hidden];
+        float[] scores = new float[n];
+        float scale = (float) Math.sqrt(headSize); // the graph divides the scores by sqrt(32)
+        for (int head = 0; head < heads; head++) {
+            int col = head * headSize;
+            for (int i = 0; i < n; i++) {
+                int qi = i * hidden + col;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    int kj = j * hidden + col;
+                    float dot = 0f;
+                    for (int d = 0; d < headSize; d++) {
+                        dot += q[qi + d] * k[kj + d];
+                    }
+                    scores[j] = dot / scale;
+                    max = Math.max(max, scores[j]);
+                }
+                // Softmax, shifted by the maximum so that exp cannot overflow.
+                float sum = 0f;
+                for (int j = 0; j < n; j++) {
+                    scores[j] = (float) Math.exp(scores[j] - max);
+                    sum += scores[j];
+                }
+                for (int j = 0; j < n; j++) {
+                    float p = scores[j] / sum;
+                    int vj = j * hidden + col;
+                    for (int d = 0; d < headSize; d++) {
+                        context[qi + d] += p * v[vj + d];
+                    }
+                }
+            }
+        }
+        return context;
+    }
+
+    /** Plain average over all n token vectors, [CLS] and [SEP] included (there is no padding to mask). */
+    static float[] meanPool(float[] tokens, int n, int hidden) {
+        float[] mean = new float[hidden];
+        for (int t = 0; t < n; t++) {
+            for (int d = 0; d < hidden; d++) {
+                mean[d] += tokens[t * hidden + d];
+            }
+        }
+        for (int d = 0; d < hidden; d++) {
+            mean[d] /= n;
+        }
+        return mean;
+    }
+
+    /** In place, and the way LangChain4j does it: sum of squares in float, then divide by the float root. */
+    static float[] l2Normalize(float[] v) {
+        float sumOfSquares = 0f;
+        for (float x : v) {
+            sumOfSquares += x * x;
+        }
+        float norm = (float) Math.sqrt(sumOfSquares);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = v[i] / norm;
+        }
+        return v;
+    }
+
+    private static void addInPlace(float[] acc, float[] x) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += x[i];
+        }
+    }
+}

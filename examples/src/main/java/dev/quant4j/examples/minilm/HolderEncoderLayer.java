@@ -1,0 +1,79 @@
+package dev.quant4j.examples.minilm;
+
+import dev.quant4j.annotations.Quantize;
+import dev.quant4j.model.QuantizableTensor;
+
+/**
+ * One encoder layer with its weight matrices in {@link QuantizableTensor} holders: the variant that
+ * stays quantized without the Java agent. Same fields, same paths and same math
+ * ({@link EncoderMath#layer}) as {@link EncoderLayer}, so a state saved from one loads into the other.
+ *
+ * <p>Matrices are {@code [out, in]}, the holder's {@code matvec} convention ({@code [rows, cols]}).
+ */
+public final class HolderEncoderLayer implements EncoderLayerWeights {
+
+    final int hidden;
+    final int heads;
+    final int intermediateSize;
+
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor queryWeight;
+    float[] queryBias;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor keyWeight;
+    float[] keyBias;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor valueWeight;
+    float[] valueBias;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor attentionOutputWeight;
+    float[] attentionOutputBias;
+    final LayerNorm attentionLayerNorm;
+
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor intermediateWeight;
+    float[] intermediateBias;
+    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor outputWeight;
+    float[] outputBias;
+    final LayerNorm outputLayerNorm;
+
+    /** A layer without weights; the loader or an imported state fills them. */
+    HolderEncoderLayer(int hidden, int heads, int intermediateSize, float layerNormEps) {
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
+        }
+        this.hidden = hidden;
+        this.heads = heads;
+        this.intermediateSize = intermediateSize;
+        this.attentionLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
+        this.outputLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
+    }
+
+    @Override
+    public int hidden() {
+        return hidden;
+    }
+
+    @Override
+    public int heads() {
+        return heads;
+    }
+
+    @Override
+    public float[] project(Projection p, float[] x, int n) {
+        return switch (p) {
+            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n);
+            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n);
+            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n);
+            case ATTENTION_OUTPUT -> Linear.apply("attentionOutputWeight", attentionOutputWeight, attentionOutputBias,
+                    x, n);
+            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n);
+            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n);
+        };
+    }
+
+    @Override
+    public LayerNorm attentionLayerNorm() {
+        return attentionLayerNorm;
+    }
+
+    @Override
+    public LayerNorm outputLayerNorm() {
+        return outputLayerNorm;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.quant4j.examples.minilm;
+
+import java.util.Map;
+
+/**
+ * The sizes of a MiniLM-style BERT, read from its weights: enough to build a model without weights
+ * and load a saved state into it.
+ */
+public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int heads,
+                           int intermediateSize, int layers) {
+
+    public MiniLmConfig {
+        if (vocabSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0 || hidden <= 0 || heads <= 0
+                || intermediateSize <= 0 || layers <= 0 || hidden % heads != 0) {
+            throw new IllegalArgumentException("not a valid encoder shape: " + this);
+        }
+    }
+
+    /** The sizes of the model in an ONNX file. */
+    static MiniLmConfig of(OnnxWeights w) {
+        int[] word = w.tensor(MiniLmLoader.WORD).shape();
+        int layers = 0;
+        while (w.names().contains(MiniLmLoader.layerPrefix(layers) + "attention.self.query.weight")) {
+            layers++;
+        }
+        if (layers == 0) {
+            throw new IllegalArgumentException("no encoder layers found (no " + MiniLmLoader.layerPrefix(0)
+                    + "attention.self.query.weight); names: " + w.names());
+        }
+        return new MiniLmConfig(word[0], w.tensor(MiniLmLoader.POSITION).shape()[0],
+                w.tensor(MiniLmLoader.TOKEN_TYPE).shape()[0], word[1], MiniLmLoader.HEADS,
+                w.tensor(MiniLmLoader.layerPrefix(0) + "intermediate.dense.weight").shape()[1], layers);
+    }
+
+    /**
+     * The sizes of the model whose state (field path to shape, as {@code Quantization.exportState} names
+     * them) is given, e.g. read back from a saved file.
+     *
+     * @throws IllegalArgumentException naming the missing tensor when the state is not such a model's
+     */
+    static MiniLmConfig of(Map<String, int[]> shapes) {
+        int[] word = require(shapes, "embeddings.wordEmbeddings");
+        int layers = 0;
+        while (shapes.containsKey("layers[" + layers + "].queryWeight")) {
+            layers++;
+        }
+        if (layers == 0) {
+            throw new IllegalArgumentException("the state has no tensor 'layers[0].queryWeight'; it is not a saved"
+                    + " MiniLM model (its names: " + shapes.keySet() + ")");
+        }
+        return new MiniLmConfig(word[0], require(shapes, "embeddings.positionEmbeddings")[0],
+                require(shapes, "embeddings.tokenTypeEmbeddings")[0], word[1], MiniLmLoader.HEADS,
+                require(shapes, "layers[0].intermediateWeight")[0], layers);
+    }
+
+    private static int[] require(Map<String, int[]> shapes, String name) {
+        int[] shape = shapes.get(name);
+        if (shape == null || shape.length != 2) {
+            throw new IllegalArgumentException("the state has no 2-D tensor '" + name + "'; it is not a saved MiniLM"
+                    + " model (its names: " + shapes.keySet() + ")");
+        }
+        return shape;
+    }
+
+    /** Number of weights: every parameter, quantizable or not. */
+    long parameters() {
+        long h = hidden;
+        long perLayer = 4 * (h * h + h) + 2 * h + (h * intermediateSize + intermediateSize)
+                + (intermediateSize * h + h) + 2 * h;
+        return (vocabSize + maxPositions + typeVocabSize) * h + 2 * h + layers * perLayer;
+    }
+}
