@@ -59,9 +59,10 @@ public interface QuantKernels {
     /**
      * Integer matrix-vector product: the activations are quantized on the fly to 8 bits
      * ({@link ScalarProducts#ACTIVATION_BLOCK} consecutive values share one float32 scale, symmetric
-     * [-127, 127], the contract's rounding), and each product of an activation block with a weight
-     * block is summed exactly in int32 before it is scaled. Integer weight values only (Q8F, Q8S,
-     * Q4F, Q4S, Q2F, Q2S).
+     * [-127, 127], the contract's rounding); the products are exact integers, summed in integer lanes
+     * (int32, or int16 where 4-bit weights cannot overflow it) within each run that shares both scales,
+     * and those integer sums are then multiplied by the two scales and added in float32. Integer weight
+     * values only (Q8F, Q8S, Q4F, Q4S, Q2F, Q2S).
      *
      * @throws IllegalArgumentException for float weight values (use {@link #matvec}) or mismatched shapes
      */
