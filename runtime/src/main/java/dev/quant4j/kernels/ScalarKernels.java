@@ -76,20 +76,13 @@ public final class ScalarKernels implements QuantKernels {
 
     private static float[] blockAbsMax(float[] x, BlockLayout layout) {
         float[] amax = new float[layout.blockCount()];
-        int len = layout.rowLength();
-        int be = layout.lastBlockExtent();
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int end = Math.min(c0 + be, len);
-                float m = amax[b];
-                for (int c = c0; c < end; c++) {
-                    m = Math.max(m, Math.abs(x[row + c]));
-                }
-                amax[b] = m;
+        layout.forEachRun((b, from, to) -> {
+            float m = amax[b];
+            for (int i = from; i < to; i++) {
+                m = Math.max(m, Math.abs(x[i]));
             }
-        }
+            amax[b] = m;
+        });
         return amax;
     }
 
@@ -127,22 +120,14 @@ public final class ScalarKernels implements QuantKernels {
 
     private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,
                                   byte[] codes) {
-        int len = layout.rowLength();
-        int be = layout.lastBlockExtent();
         int bits = value.bits();
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int end = Math.min(c0 + be, len);
-                boolean zero = amax[b] == 0f;
-                float s = scales[b];
-                for (int c = c0; c < end; c++) {
-                    int code = zero ? 0 : encode(x[row + c], s, value);
-                    Packing.put(codes, row + c, bits, code);
-                }
+        layout.forEachRun((b, from, to) -> {
+            boolean zero = amax[b] == 0f;
+            float s = scales[b];
+            for (int i = from; i < to; i++) {
+                Packing.put(codes, i, bits, zero ? 0 : encode(x[i], s, value));
             }
-        }
+        });
     }
 
     /**
@@ -166,27 +151,18 @@ public final class ScalarKernels implements QuantKernels {
 
     @Override
     public void dequantize(QuantizedTensor q, float[] out) {
-        BlockLayout layout = q.layout();
         QuantValue value = q.scheme().value();
         int bits = value.bits();
         byte[] codes = q.codes();
         float[] scales = q.scales();
         MiniFloat format = value.isFloat() ? MiniFloat.of(value) : null;
-        int len = layout.rowLength();
-        int be = layout.lastBlockExtent();
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int end = Math.min(c0 + be, len);
-                float s = scales[b];
-                for (int c = c0; c < end; c++) {
-                    int i = row + c;
-                    float v = format != null ? format.decode(Packing.getRaw(codes, i, bits))
-                            : (float) Packing.getSigned(codes, i, bits);
-                    out[i] = v * s;
-                }
+        q.layout().forEachRun((b, from, to) -> {
+            float s = scales[b];
+            for (int i = from; i < to; i++) {
+                float v = format != null ? format.decode(Packing.getRaw(codes, i, bits))
+                        : (float) Packing.getSigned(codes, i, bits);
+                out[i] = v * s;
             }
-        }
+        });
     }
 }

@@ -91,6 +91,25 @@ public final class BlockLayout {
         return (int) base;
     }
 
+    /** One run of a row that lies in one block: flat element indices {@code [from, to)} of block {@code block}. */
+    @FunctionalInterface
+    public interface RunVisitor {
+        void run(int block, int from, int to);
+    }
+
+    /**
+     * Visits every element once, as runs along the last dimension that each lie in one block, in row-major
+     * order. Kernels that work block by block share this walk instead of each repeating it.
+     */
+    public void forEachRun(RunVisitor visitor) {
+        for (int r = 0; r < rows; r++) {
+            int row = r * rowLength;
+            for (int c0 = 0, b = rowBlockBase(r); c0 < rowLength; c0 += lastBlockExtent, b++) {
+                visitor.run(b, row + c0, row + Math.min(c0 + lastBlockExtent, rowLength));
+            }
+        }
+    }
+
     /** The grid coordinates of a block, for error messages. */
     public int[] blockCoordinates(int block) {
         int[] c = new int[grid.length];
