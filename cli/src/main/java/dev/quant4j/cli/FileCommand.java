@@ -1,6 +1,8 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,6 +37,16 @@ abstract class FileCommand implements Callable<Integer> {
     void begin(Progress progress, String name) {
         currentTensor = name;
         progress.working(name);
+    }
+
+    /** A tensor copied to the output as it is, reported to the progress bar when the writer reaches it. */
+    TensorSpec.Raw copyWithProgress(SafetensorsReader in, TensorInfo t, Progress progress) {
+        TensorSpec.Raw copy = TensorSpec.copyOf(in, t);
+        return new TensorSpec.Raw(t.name(), t.dtype(), t.shape(), sink -> {
+            begin(progress, t.name());
+            copy.source().writeTo(sink);
+            progress.advance(t.byteSize());
+        });
     }
 
     PrintWriter out() {

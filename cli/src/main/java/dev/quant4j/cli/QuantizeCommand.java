@@ -112,12 +112,7 @@ final class QuantizeCommand extends FileCommand {
                             quantized++;
                         }
                         case TensorInfo t -> {
-                            TensorSpec.Raw copy = TensorSpec.copyOf(in, t);
-                            specs.add(new TensorSpec.Raw(name, t.dtype(), t.shape(), sink -> {
-                                begin(progress, name);
-                                copy.source().writeTo(sink);
-                                progress.advance(t.byteSize());
-                            }));
+                            specs.add(copyWithProgress(in, t, progress));
                             copied++;
                         }
                     }
