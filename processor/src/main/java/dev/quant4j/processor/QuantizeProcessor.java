@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * The quant4j annotation processor: checks every {@code @Quantize} configuration at compile time and
  * generates one visitor per model class ({@code Foo_Quantization}), which the runtime's
- * {@link dev.quant4j.model.Quantization} uses to quantize, save and load the model without reflection.
+ * {@code dev.quant4j.model.Quantization} uses to quantize, save and load the model without reflection.
  *
  * <p>A model class is a class with a {@code @Quantize} field, or marked {@code @QuantModule} or
  * {@code @QuantizeDefaults}. Each generated file has exactly one originating element, the model class,
