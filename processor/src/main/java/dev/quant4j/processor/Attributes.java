@@ -1,12 +1,5 @@
 package dev.quant4j.processor;
 
-import dev.quant4j.annotations.Calibration;
-import dev.quant4j.annotations.QuantLevel;
-import dev.quant4j.annotations.QuantMode;
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.annotations.QuantStore;
-import dev.quant4j.annotations.QuantValue;
-
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
@@ -19,8 +12,8 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * The attributes an annotation sets explicitly (defaulted ones are absent), read into the runtime's own
- * enum types, with the annotation values kept so that diagnostics can point at them.
+ * The attributes an annotation sets explicitly (defaulted ones are absent), read into the annotations'
+ * own enum types, with the annotation values kept so that diagnostics can point at them.
  */
 final class Attributes {
     /** The scheme attributes of {@code @Quantize} and {@code @QuantizeDefaults}, in declaration order. */
@@ -63,28 +56,9 @@ final class Attributes {
         return SCHEME_PARTS.stream().filter(values::containsKey).toList();
     }
 
-    QuantValue quantValue() {
-        return QuantValue.valueOf(enumName("value"));
-    }
-
-    QuantLevel level() {
-        return QuantLevel.valueOf(enumName("level"));
-    }
-
-    QuantStore store() {
-        return QuantStore.valueOf(enumName("store"));
-    }
-
-    QuantParam param() {
-        return QuantParam.valueOf(enumName("param"));
-    }
-
-    QuantMode mode() {
-        return QuantMode.valueOf(enumName("mode"));
-    }
-
-    Calibration calibration() {
-        return Calibration.valueOf(enumName("calibration"));
+    /** An enum attribute read into the annotations' own enum type, e.g. {@code enumValue("store", QuantStore.class)}. */
+    <E extends Enum<E>> E enumValue(String name, Class<E> type) {
+        return Enum.valueOf(type, enumName(name));
     }
 
     int[] blockSize() {

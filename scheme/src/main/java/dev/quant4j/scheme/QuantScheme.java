@@ -34,7 +34,18 @@ public final class QuantScheme {
     /** The most extents a block may have. */
     public static final int MAX_BLOCK_RANK = 5;
 
-    /** Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max. */
+    /**
+     * The block extent a block-level scheme gets when none is given ({@code @Quantize(level = BLOCK)},
+     * {@link #withLevel withLevel(BLOCK)}).
+     */
+    public static final int DEFAULT_BLOCK_EXTENT = 32;
+
+    /**
+     * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max. This is the one
+     * declaration of the defaults: the text form's missing parts and the processor's attribute-by-attribute
+     * combination start from it, and a test pins the annotation defaults of {@code @Quantize} and
+     * {@code @QuantizeDefaults} (which cannot call code) to it and to {@link #DEFAULT_BLOCK_EXTENT}.
+     */
     public static final QuantScheme DEFAULT = new QuantScheme(QuantValue.Q8S, QuantLevel.TENSOR, new int[0],
             QuantStore.U32, QuantParam.F32, QuantMode.SYMMETRIC, Calibration.MIN_MAX);
 
@@ -78,9 +89,9 @@ public final class QuantScheme {
         return new QuantScheme(v, level, block, store, param, mode, calibration);
     }
 
-    /** Sets the level; {@code BLOCK} keeps the current extents (32 if there are none). */
+    /** Sets the level; {@code BLOCK} keeps the current extents ({@link #DEFAULT_BLOCK_EXTENT} if there are none). */
     public QuantScheme withLevel(QuantLevel l) {
-        int[] b = l == QuantLevel.BLOCK && block.length == 0 ? new int[] {32} : block;
+        int[] b = l == QuantLevel.BLOCK && block.length == 0 ? new int[] {DEFAULT_BLOCK_EXTENT} : block;
         return new QuantScheme(value, l, b, store, param, mode, calibration);
     }
 
@@ -151,28 +162,32 @@ public final class QuantScheme {
     public List<SchemeProblem> problems() {
         List<SchemeProblem> out = new ArrayList<>();
         if (value.isSubByte() && store == QuantStore.NATIVE) {
-            out.add(new SchemeProblem("store",
+            String perWord = " to pack " + (32 / value.bits()) + " codes per 32-bit word";
+            out.add(new SchemeProblem(SchemeProblem.Rule.SUB_BYTE_NATIVE, "store",
                     "Native storage is not supported for sub-byte quantization values (" + value + " has "
                             + value.bits() + " bits)",
-                    "use store = U32 to pack " + (32 / value.bits()) + " codes per 32-bit word"));
+                    "use store = U32" + perWord, "write u32 instead of native" + perWord));
         }
         if (level == QuantLevel.BLOCK) {
             if (block.length == 0) {
-                out.add(new SchemeProblem("blockSize", "Block level needs at least one block extent",
-                        "give blockSize one to " + MAX_BLOCK_RANK + " extents, e.g. blockSize = 32"));
+                out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_WITHOUT_EXTENTS, "blockSize",
+                        "Block level needs at least one block extent",
+                        "give blockSize one to " + MAX_BLOCK_RANK + " extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
+                        "give the block one to " + MAX_BLOCK_RANK + " extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
             }
             if (block.length > MAX_BLOCK_RANK) {
-                out.add(new SchemeProblem("blockSize",
+                String fix = "drop extents: a block is right-aligned to the tensor's trailing dimensions";
+                out.add(new SchemeProblem(SchemeProblem.Rule.TOO_MANY_BLOCK_EXTENTS, "blockSize",
                         "A block has at most " + MAX_BLOCK_RANK + " extents, got " + block.length + " "
-                                + Arrays.toString(block),
-                        "drop extents: a block is right-aligned to the tensor's trailing dimensions"));
+                                + Arrays.toString(block), fix, fix));
             }
             for (int i = 0; i < block.length; i++) {
                 if (block[i] < 1) {
-                    out.add(new SchemeProblem("blockSize",
+                    out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_EXTENT_BELOW_ONE, "blockSize",
                             "Block extent " + i + " is " + block[i] + " in " + Arrays.toString(block)
                                     + "; extents must be at least 1",
-                            "use positive block extents, e.g. blockSize = 32"));
+                            "use positive block extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
+                            "use positive block extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
                 }
             }
         }
@@ -198,13 +213,26 @@ public final class QuantScheme {
      * then a block with more extents than the tensor has dimensions.
      */
     public List<SchemeProblem> problemsFor(int[] shape) {
+        return problemsForRank(shape.length, " " + Arrays.toString(shape));
+    }
+
+    /**
+     * The problems of using this scheme on a tensor of the given rank (number of dimensions): the scheme's
+     * own problems, then {@link SchemeProblem.Rule#BLOCK_RANK_ABOVE_TENSOR_RANK} when the block has more
+     * extents than that. This is the rank rule for callers that know the rank but not the shape, such as
+     * the annotation processor.
+     */
+    public List<SchemeProblem> problemsForRank(int rank) {
+        return problemsForRank(rank, "");
+    }
+
+    private List<SchemeProblem> problemsForRank(int rank, String shapeText) {
         List<SchemeProblem> out = problems();
-        if (level == QuantLevel.BLOCK && block.length > shape.length) {
-            out = new ArrayList<>(out);
-            out.add(new SchemeProblem("blockSize",
+        if (level == QuantLevel.BLOCK && block.length > rank) {
+            String fix = "use a block with at most " + rank + " extents, or the tensor level";
+            out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK, "blockSize",
                     "Block " + blockToken() + " has " + block.length + " extents but the tensor has only "
-                            + shape.length + " dimensions " + Arrays.toString(shape),
-                    "use a block with at most " + shape.length + " extents, or the tensor level"));
+                            + rank + " dimensions" + shapeText, fix, fix));
         }
         return out;
     }

@@ -1,17 +1,41 @@
 package dev.quant4j.scheme;
 
 /**
- * One thing wrong with a {@link QuantScheme}.
+ * One thing wrong with a {@link QuantScheme}, with its fix written twice: once in the words of the
+ * annotations ({@code use store = U32 ...}), for the compiler's errors, and once in the words of the text
+ * form ({@code write u32 instead of native ...}), for scheme constants, the CLI and other text.
  *
- * @param attribute the scheme part at fault, named as the {@code @Quantize} attribute that sets it
- *                  ({@code value}, {@code level}, {@code blockSize}, {@code store}, {@code param},
- *                  {@code mode}, {@code calibration}), so that a compiler error can point at it
- * @param message   what is wrong
- * @param fix       what to do about it
+ * @param rule          which rule of {@link QuantScheme} the scheme breaks
+ * @param attribute     the scheme part at fault, named as the {@code @Quantize} attribute that sets it
+ *                      ({@code value}, {@code level}, {@code blockSize}, {@code store}, {@code param},
+ *                      {@code mode}, {@code calibration}), so that a compiler error can point at it
+ * @param message       what is wrong
+ * @param annotationFix what to do about it, in terms of the {@code @Quantize} attributes
+ * @param textFix       what to do about it, in terms of the text form ({@link QuantScheme#parse})
  */
-public record SchemeProblem(String attribute, String message, String fix) {
+public record SchemeProblem(Rule rule, String attribute, String message, String annotationFix, String textFix) {
+    /** The rules {@link QuantScheme#problems()} and {@link QuantScheme#problemsForRank(int)} check. */
+    public enum Rule {
+        /** A value narrower than a byte cannot be stored one code per byte. */
+        SUB_BYTE_NATIVE,
+        /** Block level with no extents. */
+        BLOCK_WITHOUT_EXTENTS,
+        /** More block extents than {@link QuantScheme#MAX_BLOCK_RANK}. */
+        TOO_MANY_BLOCK_EXTENTS,
+        /** A block extent below 1. */
+        BLOCK_EXTENT_BELOW_ONE,
+        /** More block extents than the tensor has dimensions. */
+        BLOCK_RANK_ABOVE_TENSOR_RANK
+    }
+
+    /** The problem with its fix in annotation form, as runtime exceptions have always printed it. */
     @Override
     public String toString() {
-        return message + " (" + attribute + "): " + fix;
+        return message + " (" + attribute + "): " + annotationFix;
+    }
+
+    /** The problem with its fix in text form: {@code message (attribute): textFix}. */
+    public String toTextString() {
+        return message + " (" + attribute + "): " + textFix;
     }
 }
