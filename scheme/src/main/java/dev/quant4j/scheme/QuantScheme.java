@@ -1,5 +1,7 @@
 package dev.quant4j.scheme;
 
+import dev.quant4j.annotations.ActivationCalibration;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantMode;
@@ -41,13 +43,15 @@ public final class QuantScheme {
     public static final int DEFAULT_BLOCK_EXTENT = 32;
 
     /**
-     * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max. This is the one
+     * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max, float32 activations
+     * (no activation quantization, no activation calibration). This is the one
      * declaration of the defaults: the text form's missing parts and the processor's attribute-by-attribute
      * combination start from it, and a test pins the annotation defaults of {@code @Quantize} and
      * {@code @QuantizeDefaults} (which cannot call code) to it and to {@link #DEFAULT_BLOCK_EXTENT}.
      */
     public static final QuantScheme DEFAULT = new QuantScheme(QuantValue.Q8S, QuantLevel.TENSOR, new int[0],
-            QuantStore.U32, QuantParam.F32, QuantMode.SYMMETRIC, Calibration.MIN_MAX);
+            QuantStore.U32, QuantParam.F32, QuantMode.SYMMETRIC, Calibration.MIN_MAX, ActivationMode.NONE,
+            ActivationCalibration.NONE);
 
     private final QuantValue value;
     private final QuantLevel level;
@@ -56,9 +60,12 @@ public final class QuantScheme {
     private final QuantParam param;
     private final QuantMode mode;
     private final Calibration calibration;
+    private final ActivationMode activations;
+    private final ActivationCalibration activationCalibration;
 
     private QuantScheme(QuantValue value, QuantLevel level, int[] block, QuantStore store, QuantParam param,
-                        QuantMode mode, Calibration calibration) {
+                        QuantMode mode, Calibration calibration, ActivationMode activations,
+                        ActivationCalibration activationCalibration) {
         this.value = Objects.requireNonNull(value, "value");
         this.level = Objects.requireNonNull(level, "level");
         this.block = level == QuantLevel.TENSOR ? new int[0] : canonicalBlock(block);
@@ -66,13 +73,18 @@ public final class QuantScheme {
         this.param = Objects.requireNonNull(param, "param");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.calibration = Objects.requireNonNull(calibration, "calibration");
+        this.activations = Objects.requireNonNull(activations, "activations");
+        this.activationCalibration = Objects.requireNonNull(activationCalibration, "activationCalibration");
     }
 
-    /** Builds a scheme from all of its parts (the shape an annotation provides). */
+    /**
+     * Builds a scheme from all of its weight parts (the shape an annotation provides), with float32
+     * activations; {@link #withActivations} and {@link #withActivationCalibration} set those.
+     */
     public static QuantScheme of(QuantValue value, QuantLevel level, int[] blockSize, QuantStore store,
                                  QuantParam param, QuantMode mode, Calibration calibration) {
         return new QuantScheme(value, level, blockSize == null ? new int[0] : blockSize, store, param, mode,
-                calibration);
+                calibration, ActivationMode.NONE, ActivationCalibration.NONE);
     }
 
     private static int[] canonicalBlock(int[] extents) {
@@ -86,34 +98,45 @@ public final class QuantScheme {
     }
 
     public QuantScheme withValue(QuantValue v) {
-        return new QuantScheme(v, level, block, store, param, mode, calibration);
+        return new QuantScheme(v, level, block, store, param, mode, calibration, activations, activationCalibration);
     }
 
     /** Sets the level; {@code BLOCK} keeps the current extents ({@link #DEFAULT_BLOCK_EXTENT} if there are none). */
     public QuantScheme withLevel(QuantLevel l) {
         int[] b = l == QuantLevel.BLOCK && block.length == 0 ? new int[] {DEFAULT_BLOCK_EXTENT} : block;
-        return new QuantScheme(value, l, b, store, param, mode, calibration);
+        return new QuantScheme(value, l, b, store, param, mode, calibration, activations, activationCalibration);
     }
 
     /** Sets block level with these extents, right-aligned to the tensor's trailing dimensions. */
     public QuantScheme withBlockSize(int... extents) {
-        return new QuantScheme(value, QuantLevel.BLOCK, extents.clone(), store, param, mode, calibration);
+        return new QuantScheme(value, QuantLevel.BLOCK, extents.clone(), store, param, mode, calibration, activations,
+                activationCalibration);
     }
 
     public QuantScheme withStore(QuantStore s) {
-        return new QuantScheme(value, level, block, s, param, mode, calibration);
+        return new QuantScheme(value, level, block, s, param, mode, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withParam(QuantParam p) {
-        return new QuantScheme(value, level, block, store, p, mode, calibration);
+        return new QuantScheme(value, level, block, store, p, mode, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withMode(QuantMode m) {
-        return new QuantScheme(value, level, block, store, param, m, calibration);
+        return new QuantScheme(value, level, block, store, param, m, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withCalibration(Calibration c) {
-        return new QuantScheme(value, level, block, store, param, mode, c);
+        return new QuantScheme(value, level, block, store, param, mode, c, activations, activationCalibration);
+    }
+
+    /** Sets how the input activations of the weight's linear layer are quantized. */
+    public QuantScheme withActivations(ActivationMode a) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, a, activationCalibration);
+    }
+
+    /** Sets how {@link ActivationMode#STATIC} finds its scales. */
+    public QuantScheme withActivationCalibration(ActivationCalibration c) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, activations, c);
     }
 
     public QuantValue value() {
@@ -155,6 +178,16 @@ public final class QuantScheme {
         return calibration;
     }
 
+    /** How the input activations are quantized; {@link ActivationMode#NONE} keeps them float32. */
+    public ActivationMode activations() {
+        return activations;
+    }
+
+    /** How static activation quantization finds its scales; {@link ActivationCalibration#NONE} when not chosen. */
+    public ActivationCalibration activationCalibration() {
+        return activationCalibration;
+    }
+
     /**
      * Every problem of this scheme on its own, in a stable order; empty when it is valid. This is the
      * single validation routine: the annotation processor and the runtime both report from it.
@@ -191,7 +224,32 @@ public final class QuantScheme {
                 }
             }
         }
+        activationProblems(out);
         return out;
+    }
+
+    /** The rules of activation quantization that do not depend on the tensor. */
+    private void activationProblems(List<SchemeProblem> out) {
+        if (activations == ActivationMode.STATIC && activationCalibration == ActivationCalibration.NONE) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION, "activations",
+                    "Static activation quantization needs a calibration method to find its frozen scales",
+                    "set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
+                    "add minmax, movingminmax, percentile or entropy"));
+        }
+        if (activations != ActivationMode.STATIC && activationCalibration != ActivationCalibration.NONE) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.CALIBRATION_WITHOUT_STATIC, "activationCalibration",
+                    "Activation calibration " + activationCalibration + " is only used by static activation"
+                            + " quantization, and the activations are " + activations,
+                    "set activations = STATIC, or remove activationCalibration",
+                    "add a8static, or remove " + activationCalibration.token()));
+        }
+        if (activations != ActivationMode.NONE && value.isFloat()) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_INTEGER_WEIGHTS, "activations",
+                    activations + " activation quantization multiplies int8 activations by integer weight codes,"
+                            + " and " + value + " is a float value",
+                    "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
+                    "use an integer value (q8s q8f q4s q4f q2s q2f), or remove " + activations.token()));
+        }
     }
 
     /** True when {@link #problems()} is empty. */
@@ -233,6 +291,12 @@ public final class QuantScheme {
             out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK, "blockSize",
                     "Block " + blockToken() + " has " + block.length + " extents but the tensor has only "
                             + rank + " dimensions" + shapeText, fix, fix));
+        }
+        if (activations != ActivationMode.NONE && rank != 2) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, "activations",
+                    activations + " activation quantization is for the [out, in] weight matrix of a linear layer,"
+                            + " and the tensor has " + rank + (rank == 1 ? " dimension" : " dimensions") + shapeText,
+                    "leave this field's activations at NONE", "remove " + activations.token() + " for this tensor"));
         }
         return out;
     }
@@ -276,20 +340,25 @@ public final class QuantScheme {
     }
 
     /**
-     * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}. Mode and
-     * calibration have a single choice each and are not written.
+     * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}, then the
+     * activations and their calibration where set ({@code q8s:tensor:f32:u32:a8static:minmax}). Mode and
+     * calibration of the weights have a single choice each and are not written.
      */
     @Override
     public String toString() {
-        return value.token() + ":" + levelToken() + ":" + param.token() + ":" + store.name().toLowerCase(Locale.ROOT);
+        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":"
+                + store.name().toLowerCase(Locale.ROOT);
+        return weights + (activations == ActivationMode.NONE ? "" : ":" + activations.token())
+                + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + activationCalibration.token());
     }
 
     /**
-     * Reads a scheme in text form: up to four parts separated by {@code ':'}, in any order, each at
-     * most once (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
-     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}); missing parts take the defaults
-     * {@code tensor}, {@code f32}, {@code u32}; the value is required. Case does not matter. The result is
-     * not validated: call {@link #validate()} or {@link #problems()}.
+     * Reads a scheme in text form: parts separated by {@code ':'}, in any order, each kind at most once
+     * (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, activations {@code a8dyn a8static}, activation
+     * calibrations {@code minmax movingminmax percentile entropy}); missing parts take the defaults
+     * {@code tensor}, {@code f32}, {@code u32}, float32 activations; the value is required. Case does not
+     * matter. The result is not validated: call {@link #validate()} or {@link #problems()}.
      *
      * @throws SchemeParseException naming the bad part and what was expected
      */
@@ -304,6 +373,8 @@ public final class QuantScheme {
         int[] b = null;
         QuantParam p = null;
         QuantStore s = null;
+        ActivationMode a = null;
+        ActivationCalibration ac = null;
         for (String raw : trimmed.split(":", -1)) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) {
@@ -312,7 +383,19 @@ public final class QuantScheme {
             QuantValue tv = valueToken(t);
             QuantParam tp = paramToken(t);
             QuantStore ts = storeToken(t);
-            if (tv != null) {
+            ActivationMode ta = activationToken(t);
+            ActivationCalibration tac = activationCalibrationToken(t);
+            if (ta != null) {
+                if (a != null) {
+                    throw duplicate(trimmed, "activations", a.token(), t);
+                }
+                a = ta;
+            } else if (tac != null) {
+                if (ac != null) {
+                    throw duplicate(trimmed, "activation calibration", ac.token(), t);
+                }
+                ac = tac;
+            } else if (tv != null) {
                 if (v != null) {
                     throw duplicate(trimmed, "value", v.token(), t);
                 }
@@ -340,7 +423,9 @@ public final class QuantScheme {
             } else {
                 throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
-                                + "block2x16), a param (f32 f16 bf16 ue8m0) or a store (u32 native)");
+                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), activations "
+                                + "(a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
+                                + "entropy)");
             }
         }
         if (v == null) {
@@ -356,6 +441,12 @@ public final class QuantScheme {
         }
         if (s != null) {
             out = out.withStore(s);
+        }
+        if (a != null) {
+            out = out.withActivations(a);
+        }
+        if (ac != null) {
+            out = out.withActivationCalibration(ac);
         }
         return out;
     }
@@ -410,14 +501,34 @@ public final class QuantScheme {
         return null;
     }
 
+    private static ActivationMode activationToken(String t) {
+        for (ActivationMode a : ActivationMode.values()) {
+            if (t.equals(a.token())) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static ActivationCalibration activationCalibrationToken(String t) {
+        for (ActivationCalibration c : ActivationCalibration.values()) {
+            if (t.equals(c.token())) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof QuantScheme q && value == q.value && level == q.level && Arrays.equals(block, q.block)
-                && store == q.store && param == q.param && mode == q.mode && calibration == q.calibration;
+                && store == q.store && param == q.param && mode == q.mode && calibration == q.calibration
+                && activations == q.activations && activationCalibration == q.activationCalibration;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(value, level, Arrays.hashCode(block), store, param, mode, calibration);
+        return Objects.hash(value, level, Arrays.hashCode(block), store, param, mode, calibration, activations,
+                activationCalibration);
     }
 }

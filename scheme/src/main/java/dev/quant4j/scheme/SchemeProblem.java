@@ -25,7 +25,15 @@ public record SchemeProblem(Rule rule, String attribute, String message, String 
         /** A block extent below 1. */
         BLOCK_EXTENT_BELOW_ONE,
         /** More block extents than the tensor has dimensions. */
-        BLOCK_RANK_ABOVE_TENSOR_RANK
+        BLOCK_RANK_ABOVE_TENSOR_RANK,
+        /** Static activation quantization with no calibration method to find its scales. */
+        STATIC_WITHOUT_CALIBRATION,
+        /** An activation calibration method without static activation quantization, which alone uses it. */
+        CALIBRATION_WITHOUT_STATIC,
+        /** Quantized (int8) activations with a float weight value, which the integer kernels cannot multiply. */
+        ACTIVATIONS_NEED_INTEGER_WEIGHTS,
+        /** Quantized activations on a tensor that is not the 2-D {@code [out, in]} weight matrix of a linear layer. */
+        ACTIVATIONS_NEED_MATRIX
     }
 
     /** The problem with its fix in annotation form, as runtime exceptions have always printed it. */

@@ -26,7 +26,8 @@ class AnnotationDefaultsTest {
     private static Map<String, Object> expected() {
         QuantScheme d = QuantScheme.DEFAULT;
         return Map.of("value", d.value(), "level", d.level(), "store", d.store(), "param", d.param(),
-                "mode", d.mode(), "calibration", d.calibration(), "scheme", "");
+                "mode", d.mode(), "calibration", d.calibration(), "scheme", "", "activations", d.activations(),
+                "activationCalibration", d.activationCalibration());
     }
 
     @Test

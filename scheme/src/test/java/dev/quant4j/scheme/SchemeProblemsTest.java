@@ -57,7 +57,8 @@ class SchemeProblemsTest {
         java.util.Set<SchemeProblem.Rule> seen = java.util.EnumSet.noneOf(SchemeProblem.Rule.class);
         for (QuantScheme s : List.of(QuantScheme.parse("q2s:native"), QuantScheme.DEFAULT.withBlockSize(),
                 QuantScheme.DEFAULT.withBlockSize(2, 2, 2, 2, 2, 2), QuantScheme.DEFAULT.withBlockSize(-1),
-                QuantScheme.parse("q8s:block4x4"))) {
+                QuantScheme.parse("q8s:block4x4"), QuantScheme.parse("q8s:a8static"), QuantScheme.parse("q8s:entropy"),
+                QuantScheme.parse("e4m3:a8dyn"))) {
             s.problemsForRank(1).forEach(p -> seen.add(p.rule()));
         }
         assertEquals(java.util.EnumSet.allOf(SchemeProblem.Rule.class), seen);
