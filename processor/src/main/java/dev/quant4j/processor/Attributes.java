@@ -20,6 +20,9 @@ final class Attributes {
     static final List<String> SCHEME_PARTS = List.of("value", "level", "blockSize", "store", "param", "mode",
             "calibration");
 
+    /** The activation attributes, which may come with a {@code scheme} (it gives the weights' parts). */
+    static final List<String> ACTIVATION_PARTS = List.of("activations", "activationCalibration");
+
     final Element element;
     final AnnotationMirror mirror;
     private final Map<String, AnnotationValue> values = new LinkedHashMap<>();
@@ -51,9 +54,14 @@ final class Attributes {
         return values.get(name);
     }
 
-    /** The scheme attributes set explicitly, in declaration order (not {@code scheme}). */
+    /** The weight scheme attributes set explicitly, in declaration order (not {@code scheme}, not activations). */
     List<String> explicitParts() {
         return SCHEME_PARTS.stream().filter(values::containsKey).toList();
+    }
+
+    /** The activation attributes set explicitly, in declaration order. */
+    List<String> explicitActivationParts() {
+        return ACTIVATION_PARTS.stream().filter(values::containsKey).toList();
     }
 
     /** An enum attribute read into the annotations' own enum type, e.g. {@code enumValue("store", QuantStore.class)}. */
@@ -97,6 +105,11 @@ final class Attributes {
         }
         if (has("scheme")) {
             j.add("scheme = \"" + string("scheme") + "\"");
+        }
+        for (String name : ACTIVATION_PARTS) {
+            if (has(name)) {
+                j.add(name + " = " + text(name));
+            }
         }
         return j.toString();
     }

@@ -1,5 +1,7 @@
 package dev.quant4j.processor;
 
+import dev.quant4j.annotations.ActivationCalibration;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantMode;
@@ -117,6 +119,20 @@ final class SchemeResolver {
                     + "; a scheme sets value, level, blockSize, param and store all at once, so give either the"
                     + " scheme or the attributes", a.element, a.mirror, a.value(parts.get(0)));
         }
+        Resolved resolved = readSchemeText(model, a);
+        List<String> activationParts = a.explicitActivationParts();
+        QuantScheme s = resolved.scheme();
+        if (!activationParts.isEmpty()
+                && (s.activations() != ActivationMode.NONE || s.activationCalibration() != ActivationCalibration.NONE)) {
+            throw diag.abort(subject + " sets scheme = \"" + a.string("scheme") + "\", whose text gives the activations"
+                    + " (" + s + "), and " + String.join(", ", activationParts) + "; give the activations either in the"
+                    + " scheme or as attributes", a.element, a.mirror, a.value(activationParts.get(0)));
+        }
+        return resolved;
+    }
+
+    /** Reads the text of a {@code scheme} attribute, or the config constant it names. */
+    private Resolved readSchemeText(TypeElement model, Attributes a) {
         String text = a.string("scheme");
         AnnotationValue value = a.value("scheme");
         try {
@@ -186,7 +202,48 @@ final class SchemeResolver {
                 }
             }
         }
-        return QuantScheme.of(value, level, level == QuantLevel.BLOCK ? block : null, store, param, mode, calibration);
+        QuantScheme weights = QuantScheme.of(value, level, level == QuantLevel.BLOCK ? block : null, store, param,
+                mode, calibration);
+        return withActivations(weights, defaults, defaultsText, field, null, origin);
+    }
+
+    /**
+     * Sets the activation parts on {@code weights}, each from the nearest place that gives it: the field's
+     * attribute, else its scheme text, else the class defaults' attribute, else their scheme text, else
+     * {@link QuantScheme#DEFAULT}; and records where each came from.
+     */
+    private static QuantScheme withActivations(QuantScheme weights, Attributes defaults, QuantScheme defaultsText,
+                                               Attributes field, QuantScheme fieldText, Map<String, Source> origin) {
+        ActivationMode activations = QuantScheme.DEFAULT.activations();
+        ActivationCalibration calibration = QuantScheme.DEFAULT.activationCalibration();
+        for (String part : Attributes.ACTIVATION_PARTS) {
+            origin.put(part, new Source(null, part));
+        }
+        Attributes[] attrs = {defaults, field};
+        QuantScheme[] texts = {defaultsText, fieldText};
+        for (int i = 0; i < attrs.length; i++) {
+            if (texts[i] != null && texts[i].activations() != ActivationMode.NONE) {
+                activations = texts[i].activations();
+                origin.put("activations", new Source(attrs[i], "scheme"));
+            }
+            if (texts[i] != null && texts[i].activationCalibration() != ActivationCalibration.NONE) {
+                calibration = texts[i].activationCalibration();
+                origin.put("activationCalibration", new Source(attrs[i], "scheme"));
+            }
+            if (attrs[i] == null) {
+                continue;
+            }
+            for (String part : attrs[i].explicitActivationParts()) {
+                origin.put(part, new Source(attrs[i], part));
+                switch (part) {
+                    case "activations" -> activations = attrs[i].enumValue(part, ActivationMode.class);
+                    case "activationCalibration" ->
+                            calibration = attrs[i].enumValue(part, ActivationCalibration.class);
+                    default -> throw new AssertionError(part);
+                }
+            }
+        }
+        return weights.withActivations(activations).withActivationCalibration(calibration);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -209,16 +266,21 @@ final class SchemeResolver {
         SchemeNames.Named named = null;
         if (q.has("scheme")) {
             Resolved resolved = schemeAttribute(model, "@Quantize on '" + name + "'", q);
-            scheme = resolved.scheme();
             named = resolved.named();
             for (String part : Attributes.SCHEME_PARTS) {
                 origin.put(part, new Source(q, "scheme"));
             }
+            scheme = withActivations(resolved.scheme(), defaults.attrs(), defaults.schemeText(), q, resolved.scheme(),
+                    origin);
         } else {
             scheme = combine(q, defaults.attrs(), defaults.schemeText(), origin);
             if (q.explicitParts().isEmpty() && defaults.attrs() != null && defaults.attrs().explicitParts().isEmpty()) {
                 named = defaults.named();
             }
+        }
+        if (named != null && !QuantScheme.parse(named.text()).equals(scheme)) {
+            // Activations from attributes or the defaults change the named scheme: write the scheme itself.
+            named = null;
         }
         checkProblems(f, q, defaults, scheme, rank, origin);
         warnings(f, q, scheme, origin);

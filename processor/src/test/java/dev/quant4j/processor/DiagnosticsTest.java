@@ -567,6 +567,136 @@ class DiagnosticsTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Activation quantization: the same QuantScheme rules, at the annotation value at fault
+
+    @Test
+    void staticActivationsNeedACalibrationMethod() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(activations = ActivationMode.STATIC) float[][] w;
+                    @Quantize(activations = ActivationMode.STATIC,
+                              activationCalibration = ActivationCalibration.PERCENTILE) float[][] fine;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 8, 43, "Static activation quantization needs a calibration method to find its frozen scales;"
+                        + " set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY");
+    }
+
+    @Test
+    void anActivationCalibrationWithoutStaticMode() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(activations = ActivationMode.DYNAMIC,
+                              activationCalibration = ActivationCalibration.ENTROPY) float[][] w;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 9, 60, "Activation calibration ENTROPY is only used by static activation quantization, and"
+                        + " the activations are DYNAMIC; set activations = STATIC, or remove activationCalibration");
+    }
+
+    @Test
+    void quantizedActivationsNeedIntegerWeights() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(value = QuantValue.E4M3, activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "e2m1:block32:a8static:minmax") float[][] v;
+                    @Quantize(value = QuantValue.Q4S, activations = ActivationMode.DYNAMIC) float[][] fine;
+                }
+                """);
+        expect(compile(m))
+                .errors(2)
+                .error(m, 8, 68, "DYNAMIC activation quantization multiplies int8 activations by integer weight"
+                        + " codes, and E4M3 is a float value; use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or"
+                        + " activations = NONE")
+                .error(m, 9, 24, "STATIC activation quantization multiplies int8 activations by integer weight codes,"
+                        + " and E2M1 is a float value; use an integer value (q8s q8f q4s q4f q2s q2f), or remove"
+                        + " a8static");
+    }
+
+    @Test
+    void quantizedActivationsNeedAWeightMatrix() {
+        JavaFileObject m = source("M", """
+                class M {
+                    int rows, cols;
+                    @Quantize(activations = ActivationMode.DYNAMIC) float[] bias;
+                    @Quantize(activations = ActivationMode.DYNAMIC) @Dims({"rows", "cols"}) float[] matrix;
+                    @Quantize(activations = ActivationMode.DYNAMIC) QuantizableTensor holder;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 9, 43, "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
+                        + " and the tensor has 1 dimension; leave this field's activations at NONE");
+    }
+
+    @Test
+    void activationsFromTheClassDefaultsAreReportedAtTheDefaultsNamingTheField() {
+        JavaFileObject m = source("M", """
+                @QuantizeDefaults(value = QuantValue.Q4F, level = QuantLevel.BLOCK,
+                                  activations = ActivationMode.DYNAMIC)
+                class M {
+                    @Quantize float[][] w;
+                    @Quantize float[] bias;
+                    @Quantize(activations = ActivationMode.NONE) float[] gamma;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 8, 47, "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
+                        + " a linear layer, and the tensor has 1 dimension; leave this field's activations at NONE");
+    }
+
+    @Test
+    void aSchemeAndActivationAttributesGoTogetherUnlessTheSchemeGivesActivationsToo() {
+        JavaFileObject schemes = source("Schemes", CONFIG);
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(scheme = "ATTENTION", activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "q8s:a8dyn", activations = ActivationMode.STATIC) float[][] twice;
+                }
+                """);
+        expect(compile(schemes, m))
+                .errors(1)
+                .error(m, 9, 65, "@Quantize on 'twice' sets scheme = \"q8s:a8dyn\", whose text gives the activations"
+                        + " (q8s:tensor:f32:u32:a8dyn), and activations; give the activations either in the scheme or"
+                        + " as attributes");
+
+        JavaFileObject ok = source("Ok", """
+                class Ok {
+                    @Quantize(scheme = "ATTENTION", activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "ATTENTION") float[][] v;
+                }
+                """);
+        Compilation c = compile(schemes, ok);
+        assertThat(c).succeededWithoutWarnings();
+        // The named scheme plus activations is another scheme: written out, not referenced by name.
+        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+                .contains("W_SCHEME = QuantScheme.parse(\"q4f:block32:f16:u32:a8dyn\");");
+        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+                .contains("V_SCHEME = QuantScheme.parse(Schemes.ATTENTION);");
+    }
+
+    @Test
+    void anActivationProblemInAConfigConstantGetsTheTextFix() {
+        JavaFileObject schemes = source("Schemes", """
+                @QuantizationConfig
+                final class Schemes {
+                    static final String STATIC_UNCALIBRATED = "q8s:a8static";
+                    static final String DYNAMIC = "q8s:block32:a8dyn";
+                }
+                """);
+        expect(compile(schemes))
+                .errors(1)
+                .error(schemes, 9, "scheme constant STATIC_UNCALIBRATED = \"q8s:a8static\": Static activation"
+                        + " quantization needs a calibration method to find its frozen scales; add minmax,"
+                        + " movingminmax, percentile or entropy");
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Clean models
 
     @Test
