@@ -7,24 +7,13 @@ package dev.quant4j.annotations;
  */
 public enum ActivationCalibration {
     /** None chosen: right for {@link ActivationMode#NONE} and {@link ActivationMode#DYNAMIC}; STATIC needs one. */
-    NONE(null),
+    NONE,
     /** The range is the minimum and maximum over every recorded batch. Text form {@code minmax}. */
-    MIN_MAX("minmax"),
+    MIN_MAX,
     /** The minimum and maximum of each batch, averaged exponentially across batches. Text form {@code movingminmax}. */
-    MOVING_AVERAGE_MIN_MAX("movingminmax"),
+    MOVING_AVERAGE_MIN_MAX,
     /** A percentile of the magnitudes' histogram (99.999 by default, as ONNX Runtime). Text form {@code percentile}. */
-    PERCENTILE("percentile"),
+    PERCENTILE,
     /** The clipping threshold that minimizes the KL divergence of the histogram (TensorRT style). Text form {@code entropy}. */
-    ENTROPY("entropy");
-
-    private final String token;
-
-    ActivationCalibration(String token) {
-        this.token = token;
-    }
-
-    /** The part in the text form of a scheme; null for {@link #NONE}, which is not written. */
-    public String token() {
-        return token;
-    }
+    ENTROPY
 }

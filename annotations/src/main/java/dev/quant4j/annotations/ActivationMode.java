@@ -8,23 +8,12 @@ package dev.quant4j.annotations;
  */
 public enum ActivationMode {
     /** Activations stay float32, as without this attribute. Written by leaving the part out of the text form. */
-    NONE(null),
+    NONE,
     /** Dynamic: one int8 scale per row (token), computed from each input at run time. Text form {@code a8dyn}. */
-    DYNAMIC("a8dyn"),
+    DYNAMIC,
     /**
      * Static: int8 with one scale per tensor, frozen beforehand from the ranges recorded on calibration
      * data; needs an {@link ActivationCalibration} method. Text form {@code a8static}.
      */
-    STATIC("a8static");
-
-    private final String token;
-
-    ActivationMode(String token) {
-        this.token = token;
-    }
-
-    /** The part in the text form of a scheme; null for {@link #NONE}, which is not written. */
-    public String token() {
-        return token;
-    }
+    STATIC
 }

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A quantization scheme: what a tensor is quantized to and how the result is laid out. Immutable,
@@ -241,14 +242,14 @@ public final class QuantScheme {
                     "Activation calibration " + activationCalibration + " is only used by static activation"
                             + " quantization, and the activations are " + activations,
                     "set activations = STATIC, or remove activationCalibration",
-                    "add a8static, or remove " + activationCalibration.token()));
+                    "add a8static, or remove " + token(activationCalibration)));
         }
         if (activations != ActivationMode.NONE && value.isFloat()) {
             out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_INTEGER_WEIGHTS, "activations",
                     activations + " activation quantization multiplies int8 activations by integer weight codes,"
                             + " and " + value + " is a float value",
                     "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
-                    "use an integer value (q8s q8f q4s q4f q2s q2f), or remove " + activations.token()));
+                    "use an integer value (q8s q8f q4s q4f q2s q2f), or remove " + token(activations)));
         }
     }
 
@@ -296,7 +297,7 @@ public final class QuantScheme {
             out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, "activations",
                     activations + " activation quantization is for the [out, in] weight matrix of a linear layer,"
                             + " and the tensor has " + rank + (rank == 1 ? " dimension" : " dimensions") + shapeText,
-                    "leave this field's activations at NONE", "remove " + activations.token() + " for this tensor"));
+                    "leave this field's activations at NONE", "remove " + token(activations) + " for this tensor"));
         }
         return out;
     }
@@ -346,10 +347,9 @@ public final class QuantScheme {
      */
     @Override
     public String toString() {
-        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":"
-                + store.name().toLowerCase(Locale.ROOT);
-        return weights + (activations == ActivationMode.NONE ? "" : ":" + activations.token())
-                + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + activationCalibration.token());
+        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store);
+        return weights + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
+                + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + token(activationCalibration));
     }
 
     /**
@@ -380,36 +380,21 @@ public final class QuantScheme {
             if (t.isEmpty()) {
                 throw new SchemeParseException(trimmed, "it has an empty part", "remove the extra ':'");
             }
-            QuantValue tv = valueToken(t);
-            QuantParam tp = paramToken(t);
-            QuantStore ts = storeToken(t);
-            ActivationMode ta = activationToken(t);
-            ActivationCalibration tac = activationCalibrationToken(t);
+            QuantValue tv = byToken(QuantValue.values(), QuantValue::token, t);
+            QuantParam tp = byToken(QuantParam.values(), QuantParam::token, t);
+            QuantStore ts = byToken(QuantStore.values(), QuantScheme::token, t);
+            ActivationMode ta = byToken(ActivationMode.values(), QuantScheme::token, t);
+            ActivationCalibration tac = byToken(ActivationCalibration.values(), QuantScheme::token, t);
             if (ta != null) {
-                if (a != null) {
-                    throw duplicate(trimmed, "activations", a.token(), t);
-                }
-                a = ta;
+                a = once(trimmed, "activations", a, ta, QuantScheme::token);
             } else if (tac != null) {
-                if (ac != null) {
-                    throw duplicate(trimmed, "activation calibration", ac.token(), t);
-                }
-                ac = tac;
+                ac = once(trimmed, "activation calibration", ac, tac, QuantScheme::token);
             } else if (tv != null) {
-                if (v != null) {
-                    throw duplicate(trimmed, "value", v.token(), t);
-                }
-                v = tv;
+                v = once(trimmed, "value", v, tv, QuantValue::token);
             } else if (tp != null) {
-                if (p != null) {
-                    throw duplicate(trimmed, "param", p.token(), t);
-                }
-                p = tp;
+                p = once(trimmed, "param", p, tp, QuantParam::token);
             } else if (ts != null) {
-                if (s != null) {
-                    throw duplicate(trimmed, "store", s.name().toLowerCase(Locale.ROOT), t);
-                }
-                s = ts;
+                s = once(trimmed, "store", s, ts, QuantScheme::token);
             } else if (t.equals("tensor") || t.startsWith("block")) {
                 if (l != null) {
                     throw duplicate(trimmed, "level", l == QuantLevel.TENSOR ? "tensor" : "block", t);
@@ -474,49 +459,47 @@ public final class QuantScheme {
         return out;
     }
 
-    private static QuantValue valueToken(String t) {
-        for (QuantValue v : QuantValue.values()) {
-            if (v.token().equals(t)) {
-                return v;
+    /** The part {@code t} names among {@code values}, or null. */
+    private static <E extends Enum<E>> E byToken(E[] values, Function<E, String> token, String t) {
+        for (E e : values) {
+            if (t.equals(token.apply(e))) {
+                return e;
             }
         }
         return null;
     }
 
-    private static QuantParam paramToken(String t) {
-        for (QuantParam p : QuantParam.values()) {
-            if (p.token().equals(t)) {
-                return p;
-            }
+    /** {@code found}, unless a part of the same kind was read already ({@code seen}). */
+    private static <E> E once(String text, String kind, E seen, E found, Function<E, String> token) {
+        if (seen != null) {
+            throw duplicate(text, kind, token.apply(seen), token.apply(found));
         }
-        return null;
+        return found;
     }
 
-    private static QuantStore storeToken(String t) {
-        for (QuantStore s : QuantStore.values()) {
-            if (s.name().toLowerCase(Locale.ROOT).equals(t)) {
-                return s;
-            }
-        }
-        return null;
+    /** A store's part in the text form: {@code u32} or {@code native}. */
+    public static String token(QuantStore s) {
+        return s.name().toLowerCase(Locale.ROOT);
     }
 
-    private static ActivationMode activationToken(String t) {
-        for (ActivationMode a : ActivationMode.values()) {
-            if (t.equals(a.token())) {
-                return a;
-            }
-        }
-        return null;
+    /** An activation mode's part in the text form: {@code a8dyn}, {@code a8static}; null for NONE, not written. */
+    public static String token(ActivationMode a) {
+        return switch (a) {
+            case NONE -> null;
+            case DYNAMIC -> "a8dyn";
+            case STATIC -> "a8static";
+        };
     }
 
-    private static ActivationCalibration activationCalibrationToken(String t) {
-        for (ActivationCalibration c : ActivationCalibration.values()) {
-            if (t.equals(c.token())) {
-                return c;
-            }
-        }
-        return null;
+    /** An activation calibration's part in the text form, e.g. {@code minmax}; null for NONE, not written. */
+    public static String token(ActivationCalibration c) {
+        return switch (c) {
+            case NONE -> null;
+            case MIN_MAX -> "minmax";
+            case MOVING_AVERAGE_MIN_MAX -> "movingminmax";
+            case PERCENTILE -> "percentile";
+            case ENTROPY -> "entropy";
+        };
     }
 
     @Override
