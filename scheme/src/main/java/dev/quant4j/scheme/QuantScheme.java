@@ -130,16 +130,6 @@ public final class QuantScheme {
         return new QuantScheme(value, level, block, store, param, mode, c, activations, activationCalibration);
     }
 
-    /** Sets how the input activations of the weight's linear layer are quantized. */
-    public QuantScheme withActivations(ActivationMode a) {
-        return new QuantScheme(value, level, block, store, param, mode, calibration, a, activationCalibration);
-    }
-
-    /** Sets how {@link ActivationMode#STATIC} finds its scales. */
-    public QuantScheme withActivationCalibration(ActivationCalibration c) {
-        return new QuantScheme(value, level, block, store, param, mode, calibration, activations, c);
-    }
-
     public QuantValue value() {
         return value;
     }
@@ -179,14 +169,26 @@ public final class QuantScheme {
         return calibration;
     }
 
+    // Activations: how the input of the weight's linear layer is quantized (docs/PROCESSOR.md).
+
     /** How the input activations are quantized; {@link ActivationMode#NONE} keeps them float32. */
     public ActivationMode activations() {
         return activations;
     }
 
+    /** Sets how the input activations of the weight's linear layer are quantized. */
+    public QuantScheme withActivations(ActivationMode a) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, a, activationCalibration);
+    }
+
     /** How static activation quantization finds its scales; {@link ActivationCalibration#NONE} when not chosen. */
     public ActivationCalibration activationCalibration() {
         return activationCalibration;
+    }
+
+    /** Sets how {@link ActivationMode#STATIC} finds its scales. */
+    public QuantScheme withActivationCalibration(ActivationCalibration c) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, activations, c);
     }
 
     /**

@@ -56,11 +56,10 @@ class ActivationSchemesTest {
         SchemeProblem p = only(QuantScheme.parse("q8s:a8static").problems());
         assertEquals(SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION, p.rule());
         assertEquals("activations", p.attribute());
-        assertEquals("Static activation quantization needs a calibration method to find its frozen scales",
-                p.message());
-        assertEquals("set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
-                p.annotationFix());
-        assertEquals("add minmax, movingminmax, percentile or entropy", p.textFix());
+        assertWords(p,
+                "Static activation quantization needs a calibration method to find its frozen scales",
+                "set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
+                "add minmax, movingminmax, percentile or entropy");
         for (ActivationCalibration c : ActivationCalibration.values()) {
             boolean valid = QuantScheme.parse("q8s:a8static").withActivationCalibration(c).isValid();
             assertEquals(c != ActivationCalibration.NONE, valid, c.toString());
@@ -75,10 +74,11 @@ class ActivationSchemesTest {
             assertEquals("activationCalibration", p.attribute());
         }
         SchemeProblem p = only(QuantScheme.parse("q8s:a8dyn:entropy").problems());
-        assertEquals("Activation calibration ENTROPY is only used by static activation quantization, and the"
-                + " activations are DYNAMIC", p.message());
-        assertEquals("set activations = STATIC, or remove activationCalibration", p.annotationFix());
-        assertEquals("add a8static, or remove entropy", p.textFix());
+        assertWords(p,
+                "Activation calibration ENTROPY is only used by static activation quantization, and the"
+                        + " activations are DYNAMIC",
+                "set activations = STATIC, or remove activationCalibration",
+                "add a8static, or remove entropy");
     }
 
     @Test
@@ -98,10 +98,11 @@ class ActivationSchemesTest {
             assertTrue(QuantScheme.parse(v.token()).problems().isEmpty(), "float32 activations go with any value");
         }
         SchemeProblem p = only(QuantScheme.parse("e4m3:block32:a8dyn").problems());
-        assertEquals("DYNAMIC activation quantization multiplies int8 activations by integer weight codes, and E4M3"
-                + " is a float value", p.message());
-        assertEquals("use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE", p.annotationFix());
-        assertEquals("use an integer value (q8s q8f q4s q4f q2s q2f), or remove a8dyn", p.textFix());
+        assertWords(p,
+                "DYNAMIC activation quantization multiplies int8 activations by integer weight codes, and E4M3"
+                        + " is a float value",
+                "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
+                "use an integer value (q8s q8f q4s q4f q2s q2f), or remove a8dyn");
     }
 
     @Test
@@ -111,13 +112,21 @@ class ActivationSchemesTest {
         assertTrue(s.problemsFor(new int[] {384, 1536}).isEmpty());
         SchemeProblem vector = only(s.problemsFor(new int[] {384}));
         assertEquals(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, vector.rule());
-        assertEquals("DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
-                + " tensor has 1 dimension [384]", vector.message());
-        assertEquals("leave this field's activations at NONE", vector.annotationFix());
-        assertEquals("remove a8dyn for this tensor", vector.textFix());
+        assertWords(vector,
+                "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
+                        + " tensor has 1 dimension [384]",
+                "leave this field's activations at NONE",
+                "remove a8dyn for this tensor");
         assertEquals("DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
                 + " tensor has 3 dimensions", only(s.problemsForRank(3)).message());
         assertTrue(QuantScheme.DEFAULT.problemsForRank(1).isEmpty(), "float32 activations fit any tensor");
+    }
+
+    /** A problem's message and its fix in both forms, exactly. */
+    private static void assertWords(SchemeProblem p, String message, String annotationFix, String textFix) {
+        assertEquals(message, p.message());
+        assertEquals(annotationFix, p.annotationFix());
+        assertEquals(textFix, p.textFix());
     }
 
     private static SchemeProblem only(List<SchemeProblem> problems) {
