@@ -22,7 +22,7 @@ import java.util.function.Function;
 final class QatExperiment {
     /** The weight schemes of the table, in text form. */
     static final List<String> SCHEMES = List.of("q8s:tensor", "q4s:block32", "q2s:block32", "e2m1:block32:ue8m0");
-    /** The name of the row that uses the annotated schemes. */
+    /** The name of the row that uses the annotated schemes (followed by the first layer's scheme). */
     static final String ANNOTATED = "annotated";
 
     record Options(int trainExamples, int testExamples, int floatEpochs, int qatEpochs, int batch, float learningRate,
@@ -128,6 +128,9 @@ final class QatExperiment {
                     + " but its fake-quantized forward scored " + fakeQuantAccuracy + "; convert must keep the weights");
         }
         long bytes = report.totalBytesAfter();
+        if (name.equals(ANNOTATED)) {
+            name = ANNOTATED + " " + qat.scheme(FashionMlp.weightPath(0));
+        }
         return new Row(name, floatAccuracy, ptqAccuracy, qatAccuracy, fakeQuantAccuracy, bytes,
                 8.0 * bytes / trained.weightCount());
     }

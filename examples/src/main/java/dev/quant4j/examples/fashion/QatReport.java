@@ -18,10 +18,10 @@ final class QatReport {
         b.append(String.format(Locale.ROOT, "float32 test accuracy %.4f (%d weights, %d bytes); trained on in float32"
                         + " for the QAT epochs: %.4f%n%n", r.floatAccuracy(), r.weightCount(), 4 * r.weightCount(),
                 r.floatFineTunedAccuracy()));
-        b.append(String.format(Locale.ROOT, "%-44s %8s %8s %8s %10s %8s %10s%n", "scheme", "float32", "PTQ", "QAT",
+        b.append(String.format(Locale.ROOT, "%-52s %8s %8s %8s %10s %8s %10s%n", "scheme", "float32", "PTQ", "QAT",
                 "weight B", "bits/w", "recovered"));
         for (QatExperiment.Row row : r.rows()) {
-            b.append(String.format(Locale.ROOT, "%-44s %8.4f %8.4f %8.4f %10d %8.3f %10s%n", label(row),
+            b.append(String.format(Locale.ROOT, "%-52s %8.4f %8.4f %8.4f %10d %8.3f %10s%n", row.scheme(),
                     row.floatAccuracy(), row.ptqAccuracy(), row.qatAccuracy(), row.weightBytes(), row.bitsPerWeight(),
                     recovered(row)));
         }
@@ -37,15 +37,11 @@ final class QatReport {
         return String.format(Locale.ROOT, "%.0f%%", 100 * (row.qatAccuracy() - row.ptqAccuracy()) / lost);
     }
 
-    private static String label(QatExperiment.Row row) {
-        return row.scheme().equals(QatExperiment.ANNOTATED)
-                ? "annotated (q4s:block32:f32:u32 + a8static:movingminmax)" : row.scheme();
-    }
 
     static String jsonRow(QatExperiment.Row r) {
         return String.format(Locale.ROOT, "{\"scheme\": \"%s\", \"float_accuracy\": %.4f, \"ptq_accuracy\": %.4f,"
                         + " \"qat_accuracy\": %.4f, \"weight_bytes\": %d, \"bits_per_weight\": %.4f}",
-                json(label(r)), r.floatAccuracy(), r.ptqAccuracy(), r.qatAccuracy(), r.weightBytes(), r.bitsPerWeight());
+                json(r.scheme()), r.floatAccuracy(), r.ptqAccuracy(), r.qatAccuracy(), r.weightBytes(), r.bitsPerWeight());
     }
 
     private static String json(String s) {
@@ -94,7 +90,7 @@ final class QatReport {
         int bottom = 50;
         List<QatExperiment.Row> rows = new ArrayList<>();
         for (QatExperiment.Row row : r.rows()) {
-            if (!row.scheme().equals(QatExperiment.ANNOTATED)) {
+            if (!row.scheme().startsWith(QatExperiment.ANNOTATED)) {
                 rows.add(row);
             }
         }
