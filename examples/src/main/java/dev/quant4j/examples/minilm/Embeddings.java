@@ -18,17 +18,13 @@ public final class Embeddings implements EmbeddingWeights {
     @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
     final LayerNorm layerNorm;
 
-    /** Embeddings with their tables given, row-major {@code [rows, hidden]}; null arrays leave them to be loaded. */
-    public Embeddings(int vocabSize, int maxPositions, int typeVocabSize, int hidden, float[] wordEmbeddings,
-                      float[] tokenTypeEmbeddings, float[] positionEmbeddings, LayerNorm layerNorm) {
+    /** Embeddings without weights; the loader or an imported state fills them. */
+    Embeddings(int vocabSize, int maxPositions, int typeVocabSize, int hidden, float layerNormEps) {
         this.vocabSize = vocabSize;
         this.maxPositions = maxPositions;
         this.typeVocabSize = typeVocabSize;
         this.hidden = hidden;
-        this.wordEmbeddings = wordEmbeddings;
-        this.tokenTypeEmbeddings = tokenTypeEmbeddings;
-        this.positionEmbeddings = positionEmbeddings;
-        this.layerNorm = layerNorm;
+        this.layerNorm = new LayerNorm(hidden, layerNormEps, null, null);
     }
 
     @Override

@@ -36,40 +36,16 @@ public final class EncoderLayer implements EncoderLayerWeights {
     float[] outputBias;
     final LayerNorm outputLayerNorm;
 
-    /** A layer with its weights given ({@code [out, in]} matrices); null arrays leave them to be loaded. */
-    public EncoderLayer(int hidden, int heads, int intermediateSize,
-                        float[] queryWeight, float[] queryBias, float[] keyWeight, float[] keyBias,
-                        float[] valueWeight, float[] valueBias,
-                        float[] attentionOutputWeight, float[] attentionOutputBias, LayerNorm attentionLayerNorm,
-                        float[] intermediateWeight, float[] intermediateBias,
-                        float[] outputWeight, float[] outputBias, LayerNorm outputLayerNorm) {
+    /** A layer without weights; the loader or an imported state fills them. */
+    EncoderLayer(int hidden, int heads, int intermediateSize, float layerNormEps) {
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
         }
         this.hidden = hidden;
         this.heads = heads;
         this.intermediateSize = intermediateSize;
-        this.queryWeight = queryWeight;
-        this.queryBias = queryBias;
-        this.keyWeight = keyWeight;
-        this.keyBias = keyBias;
-        this.valueWeight = valueWeight;
-        this.valueBias = valueBias;
-        this.attentionOutputWeight = attentionOutputWeight;
-        this.attentionOutputBias = attentionOutputBias;
-        this.attentionLayerNorm = attentionLayerNorm;
-        this.intermediateWeight = intermediateWeight;
-        this.intermediateBias = intermediateBias;
-        this.outputWeight = outputWeight;
-        this.outputBias = outputBias;
-        this.outputLayerNorm = outputLayerNorm;
-    }
-
-    /** A layer without weights, to load a saved state into. */
-    static EncoderLayer empty(int hidden, int heads, int intermediateSize, float layerNormEps) {
-        return new EncoderLayer(hidden, heads, intermediateSize, null, null, null, null, null, null, null, null,
-                new LayerNorm(hidden, layerNormEps, null, null), null, null, null, null,
-                new LayerNorm(hidden, layerNormEps, null, null));
+        this.attentionLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
+        this.outputLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
     }
 
     @Override

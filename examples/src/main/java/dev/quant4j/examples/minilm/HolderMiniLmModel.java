@@ -14,7 +14,7 @@ public final class HolderMiniLmModel implements SentenceEncoder {
     final HolderEmbeddings embeddings;
     final HolderEncoderLayer[] layers;
 
-    HolderMiniLmModel(HolderEmbeddings embeddings, HolderEncoderLayer[] layers) {
+    private HolderMiniLmModel(HolderEmbeddings embeddings, HolderEncoderLayer[] layers) {
         this.hidden = embeddings.hidden;
         this.embeddings = embeddings;
         this.layers = layers.clone();
@@ -23,6 +23,16 @@ public final class HolderMiniLmModel implements SentenceEncoder {
                 throw new IllegalArgumentException("layer width " + layer.hidden + " differs from embeddings " + hidden);
             }
         }
+    }
+
+    /** A model of this shape without weights: fill it with {@code Quantization.importState} (the ONNX loader does). */
+    public static HolderMiniLmModel empty(MiniLmConfig c) {
+        HolderEncoderLayer[] layers = new HolderEncoderLayer[c.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new HolderEncoderLayer(c.hidden(), c.heads(), c.intermediateSize(), MiniLmConfig.LAYER_NORM_EPS);
+        }
+        return new HolderMiniLmModel(new HolderEmbeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
+                MiniLmConfig.LAYER_NORM_EPS), layers);
     }
 
     @Override

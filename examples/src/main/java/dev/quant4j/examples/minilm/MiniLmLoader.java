@@ -1,12 +1,16 @@
 package dev.quant4j.examples.minilm;
 
-import dev.quant4j.model.QuantizableTensor;
+import dev.quant4j.model.Quantization;
+import dev.quant4j.tensor.FloatTensor;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Builds {@link MiniLm} from the ONNX model and tokenizer json that LangChain4j ships in
@@ -17,11 +21,6 @@ public final class MiniLmLoader {
     /** Resource names inside the LangChain4j jar (at its root). */
     public static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
     public static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
-
-    /** Not in the weights: the model config says 12 heads, and the graph reshapes to [batch, n, 12, 32]. */
-    static final int HEADS = 12;
-    /** The epsilon the graph adds to the variance in every LayerNorm (stored as float32 9.99999996e-13). */
-    static final float LAYER_NORM_EPS = 1e-12f;
 
     private MiniLmLoader() {
     }
@@ -65,91 +64,71 @@ public final class MiniLmLoader {
         return in;
     }
 
-    /**
-     * The plain-array model ({@link MiniLmModel}, for the Java agent) with the initializers' values.
-     * Sizes are taken from the tensors and then checked against each other, so a different BERT of the
-     * same shape family would load too. Every array is the model's own (matrices transposed to
-     * {@code [out, in]}, everything else copied), so dropping {@code w} afterwards frees the file's copy.
-     */
+    /** The plain-array model ({@link MiniLmModel}, for the Java agent) with the initializers' values (see {@link #state}). */
     public static MiniLmModel model(OnnxWeights w) {
-        MiniLmConfig c = MiniLmConfig.of(w);
-        Embeddings embeddings = new Embeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
-                copy(w, WORD, c.vocabSize(), c.hidden()),
-                copy(w, TOKEN_TYPE, c.typeVocabSize(), c.hidden()),
-                copy(w, POSITION, c.maxPositions(), c.hidden()),
-                layerNorm(w, "embeddings.LayerNorm", c.hidden()));
-        EncoderLayer[] layers = new EncoderLayer[c.layers()];
-        int h = c.hidden();
-        int i = c.intermediateSize();
-        for (int l = 0; l < layers.length; l++) {
-            String p = layerPrefix(l);
-            layers[l] = new EncoderLayer(h, c.heads(), i,
-                    transposed(w, p + "attention.self.query.weight", h, h), copy(w, p + "attention.self.query.bias", h),
-                    transposed(w, p + "attention.self.key.weight", h, h), copy(w, p + "attention.self.key.bias", h),
-                    transposed(w, p + "attention.self.value.weight", h, h), copy(w, p + "attention.self.value.bias", h),
-                    transposed(w, p + "attention.output.dense.weight", h, h),
-                    copy(w, p + "attention.output.dense.bias", h),
-                    layerNorm(w, p + "attention.output.LayerNorm", h),
-                    transposed(w, p + "intermediate.dense.weight", h, i), copy(w, p + "intermediate.dense.bias", i),
-                    transposed(w, p + "output.dense.weight", i, h), copy(w, p + "output.dense.bias", h),
-                    layerNorm(w, p + "output.LayerNorm", h));
-        }
-        return new MiniLmModel(embeddings, layers);
+        return load(w, MiniLmModel::empty);
     }
 
-    /** The holder model ({@link HolderMiniLmModel}, no agent needed) with the initializers' values (see {@link #model}). */
+    /** The holder model ({@link HolderMiniLmModel}, no agent needed) with the initializers' values (see {@link #state}). */
     public static HolderMiniLmModel holderModel(OnnxWeights w) {
-        MiniLmConfig c = MiniLmConfig.of(w);
-        HolderMiniLmModel model = emptyHolderModel(c);
-        HolderEmbeddings e = model.embeddings;
-        int h = c.hidden();
-        int i = c.intermediateSize();
-        e.wordEmbeddings = QuantizableTensor.of(copy(w, WORD, c.vocabSize(), h), c.vocabSize(), h);
-        e.tokenTypeEmbeddings = QuantizableTensor.of(copy(w, TOKEN_TYPE, c.typeVocabSize(), h), c.typeVocabSize(), h);
-        e.positionEmbeddings = QuantizableTensor.of(copy(w, POSITION, c.maxPositions(), h), c.maxPositions(), h);
-        fill(e.layerNorm, w, "embeddings.LayerNorm", h);
-        for (int l = 0; l < model.layers.length; l++) {
-            String p = layerPrefix(l);
-            HolderEncoderLayer layer = model.layers[l];
-            layer.queryWeight = QuantizableTensor.of(transposed(w, p + "attention.self.query.weight", h, h), h, h);
-            layer.queryBias = copy(w, p + "attention.self.query.bias", h);
-            layer.keyWeight = QuantizableTensor.of(transposed(w, p + "attention.self.key.weight", h, h), h, h);
-            layer.keyBias = copy(w, p + "attention.self.key.bias", h);
-            layer.valueWeight = QuantizableTensor.of(transposed(w, p + "attention.self.value.weight", h, h), h, h);
-            layer.valueBias = copy(w, p + "attention.self.value.bias", h);
-            layer.attentionOutputWeight = QuantizableTensor.of(transposed(w, p + "attention.output.dense.weight", h, h),
-                    h, h);
-            layer.attentionOutputBias = copy(w, p + "attention.output.dense.bias", h);
-            fill(layer.attentionLayerNorm, w, p + "attention.output.LayerNorm", h);
-            layer.intermediateWeight = QuantizableTensor.of(transposed(w, p + "intermediate.dense.weight", h, i), i, h);
-            layer.intermediateBias = copy(w, p + "intermediate.dense.bias", i);
-            layer.outputWeight = QuantizableTensor.of(transposed(w, p + "output.dense.weight", i, h), h, i);
-            layer.outputBias = copy(w, p + "output.dense.bias", h);
-            fill(layer.outputLayerNorm, w, p + "output.LayerNorm", h);
-        }
+        return load(w, HolderMiniLmModel::empty);
+    }
+
+    /**
+     * A model built empty by {@code empty} for the file's sizes, filled with {@link #state} through
+     * {@link Quantization#importState}: the one way either variant gets its ONNX weights.
+     */
+    public static <M> M load(OnnxWeights w, Function<MiniLmConfig, M> empty) {
+        M model = empty.apply(config(w));
+        Quantization.importState(model, state(w));
         return model;
     }
 
-    /** A plain-array model of this shape without weights, to import a saved state into. */
-    public static MiniLmModel emptyModel(MiniLmConfig c) {
-        Embeddings embeddings = new Embeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
-                null, null, null, new LayerNorm(c.hidden(), LAYER_NORM_EPS, null, null));
-        EncoderLayer[] layers = new EncoderLayer[c.layers()];
-        for (int l = 0; l < layers.length; l++) {
-            layers[l] = EncoderLayer.empty(c.hidden(), c.heads(), c.intermediateSize(), LAYER_NORM_EPS);
+    /** The sizes of the model in an ONNX file, taken from its tensors. */
+    public static MiniLmConfig config(OnnxWeights w) {
+        int[] word = w.tensor(WORD).shape();
+        int layers = 0;
+        while (w.names().contains(layerPrefix(layers) + "attention.self.query.weight")) {
+            layers++;
         }
-        return new MiniLmModel(embeddings, layers);
+        if (layers == 0) {
+            throw new IllegalArgumentException("no encoder layers found (no " + layerPrefix(0)
+                    + "attention.self.query.weight); names: " + w.names());
+        }
+        return new MiniLmConfig(word[0], w.tensor(POSITION).shape()[0], w.tensor(TOKEN_TYPE).shape()[0], word[1],
+                MiniLmConfig.HEADS, w.tensor(layerPrefix(0) + "intermediate.dense.weight").shape()[1], layers);
     }
 
-    /** A holder model of this shape without weights, to import a saved state into. */
-    public static HolderMiniLmModel emptyHolderModel(MiniLmConfig c) {
-        HolderEmbeddings embeddings = new HolderEmbeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(),
-                c.hidden(), LAYER_NORM_EPS);
-        HolderEncoderLayer[] layers = new HolderEncoderLayer[c.layers()];
-        for (int l = 0; l < layers.length; l++) {
-            layers[l] = new HolderEncoderLayer(c.hidden(), c.heads(), c.intermediateSize(), LAYER_NORM_EPS);
+    /**
+     * The float32 state of the model in the ONNX file, keyed by field path as
+     * {@link Quantization#exportState} names the fields of {@link MiniLmModel} and {@link HolderMiniLmModel}
+     * (the two share their paths). This is the one place where ONNX names meet field paths. Sizes are taken
+     * from the tensors ({@link #config}) and then every tensor is checked against them, so a different BERT of
+     * the same shape family would load too. Every array is new (matrices transposed to {@code [out, in]},
+     * everything else copied), so dropping {@code w} afterwards frees the file's copy.
+     */
+    public static Map<String, FloatTensor> state(OnnxWeights w) {
+        MiniLmConfig c = config(w);
+        int h = c.hidden();
+        Map<String, FloatTensor> state = new LinkedHashMap<>();
+        state.put("embeddings.wordEmbeddings", table(w, WORD, c.vocabSize(), h));
+        state.put("embeddings.tokenTypeEmbeddings", table(w, TOKEN_TYPE, c.typeVocabSize(), h));
+        state.put("embeddings.positionEmbeddings", table(w, POSITION, c.maxPositions(), h));
+        layerNorm(state, "embeddings.layerNorm", w, "embeddings.LayerNorm", h);
+        for (int l = 0; l < c.layers(); l++) {
+            String field = "layers[" + l + "].";
+            String onnx = layerPrefix(l);
+            int i = c.intermediateSize();
+            linear(state, field + "query", w, onnx + "attention.self.query", h, h);
+            linear(state, field + "key", w, onnx + "attention.self.key", h, h);
+            linear(state, field + "value", w, onnx + "attention.self.value", h, h);
+            linear(state, field + "attentionOutput", w, onnx + "attention.output.dense", h, h);
+            layerNorm(state, field + "attentionLayerNorm", w, onnx + "attention.output.LayerNorm", h);
+            linear(state, field + "intermediate", w, onnx + "intermediate.dense", h, i);
+            linear(state, field + "output", w, onnx + "output.dense", i, h);
+            layerNorm(state, field + "outputLayerNorm", w, onnx + "output.LayerNorm", h);
         }
-        return new HolderMiniLmModel(embeddings, layers);
+        return state;
     }
 
     static String layerPrefix(int layer) {
@@ -160,28 +139,35 @@ public final class MiniLmLoader {
     static final String POSITION = "embeddings.position_embeddings.weight";
     static final String TOKEN_TYPE = "embeddings.token_type_embeddings.weight";
 
-    private static float[] copy(OnnxWeights w, String name, int... shape) {
-        return w.floats(name, shape).clone();
+    /** An embedding table {@code [rows, hidden]}, copied. */
+    private static FloatTensor table(OnnxWeights w, String name, int rows, int hidden) {
+        return FloatTensor.of(w.floats(name, rows, hidden).clone(), rows, hidden);
     }
 
-    /** An ONNX {@code [in, out]} matrix as a new {@code [out, in]} array. */
-    private static float[] transposed(OnnxWeights w, String name, int in, int out) {
-        float[] src = w.floats(name, in, out);
+    /**
+     * A linear layer: field {@code <field>Weight} from the ONNX {@code [in, out]} matrix {@code <onnx>.weight},
+     * transposed to {@code [out, in]}, and {@code <field>Bias} from {@code <onnx>.bias}.
+     */
+    private static void linear(Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx, int in,
+                               int out) {
+        float[] src = w.floats(onnx + ".weight", in, out);
         float[] t = new float[src.length];
         for (int i = 0; i < in; i++) {
             for (int o = 0; o < out; o++) {
                 t[o * in + i] = src[i * out + o];
             }
         }
-        return t;
+        state.put(field + "Weight", FloatTensor.of(t, out, in));
+        state.put(field + "Bias", vector(w, onnx + ".bias", out));
     }
 
-    private static LayerNorm layerNorm(OnnxWeights w, String prefix, int hidden) {
-        return new LayerNorm(hidden, LAYER_NORM_EPS, copy(w, prefix + ".weight", hidden), copy(w, prefix + ".bias", hidden));
+    private static void layerNorm(Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx,
+                                  int hidden) {
+        state.put(field + ".weight", vector(w, onnx + ".weight", hidden));
+        state.put(field + ".bias", vector(w, onnx + ".bias", hidden));
     }
 
-    private static void fill(LayerNorm norm, OnnxWeights w, String prefix, int hidden) {
-        norm.weight = copy(w, prefix + ".weight", hidden);
-        norm.bias = copy(w, prefix + ".bias", hidden);
+    private static FloatTensor vector(OnnxWeights w, String name, int length) {
+        return FloatTensor.vector(w.floats(name, length).clone());
     }
 }

@@ -20,7 +20,7 @@ public final class MiniLmModel implements SentenceEncoder {
     final Embeddings embeddings;
     final EncoderLayer[] layers;
 
-    public MiniLmModel(Embeddings embeddings, EncoderLayer[] layers) {
+    private MiniLmModel(Embeddings embeddings, EncoderLayer[] layers) {
         this.hidden = embeddings.hidden;
         this.embeddings = embeddings;
         this.layers = layers.clone();
@@ -29,6 +29,16 @@ public final class MiniLmModel implements SentenceEncoder {
                 throw new IllegalArgumentException("layer width " + layer.hidden + " differs from embeddings " + hidden);
             }
         }
+    }
+
+    /** A model of this shape without weights: fill it with {@code Quantization.importState} (the ONNX loader does). */
+    public static MiniLmModel empty(MiniLmConfig c) {
+        EncoderLayer[] layers = new EncoderLayer[c.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new EncoderLayer(c.hidden(), c.heads(), c.intermediateSize(), MiniLmConfig.LAYER_NORM_EPS);
+        }
+        return new MiniLmModel(new Embeddings(c.vocabSize(), c.maxPositions(), c.typeVocabSize(), c.hidden(),
+                MiniLmConfig.LAYER_NORM_EPS), layers);
     }
 
     @Override

@@ -64,7 +64,7 @@ final class ModeRunner {
     List<DemoResult> quantizeAndRun(OnnxWeights weights, List<String> schemes, Path saveDir, List<Integer> indices)
             throws IOException {
         requireAgentIfNeeded();
-        MiniLmConfig config = MiniLmConfig.of(weights);
+        MiniLmConfig config = MiniLmLoader.config(weights);
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
@@ -194,8 +194,9 @@ final class ModeRunner {
      * statics (a few hundred kB).
      */
     private void initializeQuantization(List<String> schemes) {
-        Quantization.fields(new HolderMiniLmModel(new HolderEmbeddings(1, 1, 1, 32, 1e-12f), new HolderEncoderLayer[0]));
-        Quantization.fields(MiniLmLoader.emptyModel(new MiniLmConfig(1, 1, 1, 32, 1, 32, 1)));
+        MiniLmConfig tiny = new MiniLmConfig(1, 1, 1, 32, 1, 32, 1);
+        Quantization.fields(HolderMiniLmModel.empty(tiny));
+        Quantization.fields(MiniLmModel.empty(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
             if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {

@@ -88,8 +88,8 @@ final class SavedModels {
      */
     static SentenceEncoder load(Path file, String mode) throws IOException {
         Header h = header(file);
-        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.emptyHolderModel(h.config())
-                : MiniLmLoader.emptyModel(h.config());
+        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? HolderMiniLmModel.empty(h.config())
+                : MiniLmModel.empty(h.config());
         ModelFiles.load(model, file);
         return model;
     }

@@ -65,7 +65,7 @@ class DemoQualityTest {
             ids.add(tokenizer.encode(all.get(i)));
         }
         OnnxWeights weights = MiniLmLoader.weightsFromClasspath();
-        config = MiniLmConfig.of(weights);
+        config = MiniLmLoader.config(weights);
         List<String> schemes = new ArrayList<>(List.of(DemoOptions.F32));
         schemes.addAll(FLOORS.keySet());
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
