@@ -63,7 +63,7 @@ final class DemoReport {
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
         o.addProperty("scheme", r.scheme());
-        o.addProperty("mode", r.mode());
+        o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
         o.addProperty("ratio", r.ratio());
         o.addProperty("heap_bytes", r.heapBytes());
@@ -87,7 +87,7 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(o.get("scheme").getAsString(), o.get("mode").getAsString(),
+        return new DemoResult(o.get("scheme").getAsString(), DemoMode.named(o.get("mode").getAsString()),
                 o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),
@@ -103,7 +103,7 @@ final class DemoReport {
         Map<String, String> holder = new LinkedHashMap<>();
         Map<String, String> agent = new LinkedHashMap<>();
         for (DemoResult r : results) {
-            (r.mode().equals(DemoOptions.HOLDER) ? holder : agent).put(r.scheme(), r.digest());
+            (r.mode() == DemoMode.HOLDER ? holder : agent).put(r.scheme(), r.digest());
         }
         Map<String, Boolean> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : holder.entrySet()) {

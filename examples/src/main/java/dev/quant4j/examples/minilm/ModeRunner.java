@@ -35,16 +35,13 @@ final class ModeRunner {
     /** Sentences embedded (twice) before anything is timed, so the JIT has compiled the hot loops. */
     private static final int WARM_UP_SENTENCES = 12;
 
-    private final String mode;
+    private final DemoMode mode;
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
 
-    ModeRunner(String mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
-        if (!mode.equals(DemoOptions.HOLDER) && !mode.equals(DemoOptions.AGENT)) {
-            throw new IllegalArgumentException("mode " + mode);
-        }
-        this.mode = mode;
+    ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
         this.tokenIds = tokenIds;
         this.threads = threads;
         this.progress = progress;
@@ -176,7 +173,7 @@ final class ModeRunner {
     }
 
     SentenceEncoder build(OnnxWeights weights) {
-        return mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.holderModel(weights) : MiniLmLoader.model(weights);
+        return MiniLmLoader.load(weights, mode::emptyModel);
     }
 
     /** Every parameter as the model holds it now: packed codes plus scales, or 4 bytes per float. */
@@ -289,7 +286,7 @@ final class ModeRunner {
     }
 
     private void requireAgentIfNeeded() {
-        if (mode.equals(DemoOptions.AGENT) && !QuantizedFields.agentActive()) {
+        if (mode == DemoMode.AGENT && !QuantizedFields.agentActive()) {
             throw new IllegalStateException("agent mode needs the Java agent in this JVM: start it with"
                     + " -javaagent:agent/target/quant4j-agent.jar (./quant4j demo does)");
         }
@@ -301,7 +298,7 @@ final class ModeRunner {
      * dequantized arrays it cached would be counted in the next model's baseline.
      */
     private void awaitAgentStoreEmpty() {
-        if (!mode.equals(DemoOptions.AGENT)) {
+        if (mode != DemoMode.AGENT) {
             return;
         }
         for (int i = 0; i < 100; i++) {
@@ -322,7 +319,7 @@ final class ModeRunner {
 
     /** heap_bytes must not count dequantized copies: right after quantizing, the agent has handed out none. */
     private void requireAgentCacheEmpty(String scheme) {
-        if (!mode.equals(DemoOptions.AGENT)) {
+        if (mode != DemoMode.AGENT) {
             return;
         }
         long cached = number(QuantizedFields.status(), "cachedBytes");

@@ -86,10 +86,9 @@ final class SavedModels {
      * Builds the model variant for {@code mode} from a saved file: the structure from the header, the
      * weights as stored (quantized ones stay quantized; their float32 values are never built).
      */
-    static SentenceEncoder load(Path file, String mode) throws IOException {
+    static SentenceEncoder load(Path file, DemoMode mode) throws IOException {
         Header h = header(file);
-        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? HolderMiniLmModel.empty(h.config())
-                : MiniLmModel.empty(h.config());
+        SentenceEncoder model = mode.emptyModel(h.config());
         ModelFiles.load(model, file);
         return model;
     }

@@ -69,7 +69,7 @@ class DemoEndToEndTest {
     private static List<DemoResult> holder(String schemes, Path saveDir) throws IOException {
         List<String> list = DemoOptions.parse(new String[] {"--schemes", schemes}).schemes();
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        return new ModeRunner(DemoOptions.HOLDER, ids, 2, progress)
+        return new ModeRunner(DemoMode.HOLDER, ids, 2, progress)
                 .quantizeAndRun(MiniLmLoader.weightsFromClasspath(), list, saveDir, indices);
     }
 
@@ -84,7 +84,7 @@ class DemoEndToEndTest {
         for (int i = 0; i < holder.size(); i++) {
             DemoResult h = holder.get(i);
             DemoResult a = agent.get(i);
-            assertEquals(DemoOptions.AGENT, a.mode());
+            assertEquals(DemoMode.AGENT, a.mode());
             assertEquals(h.scheme(), a.scheme());
             assertEquals(h.digest(), a.digest(), h.scheme() + ": the agent's dequantized arrays and the holder's"
                     + " row-wise dequantization must give the same vectors");
@@ -107,7 +107,7 @@ class DemoEndToEndTest {
         // The file holds the quantized tensors as they were: loading gives a model whose every @Quantize
         // field is quantized (no float32 copy) and whose vectors are the quantized model's, bit for bit.
         assertEquals(scheme, SavedModels.header(file).scheme());
-        SentenceEncoder loaded = SavedModels.load(file, DemoOptions.HOLDER);
+        SentenceEncoder loaded = SavedModels.load(file, DemoMode.HOLDER);
         int quantizedFields = 0;
         for (WeightField f : Quantization.fields(loaded)) {
             if (f.isQuantizable()) {

@@ -69,7 +69,7 @@ class DemoQualityTest {
         List<String> schemes = new ArrayList<>(List.of(DemoOptions.F32));
         schemes.addAll(FLOORS.keySet());
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        results = new ModeRunner(DemoOptions.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
+        results = new ModeRunner(DemoMode.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
         System.out.print(DemoReport.table(results));
     }
 
