@@ -9,9 +9,9 @@ import java.util.function.Function;
  */
 enum DemoMode {
     /** {@link HolderMiniLmModel}: {@code QuantizableTensor} fields, no agent; runs in the demo's JVM. */
-    HOLDER("holder", HolderMiniLmModel::empty),
+    HOLDER("holder", HolderMiniLmModel::new),
     /** {@link MiniLmModel}: plain {@code float[]} fields kept quantized by the Java agent; runs in a child JVM. */
-    AGENT("agent", MiniLmModel::empty);
+    AGENT("agent", MiniLmModel::new);
 
     private final String text;
     private final Function<MiniLmConfig, SentenceEncoder> emptyModel;

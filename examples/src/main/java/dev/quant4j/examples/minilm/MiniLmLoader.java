@@ -66,12 +66,12 @@ public final class MiniLmLoader {
 
     /** The plain-array model ({@link MiniLmModel}, for the Java agent) with the initializers' values (see {@link #state}). */
     public static MiniLmModel model(OnnxWeights w) {
-        return load(w, MiniLmModel::empty);
+        return load(w, MiniLmModel::new);
     }
 
     /** The holder model ({@link HolderMiniLmModel}, no agent needed) with the initializers' values (see {@link #state}). */
     public static HolderMiniLmModel holderModel(OnnxWeights w) {
-        return load(w, HolderMiniLmModel::empty);
+        return load(w, HolderMiniLmModel::new);
     }
 
     /**

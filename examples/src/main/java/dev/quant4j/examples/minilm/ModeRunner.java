@@ -192,8 +192,8 @@ final class ModeRunner {
      */
     private void initializeQuantization(List<String> schemes) {
         MiniLmConfig tiny = new MiniLmConfig(1, 1, 1, 32, 1, 32, 1);
-        Quantization.fields(HolderMiniLmModel.empty(tiny));
-        Quantization.fields(MiniLmModel.empty(tiny));
+        Quantization.fields(new HolderMiniLmModel(tiny));
+        Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
             if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
