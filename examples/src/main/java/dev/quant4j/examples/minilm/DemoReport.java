@@ -27,23 +27,24 @@ final class DemoReport {
         String header = String.format(Locale.ROOT, "%-22s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
                 "scheme", "mode", "weight bytes", "ratio", "heap MiB", "cos mean", "cos min", "top-1", "ms/sent",
                 "cpu ms");
-        StringBuilder sb = new StringBuilder(header).append('\n').append("-".repeat(header.length())).append('\n');
-        for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, "%-22s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n",
-                    r.scheme(), r.mode(), r.weightBytes(), r.ratio(), r.heapBytes() / 1048576.0, r.cosineMean(),
-                    r.cosineMin(), r.top1Agreement(), r.msPerSentence(), r.cpuMsPerSentence()));
-        }
-        return sb.toString();
+        return header + '\n' + "-".repeat(header.length()) + '\n'
+                + rows(results, "%-22s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n");
     }
 
     /** Markdown version of the table, for docs. */
     static String markdown(List<DemoResult> results) {
-        StringBuilder sb = new StringBuilder("| scheme | mode | weight bytes | ratio | heap MiB | cosine mean | cosine min"
-                + " | top-1 agreement | ms/sentence | CPU ms/sentence |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        return "| scheme | mode | weight bytes | ratio | heap MiB | cosine mean | cosine min | top-1 agreement"
+                + " | ms/sentence | CPU ms/sentence |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                + rows(results, "| %s | %s | %,d | %.3f | %.1f | %.6f | %.6f | %.3f | %.1f | %.1f |%n");
+    }
+
+    /** One line per result, {@code format} applied to the ten columns of the table (heap in MiB). */
+    private static String rows(List<DemoResult> results, String format) {
+        StringBuilder sb = new StringBuilder();
         for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.3f | %.1f | %.6f | %.6f | %.3f | %.1f | %.1f |%n",
-                    r.scheme(), r.mode(), r.weightBytes(), r.ratio(), r.heapBytes() / 1048576.0, r.cosineMean(),
-                    r.cosineMin(), r.top1Agreement(), r.msPerSentence(), r.cpuMsPerSentence()));
+            sb.append(String.format(Locale.ROOT, format, r.scheme(), r.mode(), r.weightBytes(), r.ratio(),
+                    r.heapBytes() / 1048576.0, r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence(),
+                    r.cpuMsPerSentence()));
         }
         return sb.toString();
     }
