@@ -1,5 +1,7 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
+
 /** Text in, 384-dimensional unit vector out: the tokenizer and an encoder together. */
 public record MiniLm(WordPieceTokenizer tokenizer, SentenceEncoder model) {
 

@@ -27,7 +27,7 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
      *
      * @throws IllegalArgumentException naming the missing tensor when the state is not such a model's
      */
-    static MiniLmConfig of(Map<String, int[]> shapes) {
+    public static MiniLmConfig of(Map<String, int[]> shapes) {
         int[] word = require(shapes, "embeddings.wordEmbeddings");
         int layers = 0;
         while (shapes.containsKey("layers[" + layers + "].queryWeight")) {
@@ -52,7 +52,7 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
     }
 
     /** Number of weights: every parameter, quantizable or not. */
-    long parameters() {
+    public long parameters() {
         long h = hidden;
         long perLayer = 4 * (h * h + h) + 2 * h + (h * intermediateSize + intermediateSize)
                 + (intermediateSize * h + h) + 2 * h;

@@ -1,6 +1,11 @@
 package dev.quant4j.examples.minilm;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.quant4j.examples.minilm.demo.Quality;
+import dev.quant4j.examples.minilm.demo.Sentences;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxFormatException;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

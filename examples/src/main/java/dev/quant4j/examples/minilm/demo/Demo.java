@@ -1,4 +1,10 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
+
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,5 +1,9 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;

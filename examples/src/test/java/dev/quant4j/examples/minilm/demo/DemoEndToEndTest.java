@@ -1,9 +1,13 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.SentenceEncoder;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,7 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.ModelFiles;
 import dev.quant4j.io.QuantizedInfo;

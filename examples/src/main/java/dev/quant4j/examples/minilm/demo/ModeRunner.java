@@ -1,5 +1,12 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.DefaultScheme;
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.SentenceEncoder;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;

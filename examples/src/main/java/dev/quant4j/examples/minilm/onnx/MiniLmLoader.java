@@ -1,5 +1,10 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.onnx;
 
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLm;
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.tensor.FloatTensor;
 
