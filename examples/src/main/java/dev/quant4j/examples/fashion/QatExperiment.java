@@ -25,15 +25,24 @@ final class QatExperiment {
     /** The name of the row that uses the annotated schemes (followed by the first layer's scheme). */
     static final String ANNOTATED = "annotated";
 
-    record Options(int trainExamples, int testExamples, int floatEpochs, int qatEpochs, int batch, float learningRate,
-                   float qatLearningRate, long seed, int calibrationBatches, List<String> schemes,
+    /**
+     * @param decayEpochs the last float32 epochs, which run at a tenth of the learning rate so that the
+     *                    float32 baseline has settled before it is quantized
+     */
+    record Options(int trainExamples, int testExamples, int floatEpochs, int decayEpochs, int qatEpochs, int batch,
+                   float learningRate, float qatLearningRate, long seed, int calibrationBatches, List<String> schemes,
                    boolean annotatedRow) {
         static Options full() {
-            return new Options(60_000, 10_000, 10, 3, 64, 1e-3f, 1e-4f, 12, 50, SCHEMES, true);
+            return new Options(60_000, 10_000, 10, 2, 3, 64, 1e-3f, 1e-4f, 12, 50, SCHEMES, true);
         }
 
         static Options quick() {
-            return new Options(4_000, 2_000, 3, 1, 64, 1e-3f, 1e-4f, 12, 20, SCHEMES, true);
+            return new Options(4_000, 2_000, 3, 1, 1, 64, 1e-3f, 1e-4f, 12, 20, SCHEMES, true);
+        }
+
+        Options with(int floatEpochs, int qatEpochs, long seed, List<String> schemes) {
+            return new Options(trainExamples, testExamples, floatEpochs, Math.min(decayEpochs, floatEpochs - 1),
+                    qatEpochs, batch, learningRate, qatLearningRate, seed, calibrationBatches, schemes, annotatedRow);
         }
     }
 
@@ -71,6 +80,9 @@ final class QatExperiment {
         Trainer trainer = new Trainer(model, null, null, o.learningRate());
         List<Double> losses = new ArrayList<>();
         for (int e = 0; e < o.floatEpochs(); e++) {
+            if (e == o.floatEpochs() - o.decayEpochs()) {
+                trainer.learningRate(o.learningRate() / 10);
+            }
             listener.stage("float32 epoch " + (e + 1) + "/" + o.floatEpochs(), batchesPerEpoch);
             losses.add(trainer.epoch(train, o.batch(), o.seed() * 1000 + e, listener::advance));
         }

@@ -21,6 +21,8 @@ public final class QatMain {
               each scheme: PTQ (quantize the float32 weights) and QAT (fine-tune through fake quantization from
               the float32 weights, then convert). Prints a table, or with --json one JSON object per row.
               --quick      a small run (4,000 training and 2,000 test images, 3 + 1 epochs), under a minute
+              --epochs N   float32 epochs (default 10; the last 2 at a tenth of the learning rate, 1e-4)
+              --qat-epochs N  fine-tuning epochs for QAT, and for the float32 comparison (default 3)
               --out FILE   an HTML report: accuracy against bits per weight for PTQ and QAT (inline SVG)
               --data DIR   the four .gz files (default /usr/share/datasets/fashion-mnist)
               --scheme T   a weight scheme in text form, repeatable (default q8s:tensor q4s:block32
@@ -72,10 +74,8 @@ public final class QatMain {
         }
         QatExperiment.Options o = quick ? QatExperiment.Options.quick() : QatExperiment.Options.full();
         if (epochs != null || qatEpochs != null || seed != null || !schemes.isEmpty()) {
-            o = new QatExperiment.Options(o.trainExamples(), o.testExamples(), epochs != null ? epochs : o.floatEpochs(),
-                    qatEpochs != null ? qatEpochs : o.qatEpochs(), o.batch(), o.learningRate(), o.qatLearningRate(),
-                    seed != null ? seed : o.seed(), o.calibrationBatches(), schemes.isEmpty() ? o.schemes() : schemes,
-                    o.annotatedRow());
+            o = o.with(epochs != null ? epochs : o.floatEpochs(), qatEpochs != null ? qatEpochs : o.qatEpochs(),
+                    seed != null ? seed : o.seed(), schemes.isEmpty() ? o.schemes() : schemes);
         }
         try {
             for (String s : o.schemes()) {

@@ -13,8 +13,9 @@ final class QatReport {
         StringBuilder b = new StringBuilder();
         QatExperiment.Options o = r.options();
         b.append(String.format(Locale.ROOT, "Fashion-MNIST MLP 784-256-128-10, %d training / %d test images;"
-                        + " float32 %d epochs, QAT %d epochs; %.0f s%n", o.trainExamples(), o.testExamples(),
-                o.floatEpochs(), o.qatEpochs(), r.seconds()));
+                        + " float32 %d epochs (the last %d at lr %.0e), QAT %d epochs at lr %.0e; %.0f s%n", o.trainExamples(),
+                o.testExamples(), o.floatEpochs(), o.decayEpochs(), o.learningRate() / 10, o.qatEpochs(),
+                o.qatLearningRate(), r.seconds()));
         b.append(String.format(Locale.ROOT, "float32 test accuracy %.4f (%d weights, %d bytes); trained on in float32"
                         + " for the QAT epochs: %.4f%n%n", r.floatAccuracy(), r.weightCount(), 4 * r.weightCount(),
                 r.floatFineTunedAccuracy()));

@@ -23,7 +23,7 @@ final class Trainer {
     private final FashionMlp model;
     private final QatModel qat;
     private final ActivationFakeQuantizer[] activations;
-    private final float learningRate;
+    private float learningRate;
     private final Adam[] weightSteps = new Adam[3];
     private final Adam[] biasSteps = new Adam[3];
 
@@ -41,6 +41,11 @@ final class Trainer {
             weightSteps[l] = new Adam(layers.get(l).in * layers.get(l).out);
             biasSteps[l] = new Adam(layers.get(l).out);
         }
+    }
+
+    /** Sets the learning rate of the following steps (a schedule); Adam's moments carry on. */
+    void learningRate(float rate) {
+        this.learningRate = rate;
     }
 
     /** Per layer, the activation quantizer of that layer's weight field in {@code qat} (null entries: none). */

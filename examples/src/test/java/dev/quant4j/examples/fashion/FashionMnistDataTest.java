@@ -41,7 +41,7 @@ class FashionMnistDataTest {
 
     @Test
     void aSmallRunTrainsAndConvertsToTheAccuracyTheFakeQuantizedForwardMeasured() {
-        QatExperiment.Options o = new QatExperiment.Options(1_000, 500, 2, 1, 64, 1e-3f, 1e-4f, 3, 5,
+        QatExperiment.Options o = new QatExperiment.Options(1_000, 500, 2, 0, 1, 64, 1e-3f, 1e-4f, 3, 5,
                 List.of("q2s:block32"), true);
         QatExperiment.Result r = QatExperiment.run(data, o, new QatExperiment.Listener() {
             @Override
