@@ -1,6 +1,7 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.QuantizedTensor;
 import jdk.incubator.vector.ByteVector;
@@ -96,12 +97,12 @@ final class PanamaProducts {
     // ------------------------------------------------------------------ float32 activations
 
     static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        int[] rc = ScalarProducts.checkMatvec(w, x, 1, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmul(w, x, 1, out, rc[0], rc[1], parallelism);
     }
 
     static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        int[] rc = ScalarProducts.checkMatvec(w, x, batch, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, batch, out);
         matmul(w, x, batch, out, rc[0], rc[1], parallelism);
     }
 
@@ -370,19 +371,14 @@ final class PanamaProducts {
             float s = scales[sb];
             int c = c0;
             for (; c < end && ((row + c) % align) != 0; c++) {
-                float wv = PanamaKernels.scalarValue(codes, row + c, value) * s;
+                float wv = QuantRules.codeValue(codes, row + c, value) * s;
                 t0 += wv * x[x0 + c];
                 t1 += wv * x[x1 + c];
                 t2 += wv * x[x2 + c];
                 t3 += wv * x[x3 + c];
             }
             for (; c + L <= end; c += L) {
-                FloatVector v = switch (bits) {
-                    case 8 -> PanamaKernels.codeValues8(codes, row + c, value);
-                    case 4 -> PanamaKernels.codeValues4(codes, row + c, value);
-                    default -> PanamaKernels.codeValues2(codes, row + c);
-                };
-                FloatVector wv = v.mul(s);
+                FloatVector wv = PanamaCodes.codeValues(codes, row + c, value).mul(s);
                 a0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), a0);
                 if (n > 1) {
                     a1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), a1);
@@ -391,7 +387,7 @@ final class PanamaProducts {
                 }
             }
             for (; c < end; c++) {
-                float wv = PanamaKernels.scalarValue(codes, row + c, value) * s;
+                float wv = QuantRules.codeValue(codes, row + c, value) * s;
                 t0 += wv * x[x0 + c];
                 t1 += wv * x[x1 + c];
                 t2 += wv * x[x2 + c];
@@ -411,7 +407,7 @@ final class PanamaProducts {
     }
 
     static void matvecF32(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.checkDense(w, rows, cols, x, out);
+        KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int row = r * cols;
@@ -441,8 +437,8 @@ final class PanamaProducts {
     // ------------------------------------------------------------------ int8 activations
 
     static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.checkIntegerWeights(w);
-        int[] rc = ScalarProducts.checkMatvec(w, x, 1, out);
+        KernelArguments.checkIntegerWeights(w);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         int rows = rc[0];
         int cols = rc[1];
         ScalarProducts.QuantizedActivations a = ScalarProducts.quantizeActivations(x);
