@@ -55,7 +55,7 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
  * for one array) sends the tensor down the general path, which reports it through the rules in the
  * reference's order, so the error is the reference's own.
  */
-public final class PanamaKernels implements QuantKernels {
+final class PanamaKernels implements QuantKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
     private PanamaKernels() {
@@ -82,7 +82,7 @@ public final class PanamaKernels implements QuantKernels {
     }
 
     /** The vector width of this JVM's SIMD kernels in bits. */
-    public static int vectorBits() {
+    static int vectorBits() {
         return BITS;
     }
 
@@ -108,32 +108,25 @@ public final class PanamaKernels implements QuantKernels {
             }
             // A non-finite value or a scale its param type cannot hold: the general path reports it.
         }
-        float[] amax = new float[layout.blockCount()];
-        if (!blockAbsMax(x, layout, amax)) {
-            QuantRules.checkFinite(name, x);
-        }
-        float[] scales = QuantRules.storedScales(name, amax, scheme, layout);
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        encodeAll(x, layout, scheme.value(), amax, scales, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
+        float[] amax = finiteBlockAbsMax(name, x, layout);
+        return encoded(name, shape, x, layout, scheme, amax, QuantRules.storedScales(name, amax, scheme, layout));
     }
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
-        int[] shape = tensor.shape();
-        float[] x = tensor.data();
-        QuantRules.checkScheme(name, shape, scheme);
-        BlockLayout layout = new BlockLayout(shape, scheme);
-        QuantRules.checkCallerScales(name, scheme, layout, scales);
-        float[] amax = new float[layout.blockCount()];
-        if (!blockAbsMax(x, layout, amax)) {
-            QuantRules.checkFinite(name, x);
-        }
-        QuantRules.checkCallerScalesCover(name, amax, scales, scheme, layout);
+        QuantRules.checkScheme(name, tensor.shape(), scheme);
+        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
+        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
+        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
+        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
+    }
+
+    /** The codes of every block with its scale (blocks whose max |x| is 0 stay code 0), as a tensor. */
+    private static QuantizedTensor encoded(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
+                                           float[] amax, float[] scales) {
         byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        float[] s = scales.clone();
-        encodeAll(x, layout, scheme.value(), amax, s, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, s);
+        encodeAll(x, layout, scheme.value(), amax, scales, codes);
+        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
     }
 
     /** True when every block lies within one row, so each block can be measured and encoded in one go. */
@@ -273,15 +266,19 @@ public final class PanamaKernels implements QuantKernels {
         }
     }
 
-    /** Per-block max |x| for any layout; false if a value is not finite. */
-    private static boolean blockAbsMax(float[] x, BlockLayout layout, float[] amax) {
+    /** Per-block max |x| for any layout; a non-finite value is reported by the rule's check. */
+    private static float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
+        float[] amax = new float[layout.blockCount()];
         int[] worst = {0};
         layout.forEachRun((b, from, to) -> {
             int m = absMaxBits(x, from, to - from);
             worst[0] = Math.max(worst[0], m);
             amax[b] = Float.intBitsToFloat(Math.max(Float.floatToRawIntBits(amax[b]), m));
         });
-        return worst[0] < 0x7F800000;
+        if (worst[0] >= 0x7F800000) {
+            QuantRules.checkFinite(name, x);
+        }
+        return amax;
     }
 
     private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,
@@ -432,35 +429,23 @@ public final class PanamaKernels implements QuantKernels {
         int shift = fromRow * len - offset;
         if (!value.isFloat() && value.bits() >= 4 && be % (2 * L) == 0 && len % be == 0) {
             // Whole blocks of whole vectors, every row starting on a byte: no edges to handle.
-            boolean eight = value.bits() == 8;
             for (int r = fromRow; r < toRow; r++) {
-                if (eight) {
-                    dequantizeRowBytes(codes, r * len, len, be, scales, layout.rowBlockBase(r), value, out, shift);
-                } else {
-                    dequantizeRowNibbles(codes, r * len, len, be, scales, layout.rowBlockBase(r), value, out, shift);
-                }
+                dequantizeRow(codes, r * len, len, be, scales, layout.rowBlockBase(r), value, out, shift);
             }
             return;
         }
         layout.forEachRun(fromRow, toRow, (b, from, to) -> decodeRun(codes, from, to, scales[b], value, out, shift));
     }
 
-    private static void dequantizeRowBytes(byte[] codes, int row, int len, int be, float[] scales, int base,
-                                           QuantValue value, float[] out, int shift) {
+    /** One row of whole blocks of whole vectors of 8- or 4-bit integer codes (the common layouts). */
+    private static void dequantizeRow(byte[] codes, int row, int len, int be, float[] scales, int base,
+                                      QuantValue value, float[] out, int shift) {
+        boolean eight = value.bits() == 8;
         for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
             FloatVector s = FloatVector.broadcast(F, scales[b]);
             for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
-                PanamaCodes.codeValues8(codes, i, value).mul(s).intoArray(out, i - shift);
-            }
-        }
-    }
-
-    private static void dequantizeRowNibbles(byte[] codes, int row, int len, int be, float[] scales, int base,
-                                             QuantValue value, float[] out, int shift) {
-        for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-            FloatVector s = FloatVector.broadcast(F, scales[b]);
-            for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
-                PanamaCodes.codeValues4(codes, i, value).mul(s).intoArray(out, i - shift);
+                FloatVector v = eight ? PanamaCodes.codeValues8(codes, i, value) : PanamaCodes.codeValues4(codes, i, value);
+                v.mul(s).intoArray(out, i - shift);
             }
         }
     }

@@ -96,6 +96,26 @@ final class PanamaProducts {
 
     // ------------------------------------------------------------------ float32 activations
 
+    /** Activation row {@code j} of a tile of {@code n} rows from {@code k0}; rows past the batch reuse the last. */
+    private static int tileRow(int k0, int n, int j) {
+        return k0 + Math.min(j, n - 1);
+    }
+
+    /** Writes the sums of a tile's first {@code n} activation rows (the others repeated the last row). */
+    private static void storeTile(float[] out, int rows, int r, int k0, int n, float s0, float s1, float s2,
+                                  float s3) {
+        out[k0 * rows + r] = s0;
+        if (n > 1) {
+            out[(k0 + 1) * rows + r] = s1;
+        }
+        if (n > 2) {
+            out[(k0 + 2) * rows + r] = s2;
+        }
+        if (n > 3) {
+            out[(k0 + 3) * rows + r] = s3;
+        }
+    }
+
     static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmul(w, x, 1, out, rc[0], rc[1], parallelism);
@@ -232,13 +252,13 @@ final class PanamaProducts {
         int rowByte = r * (cols >>> 1);
         // Rows past the batch reuse the last one; their sums are dropped.
         int x0 = k0 * cols;
-        int x1 = (k0 + Math.min(1, n - 1)) * cols;
-        int x2 = (k0 + Math.min(2, n - 1)) * cols;
-        int x3 = (k0 + Math.min(3, n - 1)) * cols;
+        int x1 = tileRow(k0, n, 1) * cols;
+        int x2 = tileRow(k0, n, 2) * cols;
+        int x3 = tileRow(k0, n, 3) * cols;
         int c0r = k0 * corrRow;
-        int c1r = (k0 + Math.min(1, n - 1)) * corrRow;
-        int c2r = (k0 + Math.min(2, n - 1)) * corrRow;
-        int c3r = (k0 + Math.min(3, n - 1)) * corrRow;
+        int c1r = tileRow(k0, n, 1) * corrRow;
+        int c2r = tileRow(k0, n, 2) * corrRow;
+        int c3r = tileRow(k0, n, 3) * corrRow;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -277,16 +297,7 @@ final class PanamaProducts {
             a2 = p2.fma(FloatVector.broadcast(F, s), a2);
             a3 = p3.fma(FloatVector.broadcast(F, s), a3);
         }
-        out[k0 * rows + r] = sum(a0);
-        if (n > 1) {
-            out[(k0 + 1) * rows + r] = sum(a1);
-        }
-        if (n > 2) {
-            out[(k0 + 2) * rows + r] = sum(a2);
-        }
-        if (n > 3) {
-            out[(k0 + 3) * rows + r] = sum(a3);
-        }
+        storeTile(out, rows, r, k0, n, sum(a0), sum(a1), sum(a2), sum(a3));
     }
 
     private static FloatVector q8Block(byte[] codes, int i, float[] x, int c, FloatVector p) {
@@ -355,9 +366,9 @@ final class PanamaProducts {
         int align = 8 / bits;
         int row = r * cols;
         int x0 = k0 * cols;
-        int x1 = (k0 + Math.min(1, n - 1)) * cols;
-        int x2 = (k0 + Math.min(2, n - 1)) * cols;
-        int x3 = (k0 + Math.min(3, n - 1)) * cols;
+        int x1 = tileRow(k0, n, 1) * cols;
+        int x2 = tileRow(k0, n, 2) * cols;
+        int x3 = tileRow(k0, n, 3) * cols;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -394,16 +405,7 @@ final class PanamaProducts {
                 t3 += wv * x[x3 + c];
             }
         }
-        out[k0 * rows + r] = sum(a0) + t0;
-        if (n > 1) {
-            out[(k0 + 1) * rows + r] = sum(a1) + t1;
-        }
-        if (n > 2) {
-            out[(k0 + 2) * rows + r] = sum(a2) + t2;
-        }
-        if (n > 3) {
-            out[(k0 + 3) * rows + r] = sum(a3) + t3;
-        }
+        storeTile(out, rows, r, k0, n, sum(a0) + t0, sum(a1) + t1, sum(a2) + t2, sum(a3) + t3);
     }
 
     static void matvecF32(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {

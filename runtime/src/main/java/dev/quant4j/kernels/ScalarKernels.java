@@ -12,7 +12,7 @@ import dev.quant4j.tensor.QuantizedTensor;
  * rules of {@link QuantRules} applied one element at a time, in float32 exactly as the contract states
  * each step. Faster kernels are tested against this one bit for bit.
  */
-public final class ScalarKernels implements QuantKernels {
+final class ScalarKernels implements QuantKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
 
     private ScalarKernels() {
@@ -25,35 +25,25 @@ public final class ScalarKernels implements QuantKernels {
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
-        int[] shape = tensor.shape();
-        float[] x = tensor.data();
-        QuantRules.checkScheme(name, shape, scheme);
-        QuantRules.checkFinite(name, x);
-        BlockLayout layout = new BlockLayout(shape, scheme);
-        float[] amax = blockAbsMax(x, layout);
-        float[] scales = QuantRules.storedScales(name, amax, scheme, layout);
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        encodeAll(x, layout, scheme.value(), amax, scales, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
+        QuantRules.checkScheme(name, tensor.shape(), scheme);
+        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
+        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
+        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax,
+                QuantRules.storedScales(name, amax, scheme, layout));
     }
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
-        int[] shape = tensor.shape();
-        float[] x = tensor.data();
-        QuantRules.checkScheme(name, shape, scheme);
-        BlockLayout layout = new BlockLayout(shape, scheme);
-        QuantRules.checkCallerScales(name, scheme, layout, scales);
-        QuantRules.checkFinite(name, x);
-        float[] amax = blockAbsMax(x, layout);
-        QuantRules.checkCallerScalesCover(name, amax, scales, scheme, layout);
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        float[] s = scales.clone();
-        encodeAll(x, layout, scheme.value(), amax, s, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, s);
+        QuantRules.checkScheme(name, tensor.shape(), scheme);
+        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
+        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
+        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
+        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
     }
 
-    private static float[] blockAbsMax(float[] x, BlockLayout layout) {
+    /** Max |x| per block, after the rule's check that every value is finite. */
+    private static float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
+        QuantRules.checkFinite(name, x);
         float[] amax = new float[layout.blockCount()];
         layout.forEachRun((b, from, to) -> {
             float m = amax[b];
@@ -63,6 +53,14 @@ public final class ScalarKernels implements QuantKernels {
             amax[b] = m;
         });
         return amax;
+    }
+
+    /** The codes of every block with its scale, as a tensor. */
+    private static QuantizedTensor encoded(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
+                                           float[] amax, float[] scales) {
+        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
+        encodeAll(x, layout, scheme.value(), amax, scales, codes);
+        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
     }
 
     private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,

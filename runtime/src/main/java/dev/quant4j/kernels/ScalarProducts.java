@@ -14,9 +14,9 @@ import java.util.Arrays;
  * statement of what the SIMD versions compute. Each weight is dequantized in a register
  * ({@code q * s}, the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
  */
-public final class ScalarProducts {
+final class ScalarProducts {
     /** Activations quantized for {@code matvecInt8} share one scale per this many consecutive values. */
-    public static final int ACTIVATION_BLOCK = 32;
+    static final int ACTIVATION_BLOCK = 32;
 
     private ScalarProducts() {
     }

@@ -26,10 +26,11 @@ import java.util.stream.Collectors;
  *
  * <p>Checks run in the reference's order, and a kernel that meets bad input reports it by calling them
  * in that order: {@link #checkScheme}, {@link #checkFinite}, then {@link #storedScales} (a scale its
- * param type cannot hold), then {@link #packedLength} (codes too large for one array).
+ * param type cannot hold) or {@link #checkCallerScales}, then {@link #packedLength} (codes too large for
+ * one array).
  *
  * <p>A scale search (choosing scales other than min-max) chooses stored scales and hands them to
- * {@link #checkCallerScales} and the kernels' {@code quantize(name, tensor, scheme, scales)}, which
+ * the kernels' {@code quantize(name, tensor, scheme, scales)} (checked by {@link #checkCallerScales}), which
  * encodes each block with the given scale by {@link #encode}.
  */
 public final class QuantRules {
@@ -73,10 +74,12 @@ public final class QuantRules {
     }
 
     /**
-     * Scales chosen by a caller (a scale search) for {@code quantize(name, tensor, scheme, scales)}: one per
-     * block, each finite, non-negative, not -0.0 and on the param type's grid.
+     * Scales chosen by a caller (a scale search) for {@code quantize(name, tensor, scheme, scales)}, checked
+     * after the values are known finite: one per block, each finite, non-negative, not -0.0 and on the
+     * param type's grid, and above 0 for a block whose max |x| is above 0.
      */
-    public static void checkCallerScales(String name, QuantScheme scheme, BlockLayout layout, float[] scales) {
+    public static void checkCallerScales(String name, QuantScheme scheme, BlockLayout layout, float[] amax,
+                                         float[] scales) {
         if (scales.length != layout.blockCount()) {
             throw new QuantizationException(name, "tensor '" + name + "' with " + scheme + " has "
                     + layout.blockCount() + " blocks; got " + scales.length + " scales");
@@ -88,14 +91,7 @@ public final class QuantRules {
                         + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite,"
                         + " non-negative " + scheme.param() + " value; round it onto the param type's grid");
             }
-        }
-    }
-
-    /** Caller scales must be able to hold their block: a block with max |x| above 0 needs a scale above 0. */
-    public static void checkCallerScalesCover(String name, float[] amax, float[] scales, QuantScheme scheme,
-                                              BlockLayout layout) {
-        for (int b = 0; b < scales.length; b++) {
-            if (amax[b] > 0f && scales[b] == 0f) {
+            if (amax[b] > 0f && s == 0f) {
                 throw new QuantizationException(name, "tensor '" + name + "' block "
                         + Arrays.toString(layout.blockCoordinates(b)) + " holds max |x| = " + amax[b]
                         + " but its scale is 0; give it a scale above 0 (min-max gives "
