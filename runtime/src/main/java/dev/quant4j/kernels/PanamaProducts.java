@@ -443,7 +443,7 @@ final class PanamaProducts {
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         int rows = rc[0];
         int cols = rc[1];
-        ScalarProducts.QuantizedActivations a = ScalarProducts.quantizeActivations(x);
+        QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();

@@ -78,8 +78,8 @@ public interface QuantKernels {
 
     /**
      * Integer matrix-vector product: the activations are quantized on the fly to 8 bits
-     * (32 consecutive values, {@code ScalarProducts.ACTIVATION_BLOCK}, share one float32 scale, symmetric
-     * [-127, 127], the contract's rounding); the products are exact integers, summed in integer lanes
+     * ({@link dev.quant4j.rules.QuantRules#ACTIVATION_BLOCK} consecutive values share one float32 scale,
+     * symmetric [-127, 127], the contract's rounding: {@link dev.quant4j.rules.QuantRules#quantizeActivations}); the products are exact integers, summed in integer lanes
      * (int32, or int16 where 4-bit weights cannot overflow it) within each run that shares both scales,
      * and those integer sums are then multiplied by the two scales and added in float32. Integer weight
      * values only (Q8F, Q8S, Q4F, Q4S, Q2F, Q2S).

@@ -15,8 +15,6 @@ import java.util.Arrays;
  * ({@code q * s}, the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
  */
 final class ScalarProducts {
-    /** Activations quantized for {@code matvecInt8} share one scale per this many consecutive values. */
-    static final int ACTIVATION_BLOCK = 32;
 
     private ScalarProducts() {
     }
@@ -79,42 +77,10 @@ final class ScalarProducts {
         });
     }
 
-    /** Activations quantized per {@link #ACTIVATION_BLOCK}: their codes and one scale per block. */
-    record QuantizedActivations(byte[] codes, float[] scales) {
-    }
-
-    /**
-     * Quantizes activations as the contract quantizes a Q8S weight with F32 scales: {@code s = amax / 127},
-     * {@code q = clamp(rint(x / s), -127, 127)}; an all-zero block has scale 0 and codes 0.
-     *
-     * @throws dev.quant4j.errors.NonFiniteValueException for NaN or infinite activations
-     */
-    static QuantizedActivations quantizeActivations(float[] x) {
-        QuantRules.checkFinite("activations", x);
-        int blocks = (x.length + ACTIVATION_BLOCK - 1) / ACTIVATION_BLOCK;
-        byte[] q = new byte[x.length];
-        float[] s = new float[blocks];
-        for (int b = 0; b < blocks; b++) {
-            int from = b * ACTIVATION_BLOCK;
-            int to = Math.min(from + ACTIVATION_BLOCK, x.length);
-            float amax = 0f;
-            for (int i = from; i < to; i++) {
-                amax = Math.max(amax, Math.abs(x[i]));
-            }
-            s[b] = QuantRules.storedScale(amax, QuantValue.Q8S, dev.quant4j.annotations.QuantParam.F32);
-            if (amax != 0f) {
-                for (int i = from; i < to; i++) {
-                    q[i] = (byte) QuantRules.encode(x[i], s[b], QuantValue.Q8S);
-                }
-            }
-        }
-        return new QuantizedActivations(q, s);
-    }
-
     static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         KernelArguments.checkIntegerWeights(w);
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
-        QuantizedActivations a = quantizeActivations(x);
+        QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
         matvecInt8Rows(w, a, rc[0], rc[1], out, parallelism);
     }
 
@@ -122,7 +88,7 @@ final class ScalarProducts {
      * The integer product: for each row, each run of columns that shares one weight scale and one
      * activation scale is summed exactly in int32, then multiplied by both scales and added in float32.
      */
-    static void matvecInt8Rows(QuantizedTensor w, QuantizedActivations a, int rows, int cols, float[] out,
+    static void matvecInt8Rows(QuantizedTensor w, QuantRules.Int8Activations a, int rows, int cols, float[] out,
                                Parallelism parallelism) {
         BlockLayout layout = w.layout();
         byte[] codes = w.codes();
@@ -139,8 +105,8 @@ final class ScalarProducts {
                 int c = 0;
                 while (c < cols) {
                     int wb = c / be;
-                    int ab = c / ACTIVATION_BLOCK;
-                    int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * ACTIVATION_BLOCK), cols);
+                    int ab = c / QuantRules.ACTIVATION_BLOCK;
+                    int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * QuantRules.ACTIVATION_BLOCK), cols);
                     int dot = 0;
                     for (; c < end; c++) {
                         dot += Packing.getSigned(codes, row + c, bits) * qa[c];

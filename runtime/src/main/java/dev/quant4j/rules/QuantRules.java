@@ -185,4 +185,42 @@ public final class QuantRules {
         return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
                 : (float) Packing.getSigned(codes, i, bits);
     }
+
+    // ---------------------------------------------------------------- int8 activations
+
+    /** Activations quantized for an integer product share one scale per this many consecutive values. */
+    public static final int ACTIVATION_BLOCK = 32;
+
+    /** Activations quantized per {@link #ACTIVATION_BLOCK}: their codes and one scale per block. */
+    public record Int8Activations(byte[] codes, float[] scales) {
+    }
+
+    /**
+     * Quantizes activations as the contract quantizes a Q8S weight with F32 scales: {@code s = amax / 127},
+     * {@code q = clamp(rint(x / s), -127, 127)}; an all-zero block has scale 0 and codes 0. Every integer
+     * product (today {@code QuantKernels.matvecInt8}) quantizes its activations with this rule.
+     *
+     * @throws NonFiniteValueException for NaN or infinite activations
+     */
+    public static Int8Activations quantizeActivations(float[] x) {
+        checkFinite("activations", x);
+        int blocks = (x.length + ACTIVATION_BLOCK - 1) / ACTIVATION_BLOCK;
+        byte[] q = new byte[x.length];
+        float[] s = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * ACTIVATION_BLOCK;
+            int to = Math.min(from + ACTIVATION_BLOCK, x.length);
+            float amax = 0f;
+            for (int i = from; i < to; i++) {
+                amax = Math.max(amax, Math.abs(x[i]));
+            }
+            s[b] = storedScale(amax, QuantValue.Q8S, QuantParam.F32);
+            if (amax != 0f) {
+                for (int i = from; i < to; i++) {
+                    q[i] = (byte) encode(x[i], s[b], QuantValue.Q8S);
+                }
+            }
+        }
+        return new Int8Activations(q, s);
+    }
 }
