@@ -1,7 +1,6 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
@@ -33,10 +32,8 @@ final class ScalarProducts {
                                    Parallelism parallelism) {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
-        MiniFloat format = value.isFloat() ? MiniFloat.of(value) : null;
         byte[] codes = w.codes();
         float[] scales = w.scales();
-        int bits = value.bits();
         int be = layout.lastBlockExtent();
         parallelism.forRows(rows, (long) cols * batch, (from, to) -> {
             float[] acc = new float[batch];
@@ -48,9 +45,7 @@ final class ScalarProducts {
                     float s = scales[b];
                     int end = Math.min(c0 + be, cols);
                     for (int c = c0; c < end; c++) {
-                        float v = format != null ? format.decode(Packing.getRaw(codes, row + c, bits))
-                                : (float) Packing.getSigned(codes, row + c, bits);
-                        float wv = v * s;
+                        float wv = QuantRules.codeValue(codes, row + c, value) * s;
                         for (int k = 0; k < batch; k++) {
                             acc[k] += wv * x[k * cols + c];
                         }
