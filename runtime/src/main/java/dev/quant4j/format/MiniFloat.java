@@ -21,6 +21,16 @@ public enum MiniFloat {
     /** 2 exponent bits, bias 1, 1 mantissa bit; no infinities or NaN; max 6. */
     E2M1(2, 1, 1, Specials.NONE);
 
+    /**
+     * A format's code layout. A normal code with exponent field e and mantissa m is
+     * {@code 1.m * 2^(e - bias)}; magnitudes (codes without {@code signBit}) from {@code firstNanMagnitude}
+     * up are NaN and {@code infinityMagnitude} is infinity (-1 where the format has none);
+     * {@code maxMagnitudeCode} is the largest finite magnitude's code (448 is 0x7E in E4M3).
+     */
+    public record Layout(int mantissaBits, int bias, int signBit, int maxMagnitudeCode, int firstNanMagnitude,
+                         int infinityMagnitude) {
+    }
+
     /** Which codes are not finite numbers. */
     enum Specials {
         /** Every code is a finite number. */
@@ -44,6 +54,7 @@ public enum MiniFloat {
     private final int maxCode;
     /** Decoded value of every code, indexed by code (sign included). */
     private final float[] decodeTable;
+    private final Layout layout;
 
     MiniFloat(int exponentBits, int mantissaBits, int bias, Specials specials) {
         this.exponentBits = exponentBits;
@@ -60,6 +71,13 @@ public enum MiniFloat {
             case IEEE -> ((1 << exponentBits) - 1 << mantissaBits) - 1;
         };
         this.largestFinite = decodeSlow(maxCode);
+        int infinity = specials == Specials.IEEE ? maxCode + 1 : -1;
+        int firstNan = switch (specials) {
+            case NONE -> -1;
+            case NAN_ONLY -> signBit - 1;
+            case IEEE -> infinity + 1;
+        };
+        this.layout = new Layout(mantissaBits, bias, signBit, maxCode, firstNan, infinity);
         this.decodeTable = new float[signBit << 1];
         for (int c = 0; c < decodeTable.length; c++) {
             decodeTable[c] = decodeSlow(c);
@@ -81,43 +99,9 @@ public enum MiniFloat {
         return largestFinite;
     }
 
-    /** Mantissa bits M. */
-    public int mantissaBits() {
-        return mantissaBits;
-    }
-
-    /** Exponent bits E. */
-    public int exponentBits() {
-        return exponentBits;
-    }
-
-    /** Exponent bias B: a normal code with exponent field e is {@code 1.m * 2^(e - B)}. */
-    public int bias() {
-        return bias;
-    }
-
-    /** The code of the largest finite magnitude, without the sign bit (448 is 0x7E in E4M3). */
-    public int maxMagnitudeCode() {
-        return maxCode;
-    }
-
-    /** The sign bit of a code (0x80 for 8-bit formats, 0x8 for E2M1). */
-    public int signBit() {
-        return signBit;
-    }
-
-    /** The smallest magnitude code that is NaN, or -1 when the format has no NaN. */
-    public int firstNanMagnitude() {
-        return switch (specials) {
-            case NONE -> -1;
-            case NAN_ONLY -> signBit - 1;
-            case IEEE -> infinityMagnitude() + 1;
-        };
-    }
-
-    /** The magnitude code of infinity, or -1 when the format has none. */
-    public int infinityMagnitude() {
-        return specials == Specials.IEEE ? maxCode + 1 : -1;
+    /** The code layout: what a vectorised encoder or decoder needs, derived from the format's parameters. */
+    public Layout layout() {
+        return layout;
     }
 
     /** Total bits of a code (8 or 4). */

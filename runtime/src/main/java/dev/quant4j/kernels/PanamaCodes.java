@@ -84,8 +84,9 @@ final class PanamaCodes {
      * values; the same numbers as {@link MiniFloat#encode}.
      */
     private static IntVector encodeMini(FloatVector y, MiniFloat format) {
-        int mant = format.mantissaBits();
-        int bias = format.bias();
+        MiniFloat.Layout codes = format.layout();
+        int mant = codes.mantissaBits();
+        int bias = codes.bias();
         IntVector bits = y.reinterpretAsInts();
         IntVector sign = bits.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.LSHL, format.bits() - 1);
         IntVector a = bits.and(0x7FFFFFFF);
@@ -99,7 +100,7 @@ final class PanamaCodes {
         IntVector sub = a.reinterpretAsFloats().mul(up).add(TWO_23).reinterpretAsInts().sub(TWO_23_BITS);
         int minNormalBits = Float.floatToRawIntBits(Math.scalb(1f, 1 - bias));
         IntVector mag = normal.blend(sub, a.compare(VectorOperators.LT, minNormalBits));
-        mag = mag.blend(format.maxMagnitudeCode(),
+        mag = mag.blend(codes.maxMagnitudeCode(),
                 a.compare(VectorOperators.GE, Float.floatToRawIntBits(format.largestFinite())));
         return mag.or(sign);
     }
@@ -153,9 +154,10 @@ final class PanamaCodes {
      * cost a microcode assist per operation on x86).
      */
     static FloatVector decodeMini(IntVector z, MiniFloat format) {
-        int mant = format.mantissaBits();
-        int bias = format.bias();
-        int signBit = format.signBit();
+        MiniFloat.Layout codes = format.layout();
+        int mant = codes.mantissaBits();
+        int bias = codes.bias();
+        int signBit = codes.signBit();
         IntVector mag = z.and(signBit - 1);
         IntVector sign = z.and(signBit).lanewise(VectorOperators.LSHL, 31 - Integer.numberOfTrailingZeros(signBit));
         FloatVector normal = mag.lanewise(VectorOperators.LSHL, 23 - mant).add((127 - bias) << 23)
@@ -164,11 +166,11 @@ final class PanamaCodes {
                 .mul(Math.scalb(1f, 1 - bias - mant));
         FloatVector v = normal.blend(sub, mag.compare(VectorOperators.LT, 1 << mant).cast(F));
         IntVector bits = v.reinterpretAsInts();
-        if (format.firstNanMagnitude() >= 0) {
-            bits = bits.blend(0x7FC00000, mag.compare(VectorOperators.GE, format.firstNanMagnitude()));
+        if (codes.firstNanMagnitude() >= 0) {
+            bits = bits.blend(0x7FC00000, mag.compare(VectorOperators.GE, codes.firstNanMagnitude()));
         }
-        if (format.infinityMagnitude() >= 0) {
-            bits = bits.blend(0x7F800000, mag.compare(VectorOperators.EQ, format.infinityMagnitude()));
+        if (codes.infinityMagnitude() >= 0) {
+            bits = bits.blend(0x7F800000, mag.compare(VectorOperators.EQ, codes.infinityMagnitude()));
         }
         return bits.or(sign).reinterpretAsFloats();
     }

@@ -20,19 +20,21 @@ class MiniFloatTest {
     }
 
     private static void assertConstants(MiniFloat f, float max, int maxCode, int firstNan, int infinity, int bits) {
+        MiniFloat.Layout codes = f.layout();
         assertEquals(max, f.largestFinite(), f.name());
-        assertEquals(maxCode, f.maxMagnitudeCode(), f.name());
-        assertEquals(firstNan, f.firstNanMagnitude(), f.name());
-        assertEquals(infinity, f.infinityMagnitude(), f.name());
+        assertEquals(maxCode, codes.maxMagnitudeCode(), f.name());
+        assertEquals(firstNan, codes.firstNanMagnitude(), f.name());
+        assertEquals(infinity, codes.infinityMagnitude(), f.name());
         assertEquals(bits, f.bits(), f.name());
+        assertEquals(1 << (bits - 1), codes.signBit(), f.name());
         assertEquals(max, f.decode(maxCode), f.name());
         if (firstNan >= 0) {
             assertTrue(Float.isNaN(f.decode(firstNan)), f.name());
-            assertTrue(Float.isNaN(f.decode(f.signBit() | firstNan)), f.name());
+            assertTrue(Float.isNaN(f.decode(codes.signBit() | firstNan)), f.name());
         }
         if (infinity >= 0) {
             assertEquals(Float.POSITIVE_INFINITY, f.decode(infinity), f.name());
-            assertEquals(Float.NEGATIVE_INFINITY, f.decode(f.signBit() | infinity), f.name());
+            assertEquals(Float.NEGATIVE_INFINITY, f.decode(codes.signBit() | infinity), f.name());
         }
     }
 

@@ -127,25 +127,21 @@ class KernelEntriesTest {
     void quantizeWithTheMinMaxScalesGivesTheSameTensorAndOtherScalesMatchTheReference() {
         int checked = 0;
         for (Case c : cases(0x5EED_0310L, 40, 2000)) {
-            FloatTensor t = c.tensor();
-            QuantScheme scheme = c.scheme();
-            QuantizedTensor minMax = c.q();
-            SplittableRandom r = c.rnd();
             String where = c.describe();
             // Scales a search might choose: the min-max scale shrunk by up to a half, on the param grid.
-            float[] chosen = minMax.scales().clone();
+            float[] chosen = c.q().scales().clone();
             for (int b = 0; b < chosen.length; b++) {
-                float shrunk = chosen[b] * (float) (0.5 + 0.5 * r.nextDouble());
-                float s = ScaleFormat.roundUp(shrunk, scheme.param());
+                float shrunk = chosen[b] * (float) (0.5 + 0.5 * c.rnd().nextDouble());
+                float s = ScaleFormat.roundUp(shrunk, c.scheme().param());
                 chosen[b] = s > 0f ? s : chosen[b];
             }
-            QuantizedTensor want = REF.quantize("t", t, scheme, chosen);
+            QuantizedTensor want = REF.quantize("t", c.tensor(), c.scheme(), chosen);
             assertArrayEquals(chosen, want.scales(), where);
             for (QuantKernels impl : IMPLEMENTATIONS) {
-                QuantizedTensor same = impl.quantize("t", t, scheme, minMax.scales());
-                assertArrayEquals(minMax.codes(), same.codes(), impl.name() + " min-max, " + where);
-                assertArrayEquals(minMax.scales(), same.scales(), impl.name() + " min-max, " + where);
-                QuantizedTensor got = impl.quantize("t", t, scheme, chosen);
+                QuantizedTensor same = impl.quantize("t", c.tensor(), c.scheme(), c.q().scales());
+                assertArrayEquals(c.q().codes(), same.codes(), impl.name() + " min-max, " + where);
+                assertArrayEquals(c.q().scales(), same.scales(), impl.name() + " min-max, " + where);
+                QuantizedTensor got = impl.quantize("t", c.tensor(), c.scheme(), chosen);
                 assertArrayEquals(want.codes(), got.codes(), impl.name() + " chosen, " + where);
                 assertArrayEquals(want.scales(), got.scales(), impl.name() + " chosen, " + where);
                 checked++;
