@@ -6,6 +6,7 @@ import dev.quant4j.agent.transform.TransformRecord;
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
@@ -27,8 +28,16 @@ import java.util.concurrent.atomic.LongAdder;
  * a field that holds an array returns at the first line ({@code raw != null}), and a cache hit is two hash
  * lookups at most, usually one plus a weak-reference check (see docs/AGENT.md for the measured figures).
  *
- * <p>Invariant: quantized data is held only while the field itself holds null ({@link #store} checks it, a
- * write through the field drops the data). So a non-null raw value is always the answer, with no lookup.
+ * <p>Invariant: a non-null raw value is always the answer, with no lookup. Quantized data is held while the field
+ * itself holds null ({@link #store} checks it, a write through the field drops the data), and for a moment before:
+ * {@link #replaceWithQuantized} publishes the data, then clears the field.
+ *
+ * <p>Readers racing with a change get the old or the new weights, never null (docs/AGENT.md, "Threads"). Every
+ * change keeps one of the two visible at each instant: a quantization publishes the entry (a volatile write), then a
+ * release fence, then the field's null; a write stores the new value in the field, then drops the entry under the
+ * slot's lock. A reader that reads null issues an acquire fence before it looks for the entry (pairing with the
+ * release fence); when it finds none, it looks again under the slot's lock and re-reads the field, which then shows
+ * the value a write has just stored, or null for weights that really were cleared.
  */
 public final class AgentFieldStore implements FieldStore {
     private static final int MAX_REPORTS = 100;
@@ -62,12 +71,23 @@ public final class AgentFieldStore implements FieldStore {
         if (raw != null || owner == null) {
             return raw;
         }
+        // Pairs with the release fence in replaceWithQuantized: having read the null it wrote, this thread sees the
+        // entry published before it. A no-op instruction on x86 and ARM's acquire-load ordering elsewhere.
+        VarHandle.acquireFence();
         FieldSlot slot = slots.get(fieldKey);
         if (slot == null) {
             return null;
         }
         Entry e = slot.find(owner);
-        return e == null ? null : cache.get(e);
+        if (e == null) {
+            // Cleared weights, or a write that stored new floats after this thread read the field and then dropped the
+            // entry: under the lock the drop is complete, and the field shows the floats it was dropped for.
+            e = slot.findSettled(owner);
+            if (e == null) {
+                return slot.currentValue(owner);
+            }
+        }
+        return cache.get(e);
     }
 
     @Override
@@ -79,7 +99,8 @@ public final class AgentFieldStore implements FieldStore {
         if (slot == null) {
             return;
         }
-        Entry old = slot.remove(owner);
+        // The null that replaceWithQuantized's clearField writes is not a clear of the weights it is publishing.
+        Entry old = slot.remove(owner, value == null ? Thread.currentThread() : null);
         if (old != null) {
             release(old, "the field was written");
         }
@@ -87,6 +108,53 @@ public final class AgentFieldStore implements FieldStore {
 
     @Override
     public void store(Object owner, String fieldKey, QuantizedTensor q) {
+        FieldSlot slot = slotFor(owner, fieldKey, q);
+        Object current = slot.currentValue(owner);
+        if (current != null) {
+            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
+                    + " still holds an array: write null to the field before storing its quantized form, or call "
+                    + "replaceWithQuantized, otherwise reads keep returning that array and its memory is never released");
+        }
+        Entry old = slot.replace(owner, new Entry(owner, collectedOwners, slot, q));
+        if (old != null) {
+            release(old, "the field was quantized again");
+        }
+    }
+
+    @Override
+    public void replaceWithQuantized(Object owner, String fieldKey, QuantizedTensor q, Runnable clearField) {
+        Objects.requireNonNull(clearField, "clearField");
+        FieldSlot slot = slotFor(owner, fieldKey, q);
+        Entry e = new Entry(owner, collectedOwners, slot, q);
+        e.publisher = Thread.currentThread();
+        Entry old = slot.replace(owner, e);
+        if (old != null) {
+            release(old, "the field was quantized again");
+        }
+        // Orders the entry's publication (above) before the field's null (in clearField): see read.
+        VarHandle.releaseFence();
+        boolean cleared = false;
+        try {
+            clearField.run();
+            cleared = slot.currentValue(owner) == null || e.dropped;
+        } finally {
+            e.publisher = null;
+            if (!cleared) {
+                // Never keep quantized data next to an array in the field: the field's array stays the weights.
+                Entry ours = slot.removeIfCurrent(owner, e);
+                if (ours != null) {
+                    release(ours, "the field was not cleared");
+                }
+            }
+        }
+        if (!cleared) {
+            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
+                    + " still holds an array after clearField ran: it must write null to that field");
+        }
+    }
+
+    /** The slot of a field key, after checking the arguments of a store. */
+    private FieldSlot slotFor(Object owner, String fieldKey, QuantizedTensor q) {
         if (owner == null) {
             throw new IllegalArgumentException("cannot store the quantized form of '" + fieldKey + "' for a null owner");
         }
@@ -106,17 +174,7 @@ public final class AgentFieldStore implements FieldStore {
             throw new IllegalArgumentException("field '" + fieldKey + "' is a float[][] (rows), so its quantized "
                     + "tensor must have shape [rows, cols]; got " + java.util.Arrays.toString(q.shape()));
         }
-        Object current = slot.currentValue(owner);
-        if (current != null) {
-            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
-                    + " still holds an array: write null to the field before storing its quantized form (the "
-                    + "generated quantizeWeights does), otherwise reads keep returning that array and its memory is "
-                    + "never released");
-        }
-        Entry old = slot.replace(owner, new Entry(owner, collectedOwners, slot, q));
-        if (old != null) {
-            release(old, "the field was quantized again");
-        }
+        return slot;
     }
 
     @Override

@@ -127,9 +127,29 @@ final class FieldSlot {
         return old;
     }
 
-    /** Removes the owner's entry (marked dropped); null when there was none. */
-    synchronized Entry remove(Object owner) {
+    /**
+     * For a reader that found no entry lock-free: under the lock no replacement or write is half done, so an entry
+     * found now is current, and when there is none the field's value (read after this) is the answer.
+     */
+    synchronized Entry findSettled(Object owner) {
+        return entries.get(new Entry.Lookup(owner));
+    }
+
+    /**
+     * Removes the owner's entry (marked dropped) for a write of the field; null when there was none. An entry that
+     * {@code publisher} is publishing stays: its write of null is the clear that completes the publication.
+     */
+    synchronized Entry remove(Object owner, Thread publisher) {
+        Entry current = entries.get(new Entry.Lookup(owner));
+        if (current != null && publisher != null && current.publisher == publisher) {
+            return null;
+        }
         return removeLocked(owner);
+    }
+
+    /** Removes the owner's entry only if it is still {@code e}; returns it (marked dropped), else null. */
+    synchronized Entry removeIfCurrent(Object owner, Entry e) {
+        return entries.get(new Entry.Lookup(owner)) == e ? removeLocked(owner) : null;
     }
 
     private Entry removeLocked(Object owner) {

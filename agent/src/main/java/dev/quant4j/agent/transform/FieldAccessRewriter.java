@@ -13,8 +13,10 @@ import java.util.Map;
  * ({@code "owner.name:descriptor"} to the field key),
  * <pre>
  *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.read(Object,Object,String); CHECKCAST
- *   PUTFIELD o.f      becomes  DUP2; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String); PUTFIELD o.f
+ *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String)
  * </pre>
+ * The write hook runs after the store, so the new value is in the field before the old quantized data is dropped:
+ * a reader that still sees the old null finds the old data, one that sees the new value uses it.
  * The field is still read and written as before: the hooks only see the owner and the value, so with nothing
  * quantized the program behaves exactly as it did. No branch is added, so the stack map frames stay valid as
  * they are (no frame computation, which would need to load classes); only the maximum stack grows.
@@ -104,9 +106,9 @@ final class FieldAccessRewriter {
                 super.visitFieldInsn(opcode, owner, name, descriptor);
             } else {
                 super.visitInsn(Opcodes.DUP2);
+                super.visitFieldInsn(opcode, owner, name, descriptor);
                 super.visitLdcInsn(key);
                 super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "write", WRITE_DESCRIPTOR, false);
-                super.visitFieldInsn(opcode, owner, name, descriptor);
                 counts[1]++;
                 changed = true;
             }
@@ -114,8 +116,8 @@ final class FieldAccessRewriter {
 
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
-            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +3 (owner, value, key).
-            super.visitMaxs(changed ? maxStack + 3 : maxStack, maxLocals);
+            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +2 (the duplicated owner and value).
+            super.visitMaxs(changed ? maxStack + 2 : maxStack, maxLocals);
         }
     }
 }

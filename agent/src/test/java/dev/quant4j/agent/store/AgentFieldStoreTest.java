@@ -167,6 +167,51 @@ class AgentFieldStoreTest {
     }
 
     @Test
+    void replaceWithQuantizedPublishesTheDataBeforeTheFieldIsCleared() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        float[] floats = randomWeights(21, 64);
+        m.w = floats;
+        QuantizedTensor qt = q(floats);
+        float[] expected = qt.dequantize().data();
+        s.replaceWithQuantized(m, W, qt, () -> {
+            assertSame(qt, s.quantized(m, W), "published before the clear");
+            assertSame(floats, read(s, m), "until the field is null, readers get its floats");
+            assertArrayEquals(expected, (float[]) s.read(m, null, W), "a reader that sees the null finds the data");
+            m.w = null;
+            s.write(m, null, W); // what the rewritten PUTFIELD calls: the publishing thread's clear keeps the data
+        });
+        assertSame(qt, s.quantized(m, W));
+        assertArrayEquals(expected, read(s, m));
+        s.write(m, null, W);
+        assertNull(s.quantized(m, W), "after the publication a write of null clears the weights as before");
+    }
+
+    @Test
+    void replaceWithQuantizedKeepsNothingWhenTheFieldIsNotCleared() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        float[] floats = randomWeights(22, 8);
+        m.w = floats;
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> s.replaceWithQuantized(m, W, q(floats), () -> { }));
+        assertTrue(e.getMessage().contains(W) && e.getMessage().contains("clearField"), e.getMessage());
+        assertNull(s.quantized(m, W), "no quantized data next to an array in the field");
+        assertSame(floats, read(s, m));
+    }
+
+    @Test
+    void aReaderThatSawNullBeforeAWriteLandedGetsTheWrittenArray() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        quantizeField(s, m, randomWeights(23, 16));
+        float[] written = {4, 5};
+        m.w = written;
+        s.write(m, written, W); // the rewritten PUTFIELD: the value is in the field, then the data is dropped
+        assertSame(written, s.read(m, null, W), "the raw null this reader saw is stale: the field's array is the answer");
+    }
+
+    @Test
     void storingWhileTheFieldStillHoldsAnArrayIsRefused() {
         AgentFieldStore s = store("cache=budget:1m");
         Weights m = new Weights();

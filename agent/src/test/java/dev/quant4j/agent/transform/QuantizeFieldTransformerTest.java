@@ -89,7 +89,7 @@ class QuantizeFieldTransformerTest {
     }
 
     @Test
-    void writesCallTheHookBeforeStoringTheValue() throws Exception {
+    void writesCallTheHookAfterStoringTheValue() throws Exception {
         Object m = newInstance("Weights", new Class<?>[0]);
         float[] v = {7};
         store.calls.clear();
@@ -100,6 +100,7 @@ class QuantizeFieldTransformerTest {
         assertSame(m, c.owner());
         assertSame(v, c.value());
         assertEquals(W_KEY, c.key());
+        assertSame(v, c.fieldAtHook(), "the value is in the field before the hook drops older quantized data");
         store.calls.clear();
         call(m, "writeW", (Object) null);
         assertEquals("write", store.calls.getFirst().kind());
