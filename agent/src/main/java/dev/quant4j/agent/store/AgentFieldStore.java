@@ -53,12 +53,14 @@ public final class AgentFieldStore implements FieldStore {
     private final LongAdder uncacheable = new LongAdder();
     private final LongAdder modified = new LongAdder();
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
+    private final RepeatedDequantization repeats;
     private volatile boolean expungerStarted;
 
     public AgentFieldStore(AgentOptions options, TransformRecord record) {
         this.options = Objects.requireNonNull(options, "options");
         this.record = record;
         this.check = options.check();
+        this.repeats = new RepeatedDequantization(options.cacheText());
         this.cache = switch (options.cache()) {
             case NONE -> new ArrayCache.None(this);
             case SOFT -> new ArrayCache.Soft(this);
@@ -192,6 +194,7 @@ public final class AgentFieldStore implements FieldStore {
         expungeCollectedOwners();
         Object value = dequantize(e);
         dequantizations.increment();
+        repeats.dequantized(e);
         if (check) {
             Object previous = e.swapHandedOut(value);
             if (previous != null) {
@@ -362,6 +365,7 @@ public final class AgentFieldStore implements FieldStore {
         s.put("dequantizations", dequantizations.sum());
         s.put("evictions", evictions.sum());
         s.put("uncacheable", uncacheable.sum());
+        s.put("repeatedDequantizationWarnings", repeats.warnedFields());
         s.put("modifiedArrays", modified.sum());
         synchronized (reports) {
             s.put("modifiedArrayReports", List.copyOf(reports));

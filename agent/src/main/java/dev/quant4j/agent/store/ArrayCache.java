@@ -1,5 +1,7 @@
 package dev.quant4j.agent.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,8 +55,15 @@ abstract sealed class ArrayCache {
         }
     }
 
-    /** {@code cache=soft}: keep through a soft reference; the GC clears it under memory pressure. */
+    /**
+     * {@code cache=soft}: keep through a soft reference; the GC clears it under memory pressure. The array returned
+     * last is also held strongly, so a loop that reads the field per element never has the GC take the array it is
+     * reading (which would make the next read dequantize the whole field again).
+     */
     static final class Soft extends ArrayCache {
+        /** The array returned last (plain: a stale value only keeps another recent array alive a little longer). */
+        private Object lastReturned;
+
         Soft(AgentFieldStore store) {
             super(store);
         }
@@ -63,9 +72,18 @@ abstract sealed class ArrayCache {
         Object get(Entry e) {
             SoftReference<Object> ref = e.soft;
             Object v = ref == null ? null : ref.get();
-            if (v != null) {
-                return v;
+            if (v == null) {
+                v = miss(e);
             }
+            if (lastReturned != v) {
+                lastReturned = v;
+            }
+            return v;
+        }
+
+        private Object miss(Entry e) {
+            SoftReference<Object> ref;
+            Object v;
             synchronized (e) {
                 ref = e.soft;
                 v = ref == null ? null : ref.get();
@@ -82,7 +100,11 @@ abstract sealed class ArrayCache {
 
         @Override
         void release(Entry e) {
+            SoftReference<Object> ref = e.soft;
             e.soft = null;
+            if (ref != null && ref.get() == lastReturned) {
+                lastReturned = null;
+            }
         }
 
         @Override
@@ -107,9 +129,25 @@ abstract sealed class ArrayCache {
      * {@code cache=budget:N}: keep arrays while their bytes fit the budget; on overflow evict the least
      * recently used. Every read stamps its entry with a tick of one clock; a read of the entry stamped last
      * (a loop over one field) leaves the clock alone, and a tick is a plain read and write, not an atomic
-     * instruction. An array larger than the whole budget is handed out without being kept.
+     * instruction.
+     *
+     * <p>The entry whose array was returned last is pinned: eviction never takes it, and an array larger than the
+     * whole budget, which is never resident, is still kept while it is the pinned one. So a loop that reads a field
+     * element by element ({@code s += w[i]}) dequantizes it once, not once per element, even for a tensor larger
+     * than the budget or two tensors read in turn that do not fit together. The price is a bound of budget plus one
+     * array (the largest tensor read) instead of the budget alone.
      */
     static final class Budget extends ArrayCache {
+        private static final VarHandle PINNED;
+
+        static {
+            try {
+                PINNED = MethodHandles.lookup().findVarHandle(Budget.class, "pinned", Entry.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final long budget;
         private final Object lock = new Object();
         /** Guarded by lock. */
@@ -117,6 +155,9 @@ abstract sealed class ArrayCache {
         /** Guarded by lock. */
         private long residentBytes;
         private final AtomicLong clock = new AtomicLong();
+        /** The entry whose array was returned last; changed only when another entry is read (see pin). */
+        @SuppressWarnings("unused")
+        private volatile Entry pinned;
 
         Budget(AgentFieldStore store, long budget) {
             super(store);
@@ -131,9 +172,32 @@ abstract sealed class ArrayCache {
                 if (e.lastUse != now) {
                     e.lastUse = tick();
                 }
+                // A loop over one field reads the pin and writes nothing; only a switch to another field pays the swap.
+                if (PINNED.getOpaque(this) != e) {
+                    pin(e);
+                }
                 return v;
             }
             return miss(e);
+        }
+
+        /** Makes {@code e} the pinned entry; an over-budget array that was pinned before is let go. */
+        private void pin(Entry e) {
+            Entry previous = (Entry) PINNED.getAndSet(this, e);
+            if (previous == null || previous == e || previous.arrayBytes <= budget) {
+                return;
+            }
+            boolean dropped;
+            synchronized (lock) {
+                // It may have been pinned again meanwhile by another reader.
+                dropped = PINNED.getVolatile(this) != previous && previous.cached != null;
+                if (dropped) {
+                    previous.cached = null;
+                }
+            }
+            if (dropped) {
+                store.evicted(previous);
+            }
         }
 
         /**
@@ -151,26 +215,30 @@ abstract sealed class ArrayCache {
             Object v;
             synchronized (e) {
                 v = e.cached;
-                if (v != null) {
-                    return v;
-                }
-                v = store.materialize(e);
-                if (e.arrayBytes > budget) {
-                    store.countUncacheable();
-                    return v;
-                }
-                synchronized (lock) {
-                    if (e.dropped) {
-                        return v;
+                if (v == null) {
+                    v = store.materialize(e);
+                    boolean oversize = e.arrayBytes > budget;
+                    if (oversize) {
+                        store.countUncacheable();
                     }
-                    e.lastUse = tick();
-                    e.cached = v;
-                    resident.add(e);
-                    residentBytes += e.arrayBytes;
-                    if (residentBytes > budget) {
-                        evicted = evictLocked(e);
+                    synchronized (lock) {
+                        if (!e.dropped) {
+                            // An array over the budget is never resident: it is kept only while pinned.
+                            e.cached = v;
+                            if (!oversize) {
+                                e.lastUse = tick();
+                                resident.add(e);
+                                residentBytes += e.arrayBytes;
+                                if (residentBytes > budget) {
+                                    evicted = evictLocked(e);
+                                }
+                            }
+                        }
                     }
                 }
+            }
+            if (!e.dropped) {
+                pin(e);
             }
             if (evicted != null) {
                 for (Entry x : evicted) {
@@ -180,8 +248,12 @@ abstract sealed class ArrayCache {
             return v;
         }
 
-        /** Evicts least recently used entries (never {@code keep}) until the resident bytes fit the budget. */
+        /**
+         * Evicts least recently used entries until the resident bytes fit the budget, never {@code keep} (the array
+         * being read) nor the pinned entry (the array read before it, which a loop may be reading in turn).
+         */
         private List<Entry> evictLocked(Entry keep) {
+            Entry pinnedNow = (Entry) PINNED.getVolatile(this);
             List<Entry> byAge = new ArrayList<>(resident);
             byAge.sort(Comparator.comparingLong(x -> x.lastUse));
             List<Entry> evicted = new ArrayList<>();
@@ -189,7 +261,7 @@ abstract sealed class ArrayCache {
                 if (residentBytes <= budget) {
                     break;
                 }
-                if (x == keep) {
+                if (x == keep || x == pinnedNow) {
                     continue;
                 }
                 x.cached = null;
@@ -208,6 +280,7 @@ abstract sealed class ArrayCache {
                 }
                 e.cached = null;
             }
+            PINNED.compareAndSet(this, e, null);
         }
 
         @Override
@@ -216,6 +289,9 @@ abstract sealed class ArrayCache {
                 status.put("cachedArrays", resident.size());
                 status.put("cachedBytes", residentBytes);
             }
+            Entry p = (Entry) PINNED.getVolatile(this);
+            status.put("pinnedField", p == null ? "" : p.slot.key());
+            status.put("pinnedOverBudgetBytes", p != null && p.arrayBytes > budget && p.cached != null ? p.arrayBytes : 0L);
         }
     }
 }

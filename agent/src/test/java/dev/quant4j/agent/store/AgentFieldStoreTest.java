@@ -138,13 +138,21 @@ class AgentFieldStoreTest {
     }
 
     @Test
-    void anArrayLargerThanTheBudgetIsHandedOutWithoutBeingKept() {
+    void anArrayLargerThanTheBudgetIsNeverResidentAndKeptOnlyWhileItIsTheLastOneRead() {
         AgentFieldStore s = store("cache=budget:1k");
         Weights m = new Weights();
+        Weights other = new Weights();
         quantizeField(s, m, randomWeights(7, 1000));
-        assertNotSame(read(s, m), read(s, m));
+        quantizeField(s, other, randomWeights(8, 10));
+        float[] first = read(s, m);
+        assertSame(first, read(s, m), "the array being read (a loop over the field) is pinned, not dequantized again");
+        assertEquals(1, stat(s, "uncacheable"));
+        assertEquals(0, stat(s, "cachedBytes"), "never counted as resident");
+        assertEquals(Entry.flatBytes(1000), stat(s, "pinnedOverBudgetBytes"));
+        read(s, other);
+        assertEquals(0, stat(s, "pinnedOverBudgetBytes"), "reading another field lets the over-budget array go");
+        assertNotSame(first, read(s, m));
         assertEquals(2, stat(s, "uncacheable"));
-        assertEquals(0, stat(s, "cachedBytes"));
     }
 
     @Test
@@ -267,10 +275,14 @@ class AgentFieldStoreTest {
         AgentFieldStore s = store("cache=budget:" + (Entry.flatBytes(n) + 10) + ",check=true");
         Weights a = new Weights();
         Weights b = new Weights();
+        Weights c = new Weights();
         quantizeField(s, a, randomWeights(11, n));
         quantizeField(s, b, randomWeights(12, n));
+        quantizeField(s, c, randomWeights(13, n));
         read(s, a)[17] = 42f;
         read(s, b);
+        assertEquals(0, stat(s, "modifiedArrays"), "a, read just before b, is pinned: not evicted yet");
+        read(s, c);
         assertEquals(1, stat(s, "modifiedArrays"));
         @SuppressWarnings("unchecked")
         String report = ((List<String>) s.status().get("modifiedArrayReports")).getFirst();
