@@ -48,6 +48,13 @@ public interface FieldStore {
     void write(Object owner, Object value, String fieldKey);
 
     /**
+     * {@code copy} was made from {@code original} by {@code Object.clone()}, which copied the fields: the copy's
+     * quantized fields hold null, so it gets the original's quantized data (shared: quantized tensors are immutable).
+     */
+    default void cloned(Object original, Object copy) {
+    }
+
+    /**
      * What the store holds and how it was set up, for diagnostics: the agent reports whether it is active,
      * its options, the classes it rewrote or could not rewrite, and what the cache holds. Keys and values
      * are plain strings, numbers, lists and maps, so the map prints readably.

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -55,6 +56,7 @@ public final class AgentFieldStore implements FieldStore {
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
     private final RepeatedDequantization repeats;
     private volatile boolean expungerStarted;
+    private final AtomicBoolean unrewrittenAccessWarned = new AtomicBoolean();
 
     public AgentFieldStore(AgentOptions options, TransformRecord record) {
         this.options = Objects.requireNonNull(options, "options");
@@ -155,6 +157,40 @@ public final class AgentFieldStore implements FieldStore {
         }
     }
 
+    @Override
+    public void cloned(Object original, Object copy) {
+        for (FieldSlot slot : slots.values()) {
+            if (!slot.accepts(copy)) {
+                continue;
+            }
+            Entry e = slot.find(original);
+            // The copy's field holds what the original's held: null while quantized. Anything else was written since.
+            if (e == null || slot.currentValue(copy) != null) {
+                continue;
+            }
+            Entry old = slot.replace(copy, new Entry(copy, collectedOwners, slot, e.q));
+            if (old != null) {
+                // super.clone() hooked at two levels of the hierarchy: the second copy of the same data.
+                release(old, "the clone was given its original's data again");
+            }
+        }
+    }
+
+    /**
+     * Said once, at the first quantization: the accesses the agent cannot rewrite read the field itself, which holds
+     * null while it is quantized. There is no way to see a reflective read happen, so the warning cannot wait for one.
+     */
+    private void warnAboutUnrewrittenAccessOnce(String fieldKey) {
+        if (unrewrittenAccessWarned.get() || !unrewrittenAccessWarned.compareAndSet(false, true)) {
+            return;
+        }
+        AgentLog.warn("from now on " + fieldKey + " (and every field quantized after it) holds null while it is "
+                + "quantized: code reads it through rewritten field reads, but reflection (Field.get), MethodHandle "
+                + "getters, VarHandles and Unsafe-based serializers read the null. Read such fields in code, or call "
+                + "QuantizedFields.read(owner, null, \"Class#field\") or Quantization.exportState(model); clone() and "
+                + "Java serialization carry the weights (docs/AGENT.md, \"Limits\"; said once per JVM)");
+    }
+
     /** The slot of a field key, after checking the arguments of a store. */
     private FieldSlot slotFor(Object owner, String fieldKey, QuantizedTensor q) {
         if (owner == null) {
@@ -176,6 +212,7 @@ public final class AgentFieldStore implements FieldStore {
             throw new IllegalArgumentException("field '" + fieldKey + "' is a float[][] (rows), so its quantized "
                     + "tensor must have shape [rows, cols]; got " + java.util.Arrays.toString(q.shape()));
         }
+        warnAboutUnrewrittenAccessOnce(fieldKey);
         return slot;
     }
 
@@ -366,6 +403,7 @@ public final class AgentFieldStore implements FieldStore {
         s.put("evictions", evictions.sum());
         s.put("uncacheable", uncacheable.sum());
         s.put("repeatedDequantizationWarnings", repeats.warnedFields());
+        s.put("unrewrittenAccessWarned", unrewrittenAccessWarned.get());
         s.put("modifiedArrays", modified.sum());
         synchronized (reports) {
             s.put("modifiedArrayReports", List.copyOf(reports));

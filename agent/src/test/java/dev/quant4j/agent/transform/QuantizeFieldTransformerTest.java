@@ -108,6 +108,33 @@ class QuantizeFieldTransformerTest {
     }
 
     @Test
+    void superCloneIsFollowedByTheCloneHookWithOriginalAndCopy() throws Exception {
+        Object m = newInstance("CopyableWeights", new Class<?>[0]);
+        store.calls.clear();
+        Object copy = call(m, "clone");
+        RecordingStore.Call c = store.calls.getLast();
+        assertEquals("cloned", c.kind());
+        assertSame(m, c.owner());
+        assertSame(copy, c.value(), "the hook gets the copy and returns it unchanged");
+        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").contains("clones=1"),
+                record.rewrittenClasses().toString());
+    }
+
+    @Test
+    void aClassWithQuantizeFieldsGetsAPrivateSyntheticWriteObjectAndKeepsItsSerialVersionUid() throws Exception {
+        Class<?> rewritten = loader.loadClass(FIXTURES + "CopyableWeights");
+        java.lang.reflect.Method w = rewritten.getDeclaredMethod("writeObject", java.io.ObjectOutputStream.class);
+        assertTrue(java.lang.reflect.Modifier.isPrivate(w.getModifiers()) && w.isSynthetic(), w.toString());
+        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").endsWith("writeObject=added"),
+                record.rewrittenClasses().toString());
+        Class<?> original = dev.quant4j.testfixtures.CopyableWeights.class;
+        assertThrows(NoSuchMethodException.class, () -> original.getDeclaredMethod("writeObject",
+                java.io.ObjectOutputStream.class), "the fixture itself has none (no agent in this test)");
+        assertEquals(java.io.ObjectStreamClass.lookup(original).getSerialVersionUID(),
+                java.io.ObjectStreamClass.lookup(rewritten).getSerialVersionUID(), "the computed serialVersionUID");
+    }
+
+    @Test
     void rowFieldsAreHookedWithTheirOwnKeyAndCastBackToFloatMatrix() throws Exception {
         Object m = newInstance("Weights", new Class<?>[0]);
         float[][] substitute = {{1, 2}, {3, 4}};

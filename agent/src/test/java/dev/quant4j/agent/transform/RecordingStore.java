@@ -46,6 +46,11 @@ final class RecordingStore implements FieldStore {
     }
 
     @Override
+    public synchronized void cloned(Object original, Object copy) {
+        calls.add(new Call("cloned", original, copy, null, null));
+    }
+
+    @Override
     public void store(Object owner, String fieldKey, QuantizedTensor q) {
         throw new UnsupportedOperationException();
     }
