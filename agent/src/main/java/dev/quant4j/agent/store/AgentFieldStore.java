@@ -85,11 +85,12 @@ public final class AgentFieldStore implements FieldStore {
         Entry e = slot.find(owner);
         if (e == null) {
             // Cleared weights, or a write that stored new floats after this thread read the field and then dropped the
-            // entry: under the lock the drop is complete, and the field shows the floats it was dropped for.
-            e = slot.findSettled(owner);
-            if (e == null) {
-                return slot.currentValue(owner);
+            // entry, possibly followed by a new publication: under the slot's lock the answer is consistent.
+            Object settled = slot.entryOrValue(owner);
+            if (!(settled instanceof Entry found)) {
+                return settled;
             }
+            e = found;
         }
         return cache.get(e);
     }
@@ -131,19 +132,24 @@ public final class AgentFieldStore implements FieldStore {
         FieldSlot slot = slotFor(owner, fieldKey, q);
         Entry e = new Entry(owner, collectedOwners, slot, q);
         e.publisher = Thread.currentThread();
-        Entry old = slot.replace(owner, e);
-        if (old != null) {
-            release(old, "the field was quantized again");
-        }
-        // Orders the entry's publication (above) before the field's null (in clearField): see read.
-        VarHandle.releaseFence();
-        boolean cleared = false;
+        Entry[] replaced = new Entry[1];
+        boolean[] cleared = new boolean[1];
         try {
-            clearField.run();
-            cleared = slot.currentValue(owner) == null || e.dropped;
+            // Under the slot's lock from the entry to the field's null, so a reader that settles under it never sees
+            // the two halves apart (see FieldSlot.entryOrValue).
+            slot.publish(() -> {
+                replaced[0] = slot.replace(owner, e);
+                // Orders the entry's publication before the field's null for lock-free readers: see read.
+                VarHandle.releaseFence();
+                clearField.run();
+                cleared[0] = slot.currentValue(owner) == null || e.dropped;
+            });
         } finally {
             e.publisher = null;
-            if (!cleared) {
+            if (replaced[0] != null) {
+                release(replaced[0], "the field was quantized again");
+            }
+            if (!cleared[0]) {
                 // Never keep quantized data next to an array in the field: the field's array stays the weights.
                 Entry ours = slot.removeIfCurrent(owner, e);
                 if (ours != null) {
@@ -151,7 +157,7 @@ public final class AgentFieldStore implements FieldStore {
                 }
             }
         }
-        if (!cleared) {
+        if (!cleared[0]) {
             throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
                     + " still holds an array after clearField ran: it must write null to that field");
         }

@@ -128,11 +128,19 @@ final class FieldSlot {
     }
 
     /**
-     * For a reader that found no entry lock-free: under the lock no replacement or write is half done, so an entry
-     * found now is current, and when there is none the field's value (read after this) is the answer.
+     * For a reader that read null from the field and then found no entry lock-free: the owner's entry, or when there
+     * is none the field's value now, both looked at under the lock. A publication holds the lock from its entry to
+     * the field's null, and a write drops the entry under it after storing the field, so under the lock "no entry"
+     * means the field's value is the answer: a written array, or null for weights that were cleared.
      */
-    synchronized Entry findSettled(Object owner) {
-        return entries.get(new Entry.Lookup(owner));
+    synchronized Object entryOrValue(Object owner) {
+        Entry e = entries.get(new Entry.Lookup(owner));
+        return e != null ? e : currentValue(owner);
+    }
+
+    /** Runs a publication under the lock (see {@link #entryOrValue}); the clear's own write hook re-enters it. */
+    synchronized void publish(Runnable publication) {
+        publication.run();
     }
 
     /**
