@@ -132,17 +132,17 @@ abstract sealed class ArrayCache {
      * instruction.
      *
      * <p>The entry whose array was returned last is pinned: eviction never takes it, and an array larger than the
-     * whole budget, which is never resident, is still kept while it is the pinned one. So a loop that reads a field
+     * whole budget, which is never resident, is still kept while it is the one read last. So a loop that reads a field
      * element by element ({@code s += w[i]}) dequantizes it once, not once per element, even for a tensor larger
      * than the budget or two tensors read in turn that do not fit together. The price is a bound of budget plus one
      * array (the largest tensor read) instead of the budget alone.
      */
     static final class Budget extends ArrayCache {
-        private static final VarHandle PINNED;
+        private static final VarHandle LAST_READ;
 
         static {
             try {
-                PINNED = MethodHandles.lookup().findVarHandle(Budget.class, "pinned", Entry.class);
+                LAST_READ = MethodHandles.lookup().findVarHandle(Budget.class, "lastRead", Entry.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -155,9 +155,15 @@ abstract sealed class ArrayCache {
         /** Guarded by lock. */
         private long residentBytes;
         private final AtomicLong clock = new AtomicLong();
-        /** The entry whose array was returned last; changed only when another entry is read (see pin). */
+        /**
+         * The entry whose array was returned last: eviction skips it. Written with an opaque store (a plain move,
+         * no fence) and only when another field is read; a racing eviction that misses the newest value costs at
+         * most one extra dequantization, never wrong values.
+         */
         @SuppressWarnings("unused")
-        private volatile Entry pinned;
+        private volatile Entry lastRead;
+        /** The one over-budget entry whose array is kept, while it is the one read last. Written under lock. */
+        private volatile Entry overBudget;
 
         Budget(AgentFieldStore store, long budget) {
             super(store);
@@ -172,32 +178,29 @@ abstract sealed class ArrayCache {
                 if (e.lastUse != now) {
                     e.lastUse = tick();
                 }
-                // A loop over one field reads the pin and writes nothing; only a switch to another field pays the swap.
-                if (PINNED.getOpaque(this) != e) {
-                    pin(e);
+                // A loop over one field only reads here; a switch to another field pays a plain store.
+                if (LAST_READ.getOpaque(this) != e) {
+                    LAST_READ.setOpaque(this, e);
+                    Entry o = overBudget;
+                    if (o != null && o != e) {
+                        letGoOverBudget(o);
+                    }
                 }
                 return v;
             }
             return miss(e);
         }
 
-        /** Makes {@code e} the pinned entry; an over-budget array that was pinned before is let go. */
-        private void pin(Entry e) {
-            Entry previous = (Entry) PINNED.getAndSet(this, e);
-            if (previous == null || previous == e || previous.arrayBytes <= budget) {
-                return;
-            }
-            boolean dropped;
+        /** Another field was read after the over-budget {@code o}: its array is no longer kept. */
+        private void letGoOverBudget(Entry o) {
             synchronized (lock) {
-                // It may have been pinned again meanwhile by another reader.
-                dropped = PINNED.getVolatile(this) != previous && previous.cached != null;
-                if (dropped) {
-                    previous.cached = null;
+                if (overBudget != o || LAST_READ.getVolatile(this) == o) {
+                    return; // let go already, or read again meanwhile
                 }
+                overBudget = null;
+                o.cached = null;
             }
-            if (dropped) {
-                store.evicted(previous);
-            }
+            store.evicted(o);
         }
 
         /**
@@ -212,20 +215,29 @@ abstract sealed class ArrayCache {
 
         private Object miss(Entry e) {
             List<Entry> evicted = null;
+            Entry previousOverBudget = null;
             Object v;
             synchronized (e) {
                 v = e.cached;
                 if (v == null) {
                     v = store.materialize(e);
-                    boolean oversize = e.arrayBytes > budget;
-                    if (oversize) {
+                    boolean over = e.arrayBytes > budget;
+                    if (over) {
                         store.countUncacheable();
                     }
                     synchronized (lock) {
                         if (!e.dropped) {
-                            // An array over the budget is never resident: it is kept only while pinned.
                             e.cached = v;
-                            if (!oversize) {
+                            if (over) {
+                                // Never resident: kept only while it is the array read last.
+                                previousOverBudget = overBudget;
+                                overBudget = e;
+                                if (previousOverBudget != null && previousOverBudget != e) {
+                                    previousOverBudget.cached = null;
+                                } else {
+                                    previousOverBudget = null;
+                                }
+                            } else {
                                 e.lastUse = tick();
                                 resident.add(e);
                                 residentBytes += e.arrayBytes;
@@ -238,7 +250,14 @@ abstract sealed class ArrayCache {
                 }
             }
             if (!e.dropped) {
-                pin(e);
+                LAST_READ.setOpaque(this, e);
+                Entry o = overBudget;
+                if (o != null && o != e) {
+                    letGoOverBudget(o);
+                }
+            }
+            if (previousOverBudget != null) {
+                store.evicted(previousOverBudget);
             }
             if (evicted != null) {
                 for (Entry x : evicted) {
@@ -250,10 +269,10 @@ abstract sealed class ArrayCache {
 
         /**
          * Evicts least recently used entries until the resident bytes fit the budget, never {@code keep} (the array
-         * being read) nor the pinned entry (the array read before it, which a loop may be reading in turn).
+         * being read) nor the entry read last before it (which a loop may be reading in turn with {@code keep}).
          */
         private List<Entry> evictLocked(Entry keep) {
-            Entry pinnedNow = (Entry) PINNED.getVolatile(this);
+            Entry readLast = (Entry) LAST_READ.getVolatile(this);
             List<Entry> byAge = new ArrayList<>(resident);
             byAge.sort(Comparator.comparingLong(x -> x.lastUse));
             List<Entry> evicted = new ArrayList<>();
@@ -261,7 +280,7 @@ abstract sealed class ArrayCache {
                 if (residentBytes <= budget) {
                     break;
                 }
-                if (x == keep || x == pinnedNow) {
+                if (x == keep || x == readLast) {
                     continue;
                 }
                 x.cached = null;
@@ -278,9 +297,13 @@ abstract sealed class ArrayCache {
                 if (resident.remove(e)) {
                     residentBytes -= e.arrayBytes;
                 }
+                if (overBudget == e) {
+                    overBudget = null;
+                }
                 e.cached = null;
             }
-            PINNED.compareAndSet(this, e, null);
+            // Keeps no dropped entry (and its packed data) reachable from here.
+            LAST_READ.compareAndSet(this, e, null);
         }
 
         @Override
@@ -288,10 +311,10 @@ abstract sealed class ArrayCache {
             synchronized (lock) {
                 status.put("cachedArrays", resident.size());
                 status.put("cachedBytes", residentBytes);
+                status.put("pinnedOverBudgetBytes", overBudget == null ? 0L : overBudget.arrayBytes);
             }
-            Entry p = (Entry) PINNED.getVolatile(this);
-            status.put("pinnedField", p == null ? "" : p.slot.key());
-            status.put("pinnedOverBudgetBytes", p != null && p.arrayBytes > budget && p.cached != null ? p.arrayBytes : 0L);
+            Entry last = (Entry) LAST_READ.getVolatile(this);
+            status.put("pinnedField", last == null ? "" : last.slot.key());
         }
     }
 }
