@@ -49,7 +49,8 @@ public interface FieldStore {
 
     /**
      * {@code copy} was made from {@code original} by {@code Object.clone()}, which copied the fields: the copy's
-     * quantized fields hold null, so it gets the original's quantized data (shared: quantized tensors are immutable).
+     * quantized fields hold null, so it gets the original's quantized data (shared: quantized tensors are
+     * immutable by contract).
      */
     default void cloned(Object original, Object copy) {
     }
