@@ -170,7 +170,9 @@ public final class SafetensorsReader implements AutoCloseable {
                         + " bytes, but data_offsets [" + r.begin() + ", " + r.end() + "] span " + span + " bytes");
             }
             if (r.end() > dataSize) {
-                throw new SafetensorsFormatException(file, r.name(), dataStart + r.begin(), "data_offsets ["
+                // An offset beyond the data may be near Long.MAX_VALUE: point at the entry instead of adding.
+                long at = r.begin() <= dataSize ? dataStart + r.begin() : r.headerOffset();
+                throw new SafetensorsFormatException(file, r.name(), at, "data_offsets ["
                         + r.begin() + ", " + r.end() + "] reach past the end of the data section, which has "
                         + dataSize + " bytes (file size " + (dataStart + dataSize)
                         + "); the file is truncated or the offsets are wrong");
@@ -254,13 +256,19 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" is not a quant4j "
                     + "description: " + e.getMessage(), e);
         }
+        long count;
+        try {
+            count = Shapes.elementCount(d.shape());
+        } catch (ArithmeticException e) {
+            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives shape "
+                    + Arrays.toString(d.shape()) + ", which has more elements than a long counts", e);
+        }
         List<SchemeProblem> problems = scheme.problemsFor(d.shape());
         if (!problems.isEmpty()) {
             throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives scheme " + scheme
                     + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
                     + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
         }
-        long count = QuantizedLayout.elementCount(d.shape());
         if (count > MAX_ARRAY) {
             throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count
                     + " elements; quant4j holds at most " + MAX_ARRAY + " per tensor");

@@ -124,6 +124,9 @@ class MalformedFileTest {
                 "\"data_offsets\" has 3 numbers", "a", ANY));
         c.add(open("offsets past the data", () -> file("{" + A + "," + B + "}", new byte[32]),
                 "reach past the end of the data section, which has 32 bytes", "b", ANY));
+        c.add(open("offsets near the largest long", () -> file("{" + A.replace("[2,3]", "[0]")
+                .replace("[0,24]", "[9223372036854775807,9223372036854775807]") + "}", new byte[0]),
+                "reach past the end of the data section", "a", 9));
         c.add(open("truncated data", () -> {
             byte[] f = file(valid(), DATA);
             return Arrays.copyOf(f, f.length - 1);
@@ -165,6 +168,10 @@ class MalformedFileTest {
                 + Q_SCALES + "}", qData(0, 1)), "cannot read scheme 'q9s:tensor:f32:u32'", "q", ANY));
         c.add(open("invalid scheme", () -> file("{" + Q_META.replace("q8s:tensor:f32:u32", "q4s:native") + ","
                 + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)), "Native storage is not supported", "q", ANY));
+        // 65536^4 = 2^64 wraps to 0 in a long: unchecked, it looked like an empty tensor with a 1-word code.
+        c.add(open("quantized element count wraps around", () -> file("{" + Q_META.replace("[4]", "[65536,65536,65536,65536]")
+                + "," + Q_CODES.replace("[1]", "[0]").replace("[0,4]", "[0,0]") + "," + Q_SCALES.replace("[4,8]", "[0,4]")
+                + "}", new byte[4]), "gives shape [65536, 65536, 65536, 65536], which has more elements than a long counts", "q", ANY));
         c.add(open("codes of the wrong dtype", () -> file("{" + Q_META + "," + Q_CODES.replace("\"U32\"", "\"I32\"") + ","
                 + Q_SCALES + "}", qData(0, 1)), "are U32[1], but the file holds I32[1]", "q", ANY));
         c.add(open("scales missing", () -> file("{" + Q_META + "," + Q_CODES + "}", new byte[4]),

@@ -1,0 +1,48 @@
+package dev.quant4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.quant4j.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Files made to mislead: each must end in exit 2 and one line that names the fault, never in a wrong
+ * report, a hang, an exception class or text that drives the terminal.
+ */
+class HostileInputTest {
+    @TempDir
+    Path dir;
+
+    /** A safetensors file from its header text and data bytes. */
+    static byte[] file(String header, byte[] data) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length).put(h).put(data).array();
+    }
+
+    Path write(String name, String header, byte[] data) throws IOException {
+        Path f = dir.resolve(name);
+        Files.write(f, file(header, data));
+        return f;
+    }
+
+    @Test
+    void aQuantizedTensorWhoseElementCountWrapsIsRejected() throws IOException {
+        // 65536^4 = 2^64 is 0 in a long: unchecked, inspect listed a valid, empty tensor.
+        Path f = write("wrap.safetensors", "{\"__metadata__\":{\"quant4j.q\":\"{\\\"scheme\\\":\\\"q8s:tensor:f32:u32\\\","
+                + "\\\"shape\\\":[65536,65536,65536,65536]}\"},\"q\":{\"dtype\":\"U32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                + "\"q.__scales\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", new byte[4]);
+        CliTest.Result r = run("inspect", f.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.errorLine().contains("more elements than a long counts"), r.err());
+    }
+}
