@@ -9,9 +9,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static dev.quant4j.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,5 +46,16 @@ class HostileInputTest {
         CliTest.Result r = run("inspect", f.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("more elements than a long counts"), r.err());
+    }
+
+    @Test
+    void aMegabyteTensorNameDoesNotHangTheGlobs() throws IOException {
+        String name = "a".repeat(1 << 20);
+        Path f = write("long.safetensors", "{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                new byte[4]);
+        Path out = dir.resolve("long.q.safetensors");
+        CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("quantize", f.toString(),
+                out.toString(), "--scheme", "q8s", "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
+        assertEquals(0, r.code(), r.err());
     }
 }
