@@ -75,7 +75,7 @@ final class DequantizeCommand extends FileCommand {
             }
         }
         if (!quiet) {
-            err().println(String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): %s -> %s "
+            Terminal.line(err(), String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): %s -> %s "
                             + "in %.1f s, wrote %s", dequantized, widened, copied, Sizes.bytes(inBytes),
                     Sizes.bytes(Files.size(output)), elapsed(), output));
         }

@@ -78,7 +78,7 @@ abstract class FileCommand implements Callable<Integer> {
     /** Prints the reader's notes (unused bytes) as warnings. */
     void printWarnings(SafetensorsReader reader) {
         for (String w : reader.warnings()) {
-            err().println(spec.qualifiedName() + ": warning: " + reader.file() + ": " + w);
+            Terminal.line(err(), spec.qualifiedName() + ": warning: " + reader.file() + ": " + w);
         }
     }
 

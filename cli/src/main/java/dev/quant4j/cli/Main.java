@@ -62,7 +62,7 @@ public final class Main implements Runnable {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = commandName(cmd);
-        err.println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        Terminal.line(err, name + ": " + oneLine(e.getMessage()) + " (see '" + name + " --help')");
         err.flush();
         return BAD_INPUT;
     }
@@ -73,9 +73,9 @@ public final class Main implements Runnable {
         String name = commandName(cmd);
         int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
         if (code == BAD_INPUT) {
-            err.println(name + ": " + badInputMessage(e));
+            Terminal.line(err, name + ": " + badInputMessage(e));
         } else {
-            err.println(name + ": " + (e instanceof OutOfHeapException ? e.getMessage()
+            Terminal.line(err, name + ": " + (e instanceof OutOfHeapException ? e.getMessage()
                     : "internal error: " + oneLine(String.valueOf(e)))
                     + (verbose ? "" : " (run with -v for the stack trace)"));
         }

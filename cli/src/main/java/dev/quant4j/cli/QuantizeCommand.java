@@ -127,7 +127,7 @@ final class QuantizeCommand extends FileCommand {
         }
         if (!quiet) {
             long outBytes = Files.size(output);
-            err().println(String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): %s -> %s "
+            Terminal.line(err(), String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): %s -> %s "
                             + "(%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept, Sizes.bytes(inBytes),
                     Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(), output));
         }

@@ -1,5 +1,8 @@
 package dev.quant4j.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,5 +60,59 @@ class HostileInputTest {
         CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("quantize", f.toString(),
                 out.toString(), "--scheme", "q8s", "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
         assertEquals(0, r.code(), r.err());
+    }
+
+    /** ESC ]0; sets the window title, ESC [2J clears the screen, U+202E reverses the line, U+009B is CSI. */
+    static final String EVIL = "w\u001b]0;owned\u0007\u001b[2J\u202eb\u009b1m\r";
+    static final String EVIL_SHOWN = "w\\x1b]0;owned\\x07\\x1b[2J\\u202eb\\x9b1m\\r";
+
+    /** Nothing but printable ASCII and line ends (the test's names are ASCII apart from the evil characters). */
+    static void assertPrintable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            assertTrue(c == '\n' || (c >= 0x20 && c < 0x7F), "character U+" + Integer.toHexString(c) + " at " + i
+                    + " reached the terminal: " + s);
+        }
+    }
+
+    Path evilFile(String dtype, int begin) throws IOException {
+        String name = new Gson().toJson(EVIL);
+        return write("evil-" + dtype + begin + ".safetensors", "{\"__metadata__\":{" + name + ":" + name + "}," + name
+                + ":{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[" + begin + "," + (begin + 4) + "]}}",
+                new byte[begin + 4]);
+    }
+
+    @Test
+    void namesFromTheFileAreEscapedInTheTable() throws IOException {
+        CliTest.Result r = run("inspect", evilFile("F32", 0).toString());
+        assertEquals(0, r.code(), r.err());
+        assertPrintable(r.out());
+        assertTrue(r.out().contains(EVIL_SHOWN), r.out());
+    }
+
+    @Test
+    void jsonOutputEscapesEveryControlCharacterAndKeepsTheValues() throws IOException {
+        CliTest.Result r = run("inspect", "--json", evilFile("F32", 0).toString());
+        assertEquals(0, r.code(), r.err());
+        assertPrintable(r.out());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(EVIL, o.getAsJsonArray("tensors").get(0).getAsJsonObject().get("name").getAsString());
+        assertEquals(EVIL, o.getAsJsonObject("metadata").get(EVIL).getAsString());
+    }
+
+    @Test
+    void namesFromTheFileAreEscapedInErrorsAndWarnings() throws IOException {
+        CliTest.Result bad = run("inspect", evilFile("F12", 0).toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertPrintable(bad.err());
+        assertTrue(bad.errorLine().contains("tensor '" + EVIL_SHOWN + "'"), bad.err());
+
+        Path gap = evilFile("F32", 4);
+        Path out = dir.resolve("gap.q.safetensors");
+        CliTest.Result warned = run("quantize", gap.toString(), out.toString(), "--scheme", "q8s",
+                "--progress=always");
+        assertEquals(0, warned.code(), warned.err());
+        assertPrintable(warned.err());
+        assertTrue(warned.err().contains("before tensor '" + EVIL_SHOWN + "'"), warned.err());
     }
 }

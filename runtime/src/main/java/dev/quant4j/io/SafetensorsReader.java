@@ -193,7 +193,7 @@ public final class SafetensorsReader implements AutoCloseable {
             }
             if (t.begin() > reachEnd) {
                 warnings.add((t.begin() - reachEnd) + " unused bytes in the data section before tensor '"
-                        + t.name() + "' (file offset " + (dataStart + reachEnd) + ")");
+                        + DisplayText.escape(t.name()) + "' (file offset " + (dataStart + reachEnd) + ")");
             }
             reach = t;
             reachEnd = t.end();
@@ -357,7 +357,7 @@ public final class SafetensorsReader implements AutoCloseable {
         return entriesByName.get(name);
     }
 
-    /** Notes about the file that are not errors (unused bytes). */
+    /** Notes about the file that are not errors (unused bytes), with the file's text escaped for display. */
     public List<String> warnings() {
         return Collections.unmodifiableList(warnings);
     }
@@ -366,7 +366,7 @@ public final class SafetensorsReader implements AutoCloseable {
     public MemorySegment data(TensorInfo t) {
         TensorInfo own = tensorsByName.get(t.name());
         if (!t.equals(own)) {
-            throw new IllegalArgumentException("tensor " + t + " is not one of " + file);
+            throw new IllegalArgumentException("tensor " + DisplayText.escape(t.toString()) + " is not one of " + file);
         }
         return mapped.asSlice(dataStart + t.begin(), t.byteSize()).asReadOnly();
     }
@@ -389,7 +389,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /** The values of an F32, F16 or BF16 tensor as float32 (exact: both 16-bit types widen exactly). */
     public float[] readFloats(TensorInfo t) throws SafetensorsFormatException {
         if (!t.dtype().isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + t.name() + "' is " + t.dtype()
+            throw new IllegalArgumentException("tensor '" + DisplayText.escape(t.name()) + "' is " + t.dtype()
                     + ", not F32, F16 or BF16");
         }
         MemorySegment seg = data(t);
@@ -427,7 +427,7 @@ public final class SafetensorsReader implements AutoCloseable {
     private TensorInfo requireTensor(String name) {
         TensorInfo t = tensorsByName.get(name);
         if (t == null) {
-            throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+            throw new IllegalArgumentException(file + " has no tensor '" + DisplayText.escape(name) + "'");
         }
         return t;
     }
@@ -447,7 +447,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /** A quantized tensor by name. */
     public QuantizedTensor readQuantized(String name) throws SafetensorsFormatException {
         if (!(entriesByName.get(name) instanceof QuantizedInfo q)) {
-            throw new IllegalArgumentException(file + " has no quantized tensor '" + name + "'");
+            throw new IllegalArgumentException(file + " has no quantized tensor '" + DisplayText.escape(name) + "'");
         }
         return readQuantized(q);
     }
@@ -458,7 +458,8 @@ public final class SafetensorsReader implements AutoCloseable {
      */
     public QuantizedTensor readQuantized(QuantizedInfo q) throws SafetensorsFormatException {
         if (!q.equals(entriesByName.get(q.name()))) {
-            throw new IllegalArgumentException("quantized tensor " + q + " is not one of " + file);
+            throw new IllegalArgumentException("quantized tensor " + DisplayText.escape(q.toString()) + " is not one of "
+                    + file);
         }
         QuantScheme scheme = q.scheme();
         byte[] codes = readBytes(q.codes());

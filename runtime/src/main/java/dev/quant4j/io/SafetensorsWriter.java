@@ -64,7 +64,7 @@ public final class SafetensorsWriter {
         Map<String, String> allMetadata = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             if (e.getKey().startsWith(QuantizedLayout.METADATA_PREFIX)) {
-                throw new IllegalArgumentException("metadata key \"" + e.getKey() + "\" starts with \""
+                throw new IllegalArgumentException("metadata key \"" + DisplayText.escape(e.getKey()) + "\" starts with \""
                         + QuantizedLayout.METADATA_PREFIX + "\", which is reserved for quant4j's own descriptions");
             }
             checkText(e.getKey(), "metadata key");
@@ -105,7 +105,7 @@ public final class SafetensorsWriter {
             }
             checkText(p.name(), "tensor name");
             if (!names.add(p.name())) {
-                throw new IllegalArgumentException("two tensors would be named '" + p.name() + "' (a quantized "
+                throw new IllegalArgumentException("two tensors would be named '" + DisplayText.escape(p.name()) + "' (a quantized "
                         + "tensor NAME also takes NAME" + QuantizedLayout.SCALES_SUFFIX + "); rename or skip one");
             }
         }
@@ -147,7 +147,7 @@ public final class SafetensorsWriter {
                             Planned scales = plan.get(next++);
                             QuantizedTensor t = q.source().get();
                             if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
-                                throw new IllegalStateException("tensor '" + q.name() + "' was declared as "
+                                throw new IllegalStateException("tensor '" + DisplayText.escape(q.name()) + "' was declared as "
                                         + q.scheme() + Arrays.toString(q.shape()) + " but its producer gave "
                                         + t.scheme() + Arrays.toString(t.shape()));
                             }
@@ -180,7 +180,7 @@ public final class SafetensorsWriter {
 
     private static void checkWritten(Planned p, long written) {
         if (written != p.end() - p.begin()) {
-            throw new IllegalStateException("tensor '" + p.name() + "' (" + p.dtype() + Arrays.toString(p.shape())
+            throw new IllegalStateException("tensor '" + DisplayText.escape(p.name()) + "' (" + p.dtype() + Arrays.toString(p.shape())
                     + ") takes " + (p.end() - p.begin()) + " bytes but its source wrote " + written);
         }
     }
@@ -236,7 +236,7 @@ public final class SafetensorsWriter {
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + s + "' holds a lone UTF-16 surrogate, "
+                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s) + "' holds a lone UTF-16 surrogate, "
                         + "which has no UTF-8 form");
             }
         }

@@ -42,7 +42,7 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             shape = shape.clone();
             long n = Shapes.elementCountOrNegative(shape);
             if (n < 0 || dtype.byteSize(n) < 0) {
-                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': shape " + Arrays.toString(shape)
                         + " of " + dtype + " has no valid byte size (negative dimension, overflow, or a sub-byte "
                         + "type that does not end on a byte)");
             }
@@ -73,12 +73,12 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             long n = Shapes.elementCount(shape);
             List<SchemeProblem> problems = scheme.problemsFor(shape);
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
                         + " cannot be quantized with " + scheme + ": "
                         + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
             }
             if (n > SafetensorsReader.MAX_ARRAY) {
-                throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
                         + " has more elements than a quantized tensor holds");
             }
         }
@@ -97,14 +97,14 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /** A float tensor whose values are produced when the writer reaches it. */
     static Raw floats(String name, int[] shape, Dtype as, Producer<float[]> values) {
         if (!as.isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + name + "': floats are written as F32, F16 or BF16, not "
+            throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': floats are written as F32, F16 or BF16, not "
                     + as);
         }
         long n = Shapes.elementCount(shape);
         return new Raw(name, as, Arrays.stream(shape).asLongStream().toArray(), sink -> {
             float[] v = values.get();
             if (v.length != n) {
-                throw new IllegalStateException("tensor '" + name + "' was declared with " + n
+                throw new IllegalStateException("tensor '" + DisplayText.escape(name) + "' was declared with " + n
                         + " elements but its producer gave " + v.length);
             }
             sink.writeFloats(v, as);

@@ -265,4 +265,26 @@ class MalformedFileTest {
                 () -> SafetensorsReader.open(f, 16).close());
         assertTrue(e.getMessage().contains("more than the limit of 16"), e.getMessage());
     }
+
+    @Test
+    void textFromTheFileIsEscapedInMessagesAndWarnings() throws IOException {
+        // ESC [2J clears a terminal; U+202E shows the rest of the line reversed; U+009B is the one-byte CSI.
+        String evil = "a\u001b[2J\u202eb\u009b1m\r";
+        String shown = "a\\x1b[2J\\u202eb\\x9b1m\\r";
+        Path f = dir.resolve("evil.safetensors");
+        String json = new com.google.gson.Gson().toJson(evil);
+        Files.write(f, file("{" + json + ":{\"dtype\":\"F12\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]));
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsReader.open(f));
+        assertTrue(e.getMessage().contains("tensor '" + shown + "'"), e.getMessage());
+        assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7F), e.getMessage());
+        assertEquals(evil, e.tensor(), "the field keeps the name as it is, for tools");
+
+        Path g = dir.resolve("evil-gap.safetensors");
+        Files.write(g, file("{" + json + ":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]));
+        try (SafetensorsReader r = SafetensorsReader.open(g)) {
+            assertEquals(1, r.warnings().size());
+            String w = r.warnings().getFirst();
+            assertTrue(w.contains("'" + shown + "'") && w.chars().allMatch(c -> c >= 0x20 && c < 0x7F), w);
+        }
+    }
 }
