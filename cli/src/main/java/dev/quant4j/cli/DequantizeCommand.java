@@ -39,7 +39,7 @@ final class DequantizeCommand extends FileCommand {
         int widened = 0;
         int copied = 0;
         long inBytes;
-        try (SafetensorsReader in = SafetensorsReader.open(input)) {
+        try (SafetensorsReader in = open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
             List<TensorSpec> specs = new ArrayList<>();

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** What the file commands share: output streams, the progress option, heap exhaustion as a clear error. */
@@ -57,13 +59,56 @@ abstract class FileCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /** The files this command has mapped, to name the one that changed if a read faults. */
+    private final List<SafetensorsReader> opened = new ArrayList<>();
+
+    /** Opens an input; every input goes through here. */
+    SafetensorsReader open(Path file) throws IOException {
+        SafetensorsReader r = SafetensorsReader.open(file);
+        opened.add(r);
+        return r;
+    }
+
     @Override
     public final Integer call() throws Exception {
         try {
             return execute();
         } catch (OutOfMemoryError e) {
             throw new OutOfHeapException(currentTensor, e);
+        } catch (InternalError e) {
+            // A read of a mapped file that has since shrunk faults, and the JVM raises InternalError.
+            throw new EnvironmentException(changedInput() + " while quant4j was reading it"
+                    + (currentTensor == null ? "" : " (tensor '" + currentTensor + "')")
+                    + "; nothing was written. Let whatever writes the file finish, then run again", e);
         }
+    }
+
+    /** Which input changed under the mapping, as a phrase: the one now shorter, else all of them. */
+    private String changedInput() {
+        List<String> inputs = new ArrayList<>();
+        for (SafetensorsReader r : opened) {
+            long now;
+            try {
+                now = Files.size(r.file());
+            } catch (IOException gone) {
+                return r.file() + " was removed or replaced";
+            }
+            if (now < r.fileSize()) {
+                return r.file() + " was truncated (" + r.fileSize() + " bytes when opened, " + now + " now)";
+            }
+            inputs.add(r.file().toString());
+        }
+        return (inputs.isEmpty() ? "an input" : String.join(" or ", inputs)) + " changed";
+    }
+
+    /** A warning line on stderr: {@code quant4j COMMAND: warning: TEXT}. */
+    void warn(String text) {
+        Terminal.line(err(), spec.qualifiedName() + ": warning: " + text);
+    }
+
+    /** A note line on stderr: something done that the user may not expect. */
+    void note(String text) {
+        Terminal.line(err(), spec.qualifiedName() + ": note: " + text);
     }
 
     abstract int execute() throws Exception;
@@ -78,7 +123,7 @@ abstract class FileCommand implements Callable<Integer> {
     /** Prints the reader's notes (unused bytes) as warnings. */
     void printWarnings(SafetensorsReader reader) {
         for (String w : reader.warnings()) {
-            Terminal.line(err(), spec.qualifiedName() + ": warning: " + reader.file() + ": " + w);
+            warn(reader.file() + ": " + w);
         }
     }
 

@@ -120,6 +120,19 @@ final class Glob {
         return count;
     }
 
+    /** A glob that matches exactly this name: every glob character escaped with '\\'. */
+    static String quote(String name) {
+        StringBuilder sb = new StringBuilder(name.length() + 8);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if ("*?[]{},\\".indexOf(c) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
     @Override
     public String toString() {
         return text;

@@ -47,8 +47,8 @@ final class InspectCommand extends FileCommand {
 
     @Override
     int execute() throws Exception {
-        try (SafetensorsReader in = SafetensorsReader.open(file);
-             SafetensorsReader orig = original == null ? null : SafetensorsReader.open(original)) {
+        try (SafetensorsReader in = open(file);
+             SafetensorsReader orig = original == null ? null : open(original)) {
             printWarnings(in);
             if (orig != null) {
                 printWarnings(orig);

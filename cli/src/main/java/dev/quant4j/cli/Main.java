@@ -43,7 +43,11 @@ public final class Main implements Runnable {
 
     /** The command line with quant4j's error handling; tests run it in-process with {@code execute}. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main()));
+    }
+
+    /** quant4j's settings and error handling on a command line (tests give it commands of their own). */
+    static CommandLine configure(CommandLine cl) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::executionError);
         cl.setParameterExceptionHandler(Main::usageError);
@@ -75,7 +79,7 @@ public final class Main implements Runnable {
         if (code == BAD_INPUT) {
             Terminal.line(err, name + ": " + badInputMessage(e));
         } else {
-            Terminal.line(err, name + ": " + (e instanceof OutOfHeapException ? e.getMessage()
+            Terminal.line(err, name + ": " + (e instanceof EnvironmentException ? oneLine(e.getMessage())
                     : "internal error: " + oneLine(String.valueOf(e)))
                     + (verbose ? "" : " (run with -v for the stack trace)"));
         }

@@ -21,11 +21,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -46,7 +45,7 @@ public final class SafetensorsWriter {
     }
 
     /** A stored tensor of the file to be written: its header fields, and the spec that produces it. */
-    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end) {
+    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end, String spec) {
     }
 
     /**
@@ -56,7 +55,8 @@ public final class SafetensorsWriter {
      * @param metadata    {@code __metadata__} entries (may be empty); keys starting with {@code quant4j.}
      *                    are reserved and rejected — the writer adds them for quantized tensors
      * @param specs       the tensors, in file order
-     * @throws IllegalArgumentException for duplicate or reserved names before anything is written
+     * @throws TensorNameClashException when two tensors would take one name, before anything is written
+     * @throws IllegalArgumentException for reserved names, before anything is written
      * @throws IOException              when writing fails, or a producer fails (the destination is untouched)
      */
     public static void write(Path destination, Map<String, String> metadata, List<? extends TensorSpec> specs)
@@ -72,26 +72,26 @@ public final class SafetensorsWriter {
             allMetadata.put(e.getKey(), e.getValue());
         }
         List<Planned> plan = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Map<String, String> specOf = new HashMap<>();
         long offset = 0;
         for (TensorSpec spec : specs) {
             switch (spec) {
                 case TensorSpec.Raw r -> {
                     long size = r.byteSize();
-                    plan.add(new Planned(r.name(), r.dtype(), r.shape(), offset, offset + size));
+                    plan.add(new Planned(r.name(), r.dtype(), r.shape(), offset, offset + size, r.name()));
                     offset += size;
                 }
                 case TensorSpec.Quantized q -> {
                     Dtype codesDtype = QuantizedLayout.codesDtype(q.scheme());
                     long[] codesShape = QuantizedLayout.codesShape(q.shape(), q.scheme());
                     long codesSize = codesDtype.byteSize(product(codesShape));
-                    plan.add(new Planned(q.name(), codesDtype, codesShape, offset, offset + codesSize));
+                    plan.add(new Planned(q.name(), codesDtype, codesShape, offset, offset + codesSize, q.name()));
                     offset += codesSize;
                     Dtype scalesDtype = QuantizedLayout.scalesDtype(q.scheme().param());
                     long[] scalesShape = QuantizedLayout.scalesShape(q.shape(), q.scheme());
                     long scalesSize = scalesDtype.byteSize(product(scalesShape));
                     plan.add(new Planned(QuantizedLayout.scalesName(q.name()), scalesDtype, scalesShape, offset,
-                            offset + scalesSize));
+                            offset + scalesSize, q.name()));
                     offset += scalesSize;
                     allMetadata.put(QuantizedLayout.metadataKey(q.name()),
                             QuantizedLayout.metadataValue(q.shape(), q.scheme()));
@@ -104,9 +104,9 @@ public final class SafetensorsWriter {
                         + "\"; the format reserves that name");
             }
             checkText(p.name(), "tensor name");
-            if (!names.add(p.name())) {
-                throw new IllegalArgumentException("two tensors would be named '" + DisplayText.escape(p.name()) + "' (a quantized "
-                        + "tensor NAME also takes NAME" + QuantizedLayout.SCALES_SUFFIX + "); rename or skip one");
+            String earlier = specOf.putIfAbsent(p.name(), p.spec());
+            if (earlier != null) {
+                throw new TensorNameClashException(p.name(), earlier, p.spec());
             }
         }
         byte[] header = header(allMetadata, plan);

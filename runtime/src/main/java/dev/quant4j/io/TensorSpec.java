@@ -1,5 +1,6 @@
 package dev.quant4j.io;
 
+import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.FloatTensor;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * A tensor to be written: everything the header needs (name, dtype or scheme, shape) up front, and the
@@ -62,6 +62,9 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /**
      * A quantized tensor; the producer runs when the writer reaches it and must return a tensor of the
      * declared shape and scheme. It becomes two tensors of the file (see {@link QuantizedLayout}).
+     *
+     * @throws InvalidSchemeException   with every problem, when the scheme cannot take the shape
+     * @throws IllegalArgumentException when the tensor has more elements than one quantized tensor holds
      */
     record Quantized(String name, int[] shape, QuantScheme scheme, Producer<QuantizedTensor> source)
             implements TensorSpec {
@@ -71,11 +74,11 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             Objects.requireNonNull(source, "source");
             shape = shape.clone();
             long n = Shapes.elementCount(shape);
+            // The one check of scheme against shape on the way to a file; the writer trusts it.
             List<SchemeProblem> problems = scheme.problemsFor(shape);
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
-                        + " cannot be quantized with " + scheme + ": "
-                        + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+                throw new InvalidSchemeException("tensor '" + DisplayText.escape(name) + "' of shape "
+                        + Arrays.toString(shape) + " cannot be quantized with " + scheme, problems);
             }
             if (n > SafetensorsReader.MAX_ARRAY) {
                 throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
