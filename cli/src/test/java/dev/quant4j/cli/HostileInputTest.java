@@ -242,4 +242,30 @@ class HostileInputTest {
         assertFalse(r.err().contains("Exception"), r.err());
         assertEquals(List.of("big.safetensors"), folder());
     }
+
+    @Test
+    void dequantizeSaysWhenValuesOverflowFloat32AndStrictRefuses() throws IOException {
+        // docs/NUMERICS.md: q8s:tensor:f32 on x = Float.MAX_VALUE rounds the scale up, and 127 * s overflows.
+        Path in = dir.resolve("top.safetensors");
+        SafetensorsWriter.write(in, Map.of(), List.of(
+                TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}), Dtype.F32),
+                TensorSpec.floats("top", FloatTensor.vector(new float[] {Float.MAX_VALUE, -Float.MAX_VALUE, 1}), Dtype.F32)));
+        Path q = dir.resolve("top.q.safetensors");
+        assertEquals(0, run("quantize", in.toString(), q.toString(), "--scheme", "q8s", "-q").code());
+        Path out = dir.resolve("top.dq.safetensors");
+        CliTest.Result r = run("dequantize", q.toString(), out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().startsWith("quant4j dequantize: warning: 2 values overflowed float32 and were written as "
+                + "+-Inf (the first in tensor 'top')"), r.err());
+        try (SafetensorsReader d = SafetensorsReader.open(out)) {
+            float[] x = d.readFloats(d.tensor("top"));
+            assertEquals(Float.POSITIVE_INFINITY, x[0]);
+            assertEquals(Float.NEGATIVE_INFINITY, x[1]);
+        }
+        Files.delete(out);
+        CliTest.Result strict = run("dequantize", q.toString(), out.toString(), "--strict");
+        assertEquals(2, strict.code(), strict.err());
+        assertTrue(strict.errorLine().contains("tensor 'top' dequantizes to 2 values beyond float32"), strict.err());
+        assertEquals(List.of("top.q.safetensors", "top.safetensors"), folder());
+    }
 }
