@@ -1,5 +1,6 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.FileWriteException;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.quantize.QuantizationException;
 import picocli.CommandLine;
@@ -55,7 +56,27 @@ public final class Main implements Runnable {
     }
 
     public static void main(String... args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Runs a command line, then checks that standard output took everything: {@link PrintWriter} and
+     * {@link System#out} swallow write errors, so {@code inspect > /dev/full} would otherwise exit 0
+     * with its report lost.
+     */
+    static int execute(CommandLine cl, String... args) {
+        int code = cl.execute(args);
+        PrintWriter out = cl.getOut();
+        out.flush();
+        System.out.flush();
+        if (out.checkError() || System.out.checkError()) {
+            PrintWriter err = cl.getErr();
+            err.println("quant4j: could not write to standard output (a full disk or a closed pipe?); what it "
+                    + "printed is incomplete");
+            err.flush();
+            return code == OK ? INTERNAL_ERROR : code;
+        }
+        return code;
     }
 
     private static String commandName(CommandLine cmd) {
@@ -78,9 +99,14 @@ public final class Main implements Runnable {
         int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
         if (code == BAD_INPUT) {
             Terminal.line(err, name + ": " + badInputMessage(e));
+        } else if (e instanceof EnvironmentException) {
+            // Says what happened and what to do; a stack trace would not help.
+            Terminal.line(err, name + ": " + oneLine(e.getMessage()));
+        } else if (e instanceof FileWriteException) {
+            // The writer has removed its temporary file and left the destination as it was.
+            Terminal.line(err, name + ": " + oneLine(e.getMessage()) + "; nothing was written");
         } else {
-            Terminal.line(err, name + ": " + (e instanceof EnvironmentException ? oneLine(e.getMessage())
-                    : "internal error: " + oneLine(String.valueOf(e)))
+            Terminal.line(err, name + ": internal error: " + oneLine(String.valueOf(e))
                     + (verbose ? "" : " (run with -v for the stack trace)"));
         }
         if (verbose) {

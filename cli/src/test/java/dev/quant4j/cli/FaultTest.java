@@ -10,14 +10,19 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,8 +72,68 @@ class FaultTest {
         List<String> lines = err.toString().lines().toList();
         assertEquals(1, lines.size(), err.toString());
         assertEquals("truncating: " + cmd.file + " was truncated (" + size + " bytes when opened, 8 now) while quant4j "
-                + "was reading it (tensor 'w'); nothing was written. Let whatever writes the file finish, then run again"
-                + " (run with -v for the stack trace)", lines.getFirst());
+                + "was reading it (tensor 'w'); nothing was written. Let whatever writes the file finish, then run again",
+                lines.getFirst());
         assertFalse(err.toString().contains("InternalError"), err.toString());
+    }
+
+    List<String> folder() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    record Child(int code, String out, String err) {
+    }
+
+    /** The CLI in its own JVM, its stdout to {@code stdout} (or captured when null), after a shell prefix. */
+    Child child(File stdout, List<String> prefix, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
+                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Path out = dir.resolve("child.out");
+        Path err = dir.resolve("child.err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(stdout == null ? out.toFile() : stdout)
+                .redirectError(err.toFile()).start();
+        int code = p.waitFor();
+        Child c = new Child(code, stdout == null ? Files.readString(out) : "", Files.readString(err)
+                .lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", (a, b) -> a + b + "\n"));
+        Files.deleteIfExists(out);
+        Files.delete(err);
+        return c;
+    }
+
+    @Test
+    void aWriteErrorOnStdoutFailsTheCommand() throws Exception {
+        Path f = floats("m.safetensors", 16);
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        }));
+        assertEquals(1, Main.execute(cl, "inspect", f.toString()), err.toString());
+        assertTrue(err.toString().startsWith("quant4j: could not write to standard output"), err.toString());
+
+        Child full = child(new File("/dev/full"), List.of(), "inspect", f.toString());
+        assertEquals(1, full.code(), full.err());
+        assertTrue(full.err().startsWith("quant4j: could not write to standard output"), full.err());
+    }
+
+    @Test
+    void aFileSizeLimitIsSaidInWordsAndLeavesNothing() throws Exception {
+        Path in = floats("m.safetensors", 1 << 18);
+        Path out = dir.resolve("m.q.safetensors");
+        // 64 KiB (ulimit -f counts KiB) against a q8s output of 256 KiB.
+        Child c = child(null, List.of("bash", "-c", "ulimit -f 64; exec \"$@\"", "bash"), "quantize", in.toString(),
+                out.toString(), "--scheme", "q8s");
+        assertEquals(1, c.code(), c.err());
+        assertEquals("quant4j quantize: the file grew past the file-size limit (ulimit -f) or the largest file the file "
+                + "system holds writing " + out + "; nothing was written\n", c.err());
+        assertEquals(List.of("m.safetensors"), folder());
     }
 }
