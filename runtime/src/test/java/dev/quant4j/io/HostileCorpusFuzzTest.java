@@ -46,6 +46,8 @@ class HostileCorpusFuzzTest {
             "e2m1:block32:ue8m0:u32", "e4m3:block32:f32:native", "q4s:native", "q8s:block0", "q8s:block1x1x1x1x1x1"};
     private static final Pattern NUMBER = Pattern.compile("-?[0-9][0-9.e]*");
     private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+    /** A {@code "name":{...}} entry (entries hold no nested braces). */
+    private static final Pattern ENTRY = Pattern.compile("\"[^\"]*\":\\{[^{}]*\\}");
 
     @TempDir
     Path dir;
@@ -80,17 +82,23 @@ class HostileCorpusFuzzTest {
         }
     }
 
+    /** Where the pattern matches, as [start, end) pairs. */
+    static List<int[]> spans(Pattern p, String text) {
+        Matcher m = p.matcher(text);
+        List<int[]> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(new int[] {m.start(), m.end()});
+        }
+        return out;
+    }
+
     /** One random change; returns a description for the failure message. */
     static byte[] mutate(byte[] base, SplittableRandom rnd, StringBuilder what) {
         Parts p = Parts.of(base);
         int kind = p == null ? 6 + rnd.nextInt(3) : rnd.nextInt(9);
         switch (kind) {
             case 0 -> {
-                Matcher m = NUMBER.matcher(p.header());
-                List<int[]> spans = new ArrayList<>();
-                while (m.find()) {
-                    spans.add(new int[] {m.start(), m.end()});
-                }
+                List<int[]> spans = spans(NUMBER, p.header());
                 if (spans.isEmpty()) {
                     return mutate(base, rnd, what);
                 }
@@ -112,12 +120,8 @@ class HostileCorpusFuzzTest {
                         + s + "\\\\\\\\\""), p.data()).bytes();
             }
             case 3 -> {
-                // Duplicate or drop one "name":{...} entry (entries hold no nested braces).
-                Matcher m = Pattern.compile("\"[^\"]*\":\\{[^{}]*\\}").matcher(p.header());
-                List<int[]> spans = new ArrayList<>();
-                while (m.find()) {
-                    spans.add(new int[] {m.start(), m.end()});
-                }
+                // Duplicate or drop one "name":{...} entry.
+                List<int[]> spans = spans(ENTRY, p.header());
                 if (spans.isEmpty()) {
                     return mutate(base, rnd, what);
                 }
@@ -132,15 +136,11 @@ class HostileCorpusFuzzTest {
             }
             case 4 -> {
                 // A control or bidi character (JSON-escaped, so the header stays valid) inside a string.
-                Matcher m = QUOTED.matcher(p.header());
-                List<Integer> starts = new ArrayList<>();
-                while (m.find()) {
-                    starts.add(m.start() + 1);
-                }
-                if (starts.isEmpty()) {
+                List<int[]> strings = spans(QUOTED, p.header());
+                if (strings.isEmpty()) {
                     return mutate(base, rnd, what);
                 }
-                int at = starts.get(rnd.nextInt(starts.size()));
+                int at = strings.get(rnd.nextInt(strings.size()))[0] + 1;
                 String c = new String[] {"\\u001b[2J", "\\r", "\\u202e", "\\u0000", "\\u009b"}[rnd.nextInt(5)];
                 what.append("inserted ").append(c).append(" at ").append(at).append("; ");
                 return new Parts(p.header().substring(0, at) + c + p.header().substring(at), p.data()).bytes();
