@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  *   <li>The temporary name is {@code .NAME.q4jPID-RANDOM.tmp}, with NAME cut so that the whole name
  *       fits 255 bytes (a destination name of legal length always works).</li>
  *   <li>Failure, {@link #close()} without {@link #commit()}, and JVM shutdown (SIGTERM, Ctrl-C: a
- *       shutdown hook) delete it. SIGKILL leaves it; the next write into the same folder deletes every
+ *       shutdown hook) delete it. (So a file that another shutdown hook is writing at that moment fails
+ *       rather than being left half-written.) SIGKILL leaves it; the next write into the same folder deletes every
  *       temporary file of this naming whose process is gone. (Java cannot open with {@code O_TMPFILE}
  *       and link the result later, which would leave nothing behind even then.)</li>
  *   <li>{@link #commit()} forces the data to disk, gives the file the permission bits of the file it
@@ -48,10 +49,13 @@ final class AtomicOutput implements AutoCloseable {
 
     /** Temporary files being written by this JVM, deleted by the shutdown hook. */
     private static final Set<Path> LIVE = new HashSet<>();
-    private static boolean shuttingDown;
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(AtomicOutput::deleteAllLive, "quant4j-temp-cleanup"));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(AtomicOutput::deleteAllLive, "quant4j-temp-cleanup"));
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // First used from a shutdown hook: nothing to clean up after; the next write's tidying covers it.
+        }
     }
 
     private final Path destination;
@@ -79,10 +83,9 @@ final class AtomicOutput implements AutoCloseable {
                 ThreadLocalRandom.current().nextLong() >>> 1));
         FileChannel ch;
         synchronized (LIVE) {
-            // Under the lock: the shutdown hook either sees this file or runs before it exists.
-            if (shuttingDown) {
-                throw new IOException("the JVM is shutting down; " + destination + " was not written");
-            }
+            // Under the lock, so that a file never exists unregistered while the hook runs. Writes that
+            // start after the hook (from another shutdown hook, say) are not refused: the JVM waits for
+            // them, and if it is halted anyway the next write's tidying removes what is left.
             try {
                 ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (IOException e) {
@@ -137,7 +140,6 @@ final class AtomicOutput implements AutoCloseable {
 
     private static void deleteAllLive() {
         synchronized (LIVE) {
-            shuttingDown = true;
             for (Path p : LIVE) {
                 try {
                     Files.deleteIfExists(p);
