@@ -267,7 +267,7 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives scheme " + scheme
                     + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
-                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+                    + problems.stream().map(SchemeProblem::toTextString).collect(Collectors.joining("; ")));
         }
         if (count > MAX_ARRAY) {
             throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count

@@ -167,7 +167,8 @@ class MalformedFileTest {
         c.add(open("unreadable scheme", () -> file("{" + Q_META.replace("q8s:", "q9s:") + "," + Q_CODES + ","
                 + Q_SCALES + "}", qData(0, 1)), "cannot read scheme 'q9s:tensor:f32:u32'", "q", ANY));
         c.add(open("invalid scheme", () -> file("{" + Q_META.replace("q8s:tensor:f32:u32", "q4s:native") + ","
-                + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)), "Native storage is not supported", "q", ANY));
+                + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)), "Native storage is not supported for sub-byte "
+                + "quantization values (Q4S has 4 bits) (store): write u32 instead of native", "q", ANY));
         // 65536^4 = 2^64 wraps to 0 in a long: unchecked, it looked like an empty tensor with a 1-word code.
         c.add(open("quantized element count wraps around", () -> file("{" + Q_META.replace("[4]", "[65536,65536,65536,65536]")
                 + "," + Q_CODES.replace("[1]", "[0]").replace("[0,4]", "[0,0]") + "," + Q_SCALES.replace("[4,8]", "[0,4]")
