@@ -165,7 +165,7 @@ final class QuantizeCommand extends FileCommand {
                 warnUnmatched();
                 if (!unfit.isEmpty()) {
                     note("copied unquantized: " + unfit.getFirst() + more(unfit)
-                            + " (--strict refuses such tensors; --skip GLOB says it is meant)");
+                            + " (--skip GLOB copies them without this note; --strict refuses them)");
                 }
                 if (!costly.isEmpty()) {
                     warn(costly.getFirst() + more(costly) + "; blocks cut short by small trailing dimensions carry a "
