@@ -1,5 +1,6 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.FileChangedException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
@@ -75,30 +76,25 @@ abstract class FileCommand implements Callable<Integer> {
             return execute();
         } catch (OutOfMemoryError e) {
             throw new OutOfHeapException(currentTensor, e);
+        } catch (FileChangedException e) {
+            throw changed(e);
         } catch (InternalError e) {
-            // A read of a mapped file that has since shrunk faults, and the JVM raises InternalError.
-            throw new EnvironmentException(changedInput() + " while quant4j was reading it"
-                    + (currentTensor == null ? "" : " (tensor '" + currentTensor + "')")
-                    + "; nothing was written. Let whatever writes the file finish, then run again", e);
+            // A read of a mapped file that has since shrunk faults; the reader names the file where it
+            // can, and this catches the reads it does not make itself.
+            for (SafetensorsReader r : opened) {
+                try {
+                    r.throwIfTruncated(e);
+                } catch (FileChangedException c) {
+                    throw changed(c);
+                }
+            }
+            throw e;
         }
     }
 
-    /** Which input changed under the mapping, as a phrase: the one now shorter, else all of them. */
-    private String changedInput() {
-        List<String> inputs = new ArrayList<>();
-        for (SafetensorsReader r : opened) {
-            long now;
-            try {
-                now = Files.size(r.file());
-            } catch (IOException gone) {
-                return r.file() + " was removed or replaced";
-            }
-            if (now < r.fileSize()) {
-                return r.file() + " was truncated (" + r.fileSize() + " bytes when opened, " + now + " now)";
-            }
-            inputs.add(r.file().toString());
-        }
-        return (inputs.isEmpty() ? "an input" : String.join(" or ", inputs)) + " changed";
+    private EnvironmentException changed(FileChangedException e) {
+        return new EnvironmentException(e.getMessage() + (currentTensor == null ? "" : " (at tensor '" + currentTensor
+                + "')") + "; nothing was written. Let whatever writes the file finish, then run again", e);
     }
 
     /** A warning line on stderr: {@code quant4j COMMAND: warning: TEXT}. */

@@ -71,9 +71,9 @@ class FaultTest {
         assertEquals(1, code, err.toString());
         List<String> lines = err.toString().lines().toList();
         assertEquals(1, lines.size(), err.toString());
-        assertEquals("truncating: " + cmd.file + " was truncated (" + size + " bytes when opened, 8 now) while quant4j "
-                + "was reading it (tensor 'w'); nothing was written. Let whatever writes the file finish, then run again",
-                lines.getFirst());
+        assertEquals("truncating: " + cmd.file + " was truncated while it was being read (" + size + " bytes when "
+                + "opened, 8 now) (at tensor 'w'); nothing was written. Let whatever writes the file finish, then run "
+                + "again", lines.getFirst());
         assertFalse(err.toString().contains("InternalError"), err.toString());
     }
 

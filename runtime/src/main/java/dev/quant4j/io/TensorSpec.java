@@ -121,7 +121,15 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
 
     /** A tensor copied byte for byte from an open file, under its own name. */
     static Raw copyOf(SafetensorsReader reader, TensorInfo tensor) {
-        return new Raw(tensor.name(), tensor.dtype(), tensor.shape(), sink -> sink.write(reader.data(tensor)));
+        return new Raw(tensor.name(), tensor.dtype(), tensor.shape(), sink -> {
+            try {
+                sink.write(reader.data(tensor));
+            } catch (IOException | InternalError fault) {
+                // Copying pages past the end of a truncated input faults, or fails with EFAULT.
+                reader.throwIfTruncated(fault);
+                throw fault;
+            }
+        });
     }
 
     /** A quantized tensor already computed. */
