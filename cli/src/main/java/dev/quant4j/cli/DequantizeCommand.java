@@ -112,7 +112,8 @@ final class DequantizeCommand extends FileCommand {
                     + firstInfinite + "'): q * s is beyond the largest float; --strict refuses such files");
         }
         if (!quiet) {
-            Terminal.line(err(), String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): %s -> %s "
+            Terminal.line(err(), String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): "
+                            + "%s -> %s "
                             + "in %.1f s, wrote %s", dequantized, widened, copied, Sizes.bytes(inBytes),
                     Sizes.bytes(Files.size(output)), elapsed(), output));
         }

@@ -1,6 +1,7 @@
 package dev.quant4j.cli;
 
 import com.google.gson.stream.JsonWriter;
+import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
@@ -175,7 +176,8 @@ final class InspectCommand extends FileCommand {
         cells.add(compare ? new String[] {"name", "shape", "type", "bytes", "bits/w", "rmse", "max|err|", "snr dB"}
                 : new String[] {"name", "shape", "type", "bytes", "bits/w"});
         for (Row r : rows) {
-            String[] c = {r.name(), Sizes.shape(r.shape()), r.type(), Sizes.bytes(r.bytes()),
+            // Escaped before the widths are measured, so a name with control characters keeps the columns.
+            String[] c = {DisplayText.escape(r.name()), Sizes.shape(r.shape()), r.type(), Sizes.bytes(r.bytes()),
                     String.format(Locale.ROOT, "%.3f", r.bitsPerWeight())};
             if (compare) {
                 c = Arrays.copyOf(c, 8);
@@ -207,11 +209,13 @@ final class InspectCommand extends FileCommand {
             Terminal.line(out, sb.toString().stripTrailing());
         }
         Totals t = new Totals(rows);
-        Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); %d weights in %s "
+        Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
+                        + "%d weights in %s "
                         + "= %.3f bits per weight; tensor data %s, file %s", t.tensors, t.quantized, t.floats, t.others,
                 t.weights, Sizes.bytes(t.weightBytes), t.bitsPerWeight(), Sizes.bytes(t.bytes), Sizes.bytes(in.fileSize())));
         if (compare) {
-            Terminal.line(out, String.format(Locale.ROOT, "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
+            Terminal.line(out, String.format(Locale.ROOT,
+                    "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
                     original, t.compared, t.error.count, sci(t.error.rmse()), sci(t.error.maxAbs), db(t.error.snrDb())));
             if (!missing.isEmpty()) {
                 Terminal.line(out, "not in the original: " + String.join(", ", missing));

@@ -162,7 +162,8 @@ public final class SafetensorsWriter {
 
     private static void checkWritten(Planned p, long written) {
         if (written != p.end() - p.begin()) {
-            throw new IllegalStateException("tensor '" + DisplayText.escape(p.name()) + "' (" + p.dtype() + Arrays.toString(p.shape())
+            throw new IllegalStateException("tensor '" + DisplayText.escape(p.name()) + "' (" + p.dtype()
+                    + Arrays.toString(p.shape())
                     + ") takes " + (p.end() - p.begin()) + " bytes but its source wrote " + written);
         }
     }
@@ -218,7 +219,8 @@ public final class SafetensorsWriter {
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s) + "' holds a lone UTF-16 surrogate, "
+                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s)
+                        + "' holds a lone UTF-16 surrogate, "
                         + "which has no UTF-8 form");
             }
         }

@@ -42,7 +42,8 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             shape = shape.clone();
             long n = Shapes.elementCountOrNegative(shape);
             if (n < 0 || dtype.byteSize(n) < 0) {
-                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': shape "
+                        + Arrays.toString(shape)
                         + " of " + dtype + " has no valid byte size (negative dimension, overflow, or a sub-byte "
                         + "type that does not end on a byte)");
             }
@@ -81,7 +82,8 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
                         + Arrays.toString(shape) + " cannot be quantized with " + scheme, problems);
             }
             if (n > SafetensorsReader.MAX_ARRAY) {
-                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape "
+                        + Arrays.toString(shape)
                         + " has more elements than a quantized tensor holds");
             }
         }
@@ -100,7 +102,8 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /** A float tensor whose values are produced when the writer reaches it. */
     static Raw floats(String name, int[] shape, Dtype as, Producer<float[]> values) {
         if (!as.isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': floats are written as F32, F16 or BF16, not "
+            throw new IllegalArgumentException("tensor '" + DisplayText.escape(name)
+                    + "': floats are written as F32, F16 or BF16, not "
                     + as);
         }
         long n = Shapes.elementCount(shape);
