@@ -28,6 +28,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What the environment does to a run: files changing under it, signals, full disks, closed pipes. */
 class FaultTest {
@@ -135,5 +136,28 @@ class FaultTest {
         assertEquals("quant4j quantize: the file grew past the file-size limit (ulimit -f) or the largest file the file "
                 + "system holds writing " + out + "; nothing was written\n", c.err());
         assertEquals(List.of("m.safetensors"), folder());
+    }
+
+    @Test
+    void aFullDiskIsSaidInWordsAndLeavesNothing() throws Exception {
+        Path in = floats("m.safetensors", 1 << 18);
+        Path small = dir.resolve("small");
+        Files.createDirectory(small);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        assumeTrue(mount.waitFor() == 0, "needs root to mount a small tmpfs: "
+                + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        try {
+            Path out = small.resolve("m.q.safetensors");
+            CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q8s");
+            assertEquals(1, r.code(), r.err());
+            assertEquals("quant4j quantize: no space left on device writing " + out + "; nothing was written",
+                    r.errorLine());
+            try (Stream<Path> s = Files.list(small)) {
+                assertEquals(List.of(), s.toList());
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
     }
 }
