@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.Map;
 
@@ -159,5 +161,30 @@ class FaultTest {
         } finally {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
         }
+    }
+
+    @Test
+    void sigtermDuringQuantizeLeavesNoTemporaryFile() throws Exception {
+        // 2 GiB of F32 in a sparse file, copied as it is (--skip '*'): long enough to be stopped mid-write.
+        String header = "{\"big\":{\"dtype\":\"F32\",\"shape\":[536870912],\"data_offsets\":[0,2147483648]}}";
+        Path in = dir.resolve("big.safetensors");
+        Files.write(in, HostileInputTest.file(header, new byte[0]));
+        try (RandomAccessFile f = new RandomAccessFile(in.toFile(), "rw")) {
+            f.setLength(f.length() + (1L << 31));
+        }
+        Path out = dir.resolve("big.out.safetensors");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
+                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "quantize",
+                in.toString(), out.toString(), "--scheme", "q8s", "--skip", "*");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (folder().stream().noneMatch(n -> n.endsWith(".tmp")) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assumeTrue(!Files.exists(out), "the copy finished before the signal; nothing was tested");
+        assertEquals(List.of("big.safetensors", "child.log"), folder());
     }
 }
