@@ -3,7 +3,7 @@ package dev.quant4j.qat;
 import dev.quant4j.annotations.ActivationCalibration;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.kernels.ScalarKernels;
+import dev.quant4j.rules.QuantRules;
 
 import java.util.Objects;
 
@@ -78,7 +78,7 @@ public final class ActivationFakeQuantizer {
             throw new IllegalArgumentException("'" + name + "' activations: " + x.length + " values are not "
                     + rows + " x " + cols);
         }
-        ScalarKernels.checkFinite(name + " (activations)", x);
+        QuantRules.checkFinite(name + " (activations)", x);
         float[] out = new float[x.length];
         if (mode == ActivationMode.DYNAMIC) {
             for (int r = 0; r < rows; r++) {
@@ -104,7 +104,7 @@ public final class ActivationFakeQuantizer {
     private static void quantize(float[] x, int from, int to, float s, float[] out, boolean[] inside) {
         for (int i = from; i < to; i++) {
             // A zero scale means every value here is zero; the contract's code 0 is +0.0.
-            out[i] = s == 0f ? 0f : FakeQuantize.level(x[i] / s, QuantValue.Q8S) * s;
+            out[i] = s == 0f ? 0f : FakeQuantize.level(x[i], s, QuantValue.Q8S) * s;
             if (inside != null) {
                 inside[i] = FakeQuantize.inside(x[i], s, QuantValue.Q8S);
             }
@@ -113,13 +113,10 @@ public final class ActivationFakeQuantizer {
 
     /**
      * The contract's Q8S scale with an F32 param for a range of magnitude {@code amax}: {@code amax / 127}
-     * in float32, the smallest positive float when that underflows, 0 for {@code amax == 0}.
+     * in float32 ({@link QuantRules#rawScale}: the smallest positive float when that underflows), 0 for
+     * {@code amax == 0}.
      */
     static float q8Scale(float amax) {
-        if (amax == 0f) {
-            return 0f;
-        }
-        float s = amax / QuantValue.Q8S.maxCode();
-        return s == 0f ? Float.MIN_VALUE : s;
+        return QuantRules.rawScale(amax, QuantValue.Q8S);
     }
 }

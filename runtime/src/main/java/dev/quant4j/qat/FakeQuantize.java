@@ -4,6 +4,7 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.format.MiniFloat;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
@@ -32,7 +33,7 @@ public final class FakeQuantize {
      * it, and records which elements were clipped.
      *
      * @param name the tensor's name or field path, used in errors
-     * @throws dev.quant4j.quantize.QuantizationException as {@link QuantKernels#quantize} (non-finite input,
+     * @throws dev.quant4j.errors.QuantizationException as {@link QuantKernels#quantize} (non-finite input,
      *         a scale that overflows its param type, a scheme that does not fit the shape)
      */
     public static FakeQuantized apply(String name, FloatTensor x, QuantScheme scheme, QuantKernels kernels) {
@@ -102,26 +103,14 @@ public final class FakeQuantize {
     }
 
     /**
-     * The value {@code y = x / s} takes on the code grid, before multiplying by the scale: for integer values
-     * {@code clamp(rint(y), a, b)}, for float values the decoded nearest-even, saturating code. This is the
-     * contract's element rule for a scale that is given (a learned scale, an observed activation range)
-     * rather than computed from the block; {@code FakeQuantizeTest} holds it equal to the kernels.
+     * The value of {@code x} on the code grid with the given scale, before multiplying by it: the value of
+     * the code {@link QuantRules#encode} gives ({@code clamp(rint(x / s), a, b)} as an integer, so code 0
+     * is +0.0; or the small float's nearest-even, saturating code), for a scale that is given (a learned
+     * scale, an observed activation range) rather than computed from the block. {@code s} must be above 0.
      */
-    public static float level(float y, QuantValue value) {
-        if (value.isFloat()) {
-            MiniFloat f = MiniFloat.of(value);
-            return f.decode(f.encode(y));
-        }
-        // Through int, as the integer code it is: code 0 is +0.0 even for y = -0.0 or -0.3 (the contract).
-        return (int) Math.clamp((float) Math.rint(y), (float) value.minCode(), (float) value.maxCode());
-    }
-
-    /** The code of {@link #level}: the integer code, or the float format's bit pattern. */
-    static int code(float y, QuantValue value) {
-        if (value.isFloat()) {
-            return MiniFloat.of(value).encode(y);
-        }
-        return (int) level(y, value);
+    public static float level(float x, float s, QuantValue value) {
+        int code = QuantRules.encode(x, s, value);
+        return value.isFloat() ? MiniFloat.of(value).decode(code) : code;
     }
 
     /** The largest level magnitude: {@code b} for integer values, the largest finite value for float values. */

@@ -3,11 +3,10 @@ package dev.quant4j.qat;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.kernels.Kernels;
-import dev.quant4j.kernels.ScalarKernels;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 
 import java.util.Arrays;
@@ -85,13 +84,17 @@ public final class LearnedScale {
         return scheme;
     }
 
-    /** The forward of {@code x} with the current scales. */
+    /**
+     * The forward of {@code x} with the current scales: the kernels quantize it with exactly these scales
+     * ({@link dev.quant4j.kernels.QuantKernels#quantize(String, FloatTensor, QuantScheme, float[])}) and
+     * dequantize it.
+     */
     public Forward forward(float[] x) {
         if (x.length != layout.rows() * (long) layout.rowLength()) {
             throw new IllegalArgumentException("'" + name + "' has shape " + Arrays.toString(shape) + ", got "
                     + x.length + " values");
         }
-        ScalarKernels.checkFinite(name, x);
+        QuantRules.checkFinite(name, x);
         QuantValue value = scheme.value();
         float[] used = new float[scales.length];
         for (int b = 0; b < used.length; b++) {
@@ -99,19 +102,15 @@ public final class LearnedScale {
             used[b] = Math.min(ScaleFormat.roundUp(Math.max(scales[b], MIN_SCALE), scheme.param()),
                     ScaleFormat.max(scheme.param()));
         }
-        float[] levels = new float[x.length];
+        QuantizedTensor q = Kernels.active().quantize(name, FloatTensor.of(x, shape), scheme, used);
         float[] values = new float[x.length];
-        boolean[] inside = new boolean[x.length];
-        layout.forEachRun((block, from, to) -> {
-            float s = used[block];
-            for (int i = from; i < to; i++) {
-                float y = x[i] / s;
-                levels[i] = FakeQuantize.level(y, value);
-                values[i] = levels[i] * s;
-                inside[i] = FakeQuantize.inside(x[i], s, value);
-            }
-        });
-        return new Forward(x, used, levels, values, inside);
+        Kernels.active().dequantize(q, values);
+        float[] levels = new float[x.length];
+        byte[] codes = q.codes();
+        for (int i = 0; i < x.length; i++) {
+            levels[i] = QuantRules.codeValue(codes, i, value);
+        }
+        return new Forward(x, q, levels, values, FakeQuantize.insideMask(x, q));
     }
 
     /**
@@ -123,7 +122,7 @@ public final class LearnedScale {
         float[] x = forward.x;
         float bound = FakeQuantize.maxLevel(scheme.value());
         layout.forEachRun((block, from, to) -> {
-            float s = forward.scales[block];
+            float s = forward.quantized.scales()[block];
             double sum = 0;
             for (int i = from; i < to; i++) {
                 float g = gradient[i];
@@ -148,22 +147,17 @@ public final class LearnedScale {
      * it gives exactly {@link Forward#values()}.
      */
     public QuantizedTensor toQuantized(Forward forward) {
-        QuantValue value = scheme.value();
-        int bits = value.bits();
-        byte[] packed = new byte[(int) Packing.packedBytes(forward.x.length, value, scheme.store())];
-        layout.forEachRun((block, from, to) -> {
-            float s = forward.scales[block];
-            for (int i = from; i < to; i++) {
-                Packing.put(packed, i, bits, FakeQuantize.code(forward.x[i] / s, value));
-            }
-        });
-        return new QuantizedTensor(shape, scheme, packed, forward.scales.clone());
+        return forward.quantized();
     }
 
     /**
-     * One forward: the input, the scales it used (on the param grid), the levels {@code level(x / s)}, the
-     * values {@code level * s} and the straight-through mask. The arrays are shared.
+     * One forward: the input, the quantized tensor (its scales are the ones used, on the param grid), the
+     * levels (each code's value), the values {@code level * s} and the straight-through mask. Shared arrays.
      */
-    public record Forward(float[] x, float[] scales, float[] levels, float[] values, boolean[] inside) {
+    public record Forward(float[] x, QuantizedTensor quantized, float[] levels, float[] values, boolean[] inside) {
+        /** The scales the forward used. */
+        public float[] scales() {
+            return quantized.scales();
+        }
     }
 }

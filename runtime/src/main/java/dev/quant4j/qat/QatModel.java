@@ -60,7 +60,7 @@ public final class QatModel {
      * (e.g. one scheme for all fields, to compare schemes on one model).
      *
      * @throws IllegalStateException naming the field when a field is quantized already (dequantize it first)
-     * @throws dev.quant4j.quantize.QuantizationException naming the field for weights the scheme cannot take
+     * @throws dev.quant4j.errors.QuantizationException naming the field for weights the scheme cannot take
      */
     public static QatModel prepare(Object model, Function<WeightField, QuantScheme> schemes) {
         Objects.requireNonNull(model, "model");

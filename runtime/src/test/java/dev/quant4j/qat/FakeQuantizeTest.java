@@ -90,7 +90,7 @@ class FakeQuantizeTest {
                         for (int i = from; i < to; i++) {
                             float s = scales[block];
                             // An all-zero block is +0.0 throughout (the contract), even where x is -0.0.
-                            float viaLevel = amax[block] == 0f ? 0f : FakeQuantize.level(data[i] / s, scheme.value()) * s;
+                            float viaLevel = amax[block] == 0f ? 0f : FakeQuantize.level(data[i], s, scheme.value()) * s;
                             assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(viaLevel),
                                     scheme + " element " + i + " x=" + data[i] + " s=" + s);
                         }
