@@ -1,4 +1,4 @@
-# Sourced by ./quant4j, .ci/run (through ./quant4j) and agent-it/run-benchmarks.sh: makes JAVA_HOME point at a JDK 25 or newer.
+# Sourced by ./quant4j, .ci/run (through ./quant4j) and benchmarks/run-agent-benchmarks.sh: makes JAVA_HOME point at a JDK 25 or newer.
 # ./mvnw is the generated wrapper, left as maven-wrapper-plugin writes it; the build itself stops at once when
 # Maven runs on an older java (the enforcer rule in pom.xml).
 # Order: $JAVA_HOME if it is 25+, then the usual install folders, then `java` on the PATH.

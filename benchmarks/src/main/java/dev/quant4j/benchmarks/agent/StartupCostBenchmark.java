@@ -1,6 +1,6 @@
-package dev.quant4j.it.bench;
+package dev.quant4j.benchmarks.agent;
 
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
