@@ -15,7 +15,7 @@ import java.util.Map;
  * depend on the runtime (for {@link FieldStore}), and then the runtime's own tests could not use it.
  */
 public final class MemoryFieldStore implements FieldStore, AutoCloseable {
-    private final Map<Object, Map<String, QuantizedTensor>> data = new IdentityHashMap<>();
+    private final IdentityHashMap<Object, Map<String, QuantizedTensor>> data = new IdentityHashMap<>();
 
     /** A new store, installed as the process's field store until {@link #close}. */
     public static MemoryFieldStore install() {
