@@ -34,18 +34,19 @@ public interface GemmKernels {
     void matmul(QuantizedTensor w, float[] x, int tokens, float[] out, Parallelism parallelism);
 
     /**
-     * Quantizes activations {@code [tokens, cols]} per token: {@code s = amax / 127} (the contract's Q8S scale
-     * with F32 params), {@code q = clamp(rint(x / s), -127, 127)}, an all-zero token has scale 0.
+     * Quantizes activations {@code [tokens, cols]} per token, one scale per run of {@code block} columns
+     * ({@code block = cols}: per token): the contract's Q8S quantization with F32 params,
+     * {@code s = amax / 127}, {@code q = clamp(rint(x / s), -127, 127)}; an all-zero run has scale 0.
      *
      * @throws dev.quant4j.quantize.NonFiniteValueException for a NaN or infinite activation
      */
-    Int8Activations quantizeActivations(float[] x, int tokens, int cols);
+    Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block);
 
     /**
      * Integer product (W8A8 for Q8S/Q8F weights, W4A8 for Q4S/Q4F; Q2 too): for each token and row, the
-     * products of codes within each run of columns that shares one weight scale are summed exactly in
-     * integers ({@code D}), then {@code acc = fma((float) D, s_w * s_t, acc)} over the runs in column order
-     * from {@code acc = +0}.
+     * products of codes within each run of columns that shares one weight scale and one activation scale are
+     * summed exactly in integers ({@code D}), then {@code acc = fma((float) D, s_w * s_a, acc)} over the runs
+     * in column order from {@code acc = +0}.
      *
      * @throws IllegalArgumentException for float codes, a weight that is not rank 2, or mismatched shapes
      */

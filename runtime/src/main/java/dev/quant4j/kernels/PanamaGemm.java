@@ -148,8 +148,8 @@ final class PanamaGemm implements GemmKernels {
     }
 
     @Override
-    public Int8Activations quantizeActivations(float[] x, int tokens, int cols) {
-        return ScalarGemm.quantizeActivationsWith(PanamaKernels.INSTANCE, x, tokens, cols);
+    public Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block) {
+        return ScalarGemm.quantizeActivationsWith(PanamaKernels.INSTANCE, x, tokens, cols, block);
     }
 
     @Override
@@ -164,7 +164,9 @@ final class PanamaGemm implements GemmKernels {
         // 4-bit codes are unpacked as L low nibbles (even columns) then L high nibbles (odd columns) per run of
         // 2L columns; the activations are laid out in the same order. Only the order of exact integer additions
         // within one block run changes, so the sums are the same.
-        boolean nibbles = bits == 4 && cols % (2 * L) == 0 && be % (2 * L) == 0;
+        int ba = a.block();
+        int nab = a.blocksPerToken();
+        boolean nibbles = bits == 4 && cols % (2 * L) == 0 && be % (2 * L) == 0 && ba % (2 * L) == 0;
         int tp = padded(tokens);
         float[] at = new float[cols * tp];
         byte[] qa = a.codes();
@@ -173,8 +175,15 @@ final class PanamaGemm implements GemmKernels {
                 at[(nibbles ? nibblePosition(c) : c) * tp + t] = qa[t * cols + c];
             }
         }
-        float[] sa = new float[tp];
-        System.arraycopy(a.scales(), 0, sa, 0, tokens);
+        // Activation scales transposed like the codes: [nab, tp].
+        float[] sa = new float[nab * tp];
+        float[] as = a.scales();
+        for (int t = 0; t < tokens; t++) {
+            for (int ab = 0; ab < nab; ab++) {
+                sa[ab * tp + t] = as[t * nab + ab];
+            }
+        }
+        int longest = Math.min(be, ba);
         byte[] codes = w.codes();
         float[] sw = w.scales();
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
@@ -194,15 +203,17 @@ final class PanamaGemm implements GemmKernels {
                     base[k] = layout.rowBlockBase(r + Math.min(k, m - 1));
                 }
                 for (int g = 0; g < tp; g += L) {
-                    if (be <= EXACT_RUN) {
-                        int8Tile(wf, off, at, tp, g, cols, be, sa, sw, base, o);
+                    if (longest <= EXACT_RUN) {
+                        int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
                         scatter(o, m, out, rows, r, g, tokens);
                         continue;
                     }
                     java.util.Arrays.fill(o, 0f);
-                    FloatVector sat = FloatVector.fromArray(F, sa, g);
-                    for (int c0 = 0, j = 0; c0 < cols; c0 += be, j++) {
-                        int end = Math.min(c0 + be, cols);
+                    for (int c0 = 0; c0 < cols; ) {
+                        int j = c0 / be;
+                        int ab = c0 / ba;
+                        int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
+                        FloatVector sat = FloatVector.fromArray(F, sa, ab * tp + g);
                         if (end - c0 <= EXACT_RUN) {
                             chain(wf, off, at, tp, g, c0, end, d);
                         } else {
@@ -213,6 +224,7 @@ final class PanamaGemm implements GemmKernels {
                             FloatVector.fromArray(F, d, k * L).fma(scale, FloatVector.fromArray(F, o, k * L))
                                     .intoArray(o, k * L);
                         }
+                        c0 = end;
                     }
                     scatter(o, m, out, rows, r, g, tokens);
                 }
@@ -225,8 +237,8 @@ final class PanamaGemm implements GemmKernels {
      * per run, the exact chains from +0, then {@code o = fma(d, s_t * s_w, o)} lane-wise. The same
      * arithmetic as the general path in {@link #matmulInt8}, without its stores between runs.
      */
-    private static void int8Tile(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, float[] sa,
-                                 float[] sw, int[] base, float[] out) {
+    private static void int8Tile(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, int ba,
+                                 float[] sa, float[] sw, int[] base, float[] out) {
         int o0 = off[0];
         int o1 = off[1];
         int o2 = off[2];
@@ -235,7 +247,6 @@ final class PanamaGemm implements GemmKernels {
         int o5 = off[5];
         int o6 = off[6];
         int o7 = off[7];
-        FloatVector s = FloatVector.fromArray(F, sa, g);
         FloatVector r0 = FloatVector.zero(F);
         FloatVector r1 = FloatVector.zero(F);
         FloatVector r2 = FloatVector.zero(F);
@@ -244,8 +255,11 @@ final class PanamaGemm implements GemmKernels {
         FloatVector r5 = FloatVector.zero(F);
         FloatVector r6 = FloatVector.zero(F);
         FloatVector r7 = FloatVector.zero(F);
-        for (int c0 = 0, j = 0; c0 < cols; c0 += be, j++) {
-            int end = Math.min(c0 + be, cols);
+        for (int c0 = 0; c0 < cols; ) {
+            int j = c0 / be;
+            int ab = c0 / ba;
+            int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
+            FloatVector s = FloatVector.fromArray(F, sa, ab * tp + g);
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
             FloatVector a2 = FloatVector.zero(F);
@@ -273,6 +287,7 @@ final class PanamaGemm implements GemmKernels {
             r5 = a5.fma(s.mul(sw[base[5] + j]), r5);
             r6 = a6.fma(s.mul(sw[base[6] + j]), r6);
             r7 = a7.fma(s.mul(sw[base[7] + j]), r7);
+            c0 = end;
         }
         r0.intoArray(out, 0);
         r1.intoArray(out, L);

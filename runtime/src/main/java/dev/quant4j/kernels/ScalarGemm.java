@@ -89,8 +89,8 @@ public final class ScalarGemm implements GemmKernels {
     }
 
     @Override
-    public Int8Activations quantizeActivations(float[] x, int tokens, int cols) {
-        return quantizeActivationsWith(Kernels.scalar(), x, tokens, cols);
+    public Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block) {
+        return quantizeActivationsWith(Kernels.scalar(), x, tokens, cols, block);
     }
 
     /**
@@ -98,15 +98,19 @@ public final class ScalarGemm implements GemmKernels {
      * F32 scale per row (block {@code [1, cols]}): the quantize kernels already implement it, bit for bit at
      * every width, so the products reuse them instead of restating it.
      */
-    static Int8Activations quantizeActivationsWith(QuantKernels kernels, float[] x, int tokens, int cols) {
+    static Int8Activations quantizeActivationsWith(QuantKernels kernels, float[] x, int tokens, int cols, int block) {
         if (tokens < 1 || cols < 1 || (long) tokens * cols != x.length) {
             throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", "
                     + cols + "] (tokens x cols, both at least 1)");
         }
-        QuantScheme perToken = QuantScheme.of(QuantValue.Q8S, QuantLevel.BLOCK, new int[] {cols}, QuantStore.NATIVE,
+        if (block < 1 || block > cols) {
+            throw new IllegalArgumentException("an activation block of " + block + " columns does not fit rows of "
+                    + cols + "; give 1 to " + cols);
+        }
+        QuantScheme perToken = QuantScheme.of(QuantValue.Q8S, QuantLevel.BLOCK, new int[] {block}, QuantStore.NATIVE,
                 QuantParam.F32, QuantScheme.DEFAULT.mode(), QuantScheme.DEFAULT.calibration());
         QuantizedTensor q = kernels.quantize("activations", FloatTensor.of(x, tokens, cols), perToken);
-        return new Int8Activations(q.codes(), q.scales(), tokens, cols);
+        return new Int8Activations(q.codes(), q.scales(), tokens, cols, block);
     }
 
     @Override
@@ -117,6 +121,8 @@ public final class ScalarGemm implements GemmKernels {
         int tokens = a.tokens();
         BlockLayout layout = w.layout();
         int be = layout.lastBlockExtent();
+        int ba = a.block();
+        int nab = a.blocksPerToken();
         int bits = w.scheme().value().bits();
         byte[] codes = w.codes();
         float[] sw = w.scales();
@@ -127,13 +133,16 @@ public final class ScalarGemm implements GemmKernels {
                 int base = layout.rowBlockBase(r);
                 for (int t = 0; t < tokens; t++) {
                     float acc = 0f;
-                    for (int c0 = 0, j = 0; c0 < cols; c0 += be, j++) {
-                        int end = Math.min(c0 + be, cols);
+                    for (int c0 = 0; c0 < cols; ) {
+                        int wb = c0 / be;
+                        int ab = c0 / ba;
+                        int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * ba), cols);
                         int d = 0;
                         for (int c = c0; c < end; c++) {
                             d += Packing.getSigned(codes, r * cols + c, bits) * qa[t * cols + c];
                         }
-                        acc = Math.fma((float) d, sw[base + j] * sa[t], acc);
+                        acc = Math.fma((float) d, sw[base + wb] * sa[t * nab + ab], acc);
+                        c0 = end;
                     }
                     out[t * rows + r] = acc;
                 }

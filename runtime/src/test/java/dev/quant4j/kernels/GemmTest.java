@@ -146,7 +146,7 @@ class GemmTest {
         float[] x = gaussian(r, tokens * cols, 3);
         Arrays.fill(x, 2 * cols, 3 * cols, 0f); // an all-zero token
         x[3 * cols + 4] = -0f;
-        Int8Activations a = REF.quantizeActivations(x, tokens, cols);
+        Int8Activations a = REF.quantizeActivations(x, tokens, cols, cols);
         for (int t = 0; t < tokens; t++) {
             float amax = 0f;
             for (int c = 0; c < cols; c++) {
@@ -159,13 +159,24 @@ class GemmTest {
                 assertEquals(want, a.codes()[t * cols + c], "token " + t + " column " + c);
             }
         }
-        Int8Activations b = SIMD.quantizeActivations(x, tokens, cols);
-        assertArrayEquals(a.codes(), b.codes());
-        assertArrayEquals(a.scales(), b.scales());
+        for (int block : new int[] {1, 5, 32, cols}) {
+            Int8Activations ref = REF.quantizeActivations(x, tokens, cols, block);
+            Int8Activations b = SIMD.quantizeActivations(x, tokens, cols, block);
+            assertArrayEquals(ref.codes(), b.codes());
+            assertArrayEquals(ref.scales(), b.scales());
+            assertEquals(tokens * ((cols + block - 1) / block), b.scales().length);
+        }
+        // Per block of 5: the scale of token 1's second block is its own amax / 127.
+        Int8Activations five = REF.quantizeActivations(x, tokens, cols, 5);
+        float amax5 = 0f;
+        for (int c = 5; c < 10; c++) {
+            amax5 = Math.max(amax5, Math.abs(x[cols + c]));
+        }
+        assertEquals(amax5 / 127f, five.scales()[five.blocksPerToken() + 1]);
         x[9] = Float.NaN;
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
             NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
-                    () -> k.quantizeActivations(x, tokens, cols));
+                    () -> k.quantizeActivations(x, tokens, cols, 32));
             assertTrue(e.getMessage().contains("activations"), e.getMessage());
         }
     }
@@ -183,7 +194,12 @@ class GemmTest {
             QuantValue value = INTEGER[r.nextInt(INTEGER.length)];
             QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows,
                     cols), scheme(r, value, cols));
-            Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols);
+            int block = switch (r.nextInt(4)) {
+                case 0 -> cols; // one scale per token
+                case 1 -> 1 + r.nextInt(cols); // cut short, and runs that cross the weight blocks
+                default -> Math.min(32, cols);
+            };
+            Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols, block);
             float[] want = new float[tokens * rows];
             REF.matmulInt8(w, a, want, Parallelism.single());
             for (int threads : new int[] {1, 2}) {
@@ -212,7 +228,7 @@ class GemmTest {
                 float[] xv = new float[tokens * cols];
                 Arrays.fill(xv, -1f);
                 xv[cols + 1 % cols] = 1f;
-                Int8Activations a = REF.quantizeActivations(xv, tokens, cols);
+                Int8Activations a = REF.quantizeActivations(xv, tokens, cols, cols);
                 float[] want = new float[tokens * rows];
                 REF.matmulInt8(w, a, want, Parallelism.single());
                 float[] got = new float[tokens * rows];
@@ -239,7 +255,7 @@ class GemmTest {
         QuantScheme block2 = QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
         QuantizedTensor w = new QuantizedTensor(new int[] {2, 3}, block2, new byte[] {1, -2, 3, 127, -127, 0},
                 new float[] {0.5f, 0.25f, 1f, 2f});
-        Int8Activations a = new Int8Activations(new byte[] {10, 20, -30}, new float[] {0.125f}, 1, 3);
+        Int8Activations a = new Int8Activations(new byte[] {10, 20, -30}, new float[] {0.125f}, 1, 3, 3);
         float[] out = new float[2];
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
             k.matmulInt8(w, a, out, Parallelism.single());
@@ -251,6 +267,19 @@ class GemmTest {
     }
 
     @Test
+    void activationBlocksSplitTheRuns() {
+        // Weight block 2 and activation block 1 over 3 columns: runs [0,1) [1,2) [2,3), each its own pair of scales.
+        QuantScheme block2 = QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
+        QuantizedTensor w = new QuantizedTensor(new int[] {1, 3}, block2, new byte[] {1, -2, 3}, new float[] {0.5f, 0.25f});
+        Int8Activations a = new Int8Activations(new byte[] {10, 20, -30}, new float[] {1f, 2f, 4f}, 1, 3, 1);
+        for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
+            float[] out = new float[1];
+            k.matmulInt8(w, a, out, Parallelism.single());
+            assertEquals(10 * 0.5f + -40 * 1f + -90 * 1f, out[0], k.name());
+        }
+    }
+
+    @Test
     void integerProductIsCloseToTheFloatProductOfTheDequantizedValues() {
         SplittableRandom r = new SplittableRandom(99);
         int rows = 24;
@@ -258,7 +287,7 @@ class GemmTest {
         int tokens = 9;
         QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols),
                 QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(32));
-        Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 1), tokens, cols);
+        Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 1), tokens, cols, 32);
         float[] out = new float[tokens * rows];
         SIMD.matmulInt8(w, a, out, Parallelism.single());
         for (int t = 0; t < tokens; t++) {
@@ -267,7 +296,7 @@ class GemmTest {
                 double magnitude = 0;
                 for (int c = 0; c < cols; c++) {
                     double p = (double) w.code(rr * cols + c) * w.scales()[rr * 12 + c / 32]
-                            * a.codes()[t * cols + c] * a.scales()[t];
+                            * a.codes()[t * cols + c] * a.scales()[t * 12 + c / 32];
                     exact += p;
                     magnitude += Math.abs(p);
                 }
@@ -281,7 +310,7 @@ class GemmTest {
     void badShapesAreRejectedWithTheExpectedSizes() {
         QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(new float[6], 2, 3),
                 QuantScheme.DEFAULT.withValue(QuantValue.Q8S));
-        Int8Activations a = new Int8Activations(new byte[8], new float[2], 2, 4);
+        Int8Activations a = new Int8Activations(new byte[8], new float[2], 2, 4, 4);
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> k.matmulInt8(w, a, new float[4], Parallelism.single()));
@@ -292,7 +321,7 @@ class GemmTest {
             QuantizedTensor fp8 = Kernels.scalar().quantize("w", FloatTensor.of(new float[6], 2, 3),
                     QuantScheme.DEFAULT.withValue(QuantValue.E4M3));
             e = assertThrows(IllegalArgumentException.class, () -> k.matmulInt8(fp8,
-                    new Int8Activations(new byte[3], new float[1], 1, 3), new float[2], Parallelism.single()));
+                    new Int8Activations(new byte[3], new float[1], 1, 3, 3), new float[2], Parallelism.single()));
             assertTrue(e.getMessage().contains("float codes"), e.getMessage());
         }
     }
