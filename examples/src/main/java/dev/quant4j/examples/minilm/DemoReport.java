@@ -14,7 +14,7 @@ import java.util.Map;
 final class DemoReport {
 
     /** The keys of each object of {@code --json}, in order. */
-    static final List<String> JSON_KEYS = List.of("scheme", "mode", "weight_bytes", "ratio", "heap_bytes",
+    static final List<String> JSON_KEYS = List.of("scheme", "activations", "mode", "weight_bytes", "ratio", "heap_bytes",
             "cosine_mean", "cosine_min", "top1_agreement", "ms_per_sentence");
 
     private DemoReport() {
@@ -62,7 +62,8 @@ final class DemoReport {
 
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
-        o.addProperty("scheme", r.scheme());
+        o.addProperty("scheme", DemoOptions.schemeOf(r.scheme()));
+        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).token());
         o.addProperty("mode", r.mode());
         o.addProperty("weight_bytes", r.weightBytes());
         o.addProperty("ratio", r.ratio());
@@ -87,7 +88,9 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(o.get("scheme").getAsString(), o.get("mode").getAsString(),
+        String scheme = o.get("scheme").getAsString()
+                + (o.get("activations").getAsString().equals("dynamic") ? DemoOptions.DYNAMIC_SUFFIX : "");
+        return new DemoResult(scheme, o.get("mode").getAsString(),
                 o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),

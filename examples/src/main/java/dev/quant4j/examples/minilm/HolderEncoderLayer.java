@@ -1,6 +1,7 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
+import dev.quant4j.model.ActivationMode;
 import dev.quant4j.model.QuantizableTensor;
 
 /**
@@ -32,6 +33,9 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     float[] outputBias;
     final LayerNorm outputLayerNorm;
 
+    /** How the linear layers' input activations are quantized; chosen at run time (not a weight). */
+    ActivationMode activations = ActivationMode.NONE;
+
     /** A layer without weights; the loader or an imported state fills them. */
     HolderEncoderLayer(int hidden, int heads, int intermediateSize, float layerNormEps) {
         if (hidden % heads != 0) {
@@ -57,13 +61,13 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     @Override
     public float[] project(Projection p, float[] x, int n) {
         return switch (p) {
-            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n);
-            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n);
-            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n);
+            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n, activations);
+            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n, activations);
+            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n, activations);
             case ATTENTION_OUTPUT -> Linear.apply("attentionOutputWeight", attentionOutputWeight, attentionOutputBias,
-                    x, n);
-            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n);
-            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n);
+                    x, n, activations);
+            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n, activations);
+            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n, activations);
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.model.ActivationMode;
 import dev.quant4j.annotations.QuantModule;
 
 /**
@@ -23,6 +24,21 @@ public final class HolderMiniLmModel implements SentenceEncoder {
                 throw new IllegalArgumentException("layer width " + layer.hidden + " differs from embeddings " + hidden);
             }
         }
+    }
+
+    /**
+     * Sets how every linear layer quantizes its input activations: {@link ActivationMode#NONE} (float32, the
+     * default) or {@link ActivationMode#DYNAMIC} (int8 per token, integer products; needs integer weight
+     * codes). {@link ActivationMode#STATIC} is refused when the model runs: it needs calibrated scales.
+     *
+     * @return this model
+     */
+    public HolderMiniLmModel activations(ActivationMode mode) {
+        java.util.Objects.requireNonNull(mode, "mode");
+        for (HolderEncoderLayer layer : layers) {
+            layer.activations = mode;
+        }
+        return this;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.model.ActivationMode;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -71,6 +72,9 @@ final class ModeRunner {
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
+            if (mode.equals(DemoOptions.AGENT) && DemoOptions.activationsOf(scheme) != ActivationMode.NONE) {
+                continue; // agent mode keeps float[] fields and float32 activations
+            }
             SchemeRun run = runScheme(weights, scheme, saveDir, reference, f32Bytes);
             if (scheme.equals(DemoOptions.F32)) {
                 reference = run.vectors();
@@ -111,18 +115,25 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(
+                    DemoOptions.schemeOf(scheme)))));
+        }
+        if (model instanceof HolderMiniLmModel holder) {
+            holder.activations(DemoOptions.activationsOf(scheme));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
         requireAgentCacheEmpty(scheme);
         progress.advance(tokenIds.size() / 10 + 1);
         long weightBytes = weightBytes(model);
-        if (saveDir != null && !f32) {
+        if (saveDir != null && !f32 && DemoOptions.activationsOf(scheme) == ActivationMode.NONE) {
             progress.step(scheme + ": saving", false);
             Files.createDirectories(saveDir);
             SavedModels.save(model, SavedModels.fileFor(saveDir, scheme));
         }
+        // Each row's own kernels are compiled before it is timed (a row timed right after another model's
+        // warm-up would include the JIT's time for the kernels only it uses).
+        warmUpOn(model, false);
         progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
         long runStart = System.nanoTime();
         Embedded embedded = embedAll(model);
@@ -199,7 +210,7 @@ final class ModeRunner {
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
             if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
-                new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
+                new Quantizer(QuantScheme.parse(DemoOptions.schemeOf(scheme))).quantize("warm-up", small).dequantize();
             }
         }
         new Quantizer(QuantScheme.parse(DefaultScheme.EMBEDDINGS)).quantize("warm-up", small);
@@ -212,11 +223,17 @@ final class ModeRunner {
     }
 
     private void warmUpOn(SentenceEncoder model) {
+        warmUpOn(model, true);
+    }
+
+    private void warmUpOn(SentenceEncoder model, boolean showProgress) {
         int n = Math.min(WARM_UP_SENTENCES, tokenIds.size());
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < n; i++) {
                 model.embed(tokenIds.get(i));
-                progress.advance(1);
+                if (showProgress) {
+                    progress.advance(1);
+                }
             }
         }
     }
