@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Our MiniLM rows next to LangChain4j's float32 and int8 all-MiniLM-L6-v2 on ONNX Runtime, in one JVM
 # (dev.quant4j.benchmarks.OnnxRuntimeComparison). Builds benchmarks (and what it needs) first.
-#   benchmarks/compare-with-onnxruntime.sh [--passes N] [--sentences N] [--threads 1,2] [--schemes A,B/dynamic]
+#   benchmarks/compare-with-onnxruntime.sh [--passes N] [--sentences N] [--threads 1,2] [--schemes A,B:a8dyn]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

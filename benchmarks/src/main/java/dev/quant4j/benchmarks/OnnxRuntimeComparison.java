@@ -10,7 +10,7 @@ import dev.quant4j.examples.minilm.OnnxWeights;
 import dev.quant4j.examples.minilm.Sentences;
 import dev.quant4j.examples.minilm.WordPieceTokenizer;
 import dev.quant4j.kernels.Gemm;
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.Quantizer;
@@ -61,7 +61,7 @@ public final class OnnxRuntimeComparison {
         int passes = 5;
         int sentenceCount = Integer.MAX_VALUE;
         int[] threadCounts = {1, 2};
-        List<String> schemes = List.of("f32", "q8s:block32/dynamic", "q4f:block32:f16/dynamic", "q8s:block32");
+        List<String> schemes = List.of("f32", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn", "q8s:block32");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--passes" -> passes = Integer.parseInt(args[++i]);
@@ -88,15 +88,16 @@ public final class OnnxRuntimeComparison {
         rows.add(new Row("ORT float32", "none", ort(env, "all-minilm-l6-v2.onnx")));
         rows.add(new Row("ORT -q (int8)", "dynamic", ort(env, "all-minilm-l6-v2-q.onnx")));
         OnnxWeights weights = MiniLmLoader.weightsFromClasspath();
-        for (String entry : schemes) {
-            boolean dynamic = entry.endsWith("/dynamic");
-            String scheme = dynamic ? entry.substring(0, entry.length() - "/dynamic".length()) : entry;
+        for (String text : schemes) {
             HolderMiniLmModel model = MiniLmLoader.holderModel(weights);
-            if (!scheme.equals("f32")) {
-                Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            ActivationMode activations = ActivationMode.NONE;
+            if (!text.equals("f32")) {
+                QuantScheme scheme = QuantScheme.parse(text).validate();
+                activations = scheme.activations();
+                // The weights' scheme carries the activation mode; the holder's linear layers read it.
+                Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(scheme)));
             }
-            model.activations(dynamic ? ActivationMode.DYNAMIC : ActivationMode.NONE);
-            rows.add(new Row("quant4j " + scheme, dynamic ? "dynamic" : "none", model::embed));
+            rows.add(new Row("quant4j " + text, activations.name().toLowerCase(Locale.ROOT), model::embed));
         }
         weights = null;
 

@@ -1,6 +1,6 @@
 package dev.quant4j.examples.minilm;
 
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.scheme.QuantScheme;
 
 import java.nio.file.Path;
@@ -35,13 +35,7 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
 
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
-            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32/dynamic", "q4f:block32:f16/dynamic");
-    /**
-     * Suffix of a scheme entry whose linear layers quantize their input activations per token at run time
-     * (int8, integer products: W8A8 or W4A8). Holder mode only: agent mode keeps float[] fields and float32
-     * activations. Static activation quantization (calibrated scales) is not offered yet.
-     */
-    static final String DYNAMIC_SUFFIX = "/dynamic";
+            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn");
     /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
@@ -56,9 +50,9 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
               --sentences all|N   how many of the shipped sentences to embed (default all; N takes N of them
                                   spread evenly over the topics, for a quicker run)
               --schemes A,B,...   schemes in text form (default %s); f32 always runs
-                                  first. SCHEME/dynamic (integer values only) also quantizes each
-                                  token's activations to int8 at run time and multiplies integer codes
-                                  (holder mode only). 'annotated' adds a row where each field takes the scheme its
+                                  first. A scheme with a8dyn (integer values only) also quantizes
+                                  each token's activations to int8 at run time and multiplies integer
+                                  codes (holder mode only; a8static is not run yet). 'annotated' adds a row where each field takes the scheme its
                                   @Quantize names (4-bit embeddings, 8-bit layers)
               --mode both|holder|agent   (default both)
               --threads N         threads embedding sentences (default %d)
@@ -166,14 +160,10 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
                 + (option.equals("--sentences") ? " or 'all'" : ""));
     }
 
-    /** The scheme part of a demo entry ({@code q8s:block32/dynamic} gives {@code q8s:block32}). */
-    static String schemeOf(String entry) {
-        return entry.endsWith(DYNAMIC_SUFFIX) ? entry.substring(0, entry.length() - DYNAMIC_SUFFIX.length()) : entry;
-    }
-
-    /** How a demo entry's linear layers take their activations. */
+    /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
     static ActivationMode activationsOf(String entry) {
-        return entry.endsWith(DYNAMIC_SUFFIX) ? ActivationMode.DYNAMIC : ActivationMode.NONE;
+        return entry.equals(F32) || entry.equals(ANNOTATED) ? ActivationMode.NONE
+                : QuantScheme.parse(entry).activations();
     }
 
     /** Parses and canonicalises a scheme list; f32 goes first whether named or not. */
@@ -189,22 +179,19 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
                 out.add(ANNOTATED);
                 continue;
             }
-            boolean dynamic = t.toLowerCase(Locale.ROOT).endsWith(DYNAMIC_SUFFIX);
-            if (dynamic) {
-                t = t.substring(0, t.length() - DYNAMIC_SUFFIX.length());
-            }
+            QuantScheme scheme;
             try {
-                QuantScheme scheme = QuantScheme.parse(t).validate();
-                if (dynamic && scheme.value().isFloat()) {
-                    throw new IllegalArgumentException("--schemes: '" + t + DYNAMIC_SUFFIX + "': dynamic int8"
-                            + " activations multiply integer codes, and " + scheme.value() + " codes are floats; use"
-                            + " an integer value such as q8s or q4f");
-                }
-                out.add(scheme + (dynamic ? DYNAMIC_SUFFIX : ""));
+                scheme = QuantScheme.parse(t).validate();
             } catch (IllegalArgumentException e) { // SchemeParseException, InvalidSchemeException
                 throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
                         + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
             }
+            if (scheme.activations() == ActivationMode.STATIC) {
+                throw new IllegalArgumentException("--schemes: '" + t + "': static activation quantization needs"
+                        + " calibrated activation scales, which the demo does not record yet; use a8dyn or leave the"
+                        + " activations out");
+            }
+            out.add(scheme.toString());
         }
         return List.copyOf(out);
     }

@@ -62,8 +62,8 @@ final class DemoReport {
 
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
-        o.addProperty("scheme", DemoOptions.schemeOf(r.scheme()));
-        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).token());
+        o.addProperty("scheme", r.scheme());
+        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
         o.addProperty("mode", r.mode());
         o.addProperty("weight_bytes", r.weightBytes());
         o.addProperty("ratio", r.ratio());
@@ -88,9 +88,7 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        String scheme = o.get("scheme").getAsString()
-                + (o.get("activations").getAsString().equals("dynamic") ? DemoOptions.DYNAMIC_SUFFIX : "");
-        return new DemoResult(scheme, o.get("mode").getAsString(),
+        return new DemoResult(o.get("scheme").getAsString(), o.get("mode").getAsString(),
                 o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),

@@ -1,7 +1,7 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.QuantizableTensor;
 
 /**
@@ -33,8 +33,11 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     float[] outputBias;
     final LayerNorm outputLayerNorm;
 
-    /** How the linear layers' input activations are quantized; chosen at run time (not a weight). */
-    ActivationMode activations = ActivationMode.NONE;
+    /**
+     * How the linear layers' input activations are quantized when chosen at run time (not a weight); null:
+     * as each weight's scheme says (its {@code activations} part, NONE for float weights).
+     */
+    ActivationMode activations;
 
     /** A layer without weights; the loader or an imported state fills them. */
     HolderEncoderLayer(int hidden, int heads, int intermediateSize, float layerNormEps) {

@@ -1,6 +1,6 @@
 package dev.quant4j.examples.minilm;
 
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantModule;
 
 /**
@@ -27,14 +27,15 @@ public final class HolderMiniLmModel implements SentenceEncoder {
     }
 
     /**
-     * Sets how every linear layer quantizes its input activations: {@link ActivationMode#NONE} (float32, the
-     * default) or {@link ActivationMode#DYNAMIC} (int8 per token, integer products; needs integer weight
-     * codes). {@link ActivationMode#STATIC} is refused when the model runs: it needs calibrated scales.
+     * Declares at run time how every linear layer quantizes its input activations, over what the weights'
+     * schemes say (their {@code a8dyn} part): {@link ActivationMode#NONE} (float32) or
+     * {@link ActivationMode#DYNAMIC} (int8 per token, integer products; needs integer weight codes).
+     * {@link ActivationMode#STATIC} is refused when the model runs: it needs calibrated scales. Null goes
+     * back to the weights' schemes (the default).
      *
      * @return this model
      */
     public HolderMiniLmModel activations(ActivationMode mode) {
-        java.util.Objects.requireNonNull(mode, "mode");
         for (HolderEncoderLayer layer : layers) {
             layer.activations = mode;
         }

@@ -5,7 +5,7 @@ import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.kernels.Gemm;
 import dev.quant4j.kernels.Int8Activations;
 import dev.quant4j.kernels.Parallelism;
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 
 import java.util.Arrays;
 
@@ -59,14 +59,15 @@ final class Linear {
         return addBias(y, bias, n, out);
     }
 
-    /** Applies a linear layer held as a holder of shape {@code [out, in]}, quantized or not, float32 activations. */
+    /** Applies a linear layer held as a holder of shape {@code [out, in]}, activations as its scheme says. */
     static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n) {
-        return apply(name, weights, bias, x, n, ActivationMode.NONE);
+        return apply(name, weights, bias, x, n, null);
     }
 
     /**
      * Applies a linear layer held as a holder of shape {@code [out, in]}, its input activations quantized as
-     * {@code activations} says (only for quantized integer weights; float weights always take float32).
+     * {@code activations} says, or, when it is null, as the quantized weight's scheme says (float weights
+     * always take float32 activations).
      */
     static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n,
                          ActivationMode activations) {
@@ -86,7 +87,7 @@ final class Linear {
         checkInput(name, in, bias, out, x, n);
         QuantizedTensor q = weights.quantized();
         float[] y = new float[n * out];
-        switch (activations) {
+        switch (activations != null ? activations : q.scheme().activations()) {
             case NONE -> Gemm.active().matmul(q, x, n, y, Parallelism.single());
             case DYNAMIC -> {
                 if (q.scheme().value().isFloat()) {

@@ -1,7 +1,7 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -115,11 +115,7 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(
-                    DemoOptions.schemeOf(scheme)))));
-        }
-        if (model instanceof HolderMiniLmModel holder) {
-            holder.activations(DemoOptions.activationsOf(scheme));
+            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
@@ -210,7 +206,7 @@ final class ModeRunner {
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
             if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
-                new Quantizer(QuantScheme.parse(DemoOptions.schemeOf(scheme))).quantize("warm-up", small).dequantize();
+                new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
             }
         }
         new Quantizer(QuantScheme.parse(DefaultScheme.EMBEDDINGS)).quantize("warm-up", small);

@@ -2,7 +2,7 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.kernels.Gemm;
 import dev.quant4j.kernels.Parallelism;
-import dev.quant4j.model.ActivationMode;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
@@ -109,6 +109,9 @@ class LinearTest {
                 want[i] += bias[i % out];
             }
             assertArrayEquals(want, got, scheme);
+            QuantizedTensor declared = Quantizer.of(scheme + ":a8dyn").quantize("w", FloatTensor.of(w, out, in));
+            assertArrayEquals(want, Linear.apply("w", QuantizableTensor.of(declared), bias, x, n),
+                    scheme + ":a8dyn: the weight's scheme declares the dynamic activations");
             float[] none = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.NONE);
             assertTrue(!Arrays.equals(none, got), scheme + ": dynamic must differ from float32 activations");
         }
