@@ -1,0 +1,197 @@
+package dev.quant4j.examples.minilm.demo;
+
+import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.scheme.QuantScheme;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The demo's command line.
+ *
+ * @param schemes   the schemes to compare, f32 first (always there: it is the reference)
+ * @param modes     which ways to run: {@code holder} (in this JVM), {@code agent} (a child JVM with the agent)
+ * @param sentences how many sentences, or {@link Integer#MAX_VALUE} for all
+ * @param threads   threads that embed sentences in parallel
+ * @param json      print the results as JSON instead of the table
+ * @param html      where to write the HTML report, or null
+ * @param saveDir   where to save each quantized model, or null
+ * @param load      a saved model to run instead of quantizing, or null
+ * @param progress  draw the progress bar: null for when stderr is a terminal
+ * @param child     run as the agent-mode child of a demo (internal)
+ */
+record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, int threads, boolean json, Path html,
+                   Path saveDir, Path load, Boolean progress, boolean child) {
+
+    static final String F32 = "f32";
+    /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
+    static final String ANNOTATED = "annotated";
+
+    /** The schemes the demo compares unless told otherwise. */
+    static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
+            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn");
+    /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
+    static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
+    static final int DEFAULT_THREADS = 2;
+
+    static final String USAGE = """
+            Usage: ./quant4j demo [options]
+              Quantizes all-MiniLM-L6-v2 with several schemes, runs the demo sentences through each and
+              prints size, heap and quality against the float32 model, for both ways of holding weights:
+              agent  (plain float[] fields, the Java agent keeps them quantized; run in a child JVM)
+              holder (QuantizableTensor fields, no agent).
+            Options:
+              --sentences all|N   how many of the shipped sentences to embed (default all; N takes N of them
+                                  spread evenly over the topics, for a quicker run)
+              --schemes A,B,...   schemes in text form (default %s); f32 always runs
+                                  first. A scheme with a8dyn (integer values only) also quantizes
+                                  each token's activations to int8 at run time and multiplies integer
+                                  codes (holder mode only; a8static is not run yet). 'annotated' adds a row where each field takes the scheme its
+                                  @Quantize names (4-bit embeddings, 8-bit layers)
+              --mode both|holder|agent   (default both)
+              --threads N         threads embedding sentences (default %d)
+              --json              print the results as one JSON array instead of the table
+              --out FILE.html     also write an HTML report with a chart of quality against size
+              --save DIR          save each quantized model as DIR/<scheme>.safetensors (plus the float32
+                                  reference vectors, DIR/f32-reference.safetensors)
+              --load FILE         run a saved model instead of quantizing (its float32 weights are never
+                                  built), on the sentences saved with it, against their float32 vectors
+              --progress / --no-progress   force the progress bar on stderr on or off
+              --help
+            """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);
+
+    /**
+     * Reads the arguments.
+     *
+     * @throws IllegalArgumentException with a message for the user naming the bad argument and the fix
+     */
+    static DemoOptions parse(String[] args) {
+        List<String> schemes = schemes(String.join(",", DEFAULT_SCHEMES));
+        List<DemoMode> modes = List.of(DemoMode.values());
+        int sentences = DEFAULT_SENTENCES;
+        int threads = DEFAULT_THREADS;
+        boolean json = false;
+        Path html = null;
+        Path save = null;
+        Path load = null;
+        Boolean progress = null;
+        boolean child = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--json" -> json = true;
+                case "--progress" -> progress = true;
+                case "--no-progress" -> progress = false;
+                case "--child" -> child = true;
+                case "--sentences" -> {
+                    String v = value(args, ++i, a);
+                    sentences = v.equalsIgnoreCase("all") ? Integer.MAX_VALUE : positive(v, a);
+                }
+                case "--threads" -> threads = positive(value(args, ++i, a), a);
+                case "--schemes" -> schemes = schemes(value(args, ++i, a));
+                case "--mode" -> {
+                    String v = value(args, ++i, a).toLowerCase(Locale.ROOT);
+                    if (v.equals("both")) {
+                        modes = List.of(DemoMode.values());
+                    } else if (v.equals(DemoMode.HOLDER.text()) || v.equals(DemoMode.AGENT.text())) {
+                        modes = List.of(DemoMode.named(v));
+                    } else {
+                        throw new IllegalArgumentException("--mode " + v + ": use both, holder or agent");
+                    }
+                }
+                case "--out" -> html = Path.of(value(args, ++i, a));
+                case "--save" -> save = Path.of(value(args, ++i, a));
+                case "--load" -> load = Path.of(value(args, ++i, a));
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'; see --help");
+            }
+        }
+        if (save != null && load != null) {
+            throw new IllegalArgumentException("--save and --load do not go together: --load runs a model saved"
+                    + " before, --save writes new ones");
+        }
+        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, progress, child);
+    }
+
+    static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The arguments that make a child JVM do the same work in agent mode. */
+    List<String> childArguments() {
+        List<String> out = new ArrayList<>(List.of("--child", "--mode", DemoMode.AGENT.text(), "--threads", Integer.toString(threads),
+                "--sentences", sentences == Integer.MAX_VALUE ? "all" : Integer.toString(sentences),
+                "--schemes", String.join(",", schemes)));
+        if (load != null) {
+            out.addAll(List.of("--load", load.toString()));
+        }
+        if (progress != null) {
+            out.add(progress ? "--progress" : "--no-progress");
+        }
+        return out;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value; see --help");
+        }
+        return args[i];
+    }
+
+    private static int positive(String v, String option) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " " + v + ": give a positive whole number"
+                + (option.equals("--sentences") ? " or 'all'" : ""));
+    }
+
+    /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
+    static ActivationMode activationsOf(String entry) {
+        return entry.equals(F32) || entry.equals(ANNOTATED) ? ActivationMode.NONE
+                : QuantScheme.parse(entry).activations();
+    }
+
+    /** Parses and canonicalises a scheme list; f32 goes first whether named or not. */
+    private static List<String> schemes(String list) {
+        Set<String> out = new LinkedHashSet<>();
+        out.add(F32);
+        for (String s : list.split(",")) {
+            String t = s.strip();
+            if (t.isEmpty() || t.equalsIgnoreCase(F32)) {
+                continue;
+            }
+            if (t.equalsIgnoreCase(ANNOTATED)) {
+                out.add(ANNOTATED);
+                continue;
+            }
+            QuantScheme scheme;
+            try {
+                scheme = QuantScheme.parse(t).validate();
+            } catch (IllegalArgumentException e) { // SchemeParseException, InvalidSchemeException
+                throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
+                        + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
+            }
+            if (scheme.activations() == ActivationMode.STATIC) {
+                throw new IllegalArgumentException("--schemes: '" + t + "': static activation quantization needs"
+                        + " calibrated activation scales, which the demo does not record yet; use a8dyn or leave the"
+                        + " activations out");
+            }
+            out.add(scheme.toString());
+        }
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,356 @@
+package dev.quant4j.examples.minilm.demo;
+
+import dev.quant4j.examples.minilm.DefaultScheme;
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.SentenceEncoder;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.model.Quantization;
+import dev.quant4j.model.WeightField;
+import dev.quant4j.model.WeightQuantizer;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs the demo's work for one mode in this JVM: per scheme, build the model, quantize it through the
+ * generated visitors, measure its heap, embed the sentences and compare them with float32.
+ *
+ * <p>{@code holder} builds {@link HolderMiniLmModel}; {@code agent} builds {@link MiniLmModel} and needs
+ * the Java agent in this JVM (the demo starts a child JVM with it).
+ */
+final class ModeRunner {
+
+    /** Sentences embedded (twice) before anything is timed, so the JIT has compiled the hot loops. */
+    private static final int WARM_UP_SENTENCES = 12;
+
+    private final DemoMode mode;
+    private final List<int[]> tokenIds;
+    private final int threads;
+    private final DemoProgress progress;
+
+    ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
+        this.tokenIds = tokenIds;
+        this.threads = threads;
+        this.progress = progress;
+    }
+
+    /** Work units {@link #quantizeAndRun} reports to the progress bar for this many schemes. */
+    static long workUnits(int schemes, int sentences) {
+        return (long) schemes * (sentences + 2L * sentences / 10 + 1) + 2L * WARM_UP_SENTENCES;
+    }
+
+    /**
+     * Every scheme, from the ONNX weights. The f32 row comes first and is the reference of the others.
+     *
+     * @param saveDir   when not null, each quantized model is saved there, with the float32 vectors
+     * @param indices   the sentences' line numbers, recorded with the saved reference vectors
+     */
+    List<DemoResult> quantizeAndRun(OnnxWeights weights, List<String> schemes, Path saveDir, List<Integer> indices)
+            throws IOException {
+        requireAgentIfNeeded();
+        MiniLmConfig config = MiniLmLoader.config(weights);
+        long f32Bytes = 4 * config.parameters();
+        warmUp(weights);
+        initializeQuantization(schemes);
+        List<DemoResult> results = new ArrayList<>();
+        float[][] reference = null;
+        for (String scheme : schemes) {
+            if (mode == DemoMode.AGENT && DemoOptions.activationsOf(scheme) != ActivationMode.NONE) {
+                continue; // agent mode keeps float[] fields and float32 activations
+            }
+            SchemeRun run = runScheme(weights, scheme, saveDir, reference, f32Bytes);
+            if (scheme.equals(DemoOptions.F32)) {
+                reference = run.vectors();
+                if (saveDir != null) {
+                    Files.createDirectories(saveDir);
+                    SavedModels.saveReference(saveDir, indices, reference);
+                }
+            }
+            DemoResult r = run.result();
+            results.add(r);
+            progress.step(String.format(java.util.Locale.ROOT, "%s: cosine mean %.6f, min %.6f, top-1 %.3f, %.1f ms"
+                    + "/sentence", scheme, r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence()), true);
+        }
+        return results;
+    }
+
+    private record SchemeRun(DemoResult result, float[][] vectors) {
+    }
+
+    /**
+     * One scheme, start to end. The model exists only inside this method: when it returns, nothing refers
+     * to it any more (a local of a still-running loop could keep it alive through the next baseline).
+     *
+     * @param reference the float32 vectors; null for f32 itself, which is its own reference
+     */
+    private SchemeRun runScheme(OnnxWeights weights, String scheme, Path saveDir, float[][] reference, long f32Bytes)
+            throws IOException {
+        boolean f32 = scheme.equals(DemoOptions.F32);
+        if (!f32 && reference == null) {
+            throw new IllegalStateException("f32 must run first: it is the reference");
+        }
+        progress.step(scheme + ": building the model", false);
+        awaitAgentStoreEmpty();
+        long before = HeapMeter.liveHeap();
+        SentenceEncoder model = build(weights);
+        progress.step(scheme + ": quantizing", false);
+        long start = System.nanoTime();
+        if (scheme.equals(DemoOptions.ANNOTATED)) {
+            Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
+        } else if (!f32) {
+            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+        }
+        double quantizeSeconds = (System.nanoTime() - start) / 1e9;
+        long heap = HeapMeter.liveHeap() - before;
+        requireAgentCacheEmpty(scheme);
+        progress.advance(tokenIds.size() / 10 + 1);
+        long weightBytes = weightBytes(model);
+        if (saveDir != null && !f32 && DemoOptions.activationsOf(scheme) == ActivationMode.NONE) {
+            progress.step(scheme + ": saving", false);
+            Files.createDirectories(saveDir);
+            SavedModels.save(model, SavedModels.fileFor(saveDir, scheme));
+        }
+        // Each row's own kernels are compiled before it is timed (a row timed right after another model's
+        // warm-up would include the JIT's time for the kernels only it uses).
+        warmUpOn(model, false);
+        progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
+        long runStart = System.nanoTime();
+        Embedded embedded = embedAll(model);
+        float[][] vectors = embedded.vectors();
+        double ms = (System.nanoTime() - runStart) / 1e6 / tokenIds.size();
+        progress.advance(tokenIds.size() / 10);
+        DemoResult r = result(scheme, weightBytes, f32Bytes, heap, vectors, f32 ? vectors : reference, ms,
+                embedded.cpuNanos() / 1e6 / tokenIds.size(), quantizeSeconds);
+        return new SchemeRun(r, vectors);
+    }
+
+    /** A saved model, loaded without ever building its float32 weights, against the saved reference vectors. */
+    DemoResult loadAndRun(Path file, float[][] reference) throws IOException {
+        requireAgentIfNeeded();
+        progress.step("loading " + file.getFileName(), false);
+        awaitAgentStoreEmpty();
+        long before = HeapMeter.liveHeap();
+        long start = System.nanoTime();
+        SavedModels.Header header = SavedModels.header(file);
+        SentenceEncoder model = SavedModels.load(file, mode);
+        MiniLmConfig config = header.config();
+        String scheme = header.scheme();
+        double loadSeconds = (System.nanoTime() - start) / 1e9;
+        long heap = HeapMeter.liveHeap() - before;
+        requireAgentCacheEmpty(scheme);
+        warmUpOn(model);
+        long weightBytes = weightBytes(model);
+        progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
+        long runStart = System.nanoTime();
+        Embedded embedded = embedAll(model);
+        double ms = (System.nanoTime() - runStart) / 1e6 / tokenIds.size();
+        DemoResult r = result(scheme, weightBytes, 4 * config.parameters(), heap, embedded.vectors(), reference, ms,
+                embedded.cpuNanos() / 1e6 / tokenIds.size(), loadSeconds);
+        progress.step(String.format(java.util.Locale.ROOT, "%s (loaded): cosine mean %.6f, min %.6f, top-1 %.3f",
+                scheme, r.cosineMean(), r.cosineMin(), r.top1Agreement()), true);
+        return r;
+    }
+
+    private DemoResult result(String scheme, long weightBytes, long f32Bytes, long heap, float[][] vectors,
+                              float[][] reference, double ms, double cpuMs, double quantizeSeconds) {
+        double[] cos = Quality.cosines(vectors, reference);
+        double sum = 0;
+        double min = Double.POSITIVE_INFINITY;
+        for (double c : cos) {
+            sum += c;
+            min = Math.min(min, c);
+        }
+        return new DemoResult(scheme, mode, weightBytes, (double) weightBytes / f32Bytes, heap, sum / cos.length, min,
+                Quality.top1Agreement(vectors, reference), ms, cpuMs, threads, vectors.length, quantizeSeconds,
+                digest(vectors));
+    }
+
+    SentenceEncoder build(OnnxWeights weights) {
+        return MiniLmLoader.load(weights, mode::emptyModel);
+    }
+
+    /** Every parameter as the model holds it now: packed codes plus scales, or 4 bytes per float. */
+    static long weightBytes(Object model) {
+        long bytes = 0;
+        for (WeightField f : Quantization.fields(model)) {
+            bytes += f.byteSize();
+        }
+        return bytes;
+    }
+
+    /**
+     * Loads and initialises, before the first heap baseline, what quantizing loads on first use (the
+     * generated visitors, the kernels' tables), so that no scheme's heap figure carries those one-time
+     * statics (a few hundred kB).
+     */
+    private void initializeQuantization(List<String> schemes) {
+        MiniLmConfig tiny = new MiniLmConfig(1, 1, 1, 32, 1, 32, 1);
+        Quantization.fields(new HolderMiniLmModel(tiny));
+        Quantization.fields(new MiniLmModel(tiny));
+        FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
+        for (String scheme : schemes) {
+            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
+                new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
+            }
+        }
+        new Quantizer(QuantScheme.parse(DefaultScheme.EMBEDDINGS)).quantize("warm-up", small);
+        new Quantizer(QuantScheme.parse(DefaultScheme.LAYERS)).quantize("warm-up", small);
+    }
+
+    private void warmUp(OnnxWeights weights) {
+        progress.step("warming up the JIT", false);
+        warmUpOn(build(weights));
+    }
+
+    private void warmUpOn(SentenceEncoder model) {
+        warmUpOn(model, true);
+    }
+
+    private void warmUpOn(SentenceEncoder model, boolean showProgress) {
+        int n = Math.min(WARM_UP_SENTENCES, tokenIds.size());
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < n; i++) {
+                model.embed(tokenIds.get(i));
+                if (showProgress) {
+                    progress.advance(1);
+                }
+            }
+        }
+    }
+
+    /** Vectors of all sentences, and the CPU time the threads spent on them. */
+    record Embedded(float[][] vectors, long cpuNanos) {
+    }
+
+    /** The sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
+    Embedded embedAll(SentenceEncoder model) {
+        float[][] out = new float[tokenIds.size()][];
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong cpu = new AtomicLong();
+        ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
+        Runnable worker = () -> {
+            long cpuStart = threadBean.getCurrentThreadCpuTime();
+            try {
+                for (int i; (i = next.getAndIncrement()) < out.length && failure.get() == null; ) {
+                    out[i] = model.embed(tokenIds.get(i));
+                    progress.advance(1);
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                cpu.addAndGet(threadBean.getCurrentThreadCpuTime() - cpuStart);
+            }
+        };
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            workers.add(Thread.ofPlatform().name("demo-embed-" + t).start(worker));
+        }
+        worker.run();
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while embedding", e);
+            }
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new Embedded(out, cpu.get());
+    }
+
+    /** SHA-256 over the vectors' float bits, in order: equal digests mean bit-identical vectors. */
+    static String digest(float[][] vectors) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (float[] v : vectors) {
+                for (float x : v) {
+                    int b = Float.floatToRawIntBits(x);
+                    sha.update((byte) b);
+                    sha.update((byte) (b >>> 8));
+                    sha.update((byte) (b >>> 16));
+                    sha.update((byte) (b >>> 24));
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private void requireAgentIfNeeded() {
+        if (mode == DemoMode.AGENT && !QuantizedFields.agentActive()) {
+            throw new IllegalStateException("agent mode needs the Java agent in this JVM: start it with"
+                    + " -javaagent:agent/target/quant4j-agent.jar (./quant4j demo does)");
+        }
+    }
+
+    /**
+     * Under the agent, waits until the store has let go of the previous model: its entries are dropped
+     * when the collector has cleared the (weak) owner and the store next looks, and until then the
+     * dequantized arrays it cached would be counted in the next model's baseline.
+     */
+    private void awaitAgentStoreEmpty() {
+        if (mode != DemoMode.AGENT) {
+            return;
+        }
+        for (int i = 0; i < 100; i++) {
+            HeapMeter.liveHeap();
+            Map<String, Object> status = QuantizedFields.status(); // also drops entries of collected owners
+            if (number(status, "quantizedFields") == 0 && number(status, "cachedBytes") == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("the agent's store still holds the previous model: " + QuantizedFields.status());
+    }
+
+    /** heap_bytes must not count dequantized copies: right after quantizing, the agent has handed out none. */
+    private void requireAgentCacheEmpty(String scheme) {
+        if (mode != DemoMode.AGENT) {
+            return;
+        }
+        long cached = number(QuantizedFields.status(), "cachedBytes");
+        if (cached != 0) {
+            throw new IllegalStateException("after quantizing with " + scheme + " the agent's cache already holds "
+                    + cached + " bytes of dequantized weights, so the heap measured would include them");
+        }
+    }
+
+    private static long number(Map<String, Object> status, String key) {
+        Object v = status.get(key);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+}

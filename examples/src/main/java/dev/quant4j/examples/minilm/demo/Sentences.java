@@ -1,0 +1,69 @@
+package dev.quant4j.examples.minilm.demo;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The demo's sentences (resource {@code sentences.txt}, one per line): a few hundred real sentences
+ * over a dozen topics (cooking, sport, programming, finance, health, travel, weather, music, history,
+ * animals, everyday life, science, ...), short and long, many with a paraphrase next to them, so a
+ * sentence's nearest neighbour is a meaningful retrieval result.
+ */
+public final class Sentences {
+
+    private Sentences() {
+    }
+
+    /** Every sentence, in file order. */
+    public static List<String> load() throws IOException {
+        try (InputStream in = Sentences.class.getResourceAsStream("sentences.txt")) {
+            if (in == null) {
+                throw new IOException("sentences.txt not found next to " + Sentences.class.getName());
+            }
+            List<String> lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
+                    .filter(line -> !line.isBlank())
+                    .toList();
+            if (lines.size() < 250) {
+                throw new IOException("sentences.txt has only " + lines.size() + " sentences");
+            }
+            return lines;
+        }
+    }
+
+    /**
+     * {@code count} sentences spread evenly over the file, which is ordered by topic, so every topic
+     * keeps its share. The picks are runs of two neighbouring lines, so that many paraphrase pairs
+     * (which sit next to each other) stay together and the retrieval check keeps real neighbours. All
+     * sentences when {@code count} is at least their number.
+     */
+    public static List<Integer> evenSubset(int total, int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("the sentence count must be positive, is " + count);
+        }
+        List<Integer> picked = new ArrayList<>();
+        if (count >= total) {
+            for (int i = 0; i < total; i++) {
+                picked.add(i);
+            }
+            return picked;
+        }
+        // Take runs of two neighbouring lines at evenly spaced starts.
+        int pairs = (count + 1) / 2;
+        double step = (double) total / pairs;
+        for (int p = 0; p < pairs && picked.size() < count; p++) {
+            int start = (int) Math.floor(p * step);
+            if (!picked.isEmpty() && start <= picked.getLast()) {
+                start = picked.getLast() + 1;
+            }
+            for (int i = start; i < Math.min(start + 2, total) && picked.size() < count; i++) {
+                picked.add(i);
+            }
+        }
+        return picked;
+    }
+}
