@@ -2,7 +2,7 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.FileWriteException;
 import dev.quant4j.io.SafetensorsFormatException;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.errors.QuantizationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
