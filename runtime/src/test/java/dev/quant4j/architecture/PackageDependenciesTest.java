@@ -42,7 +42,8 @@ class PackageDependenciesTest {
             Set.of("rules", "fields", "io"),
             Set.of("kernels"),
             Set.of("quantize"),
-            Set.of("model"));
+            Set.of("model"),
+            Set.of("qat"));
 
     private static final Pattern TYPE = Pattern.compile("dev/quant4j/([a-z0-9_]+(?:/[a-z0-9_]+)*)/[A-Za-z0-9_$]+");
 
