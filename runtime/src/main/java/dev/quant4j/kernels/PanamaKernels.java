@@ -2,6 +2,7 @@ package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.format.MiniFloat;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
@@ -49,7 +50,8 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
  *       float32 steps are exactly 1, so the addition itself rounds half to even; the sum's bit pattern
  *       is {@code 0x4B400000 + rint(y)}. Clamping that pattern to the code range in int arithmetic is
  *       the reference's clamp, and its low bits are the two's complement code. |y| never exceeds about
- *       128.5 here because the stored scale is at least {@code amax / 127.5}.</li>
+ *       128.5 here because the MinMax scale is at least {@code amax / 127.5} (a searched scale's magnitude
+ *       is at least a quarter of the MinMax one, so |y| stays below 4 * 128.5).</li>
  *   <li>Small float formats round the float32 mantissa to M bits half to even by integer arithmetic on
  *       the bit pattern (the carry moves into the exponent exactly as the reference's "next binade"
  *       case), subnormals round on their fixed grid with the same 2^23 addition, and magnitudes at or
@@ -122,6 +124,9 @@ public final class PanamaKernels implements QuantKernels {
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
+        if (scheme.calibration().isSearch()) {
+            return ScaleSearch.quantize(this, name, tensor, scheme, null);
+        }
         int[] shape = tensor.shape();
         float[] x = tensor.data();
         ScalarKernels.checkScheme(name, shape, scheme);
@@ -148,6 +153,23 @@ public final class PanamaKernels implements QuantKernels {
             encodeAll(x, layout, scheme.value(), amax, scales, codes);
         }
         return new QuantizedTensor(shape, scheme, codes, scales);
+    }
+
+    @Override
+    public QuantizedTensor encode(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
+        int[] shape = tensor.shape();
+        float[] x = tensor.data();
+        ScalarKernels.checkScheme(name, shape, scheme);
+        BlockLayout layout = new BlockLayout(shape, scheme);
+        float[] amax = new float[layout.blockCount()];
+        if (!blockAbsMax(x, layout, amax)) {
+            ScalarKernels.checkFinite(name, x);
+        }
+        byte[] codes = new byte[ScalarKernels.packedLength(name, x.length, scheme)];
+        // The constructor checks the scales before any code is computed with them.
+        QuantizedTensor out = new QuantizedTensor(shape, scheme, codes, scales);
+        encodeAll(x, layout, scheme.value(), amax, scales, codes);
+        return out;
     }
 
     /** True when every block lies within one row, so each block can be measured and encoded in one go. */
@@ -346,7 +368,10 @@ public final class PanamaKernels implements QuantKernels {
         return m;
     }
 
-    /** Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s > 0}, written into {@code codes}. */
+    /**
+     * Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s != 0} (negative only where the
+     * contract allows it), written into {@code codes}.
+     */
     private static void encodeSegment(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
         switch (value.bits()) {
             case 8 -> encode8(x, i0, n, s, value, codes);

@@ -21,13 +21,26 @@ public interface QuantKernels {
     String name();
 
     /**
-     * Quantizes a tensor with a scheme (min-max calibration, symmetric).
+     * Quantizes a tensor with a scheme: MinMax scales (the contract's rule), or for a search calibration
+     * the scales {@link dev.quant4j.calibrate.ScaleSearch} chooses, then the contract's encoding.
      *
      * @param name the tensor's name or field path, used in every error message
      * @throws dev.quant4j.quantize.QuantizationException for non-finite input, a scale that overflows
      *         its param type, or a scheme that is invalid for the tensor's shape; nothing is returned then
      */
     QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme);
+
+    /**
+     * Codes for scales chosen elsewhere (a calibration search): each element is encoded with its block's
+     * stored scale by the contract's rule, {@code clamp(rint(x / s), a, b)}; blocks whose max |x| is 0
+     * get code 0, as in {@link #quantize}. {@link #quantize} with MIN_MAX is this with the MinMax scales.
+     *
+     * @param scales one stored scale per block, row-major over the grid, each valid for the scheme
+     *               ({@link dev.quant4j.format.ScaleFormat#isValidScale}); held by the result, not copied
+     * @throws dev.quant4j.quantize.QuantizationException for non-finite input or a scheme invalid for the shape
+     * @throws IllegalArgumentException if the scales do not fit the scheme and shape
+     */
+    QuantizedTensor encode(String name, FloatTensor tensor, QuantScheme scheme, float[] scales);
 
     /** Writes {@code q * s} for every element of {@code q} into {@code out[0 .. q.size())}. */
     void dequantize(QuantizedTensor q, float[] out);

@@ -2,6 +2,7 @@ package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.format.MiniFloat;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.quantize.NonFiniteValueException;
@@ -33,6 +34,9 @@ public final class ScalarKernels implements QuantKernels {
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
+        if (scheme.calibration().isSearch()) {
+            return ScaleSearch.quantize(this, name, tensor, scheme, null);
+        }
         int[] shape = tensor.shape();
         float[] x = tensor.data();
         checkScheme(name, shape, scheme);
@@ -43,6 +47,20 @@ public final class ScalarKernels implements QuantKernels {
         byte[] codes = new byte[packedLength(name, x.length, scheme)];
         encodeAll(x, layout, scheme.value(), amax, scales, codes);
         return new QuantizedTensor(shape, scheme, codes, scales);
+    }
+
+    @Override
+    public QuantizedTensor encode(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
+        int[] shape = tensor.shape();
+        float[] x = tensor.data();
+        checkScheme(name, shape, scheme);
+        checkFinite(name, x);
+        BlockLayout layout = new BlockLayout(shape, scheme);
+        byte[] codes = new byte[packedLength(name, x.length, scheme)];
+        // The constructor checks the scales before any code is computed with them.
+        QuantizedTensor out = new QuantizedTensor(shape, scheme, codes, scales);
+        encodeAll(x, layout, scheme.value(), blockAbsMax(x, layout), scales, codes);
+        return out;
     }
 
     /** Rejects a scheme that is invalid on its own or for this shape, listing every problem. */
@@ -74,7 +92,8 @@ public final class ScalarKernels implements QuantKernels {
         return (int) bytes;
     }
 
-    private static float[] blockAbsMax(float[] x, BlockLayout layout) {
+    /** The largest |x| of each block. */
+    public static float[] blockAbsMax(float[] x, BlockLayout layout) {
         float[] amax = new float[layout.blockCount()];
         layout.forEachRun((b, from, to) -> {
             float m = amax[b];

@@ -176,6 +176,11 @@ public final class QuantScheme {
                 }
             }
         }
+        if (calibration.isSearch() && value.isFloat()) {
+            out.add(new SchemeProblem("calibration",
+                    "Calibration " + calibration + " searches integer codes; " + value + " is a float value",
+                    "use an integer value (q8f q8s q4f q4s q2f q2s) with " + calibration + ", or calibration = MIN_MAX"));
+        }
         return out;
     }
 
@@ -248,19 +253,30 @@ public final class QuantScheme {
     }
 
     /**
-     * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}. Mode and
-     * calibration have a single choice each and are not written.
+     * The canonical text form {@code VALUE:LEVEL:PARAM:STORE[:CALIBRATION]}, e.g. {@code q4f:block32:f16:u32}
+     * or {@code q4f:block32:f16:u32:mse}. The calibration is written only when it is not the default
+     * MIN_MAX, so every MIN_MAX scheme prints as before. Mode has a single choice and is not written.
      */
     @Override
     public String toString() {
+        String stored = storedForm();
+        return calibration == Calibration.MIN_MAX ? stored : stored + ":" + calibration.token();
+    }
+
+    /**
+     * The four parts that say how codes and scales are laid out and read, {@code VALUE:LEVEL:PARAM:STORE},
+     * without the calibration (which only says how the scales were chosen): what a file records.
+     */
+    public String storedForm() {
         return value.token() + ":" + levelToken() + ":" + param.token() + ":" + store.name().toLowerCase(Locale.ROOT);
     }
 
     /**
-     * Reads a scheme in text form: up to four parts separated by {@code ':'}, in any order, each at
+     * Reads a scheme in text form: up to five parts separated by {@code ':'}, in any order, each at
      * most once (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
-     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}); missing parts take the defaults
-     * {@code tensor}, {@code f32}, {@code u32}; the value is required. Case does not matter. The result is
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, calibrations {@code minmax mse imatrix});
+     * missing parts take the defaults {@code tensor}, {@code f32}, {@code u32}, {@code minmax}; the value
+     * is required. Case does not matter. The result is
      * not validated: call {@link #validate()} or {@link #problems()}.
      *
      * @throws SchemeParseException naming the bad part and what was expected
@@ -276,6 +292,7 @@ public final class QuantScheme {
         int[] b = null;
         QuantParam p = null;
         QuantStore s = null;
+        Calibration c = null;
         for (String raw : trimmed.split(":", -1)) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) {
@@ -284,6 +301,7 @@ public final class QuantScheme {
             QuantValue tv = valueToken(t);
             QuantParam tp = paramToken(t);
             QuantStore ts = storeToken(t);
+            Calibration tc = calibrationToken(t);
             if (tv != null) {
                 if (v != null) {
                     throw duplicate(trimmed, "value", v.token(), t);
@@ -299,6 +317,11 @@ public final class QuantScheme {
                     throw duplicate(trimmed, "store", s.name().toLowerCase(Locale.ROOT), t);
                 }
                 s = ts;
+            } else if (tc != null) {
+                if (c != null) {
+                    throw duplicate(trimmed, "calibration", c.token(), t);
+                }
+                c = tc;
             } else if (t.equals("tensor") || t.startsWith("block")) {
                 if (l != null) {
                     throw duplicate(trimmed, "level", l == QuantLevel.TENSOR ? "tensor" : "block", t);
@@ -312,7 +335,8 @@ public final class QuantScheme {
             } else {
                 throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
-                                + "block2x16), a param (f32 f16 bf16 ue8m0) or a store (u32 native)");
+                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native) or a calibration "
+                                + "(minmax mse imatrix)");
             }
         }
         if (v == null) {
@@ -328,6 +352,9 @@ public final class QuantScheme {
         }
         if (s != null) {
             out = out.withStore(s);
+        }
+        if (c != null) {
+            out = out.withCalibration(c);
         }
         return out;
     }
@@ -368,6 +395,15 @@ public final class QuantScheme {
         for (QuantParam p : QuantParam.values()) {
             if (p.token().equals(t)) {
                 return p;
+            }
+        }
+        return null;
+    }
+
+    private static Calibration calibrationToken(String t) {
+        for (Calibration c : Calibration.values()) {
+            if (c.token().equals(t)) {
+                return c;
             }
         }
         return null;
