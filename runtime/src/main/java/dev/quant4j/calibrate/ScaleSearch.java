@@ -7,6 +7,7 @@ import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.kernels.ScalarKernels;
+import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
@@ -85,6 +86,23 @@ public final class ScaleSearch {
         }
         float[] scales = scales(name, tensor, scheme, importance, errorsFor(kernels));
         return kernels.encode(name, tensor, scheme, scales);
+    }
+
+    /**
+     * A {@link WeightQuantizer} for {@link dev.quant4j.model.Quantization#quantizeWeights}: each field with
+     * {@code scheme} (or, when it is null, its annotated scheme), IMATRIX weighted by the field's entry in
+     * {@code statistics}. A field that has no entry (an embedding table multiplies no input, so a recording
+     * has none for it) is searched unweighted, with MSE, and its result says so.
+     */
+    public static WeightQuantizer weightQuantizer(QuantKernels kernels, QuantScheme scheme, InputStatistics statistics) {
+        return (path, weights, annotated) -> {
+            QuantScheme s = scheme != null ? scheme : annotated;
+            float[] importance = statistics == null ? null : statistics.meanSquares(path);
+            if (s.calibration() == Calibration.IMATRIX && importance == null) {
+                s = s.withCalibration(Calibration.MSE);
+            }
+            return quantize(kernels, path, weights, s, importance);
+        };
     }
 
     /** The searched stored scales, one per block, row-major over the grid (the scalar reference). */

@@ -49,6 +49,7 @@ final class Linear {
                     + out + ", " + in + "] needs " + (long) out * in);
         }
         checkInput(name, in, bias, out, x, n);
+        InputRecorder.observe(weights, x, n, in);
         float[] y = new float[n * out];
         float[] lanes = new float[4 * LANES];
         for (int r = 0; r < out; r++) {

@@ -4,6 +4,10 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -39,6 +43,8 @@ final class ModeRunner {
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
+    /** Input statistics for the IMATRIX schemes, recorded once per run on the calibration sentences. */
+    private InputStatistics statistics;
 
     ModeRunner(String mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
         if (!mode.equals(DemoOptions.HOLDER) && !mode.equals(DemoOptions.AGENT)) {
@@ -68,6 +74,10 @@ final class ModeRunner {
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
+        if (schemes.stream().anyMatch(ModeRunner::needsStatistics)) {
+            progress.step("recording input statistics on the calibration sentences", false);
+            statistics = InputRecorder.record(build(weights), calibrationTokenIds());
+        }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
@@ -88,6 +98,22 @@ final class ModeRunner {
     }
 
     private record SchemeRun(DemoResult result, float[][] vectors) {
+    }
+
+    /** True for a scheme whose calibration weights its search with input statistics. */
+    static boolean needsStatistics(String scheme) {
+        return !scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)
+                && QuantScheme.parse(scheme).calibration() == Calibration.IMATRIX;
+    }
+
+    /** The calibration sentences' token ids (none of them is a sentence the demo measures). */
+    static List<int[]> calibrationTokenIds() throws IOException {
+        WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
+        List<int[]> out = new ArrayList<>();
+        for (String sentence : Sentences.load(InputRecorder.CALIBRATION_RESOURCE)) {
+            out.add(tokenizer.encode(sentence));
+        }
+        return out;
     }
 
     /**
@@ -111,7 +137,9 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            // One scheme for every field; IMATRIX weights each linear layer's search by its input statistics.
+            Quantization.quantizeWeights(model,
+                    ScaleSearch.weightQuantizer(Kernels.active(), QuantScheme.parse(scheme), statistics));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
@@ -198,7 +226,7 @@ final class ModeRunner {
         Quantization.fields(MiniLmLoader.emptyModel(new MiniLmConfig(1, 1, 1, 32, 1, 32, 1)));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
-            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
+            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !needsStatistics(scheme)) {
                 new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
             }
         }

@@ -21,17 +21,22 @@ public final class Sentences {
 
     /** Every sentence, in file order. */
     public static List<String> load() throws IOException {
-        try (InputStream in = Sentences.class.getResourceAsStream("sentences.txt")) {
+        List<String> lines = load("sentences.txt");
+        if (lines.size() < 250) {
+            throw new IOException("sentences.txt has only " + lines.size() + " sentences");
+        }
+        return lines;
+    }
+
+    /** The non-blank lines of a resource next to this class, in file order. */
+    static List<String> load(String resource) throws IOException {
+        try (InputStream in = Sentences.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IOException("sentences.txt not found next to " + Sentences.class.getName());
+                throw new IOException(resource + " not found next to " + Sentences.class.getName());
             }
-            List<String> lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
                     .filter(line -> !line.isBlank())
                     .toList();
-            if (lines.size() < 250) {
-                throw new IOException("sentences.txt has only " + lines.size() + " sentences");
-            }
-            return lines;
         }
     }
 
