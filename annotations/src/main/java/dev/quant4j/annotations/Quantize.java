@@ -8,12 +8,13 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a weight field to be quantized. The defaults are Burn's: Q8S, per tensor, U32 store,
- * F32 scales, symmetric, min-max calibration. Attributes left at their default take the value
- * from the enclosing class's {@link QuantizeDefaults}, if any.
+ * F32 scales, symmetric, min-max calibration, and float32 activations. Attributes left at their
+ * default take the value from the enclosing class's {@link QuantizeDefaults}, if any.
  *
  * <p>{@link #scheme()} names a scheme declared once in a {@link QuantizationConfig} class (or
  * written in the text form, e.g. {@code "q4f:block32:f16:u32"}); it cannot be combined with
- * the per-attribute settings.
+ * the per-attribute weight settings, but it can with {@link #activations()}, so that one named
+ * weight scheme serves layers whose activations differ.
  *
  * <p>Retention is RUNTIME so that the Java agent can find the fields when it rewrites reads.
  */
@@ -44,4 +45,14 @@ public @interface Quantize {
 
     /** A named scheme (see {@link QuantizationConfig}) or a scheme in text form; empty for none. */
     String scheme() default "";
+
+    /**
+     * How the input activations of the linear layer this weight belongs to are quantized. It may be
+     * given with {@link #scheme()}, whose text then must not name activations itself ({@code a8dyn},
+     * {@code a8static}).
+     */
+    ActivationMode activations() default ActivationMode.NONE;
+
+    /** How {@link ActivationMode#STATIC} finds its scales; required with it, not allowed without it. */
+    ActivationCalibration activationCalibration() default ActivationCalibration.NONE;
 }

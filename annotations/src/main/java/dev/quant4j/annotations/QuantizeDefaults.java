@@ -30,4 +30,8 @@ public @interface QuantizeDefaults {
 
     /** A named scheme or a scheme in text form used as the default; empty for none. */
     String scheme() default "";
+
+    ActivationMode activations() default ActivationMode.NONE;
+
+    ActivationCalibration activationCalibration() default ActivationCalibration.NONE;
 }

@@ -1,12 +1,5 @@
 package dev.quant4j.processor;
 
-import dev.quant4j.annotations.Calibration;
-import dev.quant4j.annotations.QuantLevel;
-import dev.quant4j.annotations.QuantMode;
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.annotations.QuantStore;
-import dev.quant4j.annotations.QuantValue;
-
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
@@ -19,13 +12,16 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * The attributes an annotation sets explicitly (defaulted ones are absent), read into the runtime's own
- * enum types, with the annotation values kept so that diagnostics can point at them.
+ * The attributes an annotation sets explicitly (defaulted ones are absent), read into the annotations'
+ * own enum types, with the annotation values kept so that diagnostics can point at them.
  */
 final class Attributes {
     /** The scheme attributes of {@code @Quantize} and {@code @QuantizeDefaults}, in declaration order. */
     static final List<String> SCHEME_PARTS = List.of("value", "level", "blockSize", "store", "param", "mode",
             "calibration");
+
+    /** The activation attributes, which may come with a {@code scheme} (it gives the weights' parts). */
+    static final List<String> ACTIVATION_PARTS = List.of("activations", "activationCalibration");
 
     final Element element;
     final AnnotationMirror mirror;
@@ -58,33 +54,19 @@ final class Attributes {
         return values.get(name);
     }
 
-    /** The scheme attributes set explicitly, in declaration order (not {@code scheme}). */
+    /** The weight scheme attributes set explicitly, in declaration order (not {@code scheme}, not activations). */
     List<String> explicitParts() {
         return SCHEME_PARTS.stream().filter(values::containsKey).toList();
     }
 
-    QuantValue quantValue() {
-        return QuantValue.valueOf(enumName("value"));
+    /** The activation attributes set explicitly, in declaration order. */
+    List<String> explicitActivationParts() {
+        return ACTIVATION_PARTS.stream().filter(values::containsKey).toList();
     }
 
-    QuantLevel level() {
-        return QuantLevel.valueOf(enumName("level"));
-    }
-
-    QuantStore store() {
-        return QuantStore.valueOf(enumName("store"));
-    }
-
-    QuantParam param() {
-        return QuantParam.valueOf(enumName("param"));
-    }
-
-    QuantMode mode() {
-        return QuantMode.valueOf(enumName("mode"));
-    }
-
-    Calibration calibration() {
-        return Calibration.valueOf(enumName("calibration"));
+    /** An enum attribute read into the annotations' own enum type, e.g. {@code enumValue("store", QuantStore.class)}. */
+    <E extends Enum<E>> E enumValue(String name, Class<E> type) {
+        return Enum.valueOf(type, enumName(name));
     }
 
     int[] blockSize() {
@@ -123,6 +105,11 @@ final class Attributes {
         }
         if (has("scheme")) {
             j.add("scheme = \"" + string("scheme") + "\"");
+        }
+        for (String name : ACTIVATION_PARTS) {
+            if (has(name)) {
+                j.add(name + " = " + text(name));
+            }
         }
         return j.toString();
     }

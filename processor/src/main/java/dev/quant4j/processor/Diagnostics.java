@@ -35,6 +35,20 @@ final class Diagnostics {
         print(Diagnostic.Kind.ERROR, message, element, mirror, value);
     }
 
+    /**
+     * Reports an error and returns the exception that stops work on the construct at fault:
+     * {@code throw diag.abort(...)}.
+     */
+    AbortException abort(String message, Element element) {
+        return abort(message, element, null, null);
+    }
+
+    /** Reports an error at the annotation value and returns the exception that stops work on its construct. */
+    AbortException abort(String message, Element element, AnnotationMirror mirror, AnnotationValue value) {
+        error(message, element, mirror, value);
+        return new AbortException();
+    }
+
     void warning(String message, Element element, AnnotationMirror mirror, AnnotationValue value) {
         if (!suppressed(element)) {
             print(Diagnostic.Kind.WARNING, message, element, mirror, value);

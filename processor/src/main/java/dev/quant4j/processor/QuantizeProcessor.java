@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * The quant4j annotation processor: checks every {@code @Quantize} configuration at compile time and
  * generates one visitor per model class ({@code Foo_Quantization}), which the runtime's
- * {@link dev.quant4j.model.Quantization} uses to quantize, save and load the model without reflection.
+ * {@code dev.quant4j.model.Quantization} uses to quantize, save and load the model without reflection.
  *
  * <p>A model class is a class with a {@code @Quantize} field, or marked {@code @QuantModule} or
  * {@code @QuantizeDefaults}. Each generated file has exactly one originating element, the model class,
@@ -51,8 +51,8 @@ public final class QuantizeProcessor extends AbstractProcessor {
 
     @Override
     public Set<String> getSupportedAnnotationTypes() {
-        return Set.of(ModelAnalyzer.QUANTIZE, ModelAnalyzer.DEFAULTS, ModelAnalyzer.MODULE, ModelAnalyzer.DIMS,
-                ModelAnalyzer.CONFIG);
+        return Set.of(ModelTypes.QUANTIZE, ModelTypes.DEFAULTS, ModelTypes.MODULE, ModelTypes.DIMS,
+                ModelTypes.CONFIG);
     }
 
     @Override
@@ -76,9 +76,9 @@ public final class QuantizeProcessor extends AbstractProcessor {
             String name = annotation.getQualifiedName().toString();
             for (Element e : round.getElementsAnnotatedWith(annotation)) {
                 switch (name) {
-                    case ModelAnalyzer.QUANTIZE -> addModel(models, e.getEnclosingElement());
-                    case ModelAnalyzer.DEFAULTS, ModelAnalyzer.MODULE -> addModel(models, e);
-                    case ModelAnalyzer.CONFIG -> configs.put(((TypeElement) e).getQualifiedName().toString(),
+                    case ModelTypes.QUANTIZE -> addModel(models, e.getEnclosingElement());
+                    case ModelTypes.DEFAULTS, ModelTypes.MODULE -> addModel(models, e);
+                    case ModelTypes.CONFIG -> configs.put(((TypeElement) e).getQualifiedName().toString(),
                             (TypeElement) e);
                     default -> {
                         // @Dims: checked with its class, unless the class is no model at all.
@@ -87,7 +87,7 @@ public final class QuantizeProcessor extends AbstractProcessor {
             }
         }
         for (TypeElement annotation : annotations) {
-            if (annotation.getQualifiedName().contentEquals(ModelAnalyzer.DIMS)) {
+            if (annotation.getQualifiedName().contentEquals(ModelTypes.DIMS)) {
                 List<? extends Element> dims = round.getElementsAnnotatedWith(annotation).stream()
                         .sorted(Comparator.comparing(Element::toString)).toList();
                 for (Element e : dims) {

@@ -34,6 +34,56 @@ class DiagnosticsTest {
                 .compile(sources);
     }
 
+    private static Outcome expect(Compilation c) {
+        return new Outcome(c);
+    }
+
+    /**
+     * The assertions on one compilation, one call per expectation: counts, and each diagnostic's message
+     * (or a part of it), file, line and, where given, column.
+     */
+    private record Outcome(Compilation c) {
+        Outcome succeeded() {
+            assertThat(c).succeeded();
+            return this;
+        }
+
+        Outcome errors(int count) {
+            assertThat(c).hadErrorCount(count);
+            return this;
+        }
+
+        Outcome warnings(int count) {
+            assertThat(c).hadWarningCount(count);
+            return this;
+        }
+
+        Outcome error(JavaFileObject file, long line, String message) {
+            assertThat(c).hadErrorContaining(message).inFile(file).onLine(line);
+            return this;
+        }
+
+        Outcome error(JavaFileObject file, long line, long column, String message) {
+            assertThat(c).hadErrorContaining(message).inFile(file).onLine(line).atColumn(column);
+            return this;
+        }
+
+        Outcome errorOnLineContaining(JavaFileObject file, String lineText, String message) {
+            assertThat(c).hadErrorContaining(message).inFile(file).onLineContaining(lineText);
+            return this;
+        }
+
+        Outcome warning(JavaFileObject file, long line, String message) {
+            assertThat(c).hadWarningContaining(message).inFile(file).onLine(line);
+            return this;
+        }
+
+        Outcome warning(JavaFileObject file, long line, long column, String message) {
+            assertThat(c).hadWarningContaining(message).inFile(file).onLine(line).atColumn(column);
+            return this;
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Scheme problems, reported exactly as QuantScheme.problems() words them
 
@@ -46,10 +96,10 @@ class DiagnosticsTest {
                     float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("Native storage is not supported for sub-byte quantization values (Q4F has 4"
-                + " bits); use store = U32 to pack 8 codes per 32-bit word").inFile(m).onLine(9).atColumn(33);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 9, 33, "Native storage is not supported for sub-byte quantization values (Q4F has 4"
+                        + " bits); use store = U32 to pack 8 codes per 32-bit word");
     }
 
     @Test
@@ -61,10 +111,10 @@ class DiagnosticsTest {
                     @Quantize(value = QuantValue.Q2S) float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("field 'w': Native storage is not supported for sub-byte quantization values"
-                + " (Q2S has 2 bits)").inFile(m).onLine(7).atColumn(37);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 7, 37, "field 'w': Native storage is not supported for sub-byte quantization values (Q2S"
+                        + " has 2 bits)");
     }
 
     @Test
@@ -76,10 +126,10 @@ class DiagnosticsTest {
                     @Quantize float[] b;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("@QuantizeDefaults: Native storage is not supported for sub-byte quantization"
-                + " values (E2M1 has 4 bits)").inFile(m).onLineContaining("@QuantizeDefaults");
+        expect(compile(m))
+                .errors(1)
+                .errorOnLineContaining(m, "@QuantizeDefaults", "@QuantizeDefaults: Native storage is not supported"
+                        + " for sub-byte quantization values (E2M1 has 4 bits)");
     }
 
     @Test
@@ -90,11 +140,10 @@ class DiagnosticsTest {
                     @Quantize(value = QuantValue.Q4F) float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadWarningCount(0);
-        assertThat(c).hadErrorContaining("@QuantizeDefaults: Block level needs at least one block extent").inFile(m)
-                .onLine(7);
+        expect(compile(m))
+                .errors(1)
+                .warnings(0)
+                .error(m, 7, "@QuantizeDefaults: Block level needs at least one block extent");
     }
 
     @Test
@@ -105,10 +154,10 @@ class DiagnosticsTest {
                     float[][] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
-                + " extents, e.g. blockSize = 32").inFile(m).onLine(8).atColumn(53);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 8, 53, "Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
+                        + " extents, e.g. blockSize = 32");
     }
 
     @Test
@@ -120,10 +169,10 @@ class DiagnosticsTest {
                     QuantizableTensor w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("A block has at most 5 extents, got 6 [2, 2, 2, 2, 2, 2]; drop extents")
-                .inFile(m).onLineContaining("blockSize = {2, 2");
+        expect(compile(m))
+                .errors(1)
+                .errorOnLineContaining(m, "blockSize = {2, 2", "A block has at most 5 extents, got 6 [2, 2, 2, 2,"
+                        + " 2, 2]; drop extents");
     }
 
     @Test
@@ -134,8 +183,8 @@ class DiagnosticsTest {
                     QuantizableTensor w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorContaining("Block level needs at least one block extent").inFile(m).onLine(8);
+        expect(compile(m))
+                .error(m, 8, "Block level needs at least one block extent");
     }
 
     @Test
@@ -148,13 +197,12 @@ class DiagnosticsTest {
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {2, 16}) @Dims({"r", "c"}) float[] matrix;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(2);
-        assertThat(c).hadErrorContaining("block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension);"
-                + " declare its shape with @Dims({\"rows\", \"cols\"}), or use a block with at most 1 extent")
-                .inFile(m).onLine(8);
-        assertThat(c).hadErrorContaining("block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a"
-                + " block with at most 2 extents").inFile(m).onLine(9);
+        expect(compile(m))
+                .errors(2)
+                .error(m, 8, "block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension); declare"
+                        + " its shape with @Dims({\"rows\", \"cols\"}), or use a block with at most 1 extent")
+                .error(m, 9, "block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a block"
+                        + " with at most 2 extents");
     }
 
     @Test
@@ -165,12 +213,11 @@ class DiagnosticsTest {
                     @Quantize(scheme = "q8s:f16:f32") float[] v;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(2);
-        assertThat(c).hadErrorContaining("cannot read scheme 'q4f:blok32': 'blok32' is not a scheme part").inFile(m)
-                .onLine(8).atColumn(24);
-        assertThat(c).hadErrorContaining("cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32');"
-                + " keep one param").inFile(m).onLine(9);
+        expect(compile(m))
+                .errors(2)
+                .error(m, 8, 24, "cannot read scheme 'q4f:blok32': 'blok32' is not a scheme part")
+                .error(m, 9, "cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32'); keep"
+                        + " one param");
     }
 
     @Test
@@ -180,9 +227,8 @@ class DiagnosticsTest {
                     @Quantize(scheme = "q2f:native") float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorContaining("Native storage is not supported for sub-byte quantization values (Q2F has 2"
-                + " bits)").inFile(m).onLine(8).atColumn(24);
+        expect(compile(m))
+                .error(m, 8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
     }
 
     @Test
@@ -238,11 +284,10 @@ class DiagnosticsTest {
                     @Quantize(scheme = "ATENTION") float[] w;
                 }
                 """);
-        Compilation c = compile(schemes, m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("unknown scheme name 'ATENTION': no @QuantizationConfig constant of that name"
-                + " is visible from M (known: ATTENTION, EMBEDDING); did you mean ATTENTION?").inFile(m).onLine(8)
-                .atColumn(24);
+        expect(compile(schemes, m))
+                .errors(1)
+                .error(m, 8, 24, "unknown scheme name 'ATENTION': no @QuantizationConfig constant of that name is"
+                        + " visible from M (known: ATTENTION, EMBEDDING); did you mean ATTENTION?");
     }
 
     @Test
@@ -252,10 +297,9 @@ class DiagnosticsTest {
                     @Quantize(scheme = "q4x") float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorContaining("unknown scheme name 'q4x'").inFile(m).onLine(8);
-        assertThat(c).hadErrorContaining("(as scheme text: cannot read scheme 'q4x': 'q4x' is not a scheme part")
-                .inFile(m).onLine(8);
+        expect(compile(m))
+                .error(m, 8, "unknown scheme name 'q4x'")
+                .error(m, 8, "(as scheme text: cannot read scheme 'q4x': 'q4x' is not a scheme part");
     }
 
     @Test
@@ -273,10 +317,10 @@ class DiagnosticsTest {
                     @Quantize(scheme = "Other.ATTENTION") float[] v;
                 }
                 """);
-        Compilation c = compile(schemes, other, m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("scheme name 'ATTENTION' is declared in demo.Other and demo.Schemes; qualify"
-                + " it, e.g. \"Other.ATTENTION\"").inFile(m).onLine(8);
+        expect(compile(schemes, other, m))
+                .errors(1)
+                .error(m, 8, "scheme name 'ATTENTION' is declared in demo.Other and demo.Schemes; qualify it, e.g."
+                        + " \"Other.ATTENTION\"");
     }
 
     @Test
@@ -290,15 +334,13 @@ class DiagnosticsTest {
                     static final String COMPUTED = String.valueOf("q8s");
                 }
                 """);
-        Compilation c = compile(schemes);
-        assertThat(c).hadErrorCount(3);
-        assertThat(c).hadErrorContaining("scheme constant SUB_BYTE_NATIVE = \"q2s:native\": Native storage is not"
-                + " supported for sub-byte quantization values (Q2S has 2 bits); write u32 instead of native to pack"
-                + " 16 codes per 32-bit word").inFile(schemes).onLine(10);
-        assertThat(c).hadErrorContaining("scheme constant TYPO: cannot read scheme 'q8s:blok32'").inFile(schemes)
-                .onLine(11);
-        assertThat(c).hadErrorContaining("scheme constant COMPUTED has no compile-time value").inFile(schemes)
-                .onLine(12);
+        expect(compile(schemes))
+                .errors(3)
+                .error(schemes, 10, "scheme constant SUB_BYTE_NATIVE = \"q2s:native\": Native storage is not"
+                        + " supported for sub-byte quantization values (Q2S has 2 bits); write u32 instead of native"
+                        + " to pack 16 codes per 32-bit word")
+                .error(schemes, 11, "scheme constant TYPO: cannot read scheme 'q8s:blok32'")
+                .error(schemes, 12, "scheme constant COMPUTED has no compile-time value");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -312,11 +354,11 @@ class DiagnosticsTest {
                     @Quantize float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value;"
-                + " a scheme sets value, level, blockSize, param and store all at once, so give either the scheme or"
-                + " the attributes").inFile(m).onLine(7).atColumn(57);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 7, 57, "conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value; a"
+                        + " scheme sets value, level, blockSize, param and store all at once, so give either the"
+                        + " scheme or the attributes");
     }
 
     @Test
@@ -326,9 +368,9 @@ class DiagnosticsTest {
                     @Quantize(scheme = "q8s:f16", param = QuantParam.BF16) float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorContaining("@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value,"
-                + " level, blockSize, param and store all at once").inFile(m).onLine(8).atColumn(53);
+        expect(compile(m))
+                .error(m, 8, 53, "@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value, level,"
+                        + " blockSize, param and store all at once");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -342,12 +384,11 @@ class DiagnosticsTest {
                     @Quantize List<Float> v;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(2);
-        assertThat(c).hadErrorContaining("@Quantize cannot quantize field 'w' of type double[]: use float[], float[][]"
-                + " (the rows of a matrix) or dev.quant4j.model.QuantizableTensor").inFile(m).onLine(8);
-        assertThat(c).hadErrorContaining("@Quantize cannot quantize field 'v' of type java.util.List<java.lang.Float>")
-                .inFile(m).onLine(9);
+        expect(compile(m))
+                .errors(2)
+                .error(m, 8, "@Quantize cannot quantize field 'w' of type double[]: use float[], float[][] (the rows"
+                        + " of a matrix) or dev.quant4j.model.QuantizableTensor")
+                .error(m, 9, "@Quantize cannot quantize field 'v' of type java.util.List<java.lang.Float>");
     }
 
     @Test
@@ -359,15 +400,13 @@ class DiagnosticsTest {
                     final float[] bias = new float[4];
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(3);
-        assertThat(c).hadErrorContaining("@Quantize field 'w' is final: quantizing replaces its value").inFile(m)
-                .onLine(8);
-        assertThat(c).hadErrorContaining("@Quantize field 'shared' is static: only instance fields are model weights")
-                .inFile(m).onLine(9);
-        assertThat(c).hadErrorContaining("weight field 'bias' is final: importing state replaces its value (a plain"
-                + " array with null while the agent holds the quantized data, a holder with a new one); remove final;"
-                + " or mark it transient to leave it out of the model's state").inFile(m).onLine(10);
+        expect(compile(m))
+                .errors(3)
+                .error(m, 8, "@Quantize field 'w' is final: quantizing replaces its value")
+                .error(m, 9, "@Quantize field 'shared' is static: only instance fields are model weights")
+                .error(m, 10, "weight field 'bias' is final: importing state replaces its value (a plain array with"
+                        + " null while the agent holds the quantized data, a holder with a new one); remove final;"
+                        + " or mark it transient to leave it out of the model's state");
     }
 
     @Test
@@ -384,16 +423,14 @@ class DiagnosticsTest {
                     void setWithAccessors(float[] v) { withAccessors = v; }
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(3);
-        assertThat(c).hadErrorContaining("field 'w' is private and the generated M_Quantization (same package) cannot"
-                + " reach it: add non-private accessors getW() and setW(float[]), or make the field package-private")
-                .inFile(m).onLine(8);
-        assertThat(c).hadErrorContaining("add non-private accessors getT() and setT(QuantizableTensor)").inFile(m)
-                .onLine(9);
-        assertThat(c).hadErrorContaining("field 'bias' is private and the generated M_Quantization (same package)"
-                + " cannot reach it: add non-private accessors getBias() and setBias(float[]), or make the field"
-                + " package-private; or mark it transient to leave it out of the model's state").inFile(m).onLine(10);
+        expect(compile(m))
+                .errors(3)
+                .error(m, 8, "field 'w' is private and the generated M_Quantization (same package) cannot reach it:"
+                        + " add non-private accessors getW() and setW(float[]), or make the field package-private")
+                .error(m, 9, "add non-private accessors getT() and setT(QuantizableTensor)")
+                .error(m, 10, "field 'bias' is private and the generated M_Quantization (same package) cannot reach"
+                        + " it: add non-private accessors getBias() and setBias(float[]), or make the field"
+                        + " package-private; or mark it transient to leave it out of the model's state");
     }
 
     @Test
@@ -409,11 +446,11 @@ class DiagnosticsTest {
                     @Quantize QuantizableTensor t;
                 }
                 """);
-        Compilation c = compile(m, sub);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("field 'sub' is private and the generated M_Quantization (same package)"
-                + " cannot reach it: add non-private accessors getSub(), or make the field package-private; or mark it"
-                + " transient to leave its weights out of the model").inFile(m).onLine(9);
+        expect(compile(m, sub))
+                .errors(1)
+                .error(m, 9, "field 'sub' is private and the generated M_Quantization (same package) cannot reach"
+                        + " it: add non-private accessors getSub(), or make the field package-private; or mark it"
+                        + " transient to leave its weights out of the model");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -432,14 +469,14 @@ class DiagnosticsTest {
                     @Quantize @Dims({"rows", "16"}) float[] fine;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(4);
-        assertThat(c).hadErrorContaining("@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
-                + " that the generated visitor can read").inFile(m).onLine(10).atColumn(21);
-        assertThat(c).hadErrorContaining("@Dims entry 'cols' on 'b'").inFile(m).onLine(11);
-        assertThat(c).hadErrorContaining("@Dims entry '0' on 'c'").inFile(m).onLine(12);
-        assertThat(c).hadErrorContaining("@Dims on 'd' names no dimension: give the shape outermost first, e.g."
-                + " @Dims({\"rows\", \"cols\"})").inFile(m).onLine(13);
+        expect(compile(m))
+                .errors(4)
+                .error(m, 10, 21, "@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
+                        + " that the generated visitor can read")
+                .error(m, 11, "@Dims entry 'cols' on 'b'")
+                .error(m, 12, "@Dims entry '0' on 'c'")
+                .error(m, 13, "@Dims on 'd' names no dimension: give the shape outermost first, e.g."
+                        + " @Dims({\"rows\", \"cols\"})");
     }
 
     @Test
@@ -455,14 +492,14 @@ class DiagnosticsTest {
                     @Dims({"4", "4"}) float[] w;
                 }
                 """);
-        Compilation c = compile(m, plain);
-        assertThat(c).hadErrorCount(3);
-        assertThat(c).hadErrorContaining("@Dims applies to float[] fields only, and 'rows' is float[][]: a float[][]"
-                + " field takes [rows, cols] from the array; remove @Dims").inFile(m).onLine(8);
-        assertThat(c).hadErrorContaining("and 't' is dev.quant4j.model.QuantizableTensor: a QuantizableTensor carries"
-                + " its own shape").inFile(m).onLine(9);
-        assertThat(c).hadErrorContaining("@Dims on 'w' has no effect: Plain is not a model class (no @Quantize field,"
-                + " @QuantModule or @QuantizeDefaults); mark the class @QuantModule").inFile(plain).onLine(8);
+        expect(compile(m, plain))
+                .errors(3)
+                .error(m, 8, "@Dims applies to float[] fields only, and 'rows' is float[][]: a float[][] field takes"
+                        + " [rows, cols] from the array; remove @Dims")
+                .error(m, 9, "and 't' is dev.quant4j.model.QuantizableTensor: a QuantizableTensor carries its own"
+                        + " shape")
+                .error(plain, 8, "@Dims on 'w' has no effect: Plain is not a model class (no @Quantize field,"
+                        + " @QuantModule or @QuantizeDefaults); mark the class @QuantModule");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -482,12 +519,12 @@ class DiagnosticsTest {
                     }
                 }
                 """);
-        Compilation c = compile(outer);
-        assertThat(c).hadErrorCount(3);
-        assertThat(c).hadErrorContaining("model class demo.Outer.Hidden is private: the generated Outer_Hidden_Quantization"
-                + " in the same package cannot reach it; make it package-private").inFile(outer).onLine(8);
-        assertThat(c).hadErrorContaining("generic model class Generic is not supported").inFile(outer).onLine(11);
-        assertThat(c).hadErrorContaining("record Rec cannot be a model class").inFile(outer).onLine(14);
+        expect(compile(outer))
+                .errors(3)
+                .error(outer, 8, "model class demo.Outer.Hidden is private: the generated Outer_Hidden_Quantization"
+                        + " in the same package cannot reach it; make it package-private")
+                .error(outer, 11, "generic model class Generic is not supported")
+                .error(outer, 14, "record Rec cannot be a model class");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -504,14 +541,14 @@ class DiagnosticsTest {
                     @Quantize(value = QuantValue.Q2F) float[] ln1;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).succeeded();
-        assertThat(c).hadWarningCount(2);
-        assertThat(c).hadWarningContaining("field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit"
-                + " values (Q2S) keep only 3 levels, which usually ruins these small, sensitive tensors; use Q8S or"
-                + " Q4S, or leave the field unquantized").inFile(m).onLine(8).atColumn(33);
-        assertThat(c).hadWarningContaining("field 'bias' looks like a bias or a normalization weight: 2-bit values"
-                + " (Q2F) keep only 4 levels").inFile(m).onLine(9);
+        expect(compile(m))
+                .succeeded()
+                .warnings(2)
+                .warning(m, 8, 33, "field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit values"
+                        + " (Q2S) keep only 3 levels, which usually ruins these small, sensitive tensors; use Q8S or"
+                        + " Q4S, or leave the field unquantized")
+                .warning(m, 9, "field 'bias' looks like a bias or a normalization weight: 2-bit values (Q2F) keep"
+                        + " only 4 levels");
     }
 
     @Test
@@ -523,11 +560,10 @@ class DiagnosticsTest {
                     @Quantize float[] layerNorm;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).succeeded();
-        assertThat(c).hadWarningCount(1);
-        assertThat(c).hadWarningContaining("field 'layerNorm' looks like a bias or a normalization weight").inFile(m)
-                .onLine(10);
+        expect(compile(m))
+                .succeeded()
+                .warnings(1)
+                .warning(m, 10, "field 'layerNorm' looks like a bias or a normalization weight");
     }
 
     @Test
@@ -540,14 +576,14 @@ class DiagnosticsTest {
                     @Quantize(value = QuantValue.Q8S, level = QuantLevel.BLOCK, blockSize = 12) float[] eightBit;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).succeeded();
-        assertThat(c).hadWarningCount(2);
-        assertThat(c).hadWarningContaining("block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
-                + " packs 8 per word), so blocks straddle word boundaries and fused kernels cannot take a block as"
-                + " whole words; use a multiple of 8, e.g. 32").inFile(m).onLine(8).atColumn(77);
-        assertThat(c).hadWarningContaining("block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store"
-                + " packs 16 per word)").inFile(m).onLine(9);
+        expect(compile(m))
+                .succeeded()
+                .warnings(2)
+                .warning(m, 8, 77, "block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
+                        + " packs 8 per word), so blocks straddle word boundaries and fused kernels cannot take a"
+                        + " block as whole words; use a multiple of 8, e.g. 32")
+                .warning(m, 9, "block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store packs"
+                        + " 16 per word)");
     }
 
     @Test
@@ -557,11 +593,141 @@ class DiagnosticsTest {
                     @Quantize(value = QuantValue.Q4S, blockSize = 64) float[] w;
                 }
                 """);
-        Compilation c = compile(m);
-        assertThat(c).succeeded();
-        assertThat(c).hadWarningCount(1);
-        assertThat(c).hadWarningContaining("blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
-                + " per block, or remove blockSize").inFile(m).onLine(8).atColumn(51);
+        expect(compile(m))
+                .succeeded()
+                .warnings(1)
+                .warning(m, 8, 51, "blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
+                        + " per block, or remove blockSize");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Activation quantization: the same QuantScheme rules, at the annotation value at fault
+
+    @Test
+    void staticActivationsNeedACalibrationMethod() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(activations = ActivationMode.STATIC) float[][] w;
+                    @Quantize(activations = ActivationMode.STATIC,
+                              activationCalibration = ActivationCalibration.PERCENTILE) float[][] fine;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 8, 43, "Static activation quantization needs a calibration method to find its frozen scales;"
+                        + " set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY");
+    }
+
+    @Test
+    void anActivationCalibrationWithoutStaticMode() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(activations = ActivationMode.DYNAMIC,
+                              activationCalibration = ActivationCalibration.ENTROPY) float[][] w;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 9, 60, "Activation calibration ENTROPY is only used by static activation quantization, and"
+                        + " the activations are DYNAMIC; set activations = STATIC, or remove activationCalibration");
+    }
+
+    @Test
+    void quantizedActivationsNeedIntegerWeights() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(value = QuantValue.E4M3, activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "e2m1:block32:a8static:minmax") float[][] v;
+                    @Quantize(value = QuantValue.Q4S, activations = ActivationMode.DYNAMIC) float[][] fine;
+                }
+                """);
+        expect(compile(m))
+                .errors(2)
+                .error(m, 8, 68, "DYNAMIC activation quantization multiplies int8 activations by integer weight"
+                        + " codes, and E4M3 is a float value; use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or"
+                        + " activations = NONE")
+                .error(m, 9, 24, "STATIC activation quantization multiplies int8 activations by integer weight codes,"
+                        + " and E2M1 is a float value; use an integer value (q8s q8f q4s q4f q2s q2f), or remove"
+                        + " a8static");
+    }
+
+    @Test
+    void quantizedActivationsNeedAWeightMatrix() {
+        JavaFileObject m = source("M", """
+                class M {
+                    int rows, cols;
+                    @Quantize(activations = ActivationMode.DYNAMIC) float[] bias;
+                    @Quantize(activations = ActivationMode.DYNAMIC) @Dims({"rows", "cols"}) float[] matrix;
+                    @Quantize(activations = ActivationMode.DYNAMIC) QuantizableTensor holder;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 9, 43, "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
+                        + " and the tensor has 1 dimension; leave this field's activations at NONE");
+    }
+
+    @Test
+    void activationsFromTheClassDefaultsAreReportedAtTheDefaultsNamingTheField() {
+        JavaFileObject m = source("M", """
+                @QuantizeDefaults(value = QuantValue.Q4F, level = QuantLevel.BLOCK,
+                                  activations = ActivationMode.DYNAMIC)
+                class M {
+                    @Quantize float[][] w;
+                    @Quantize float[] bias;
+                    @Quantize(activations = ActivationMode.NONE) float[] gamma;
+                }
+                """);
+        expect(compile(m))
+                .errors(1)
+                .error(m, 8, 47, "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
+                        + " a linear layer, and the tensor has 1 dimension; leave this field's activations at NONE");
+    }
+
+    @Test
+    void aSchemeAndActivationAttributesGoTogetherUnlessTheSchemeGivesActivationsToo() {
+        JavaFileObject schemes = source("Schemes", CONFIG);
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(scheme = "ATTENTION", activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "q8s:a8dyn", activations = ActivationMode.STATIC) float[][] twice;
+                }
+                """);
+        expect(compile(schemes, m))
+                .errors(1)
+                .error(m, 9, 65, "@Quantize on 'twice' sets scheme = \"q8s:a8dyn\", whose text gives the activations"
+                        + " (q8s:tensor:f32:u32:a8dyn), and activations; give the activations either in the scheme or"
+                        + " as attributes");
+
+        JavaFileObject ok = source("Ok", """
+                class Ok {
+                    @Quantize(scheme = "ATTENTION", activations = ActivationMode.DYNAMIC) float[][] w;
+                    @Quantize(scheme = "ATTENTION") float[][] v;
+                }
+                """);
+        Compilation c = compile(schemes, ok);
+        assertThat(c).succeededWithoutWarnings();
+        // The named scheme plus activations is another scheme: written out, not referenced by name.
+        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+                .contains("W_SCHEME = QuantScheme.parse(\"q4f:block32:f16:u32:a8dyn\");");
+        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+                .contains("V_SCHEME = QuantScheme.parse(Schemes.ATTENTION);");
+    }
+
+    @Test
+    void anActivationProblemInAConfigConstantGetsTheTextFix() {
+        JavaFileObject schemes = source("Schemes", """
+                @QuantizationConfig
+                final class Schemes {
+                    static final String STATIC_UNCALIBRATED = "q8s:a8static";
+                    static final String DYNAMIC = "q8s:block32:a8dyn";
+                }
+                """);
+        expect(compile(schemes))
+                .errors(1)
+                .error(schemes, 9, "scheme constant STATIC_UNCALIBRATED = \"q8s:a8static\": Static activation"
+                        + " quantization needs a calibration method to find its frozen scales; add minmax,"
+                        + " movingminmax, percentile or entropy");
     }
 
     // ---------------------------------------------------------------------------------------------

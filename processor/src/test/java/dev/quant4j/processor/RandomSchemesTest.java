@@ -109,7 +109,7 @@ class RandomSchemesTest {
         }
         for (Map.Entry<Long, Drawn> e : badByLine.entrySet()) {
             Drawn d = e.getValue();
-            List<String> expected = d.scheme().problems().stream().map(p -> p.message() + "; " + p.fix()).toList();
+            List<String> expected = d.scheme().problems().stream().map(p -> p.message() + "; " + p.annotationFix()).toList();
             assertEquals(expected, errorsByLine.getOrDefault(e.getKey(), List.of()),
                     "seed " + seed + ", line " + e.getKey() + ": " + d.annotation());
         }

@@ -1,5 +1,9 @@
 package dev.quant4j.model;
 
+import dev.quant4j.scheme.VisitorNames;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,9 +18,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * on fields or constructors.
  */
 public final class ModelVisitors {
-    /** The suffix of a generated visitor's class name. */
-    public static final String SUFFIX = "_Quantization";
-
     // ClassValue ties each entry to its class's lifetime, so unloading a model's class loader frees it.
     private static final ClassValue<AtomicReference<ModelVisitor<?>>> REGISTERED = new ClassValue<>() {
         @Override
@@ -55,17 +56,13 @@ public final class ModelVisitors {
         REGISTERED.get(type).set(visitor);
     }
 
-    /**
-     * The name of the generated visitor class of {@code type}: its package, then the simple names of the
-     * class and the classes it is nested in, joined by {@code _}, then {@link #SUFFIX}.
-     */
+    /** The name of the generated visitor class of {@code type}, by the processor's rule ({@link VisitorNames}). */
     public static String visitorClassName(Class<?> type) {
-        StringBuilder names = new StringBuilder(type.getSimpleName());
-        for (Class<?> outer = type.getEnclosingClass(); outer != null; outer = outer.getEnclosingClass()) {
-            names.insert(0, outer.getSimpleName() + "_");
+        List<String> nesting = new ArrayList<>();
+        for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
+            nesting.addFirst(c.getSimpleName());
         }
-        String pkg = type.getPackageName();
-        return (pkg.isEmpty() ? "" : pkg + ".") + names + SUFFIX;
+        return VisitorNames.qualifiedName(type.getPackageName(), nesting);
     }
 
     /** The visitor registered for exactly {@code type}, loading its generated class if needed; or null. */

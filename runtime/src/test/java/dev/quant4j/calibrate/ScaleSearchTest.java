@@ -49,12 +49,12 @@ class ScaleSearchTest {
         assertEquals(mse, QuantScheme.parse(mse.toString()));
         assertEquals(mse, QuantScheme.parse("MSE:f16:block32:q4f"));
         assertEquals(Calibration.IMATRIX, QuantScheme.parse("q4f:imatrix:block32").calibration());
-        // MinMax prints as it always did; its token parses to the default.
-        assertEquals("q4f:block32:f16:u32", QuantScheme.parse("q4f:block32:f16:minmax").toString());
-        assertEquals(QuantScheme.parse("q4f:block32:f16"), QuantScheme.parse("q4f:block32:f16:minmax"));
+        // MinMax, the default, prints as it always did.
+        assertEquals("q4f:block32:f16:u32", QuantScheme.parse("q4f:block32:f16").withCalibration(Calibration.MIN_MAX)
+                .toString());
         var twice = assertThrows(dev.quant4j.scheme.SchemeParseException.class,
-                () -> QuantScheme.parse("q4f:mse:minmax"));
-        assertTrue(twice.getMessage().contains("gives the calibration twice ('mse' and 'minmax')"), twice.getMessage());
+                () -> QuantScheme.parse("q4f:mse:imatrix"));
+        assertTrue(twice.getMessage().contains("gives the calibration twice ('mse' and 'imatrix')"), twice.getMessage());
     }
 
     @Test

@@ -154,11 +154,8 @@ class EndToEndTest {
         writeReport(report, "e2e-simulation-report.txt");
         Map<String, FloatTensor> after = floats(m);
         for (String path : expectedPaths()) {
-            QuantScheme s = schemes.get(path);
-            FloatTensor expected = s == null ? before.get(path)
-                    : Kernels.scalar().quantize(path, before.get(path), s).dequantize();
-            assertEquals(expected, after.get(path), path);
-            if (s != null) {
+            assertEquals(reference(path, before, schemes), after.get(path), path);
+            if (schemes.get(path) != null) {
                 assertTrue(report.entry(path).maxAbsError() > 0, path);
             }
         }
@@ -214,9 +211,7 @@ class EndToEndTest {
             Map<String, FloatTensor> b = floats(fresh);
             Map<String, FloatTensor> c = floats(loaded);
             for (String path : expectedPaths()) {
-                QuantScheme s = schemes.get(path);
-                FloatTensor reference = s == null ? original.get(path)
-                        : Kernels.scalar().quantize(path, original.get(path), s).dequantize();
+                FloatTensor reference = reference(path, original, schemes);
                 // FloatTensor equality is bitwise: -0.0 != +0.0 and every bit of every value counts.
                 assertEquals(reference, a.get(path), path);
                 assertEquals(reference, b.get(path), path);
@@ -224,6 +219,16 @@ class EndToEndTest {
             }
             assertEquals(0, store.size(), "dequantizing dropped every stored tensor");
         }
+    }
+
+    /**
+     * What a weight must hold after quantizing and dequantizing: the scalar reference kernel's round trip
+     * of its original values, or the original values for an unquantized weight.
+     */
+    private static FloatTensor reference(String path, Map<String, FloatTensor> original,
+                                         Map<String, QuantScheme> schemes) {
+        QuantScheme s = schemes.get(path);
+        return s == null ? original.get(path) : Kernels.scalar().quantize(path, original.get(path), s).dequantize();
     }
 
     /** Keeps the report of the last run where the docs can quote it. */

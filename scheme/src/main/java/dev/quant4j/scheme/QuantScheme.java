@@ -1,0 +1,561 @@
+package dev.quant4j.scheme;
+
+import dev.quant4j.annotations.ActivationCalibration;
+import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.annotations.QuantLevel;
+import dev.quant4j.annotations.QuantMode;
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantStore;
+import dev.quant4j.annotations.QuantValue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A quantization scheme: what a tensor is quantized to and how the result is laid out. Immutable,
+ * built in Burn's style from {@link #DEFAULT}:
+ *
+ * <pre>{@code
+ * QuantScheme s = QuantScheme.DEFAULT.withValue(QuantValue.Q4F).withBlockSize(32)
+ *         .withParam(QuantParam.F16);            // "q4f:block32:f16:u32"
+ * }</pre>
+ *
+ * <p>A scheme may be invalid (a sub-byte value with NATIVE store, say): it can be built and printed so
+ * that every problem can be reported at once, but {@link #validate()} — which every quantizer calls —
+ * throws for it. {@link #problems()} is the one validation routine of the project: the annotation
+ * processor reports exactly what it returns.
+ *
+ * <p>Block extents are kept canonical: leading 1s are dropped ({@code block1x32} is {@code block32}),
+ * because a block is right-aligned to the tensor's trailing dimensions and left-padded with 1s.
+ */
+public final class QuantScheme {
+    /** The most extents a block may have. */
+    public static final int MAX_BLOCK_RANK = 5;
+
+    /**
+     * The block extent a block-level scheme gets when none is given ({@code @Quantize(level = BLOCK)},
+     * {@link #withLevel withLevel(BLOCK)}).
+     */
+    public static final int DEFAULT_BLOCK_EXTENT = 32;
+
+    /**
+     * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max, float32 activations
+     * (no activation quantization, no activation calibration). This is the one
+     * declaration of the defaults: the text form's missing parts and the processor's attribute-by-attribute
+     * combination start from it, and a test pins the annotation defaults of {@code @Quantize} and
+     * {@code @QuantizeDefaults} (which cannot call code) to it and to {@link #DEFAULT_BLOCK_EXTENT}.
+     */
+    public static final QuantScheme DEFAULT = new QuantScheme(QuantValue.Q8S, QuantLevel.TENSOR, new int[0],
+            QuantStore.U32, QuantParam.F32, QuantMode.SYMMETRIC, Calibration.MIN_MAX, ActivationMode.NONE,
+            ActivationCalibration.NONE);
+
+    private final QuantValue value;
+    private final QuantLevel level;
+    private final int[] block;
+    private final QuantStore store;
+    private final QuantParam param;
+    private final QuantMode mode;
+    private final Calibration calibration;
+    private final ActivationMode activations;
+    private final ActivationCalibration activationCalibration;
+
+    private QuantScheme(QuantValue value, QuantLevel level, int[] block, QuantStore store, QuantParam param,
+                        QuantMode mode, Calibration calibration, ActivationMode activations,
+                        ActivationCalibration activationCalibration) {
+        this.value = Objects.requireNonNull(value, "value");
+        this.level = Objects.requireNonNull(level, "level");
+        this.block = level == QuantLevel.TENSOR ? new int[0] : canonicalBlock(block);
+        this.store = Objects.requireNonNull(store, "store");
+        this.param = Objects.requireNonNull(param, "param");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.calibration = Objects.requireNonNull(calibration, "calibration");
+        this.activations = Objects.requireNonNull(activations, "activations");
+        this.activationCalibration = Objects.requireNonNull(activationCalibration, "activationCalibration");
+    }
+
+    /**
+     * Builds a scheme from all of its weight parts (the shape an annotation provides), with float32
+     * activations; {@link #withActivations} and {@link #withActivationCalibration} set those.
+     */
+    public static QuantScheme of(QuantValue value, QuantLevel level, int[] blockSize, QuantStore store,
+                                 QuantParam param, QuantMode mode, Calibration calibration) {
+        return new QuantScheme(value, level, blockSize == null ? new int[0] : blockSize, store, param, mode,
+                calibration, ActivationMode.NONE, ActivationCalibration.NONE);
+    }
+
+    private static int[] canonicalBlock(int[] extents) {
+        Objects.requireNonNull(extents, "blockSize");
+        int first = 0;
+        // Leading 1s do not change a right-aligned block; keep at least one extent.
+        while (first < extents.length - 1 && extents[first] == 1) {
+            first++;
+        }
+        return Arrays.copyOfRange(extents, first, extents.length);
+    }
+
+    public QuantScheme withValue(QuantValue v) {
+        return new QuantScheme(v, level, block, store, param, mode, calibration, activations, activationCalibration);
+    }
+
+    /** Sets the level; {@code BLOCK} keeps the current extents ({@link #DEFAULT_BLOCK_EXTENT} if there are none). */
+    public QuantScheme withLevel(QuantLevel l) {
+        int[] b = l == QuantLevel.BLOCK && block.length == 0 ? new int[] {DEFAULT_BLOCK_EXTENT} : block;
+        return new QuantScheme(value, l, b, store, param, mode, calibration, activations, activationCalibration);
+    }
+
+    /** Sets block level with these extents, right-aligned to the tensor's trailing dimensions. */
+    public QuantScheme withBlockSize(int... extents) {
+        return new QuantScheme(value, QuantLevel.BLOCK, extents.clone(), store, param, mode, calibration, activations,
+                activationCalibration);
+    }
+
+    public QuantScheme withStore(QuantStore s) {
+        return new QuantScheme(value, level, block, s, param, mode, calibration, activations, activationCalibration);
+    }
+
+    public QuantScheme withParam(QuantParam p) {
+        return new QuantScheme(value, level, block, store, p, mode, calibration, activations, activationCalibration);
+    }
+
+    public QuantScheme withMode(QuantMode m) {
+        return new QuantScheme(value, level, block, store, param, m, calibration, activations, activationCalibration);
+    }
+
+    public QuantScheme withCalibration(Calibration c) {
+        return new QuantScheme(value, level, block, store, param, mode, c, activations, activationCalibration);
+    }
+
+    public QuantValue value() {
+        return value;
+    }
+
+    public QuantLevel level() {
+        return level;
+    }
+
+    /** The block extents in canonical form (no leading 1s); empty for the tensor level. */
+    public int[] blockSize() {
+        return block.clone();
+    }
+
+    /** Number of block extents (0 for the tensor level). */
+    public int blockRank() {
+        return block.length;
+    }
+
+    /** One block extent, counted from the left of the canonical form. */
+    public int blockExtent(int i) {
+        return block[i];
+    }
+
+    public QuantStore store() {
+        return store;
+    }
+
+    public QuantParam param() {
+        return param;
+    }
+
+    public QuantMode mode() {
+        return mode;
+    }
+
+    public Calibration calibration() {
+        return calibration;
+    }
+
+    // Activations: how the input of the weight's linear layer is quantized (docs/PROCESSOR.md).
+
+    /** How the input activations are quantized; {@link ActivationMode#NONE} keeps them float32. */
+    public ActivationMode activations() {
+        return activations;
+    }
+
+    /** Sets how the input activations of the weight's linear layer are quantized. */
+    public QuantScheme withActivations(ActivationMode a) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, a, activationCalibration);
+    }
+
+    /** How static activation quantization finds its scales; {@link ActivationCalibration#NONE} when not chosen. */
+    public ActivationCalibration activationCalibration() {
+        return activationCalibration;
+    }
+
+    /** Sets how {@link ActivationMode#STATIC} finds its scales. */
+    public QuantScheme withActivationCalibration(ActivationCalibration c) {
+        return new QuantScheme(value, level, block, store, param, mode, calibration, activations, c);
+    }
+
+    /**
+     * Every problem of this scheme on its own, in a stable order; empty when it is valid. This is the
+     * single validation routine: the annotation processor and the runtime both report from it.
+     */
+    public List<SchemeProblem> problems() {
+        List<SchemeProblem> out = new ArrayList<>();
+        if (value.isSubByte() && store == QuantStore.NATIVE) {
+            String perWord = " to pack " + (32 / value.bits()) + " codes per 32-bit word";
+            out.add(new SchemeProblem(SchemeProblem.Rule.SUB_BYTE_NATIVE, "store",
+                    "Native storage is not supported for sub-byte quantization values (" + value + " has "
+                            + value.bits() + " bits)",
+                    "use store = U32" + perWord, "write u32 instead of native" + perWord));
+        }
+        if (level == QuantLevel.BLOCK) {
+            if (block.length == 0) {
+                out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_WITHOUT_EXTENTS, "blockSize",
+                        "Block level needs at least one block extent",
+                        "give blockSize one to " + MAX_BLOCK_RANK + " extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
+                        "give the block one to " + MAX_BLOCK_RANK + " extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
+            }
+            if (block.length > MAX_BLOCK_RANK) {
+                String fix = "drop extents: a block is right-aligned to the tensor's trailing dimensions";
+                out.add(new SchemeProblem(SchemeProblem.Rule.TOO_MANY_BLOCK_EXTENTS, "blockSize",
+                        "A block has at most " + MAX_BLOCK_RANK + " extents, got " + block.length + " "
+                                + Arrays.toString(block), fix, fix));
+            }
+            for (int i = 0; i < block.length; i++) {
+                if (block[i] < 1) {
+                    out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_EXTENT_BELOW_ONE, "blockSize",
+                            "Block extent " + i + " is " + block[i] + " in " + Arrays.toString(block)
+                                    + "; extents must be at least 1",
+                            "use positive block extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
+                            "use positive block extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
+                }
+            }
+        }
+        if (calibration.isSearch() && value.isFloat()) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, "calibration",
+                    "Calibration " + calibration + " searches integer codes; " + value + " is a float value",
+                    "use an integer value (q8f q8s q4f q4s q2f q2s) with " + calibration + ", or calibration = MIN_MAX",
+                    "use an integer value (q8f q8s q4f q4s q2f q2s) with " + token(calibration) + ", or remove "
+                            + token(calibration)));
+        }
+        activationProblems(out);
+        return out;
+    }
+
+    /** The rules of activation quantization that do not depend on the tensor. */
+    private void activationProblems(List<SchemeProblem> out) {
+        if (activations == ActivationMode.STATIC && activationCalibration == ActivationCalibration.NONE) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION, "activations",
+                    "Static activation quantization needs a calibration method to find its frozen scales",
+                    "set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
+                    "add minmax, movingminmax, percentile or entropy"));
+        }
+        if (activations != ActivationMode.STATIC && activationCalibration != ActivationCalibration.NONE) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.CALIBRATION_WITHOUT_STATIC, "activationCalibration",
+                    "Activation calibration " + activationCalibration + " is only used by static activation"
+                            + " quantization, and the activations are " + activations,
+                    "set activations = STATIC, or remove activationCalibration",
+                    "add a8static, or remove " + token(activationCalibration)));
+        }
+        if (activations != ActivationMode.NONE && value.isFloat()) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_INTEGER_WEIGHTS, "activations",
+                    activations + " activation quantization multiplies int8 activations by integer weight codes,"
+                            + " and " + value + " is a float value",
+                    "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
+                    "use an integer value (q8s q8f q4s q4f q2s q2f), or remove " + token(activations)));
+        }
+    }
+
+    /** True when {@link #problems()} is empty. */
+    public boolean isValid() {
+        return problems().isEmpty();
+    }
+
+    /** Throws {@link InvalidSchemeException} listing every problem, or returns this scheme. */
+    public QuantScheme validate() {
+        List<SchemeProblem> p = problems();
+        if (!p.isEmpty()) {
+            throw new InvalidSchemeException("invalid quantization scheme " + this, p);
+        }
+        return this;
+    }
+
+    /**
+     * The problems of using this scheme on a tensor of the given shape: the scheme's own problems,
+     * then a block with more extents than the tensor has dimensions.
+     */
+    public List<SchemeProblem> problemsFor(int[] shape) {
+        return problemsForRank(shape.length, " " + Arrays.toString(shape));
+    }
+
+    /**
+     * The problems of using this scheme on a tensor of the given rank (number of dimensions): the scheme's
+     * own problems, then {@link SchemeProblem.Rule#BLOCK_RANK_ABOVE_TENSOR_RANK} when the block has more
+     * extents than that. This is the rank rule for callers that know the rank but not the shape, such as
+     * the annotation processor.
+     */
+    public List<SchemeProblem> problemsForRank(int rank) {
+        return problemsForRank(rank, "");
+    }
+
+    private List<SchemeProblem> problemsForRank(int rank, String shapeText) {
+        List<SchemeProblem> out = problems();
+        if (level == QuantLevel.BLOCK && block.length > rank) {
+            String fix = "use a block with at most " + rank + " extents, or the tensor level";
+            out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK, "blockSize",
+                    "Block " + blockToken() + " has " + block.length + " extents but the tensor has only "
+                            + rank + " dimensions" + shapeText, fix, fix));
+        }
+        if (activations != ActivationMode.NONE && rank != 2) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, "activations",
+                    activations + " activation quantization is for the [out, in] weight matrix of a linear layer,"
+                            + " and the tensor has " + rank + (rank == 1 ? " dimension" : " dimensions") + shapeText,
+                    "leave this field's activations at NONE", "remove " + token(activations) + " for this tensor"));
+        }
+        return out;
+    }
+
+    /**
+     * The block shape for a tensor of the given rank: the extents right-aligned and left-padded with 1;
+     * for the tensor level, the whole shape (one block). The tensor's shape must have rank >= blockRank().
+     */
+    public int[] blockShapeFor(int[] shape) {
+        int[] b = new int[shape.length];
+        if (level == QuantLevel.TENSOR) {
+            for (int i = 0; i < shape.length; i++) {
+                b[i] = Math.max(shape[i], 1);
+            }
+            return b;
+        }
+        int pad = shape.length - block.length;
+        if (pad < 0) {
+            throw new IllegalArgumentException("block " + blockToken() + " has more extents than the tensor's "
+                    + shape.length + " dimensions");
+        }
+        Arrays.fill(b, 0, pad, 1);
+        System.arraycopy(block, 0, b, pad, block.length);
+        return b;
+    }
+
+    private String blockToken() {
+        StringBuilder sb = new StringBuilder("block");
+        for (int i = 0; i < block.length; i++) {
+            if (i > 0) {
+                sb.append('x');
+            }
+            sb.append(block[i]);
+        }
+        return sb.toString();
+    }
+
+    /** The level part of the text form: {@code tensor} or {@code blockAxB...}. */
+    public String levelToken() {
+        return level == QuantLevel.TENSOR ? "tensor" : blockToken();
+    }
+
+    /**
+     * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}, then the
+     * weights' calibration when it is a search ({@code q4f:block32:f16:u32:mse}; MIN_MAX, the default, is
+     * not written, so every MinMax scheme prints as before), then the activations and their calibration
+     * where set ({@code q8s:tensor:f32:u32:a8static:minmax}). Mode has a single choice and is not written.
+     */
+    @Override
+    public String toString() {
+        return text(true);
+    }
+
+    /**
+     * The text form without the weights' calibration, which only says how the scales were chosen and
+     * changes nothing about reading them: what a file records ({@code q4f:block32:f16:u32} for a scheme
+     * whose {@code toString} is {@code q4f:block32:f16:u32:mse}).
+     */
+    public String storedForm() {
+        return text(false);
+    }
+
+    private String text(boolean withCalibration) {
+        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store);
+        return weights + (!withCalibration || calibration == Calibration.MIN_MAX ? "" : ":" + token(calibration))
+                + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
+                + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + token(activationCalibration));
+    }
+
+    /**
+     * Reads a scheme in text form: parts separated by {@code ':'}, in any order, each kind at most once
+     * (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, weight calibrations {@code mse imatrix},
+     * activations {@code a8dyn a8static}, activation calibrations {@code minmax movingminmax percentile
+     * entropy}); missing parts take the defaults {@code tensor}, {@code f32}, {@code u32}, MinMax weight
+     * calibration, float32 activations; the value is required. Case does not
+     * matter. The result is not validated: call {@link #validate()} or {@link #problems()}.
+     *
+     * @throws SchemeParseException naming the bad part and what was expected
+     */
+    public static QuantScheme parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new SchemeParseException(String.valueOf(text), "the scheme is empty",
+                    "write VALUE[:LEVEL][:PARAM][:STORE], e.g. q4f:block32:f16:u32");
+        }
+        String trimmed = text.strip();
+        QuantValue v = null;
+        QuantLevel l = null;
+        int[] b = null;
+        QuantParam p = null;
+        QuantStore s = null;
+        ActivationMode a = null;
+        ActivationCalibration ac = null;
+        Calibration c = null;
+        for (String raw : trimmed.split(":", -1)) {
+            String t = raw.strip().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) {
+                throw new SchemeParseException(trimmed, "it has an empty part", "remove the extra ':'");
+            }
+            QuantValue tv = byToken(QuantValue.values(), QuantValue::token, t);
+            QuantParam tp = byToken(QuantParam.values(), QuantParam::token, t);
+            QuantStore ts = byToken(QuantStore.values(), QuantScheme::token, t);
+            ActivationMode ta = byToken(ActivationMode.values(), QuantScheme::token, t);
+            ActivationCalibration tac = byToken(ActivationCalibration.values(), QuantScheme::token, t);
+            Calibration tc = byToken(Calibration.values(), QuantScheme::token, t);
+            if (tc != null) {
+                c = once(trimmed, "calibration", c, tc, QuantScheme::token);
+            } else if (ta != null) {
+                a = once(trimmed, "activations", a, ta, QuantScheme::token);
+            } else if (tac != null) {
+                ac = once(trimmed, "activation calibration", ac, tac, QuantScheme::token);
+            } else if (tv != null) {
+                v = once(trimmed, "value", v, tv, QuantValue::token);
+            } else if (tp != null) {
+                p = once(trimmed, "param", p, tp, QuantParam::token);
+            } else if (ts != null) {
+                s = once(trimmed, "store", s, ts, QuantScheme::token);
+            } else if (t.equals("tensor") || t.startsWith("block")) {
+                if (l != null) {
+                    throw duplicate(trimmed, "level", l == QuantLevel.TENSOR ? "tensor" : "block", t);
+                }
+                if (t.equals("tensor")) {
+                    l = QuantLevel.TENSOR;
+                } else {
+                    l = QuantLevel.BLOCK;
+                    b = parseBlock(trimmed, t);
+                }
+            } else {
+                throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
+                        "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
+                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), a weight "
+                                + "calibration (mse imatrix), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
+                                + "entropy)");
+            }
+        }
+        if (v == null) {
+            throw new SchemeParseException(trimmed, "it names no value",
+                    "start with one of q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1");
+        }
+        QuantScheme out = DEFAULT.withValue(v);
+        if (l == QuantLevel.BLOCK) {
+            out = out.withBlockSize(b);
+        }
+        if (p != null) {
+            out = out.withParam(p);
+        }
+        if (s != null) {
+            out = out.withStore(s);
+        }
+        if (c != null) {
+            out = out.withCalibration(c);
+        }
+        if (a != null) {
+            out = out.withActivations(a);
+        }
+        if (ac != null) {
+            out = out.withActivationCalibration(ac);
+        }
+        return out;
+    }
+
+    private static SchemeParseException duplicate(String text, String part, String first, String second) {
+        return new SchemeParseException(text, "it gives the " + part + " twice ('" + first + "' and '" + second + "')",
+                "keep one " + part);
+    }
+
+    private static int[] parseBlock(String text, String token) {
+        String body = token.substring("block".length());
+        if (body.isEmpty()) {
+            throw new SchemeParseException(text, "'" + token + "' has no extents", "write e.g. block32 or block2x16");
+        }
+        String[] parts = body.split("x", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String d = parts[i];
+            if (d.isEmpty() || d.length() > 9 || !d.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new SchemeParseException(text, "'" + token + "' has a bad extent '" + d + "'",
+                        "extents are positive integers joined by 'x', e.g. block2x16");
+            }
+            out[i] = Integer.parseInt(d);
+        }
+        return out;
+    }
+
+    /** The part {@code t} names among {@code values}, or null. */
+    private static <E extends Enum<E>> E byToken(E[] values, Function<E, String> token, String t) {
+        for (E e : values) {
+            if (t.equals(token.apply(e))) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** {@code found}, unless a part of the same kind was read already ({@code seen}). */
+    private static <E> E once(String text, String kind, E seen, E found, Function<E, String> token) {
+        if (seen != null) {
+            throw duplicate(text, kind, token.apply(seen), token.apply(found));
+        }
+        return found;
+    }
+
+    /** A store's part in the text form: {@code u32} or {@code native}. */
+    public static String token(QuantStore s) {
+        return s.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}; null for MIN_MAX, the
+     * default, which is not written (and whose word {@code minmax} belongs to the activation calibrations).
+     */
+    public static String token(Calibration c) {
+        return switch (c) {
+            case MIN_MAX -> null;
+            case MSE -> "mse";
+            case IMATRIX -> "imatrix";
+        };
+    }
+
+    /** An activation mode's part in the text form: {@code a8dyn}, {@code a8static}; null for NONE, not written. */
+    public static String token(ActivationMode a) {
+        return switch (a) {
+            case NONE -> null;
+            case DYNAMIC -> "a8dyn";
+            case STATIC -> "a8static";
+        };
+    }
+
+    /** An activation calibration's part in the text form, e.g. {@code minmax}; null for NONE, not written. */
+    public static String token(ActivationCalibration c) {
+        return switch (c) {
+            case NONE -> null;
+            case MIN_MAX -> "minmax";
+            case MOVING_AVERAGE_MIN_MAX -> "movingminmax";
+            case PERCENTILE -> "percentile";
+            case ENTROPY -> "entropy";
+        };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof QuantScheme q && value == q.value && level == q.level && Arrays.equals(block, q.block)
+                && store == q.store && param == q.param && mode == q.mode && calibration == q.calibration
+                && activations == q.activations && activationCalibration == q.activationCalibration;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(value, level, Arrays.hashCode(block), store, param, mode, calibration, activations,
+                activationCalibration);
+    }
+}
