@@ -1,5 +1,8 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
@@ -11,8 +14,10 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.QuantizedTensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,16 +58,47 @@ final class QuantizeCommand extends FileCommand {
             description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
     List<Glob> skips = new ArrayList<>();
 
+    @Option(names = "--calibration", paramLabel = "NAME", converter = CalibrationConverter.class,
+            description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse (a "
+                    + "data-free search for the smallest squared error) or imatrix (the search weighted by "
+                    + "--calibration-data). Without it each SPEC's own (e.g. q4f:block32:f16:mse; default minmax).")
+    Calibration calibration;
+
+    @Option(names = "--calibration-data", paramLabel = "FILE",
+            description = "Input statistics for imatrix: the mean square of each input of each linear layer, "
+                    + "recorded on calibration data, keyed by tensor name (a safetensors file written by "
+                    + "InputStatistics.save). Tensors it has no entry for are searched unweighted (mse).")
+    Path calibrationData;
+
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;
 
     QuantScheme schemeFor(String name) {
+        QuantScheme s = scheme;
         for (Converters.Rule r : rules) {
             if (r.glob().matches(name)) {
-                return r.scheme();
+                s = r.scheme();
+                break;
             }
         }
-        return scheme;
+        return calibration == null ? s : s.withCalibration(calibration);
+    }
+
+    /** {@code minmax}, {@code mse} or {@code imatrix}. */
+    static final class CalibrationConverter implements ITypeConverter<Calibration> {
+        @Override
+        public Calibration convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.equals("minmax")) {
+                return Calibration.MIN_MAX;
+            }
+            for (Calibration c : Calibration.values()) {
+                if (v.equals(QuantScheme.token(c))) {
+                    return c;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a calibration; use minmax, mse or imatrix");
+        }
     }
 
     boolean skipped(String name) {
@@ -75,7 +111,9 @@ final class QuantizeCommand extends FileCommand {
         int quantized = 0;
         int kept = 0;
         int copied = 0;
+        int unweighted = 0;
         long inBytes;
+        InputStatistics statistics = calibrationData == null ? null : InputStatistics.load(calibrationData);
         try (SafetensorsReader in = SafetensorsReader.open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
@@ -95,7 +133,18 @@ final class QuantizeCommand extends FileCommand {
                             kept++;
                         }
                         case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
-                            QuantScheme s = schemeFor(name);
+                            QuantScheme planned = schemeFor(name);
+                            float[] importance = statistics == null ? null : statistics.meanSquares(name);
+                            if (planned.calibration() == Calibration.IMATRIX && statistics == null) {
+                                throw new CliException("tensor '" + name + "' has calibration imatrix, which needs "
+                                        + "input statistics: give them with --calibration-data FILE, or use "
+                                        + "--calibration mse (no data needed)");
+                            }
+                            if (planned.calibration() == Calibration.IMATRIX && importance == null) {
+                                planned = planned.withCalibration(Calibration.MSE);
+                                unweighted++;
+                            }
+                            QuantScheme s = planned;
                             int[] shape = intShape(name, t.shape());
                             List<SchemeProblem> p = s.problemsFor(shape);
                             if (!p.isEmpty()) {
@@ -105,7 +154,8 @@ final class QuantizeCommand extends FileCommand {
                             }
                             specs.add(TensorSpec.quantized(name, shape, s, () -> {
                                 begin(progress, name);
-                                QuantizedTensor q = Kernels.active().quantize(name, in.readFloatTensor(t), s);
+                                QuantizedTensor q = ScaleSearch.quantize(Kernels.active(), name,
+                                        in.readFloatTensor(t), s, importance);
                                 progress.advance(t.byteSize());
                                 return q;
                             }));
@@ -130,6 +180,10 @@ final class QuantizeCommand extends FileCommand {
             err().println(String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): %s -> %s "
                             + "(%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept, Sizes.bytes(inBytes),
                     Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(), output));
+            if (unweighted > 0) {
+                err().println(unweighted + " imatrix tensors had no entry in " + calibrationData
+                        + " and were searched unweighted (mse)");
+            }
         }
         return Main.OK;
     }

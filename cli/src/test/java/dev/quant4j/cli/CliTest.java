@@ -219,6 +219,72 @@ class CliTest {
                 && !n.equals("nan.safetensors")).toList(), "nothing is left behind");
     }
 
+    private double squaredError(Path file, String name) throws IOException {
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            float[] back = r.readQuantized(name).dequantize().data();
+            float[] x = originals.get(name);
+            double e = 0;
+            for (int i = 0; i < x.length; i++) {
+                double d = (double) x[i] - back[i];
+                e += d * d;
+            }
+            return e;
+        }
+    }
+
+    @Test
+    void calibrationSearchesLowerTheErrorAndImatrixTakesItsStatisticsFromAFile() throws IOException {
+        Path minMax = dir.resolve("minmax.safetensors");
+        Path mse = dir.resolve("mse.safetensors");
+        Path imatrix = dir.resolve("imatrix.safetensors");
+        Path stats = dir.resolve("stats.safetensors");
+        // Bad input first, while the folder holds only the model (nothing may be left behind).
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
+                "q4f:block32:f16:imatrix"), "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
+                + " input statistics: give them with --calibration-data FILE");
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme", "q8s",
+                "--calibration", "best"), "'best' is not a calibration; use minmax, mse or imatrix");
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
+                "q4f:block32:f16", "--calibration-data", stats.toString()), "no such file", "stats.safetensors");
+        assertEquals(0, run("quantize", model.toString(), minMax.toString(), "--scheme", "q4f:block32:f16", "-q").code());
+        assertEquals(0, run("quantize", model.toString(), mse.toString(), "--scheme", "q4f:block32:f16",
+                "--calibration", "mse", "-q").code());
+        for (String name : List.of("model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight",
+                "model.layers.0.mlp.down_proj.weight")) {
+            assertTrue(squaredError(mse, name) < squaredError(minMax, name), name);
+        }
+        // Statistics for one layer only: the other float tensors are searched unweighted, and the CLI says so.
+        dev.quant4j.calibrate.InputStatistics s = new dev.quant4j.calibrate.InputStatistics();
+        float[] inputs = gaussian(new SplittableRandom(3), 16 * 128, 1);
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] *= (i % 128) < 8 ? 20 : 1;
+        }
+        s.add("model.layers.0.mlp.up_proj.weight", inputs, 16, 128);
+        s.save(stats);
+        Result r = run("quantize", model.toString(), imatrix.toString(), "--scheme", "q4f:block32:f16",
+                "--calibration", "imatrix", "--calibration-data", stats.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("3 imatrix tensors had no entry in " + stats + " and were searched unweighted"),
+                r.err());
+        float[] importance = s.meanSquares("model.layers.0.mlp.up_proj.weight");
+        assertTrue(weightedError(imatrix, importance) <= weightedError(minMax, importance) * (1 + 1e-5));
+        assertTrue(weightedError(imatrix, importance) < weightedError(mse, importance) * (1 + 1e-5));
+    }
+
+    private double weightedError(Path file, float[] importance) throws IOException {
+        String name = "model.layers.0.mlp.up_proj.weight";
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            float[] back = r.readQuantized(name).dequantize().data();
+            float[] x = originals.get(name);
+            double e = 0;
+            for (int i = 0; i < x.length; i++) {
+                double d = (double) x[i] - back[i];
+                e += importance[i % importance.length] * d * d;
+            }
+            return e;
+        }
+    }
+
     @Test
     void badUsageAndBadInputExitWithTwoAndOneLine() throws IOException {
         String out = dir.resolve("out.safetensors").toString();
