@@ -1,6 +1,7 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.Gptq;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.io.QuantizedInfo;
@@ -60,8 +61,9 @@ final class QuantizeCommand extends FileCommand {
 
     @Option(names = "--calibration", paramLabel = "NAME", converter = CalibrationConverter.class,
             description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse (a "
-                    + "data-free search for the smallest squared error) or imatrix (the search weighted by "
-                    + "--calibration-data). Without it each SPEC's own (e.g. q4f:block32:f16:mse; default minmax).")
+                    + "data-free search for the smallest squared error), imatrix (the search weighted by "
+                    + "--calibration-data) or gptq (error feedback through the inputs' second moments, which "
+                    + "--calibration-data must hold; else imatrix). Without it each SPEC's own (e.g. q4f:block32:f16:mse; default minmax).")
     Calibration calibration;
 
     @Option(names = "--calibration-data", paramLabel = "FILE",
@@ -84,7 +86,7 @@ final class QuantizeCommand extends FileCommand {
         return calibration == null ? s : s.withCalibration(calibration);
     }
 
-    /** {@code minmax}, {@code mse} or {@code imatrix}. */
+    /** {@code minmax}, {@code mse}, {@code imatrix} or {@code gptq}. */
     static final class CalibrationConverter implements ITypeConverter<Calibration> {
         @Override
         public Calibration convert(String value) {
@@ -97,7 +99,7 @@ final class QuantizeCommand extends FileCommand {
                     return c;
                 }
             }
-            throw new TypeConversionException("'" + value + "' is not a calibration; use minmax, mse or imatrix");
+            throw new TypeConversionException("'" + value + "' is not a calibration; use minmax, mse, imatrix or gptq");
         }
     }
 
@@ -135,10 +137,18 @@ final class QuantizeCommand extends FileCommand {
                         case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
                             QuantScheme planned = schemeFor(name);
                             float[] importance = statistics == null ? null : statistics.meanSquares(name);
-                            if (planned.calibration() == Calibration.IMATRIX && statistics == null) {
-                                throw new CliException("tensor '" + name + "' has calibration imatrix, which needs "
-                                        + "input statistics: give them with --calibration-data FILE, or use "
-                                        + "--calibration mse (no data needed)");
+                            boolean dataAware = planned.calibration() == Calibration.IMATRIX
+                                    || planned.calibration() == Calibration.GPTQ;
+                            if (dataAware && statistics == null) {
+                                throw new CliException("tensor '" + name + "' has calibration "
+                                        + QuantScheme.token(planned.calibration()) + ", which needs input statistics: "
+                                        + "give them with --calibration-data FILE, or use --calibration mse (no data "
+                                        + "needed)");
+                            }
+                            double[] moments = planned.calibration() == Calibration.GPTQ
+                                    && t.shape().length == 2 ? statistics.secondMoments(name) : null;
+                            if (planned.calibration() == Calibration.GPTQ && moments == null) {
+                                planned = planned.withCalibration(Calibration.IMATRIX);
                             }
                             if (planned.calibration() == Calibration.IMATRIX && importance == null) {
                                 planned = planned.withCalibration(Calibration.MSE);
@@ -154,8 +164,10 @@ final class QuantizeCommand extends FileCommand {
                             }
                             specs.add(TensorSpec.quantized(name, shape, s, () -> {
                                 begin(progress, name);
-                                QuantizedTensor q = ScaleSearch.quantize(Kernels.active(), name,
-                                        in.readFloatTensor(t), s, importance);
+                                QuantizedTensor q = moments != null
+                                        ? Gptq.quantize(Kernels.active(), name, in.readFloatTensor(t), s, moments)
+                                        : ScaleSearch.quantize(Kernels.active(), name, in.readFloatTensor(t), s,
+                                        importance);
                                 progress.advance(t.byteSize());
                                 return q;
                             }));
@@ -181,7 +193,7 @@ final class QuantizeCommand extends FileCommand {
                             + "(%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept, Sizes.bytes(inBytes),
                     Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(), output));
             if (unweighted > 0) {
-                err().println(unweighted + " imatrix tensors had no entry in " + calibrationData
+                err().println(unweighted + " imatrix/gptq tensors had no entry in " + calibrationData
                         + " and were searched unweighted (mse)");
             }
         }

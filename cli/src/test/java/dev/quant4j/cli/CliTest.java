@@ -243,7 +243,7 @@ class CliTest {
                 "q4f:block32:f16:imatrix"), "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
                 + " input statistics: give them with --calibration-data FILE");
         assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme", "q8s",
-                "--calibration", "best"), "'best' is not a calibration; use minmax, mse or imatrix");
+                "--calibration", "best"), "'best' is not a calibration; use minmax, mse, imatrix or gptq");
         assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
                 "q4f:block32:f16", "--calibration-data", stats.toString()), "no such file", "stats.safetensors");
         assertEquals(0, run("quantize", model.toString(), minMax.toString(), "--scheme", "q4f:block32:f16", "-q").code());
@@ -264,7 +264,7 @@ class CliTest {
         Result r = run("quantize", model.toString(), imatrix.toString(), "--scheme", "q4f:block32:f16",
                 "--calibration", "imatrix", "--calibration-data", stats.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("3 imatrix tensors had no entry in " + stats + " and were searched unweighted"),
+        assertTrue(r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
                 r.err());
         float[] importance = s.meanSquares("model.layers.0.mlp.up_proj.weight");
         assertTrue(weightedError(imatrix, importance) <= weightedError(minMax, importance) * (1 + 1e-5));

@@ -24,8 +24,8 @@ import java.util.Set;
  * Sums are kept in double, so recording in any batch order gives the same means up to double rounding,
  * and two recordings merge by adding (as ggml's {@code --in-file}).
  *
- * <p>Saved as a safetensors file: one F32 tensor per weight path holding its mean squares, and the
- * metadata {@code "input_statistics": "mean_square"} and {@code "rows.PATH"} (how many input rows were
+ * <p>Saved as a safetensors file: one F32 tensor per weight path holding its mean squares (and, when
+ * recorded, {@code PATH.__second_moments}, F32 {@code [cols, cols]}, for GPTQ), and the metadata {@code "input_statistics": "mean_square"} and {@code "rows.PATH"} (how many input rows were
  * averaged), so a file can be merged with another recording. Thread-safe.
  */
 public final class InputStatistics {
@@ -34,8 +34,31 @@ public final class InputStatistics {
     public static final String KIND = "mean_square";
     private static final String ROWS_PREFIX = "rows.";
 
+    /** The suffix of the tensor holding a path's second moments in a saved file. */
+    public static final String SECOND_MOMENTS_SUFFIX = ".__second_moments";
+
     private final Map<String, double[]> sums = new LinkedHashMap<>();
     private final Map<String, Long> rows = new LinkedHashMap<>();
+    /** Upper triangles of the sums of x x^T, row-major cols x cols, when recorded (for GPTQ). */
+    private final Map<String, double[]> products = new LinkedHashMap<>();
+    private final boolean secondMoments;
+
+    /** Statistics of the diagonal only (for IMATRIX). */
+    public InputStatistics() {
+        this(false);
+    }
+
+    private InputStatistics(boolean secondMoments) {
+        this.secondMoments = secondMoments;
+    }
+
+    /**
+     * Statistics that also keep the whole second moment {@code E[x x^T]} of each layer's inputs, which
+     * {@link Gptq} needs: {@code cols^2 / 2} doubles and as many multiply-adds per input row.
+     */
+    public static InputStatistics withSecondMoments() {
+        return new InputStatistics(true);
+    }
 
     /**
      * Adds {@code n} input rows of {@code cols} values each ({@code x} row-major {@code [n, cols]}) to the
@@ -60,6 +83,22 @@ public final class InputStatistics {
                 s[j] += v * v;
             }
         }
+        if (secondMoments) {
+            double[] p = products.computeIfAbsent(path, k -> new double[cols * cols]);
+            double[] row = new double[cols];
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < cols; j++) {
+                    row[j] = x[r * cols + j];
+                }
+                for (int i = 0; i < cols; i++) {
+                    double xi = row[i];
+                    int at = i * cols;
+                    for (int k = i; k < cols; k++) {
+                        p[at + k] += xi * row[k];
+                    }
+                }
+            }
+        }
         rows.merge(path, (long) n, Long::sum);
     }
 
@@ -76,7 +115,41 @@ public final class InputStatistics {
                 s[j] += o[j];
             }
             rows.merge(path, other.rows(path), Long::sum);
+            double[] op = other.productsOf(path);
+            if (op != null) {
+                double[] p = products.computeIfAbsent(path, k -> new double[op.length]);
+                for (int j = 0; j < p.length; j++) {
+                    p[j] += op[j];
+                }
+            }
         }
+    }
+
+    private synchronized double[] productsOf(String path) {
+        double[] p = products.get(path);
+        return p == null ? null : p.clone();
+    }
+
+    /**
+     * The second moment {@code E[x x^T]} of the inputs of weight {@code path}, {@code cols x cols}
+     * row-major and symmetric, or null when it was not recorded.
+     */
+    public synchronized double[] secondMoments(String path) {
+        double[] p = products.get(path);
+        if (p == null) {
+            return null;
+        }
+        int cols = sums.get(path).length;
+        long n = Math.max(rows.get(path), 1);
+        double[] out = new double[cols * cols];
+        for (int i = 0; i < cols; i++) {
+            for (int k = i; k < cols; k++) {
+                double v = p[i * cols + k] / n;
+                out[i * cols + k] = v;
+                out[k * cols + i] = v;
+            }
+        }
+        return out;
     }
 
     private synchronized double[] sumsOf(String path) {
@@ -116,6 +189,15 @@ public final class InputStatistics {
             metadata.put(ROWS_PREFIX + path, Long.toString(rows.get(path)));
             float[] m = meanSquares(path);
             specs.add(TensorSpec.floats(path, FloatTensor.of(m, m.length), Dtype.F32));
+            double[] full = secondMoments(path);
+            if (full != null) {
+                float[] f = new float[full.length];
+                for (int j = 0; j < f.length; j++) {
+                    f[j] = (float) full[j];
+                }
+                specs.add(TensorSpec.floats(path + SECOND_MOMENTS_SUFFIX, FloatTensor.of(f, m.length, m.length),
+                        Dtype.F32));
+            }
         }
         SafetensorsWriter.write(file, metadata, specs);
     }
@@ -126,7 +208,7 @@ public final class InputStatistics {
      * @throws SafetensorsFormatException naming the file and the tensor when it is not a statistics file
      */
     public static InputStatistics load(Path file) throws IOException {
-        InputStatistics out = new InputStatistics();
+        InputStatistics out = new InputStatistics(true);
         try (SafetensorsReader in = SafetensorsReader.open(file)) {
             Map<String, String> meta = in.userMetadata();
             if (!KIND.equals(meta.get(KIND_KEY))) {
@@ -134,6 +216,9 @@ public final class InputStatistics {
                         + "\"" + KIND_KEY + "\": \"" + KIND + "\"; record one with the demo's --record-statistics");
             }
             for (TensorInfo t : in.tensors()) {
+                if (t.name().endsWith(SECOND_MOMENTS_SUFFIX)) {
+                    continue;
+                }
                 String rowsText = meta.get(ROWS_PREFIX + t.name());
                 long n;
                 try {
@@ -157,6 +242,26 @@ public final class InputStatistics {
                 }
                 out.sums.put(t.name(), s);
                 out.rows.put(t.name(), n);
+                TensorInfo full = in.tensor(t.name() + SECOND_MOMENTS_SUFFIX);
+                if (full != null) {
+                    float[] f = in.readFloats(full);
+                    if (f.length != m.length * m.length) {
+                        throw new SafetensorsFormatException(file, full.name(), 0, "second moments of '" + t.name()
+                                + "' need " + m.length + " x " + m.length + " values, the file holds " + f.length);
+                    }
+                    double[] p = new double[f.length];
+                    for (int i = 0; i < m.length; i++) {
+                        for (int k = i; k < m.length; k++) {
+                            float v = f[i * m.length + k];
+                            if (!Float.isFinite(v)) {
+                                throw new SafetensorsFormatException(file, full.name(), 0, "second moment (" + i + ", "
+                                        + k + ") of '" + t.name() + "' is " + v + "; it must be finite");
+                            }
+                            p[i * m.length + k] = (double) v * n;
+                        }
+                    }
+                    out.products.put(t.name(), p);
+                }
             }
         }
         return out;

@@ -92,12 +92,20 @@ public final class ScaleSearch {
      * A {@link WeightQuantizer} for {@link dev.quant4j.model.Quantization#quantizeWeights}: each field with
      * {@code scheme} (or, when it is null, its annotated scheme), IMATRIX weighted by the field's entry in
      * {@code statistics}. A field that has no entry (an embedding table multiplies no input, so a recording
-     * has none for it) is searched unweighted, with MSE, and its result says so.
+     * has none for it) is searched unweighted, with MSE, and its result says so. GPTQ runs {@link Gptq} on
+     * fields that have second moments and are matrices; others fall back to IMATRIX (then MSE) likewise.
      */
     public static WeightQuantizer weightQuantizer(QuantKernels kernels, QuantScheme scheme, InputStatistics statistics) {
         return (path, weights, annotated) -> {
             QuantScheme s = scheme != null ? scheme : annotated;
             float[] importance = statistics == null ? null : statistics.meanSquares(path);
+            if (s.calibration() == Calibration.GPTQ) {
+                double[] moments = statistics == null ? null : statistics.secondMoments(path);
+                if (moments != null && weights.rank() == 2) {
+                    return Gptq.quantize(kernels, path, weights, s, moments);
+                }
+                s = s.withCalibration(Calibration.IMATRIX);
+            }
             if (s.calibration() == Calibration.IMATRIX && importance == null) {
                 s = s.withCalibration(Calibration.MSE);
             }
@@ -117,6 +125,11 @@ public final class ScaleSearch {
         ScalarKernels.checkScheme(name, shape, scheme);
         ScalarKernels.checkFinite(name, x);
         BlockLayout layout = new BlockLayout(shape, scheme);
+        if (scheme.calibration() == Calibration.GPTQ) {
+            throw new QuantizationException(name, "calibration GPTQ needs the second moments of the inputs of tensor '"
+                    + name + "'; quantize it with Gptq.quantize, or through ScaleSearch.weightQuantizer with "
+                    + "InputStatistics.withSecondMoments() recorded on calibration data");
+        }
         float[] weights = scheme.calibration() == Calibration.IMATRIX
                 ? checkedImportance(name, shape, layout.rowLength(), importance) : null;
         float[] amax = ScalarKernels.blockAbsMax(x, layout);

@@ -35,6 +35,25 @@ class InputStatisticsTest {
     }
 
     @Test
+    void secondMomentsAreTheMeanOfXXTransposedAndSurviveMergeAndFile(@TempDir Path dir) throws IOException {
+        InputStatistics a = InputStatistics.withSecondMoments();
+        a.add("w", new float[] {1, 2, 3, -1}, 2, 2);
+        InputStatistics b = InputStatistics.withSecondMoments();
+        b.add("w", new float[] {0, 4}, 1, 2);
+        a.merge(b);
+        // Rows (1, 2), (3, -1), (0, 4): E[x0 x0] = 10/3, E[x0 x1] = -1/3, E[x1 x1] = 21/3.
+        double[] m = a.secondMoments("w");
+        assertArrayEquals(new double[] {10.0 / 3, -1.0 / 3, -1.0 / 3, 7}, m, 1e-12);
+        assertArrayEquals(new float[] {10f / 3, 7f}, a.meanSquares("w"), 1e-6f);
+        assertNull(new InputStatistics().secondMoments("w"));
+        Path file = dir.resolve("s.safetensors");
+        a.save(file);
+        double[] back = InputStatistics.load(file).secondMoments("w");
+        assertArrayEquals(m, back, 1e-6);
+        assertEquals(java.util.Set.of("w"), InputStatistics.load(file).paths());
+    }
+
+    @Test
     void mergingAddsSumsLikeOneRecording() {
         InputStatistics a = new InputStatistics();
         InputStatistics b = new InputStatistics();

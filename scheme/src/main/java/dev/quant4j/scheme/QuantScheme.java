@@ -379,7 +379,7 @@ public final class QuantScheme {
     /**
      * Reads a scheme in text form: parts separated by {@code ':'}, in any order, each kind at most once
      * (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
-     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, weight calibrations {@code mse imatrix},
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, weight calibrations {@code mse imatrix gptq},
      * activations {@code a8dyn a8static}, activation calibrations {@code minmax movingminmax percentile
      * entropy}); missing parts take the defaults {@code tensor}, {@code f32}, {@code u32}, MinMax weight
      * calibration, float32 activations; the value is required. Case does not
@@ -438,7 +438,7 @@ public final class QuantScheme {
                 throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
                                 + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), a weight "
-                                + "calibration (mse imatrix), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
+                                + "calibration (mse imatrix gptq), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
                                 + "entropy)");
             }
         }
@@ -523,6 +523,7 @@ public final class QuantScheme {
             case MIN_MAX -> null;
             case MSE -> "mse";
             case IMATRIX -> "imatrix";
+            case GPTQ -> "gptq";
         };
     }
 
