@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static dev.quant4j.kernels.ScalarCodes.codes;
+import static dev.quant4j.kernels.ScalarCodes.deq;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,20 +48,6 @@ class EdgeCasesTest {
 
     private static QuantizedTensor q(ContractValue v, QuantParam p, float... x) {
         return q(v, null, p, new int[] {x.length}, x);
-    }
-
-    private static int[] codes(QuantizedTensor t) {
-        int[] c = new int[t.size()];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = t.code(i);
-        }
-        return c;
-    }
-
-    private static float[] deq(QuantizedTensor t) {
-        float[] out = new float[t.size()];
-        Kernels.scalar().dequantize(t, out);
-        return out;
     }
 
     private static void assertBits(float[] want, float[] got) {

@@ -23,28 +23,20 @@ final class TensorGen {
         return n;
     }
 
-    /** A style drawn with weights that keep most tensors quantizable (overflow styles are rarer). */
+    /**
+     * Per style in declaration order, the percentile below which a draw picks it: weights 25, 20, 10, 10,
+     * 5, 5, 25 that keep most tensors quantizable (overflow styles are rarer).
+     */
+    private static final int[] STYLE_PERCENTILES = {25, 45, 55, 65, 70, 75, 100};
+
+    /** A style drawn with the weights of {@link #STYLE_PERCENTILES}. */
     static Style drawStyle(SplittableRandom r) {
         int p = r.nextInt(100);
-        if (p < 25) {
-            return Style.GAUSSIAN;
+        int s = 0;
+        while (p >= STYLE_PERCENTILES[s]) {
+            s++;
         }
-        if (p < 45) {
-            return Style.DYADIC;
-        }
-        if (p < 55) {
-            return Style.SUBNORMAL;
-        }
-        if (p < 65) {
-            return Style.WIDE;
-        }
-        if (p < 70) {
-            return Style.HUGE;
-        }
-        if (p < 75) {
-            return Style.ZEROS;
-        }
-        return Style.MIXED;
+        return Style.values()[s];
     }
 
     static float[] values(SplittableRandom r, int n, Style style) {

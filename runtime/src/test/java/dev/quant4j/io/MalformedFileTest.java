@@ -62,6 +62,11 @@ class MalformedFileTest {
 
     private static final long ANY = Long.MIN_VALUE;
 
+    /** A file of tensor a alone, its entry edited ({@code from} replaced by {@code to}), with {@code dataBytes} of data. */
+    private static Supplier<byte[]> editedA(String from, String to, int dataBytes) {
+        return () -> file("{" + A.replace(from, to) + "}", new byte[dataBytes]);
+    }
+
     private static Case open(String name, Supplier<byte[]> bytes, String fragment, String tensor, long offset) {
         return new Case(name, bytes, false, fragment, tensor, offset);
     }
@@ -93,34 +98,34 @@ class MalformedFileTest {
         c.add(open("NUL padding", () -> file("{}\0\0", new byte[0]), "header", null, ANY));
         c.add(open("trailing comma", () -> file("{" + A + ",}", DATA), "not valid JSON", null, ANY));
         c.add(open("single quotes", () -> file("{'a':1}", DATA), "not valid JSON", null, ANY));
-        c.add(open("unknown dtype", () -> file("{" + A.replace("F32", "F12") + "}", new byte[24]),
+        c.add(open("unknown dtype", editedA("F32", "F12", 24),
                 "unknown dtype \"F12\"", "a", 9));
-        c.add(open("lower-case dtype", () -> file("{" + A.replace("F32", "f32") + "}", new byte[24]),
+        c.add(open("lower-case dtype", editedA("F32", "f32", 24),
                 "unknown dtype \"f32\"", "a", 9));
-        c.add(open("dtype not a string", () -> file("{" + A.replace("\"F32\"", "32") + "}", new byte[24]),
+        c.add(open("dtype not a string", editedA("\"F32\"", "32", 24),
                 "expected \"dtype\" to be a string", "a", ANY));
-        c.add(open("negative dimension", () -> file("{" + A.replace("[2,3]", "[-2,3]") + "}", new byte[24]),
+        c.add(open("negative dimension", editedA("[2,3]", "[-2,3]", 24),
                 "\"shape\" dimension 0 is negative (-2)", "a", ANY));
-        c.add(open("fractional dimension", () -> file("{" + A.replace("[2,3]", "[2,3.5]") + "}", new byte[24]),
+        c.add(open("fractional dimension", editedA("[2,3]", "[2,3.5]", 24),
                 "\"shape\" dimension 1 is 3.5, not a whole number", "a", ANY));
-        c.add(open("exponent dimension", () -> file("{" + A.replace("[2,3]", "[2e0,3]") + "}", new byte[24]),
+        c.add(open("exponent dimension", editedA("[2,3]", "[2e0,3]", 24),
                 "not a whole number", "a", ANY));
-        c.add(open("dimension beyond a long", () -> file("{" + A.replace("[2,3]", "[2,92233720368547758070]") + "}",
-                new byte[24]), "larger than any file or tensor can be", "a", ANY));
-        c.add(open("string dimension", () -> file("{" + A.replace("[2,3]", "[2,\"3\"]") + "}", new byte[24]),
+        c.add(open("dimension beyond a long", editedA("[2,3]", "[2,92233720368547758070]", 24),
+                "larger than any file or tensor can be", "a", ANY));
+        c.add(open("string dimension", editedA("[2,3]", "[2,\"3\"]", 24),
                 "\"shape\" dimension 1 is a string", "a", ANY));
-        c.add(open("element count overflows", () -> file("{" + A.replace("[2,3]", "[4294967296,4294967296]") + "}",
-                new byte[24]), "has more elements than a long counts", "a", 9));
-        c.add(open("byte count overflows", () -> file("{" + A.replace("[2,3]", "[2305843009213693952]") + "}",
-                new byte[24]), "takes more bytes than a long counts", "a", 9));
+        c.add(open("element count overflows", editedA("[2,3]", "[4294967296,4294967296]", 24),
+                "has more elements than a long counts", "a", 9));
+        c.add(open("byte count overflows", editedA("[2,3]", "[2305843009213693952]", 24),
+                "takes more bytes than a long counts", "a", 9));
         c.add(open("sub-byte tensor ends inside a byte", () -> file(
                 "{\"f\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", new byte[2]),
                 "does not end on a byte boundary", "f", 9));
-        c.add(open("count does not match offsets", () -> file("{" + A.replace("[2,3]", "[2,4]") + "}", new byte[32]),
+        c.add(open("count does not match offsets", editedA("[2,3]", "[2,4]", 32),
                 "holds 8 elements = 32 bytes, but data_offsets [0, 24] span 24 bytes", "a", 9));
-        c.add(open("offsets end before begin", () -> file("{" + A.replace("[0,24]", "[24,0]") + "}", new byte[24]),
+        c.add(open("offsets end before begin", editedA("[0,24]", "[24,0]", 24),
                 "end before they begin", "a", 9));
-        c.add(open("offsets not a pair", () -> file("{" + A.replace("[0,24]", "[0,24,48]") + "}", new byte[48]),
+        c.add(open("offsets not a pair", editedA("[0,24]", "[0,24,48]", 48),
                 "\"data_offsets\" has 3 numbers", "a", ANY));
         c.add(open("offsets past the data", () -> file("{" + A + "," + B + "}", new byte[32]),
                 "reach past the end of the data section, which has 32 bytes", "b", ANY));
@@ -132,13 +137,13 @@ class MalformedFileTest {
                 "overlaps tensor 'a' [0, 24)", "b", 8 + (A.length() + B.length() + 3) + 16));
         c.add(open("duplicate tensor names", () -> file("{" + A + "," + A + "}", DATA), "names this tensor twice", "a",
                 8 + 1 + A.length() + 1));
-        c.add(open("duplicate key in an entry", () -> file("{" + A.replace("\"shape\"", "\"dtype\":\"F32\",\"shape\"") + "}",
-                new byte[24]), "gives \"dtype\" twice", "a", ANY));
-        c.add(open("entry lacks shape", () -> file("{" + A.replace("\"shape\":[2,3],", "") + "}", new byte[24]),
+        c.add(open("duplicate key in an entry", editedA("\"shape\"", "\"dtype\":\"F32\",\"shape\"", 24),
+                "gives \"dtype\" twice", "a", ANY));
+        c.add(open("entry lacks shape", editedA("\"shape\":[2,3],", "", 24),
                 "lacks \"shape\"", "a", 9));
         c.add(open("entry not an object", () -> file("{\"a\":5}", new byte[0]), "expected the entry to be an object",
                 "a", ANY));
-        c.add(open("shape is null", () -> file("{" + A.replace("[2,3]", "null") + "}", new byte[24]),
+        c.add(open("shape is null", editedA("[2,3]", "null", 24),
                 "expected \"shape\" to be an array", "a", ANY));
         c.add(open("metadata value not a string", () -> file("{\"__metadata__\":{\"k\":1}}", new byte[0]),
                 "metadata values must be strings", null, ANY));

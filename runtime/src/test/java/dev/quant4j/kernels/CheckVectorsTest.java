@@ -9,6 +9,8 @@ import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.junit.jupiter.api.Test;
 
+import static dev.quant4j.kernels.ScalarCodes.codes;
+import static dev.quant4j.kernels.ScalarCodes.deq;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -20,26 +22,17 @@ class CheckVectorsTest {
         return Kernels.scalar().quantize("t", FloatTensor.vector(x), QuantScheme.parse(scheme));
     }
 
-    private static int[] codes(QuantizedTensor t) {
-        int[] c = new int[t.size()];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = t.code(i);
-        }
-        return c;
-    }
-
-    private static float[] deq(QuantizedTensor t) {
-        float[] out = new float[t.size()];
-        Kernels.scalar().dequantize(t, out);
-        return out;
+    /** A one-scale tensor's codes, its scale and its dequantized values. */
+    private static void assertTensorScale(QuantizedTensor t, int[] codes, float scale, float[] values) {
+        assertArrayEquals(codes, codes(t));
+        assertEquals(scale, t.scales()[0]);
+        assertArrayEquals(values, deq(t));
     }
 
     @Test
     void q8sTensor() {
-        QuantizedTensor t = q("q8s", X);
-        assertArrayEquals(new int[] {-127, -71, 0, 35}, codes(t));
-        assertEquals(0.014173228f, t.scales()[0]);
-        assertArrayEquals(new float[] {-1.8f, -1.0062993f, 0f, 0.496063f}, deq(t));
+        assertTensorScale(q("q8s", X), new int[] {-127, -71, 0, 35}, 0.014173228f,
+                new float[] {-1.8f, -1.0062993f, 0f, 0.496063f});
         QuantizedTensor u = q("q8s", 5f, 0f, 4f, -12.7f);
         assertArrayEquals(new int[] {50, 0, 40, -127}, codes(u));
         assertEquals(0.1f, u.scales()[0]);
@@ -47,10 +40,8 @@ class CheckVectorsTest {
 
     @Test
     void q8fTensor() {
-        QuantizedTensor t = q("q8f", X);
-        assertArrayEquals(new int[] {-128, -71, 0, 35}, codes(t));
-        assertEquals(0.014117647f, t.scales()[0]);
-        assertArrayEquals(new float[] {-1.8070588f, -1.002353f, 0f, 0.49411765f}, deq(t));
+        assertTensorScale(q("q8f", X), new int[] {-128, -71, 0, 35}, 0.014117647f,
+                new float[] {-1.8070588f, -1.002353f, 0f, 0.49411765f});
     }
 
     @Test

@@ -9,12 +9,12 @@ package dev.quant4j.examples.minilm;
  * 4-bit encoder layers cost most of what 4 bits cost overall (0.964 mean, 0.866 worst). So the
  * embeddings, half of the weights, take 4 bits and the layers 8.
  */
-final class DefaultScheme {
+public final class DefaultScheme {
 
     /** Word, position and token-type tables. */
-    static final String EMBEDDINGS = "q4f:block32:f16:u32";
+    public static final String EMBEDDINGS = "q4f:block32:f16:u32";
     /** The six matrices of each encoder layer. */
-    static final String LAYERS = "q8s:block32:f16:u32";
+    public static final String LAYERS = "q8s:block32:f16:u32";
 
     private DefaultScheme() {
     }

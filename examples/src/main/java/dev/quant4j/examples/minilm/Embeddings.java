@@ -7,62 +7,31 @@ import dev.quant4j.annotations.Quantize;
  * BERT's input embeddings (word + token type + position, then LayerNorm) with the tables in plain
  * {@code float[]} fields, for the Java agent. The word table is half of the model's weights.
  */
-public final class Embeddings implements EmbeddingWeights {
+public final class Embeddings extends EmbeddingWeights {
 
-    final int vocabSize;
-    final int maxPositions;
-    final int typeVocabSize;
-    final int hidden;
     @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"vocabSize", "hidden"}) float[] wordEmbeddings;
     @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"typeVocabSize", "hidden"}) float[] tokenTypeEmbeddings;
     @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
-    final LayerNorm layerNorm;
+    final LayerNorm layerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
-    /** Embeddings with their tables given, row-major {@code [rows, hidden]}; null arrays leave them to be loaded. */
-    public Embeddings(int vocabSize, int maxPositions, int typeVocabSize, int hidden, float[] wordEmbeddings,
-                      float[] tokenTypeEmbeddings, float[] positionEmbeddings, LayerNorm layerNorm) {
-        this.vocabSize = vocabSize;
-        this.maxPositions = maxPositions;
-        this.typeVocabSize = typeVocabSize;
-        this.hidden = hidden;
-        this.wordEmbeddings = wordEmbeddings;
-        this.tokenTypeEmbeddings = tokenTypeEmbeddings;
-        this.positionEmbeddings = positionEmbeddings;
-        this.layerNorm = layerNorm;
+    /** Embeddings without weights; the loader or an imported state fills them. */
+    Embeddings(MiniLmConfig c) {
+        super(c);
     }
 
     @Override
-    public int hidden() {
-        return hidden;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocabSize;
-    }
-
-    @Override
-    public int maxPositions() {
-        return maxPositions;
-    }
-
-    @Override
-    public float[] rows(EmbeddingTable table, int[] ids) {
+    float[] rows(EmbeddingTable table, int[] ids) {
         // One read of the field per lookup: under the agent that read hands out the dequantized table.
         float[] values = switch (table) {
             case WORD -> wordEmbeddings;
             case POSITION -> positionEmbeddings;
             case TOKEN_TYPE -> tokenTypeEmbeddings;
         };
-        if (values == null) {
-            throw new IllegalStateException("the " + table + " embeddings are null: the model was built without"
-                    + " weights and none were loaded");
-        }
-        return Linear.gather(values, hidden, ids);
+        return Linear.gather(loaded(table, values), hidden, ids);
     }
 
     @Override
-    public LayerNorm layerNorm() {
+    LayerNorm layerNorm() {
         return layerNorm;
     }
 }

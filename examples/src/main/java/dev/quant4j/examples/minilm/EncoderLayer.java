@@ -12,11 +12,7 @@ import dev.quant4j.annotations.Quantize;
  * loader transposes), so quantization blocks run along the input dimension. Biases and the LayerNorm
  * vectors are state, not quantized.
  */
-public final class EncoderLayer implements EncoderLayerWeights {
-
-    final int hidden;
-    final int heads;
-    final int intermediateSize;
+public final class EncoderLayer extends EncoderLayerWeights {
 
     // Self-attention: query, key, value projections [hidden, hidden] and the output projection [hidden, hidden].
     @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] queryWeight;
@@ -27,63 +23,22 @@ public final class EncoderLayer implements EncoderLayerWeights {
     float[] valueBias;
     @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] attentionOutputWeight;
     float[] attentionOutputBias;
-    final LayerNorm attentionLayerNorm;
+    final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     // Feed-forward: intermediate [intermediateSize, hidden] and output [hidden, intermediateSize].
     @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"intermediateSize", "hidden"}) float[] intermediateWeight;
     float[] intermediateBias;
     @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "intermediateSize"}) float[] outputWeight;
     float[] outputBias;
-    final LayerNorm outputLayerNorm;
+    final LayerNorm outputLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
-    /** A layer with its weights given ({@code [out, in]} matrices); null arrays leave them to be loaded. */
-    public EncoderLayer(int hidden, int heads, int intermediateSize,
-                        float[] queryWeight, float[] queryBias, float[] keyWeight, float[] keyBias,
-                        float[] valueWeight, float[] valueBias,
-                        float[] attentionOutputWeight, float[] attentionOutputBias, LayerNorm attentionLayerNorm,
-                        float[] intermediateWeight, float[] intermediateBias,
-                        float[] outputWeight, float[] outputBias, LayerNorm outputLayerNorm) {
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
-        }
-        this.hidden = hidden;
-        this.heads = heads;
-        this.intermediateSize = intermediateSize;
-        this.queryWeight = queryWeight;
-        this.queryBias = queryBias;
-        this.keyWeight = keyWeight;
-        this.keyBias = keyBias;
-        this.valueWeight = valueWeight;
-        this.valueBias = valueBias;
-        this.attentionOutputWeight = attentionOutputWeight;
-        this.attentionOutputBias = attentionOutputBias;
-        this.attentionLayerNorm = attentionLayerNorm;
-        this.intermediateWeight = intermediateWeight;
-        this.intermediateBias = intermediateBias;
-        this.outputWeight = outputWeight;
-        this.outputBias = outputBias;
-        this.outputLayerNorm = outputLayerNorm;
-    }
-
-    /** A layer without weights, to load a saved state into. */
-    static EncoderLayer empty(int hidden, int heads, int intermediateSize, float layerNormEps) {
-        return new EncoderLayer(hidden, heads, intermediateSize, null, null, null, null, null, null, null, null,
-                new LayerNorm(hidden, layerNormEps, null, null), null, null, null, null,
-                new LayerNorm(hidden, layerNormEps, null, null));
+    /** A layer without weights; the loader or an imported state fills them. */
+    EncoderLayer(MiniLmConfig c) {
+        super(c);
     }
 
     @Override
-    public int hidden() {
-        return hidden;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public float[] project(Projection p, float[] x, int n) {
+    float[] project(Projection p, float[] x, int n) {
         return switch (p) {
             case QUERY -> Linear.apply("queryWeight", queryWeight, hidden, hidden, queryBias, x, n);
             case KEY -> Linear.apply("keyWeight", keyWeight, hidden, hidden, keyBias, x, n);
@@ -97,12 +52,7 @@ public final class EncoderLayer implements EncoderLayerWeights {
     }
 
     @Override
-    public LayerNorm attentionLayerNorm() {
-        return attentionLayerNorm;
-    }
-
-    @Override
-    public LayerNorm outputLayerNorm() {
-        return outputLayerNorm;
+    LayerNorm layerNorm(LayerNormSite site) {
+        return site == LayerNormSite.AFTER_ATTENTION ? attentionLayerNorm : outputLayerNorm;
     }
 }

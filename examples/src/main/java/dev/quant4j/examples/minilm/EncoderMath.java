@@ -22,7 +22,7 @@ final class EncoderMath {
             throw new IllegalArgumentException("no tokens to embed");
         }
         float[] tokens = lastHiddenState(embeddings, layers, tokenIds);
-        return l2Normalize(meanPool(tokens, tokenIds.length, embeddings.hidden()));
+        return l2Normalize(meanPool(tokens, tokenIds.length, embeddings.hidden));
     }
 
     /** The encoder output, {@code [n, hidden]} row-major: what the ONNX graph calls last_hidden_state. */
@@ -30,9 +30,9 @@ final class EncoderMath {
         int n = tokenIds.length;
         float[] x = embed(embeddings, tokenIds);
         for (EncoderLayerWeights layer : layers) {
-            if (layer.hidden() != embeddings.hidden()) {
-                throw new IllegalStateException("layer width " + layer.hidden() + " differs from the embeddings' "
-                        + embeddings.hidden());
+            if (layer.hidden != embeddings.hidden) {
+                throw new IllegalStateException("layer width " + layer.hidden + " differs from the embeddings' "
+                        + embeddings.hidden);
             }
             x = layer(layer, x, n);
         }
@@ -42,16 +42,16 @@ final class EncoderMath {
     /** {@code [n, hidden]} for a single sentence: every token has type 0, positions are 0..n-1. */
     static float[] embed(EmbeddingWeights e, int[] ids) {
         int n = ids.length;
-        int hidden = e.hidden();
-        if (n > e.maxPositions()) {
-            throw new IllegalArgumentException(n + " tokens, but the model has only " + e.maxPositions() + " positions");
+        int hidden = e.hidden;
+        if (n > e.maxPositions) {
+            throw new IllegalArgumentException(n + " tokens, but the model has only " + e.maxPositions + " positions");
         }
         int[] positions = new int[n];
         for (int t = 0; t < n; t++) {
             int id = ids[t];
-            if (id < 0 || id >= e.vocabSize()) {
+            if (id < 0 || id >= e.vocabSize) {
                 throw new IllegalArgumentException("token id " + id + " at position " + t + " is outside the vocab [0, "
-                        + e.vocabSize() + ")");
+                        + e.vocabSize + ")");
             }
             positions[t] = t;
         }
@@ -72,17 +72,17 @@ final class EncoderMath {
         float[] q = w.project(Projection.QUERY, x, n);
         float[] k = w.project(Projection.KEY, x, n);
         float[] v = w.project(Projection.VALUE, x, n);
-        float[] context = attention(q, k, v, n, w.hidden(), w.heads());
+        float[] context = attention(q, k, v, n, w.hidden, w.heads);
         float[] h = w.project(Projection.ATTENTION_OUTPUT, context, n);
         addInPlace(h, x);
-        w.attentionLayerNorm().apply(h, n);
+        w.layerNorm(LayerNormSite.AFTER_ATTENTION).apply(h, n);
 
         // Feed-forward, then residual and LayerNorm.
         float[] inner = w.project(Projection.INTERMEDIATE, h, n);
         Gelu.apply(inner);
         float[] out = w.project(Projection.OUTPUT, inner, n);
         addInPlace(out, h);
-        w.outputLayerNorm().apply(out, n);
+        w.layerNorm(LayerNormSite.AFTER_FEED_FORWARD).apply(out, n);
         return out;
     }
 

@@ -10,11 +10,7 @@ import dev.quant4j.model.QuantizableTensor;
  *
  * <p>Matrices are {@code [out, in]}, the holder's {@code matvec} convention ({@code [rows, cols]}).
  */
-public final class HolderEncoderLayer implements EncoderLayerWeights {
-
-    final int hidden;
-    final int heads;
-    final int intermediateSize;
+public final class HolderEncoderLayer extends EncoderLayerWeights {
 
     @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor queryWeight;
     float[] queryBias;
@@ -24,38 +20,21 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     float[] valueBias;
     @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor attentionOutputWeight;
     float[] attentionOutputBias;
-    final LayerNorm attentionLayerNorm;
+    final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor intermediateWeight;
     float[] intermediateBias;
     @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor outputWeight;
     float[] outputBias;
-    final LayerNorm outputLayerNorm;
+    final LayerNorm outputLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     /** A layer without weights; the loader or an imported state fills them. */
-    HolderEncoderLayer(int hidden, int heads, int intermediateSize, float layerNormEps) {
-        if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
-        }
-        this.hidden = hidden;
-        this.heads = heads;
-        this.intermediateSize = intermediateSize;
-        this.attentionLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
-        this.outputLayerNorm = new LayerNorm(hidden, layerNormEps, null, null);
+    HolderEncoderLayer(MiniLmConfig c) {
+        super(c);
     }
 
     @Override
-    public int hidden() {
-        return hidden;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public float[] project(Projection p, float[] x, int n) {
+    float[] project(Projection p, float[] x, int n) {
         return switch (p) {
             case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n);
             case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n);
@@ -68,12 +47,7 @@ public final class HolderEncoderLayer implements EncoderLayerWeights {
     }
 
     @Override
-    public LayerNorm attentionLayerNorm() {
-        return attentionLayerNorm;
-    }
-
-    @Override
-    public LayerNorm outputLayerNorm() {
-        return outputLayerNorm;
+    LayerNorm layerNorm(LayerNormSite site) {
+        return site == LayerNormSite.AFTER_ATTENTION ? attentionLayerNorm : outputLayerNorm;
     }
 }

@@ -3,40 +3,16 @@ package dev.quant4j.examples.minilm;
 import dev.quant4j.annotations.QuantModule;
 
 /**
- * all-MiniLM-L6-v2 with its weights in {@link dev.quant4j.model.QuantizableTensor} holders: it stays
- * quantized after {@code Quantization.quantizeWeights(model)} without the Java agent. Same structure and
- * field paths as {@link MiniLmModel} (states move freely between the two) and the same math.
+ * all-MiniLM-L6-v2 with its weights in {@link dev.quant4j.model.QuantizableTensor} holders
+ * ({@link HolderEmbeddings}, {@link HolderEncoderLayer}): it stays quantized after
+ * {@code Quantization.quantizeWeights(model)} without the Java agent. Same structure and field paths as
+ * {@link MiniLmModel} (states move freely between the two) and the same math.
  */
 @QuantModule
-public final class HolderMiniLmModel implements SentenceEncoder {
+public final class HolderMiniLmModel extends EncoderModel {
 
-    final int hidden;
-    final HolderEmbeddings embeddings;
-    final HolderEncoderLayer[] layers;
-
-    HolderMiniLmModel(HolderEmbeddings embeddings, HolderEncoderLayer[] layers) {
-        this.hidden = embeddings.hidden;
-        this.embeddings = embeddings;
-        this.layers = layers.clone();
-        for (HolderEncoderLayer layer : layers) {
-            if (layer.hidden != hidden) {
-                throw new IllegalArgumentException("layer width " + layer.hidden + " differs from embeddings " + hidden);
-            }
-        }
-    }
-
-    @Override
-    public int dimension() {
-        return hidden;
-    }
-
-    @Override
-    public int maxTokens() {
-        return embeddings.maxPositions;
-    }
-
-    @Override
-    public float[] embed(int[] tokenIds) {
-        return EncoderMath.embed(embeddings, layers, tokenIds);
+    /** A model of this shape without weights (see {@link MiniLmModel#MiniLmModel(MiniLmConfig)}). */
+    public HolderMiniLmModel(MiniLmConfig config) {
+        super(config, new HolderEmbeddings(config), layers(config, HolderEncoderLayer[]::new, HolderEncoderLayer::new));
     }
 }

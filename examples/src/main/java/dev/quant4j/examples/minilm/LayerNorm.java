@@ -15,11 +15,10 @@ public final class LayerNorm {
     float[] weight; // gamma, [dim]
     float[] bias;   // beta, [dim]
 
-    public LayerNorm(int dim, float eps, float[] weight, float[] bias) {
+    /** A LayerNorm without its vectors; the loader or an imported state fills them. */
+    LayerNorm(int dim, float eps) {
         this.dim = dim;
         this.eps = eps;
-        this.weight = weight;
-        this.bias = bias;
     }
 
     /** Normalises each of the {@code n} rows of {@code x} ({@code [n, dim]}) in place. */

@@ -1,23 +1,9 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
+
 /** Text in, 384-dimensional unit vector out: the tokenizer and an encoder together. */
-public final class MiniLm {
-
-    private final WordPieceTokenizer tokenizer;
-    private final SentenceEncoder model;
-
-    public MiniLm(WordPieceTokenizer tokenizer, SentenceEncoder model) {
-        this.tokenizer = tokenizer;
-        this.model = model;
-    }
-
-    public WordPieceTokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    public SentenceEncoder model() {
-        return model;
-    }
+public record MiniLm(WordPieceTokenizer tokenizer, SentenceEncoder model) {
 
     /**
      * The embedding of {@code text}, truncated to the tokenizer's 128 tokens. Blank text is rejected,

@@ -9,27 +9,16 @@ import java.util.Map;
 public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int heads,
                            int intermediateSize, int layers) {
 
+    /** Not in the weights: the model config says 12 heads, and the graph reshapes to [batch, n, 12, 32]. */
+    public static final int HEADS = 12;
+    /** The epsilon the graph adds to the variance in every LayerNorm (stored as float32 9.99999996e-13). */
+    public static final float LAYER_NORM_EPS = 1e-12f;
+
     public MiniLmConfig {
         if (vocabSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0 || hidden <= 0 || heads <= 0
                 || intermediateSize <= 0 || layers <= 0 || hidden % heads != 0) {
             throw new IllegalArgumentException("not a valid encoder shape: " + this);
         }
-    }
-
-    /** The sizes of the model in an ONNX file. */
-    static MiniLmConfig of(OnnxWeights w) {
-        int[] word = w.tensor(MiniLmLoader.WORD).shape();
-        int layers = 0;
-        while (w.names().contains(MiniLmLoader.layerPrefix(layers) + "attention.self.query.weight")) {
-            layers++;
-        }
-        if (layers == 0) {
-            throw new IllegalArgumentException("no encoder layers found (no " + MiniLmLoader.layerPrefix(0)
-                    + "attention.self.query.weight); names: " + w.names());
-        }
-        return new MiniLmConfig(word[0], w.tensor(MiniLmLoader.POSITION).shape()[0],
-                w.tensor(MiniLmLoader.TOKEN_TYPE).shape()[0], word[1], MiniLmLoader.HEADS,
-                w.tensor(MiniLmLoader.layerPrefix(0) + "intermediate.dense.weight").shape()[1], layers);
     }
 
     /**
@@ -38,7 +27,7 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
      *
      * @throws IllegalArgumentException naming the missing tensor when the state is not such a model's
      */
-    static MiniLmConfig of(Map<String, int[]> shapes) {
+    public static MiniLmConfig of(Map<String, int[]> shapes) {
         int[] word = require(shapes, "embeddings.wordEmbeddings");
         int layers = 0;
         while (shapes.containsKey("layers[" + layers + "].queryWeight")) {
@@ -49,7 +38,7 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
                     + " MiniLM model (its names: " + shapes.keySet() + ")");
         }
         return new MiniLmConfig(word[0], require(shapes, "embeddings.positionEmbeddings")[0],
-                require(shapes, "embeddings.tokenTypeEmbeddings")[0], word[1], MiniLmLoader.HEADS,
+                require(shapes, "embeddings.tokenTypeEmbeddings")[0], word[1], HEADS,
                 require(shapes, "layers[0].intermediateWeight")[0], layers);
     }
 
@@ -63,7 +52,7 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
     }
 
     /** Number of weights: every parameter, quantizable or not. */
-    long parameters() {
+    public long parameters() {
         long h = hidden;
         long perLayer = 4 * (h * h + h) + 2 * h + (h * intermediateSize + intermediateSize)
                 + (intermediateSize * h + h) + 2 * h;

@@ -4,8 +4,8 @@ import dev.quant4j.annotations.QuantModule;
 
 /**
  * all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT) as sentence encoder, with its weights in plain
- * {@code float[]} fields annotated {@code @Quantize}: float32 as loaded, and kept quantized in memory by
- * the Java agent after {@code Quantization.quantizeWeights(model)}.
+ * {@code float[]} fields annotated {@code @Quantize} ({@link Embeddings}, {@link EncoderLayer}): float32
+ * as loaded, and kept quantized in memory by the Java agent after {@code Quantization.quantizeWeights(model)}.
  * <pre>
  *   token ids -> embeddings -> 6 encoder layers -> mean over all tokens -> L2 normalisation
  * </pre>
@@ -14,40 +14,13 @@ import dev.quant4j.annotations.QuantModule;
  * fields; both run {@link EncoderMath}.
  */
 @QuantModule
-public final class MiniLmModel implements SentenceEncoder {
+public final class MiniLmModel extends EncoderModel {
 
-    final int hidden;
-    final Embeddings embeddings;
-    final EncoderLayer[] layers;
-
-    public MiniLmModel(Embeddings embeddings, EncoderLayer[] layers) {
-        this.hidden = embeddings.hidden;
-        this.embeddings = embeddings;
-        this.layers = layers.clone();
-        for (EncoderLayer layer : layers) {
-            if (layer.hidden != hidden) {
-                throw new IllegalArgumentException("layer width " + layer.hidden + " differs from embeddings " + hidden);
-            }
-        }
-    }
-
-    @Override
-    public int dimension() {
-        return hidden;
-    }
-
-    @Override
-    public int maxTokens() {
-        return embeddings.maxPositions;
-    }
-
-    @Override
-    public float[] embed(int[] tokenIds) {
-        return EncoderMath.embed(embeddings, layers, tokenIds);
-    }
-
-    /** The encoder output, {@code [n, hidden]} row-major: what the ONNX graph calls last_hidden_state. */
-    public float[] lastHiddenState(int[] tokenIds) {
-        return EncoderMath.lastHiddenState(embeddings, layers, tokenIds);
+    /**
+     * A model of this shape without weights: fill it with {@code Quantization.importState}, as
+     * {@code MiniLmLoader.model} does from the ONNX file and {@code ModelFiles.load} from a saved one.
+     */
+    public MiniLmModel(MiniLmConfig config) {
+        super(config, new Embeddings(config), layers(config, EncoderLayer[]::new, EncoderLayer::new));
     }
 }

@@ -1,6 +1,11 @@
 package dev.quant4j.examples.minilm;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.quant4j.examples.minilm.demo.Quality;
+import dev.quant4j.examples.minilm.demo.Sentences;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxFormatException;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,17 +41,9 @@ class MiniLmModelTest {
         reference = new AllMiniLmL6V2EmbeddingModel();
     }
 
+    /** The demo's cosine (in double; it rejects vectors of different lengths). */
     private static double cosine(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
+        return Quality.cosine(a, b);
     }
 
     private static float[] referenceVector(String text) {

@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

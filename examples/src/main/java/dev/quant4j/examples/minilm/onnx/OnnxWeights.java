@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.LongStream;
 
 /**
  * The float32 initializers (weights) of an ONNX model, read straight from the protobuf wire format.
@@ -259,7 +260,7 @@ public final class OnnxWeights {
             int outer = enter("initializer");
             String name = null;
             int dataType = 0;
-            LongList dims = new LongList();
+            LongStream.Builder dims = LongStream.builder();
             int rawOffset = -1;
             int rawLength = -1;
             FloatList floatData = null;
@@ -333,7 +334,7 @@ public final class OnnxWeights {
             if (name == null || name.isEmpty()) {
                 throw new OnnxFormatException("an initializer has no name", at);
             }
-            return new RawTensor(name, dataType, dims.toArray(), rawOffset, rawLength,
+            return new RawTensor(name, dataType, dims.build().toArray(), rawOffset, rawLength,
                     floatData == null ? null : floatData.toArray(), external, at);
         }
 
@@ -485,7 +486,7 @@ public final class OnnxWeights {
         }
     }
 
-    /** Growable primitive lists, so that float_data and dims are not boxed. */
+    /** A growable float list, so that float_data is not boxed (dims use {@link LongStream.Builder}). */
     private static final class FloatList {
         private float[] a = new float[16];
         private int n;
@@ -498,22 +499,6 @@ public final class OnnxWeights {
         }
 
         float[] toArray() {
-            return Arrays.copyOf(a, n);
-        }
-    }
-
-    private static final class LongList {
-        private long[] a = new long[4];
-        private int n;
-
-        void add(long v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-
-        long[] toArray() {
             return Arrays.copyOf(a, n);
         }
     }

@@ -1,4 +1,10 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
+
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -73,7 +79,7 @@ public final class Demo {
 
         if (options.child()) {
             // The agent-mode child: results as lines for the parent, nothing else on stdout.
-            for (DemoResult r : runMode(DemoOptions.AGENT, options, tokenIds, indices, reference, bar,
+            for (DemoResult r : runMode(DemoMode.AGENT, options, tokenIds, indices, reference, bar,
                     options.saveDir())) {
                 out.println(AgentChild.RESULT_PREFIX + DemoReport.internalLine(r));
             }
@@ -87,8 +93,8 @@ public final class Demo {
         }
         List<DemoResult> results = new ArrayList<>();
         boolean saved = false;
-        for (String mode : options.modes()) {
-            if (mode.equals(DemoOptions.HOLDER)) {
+        for (DemoMode mode : options.modes()) {
+            if (mode == DemoMode.HOLDER) {
                 results.addAll(runMode(mode, options, tokenIds, indices, reference, bar, options.saveDir()));
                 saved = true;
             } else {
@@ -134,11 +140,11 @@ public final class Demo {
     }
 
     /** One mode in this JVM. */
-    private static List<DemoResult> runMode(String mode, DemoOptions options, List<int[]> tokenIds,
+    private static List<DemoResult> runMode(DemoMode mode, DemoOptions options, List<int[]> tokenIds,
                                             List<Integer> indices, SavedModels.Reference reference, boolean bar,
                                             Path saveDir) throws IOException {
         int schemes = options.load() != null ? 1 : options.schemes().size();
-        DemoProgress progress = new DemoProgress(System.err, bar, mode,
+        DemoProgress progress = new DemoProgress(System.err, bar, mode.text(),
                 ModeRunner.workUnits(schemes, tokenIds.size()));
         ModeRunner runner = new ModeRunner(mode, tokenIds, options.threads(), progress);
         try {

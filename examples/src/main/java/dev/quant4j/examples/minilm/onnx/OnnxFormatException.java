@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.onnx;
 
 import java.io.IOException;
 

@@ -1,5 +1,9 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
@@ -65,11 +69,11 @@ class DemoQualityTest {
             ids.add(tokenizer.encode(all.get(i)));
         }
         OnnxWeights weights = MiniLmLoader.weightsFromClasspath();
-        config = MiniLmConfig.of(weights);
+        config = MiniLmLoader.config(weights);
         List<String> schemes = new ArrayList<>(List.of(DemoOptions.F32));
         schemes.addAll(FLOORS.keySet());
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        results = new ModeRunner(DemoOptions.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
+        results = new ModeRunner(DemoMode.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
         System.out.print(DemoReport.table(results));
     }
 

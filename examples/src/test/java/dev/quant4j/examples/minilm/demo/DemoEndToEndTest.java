@@ -1,9 +1,13 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.SentenceEncoder;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,7 +73,7 @@ class DemoEndToEndTest {
     private static List<DemoResult> holder(String schemes, Path saveDir) throws IOException {
         List<String> list = DemoOptions.parse(new String[] {"--schemes", schemes}).schemes();
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        return new ModeRunner(DemoOptions.HOLDER, ids, 2, progress)
+        return new ModeRunner(DemoMode.HOLDER, ids, 2, progress)
                 .quantizeAndRun(MiniLmLoader.weightsFromClasspath(), list, saveDir, indices);
     }
 
@@ -84,7 +88,7 @@ class DemoEndToEndTest {
         for (int i = 0; i < holder.size(); i++) {
             DemoResult h = holder.get(i);
             DemoResult a = agent.get(i);
-            assertEquals(DemoOptions.AGENT, a.mode());
+            assertEquals(DemoMode.AGENT, a.mode());
             assertEquals(h.scheme(), a.scheme());
             assertEquals(h.digest(), a.digest(), h.scheme() + ": the agent's dequantized arrays and the holder's"
                     + " row-wise dequantization must give the same vectors");
@@ -107,7 +111,7 @@ class DemoEndToEndTest {
         // The file holds the quantized tensors as they were: loading gives a model whose every @Quantize
         // field is quantized (no float32 copy) and whose vectors are the quantized model's, bit for bit.
         assertEquals(scheme, SavedModels.header(file).scheme());
-        SentenceEncoder loaded = SavedModels.load(file, DemoOptions.HOLDER);
+        SentenceEncoder loaded = SavedModels.load(file, DemoMode.HOLDER);
         int quantizedFields = 0;
         for (WeightField f : Quantization.fields(loaded)) {
             if (f.isQuantizable()) {

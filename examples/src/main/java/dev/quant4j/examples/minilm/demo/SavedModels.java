@@ -1,5 +1,7 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.ModelFiles;
 import dev.quant4j.io.QuantizedInfo;
@@ -86,10 +88,9 @@ final class SavedModels {
      * Builds the model variant for {@code mode} from a saved file: the structure from the header, the
      * weights as stored (quantized ones stay quantized; their float32 values are never built).
      */
-    static SentenceEncoder load(Path file, String mode) throws IOException {
+    static SentenceEncoder load(Path file, DemoMode mode) throws IOException {
         Header h = header(file);
-        SentenceEncoder model = mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.emptyHolderModel(h.config())
-                : MiniLmLoader.emptyModel(h.config());
+        SentenceEncoder model = mode.emptyModel(h.config());
         ModelFiles.load(model, file);
         return model;
     }

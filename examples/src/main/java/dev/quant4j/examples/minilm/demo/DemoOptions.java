@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import dev.quant4j.scheme.QuantScheme;
 
@@ -23,14 +23,12 @@ import java.util.Set;
  * @param progress  draw the progress bar: null for when stderr is a terminal
  * @param child     run as the agent-mode child of a demo (internal)
  */
-record DemoOptions(List<String> schemes, List<String> modes, int sentences, int threads, boolean json, Path html,
+record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, int threads, boolean json, Path html,
                    Path saveDir, Path load, Boolean progress, boolean child) {
 
     static final String F32 = "f32";
     /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
     static final String ANNOTATED = "annotated";
-    static final String HOLDER = "holder";
-    static final String AGENT = "agent";
 
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
@@ -70,7 +68,7 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
      */
     static DemoOptions parse(String[] args) {
         List<String> schemes = schemes(String.join(",", DEFAULT_SCHEMES));
-        List<String> modes = List.of(HOLDER, AGENT);
+        List<DemoMode> modes = List.of(DemoMode.values());
         int sentences = DEFAULT_SENTENCES;
         int threads = DEFAULT_THREADS;
         boolean json = false;
@@ -94,12 +92,13 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
                 case "--schemes" -> schemes = schemes(value(args, ++i, a));
                 case "--mode" -> {
                     String v = value(args, ++i, a).toLowerCase(Locale.ROOT);
-                    modes = switch (v) {
-                        case "both" -> List.of(HOLDER, AGENT);
-                        case HOLDER -> List.of(HOLDER);
-                        case AGENT -> List.of(AGENT);
-                        default -> throw new IllegalArgumentException("--mode " + v + ": use both, holder or agent");
-                    };
+                    if (v.equals("both")) {
+                        modes = List.of(DemoMode.values());
+                    } else if (v.equals(DemoMode.HOLDER.text()) || v.equals(DemoMode.AGENT.text())) {
+                        modes = List.of(DemoMode.named(v));
+                    } else {
+                        throw new IllegalArgumentException("--mode " + v + ": use both, holder or agent");
+                    }
                 }
                 case "--out" -> html = Path.of(value(args, ++i, a));
                 case "--save" -> save = Path.of(value(args, ++i, a));
@@ -125,7 +124,7 @@ record DemoOptions(List<String> schemes, List<String> modes, int sentences, int 
 
     /** The arguments that make a child JVM do the same work in agent mode. */
     List<String> childArguments() {
-        List<String> out = new ArrayList<>(List.of("--child", "--mode", AGENT, "--threads", Integer.toString(threads),
+        List<String> out = new ArrayList<>(List.of("--child", "--mode", DemoMode.AGENT.text(), "--threads", Integer.toString(threads),
                 "--sentences", sentences == Integer.MAX_VALUE ? "all" : Integer.toString(sentences),
                 "--schemes", String.join(",", schemes)));
         if (load != null) {

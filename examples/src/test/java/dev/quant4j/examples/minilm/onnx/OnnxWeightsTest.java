@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.onnx;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;

@@ -1,13 +1,13 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 /** How close a set of sentence vectors is to the float32 reference set. */
-final class Quality {
+public final class Quality {
 
     private Quality() {
     }
 
     /** Cosine of two vectors, in double. */
-    static double cosine(float[] a, float[] b) {
+    public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("vectors of length " + a.length + " and " + b.length);
         }

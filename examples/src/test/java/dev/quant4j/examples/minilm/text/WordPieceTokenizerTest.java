@@ -1,6 +1,8 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.quant4j.examples.minilm.demo.Sentences;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,12 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.examples.minilm.DefaultScheme;
+import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.MiniLmModel;
+import dev.quant4j.examples.minilm.SentenceEncoder;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
@@ -39,18 +46,15 @@ final class ModeRunner {
     /** Sentences embedded (twice) before anything is timed, so the JIT has compiled the hot loops. */
     private static final int WARM_UP_SENTENCES = 12;
 
-    private final String mode;
+    private final DemoMode mode;
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
     /** Input statistics for the IMATRIX schemes, recorded once per run on the calibration sentences. */
     private InputStatistics statistics;
 
-    ModeRunner(String mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
-        if (!mode.equals(DemoOptions.HOLDER) && !mode.equals(DemoOptions.AGENT)) {
-            throw new IllegalArgumentException("mode " + mode);
-        }
-        this.mode = mode;
+    ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
         this.tokenIds = tokenIds;
         this.threads = threads;
         this.progress = progress;
@@ -70,7 +74,7 @@ final class ModeRunner {
     List<DemoResult> quantizeAndRun(OnnxWeights weights, List<String> schemes, Path saveDir, List<Integer> indices)
             throws IOException {
         requireAgentIfNeeded();
-        MiniLmConfig config = MiniLmConfig.of(weights);
+        MiniLmConfig config = MiniLmLoader.config(weights);
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
@@ -204,7 +208,7 @@ final class ModeRunner {
     }
 
     SentenceEncoder build(OnnxWeights weights) {
-        return mode.equals(DemoOptions.HOLDER) ? MiniLmLoader.holderModel(weights) : MiniLmLoader.model(weights);
+        return MiniLmLoader.load(weights, mode::emptyModel);
     }
 
     /** Every parameter as the model holds it now: packed codes plus scales, or 4 bytes per float. */
@@ -222,8 +226,9 @@ final class ModeRunner {
      * statics (a few hundred kB).
      */
     private void initializeQuantization(List<String> schemes) {
-        Quantization.fields(new HolderMiniLmModel(new HolderEmbeddings(1, 1, 1, 32, 1e-12f), new HolderEncoderLayer[0]));
-        Quantization.fields(MiniLmLoader.emptyModel(new MiniLmConfig(1, 1, 1, 32, 1, 32, 1)));
+        MiniLmConfig tiny = new MiniLmConfig(1, 1, 1, 32, 1, 32, 1);
+        Quantization.fields(new HolderMiniLmModel(tiny));
+        Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
             if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !needsStatistics(scheme)) {
@@ -316,7 +321,7 @@ final class ModeRunner {
     }
 
     private void requireAgentIfNeeded() {
-        if (mode.equals(DemoOptions.AGENT) && !QuantizedFields.agentActive()) {
+        if (mode == DemoMode.AGENT && !QuantizedFields.agentActive()) {
             throw new IllegalStateException("agent mode needs the Java agent in this JVM: start it with"
                     + " -javaagent:agent/target/quant4j-agent.jar (./quant4j demo does)");
         }
@@ -328,7 +333,7 @@ final class ModeRunner {
      * dequantized arrays it cached would be counted in the next model's baseline.
      */
     private void awaitAgentStoreEmpty() {
-        if (!mode.equals(DemoOptions.AGENT)) {
+        if (mode != DemoMode.AGENT) {
             return;
         }
         for (int i = 0; i < 100; i++) {
@@ -349,7 +354,7 @@ final class ModeRunner {
 
     /** heap_bytes must not count dequantized copies: right after quantizing, the agent has handed out none. */
     private void requireAgentCacheEmpty(String scheme) {
-        if (!mode.equals(DemoOptions.AGENT)) {
+        if (mode != DemoMode.AGENT) {
             return;
         }
         long cached = number(QuantizedFields.status(), "cachedBytes");

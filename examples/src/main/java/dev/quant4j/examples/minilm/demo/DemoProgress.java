@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -26,6 +26,7 @@ final class DemoProgress {
     private long lastDraw;
     private int lastLength;
 
+    /** Progress of {@code total} work units, labelled {@code label} (the mode) on every line. */
     DemoProgress(PrintStream err, boolean bar, String label, long total) {
         this.err = err;
         this.bar = bar;

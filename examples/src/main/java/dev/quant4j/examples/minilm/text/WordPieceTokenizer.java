@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.text;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,11 +1,11 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 /**
  * One row of the demo: one scheme run one way.
  *
  * @param scheme          the scheme's canonical text form, {@code f32}, or {@code annotated} (each field with
  *                        the scheme its {@code @Quantize} names)
- * @param mode            {@code agent} or {@code holder}
+ * @param mode            agent or holder
  * @param weightBytes     every parameter as stored: quantized tensors at their packed size with scales, the
  *                        rest at 4 bytes
  * @param ratio           weightBytes over the float32 model's
@@ -22,7 +22,7 @@ package dev.quant4j.examples.minilm;
  * @param quantizeSeconds time to quantize (0 for f32; for a loaded model, time to load)
  * @param digest          SHA-256 of the vectors' bits, to compare modes exactly
  */
-record DemoResult(String scheme, String mode, long weightBytes, double ratio, long heapBytes, double cosineMean,
+record DemoResult(String scheme, DemoMode mode, long weightBytes, double ratio, long heapBytes, double cosineMean,
                   double cosineMin, double top1Agreement, double msPerSentence, double cpuMsPerSentence, int threads, int sentences,
                   double quantizeSeconds, String digest) {
 }

@@ -1,4 +1,4 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -27,23 +27,24 @@ final class DemoReport {
         String header = String.format(Locale.ROOT, "%-22s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
                 "scheme", "mode", "weight bytes", "ratio", "heap MiB", "cos mean", "cos min", "top-1", "ms/sent",
                 "cpu ms");
-        StringBuilder sb = new StringBuilder(header).append('\n').append("-".repeat(header.length())).append('\n');
-        for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, "%-22s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n",
-                    r.scheme(), r.mode(), r.weightBytes(), r.ratio(), r.heapBytes() / 1048576.0, r.cosineMean(),
-                    r.cosineMin(), r.top1Agreement(), r.msPerSentence(), r.cpuMsPerSentence()));
-        }
-        return sb.toString();
+        return header + '\n' + "-".repeat(header.length()) + '\n'
+                + rows(results, "%-22s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n");
     }
 
     /** Markdown version of the table, for docs. */
     static String markdown(List<DemoResult> results) {
-        StringBuilder sb = new StringBuilder("| scheme | mode | weight bytes | ratio | heap MiB | cosine mean | cosine min"
-                + " | top-1 agreement | ms/sentence | CPU ms/sentence |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        return "| scheme | mode | weight bytes | ratio | heap MiB | cosine mean | cosine min | top-1 agreement"
+                + " | ms/sentence | CPU ms/sentence |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                + rows(results, "| %s | %s | %,d | %.3f | %.1f | %.6f | %.6f | %.3f | %.1f | %.1f |%n");
+    }
+
+    /** One line per result, {@code format} applied to the ten columns of the table (heap in MiB). */
+    private static String rows(List<DemoResult> results, String format) {
+        StringBuilder sb = new StringBuilder();
         for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.3f | %.1f | %.6f | %.6f | %.3f | %.1f | %.1f |%n",
-                    r.scheme(), r.mode(), r.weightBytes(), r.ratio(), r.heapBytes() / 1048576.0, r.cosineMean(),
-                    r.cosineMin(), r.top1Agreement(), r.msPerSentence(), r.cpuMsPerSentence()));
+            sb.append(String.format(Locale.ROOT, format, r.scheme(), r.mode(), r.weightBytes(), r.ratio(),
+                    r.heapBytes() / 1048576.0, r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence(),
+                    r.cpuMsPerSentence()));
         }
         return sb.toString();
     }
@@ -63,7 +64,7 @@ final class DemoReport {
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
         o.addProperty("scheme", r.scheme());
-        o.addProperty("mode", r.mode());
+        o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
         o.addProperty("ratio", r.ratio());
         o.addProperty("heap_bytes", r.heapBytes());
@@ -87,7 +88,7 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(o.get("scheme").getAsString(), o.get("mode").getAsString(),
+        return new DemoResult(o.get("scheme").getAsString(), DemoMode.named(o.get("mode").getAsString()),
                 o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),
@@ -103,7 +104,7 @@ final class DemoReport {
         Map<String, String> holder = new LinkedHashMap<>();
         Map<String, String> agent = new LinkedHashMap<>();
         for (DemoResult r : results) {
-            (r.mode().equals(DemoOptions.HOLDER) ? holder : agent).put(r.scheme(), r.digest());
+            (r.mode() == DemoMode.HOLDER ? holder : agent).put(r.scheme(), r.digest());
         }
         Map<String, Boolean> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : holder.entrySet()) {
