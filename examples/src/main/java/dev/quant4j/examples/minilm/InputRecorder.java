@@ -14,16 +14,14 @@ import java.util.Map;
  * sentences. {@link Linear} reports each product's input here; a weight is known by the identity of its
  * float32 array, and its statistics are filed under the field's path, the name the quantizer is given.
  */
-final class InputRecorder {
-    /** The calibration sentences (resource): none of them is among the sentences the demo measures. */
-    static final String CALIBRATION_RESOURCE = "calibration-sentences.txt";
-
+public final class InputRecorder {
     private static volatile InputRecorder active;
 
     private final Map<Object, String> paths = new IdentityHashMap<>();
-    private final InputStatistics statistics = new InputStatistics();
+    private final InputStatistics statistics;
 
-    private InputRecorder(Object model) {
+    private InputRecorder(Object model, InputStatistics statistics) {
+        this.statistics = statistics;
         for (WeightField f : Quantization.fields(model)) {
             // The float32 array itself (FloatTensor.data() is not a copy): what Linear multiplies.
             if (f.isQuantizable() && !f.isQuantized() && f.floats() != null) {
@@ -33,8 +31,17 @@ final class InputRecorder {
     }
 
     /** Embeds each sentence with the (float32) model and returns what its linear layers saw. */
-    static synchronized InputStatistics record(SentenceEncoder model, List<int[]> tokenIds) {
-        InputRecorder r = new InputRecorder(model);
+    public static synchronized InputStatistics record(SentenceEncoder model, List<int[]> tokenIds) {
+        return record(model, tokenIds, new InputStatistics());
+    }
+
+    /**
+     * As {@link #record(SentenceEncoder, List)}, into {@code statistics} (e.g.
+     * {@link InputStatistics#withSecondMoments()} for GPTQ).
+     */
+    public static synchronized InputStatistics record(SentenceEncoder model, List<int[]> tokenIds,
+                                                      InputStatistics statistics) {
+        InputRecorder r = new InputRecorder(model, statistics);
         active = r;
         try {
             for (int[] ids : tokenIds) {

@@ -1,20 +1,22 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.examples.minilm.DefaultScheme;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.InputRecorder;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
-import dev.quant4j.annotations.Calibration;
-import dev.quant4j.calibrate.InputStatistics;
-import dev.quant4j.calibrate.ScaleSearch;
-import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -50,7 +52,7 @@ final class ModeRunner {
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
-    /** Input statistics for the IMATRIX schemes, recorded once per run on the calibration sentences. */
+    /** Input statistics for the IMATRIX and GPTQ schemes, recorded once per run on the calibration sentences. */
     private InputStatistics statistics;
 
     ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
@@ -80,7 +82,11 @@ final class ModeRunner {
         initializeQuantization(schemes);
         if (schemes.stream().anyMatch(ModeRunner::needsStatistics)) {
             progress.step("recording input statistics on the calibration sentences", false);
-            statistics = InputRecorder.record(build(weights), calibrationTokenIds());
+            // GPTQ needs the whole second moment of each layer's inputs; IMATRIX only its diagonal.
+            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s)
+                    && QuantScheme.parse(s).calibration() == Calibration.GPTQ);
+            statistics = InputRecorder.record(build(weights), calibrationTokenIds(),
+                    gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
         }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
@@ -104,17 +110,20 @@ final class ModeRunner {
     private record SchemeRun(DemoResult result, float[][] vectors) {
     }
 
-    /** True for a scheme whose calibration weights its search with input statistics. */
+    /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ). */
     static boolean needsStatistics(String scheme) {
-        return !scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)
-                && QuantScheme.parse(scheme).calibration() == Calibration.IMATRIX;
+        if (scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED)) {
+            return false;
+        }
+        Calibration c = QuantScheme.parse(scheme).calibration();
+        return c == Calibration.IMATRIX || c == Calibration.GPTQ;
     }
 
     /** The calibration sentences' token ids (none of them is a sentence the demo measures). */
     static List<int[]> calibrationTokenIds() throws IOException {
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
         List<int[]> out = new ArrayList<>();
-        for (String sentence : Sentences.load(InputRecorder.CALIBRATION_RESOURCE)) {
+        for (String sentence : Sentences.load(Sentences.CALIBRATION_RESOURCE)) {
             out.add(tokenizer.encode(sentence));
         }
         return out;
@@ -141,7 +150,7 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            // One scheme for every field; IMATRIX weights each linear layer's search by its input statistics.
+            // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
             Quantization.quantizeWeights(model,
                     ScaleSearch.weightQuantizer(Kernels.active(), QuantScheme.parse(scheme), statistics));
         }

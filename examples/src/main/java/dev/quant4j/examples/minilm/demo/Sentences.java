@@ -19,6 +19,13 @@ public final class Sentences {
     private Sentences() {
     }
 
+    /**
+     * The calibration sentences (resource, one per line), which the demo records input statistics on for
+     * its data-aware rows: written for this purpose, none of them is a measured sentence, and none shares
+     * a run of six words with one (CalibrationSentencesTest).
+     */
+    static final String CALIBRATION_RESOURCE = "calibration-sentences.txt";
+
     /** Every sentence, in file order. */
     public static List<String> load() throws IOException {
         List<String> lines = load("sentences.txt");

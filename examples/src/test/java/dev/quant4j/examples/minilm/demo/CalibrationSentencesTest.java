@@ -1,6 +1,10 @@
-package dev.quant4j.examples.minilm;
+package dev.quant4j.examples.minilm.demo;
 
 import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.examples.minilm.InputRecorder;
+import dev.quant4j.examples.minilm.MiniLmConfig;
+import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
+import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,7 +21,7 @@ class CalibrationSentencesTest {
     @Test
     void noCalibrationSentenceIsMeasuredAndNoneSharesASixWordRunWithOne() throws IOException {
         List<String> measured = Sentences.load();
-        List<String> calibration = Sentences.load(InputRecorder.CALIBRATION_RESOURCE);
+        List<String> calibration = Sentences.load(Sentences.CALIBRATION_RESOURCE);
         assertTrue(calibration.size() >= 64, calibration.size() + " calibration sentences");
         Set<String> runs = new HashSet<>();
         for (String s : measured) {
@@ -46,7 +50,7 @@ class CalibrationSentencesTest {
         List<int[]> ids = ModeRunner.calibrationTokenIds().subList(0, 8);
         InputStatistics holder = InputRecorder.record(MiniLmLoader.holderModel(weights), ids);
         InputStatistics plain = InputRecorder.record(MiniLmLoader.model(weights), ids);
-        MiniLmConfig c = MiniLmConfig.of(weights);
+        MiniLmConfig c = MiniLmLoader.config(weights);
         assertEquals(6 * c.layers(), holder.paths().size(), holder.paths().toString());
         assertEquals(holder.paths(), plain.paths());
         long tokens = ids.stream().mapToLong(a -> a.length).sum();
