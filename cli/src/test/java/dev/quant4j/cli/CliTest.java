@@ -220,13 +220,18 @@ class CliTest {
     }
 
     private double squaredError(Path file, String name) throws IOException {
+        return weightedError(file, name, null);
+    }
+
+    /** Sum of {@code w[i mod w.length] * (x - x')^2} over the tensor, w = 1 when null. */
+    private double weightedError(Path file, String name, float[] w) throws IOException {
         try (SafetensorsReader r = SafetensorsReader.open(file)) {
             float[] back = r.readQuantized(name).dequantize().data();
             float[] x = originals.get(name);
             double e = 0;
             for (int i = 0; i < x.length; i++) {
                 double d = (double) x[i] - back[i];
-                e += d * d;
+                e += (w == null ? 1 : w[i % w.length]) * d * d;
             }
             return e;
         }
@@ -266,23 +271,10 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
                 r.err());
-        float[] importance = s.meanSquares("model.layers.0.mlp.up_proj.weight");
-        assertTrue(weightedError(imatrix, importance) <= weightedError(minMax, importance) * (1 + 1e-5));
-        assertTrue(weightedError(imatrix, importance) < weightedError(mse, importance) * (1 + 1e-5));
-    }
-
-    private double weightedError(Path file, float[] importance) throws IOException {
-        String name = "model.layers.0.mlp.up_proj.weight";
-        try (SafetensorsReader r = SafetensorsReader.open(file)) {
-            float[] back = r.readQuantized(name).dequantize().data();
-            float[] x = originals.get(name);
-            double e = 0;
-            for (int i = 0; i < x.length; i++) {
-                double d = (double) x[i] - back[i];
-                e += importance[i % importance.length] * d * d;
-            }
-            return e;
-        }
+        String up = "model.layers.0.mlp.up_proj.weight";
+        float[] importance = s.meanSquares(up);
+        assertTrue(weightedError(imatrix, up, importance) <= weightedError(minMax, up, importance) * (1 + 1e-5));
+        assertTrue(weightedError(imatrix, up, importance) < weightedError(mse, up, importance) * (1 + 1e-5));
     }
 
     @Test
