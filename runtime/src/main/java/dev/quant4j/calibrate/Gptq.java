@@ -4,8 +4,8 @@ import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.kernels.QuantKernels;
-import dev.quant4j.kernels.ScalarKernels;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -22,7 +22,8 @@ import dev.quant4j.tensor.Shapes;
  * updated values weighted by {@code diag(H)}.
  *
  * <p>The result is an ordinary quantized tensor: the codes are the contract's rule
- * {@code clamp(rint(v / s), a, b)} applied (by {@link QuantKernels#encode}) to the values v GPTQ rounded,
+ * {@code clamp(rint(v / s), a, b)} applied (by the kernels' {@code quantize(name, tensor, scheme, scales)}) to
+ * the values v GPTQ rounded,
  * each being the weight plus the errors passed on to it. It is read like any other.
  *
  * <p>Cost: a Cholesky factorisation and a triangular inverse of the {@code cols x cols} matrix
@@ -55,8 +56,8 @@ public final class Gptq {
     public static QuantizedTensor quantize(QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme,
                                            double[] secondMoments) {
         int[] shape = weights.shape();
-        ScalarKernels.checkScheme(name, shape, scheme);
-        ScalarKernels.checkFinite(name, weights.data());
+        QuantRules.checkScheme(name, shape, scheme);
+        QuantRules.checkFinite(name, weights.data());
         if (shape.length != 2 || scheme.level() != QuantLevel.BLOCK || scheme.blockRank() != 1
                 || scheme.value().isFloat()) {
             throw new QuantizationException(name, "GPTQ quantizes the [out, in] matrix of a linear layer with integer"
@@ -77,7 +78,7 @@ public final class Gptq {
         }
         Result r = run(name, weights.data(), shape[0], cols, scheme.blockExtent(0), scheme.value(), scheme.param(),
                 upperFactorOfInverse(dampedCopy(secondMoments, cols), cols), diagonal(secondMoments, cols));
-        return kernels.encode(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
+        return kernels.quantize(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
     }
 
     /** H with its diagonal damped; an input never seen (H_jj = 0) gets 1 first, as GPTQ does. */
@@ -177,7 +178,7 @@ public final class Gptq {
                         segment[k] = (float) w[r * cols + j + k];
                         amax = Math.max(amax, Math.abs(segment[k]));
                     }
-                    float s0 = ScalarKernels.storedScale(amax, value, param);
+                    float s0 = QuantRules.storedScale(amax, value, param);
                     if (s0 == Float.POSITIVE_INFINITY) {
                         throw new QuantizationException(name, "tensor '" + name + "' block [" + r + ", " + b
                                 + "] needs a scale above what " + param + " holds after GPTQ's error feedback (max |v| = "
@@ -197,7 +198,7 @@ public final class Gptq {
                     v = 0f;
                 }
                 values[r * cols + j] = v;
-                double q = v == 0f ? 0 : (double) ScalarKernels.encode(v, s, value) * s;
+                double q = v == 0f ? 0 : (double) QuantRules.encode(v, s, value) * s;
                 err[r] = (w[r * cols + j] - q) / ujj;
             }
             for (int r = 0; r < rows; r++) {

@@ -1,7 +1,7 @@
 package dev.quant4j.calibrate;
 
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.kernels.PanamaKernels;
+import dev.quant4j.kernels.Kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaBlockErrors implements ScaleSearch.BlockErrors {
     private static final VectorSpecies<Float> F =
-            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(PanamaKernels.vectorBits()));
+            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Kernels.simdBits()));
     private static final int L = F.length();
     private static final int MAGIC_BITS = 0x4B400000;
     private static final float MAGIC = 12582912f; // 1.5 * 2^23
@@ -87,6 +87,6 @@ final class PanamaBlockErrors implements ScaleSearch.BlockErrors {
 
     @Override
     public String toString() {
-        return "panama-" + PanamaKernels.vectorBits();
+        return "panama-" + Kernels.simdBits();
     }
 }

@@ -6,9 +6,8 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
-import dev.quant4j.kernels.ScalarKernels;
-import dev.quant4j.model.WeightQuantizer;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
@@ -20,8 +19,9 @@ import java.lang.System.Logger.Level;
 /**
  * The scale searches of {@link Calibration#MSE} and {@link Calibration#IMATRIX} (docs/NUMERICS.md,
  * "Choosing the scale"): per block, among candidate stored scales, the one whose codes (by the
- * contract's rule {@code clamp(rint(x / s), a, b)}, {@link ScalarKernels#encode}) give the smallest
- * (weighted) squared error. The codes are then written by the kernels' own {@link QuantKernels#encode},
+ * contract's rule {@code clamp(rint(x / s), a, b)}, {@link QuantRules#encode}) give the smallest
+ * (weighted) squared error. The codes are then written by the kernels' own
+ * {@link QuantKernels#quantize(String, FloatTensor, QuantScheme, float[])},
  * so a searched tensor is read exactly like a MinMax one.
  *
  * <p>The candidates, in the order they are tried (a later one wins only when its error is strictly
@@ -70,8 +70,8 @@ public final class ScaleSearch {
     }
 
     /**
-     * Quantizes with the scheme's calibration: MinMax through {@link QuantKernels#quantize}, a search
-     * through this class, then {@link QuantKernels#encode}.
+     * Quantizes with the scheme's calibration: MinMax through the kernels' own scales, a search through
+     * this class and then the kernels' encoding with the chosen scales.
      *
      * @param importance for {@link Calibration#IMATRIX}: the mean square of each input, one per element
      *                   of the tensor's last dimension (the input dimension of a {@code [out, in]} weight),
@@ -85,32 +85,7 @@ public final class ScaleSearch {
             return kernels.quantize(name, tensor, scheme);
         }
         float[] scales = scales(name, tensor, scheme, importance, errorsFor(kernels));
-        return kernels.encode(name, tensor, scheme, scales);
-    }
-
-    /**
-     * A {@link WeightQuantizer} for {@link dev.quant4j.model.Quantization#quantizeWeights}: each field with
-     * {@code scheme} (or, when it is null, its annotated scheme), IMATRIX weighted by the field's entry in
-     * {@code statistics}. A field that has no entry (an embedding table multiplies no input, so a recording
-     * has none for it) is searched unweighted, with MSE, and its result says so. GPTQ runs {@link Gptq} on
-     * fields that have second moments and are matrices; others fall back to IMATRIX (then MSE) likewise.
-     */
-    public static WeightQuantizer weightQuantizer(QuantKernels kernels, QuantScheme scheme, InputStatistics statistics) {
-        return (path, weights, annotated) -> {
-            QuantScheme s = scheme != null ? scheme : annotated;
-            float[] importance = statistics == null ? null : statistics.meanSquares(path);
-            if (s.calibration() == Calibration.GPTQ) {
-                double[] moments = statistics == null ? null : statistics.secondMoments(path);
-                if (moments != null && weights.rank() == 2) {
-                    return Gptq.quantize(kernels, path, weights, s, moments);
-                }
-                s = s.withCalibration(Calibration.IMATRIX);
-            }
-            if (s.calibration() == Calibration.IMATRIX && importance == null) {
-                s = s.withCalibration(Calibration.MSE);
-            }
-            return quantize(kernels, path, weights, s, importance);
-        };
+        return kernels.quantize(name, tensor, scheme, scales);
     }
 
     /** The searched stored scales, one per block, row-major over the grid (the scalar reference). */
@@ -122,20 +97,27 @@ public final class ScaleSearch {
                                   BlockErrors errors) {
         int[] shape = tensor.shape();
         float[] x = tensor.data();
-        ScalarKernels.checkScheme(name, shape, scheme);
-        ScalarKernels.checkFinite(name, x);
+        QuantRules.checkScheme(name, shape, scheme);
+        QuantRules.checkFinite(name, x);
         BlockLayout layout = new BlockLayout(shape, scheme);
         if (scheme.calibration() == Calibration.GPTQ) {
             throw new QuantizationException(name, "calibration GPTQ needs the second moments of the inputs of tensor '"
-                    + name + "'; quantize it with Gptq.quantize, or through ScaleSearch.weightQuantizer with "
+                    + name + "'; quantize it with Gptq.quantize, or through WeightQuantizer.calibrated with "
                     + "InputStatistics.withSecondMoments() recorded on calibration data");
         }
         float[] weights = scheme.calibration() == Calibration.IMATRIX
                 ? checkedImportance(name, shape, layout.rowLength(), importance) : null;
-        float[] amax = ScalarKernels.blockAbsMax(x, layout);
+        float[] amax = new float[layout.blockCount()];
+        layout.forEachRun((b, from, to) -> {
+            float m = amax[b];
+            for (int i = from; i < to; i++) {
+                m = Math.max(m, Math.abs(x[i]));
+            }
+            amax[b] = m;
+        });
         // The MinMax scales are the first candidates; computing them reports a scale too large for the
         // param exactly as MinMax does.
-        float[] scales = ScalarKernels.scales(name, amax, scheme, layout);
+        float[] scales = QuantRules.storedScales(name, amax, scheme, layout);
         int blocks = layout.blockCount();
         // Each block's elements in its own order (its runs along the rows, in row order), contiguous.
         int[] start = new int[blocks + 1];
@@ -254,7 +236,7 @@ public final class ScaleSearch {
         float num = 0f;
         float den = 0f;
         for (int i = from; i < from + n; i++) {
-            float q = ScalarKernels.encode(x[i], s, value);
+            float q = QuantRules.encode(x[i], s, value);
             float xq = x[i] * q;
             float qq = q * q;
             if (w != null) {
@@ -285,7 +267,7 @@ public final class ScaleSearch {
 
     /** One element's weighted squared error (see {@link #blockError}). */
     static float term(float[] x, float[] w, int i, float s, QuantValue value) {
-        float q = ScalarKernels.encode(x[i], s, value);
+        float q = QuantRules.encode(x[i], s, value);
         float r = x[i] - q * s;
         float e = r * r;
         return w == null ? e : e * w[i];

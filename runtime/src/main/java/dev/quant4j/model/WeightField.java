@@ -5,6 +5,7 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.tensor.Shapes;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -186,13 +187,10 @@ public abstract sealed class WeightField {
 
         @Override
         final void putQuantized(QuantizedTensor q) {
-            // The store is found first, so a missing agent throws before the field's floats are released.
+            // The store is found first, so a missing agent throws before the field's floats are released. It
+            // publishes q before it clears the field, so a concurrent reader gets the floats or q, never null.
             FieldStore store = QuantizedFields.requireStore(path());
-            // The write hook drops older quantized data even when the agent did not rewrite this class;
-            // if it did, the hook runs twice, which is harmless.
-            QuantizedFields.write(owner, null, fieldKey);
-            setNull();
-            store.store(owner, fieldKey, q);
+            store.replaceWithQuantized(owner, fieldKey, q, this::setNull);
         }
 
         abstract void setNull();
@@ -285,8 +283,10 @@ public abstract sealed class WeightField {
 
         @Override
         void putFloats(FloatTensor t) {
-            QuantizedFields.write(owner, t.data(), fieldKey);
+            // The floats first, then the quantized data is dropped: a concurrent reader never finds neither. The
+            // explicit hook covers a class the agent did not rewrite; after a rewritten write it finds nothing to drop.
             setter.accept(t.data());
+            QuantizedFields.write(owner, t.data(), fieldKey);
         }
 
         @Override
@@ -348,9 +348,9 @@ public abstract sealed class WeightField {
             }
             int cols = rows.length == 0 ? 0 : rows[0].length;
             long n = (long) rows.length * cols;
-            if (n > Integer.MAX_VALUE - 8) {
+            if (n > Shapes.MAX_ARRAY_LENGTH) {
                 throw new IllegalStateException("field '" + path() + "' has " + n + " floats; at most "
-                        + (Integer.MAX_VALUE - 8) + " fit in one tensor");
+                        + (Shapes.MAX_ARRAY_LENGTH) + " fit in one tensor");
             }
             float[] flat = new float[(int) n];
             for (int r = 0; r < rows.length; r++) {
@@ -387,8 +387,8 @@ public abstract sealed class WeightField {
             for (int r = 0; r < rowsCount; r++) {
                 rows[r] = Arrays.copyOfRange(t.data(), r * cols, (r + 1) * cols);
             }
-            QuantizedFields.write(owner, rows, fieldKey);
             setter.accept(rows);
+            QuantizedFields.write(owner, rows, fieldKey);
         }
 
         @Override

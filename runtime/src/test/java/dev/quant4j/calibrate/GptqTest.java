@@ -3,8 +3,8 @@ package dev.quant4j.calibrate;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.kernels.Kernels;
-import dev.quant4j.kernels.ScalarKernels;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -78,7 +78,7 @@ class GptqTest {
                         seg[k] = (float) w[r][j + k];
                         amax = Math.max(amax, Math.abs(seg[k]));
                     }
-                    float s0 = ScalarKernels.storedScale(amax, value, param);
+                    float s0 = QuantRules.storedScale(amax, value, param);
                     float[] wi = java.util.Arrays.copyOfRange(imp, j, j + n);
                     scales[r * perRow + b] = ScaleSearch.searchBlock(seg, wi, 0, n, amax, s0, value, param,
                             ScaleSearch::blockError, new float[ScaleSearch.PARTIALS]);
@@ -96,7 +96,7 @@ class GptqTest {
                 float s = scales[r * perRow + b];
                 float v = (float) w[r][j];
                 values[r * cols + j] = v;
-                double q = (double) ScalarKernels.encode(v, s, value) * s;
+                double q = (double) QuantRules.encode(v, s, value) * s;
                 double e = (w[r][j] - q) / inv[0][0];
                 for (int k = 1; k < m; k++) {
                     w[r][j + k] -= e * inv[0][k];
@@ -191,7 +191,7 @@ class GptqTest {
         assertArrayEquals(g.codes(), simd.codes());
         assertArrayEquals(g.scales(), simd.scales());
         Gptq.Result v = Gptq.values(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h);
-        assertArrayEquals(Kernels.scalar().encode("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales()).codes(),
+        assertArrayEquals(Kernels.scalar().quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales()).codes(),
                 g.codes(), "the codes are the contract's rule on the values GPTQ rounded");
         float[] imp = new float[cols];
         for (int j = 0; j < cols; j++) {

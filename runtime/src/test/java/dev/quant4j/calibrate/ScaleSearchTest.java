@@ -9,8 +9,8 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
-import dev.quant4j.kernels.ScalarKernels;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.BlockLayout;
@@ -77,20 +77,20 @@ class ScaleSearchTest {
         // s* = (14.4 + 4 + 1) / (64 + 16 + 4) = 19.4 / 84 = 0.23095238 for those codes, which keep them:
         // error 0.0095.
         float[] x = {-1.8f, -1.0f, 0.0f, 0.5f};
-        QuantizedTensor q = REF.quantize("x", FloatTensor.of(x, 4), QuantScheme.parse("q4f:f32:mse"));
+        QuantizedTensor q = ScaleSearch.quantize(REF, "x", FloatTensor.of(x, 4), QuantScheme.parse("q4f:f32:mse"), null);
         assertEquals(19.4f / 84f, q.scales()[0], 1e-6f);
         assertArrayEquals(new int[] {-8, -4, 0, 2}, codes(q));
         // The same block mirrored: the extreme is positive, so the search takes a negative scale and the
         // extreme lands on -8 again, with the mirrored error (the codes have the same magnitudes).
         float[] m = {1.8f, 1.0f, 0.0f, -0.5f};
-        QuantizedTensor qm = REF.quantize("m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:f32:mse"));
+        QuantizedTensor qm = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:f32:mse"), null);
         assertEquals(-19.4f / 84f, qm.scales()[0], 1e-6f);
         assertArrayEquals(new int[] {-8, -4, 0, 2}, codes(qm));
         // Without a sign bit in the param (UE8M0) the scale stays positive.
-        QuantizedTensor qu = REF.quantize("m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:ue8m0:mse"));
+        QuantizedTensor qu = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:ue8m0:mse"), null);
         assertTrue(qu.scales()[0] > 0);
         // Q4S has a symmetric range: no sign choice either.
-        QuantizedTensor qs = REF.quantize("m", FloatTensor.of(m, 4), QuantScheme.parse("q4s:f16:mse"));
+        QuantizedTensor qs = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4s:f16:mse"), null);
         assertTrue(qs.scales()[0] > 0);
     }
 
@@ -127,7 +127,7 @@ class ScaleSearchTest {
             QuantizedTensor searched = ScaleSearch.quantize(REF, "t", t, scheme, imp);
             QuantizedTensor minMax = REF.quantize("t", t, scheme.withCalibration(Calibration.MIN_MAX));
             // The codes are the contract's rule for the chosen stored scales.
-            assertArrayEquals(REF.encode("t", t, scheme, searched.scales()).codes(), searched.codes(), what);
+            assertArrayEquals(REF.quantize("t", t, scheme, searched.scales()).codes(), searched.codes(), what);
             BlockLayout layout = new BlockLayout(t.shape(), scheme);
             List<List<Integer>> members = members(layout);
             float[] partials = new float[ScaleSearch.PARTIALS];
@@ -174,7 +174,7 @@ class ScaleSearchTest {
             }
             QuantScheme scheme = QuantScheme.DEFAULT.withValue(value).withParam(QuantParam.F16)
                     .withCalibration(Calibration.MSE);
-            float s = REF.quantize("b", FloatTensor.of(x, n), scheme).scales()[0];
+            float s = ScaleSearch.quantize(REF, "b", FloatTensor.of(x, n), scheme, null).scales()[0];
             double got = exactError(x, null, s, value);
             double best = Double.POSITIVE_INFINITY;
             for (float c : documentedCandidates(x, value)) {
@@ -186,7 +186,7 @@ class ScaleSearchTest {
             for (float v : x) {
                 amax = Math.max(amax, Math.abs(v));
             }
-            float s0 = ScalarKernels.storedScale(amax, value, QuantParam.F16);
+            float s0 = QuantRules.storedScale(amax, value, QuantParam.F16);
             double optimum = Double.POSITIVE_INFINITY;
             for (int h = 1; h < 0x7C00; h++) {
                 float m = Float.float16ToFloat((short) h);
@@ -219,7 +219,7 @@ class ScaleSearchTest {
             amax = Math.max(amax, Math.abs(v));
         }
         List<Float> out = new ArrayList<>();
-        float s0 = ScalarKernels.storedScale(amax, value, QuantParam.F16);
+        float s0 = QuantRules.storedScale(amax, value, QuantParam.F16);
         out.add(s0);
         boolean signed = value.minCode() == -value.maxCode() - 1;
         for (int k = 0; k <= 16; k++) {
@@ -247,8 +247,11 @@ class ScaleSearchTest {
         FloatTensor t = FloatTensor.of(x, 6, 64);
         QuantScheme mse = QuantScheme.parse("q4f:block32:f16:mse");
         QuantScheme imatrix = mse.withCalibration(Calibration.IMATRIX);
-        assertArrayEquals(REF.quantize("t", t, mse).scales(), ScaleSearch.quantize(REF, "t", t, imatrix, ones).scales());
-        var missing = assertThrows(QuantizationException.class, () -> REF.quantize("layer.w", t, imatrix));
+        assertArrayEquals(ScaleSearch.quantize(REF, "t", t, mse, null).scales(), ScaleSearch.quantize(REF, "t", t, imatrix, ones).scales());
+        // The kernels choose MinMax scales only: asked for a search, they refuse rather than ignore it.
+        var kernelsOnly = assertThrows(QuantizationException.class, () -> REF.quantize("t", t, mse));
+        assertTrue(kernelsOnly.getMessage().contains("the kernels choose MinMax scales"), kernelsOnly.getMessage());
+        var missing = assertThrows(QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, null));
         assertTrue(missing.getMessage().contains("calibration IMATRIX needs the input statistics of tensor 'layer.w'"),
                 missing.getMessage());
         var length = assertThrows(QuantizationException.class,
@@ -265,7 +268,7 @@ class ScaleSearchTest {
             skew[j] = j < 8 ? 100f : 0.01f;
         }
         QuantizedTensor w = ScaleSearch.quantize(REF, "t", t, imatrix, skew);
-        QuantizedTensor u = REF.quantize("t", t, mse);
+        QuantizedTensor u = ScaleSearch.quantize(REF, "t", t, mse, null);
         assertTrue(weightedError(x, w, skew) <= weightedError(x, u, skew), "weighted search is better where it is asked");
     }
 
@@ -276,7 +279,7 @@ class ScaleSearchTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        QuantizedTensor q = REF.quantize("w", FloatTensor.of(x, 4, 64), QuantScheme.parse("q4f:block32:bf16:mse"));
+        QuantizedTensor q = ScaleSearch.quantize(REF, "w", FloatTensor.of(x, 4, 64), QuantScheme.parse("q4f:block32:bf16:mse"), null);
         assertTrue(Arrays.toString(q.scales()).contains("-"), "some scale is negative");
         Path file = dir.resolve("w.safetensors");
         SafetensorsWriter.write(file, Map.of(), List.of(TensorSpec.quantized("w", q)));
@@ -318,7 +321,7 @@ class ScaleSearchTest {
     private static double exactError(float[] x, float[] w, float s, QuantValue value) {
         double e = 0;
         for (int i = 0; i < x.length; i++) {
-            int q = ScalarKernels.encode(x[i], s, value);
+            int q = QuantRules.encode(x[i], s, value);
             double r = (double) x[i] - (double) q * s;
             e += (w == null ? 1 : w[i]) * r * r;
         }

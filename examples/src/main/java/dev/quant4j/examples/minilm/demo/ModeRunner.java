@@ -2,7 +2,6 @@ package dev.quant4j.examples.minilm.demo;
 
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.calibrate.InputStatistics;
-import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.examples.minilm.DefaultScheme;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
 import dev.quant4j.examples.minilm.InputRecorder;
@@ -152,7 +151,7 @@ final class ModeRunner {
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
             Quantization.quantizeWeights(model,
-                    ScaleSearch.weightQuantizer(Kernels.active(), QuantScheme.parse(scheme), statistics));
+                    WeightQuantizer.calibrated(Kernels.active(), QuantScheme.parse(scheme), statistics));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;

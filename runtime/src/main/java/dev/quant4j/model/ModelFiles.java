@@ -1,6 +1,13 @@
-package dev.quant4j.io;
+package dev.quant4j.model;
 
-import dev.quant4j.model.Quantization;
+import dev.quant4j.io.Dtype;
+import dev.quant4j.io.QuantizedInfo;
+import dev.quant4j.io.SafetensorsEntry;
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 
@@ -58,6 +65,10 @@ public final class ModelFiles {
      * {@link Quantization#importState}.
      *
      * @throws SafetensorsFormatException for a malformed file, naming the tensor and offset
+     * @throws IllegalArgumentException    when the file does not fit the model (names, shapes, a quantized tensor for
+     *                                     a field without {@code @Quantize}), with or without the agent
+     * @throws dev.quant4j.fields.AgentNotActiveException for a file that fits but holds quantized tensors for plain
+     *                                     array fields, without the agent; nothing is loaded then
      */
     public static void load(Object model, Path file) throws IOException {
         Objects.requireNonNull(model, "model");
