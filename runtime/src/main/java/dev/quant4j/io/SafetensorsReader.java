@@ -506,10 +506,12 @@ public final class SafetensorsReader implements AutoCloseable {
         float[] scales = readScales(q.scales(), scheme.param());
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
-            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+            if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
                 throw new SafetensorsFormatException(file, q.scales().name(),
                         dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
-                        + "; scales must be finite, non-negative " + scheme.param() + " values");
+                        + "; " + scheme.value() + " scales must be finite "
+                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                        + scheme.param() + " values other than -0.0");
             }
         }
         try {

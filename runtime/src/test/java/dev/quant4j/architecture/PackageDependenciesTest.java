@@ -41,6 +41,7 @@ class PackageDependenciesTest {
             Set.of("tensor"),
             Set.of("rules", "fields", "io"),
             Set.of("kernels"),
+            Set.of("calibrate"),
             Set.of("quantize"),
             Set.of("model"),
             Set.of("qat"));

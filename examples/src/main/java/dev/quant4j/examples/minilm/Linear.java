@@ -56,6 +56,7 @@ final class Linear {
                     + out + ", " + in + "] needs " + (long) out * in);
         }
         checkInput(name, in, bias, out, x, n);
+        InputRecorder.observe(weights, x, n, in);
         float[] y = new float[n * out];
         Gemm.active().matmul(weights, out, in, x, n, y, Parallelism.single());
         return addBias(y, bias, n, out);

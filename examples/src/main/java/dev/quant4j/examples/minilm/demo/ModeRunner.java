@@ -1,14 +1,19 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.examples.minilm.DefaultScheme;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.InputRecorder;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -47,6 +52,8 @@ final class ModeRunner {
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
+    /** Input statistics for the IMATRIX and GPTQ schemes, recorded once per run on the calibration sentences. */
+    private InputStatistics statistics;
 
     ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
@@ -73,6 +80,14 @@ final class ModeRunner {
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
+        if (schemes.stream().anyMatch(ModeRunner::needsStatistics)) {
+            progress.step("recording input statistics on the calibration sentences", false);
+            // GPTQ needs the whole second moment of each layer's inputs; IMATRIX only its diagonal.
+            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s)
+                    && QuantScheme.parse(s).calibration() == Calibration.GPTQ);
+            statistics = InputRecorder.record(build(weights), calibrationTokenIds(),
+                    gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
+        }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
@@ -98,6 +113,25 @@ final class ModeRunner {
     private record SchemeRun(DemoResult result, float[][] vectors) {
     }
 
+    /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ). */
+    static boolean needsStatistics(String scheme) {
+        if (scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED)) {
+            return false;
+        }
+        Calibration c = QuantScheme.parse(scheme).calibration();
+        return c == Calibration.IMATRIX || c == Calibration.GPTQ;
+    }
+
+    /** The calibration sentences' token ids (none of them is a sentence the demo measures). */
+    static List<int[]> calibrationTokenIds() throws IOException {
+        WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
+        List<int[]> out = new ArrayList<>();
+        for (String sentence : Sentences.load(Sentences.CALIBRATION_RESOURCE)) {
+            out.add(tokenizer.encode(sentence));
+        }
+        return out;
+    }
+
     /**
      * One scheme, start to end. The model exists only inside this method: when it returns, nothing refers
      * to it any more (a local of a still-running loop could keep it alive through the next baseline).
@@ -119,7 +153,9 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
+            Quantization.quantizeWeights(model,
+                    WeightQuantizer.calibrated(Kernels.active(), QuantScheme.parse(scheme), statistics));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
@@ -210,7 +246,7 @@ final class ModeRunner {
         Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
-            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
+            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !needsStatistics(scheme)) {
                 new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
             }
         }
