@@ -10,15 +10,8 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -26,16 +19,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes safetensors files. The header is computed from the specs before any data is produced (sizes
  * follow from dtypes, shapes and schemes), then each tensor's data is produced and streamed in turn, so
  * at most one tensor is in memory at a time.
  *
- * <p>The file is written to a temporary file next to the destination and renamed over it at the end
- * (atomically where the file system can). If anything fails — a producer throws, a size is wrong, the
- * disk is full — the temporary file is deleted and the destination is left as it was.
+ * <p>The file is written all or nothing ({@link AtomicFile}): if anything fails — a producer throws, a
+ * size is wrong, the disk is full — the destination is left as it was.
  *
  * <p>Layout: 8-byte little-endian header length; compact JSON header with {@code __metadata__} first,
  * then the tensors in spec order with consecutive data offsets, padded with spaces to a multiple of 8
@@ -111,71 +102,45 @@ public final class SafetensorsWriter {
         }
         byte[] header = header(allMetadata, plan);
 
-        Path target = destination.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new NoSuchFileException(String.valueOf(dir), null, "the folder to write " + destination
-                    + " into does not exist");
-        }
-        if (Files.isDirectory(target)) {
-            throw new FileSystemException(destination.toString(), null, "is a folder; give a file name to write to");
-        }
-        Path temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(
-                ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-                while (prefix.hasRemaining()) {
-                    ch.write(prefix);
-                }
-                ByteBuffer h = ByteBuffer.wrap(header);
-                while (h.hasRemaining()) {
-                    ch.write(h);
-                }
-                TensorSink sink = new TensorSink(ch);
-                int next = 0;
-                for (TensorSpec spec : specs) {
-                    switch (spec) {
-                        case TensorSpec.Raw r -> {
-                            Planned p = plan.get(next++);
-                            long before = sink.written();
-                            r.source().writeTo(sink);
-                            checkWritten(p, sink.written() - before);
+        AtomicFile.write(destination, ch -> {
+            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+            while (prefix.hasRemaining()) {
+                ch.write(prefix);
+            }
+            ByteBuffer h = ByteBuffer.wrap(header);
+            while (h.hasRemaining()) {
+                ch.write(h);
+            }
+            TensorSink sink = new TensorSink(ch);
+            int next = 0;
+            for (TensorSpec spec : specs) {
+                switch (spec) {
+                    case TensorSpec.Raw r -> {
+                        Planned p = plan.get(next++);
+                        long before = sink.written();
+                        r.source().writeTo(sink);
+                        checkWritten(p, sink.written() - before);
+                    }
+                    case TensorSpec.Quantized q -> {
+                        Planned codes = plan.get(next++);
+                        Planned scales = plan.get(next++);
+                        QuantizedTensor t = q.source().get();
+                        if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
+                            throw new IllegalStateException("tensor '" + q.name() + "' was declared as "
+                                    + q.scheme() + Arrays.toString(q.shape()) + " but its producer gave "
+                                    + t.scheme() + Arrays.toString(t.shape()));
                         }
-                        case TensorSpec.Quantized q -> {
-                            Planned codes = plan.get(next++);
-                            Planned scales = plan.get(next++);
-                            QuantizedTensor t = q.source().get();
-                            if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
-                                throw new IllegalStateException("tensor '" + q.name() + "' was declared as "
-                                        + q.scheme() + Arrays.toString(q.shape()) + " but its producer gave "
-                                        + t.scheme() + Arrays.toString(t.shape()));
-                            }
-                            long before = sink.written();
-                            sink.write(t.codes());
-                            checkWritten(codes, sink.written() - before);
-                            before = sink.written();
-                            writeScales(sink, t.scales(), q.scheme().param());
-                            checkWritten(scales, sink.written() - before);
-                        }
+                        long before = sink.written();
+                        sink.write(t.codes());
+                        checkWritten(codes, sink.written() - before);
+                        before = sink.written();
+                        writeScales(sink, t.scales(), q.scheme().param());
+                        checkWritten(scales, sink.written() - before);
                     }
                 }
-                sink.flush();
-                ch.force(true);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+            sink.flush();
+        });
     }
 
     private static void checkWritten(Planned p, long written) {
@@ -230,7 +195,7 @@ public final class SafetensorsWriter {
     }
 
     /** Text with a lone surrogate has no UTF-8 form; it would be written as '?' and read back changed. */
-    private static void checkText(String s, String what) {
+    static void checkText(String s, String what) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
