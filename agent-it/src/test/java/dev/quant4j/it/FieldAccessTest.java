@@ -162,7 +162,9 @@ class FieldAccessTest {
             assertTrue(rewritten.containsKey(c), c + " missing from " + rewritten.keySet());
         }
         assertFalse(rewritten.containsKey("dev.quant4j.it.model.Weights"), "touches float arrays but no @Quantize field");
-        assertFalse(rewritten.keySet().stream().anyMatch(n -> n.startsWith("org.junit.")), rewritten.keySet().toString());
+        // JUnit's Cloneable classes get their super.clone() hooked (a subclass could hold quantized fields), nothing else.
+        assertFalse(rewritten.entrySet().stream().anyMatch(e -> e.getKey().startsWith("org.junit.")
+                && !e.getValue().matches("reads=0, writes=0, clones=\\d+")), rewritten.toString());
         assertTrue(((Number) status.get("classesSeen")).longValue() > rewritten.size());
     }
 

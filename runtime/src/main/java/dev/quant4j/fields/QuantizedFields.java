@@ -2,6 +2,9 @@ package dev.quant4j.fields;
 
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.lang.invoke.MethodHandles;
 import java.util.Map;
 
 /**
@@ -46,6 +49,33 @@ public final class QuantizedFields {
         if (s != null) {
             s.write(owner, value, fieldKey);
         }
+    }
+
+    /** Agent hook after a rewritten {@code super.clone()}; returns the copy. See {@link FieldStore#cloned}. */
+    public static Object cloned(Object original, Object copy) {
+        FieldStore s = store;
+        if (s != null && copy != null && original != null && copy != original) {
+            s.cloned(original, copy);
+        }
+        return copy;
+    }
+
+    /**
+     * Agent hook: the {@code writeObject} the agent adds to a class that declares {@code @Quantize} fields. Writes
+     * the class's serializable fields as default serialization would, with quantized fields dequantized, so the
+     * stream holds the weights in the form the class has without the agent.
+     *
+     * @param lookup a lookup of the class being serialized (its own {@code MethodHandles.lookup()}), for its fields
+     */
+    public static void writeObject(Object owner, ObjectOutputStream out, MethodHandles.Lookup lookup)
+            throws IOException {
+        FieldSerialization.writeFields(owner, out, lookup);
+    }
+
+    /** Agent hook: stands for {@code out.defaultWriteObject()} in a class's own writeObject; see {@link #writeObject}. */
+    public static void defaultWriteObject(ObjectOutputStream out, Object owner, MethodHandles.Lookup lookup)
+            throws IOException {
+        FieldSerialization.writeFields(owner, out, lookup);
     }
 
     /** The quantized weights of a field, or null (also when the agent is not active). */

@@ -214,7 +214,7 @@ public final class GgufReader implements AutoCloseable {
         for (long i = 0; i < nKv; i++) {
             long at = c.pos;
             String key = c.string("key " + i, "key " + i);
-            String item = "key '" + key + "'";
+            String item = "key '" + DisplayText.escape(key) + "'";
             if (key.isEmpty()) {
                 throw fail("key " + i, at, "the key is empty");
             }
@@ -251,7 +251,7 @@ public final class GgufReader implements AutoCloseable {
         for (long i = 0; i < nTensors; i++) {
             long at = c.pos;
             String name = c.string("tensor name " + i, "tensor " + i);
-            String item = "tensor '" + name + "'";
+            String item = "tensor '" + DisplayText.escape(name) + "'";
             int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
             if (nameBytes >= MAX_NAME_BYTES) {
                 throw fail(item, at, "the name has " + nameBytes + " bytes; ggml allows at most "
@@ -316,7 +316,7 @@ public final class GgufReader implements AutoCloseable {
         this.dataStart = start;
         for (TensorInfo t : infos) {
             if (t.byteSize() > 0 && (start > mapped.byteSize() || t.offset() + t.byteSize() > mapped.byteSize() - start)) {
-                throw fail("tensor '" + t.name() + "'", t.infoOffset(), "its data [" + (start + t.offset()) + ", "
+                throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "its data [" + (start + t.offset()) + ", "
                         + (start + t.offset() + t.byteSize()) + ") reaches past the end of the file ("
                         + mapped.byteSize() + " bytes); the file is truncated");
             }
@@ -507,7 +507,7 @@ public final class GgufReader implements AutoCloseable {
     public int[] intShape(TensorInfo t) throws GgufFormatException {
         long n = t.elementCount();
         if (n > SafetensorsReader.MAX_ARRAY) {
-            throw fail("tensor '" + t.name() + "'", t.infoOffset(), "it has " + n + " elements; quant4j holds at "
+            throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "it has " + n + " elements; quant4j holds at "
                     + "most " + SafetensorsReader.MAX_ARRAY + " per tensor");
         }
         long[] s = t.shape();
@@ -522,7 +522,7 @@ public final class GgufReader implements AutoCloseable {
     public FloatTensor readFloatTensor(TensorInfo t) throws GgufFormatException {
         int[] shape = intShape(t);
         if (!t.type().readable()) {
-            throw fail("tensor '" + t.name() + "'", t.infoOffset(), "quant4j cannot read ggml type "
+            throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "quant4j cannot read ggml type "
                     + t.type().ggmlName() + "; it reads " + GgmlBlocks.readableNames());
         }
         float[] out = new float[(int) t.elementCount()];

@@ -25,7 +25,7 @@ import java.util.Set;
  * the data section at the alignment, tensors in info order, each padded with zeros to the alignment;
  * {@code general.quantization_version} = 2 whenever a tensor is quantized. The header is computed
  * before any data is produced, then each tensor is produced and streamed in turn, so at most one tensor
- * is in memory; the file is written all or nothing ({@link AtomicFile}).
+ * is in memory; the file is written all or nothing ({@link AtomicOutput}).
  */
 public final class GgufWriter {
     public static final String QUANTIZATION_VERSION_KEY = "general.quantization_version";
@@ -173,7 +173,7 @@ public final class GgufWriter {
         byte[] header = h.out.toByteArray();
         byte[] padded = Arrays.copyOf(header, (int) GgufReader.pad(header.length, alignment));
         long align = alignment;
-        AtomicFile.write(destination, ch -> {
+        AtomicOutput.write(destination, ch -> {
             ByteBuffer b = ByteBuffer.wrap(padded);
             while (b.hasRemaining()) {
                 ch.write(b);

@@ -58,6 +58,10 @@ public final class ModelFiles {
      * {@link Quantization#importState}.
      *
      * @throws SafetensorsFormatException for a malformed file, naming the tensor and offset
+     * @throws IllegalArgumentException    when the file does not fit the model (names, shapes, a quantized tensor for
+     *                                     a field without {@code @Quantize}), with or without the agent
+     * @throws dev.quant4j.fields.AgentNotActiveException for a file that fits but holds quantized tensors for plain
+     *                                     array fields, without the agent; nothing is loaded then
      */
     public static void load(Object model, Path file) throws IOException {
         Objects.requireNonNull(model, "model");

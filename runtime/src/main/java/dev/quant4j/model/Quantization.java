@@ -178,16 +178,20 @@ public final class Quantization {
      * <p>To load quantized tensors into plain array fields without the agent, dequantize them first:
      * {@code state.replaceAll((k, v) -> v instanceof QuantizedTensor q ? q.dequantize() : v)}.
      *
-     * @throws IllegalArgumentException listing every missing key, unknown key and misfit shape; nothing
+     * @throws IllegalArgumentException listing every missing key, unknown key, misfit shape and quantized tensor for
+     *                                  a plain field without {@code @Quantize} (its reads are not rewritten); nothing
      *                                  is changed then
-     * @throws AgentNotActiveException  when a plain array field would receive quantized data without the
-     *                                  agent; nothing is changed then
+     * @throws AgentNotActiveException  when the state fits the model but a plain array field would receive
+     *                                  quantized data without the agent; nothing is changed then
      */
     public static void importState(Object model, Map<String, ?> state) {
         Objects.requireNonNull(state, "state");
         List<WeightField> fields = fields(model);
         List<String> problems = new ArrayList<>();
         Set<String> unknown = new LinkedHashSet<>(state.keySet());
+        // The state is checked against the model in full before the agent is asked for: a state that does not fit
+        // is reported as such, whether the agent is there or not, and "agent not active" only for one that fits.
+        String firstNeedingAgent = null;
         for (WeightField f : fields) {
             unknown.remove(f.path());
             Object v = state.get(f.path());
@@ -200,8 +204,13 @@ public final class Quantization {
             int[] shape;
             if (v instanceof QuantizedTensor q) {
                 shape = q.shape();
-                if (f.needsAgent() && !QuantizedFields.agentActive()) {
-                    throw new AgentNotActiveException(f.path());
+                if (f.needsAgent() && !f.isQuantizable()) {
+                    // The agent rewrites the reads of @Quantize fields only: this one would read as null.
+                    problems.add("field '" + f.path() + "' is a plain " + describe(f) + " without @Quantize but the state "
+                            + "holds it quantized (" + q.scheme() + "); annotate the field @Quantize, or dequantize "
+                            + "that tensor before importing");
+                } else if (f.needsAgent() && firstNeedingAgent == null) {
+                    firstNeedingAgent = f.path();
                 }
             } else if (v instanceof FloatTensor t) {
                 shape = t.shape();
@@ -231,6 +240,9 @@ public final class Quantization {
                     + (shown < problems.size() ? "; and " + (problems.size() - shown) + " more" : "")
                     + ". The state must hold one tensor per non-null weight field, named by its path"
                     + " (nested modules must exist before importing)");
+        }
+        if (firstNeedingAgent != null && !QuantizedFields.agentActive()) {
+            throw new AgentNotActiveException(firstNeedingAgent);
         }
         for (WeightField f : fields) {
             Object v = state.get(f.path());

@@ -186,13 +186,10 @@ public abstract sealed class WeightField {
 
         @Override
         final void putQuantized(QuantizedTensor q) {
-            // The store is found first, so a missing agent throws before the field's floats are released.
+            // The store is found first, so a missing agent throws before the field's floats are released. It
+            // publishes q before it clears the field, so a concurrent reader gets the floats or q, never null.
             FieldStore store = QuantizedFields.requireStore(path());
-            // The write hook drops older quantized data even when the agent did not rewrite this class;
-            // if it did, the hook runs twice, which is harmless.
-            QuantizedFields.write(owner, null, fieldKey);
-            setNull();
-            store.store(owner, fieldKey, q);
+            store.replaceWithQuantized(owner, fieldKey, q, this::setNull);
         }
 
         abstract void setNull();
@@ -285,8 +282,10 @@ public abstract sealed class WeightField {
 
         @Override
         void putFloats(FloatTensor t) {
-            QuantizedFields.write(owner, t.data(), fieldKey);
+            // The floats first, then the quantized data is dropped: a concurrent reader never finds neither. The
+            // explicit hook covers a class the agent did not rewrite; after a rewritten write it finds nothing to drop.
             setter.accept(t.data());
+            QuantizedFields.write(owner, t.data(), fieldKey);
         }
 
         @Override
@@ -387,8 +386,8 @@ public abstract sealed class WeightField {
             for (int r = 0; r < rowsCount; r++) {
                 rows[r] = Arrays.copyOfRange(t.data(), r * cols, (r + 1) * cols);
             }
-            QuantizedFields.write(owner, rows, fieldKey);
             setter.accept(rows);
+            QuantizedFields.write(owner, rows, fieldKey);
         }
 
         @Override

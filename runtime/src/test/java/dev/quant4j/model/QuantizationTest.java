@@ -287,6 +287,43 @@ class QuantizationTest {
     }
 
     @Test
+    void withoutTheAgentAStateThatDoesNotFitIsReportedAsSuchNotAsAMissingAgent() {
+        TinyModel other = filled(14);
+        MemoryFieldStore.install();
+        Quantization.quantizeWeights(other);
+        Map<String, Object> state = new LinkedHashMap<>(Quantization.exportState(other));
+        QuantizedFields.install(null);
+        state.put("bias", FloatTensor.of(new float[4], 2, 2));
+        state.put("nope", state.get("h"));
+        TinyModel fresh = new TinyModel(8, 8, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Quantization.importState(fresh, state));
+        String msg = e.getMessage();
+        assertTrue(msg.contains("field 'w' has shape [8, 8] but the state holds [4, 16]"), msg);
+        assertTrue(msg.contains("field 'bias' is float[] of rank 1 but the state holds shape [2, 2]"), msg);
+        assertTrue(msg.contains("the model has no weight field 'nope'"), msg);
+        assertNull(fresh.h, "nothing imported");
+    }
+
+    @Test
+    void quantizedDataForAPlainFieldWithoutQuantizeIsRefusedWithOrWithoutTheAgent() {
+        Map<String, Object> state = new LinkedHashMap<>(Quantization.exportState(filled(15)));
+        state.put("bias", Quantizer.of("q8s").quantize("bias", FloatTensor.vector(new float[7])));
+        for (boolean agent : new boolean[] {false, true}) {
+            if (agent) {
+                MemoryFieldStore.install();
+            }
+            TinyModel fresh = filled(16);
+            float[] bias = fresh.bias;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Quantization.importState(fresh, state), "agent " + agent);
+            assertTrue(e.getMessage().contains("field 'bias' is a plain float[] without @Quantize but the state holds "
+                    + "it quantized (q8s:tensor:f32:u32)"), e.getMessage());
+            assertSame(bias, fresh.bias, "nothing imported");
+        }
+    }
+
+    @Test
     void raggedRowsAndDimsThatDisagreeNameTheField() {
         TinyModel model = filled(12);
         model.m = new float[][] {new float[3], new float[4]};

@@ -7,10 +7,10 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 
 /**
- * Written by hand to do what the annotation processor's generated visitor does for plain array fields:
- * quantize the current array, write null to the field (the rewritten write drops older quantized data),
- * then hand the quantized tensor to the store. The store is looked up before the field is cleared, so
- * without the agent nothing is lost: the error comes first.
+ * Written by hand to do what {@code Quantization.quantizeWeights} does for plain array fields: quantize the
+ * current array, then hand the quantized tensor to the store with the code that clears the field; the store
+ * publishes the tensor before it clears the field. The store is looked up first, so without the agent nothing is
+ * lost: the error comes first.
  */
 public final class TinyModelQuantizer {
     private static final Quantizer Q8 = Quantizer.of("q8s");
@@ -24,8 +24,7 @@ public final class TinyModelQuantizer {
             String path = "model.embedding";
             QuantizedTensor q = Q8.quantize(path, FloatTensor.vector(m.embedding));
             FieldStore store = QuantizedFields.requireStore(path);
-            m.embedding = null;
-            store.store(m, "dev.quant4j.it.model.TinyModel#embedding", q);
+            store.replaceWithQuantized(m, "dev.quant4j.it.model.TinyModel#embedding", q, () -> m.embedding = null);
         }
         for (int i = 0; i < m.blocks.length; i++) {
             quantizeWeights(m.blocks[i], "model.blocks[" + i + "]");
@@ -36,8 +35,7 @@ public final class TinyModelQuantizer {
         if (b.gate != null) {
             QuantizedTensor q = Q8.quantize(path + ".gate", FloatTensor.vector(b.gate));
             FieldStore store = QuantizedFields.requireStore(path + ".gate");
-            b.gate = null;
-            store.store(b, "dev.quant4j.it.model.Block#gate", q);
+            store.replaceWithQuantized(b, "dev.quant4j.it.model.Block#gate", q, () -> b.gate = null);
         }
         quantizeWeights(b.attention, path + ".attention");
     }
@@ -52,14 +50,12 @@ public final class TinyModelQuantizer {
             }
             QuantizedTensor q = Q8.quantize(path + ".query", FloatTensor.of(flat, rows.length, cols));
             FieldStore store = QuantizedFields.requireStore(path + ".query");
-            a.query = null;
-            store.store(a, "dev.quant4j.it.model.Attention#query", q);
+            store.replaceWithQuantized(a, "dev.quant4j.it.model.Attention#query", q, () -> a.query = null);
         }
         if (a.key != null) {
             QuantizedTensor q = Q4_BLOCK.quantize(path + ".key", FloatTensor.of(a.key, a.dim, a.dim));
             FieldStore store = QuantizedFields.requireStore(path + ".key");
-            a.key = null;
-            store.store(a, "dev.quant4j.it.model.Attention#key", q);
+            store.replaceWithQuantized(a, "dev.quant4j.it.model.Attention#key", q, () -> a.key = null);
         }
     }
 }

@@ -22,8 +22,7 @@ public class Vector {
     public QuantizedTensor quantizeWeights() {
         QuantizedTensor q = Q8.quantize("vector.values", FloatTensor.vector(values));
         FieldStore store = QuantizedFields.requireStore("vector.values");
-        values = null;
-        store.store(this, KEY, q);
+        store.replaceWithQuantized(this, KEY, q, () -> values = null);
         return q;
     }
 

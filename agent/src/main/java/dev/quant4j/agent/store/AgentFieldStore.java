@@ -6,6 +6,7 @@ import dev.quant4j.agent.transform.TransformRecord;
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,8 +29,16 @@ import java.util.concurrent.atomic.LongAdder;
  * a field that holds an array returns at the first line ({@code raw != null}), and a cache hit is two hash
  * lookups at most, usually one plus a weak-reference check (see docs/AGENT.md for the measured figures).
  *
- * <p>Invariant: quantized data is held only while the field itself holds null ({@link #store} checks it, a
- * write through the field drops the data). So a non-null raw value is always the answer, with no lookup.
+ * <p>Invariant: a non-null raw value is always the answer, with no lookup. Quantized data is held while the field
+ * itself holds null ({@link #store} checks it, a write through the field drops the data), and for a moment before:
+ * {@link #replaceWithQuantized} publishes the data, then clears the field.
+ *
+ * <p>Readers racing with a change get the old or the new weights, never null (docs/AGENT.md, "Threads"). Every
+ * change keeps one of the two visible at each instant: a quantization publishes the entry (a volatile write), then a
+ * release fence, then the field's null; a write stores the new value in the field, then drops the entry under the
+ * slot's lock. A reader that reads null issues an acquire fence before it looks for the entry (pairing with the
+ * release fence); when it finds none, it looks again under the slot's lock and re-reads the field, which then shows
+ * the value a write has just stored, or null for weights that really were cleared.
  */
 public final class AgentFieldStore implements FieldStore {
     private static final int MAX_REPORTS = 100;
@@ -44,12 +54,15 @@ public final class AgentFieldStore implements FieldStore {
     private final LongAdder uncacheable = new LongAdder();
     private final LongAdder modified = new LongAdder();
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
+    private final RepeatedDequantization repeats;
     private volatile boolean expungerStarted;
+    private final AtomicBoolean unrewrittenAccessWarned = new AtomicBoolean();
 
     public AgentFieldStore(AgentOptions options, TransformRecord record) {
         this.options = Objects.requireNonNull(options, "options");
         this.record = record;
         this.check = options.check();
+        this.repeats = new RepeatedDequantization(options.cacheText());
         this.cache = switch (options.cache()) {
             case NONE -> new ArrayCache.None(this);
             case SOFT -> new ArrayCache.Soft(this);
@@ -62,12 +75,24 @@ public final class AgentFieldStore implements FieldStore {
         if (raw != null || owner == null) {
             return raw;
         }
+        // Pairs with the release fence in replaceWithQuantized: having read the null it wrote, this thread sees the
+        // entry published before it. A no-op instruction on x86 and ARM's acquire-load ordering elsewhere.
+        VarHandle.acquireFence();
         FieldSlot slot = slots.get(fieldKey);
         if (slot == null) {
             return null;
         }
         Entry e = slot.find(owner);
-        return e == null ? null : cache.get(e);
+        if (e == null) {
+            // Cleared weights, or a write that stored new floats after this thread read the field and then dropped the
+            // entry, possibly followed by a new publication: under the slot's lock the answer is consistent.
+            Object settled = slot.entryOrValue(owner);
+            if (!(settled instanceof Entry found)) {
+                return settled;
+            }
+            e = found;
+        }
+        return cache.get(e);
     }
 
     @Override
@@ -79,7 +104,8 @@ public final class AgentFieldStore implements FieldStore {
         if (slot == null) {
             return;
         }
-        Entry old = slot.remove(owner);
+        // The null that replaceWithQuantized's clearField writes is not a clear of the weights it is publishing.
+        Entry old = slot.remove(owner, value == null ? Thread.currentThread() : null);
         if (old != null) {
             release(old, "the field was written");
         }
@@ -87,6 +113,92 @@ public final class AgentFieldStore implements FieldStore {
 
     @Override
     public void store(Object owner, String fieldKey, QuantizedTensor q) {
+        FieldSlot slot = slotFor(owner, fieldKey, q);
+        Object current = slot.currentValue(owner);
+        if (current != null) {
+            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
+                    + " still holds an array: write null to the field before storing its quantized form, or call "
+                    + "replaceWithQuantized, otherwise reads keep returning that array and its memory is never released");
+        }
+        Entry old = slot.replace(owner, new Entry(owner, collectedOwners, slot, q));
+        if (old != null) {
+            release(old, "the field was quantized again");
+        }
+    }
+
+    @Override
+    public void replaceWithQuantized(Object owner, String fieldKey, QuantizedTensor q, Runnable clearField) {
+        Objects.requireNonNull(clearField, "clearField");
+        FieldSlot slot = slotFor(owner, fieldKey, q);
+        Entry e = new Entry(owner, collectedOwners, slot, q);
+        e.publisher = Thread.currentThread();
+        Entry[] replaced = new Entry[1];
+        boolean[] cleared = new boolean[1];
+        try {
+            // Under the slot's lock from the entry to the field's null, so a reader that settles under it never sees
+            // the two halves apart (see FieldSlot.entryOrValue).
+            slot.publish(() -> {
+                replaced[0] = slot.replace(owner, e);
+                // Orders the entry's publication before the field's null for lock-free readers: see read.
+                VarHandle.releaseFence();
+                clearField.run();
+                cleared[0] = slot.currentValue(owner) == null || e.dropped;
+            });
+        } finally {
+            e.publisher = null;
+            if (replaced[0] != null) {
+                release(replaced[0], "the field was quantized again");
+            }
+            if (!cleared[0]) {
+                // Never keep quantized data next to an array in the field: the field's array stays the weights.
+                Entry ours = slot.removeIfCurrent(owner, e);
+                if (ours != null) {
+                    release(ours, "the field was not cleared");
+                }
+            }
+        }
+        if (!cleared[0]) {
+            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
+                    + " still holds an array after clearField ran: it must write null to that field");
+        }
+    }
+
+    @Override
+    public void cloned(Object original, Object copy) {
+        for (FieldSlot slot : slots.values()) {
+            if (!slot.accepts(copy)) {
+                continue;
+            }
+            Entry e = slot.find(original);
+            // The copy's field holds what the original's held: null while quantized. Anything else was written since.
+            if (e == null || slot.currentValue(copy) != null) {
+                continue;
+            }
+            Entry old = slot.replace(copy, new Entry(copy, collectedOwners, slot, e.q));
+            if (old != null) {
+                // super.clone() hooked at two levels of the hierarchy: the second copy of the same data.
+                release(old, "the clone was given its original's data again");
+            }
+        }
+    }
+
+    /**
+     * Said once, at the first quantization: the accesses the agent cannot rewrite read the field itself, which holds
+     * null while it is quantized. There is no way to see a reflective read happen, so the warning cannot wait for one.
+     */
+    private void warnAboutUnrewrittenAccessOnce(String fieldKey) {
+        if (unrewrittenAccessWarned.get() || !unrewrittenAccessWarned.compareAndSet(false, true)) {
+            return;
+        }
+        AgentLog.warn("from now on " + fieldKey + " (and every field quantized after it) holds null while it is "
+                + "quantized: code reads it through rewritten field reads, but reflection (Field.get), MethodHandle "
+                + "getters, VarHandles and Unsafe-based serializers read the null. Read such fields in code, or call "
+                + "QuantizedFields.read(owner, null, \"Class#field\") or Quantization.exportState(model); clone() and "
+                + "Java serialization carry the weights (docs/AGENT.md, \"Limits\"; said once per JVM)");
+    }
+
+    /** The slot of a field key, after checking the arguments of a store. */
+    private FieldSlot slotFor(Object owner, String fieldKey, QuantizedTensor q) {
         if (owner == null) {
             throw new IllegalArgumentException("cannot store the quantized form of '" + fieldKey + "' for a null owner");
         }
@@ -106,17 +218,8 @@ public final class AgentFieldStore implements FieldStore {
             throw new IllegalArgumentException("field '" + fieldKey + "' is a float[][] (rows), so its quantized "
                     + "tensor must have shape [rows, cols]; got " + java.util.Arrays.toString(q.shape()));
         }
-        Object current = slot.currentValue(owner);
-        if (current != null) {
-            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
-                    + " still holds an array: write null to the field before storing its quantized form (the "
-                    + "generated quantizeWeights does), otherwise reads keep returning that array and its memory is "
-                    + "never released");
-        }
-        Entry old = slot.replace(owner, new Entry(owner, collectedOwners, slot, q));
-        if (old != null) {
-            release(old, "the field was quantized again");
-        }
+        warnAboutUnrewrittenAccessOnce(fieldKey);
+        return slot;
     }
 
     @Override
@@ -134,6 +237,7 @@ public final class AgentFieldStore implements FieldStore {
         expungeCollectedOwners();
         Object value = dequantize(e);
         dequantizations.increment();
+        repeats.dequantized(e);
         if (check) {
             Object previous = e.swapHandedOut(value);
             if (previous != null) {
@@ -304,6 +408,8 @@ public final class AgentFieldStore implements FieldStore {
         s.put("dequantizations", dequantizations.sum());
         s.put("evictions", evictions.sum());
         s.put("uncacheable", uncacheable.sum());
+        s.put("repeatedDequantizationWarnings", repeats.warnedFields());
+        s.put("unrewrittenAccessWarned", unrewrittenAccessWarned.get());
         s.put("modifiedArrays", modified.sum());
         synchronized (reports) {
             s.put("modifiedArrayReports", List.copyOf(reports));

@@ -1,5 +1,7 @@
 package dev.quant4j.agent.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -53,8 +55,15 @@ abstract sealed class ArrayCache {
         }
     }
 
-    /** {@code cache=soft}: keep through a soft reference; the GC clears it under memory pressure. */
+    /**
+     * {@code cache=soft}: keep through a soft reference; the GC clears it under memory pressure. The array returned
+     * last is also held strongly, so a loop that reads the field per element never has the GC take the array it is
+     * reading (which would make the next read dequantize the whole field again).
+     */
     static final class Soft extends ArrayCache {
+        /** The array returned last (plain: a stale value only keeps another recent array alive a little longer). */
+        private Object lastReturned;
+
         Soft(AgentFieldStore store) {
             super(store);
         }
@@ -63,9 +72,18 @@ abstract sealed class ArrayCache {
         Object get(Entry e) {
             SoftReference<Object> ref = e.soft;
             Object v = ref == null ? null : ref.get();
-            if (v != null) {
-                return v;
+            if (v == null) {
+                v = miss(e);
             }
+            if (lastReturned != v) {
+                lastReturned = v;
+            }
+            return v;
+        }
+
+        private Object miss(Entry e) {
+            SoftReference<Object> ref;
+            Object v;
             synchronized (e) {
                 ref = e.soft;
                 v = ref == null ? null : ref.get();
@@ -82,7 +100,11 @@ abstract sealed class ArrayCache {
 
         @Override
         void release(Entry e) {
+            SoftReference<Object> ref = e.soft;
             e.soft = null;
+            if (ref != null && ref.get() == lastReturned) {
+                lastReturned = null;
+            }
         }
 
         @Override
@@ -107,9 +129,25 @@ abstract sealed class ArrayCache {
      * {@code cache=budget:N}: keep arrays while their bytes fit the budget; on overflow evict the least
      * recently used. Every read stamps its entry with a tick of one clock; a read of the entry stamped last
      * (a loop over one field) leaves the clock alone, and a tick is a plain read and write, not an atomic
-     * instruction. An array larger than the whole budget is handed out without being kept.
+     * instruction.
+     *
+     * <p>The entry whose array was returned last is pinned: eviction never takes it, and an array larger than the
+     * whole budget, which is never resident, is still kept while it is the one read last. So a loop that reads a field
+     * element by element ({@code s += w[i]}) dequantizes it once, not once per element, even for a tensor larger
+     * than the budget or two tensors read in turn that do not fit together. The price is a bound of budget plus one
+     * array (the largest tensor read) instead of the budget alone.
      */
     static final class Budget extends ArrayCache {
+        private static final VarHandle LAST_READ;
+
+        static {
+            try {
+                LAST_READ = MethodHandles.lookup().findVarHandle(Budget.class, "lastRead", Entry.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final long budget;
         private final Object lock = new Object();
         /** Guarded by lock. */
@@ -117,6 +155,15 @@ abstract sealed class ArrayCache {
         /** Guarded by lock. */
         private long residentBytes;
         private final AtomicLong clock = new AtomicLong();
+        /**
+         * The entry whose array was returned last: eviction skips it. Written with an opaque store (a plain move,
+         * no fence) and only when another field is read; a racing eviction that misses the newest value costs at
+         * most one extra dequantization, never wrong values.
+         */
+        @SuppressWarnings("unused")
+        private volatile Entry lastRead;
+        /** The one over-budget entry whose array is kept, while it is the one read last. Written under lock. */
+        private volatile Entry overBudget;
 
         Budget(AgentFieldStore store, long budget) {
             super(store);
@@ -131,9 +178,29 @@ abstract sealed class ArrayCache {
                 if (e.lastUse != now) {
                     e.lastUse = tick();
                 }
+                // A loop over one field only reads here; a switch to another field pays a plain store.
+                if (LAST_READ.getOpaque(this) != e) {
+                    LAST_READ.setOpaque(this, e);
+                    Entry o = overBudget;
+                    if (o != null && o != e) {
+                        letGoOverBudget(o);
+                    }
+                }
                 return v;
             }
             return miss(e);
+        }
+
+        /** Another field was read after the over-budget {@code o}: its array is no longer kept. */
+        private void letGoOverBudget(Entry o) {
+            synchronized (lock) {
+                if (overBudget != o || LAST_READ.getVolatile(this) == o) {
+                    return; // let go already, or read again meanwhile
+                }
+                overBudget = null;
+                o.cached = null;
+            }
+            store.evicted(o);
         }
 
         /**
@@ -148,29 +215,49 @@ abstract sealed class ArrayCache {
 
         private Object miss(Entry e) {
             List<Entry> evicted = null;
+            Entry previousOverBudget = null;
             Object v;
             synchronized (e) {
                 v = e.cached;
-                if (v != null) {
-                    return v;
-                }
-                v = store.materialize(e);
-                if (e.arrayBytes > budget) {
-                    store.countUncacheable();
-                    return v;
-                }
-                synchronized (lock) {
-                    if (e.dropped) {
-                        return v;
+                if (v == null) {
+                    v = store.materialize(e);
+                    boolean over = e.arrayBytes > budget;
+                    if (over) {
+                        store.countUncacheable();
                     }
-                    e.lastUse = tick();
-                    e.cached = v;
-                    resident.add(e);
-                    residentBytes += e.arrayBytes;
-                    if (residentBytes > budget) {
-                        evicted = evictLocked(e);
+                    synchronized (lock) {
+                        if (!e.dropped) {
+                            e.cached = v;
+                            if (over) {
+                                // Never resident: kept only while it is the array read last.
+                                previousOverBudget = overBudget;
+                                overBudget = e;
+                                if (previousOverBudget != null && previousOverBudget != e) {
+                                    previousOverBudget.cached = null;
+                                } else {
+                                    previousOverBudget = null;
+                                }
+                            } else {
+                                e.lastUse = tick();
+                                resident.add(e);
+                                residentBytes += e.arrayBytes;
+                                if (residentBytes > budget) {
+                                    evicted = evictLocked(e);
+                                }
+                            }
+                        }
                     }
                 }
+            }
+            if (!e.dropped) {
+                LAST_READ.setOpaque(this, e);
+                Entry o = overBudget;
+                if (o != null && o != e) {
+                    letGoOverBudget(o);
+                }
+            }
+            if (previousOverBudget != null) {
+                store.evicted(previousOverBudget);
             }
             if (evicted != null) {
                 for (Entry x : evicted) {
@@ -180,8 +267,12 @@ abstract sealed class ArrayCache {
             return v;
         }
 
-        /** Evicts least recently used entries (never {@code keep}) until the resident bytes fit the budget. */
+        /**
+         * Evicts least recently used entries until the resident bytes fit the budget, never {@code keep} (the array
+         * being read) nor the entry read last before it (which a loop may be reading in turn with {@code keep}).
+         */
         private List<Entry> evictLocked(Entry keep) {
+            Entry readLast = (Entry) LAST_READ.getVolatile(this);
             List<Entry> byAge = new ArrayList<>(resident);
             byAge.sort(Comparator.comparingLong(x -> x.lastUse));
             List<Entry> evicted = new ArrayList<>();
@@ -189,7 +280,7 @@ abstract sealed class ArrayCache {
                 if (residentBytes <= budget) {
                     break;
                 }
-                if (x == keep) {
+                if (x == keep || x == readLast) {
                     continue;
                 }
                 x.cached = null;
@@ -206,8 +297,13 @@ abstract sealed class ArrayCache {
                 if (resident.remove(e)) {
                     residentBytes -= e.arrayBytes;
                 }
+                if (overBudget == e) {
+                    overBudget = null;
+                }
                 e.cached = null;
             }
+            // Keeps no dropped entry (and its packed data) reachable from here.
+            LAST_READ.compareAndSet(this, e, null);
         }
 
         @Override
@@ -215,7 +311,10 @@ abstract sealed class ArrayCache {
             synchronized (lock) {
                 status.put("cachedArrays", resident.size());
                 status.put("cachedBytes", residentBytes);
+                status.put("pinnedOverBudgetBytes", overBudget == null ? 0L : overBudget.arrayBytes);
             }
+            Entry last = (Entry) LAST_READ.getVolatile(this);
+            status.put("pinnedField", last == null ? "" : last.slot.key());
         }
     }
 }

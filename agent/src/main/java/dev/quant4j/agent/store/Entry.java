@@ -37,6 +37,11 @@ final class Entry extends WeakReference<Object> {
     volatile SoftReference<Object> soft;
     /** BUDGET: the clock tick of the last read (plain: racing readers store ticks of the same order of age). */
     long lastUse;
+    /**
+     * The thread publishing this entry while it clears the field (replaceWithQuantized), else null: that thread's
+     * write of null is the clear, not a write that drops the data. Plain: only the publishing thread can match itself.
+     */
+    Thread publisher;
     /** Set (before removal) once the entry no longer belongs to the field: a write, a new store, or the owner died. */
     volatile boolean dropped;
     /** Check mode: the array last handed to the application, to compare when the store lets go of it. */

@@ -127,9 +127,37 @@ final class FieldSlot {
         return old;
     }
 
-    /** Removes the owner's entry (marked dropped); null when there was none. */
-    synchronized Entry remove(Object owner) {
+    /**
+     * For a reader that read null from the field and then found no entry lock-free: the owner's entry, or when there
+     * is none the field's value now, both looked at under the lock. A publication holds the lock from its entry to
+     * the field's null, and a write drops the entry under it after storing the field, so under the lock "no entry"
+     * means the field's value is the answer: a written array, or null for weights that were cleared.
+     */
+    synchronized Object entryOrValue(Object owner) {
+        Entry e = entries.get(new Entry.Lookup(owner));
+        return e != null ? e : currentValue(owner);
+    }
+
+    /** Runs a publication under the lock (see {@link #entryOrValue}); the clear's own write hook re-enters it. */
+    synchronized void publish(Runnable publication) {
+        publication.run();
+    }
+
+    /**
+     * Removes the owner's entry (marked dropped) for a write of the field; null when there was none. An entry that
+     * {@code publisher} is publishing stays: its write of null is the clear that completes the publication.
+     */
+    synchronized Entry remove(Object owner, Thread publisher) {
+        Entry current = entries.get(new Entry.Lookup(owner));
+        if (current != null && publisher != null && current.publisher == publisher) {
+            return null;
+        }
         return removeLocked(owner);
+    }
+
+    /** Removes the owner's entry only if it is still {@code e}; returns it (marked dropped), else null. */
+    synchronized Entry removeIfCurrent(Object owner, Entry e) {
+        return entries.get(new Entry.Lookup(owner)) == e ? removeLocked(owner) : null;
     }
 
     private Entry removeLocked(Object owner) {

@@ -9,8 +9,11 @@ package dev.quant4j.agent.transform;
 final class ConstantPoolScan {
     static final int TOUCHES_FLOAT_ARRAYS = 1;
     static final int HAS_QUANTIZE_ANNOTATION = 2;
+    /** Names {@code java/lang/Cloneable}: the class may call {@code super.clone()} for a subclass with quantized fields. */
+    static final int CLONEABLE = 4;
 
     private static final byte[] FLOAT_ARRAY = {'[', 'F'};
+    private static final byte[] CLONEABLE_NAME = "java/lang/Cloneable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] FLOAT_MATRIX = {'[', '[', 'F'};
     static final String QUANTIZE_DESCRIPTOR = "Ldev/quant4j/annotations/Quantize;";
     private static final byte[] QUANTIZE = QUANTIZE_DESCRIPTOR.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -19,7 +22,7 @@ final class ConstantPoolScan {
     }
 
     /**
-     * Flags {@link #TOUCHES_FLOAT_ARRAYS} and {@link #HAS_QUANTIZE_ANNOTATION} for a class file.
+     * Flags {@link #TOUCHES_FLOAT_ARRAYS}, {@link #HAS_QUANTIZE_ANNOTATION} and {@link #CLONEABLE} for a class file.
      *
      * @throws IllegalArgumentException if the bytes are not a class file this scan understands
      */
@@ -41,6 +44,8 @@ final class ConstantPoolScan {
                         flags |= TOUCHES_FLOAT_ARRAYS;
                     } else if (len == QUANTIZE.length && equalsAt(b, start, QUANTIZE)) {
                         flags |= HAS_QUANTIZE_ANNOTATION;
+                    } else if (len == CLONEABLE_NAME.length && equalsAt(b, start, CLONEABLE_NAME)) {
+                        flags |= CLONEABLE;
                     }
                     p = start + len;
                 }

@@ -13,11 +13,24 @@ import java.util.Map;
  * ({@code "owner.name:descriptor"} to the field key),
  * <pre>
  *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.read(Object,Object,String); CHECKCAST
- *   PUTFIELD o.f      becomes  DUP2; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String); PUTFIELD o.f
+ *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String)
  * </pre>
+ * The write hook runs after the store, so the new value is in the field before the old quantized data is dropped:
+ * a reader that still sees the old null finds the old data, one that sees the new value uses it.
  * The field is still read and written as before: the hooks only see the owner and the value, so with nothing
  * quantized the program behaves exactly as it did. No branch is added, so the stack map frames stay valid as
  * they are (no frame computation, which would need to load classes); only the maximum stack grows.
+ *
+ * <p>Two copy paths that read fields without GETFIELD are carried over too, with the work in the runtime's hooks:
+ * <pre>
+ *   INVOKESPECIAL X.clone()Object   becomes  DUP; INVOKESPECIAL X.clone()Object; INVOKESTATIC QuantizedFields.cloned(Object,Object)
+ *   (in a class that declares @Quantize fields and has no writeObject)  adds
+ *     private synthetic void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, MethodHandles.lookup()); }
+ *   (in its own writeObject)  INVOKEVIRTUAL ObjectOutputStream.defaultWriteObject()
+ *     becomes  ALOAD 0; INVOKESTATIC MethodHandles.lookup(); INVOKESTATIC QuantizedFields.defaultWriteObject(ObjectOutputStream,Object,Lookup)
+ * </pre>
+ * so a clone gets the original's quantized data and the serialized form holds the weights (dequantized, the form the
+ * class has without the agent). None of these adds a branch either.
  *
  * <p>One exception: a PUTFIELD in a constructor before its {@code super(...)}/{@code this(...)} call (allowed since
  * Java 25's flexible constructor bodies) keeps its plain form, because passing the not yet initialised {@code this}
@@ -29,25 +42,90 @@ final class FieldAccessRewriter {
     static final String READ_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)Ljava/lang/Object;";
     static final String WRITE_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V";
 
-    /** The rewritten class file and how many accesses were hooked. */
-    record Result(byte[] bytes, int reads, int writes) {
+    static final String CLONED_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
+    static final String OUTPUT_STREAM = "java/io/ObjectOutputStream";
+    static final String WRITE_OBJECT_DESCRIPTOR = "(L" + OUTPUT_STREAM + ";)V";
+    private static final String LOOKUP = "java/lang/invoke/MethodHandles$Lookup";
+    private static final String LOOKUP_DESCRIPTOR = "()L" + LOOKUP + ";";
+    static final String WRITE_FIELDS_DESCRIPTOR = "(Ljava/lang/Object;L" + OUTPUT_STREAM + ";L" + LOOKUP + ";)V";
+    static final String DEFAULT_WRITE_DESCRIPTOR = "(L" + OUTPUT_STREAM + ";Ljava/lang/Object;L" + LOOKUP + ";)V";
+
+    /** The rewritten class file and what was hooked: field reads and writes, clone calls, serialization. */
+    record Result(byte[] bytes, int reads, int writes, int clones, int defaultWrites, boolean addedWriteObject) {
+        boolean changed() {
+            return reads + writes + clones + defaultWrites > 0 || addedWriteObject;
+        }
+
+        /** "reads=2, writes=1", then the copy hooks where there are any. */
+        String summary() {
+            return "reads=" + reads + ", writes=" + writes + (clones > 0 ? ", clones=" + clones : "")
+                    + (defaultWrites > 0 ? ", defaultWriteObject=" + defaultWrites : "")
+                    + (addedWriteObject ? ", writeObject=added" : "");
+        }
     }
 
     private FieldAccessRewriter() {
     }
 
-    static Result rewrite(ClassReader reader, Map<String, String> hooked) {
+    /**
+     * @param declaresQuantized the class declares @Quantize fields: its serialization is carried over (an added
+     *                          writeObject, or its own writeObject's defaultWriteObject calls hooked)
+     */
+    static Result rewrite(ClassReader reader, Map<String, String> hooked, boolean declaresQuantized) {
         ClassWriter writer = new ClassWriter(reader, 0);
-        int[] counts = new int[2];
+        int[] counts = new int[4];
+        boolean[] added = new boolean[1];
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            private boolean serializable;
+            private boolean hasWriteObject;
+
+            @Override
+            public void visit(int version, int access, String name, String signature, String superName,
+                              String[] interfaces) {
+                // Interfaces have no instance fields; records and enums are serialized without writeObject.
+                serializable = declaresQuantized && (access & (Opcodes.ACC_INTERFACE | Opcodes.ACC_ENUM)) == 0
+                        && !"java/lang/Record".equals(superName);
+                super.visit(version, access, name, signature, superName, interfaces);
+            }
+
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                              String[] exceptions) {
                 MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                return new Hooks(next, name.equals("<init>"), hooked, counts);
+                boolean writeObject = name.equals("writeObject") && descriptor.equals(WRITE_OBJECT_DESCRIPTOR)
+                        && (access & Opcodes.ACC_STATIC) == 0;
+                hasWriteObject |= writeObject;
+                return new Hooks(next, name.equals("<init>"), writeObject && serializable, hooked, counts);
+            }
+
+            @Override
+            public void visitEnd() {
+                if (serializable && !hasWriteObject) {
+                    addWriteObject(cv);
+                    added[0] = true;
+                }
+                super.visitEnd();
             }
         }, 0);
-        return new Result(writer.toByteArray(), counts[0], counts[1]);
+        return new Result(writer.toByteArray(), counts[0], counts[1], counts[2], counts[3], added[0]);
+    }
+
+    /**
+     * {@code private void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, lookup()); }}:
+     * what serialization calls instead of reading the fields itself. Private methods do not enter the default
+     * serialVersionUID, so the class keeps its serialized identity.
+     */
+    private static void addWriteObject(ClassVisitor cv) {
+        MethodVisitor m = cv.visitMethod(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "writeObject",
+                WRITE_OBJECT_DESCRIPTOR, null, new String[] {"java/io/IOException"});
+        m.visitCode();
+        m.visitVarInsn(Opcodes.ALOAD, 0);
+        m.visitVarInsn(Opcodes.ALOAD, 1);
+        m.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup", LOOKUP_DESCRIPTOR, false);
+        m.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "writeObject", WRITE_FIELDS_DESCRIPTOR, false);
+        m.visitInsn(Opcodes.RETURN);
+        m.visitMaxs(3, 2);
+        m.visitEnd();
     }
 
     private static final class Hooks extends MethodVisitor {
@@ -59,9 +137,14 @@ final class FieldAccessRewriter {
         private int pendingNew;
         private boolean changed;
 
-        Hooks(MethodVisitor next, boolean constructor, Map<String, String> hooked, int[] counts) {
+        /** In the class's own writeObject of a class with @Quantize fields: defaultWriteObject is hooked. */
+        private final boolean ownWriteObject;
+
+        Hooks(MethodVisitor next, boolean constructor, boolean ownWriteObject, Map<String, String> hooked,
+              int[] counts) {
             super(Opcodes.ASM9, next);
             this.beforeSuperCall = constructor;
+            this.ownWriteObject = ownWriteObject;
             this.hooked = hooked;
             this.counts = counts;
         }
@@ -82,6 +165,28 @@ final class FieldAccessRewriter {
                 } else {
                     beforeSuperCall = false;
                 }
+            }
+            if (opcode == Opcodes.INVOKESPECIAL && name.equals("clone") && descriptor.equals("()Ljava/lang/Object;")) {
+                // super.clone(): Object.clone copies the fields, so the copy's quantized fields hold null; the hook
+                // gives the copy the original's quantized data. Stack: this -> this, this -> this, copy -> copy.
+                super.visitInsn(Opcodes.DUP);
+                super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "cloned", CLONED_DESCRIPTOR, false);
+                counts[2]++;
+                changed = true;
+                return;
+            }
+            if (ownWriteObject && opcode == Opcodes.INVOKEVIRTUAL && owner.equals(OUTPUT_STREAM)
+                    && name.equals("defaultWriteObject") && descriptor.equals("()V")) {
+                // Local 0 is `this` in an instance writeObject (javac never reassigns it).
+                super.visitVarInsn(Opcodes.ALOAD, 0);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
+                        LOOKUP_DESCRIPTOR, false);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "defaultWriteObject", DEFAULT_WRITE_DESCRIPTOR,
+                        false);
+                counts[3]++;
+                changed = true;
+                return;
             }
             super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
         }
@@ -104,9 +209,9 @@ final class FieldAccessRewriter {
                 super.visitFieldInsn(opcode, owner, name, descriptor);
             } else {
                 super.visitInsn(Opcodes.DUP2);
+                super.visitFieldInsn(opcode, owner, name, descriptor);
                 super.visitLdcInsn(key);
                 super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "write", WRITE_DESCRIPTOR, false);
-                super.visitFieldInsn(opcode, owner, name, descriptor);
                 counts[1]++;
                 changed = true;
             }
@@ -114,8 +219,9 @@ final class FieldAccessRewriter {
 
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
-            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +3 (owner, value, key).
-            super.visitMaxs(changed ? maxStack + 3 : maxStack, maxLocals);
+            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +2 (the duplicated owner and value),
+            // clone +1 (the duplicated this), defaultWriteObject +2 (this and the lookup).
+            super.visitMaxs(changed ? maxStack + 2 : maxStack, maxLocals);
         }
     }
 }

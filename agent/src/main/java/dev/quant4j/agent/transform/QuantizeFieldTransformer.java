@@ -96,30 +96,38 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
      */
     public byte[] rewrite(ClassLoader loader, String className, byte[] classFile) {
         int flags = ConstantPoolScan.scan(classFile);
-        if ((flags & ConstantPoolScan.TOUCHES_FLOAT_ARRAYS) == 0) {
+        if ((flags & (ConstantPoolScan.TOUCHES_FLOAT_ARRAYS | ConstantPoolScan.CLONEABLE)) == 0) {
             return null;
         }
         record.parsed();
+        boolean declaresQuantized = false;
         if ((flags & ConstantPoolScan.HAS_QUANTIZE_ANNOTATION) != 0) {
-            index.register(loader, className, FieldIndex.parse(classFile));
+            FieldIndex.ClassFields fields = FieldIndex.parse(classFile);
+            index.register(loader, className, fields);
+            declaresQuantized = !fields.quantized().isEmpty();
         }
         ClassReader reader = new ClassReader(classFile);
-        Map<String, String> hooked = hookedFieldReferences(loader, reader);
-        if (hooked.isEmpty()) {
+        Map<String, String> hooked = (flags & ConstantPoolScan.TOUCHES_FLOAT_ARRAYS) != 0
+                ? hookedFieldReferences(loader, reader) : Map.of();
+        boolean takesPart = !hooked.isEmpty() || declaresQuantized;
+        if (!takesPart && (flags & ConstantPoolScan.CLONEABLE) == 0) {
             return null;
         }
         if (!hooksVisible(loader)) {
+            if (!takesPart) {
+                return null; // a Cloneable class of a loader without the runtime: nothing of ours to carry over
+            }
             throw new IllegalStateException("quant4j-runtime (" + FieldAccessRewriter.HOOKS.replace('/', '.')
                     + ") is not visible from class loader " + loader + "; put quant4j-runtime on that loader's class path");
         }
-        FieldAccessRewriter.Result result = FieldAccessRewriter.rewrite(reader, hooked);
-        if (result.reads() + result.writes() == 0) {
+        FieldAccessRewriter.Result result = FieldAccessRewriter.rewrite(reader, hooked, declaresQuantized);
+        if (!result.changed()) {
             return null;
         }
-        record.rewritten(className.replace('/', '.'), result.reads(), result.writes());
+        record.rewritten(className.replace('/', '.'), result.summary());
         if (AgentLog.debugEnabled()) {
-            AgentLog.debug("rewrote " + className.replace('/', '.') + ": " + result.reads() + " reads, "
-                    + result.writes() + " writes of @Quantize fields " + hooked.values());
+            AgentLog.debug("rewrote " + className.replace('/', '.') + ": " + result.summary() + " (@Quantize fields "
+                    + hooked.values() + ")");
         }
         return result.bytes();
     }

@@ -22,8 +22,8 @@ public final class TransformRecord {
         classesParsed.increment();
     }
 
-    void rewritten(String className, int reads, int writes) {
-        rewritten.put(className, "reads=" + reads + ", writes=" + writes);
+    void rewritten(String className, String summary) {
+        rewritten.put(className, summary);
     }
 
     void failed(String className, String reason) {

@@ -138,13 +138,21 @@ class AgentFieldStoreTest {
     }
 
     @Test
-    void anArrayLargerThanTheBudgetIsHandedOutWithoutBeingKept() {
+    void anArrayLargerThanTheBudgetIsNeverResidentAndKeptOnlyWhileItIsTheLastOneRead() {
         AgentFieldStore s = store("cache=budget:1k");
         Weights m = new Weights();
+        Weights other = new Weights();
         quantizeField(s, m, randomWeights(7, 1000));
-        assertNotSame(read(s, m), read(s, m));
+        quantizeField(s, other, randomWeights(8, 10));
+        float[] first = read(s, m);
+        assertSame(first, read(s, m), "the array being read (a loop over the field) is pinned, not dequantized again");
+        assertEquals(1, stat(s, "uncacheable"));
+        assertEquals(0, stat(s, "cachedBytes"), "never counted as resident");
+        assertEquals(Entry.flatBytes(1000), stat(s, "pinnedOverBudgetBytes"));
+        read(s, other);
+        assertEquals(0, stat(s, "pinnedOverBudgetBytes"), "reading another field lets the over-budget array go");
+        assertNotSame(first, read(s, m));
         assertEquals(2, stat(s, "uncacheable"));
-        assertEquals(0, stat(s, "cachedBytes"));
     }
 
     @Test
@@ -164,6 +172,51 @@ class AgentFieldStoreTest {
         assertNull(read(s, m), "writing null clears the weights");
         QuantizedTensor again = quantizeField(s, m, replacement);
         assertArrayEquals(again.dequantize().data(), read(s, m));
+    }
+
+    @Test
+    void replaceWithQuantizedPublishesTheDataBeforeTheFieldIsCleared() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        float[] floats = randomWeights(21, 64);
+        m.w = floats;
+        QuantizedTensor qt = q(floats);
+        float[] expected = qt.dequantize().data();
+        s.replaceWithQuantized(m, W, qt, () -> {
+            assertSame(qt, s.quantized(m, W), "published before the clear");
+            assertSame(floats, read(s, m), "until the field is null, readers get its floats");
+            assertArrayEquals(expected, (float[]) s.read(m, null, W), "a reader that sees the null finds the data");
+            m.w = null;
+            s.write(m, null, W); // what the rewritten PUTFIELD calls: the publishing thread's clear keeps the data
+        });
+        assertSame(qt, s.quantized(m, W));
+        assertArrayEquals(expected, read(s, m));
+        s.write(m, null, W);
+        assertNull(s.quantized(m, W), "after the publication a write of null clears the weights as before");
+    }
+
+    @Test
+    void replaceWithQuantizedKeepsNothingWhenTheFieldIsNotCleared() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        float[] floats = randomWeights(22, 8);
+        m.w = floats;
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> s.replaceWithQuantized(m, W, q(floats), () -> { }));
+        assertTrue(e.getMessage().contains(W) && e.getMessage().contains("clearField"), e.getMessage());
+        assertNull(s.quantized(m, W), "no quantized data next to an array in the field");
+        assertSame(floats, read(s, m));
+    }
+
+    @Test
+    void aReaderThatSawNullBeforeAWriteLandedGetsTheWrittenArray() {
+        AgentFieldStore s = store("cache=budget:1m");
+        Weights m = new Weights();
+        quantizeField(s, m, randomWeights(23, 16));
+        float[] written = {4, 5};
+        m.w = written;
+        s.write(m, written, W); // the rewritten PUTFIELD: the value is in the field, then the data is dropped
+        assertSame(written, s.read(m, null, W), "the raw null this reader saw is stale: the field's array is the answer");
     }
 
     @Test
@@ -222,10 +275,14 @@ class AgentFieldStoreTest {
         AgentFieldStore s = store("cache=budget:" + (Entry.flatBytes(n) + 10) + ",check=true");
         Weights a = new Weights();
         Weights b = new Weights();
+        Weights c = new Weights();
         quantizeField(s, a, randomWeights(11, n));
         quantizeField(s, b, randomWeights(12, n));
+        quantizeField(s, c, randomWeights(13, n));
         read(s, a)[17] = 42f;
         read(s, b);
+        assertEquals(0, stat(s, "modifiedArrays"), "a, read just before b, is pinned: not evicted yet");
+        read(s, c);
         assertEquals(1, stat(s, "modifiedArrays"));
         @SuppressWarnings("unchecked")
         String report = ((List<String>) s.status().get("modifiedArrayReports")).getFirst();

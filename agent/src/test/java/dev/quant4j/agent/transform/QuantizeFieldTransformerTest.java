@@ -89,7 +89,7 @@ class QuantizeFieldTransformerTest {
     }
 
     @Test
-    void writesCallTheHookBeforeStoringTheValue() throws Exception {
+    void writesCallTheHookAfterStoringTheValue() throws Exception {
         Object m = newInstance("Weights", new Class<?>[0]);
         float[] v = {7};
         store.calls.clear();
@@ -100,10 +100,38 @@ class QuantizeFieldTransformerTest {
         assertSame(m, c.owner());
         assertSame(v, c.value());
         assertEquals(W_KEY, c.key());
+        assertSame(v, c.fieldAtHook(), "the value is in the field before the hook drops older quantized data");
         store.calls.clear();
         call(m, "writeW", (Object) null);
         assertEquals("write", store.calls.getFirst().kind());
         assertNull(store.calls.getFirst().value(), "null is passed through as null");
+    }
+
+    @Test
+    void superCloneIsFollowedByTheCloneHookWithOriginalAndCopy() throws Exception {
+        Object m = newInstance("CopyableWeights", new Class<?>[0]);
+        store.calls.clear();
+        Object copy = call(m, "clone");
+        RecordingStore.Call c = store.calls.getLast();
+        assertEquals("cloned", c.kind());
+        assertSame(m, c.owner());
+        assertSame(copy, c.value(), "the hook gets the copy and returns it unchanged");
+        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").contains("clones=1"),
+                record.rewrittenClasses().toString());
+    }
+
+    @Test
+    void aClassWithQuantizeFieldsGetsAPrivateSyntheticWriteObjectAndKeepsItsSerialVersionUid() throws Exception {
+        Class<?> rewritten = loader.loadClass(FIXTURES + "CopyableWeights");
+        java.lang.reflect.Method w = rewritten.getDeclaredMethod("writeObject", java.io.ObjectOutputStream.class);
+        assertTrue(java.lang.reflect.Modifier.isPrivate(w.getModifiers()) && w.isSynthetic(), w.toString());
+        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").endsWith("writeObject=added"),
+                record.rewrittenClasses().toString());
+        Class<?> original = dev.quant4j.testfixtures.CopyableWeights.class;
+        assertThrows(NoSuchMethodException.class, () -> original.getDeclaredMethod("writeObject",
+                java.io.ObjectOutputStream.class), "the fixture itself has none (no agent in this test)");
+        assertEquals(java.io.ObjectStreamClass.lookup(original).getSerialVersionUID(),
+                java.io.ObjectStreamClass.lookup(rewritten).getSerialVersionUID(), "the computed serialVersionUID");
     }
 
     @Test
