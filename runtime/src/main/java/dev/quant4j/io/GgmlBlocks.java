@@ -150,66 +150,82 @@ public final class GgmlBlocks {
             n *= d;
         }
         int blocks = (int) (n / QK);
+        if (!hasExactTwin(data, type, blocks)) {
+            return null;
+        }
         byte[] codes = new byte[(int) Packing.packedBytes(n, scheme.value(), scheme.store())];
         float[] scales = new float[blocks];
         int bits = scheme.value().bits();
         for (int b = 0; b < blocks; b++) {
             long o = (long) b * type.typeSize();
             int first = b * QK;
-            switch (type) {
-                case Q8_0 -> {
-                    float d = Float.float16ToFloat(data.get(I16, o));
-                    boolean negative = Float.floatToRawIntBits(d) < 0;
-                    if (Float.isNaN(d) || Float.isInfinite(d)) {
-                        return null;
-                    }
-                    scales[b] = Math.abs(d);
-                    for (int j = 0; j < QK; j++) {
-                        int q = data.get(ValueLayout.JAVA_BYTE, o + 2 + j);
-                        if (q == -128) {
-                            return null;
-                        }
-                        Packing.put(codes, first + j, bits, negative ? -q : q);
-                    }
+            if (type == GgmlType.MXFP4) {
+                scales[b] = Math.scalb(1f, u8(data, o) - 127);
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 1 + j);
+                    Packing.put(codes, first + j, bits, v & 0xF);
+                    Packing.put(codes, first + j + 16, bits, v >>> 4);
                 }
-                case Q4_0 -> {
-                    float d = Float.float16ToFloat(data.get(I16, o));
-                    boolean negative = Float.floatToRawIntBits(d) < 0;
-                    if (Float.isNaN(d) || Float.isInfinite(d)) {
-                        return null;
-                    }
-                    scales[b] = Math.abs(d);
-                    for (int j = 0; j < QK / 2; j++) {
-                        int v = data.get(ValueLayout.JAVA_BYTE, o + 2 + j) & 0xFF;
-                        int lo = (v & 0xF) - 8;
-                        int hi = (v >>> 4) - 8;
-                        if (negative) {
-                            // (q - 8) * d = (8 - q) * |d|: code 0 would need +8, which Q4F lacks.
-                            if (lo == -8 || hi == -8) {
-                                return null;
-                            }
-                            lo = -lo;
-                            hi = -hi;
-                        }
-                        Packing.put(codes, first + j, bits, lo);
-                        Packing.put(codes, first + j + 16, bits, hi);
-                    }
+                continue;
+            }
+            float d = f16(data, o);
+            // A negative scale: q * d = (-q) * |d|, so the codes are negated (hasExactTwin checked they can be).
+            int sign = Float.floatToRawIntBits(d) < 0 ? -1 : 1;
+            scales[b] = Math.abs(d);
+            if (type == GgmlType.Q8_0) {
+                for (int j = 0; j < QK; j++) {
+                    Packing.put(codes, first + j, bits, sign * i8(data, o + 2 + j));
                 }
-                default -> { // MXFP4
-                    int e = data.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
-                    if (e == 0xFF) {
-                        return null;
-                    }
-                    scales[b] = Math.scalb(1f, e - 127);
-                    for (int j = 0; j < QK / 2; j++) {
-                        int v = data.get(ValueLayout.JAVA_BYTE, o + 1 + j) & 0xFF;
-                        Packing.put(codes, first + j, bits, v & 0xF);
-                        Packing.put(codes, first + j + 16, bits, v >>> 4);
-                    }
+            } else {
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 2 + j);
+                    Packing.put(codes, first + j, bits, sign * ((v & 0xF) - 8));
+                    Packing.put(codes, first + j + 16, bits, sign * ((v >>> 4) - 8));
                 }
             }
         }
         return new QuantizedTensor(shape, scheme, codes, scales);
+    }
+
+    /**
+     * True when {@code blocks} blocks of a twin type all have an exact equivalent in our contract (see
+     * {@link #decodeExact}); a scan of the bytes that allocates nothing, so a reader can decide how to
+     * plan a tensor before reading it.
+     */
+    public static boolean hasExactTwin(MemorySegment data, GgmlType type, long blocks) {
+        if (schemeOf(type) == null) {
+            return false;
+        }
+        for (long b = 0; b < blocks; b++) {
+            long o = b * type.typeSize();
+            if (type == GgmlType.MXFP4) {
+                if (u8(data, o) == 0xFF) {
+                    return false;
+                }
+                continue;
+            }
+            float d = f16(data, o);
+            if (Float.isNaN(d) || Float.isInfinite(d)) {
+                return false;
+            }
+            boolean negative = Float.floatToRawIntBits(d) < 0;
+            if (type == GgmlType.Q8_0) {
+                for (int j = 0; j < QK; j++) {
+                    if (i8(data, o + 2 + j) == -128) {
+                        return false;
+                    }
+                }
+            } else if (negative) {
+                // (q - 8) * d with q = 0 is +8 * |d|, which Q4F's codes [-8, 7] cannot hold.
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 2 + j);
+                    if ((v & 0xF) == 0 || (v >>> 4) == 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -95,6 +95,35 @@ public final class GgufWriter {
             return quantized(name, t.shape(), t.scheme(), () -> t);
         }
 
+        /**
+         * The GGUF form of a tensor planned for a safetensors file: a quantized tensor as its ggml twin,
+         * an F32 / F16 / BF16 / I8 / I16 / I32 / I64 / F64 tensor as the same ggml type (the same bytes).
+         *
+         * @throws IllegalArgumentException for a scheme with no twin (naming the schemes that map) or a
+         *                                  dtype ggml has no type for
+         */
+        public static Tensor of(TensorSpec spec) {
+            return switch (spec) {
+                case TensorSpec.Quantized q -> quantized(q.name(), q.shape(), q.scheme(), q.source());
+                case TensorSpec.Raw r -> {
+                    GgmlType type = switch (r.dtype()) {
+                        case F32 -> GgmlType.F32;
+                        case F16 -> GgmlType.F16;
+                        case BF16 -> GgmlType.BF16;
+                        case I8 -> GgmlType.I8;
+                        case I16 -> GgmlType.I16;
+                        case I32 -> GgmlType.I32;
+                        case I64 -> GgmlType.I64;
+                        case F64 -> GgmlType.F64;
+                        default -> throw new IllegalArgumentException("tensor '" + DisplayText.escape(r.name())
+                                + "' is " + r.dtype() + ", which has no ggml type; GGUF holds F32, F16, BF16, I8, "
+                                + "I16, I32, I64, F64 and ggml's block types");
+                    };
+                    yield new Tensor(r.name(), r.shape(), type, r.source());
+                }
+            };
+        }
+
         /** Bytes already in ggml's layout, from another file. */
         public static Tensor raw(String name, long[] shape, GgmlType type, MemorySegment bytes) {
             return new Tensor(name, shape, type, sink -> sink.write(bytes));
