@@ -1,6 +1,7 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.FileWriteException;
+import dev.quant4j.io.GgufFormatException;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.quantize.QuantizationException;
 import picocli.CommandLine;
@@ -22,8 +23,8 @@ import java.nio.file.NoSuchFileException;
  * stderr saying what and how to fix it); 1 an unexpected internal error. {@code -v} adds the stack trace.
  */
 @Command(name = "quant4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Quantize, dequantize and inspect safetensors model files.",
-        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class,
+        description = "Quantize, dequantize, inspect and convert safetensors and GGUF model files.",
+        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class, ConvertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;
@@ -39,7 +40,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: quantize, dequantize or inspect");
+        throw new ParameterException(spec.commandLine(), "give a command: quantize, dequantize, inspect or convert");
     }
 
     /** The command line with quant4j's error handling; tests run it in-process with {@code execute}. */
@@ -127,7 +128,7 @@ public final class Main implements Runnable {
 
     /** Faults of the input or the arguments, as opposed to faults of quant4j or its environment. */
     static boolean isBadInput(Throwable e) {
-        return e instanceof CliException || e instanceof SafetensorsFormatException
+        return e instanceof CliException || e instanceof SafetensorsFormatException || e instanceof GgufFormatException
                 || e instanceof QuantizationException || e instanceof FileSystemException
                 || e instanceof IllegalArgumentException && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
     }

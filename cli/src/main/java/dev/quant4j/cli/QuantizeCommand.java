@@ -5,7 +5,6 @@ import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
@@ -266,7 +265,7 @@ final class QuantizeCommand extends FileCommand {
     /** Writes the file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */
     private void write(SafetensorsReader in, List<TensorSpec> specs) throws Exception {
         try {
-            SafetensorsWriter.write(output, in.userMetadata(), specs);
+            GgufFiles.write(output, in.userMetadata(), specs);
         } catch (TensorNameClashException e) {
             String quantized = e.name().equals(e.first()) ? e.second() : e.first();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()
