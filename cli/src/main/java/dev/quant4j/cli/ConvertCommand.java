@@ -36,6 +36,22 @@ final class ConvertCommand extends FileCommand {
     boolean quiet;
 
     @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
+    }
+
+    @Override
     int execute() throws Exception {
         checkDistinct(input, output);
         long inBytes;

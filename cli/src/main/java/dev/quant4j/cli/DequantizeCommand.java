@@ -64,6 +64,22 @@ final class DequantizeCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
+    }
+
+    @Override
     int execute() throws Exception {
         checkDistinct(input, output);
         int dequantized = 0;

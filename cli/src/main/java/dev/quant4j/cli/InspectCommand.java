@@ -50,6 +50,16 @@ final class InspectCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return original == null && !json ? file : null;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.file = input;
+    }
+
+    @Override
     int execute() throws Exception {
         if (GgufFiles.isGguf(file)) {
             if (json || original != null) {

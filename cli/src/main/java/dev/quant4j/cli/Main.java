@@ -2,6 +2,7 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.FileWriteException;
 import dev.quant4j.io.GgufFormatException;
+import dev.quant4j.io.ShardIndexException;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.quantize.QuantizationException;
 import picocli.CommandLine;
@@ -129,6 +130,7 @@ public final class Main implements Runnable {
     /** Faults of the input or the arguments, as opposed to faults of quant4j or its environment. */
     static boolean isBadInput(Throwable e) {
         return e instanceof CliException || e instanceof SafetensorsFormatException || e instanceof GgufFormatException
+                || e instanceof ShardIndexException
                 || e instanceof QuantizationException || e instanceof FileSystemException
                 || e instanceof IllegalArgumentException && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
     }

@@ -105,6 +105,22 @@ final class QuantizeCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
+    }
+
+    @Override
     int execute() throws Exception {
         checkDistinct(input, output);
         ruleUsed = new boolean[rules.size()];
