@@ -4,7 +4,7 @@ import dev.quant4j.io.FileWriteException;
 import dev.quant4j.io.GgufFormatException;
 import dev.quant4j.io.ShardIndexException;
 import dev.quant4j.io.SafetensorsFormatException;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.errors.QuantizationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

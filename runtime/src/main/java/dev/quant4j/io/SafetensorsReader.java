@@ -49,7 +49,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /** Largest header {@link #open(Path)} accepts (the Hugging Face reader uses the same 100 MB). */
     public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
     /** Largest array this reader allocates (the JVM's array limit, with its usual slack). */
-    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    static final long MAX_ARRAY = Shapes.MAX_ARRAY_LENGTH;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -3,7 +3,7 @@ package dev.quant4j.model;
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.kernels.Kernels;
-import dev.quant4j.quantize.NonFiniteValueException;
+import dev.quant4j.errors.NonFiniteValueException;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;

@@ -1,5 +1,7 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import jdk.incubator.vector.FloatVector;
@@ -14,7 +16,7 @@ import java.util.Arrays;
  *
  * <p>Both model variants end here with the same float values in the same order, so a plain array
  * dequantized by the agent and a quantized holder give bit-identical results: the holder path
- * dequantizes one row at a time ({@link QuantizedRows}, bit-identical to the runtime's dequantize) into
+ * dequantizes one row at a time ({@link QuantKernels#dequantizeRows}, bit-identical to the runtime's dequantize) into
  * a scratch row and then runs exactly the code the array path runs on that row. That keeps the
  * holder's memory at its packed size while it computes (no float32 copy of the matrix, not even a
  * cached one).
@@ -73,12 +75,13 @@ final class Linear {
             return apply(name, weights.floats().data(), out, in, bias, x, n);
         }
         checkInput(name, in, bias, out, x, n);
-        QuantizedRows rows = new QuantizedRows(weights.quantized());
+        QuantKernels kernels = Kernels.active();
+        QuantizedTensor q = weights.quantized();
         float[] row = new float[in];
         float[] y = new float[n * out];
         float[] lanes = new float[4 * LANES];
         for (int r = 0; r < out; r++) {
-            rows.row(r, row, 0);
+            kernels.dequantizeRows(q, r, r + 1, row, 0);
             rowTimesTokens(row, 0, in, x, n, bias == null ? 0f : bias[r], y, out, r, lanes);
         }
         return y;
@@ -86,11 +89,11 @@ final class Linear {
 
     /** Rows of a quantized table, dequantized: {@code [ids.length, rowLength]}. */
     static float[] gather(QuantizedTensor table, int[] ids) {
-        QuantizedRows rows = new QuantizedRows(table);
-        int len = rows.rowLength();
+        QuantKernels kernels = Kernels.active();
+        int len = table.layout().rowLength();
         float[] out = new float[ids.length * len];
         for (int t = 0; t < ids.length; t++) {
-            rows.row(ids[t], out, t * len);
+            kernels.dequantizeRows(table, ids[t], ids[t] + 1, out, t * len);
         }
         return out;
     }

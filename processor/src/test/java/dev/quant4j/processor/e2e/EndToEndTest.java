@@ -2,8 +2,8 @@ package dev.quant4j.processor.e2e;
 
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.io.ModelFiles;
 import dev.quant4j.kernels.Kernels;
+import dev.quant4j.model.ModelFiles;
 import dev.quant4j.model.ModelVisitors;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.model.Quantization;

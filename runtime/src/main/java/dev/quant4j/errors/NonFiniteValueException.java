@@ -1,4 +1,4 @@
-package dev.quant4j.quantize;
+package dev.quant4j.errors;
 
 /** The input held NaN or an infinity; names the tensor, the flat index and the value. */
 public final class NonFiniteValueException extends QuantizationException {

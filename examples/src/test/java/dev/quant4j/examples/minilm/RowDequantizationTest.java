@@ -1,6 +1,8 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -17,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Row-wise dequantization must give exactly what the runtime's dequantize gives: the agent hands out
- * the runtime's values and the holder model computes with these, and the demo shows both agree bit for
- * bit.
+ * Row-wise dequantization ({@link QuantKernels#dequantizeRows}, what {@link Linear} uses for holder
+ * weights) must give exactly what the runtime's dequantize gives: the agent hands out the runtime's
+ * values and the holder model computes with these, and the demo shows both agree bit for bit.
  */
-class QuantizedRowsTest {
+class RowDequantizationTest {
+    private static final QuantKernels KERNELS = Kernels.active();
 
     private static final List<String> PARAMS = List.of("f32", "f16", "bf16", "ue8m0");
 
@@ -51,11 +54,11 @@ class QuantizedRowsTest {
             float[] data = values(random, Arrays.stream(shape).reduce(1, (a, b) -> a * b));
             QuantizedTensor q = new Quantizer(scheme).quantize("case" + c, FloatTensor.of(data, shape));
             float[] expected = q.dequantize().data();
-            QuantizedRows rows = new QuantizedRows(q);
+            int rowCount = q.layout().rows();
             int len = shape[shape.length - 1];
             float[] row = new float[len + 3];
-            for (int r = 0; r < rows.rows(); r++) {
-                rows.row(r, row, 3);
+            for (int r = 0; r < rowCount; r++) {
+                KERNELS.dequantizeRows(q, r, r + 1, row, 3);
                 for (int i = 0; i < len; i++) {
                     int e = Float.floatToRawIntBits(expected[r * len + i]);
                     int a = Float.floatToRawIntBits(row[3 + i]);
@@ -74,10 +77,9 @@ class QuantizedRowsTest {
     @Test
     void rowOutsideTheTensorIsAnError() {
         QuantizedTensor q = Quantizer.of("q4f:block32").quantize("w", FloatTensor.of(new float[64], 2, 32));
-        QuantizedRows rows = new QuantizedRows(q);
-        assertEquals(2, rows.rows());
-        assertThrows(IndexOutOfBoundsException.class, () -> rows.row(2, new float[32], 0));
-        assertThrows(IndexOutOfBoundsException.class, () -> rows.row(-1, new float[32], 0));
+        assertEquals(2, q.layout().rows());
+        assertThrows(IndexOutOfBoundsException.class, () -> KERNELS.dequantizeRows(q, 2, 3, new float[32], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> KERNELS.dequantizeRows(q, -1, 0, new float[32], 0));
     }
 
     /** Mostly Gaussian, with zeros, exact ties, outliers and tiny values that stress the rounding. */

@@ -1,6 +1,13 @@
-package dev.quant4j.io;
+package dev.quant4j.model;
 
-import dev.quant4j.model.Quantization;
+import dev.quant4j.io.Dtype;
+import dev.quant4j.io.QuantizedInfo;
+import dev.quant4j.io.SafetensorsEntry;
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 

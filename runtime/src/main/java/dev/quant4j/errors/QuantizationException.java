@@ -1,4 +1,4 @@
-package dev.quant4j.quantize;
+package dev.quant4j.errors;
 
 /**
  * Quantization of a tensor failed on its input: a non-finite value, a scale that does not fit the
