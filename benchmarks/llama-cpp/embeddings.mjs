@@ -29,16 +29,26 @@ function cosine(a, b) {
 }
 
 let failed = false;
+const llamaF32 = [];
 for (const [variant, target] of [["f32", 0.9999], ["q8_0", 0.999], ["q4_0", null]]) {
     const model = await llama.loadModel({modelPath: path.join(dir, variant + ".gguf")});
     const context = await model.createEmbeddingContext({contextSize: 512, threads: 2});
     const cos = [];
+    const llamaDrift = [];
+    const oursDrift = [];
     for (let i = 0; i < ours.sentences.length; i++) {
         const e = await context.getEmbeddingFor(ours.sentences[i]);
         if (e.vector.length !== ours[variant][i].length) {
             throw new Error(`${variant}: llama.cpp gave ${e.vector.length} dimensions, ours ${ours[variant][i].length}`);
         }
-        cos.push(cosine(normalise(e.vector), normalise(ours[variant][i])));
+        const v = normalise(e.vector);
+        cos.push(cosine(v, normalise(ours[variant][i])));
+        if (variant === "f32") llamaF32.push(v);
+        else {
+            // How far each side's quantized vector is from its own float32 one: which side moves more.
+            llamaDrift.push(cosine(v, llamaF32[i]));
+            oursDrift.push(cosine(normalise(ours[variant][i]), normalise(ours.f32[i])));
+        }
     }
     await context.dispose();
     await model.dispose();
@@ -49,5 +59,11 @@ for (const [variant, target] of [["f32", 0.9999], ["q8_0", 0.999], ["q4_0", null
     if (target !== null && min < target) failed = true;
     console.log(`RESULT ${variant}: ${cos.length} sentences, cosine llama.cpp vs quant4j mean ${mean.toFixed(7)}`
         + ` min ${min.toFixed(7)} (sentence ${worst})${verdict}`);
+    if (variant !== "f32") {
+        const m = (a) => (a.reduce((x, y) => x + y, 0) / a.length).toFixed(7);
+        console.log(`RESULT ${variant}: cosine to its own f32 vector: llama.cpp mean ${m(llamaDrift)} min`
+            + ` ${Math.min(...llamaDrift).toFixed(7)}, quant4j mean ${m(oursDrift)} min ${Math.min(...oursDrift).toFixed(7)};`
+            + ` worst sentence: llama.cpp ${llamaDrift[worst].toFixed(7)}, quant4j ${oursDrift[worst].toFixed(7)}`);
+    }
 }
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.GgufReader;
+import dev.quant4j.io.gguf.GgufReader;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;

@@ -2,10 +2,10 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.Dtype;
-import dev.quant4j.io.GgmlBlocks;
-import dev.quant4j.io.GgufReader;
-import dev.quant4j.io.GgufValue;
-import dev.quant4j.io.GgufWriter;
+import dev.quant4j.io.gguf.GgmlBlocks;
+import dev.quant4j.io.gguf.GgufReader;
+import dev.quant4j.io.gguf.GgufValue;
+import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
 

@@ -1,7 +1,7 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.FileWriteException;
-import dev.quant4j.io.GgufFormatException;
+import dev.quant4j.io.gguf.GgufFormatException;
 import dev.quant4j.io.ShardIndexException;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.errors.QuantizationException;

@@ -1,10 +1,10 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.Dtype;
-import dev.quant4j.io.GgmlType;
-import dev.quant4j.io.GgufReader;
-import dev.quant4j.io.GgufValue;
-import dev.quant4j.io.GgufWriter;
+import dev.quant4j.io.gguf.GgmlType;
+import dev.quant4j.io.gguf.GgufReader;
+import dev.quant4j.io.gguf.GgufValue;
+import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;

@@ -197,17 +197,7 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** Text with a lone surrogate has no UTF-8 form; it would be written as '?' and read back changed. */
     static void checkText(String s, String what) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s)
-                        + "' holds a lone UTF-16 surrogate, "
-                        + "which has no UTF-8 form");
-            }
-        }
+        DisplayText.requireUtf8(s, what);
     }
 }

@@ -6,6 +6,7 @@ import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;

@@ -2,9 +2,9 @@ package dev.quant4j.examples.minilm.demo;
 
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
-import dev.quant4j.io.GgmlType;
-import dev.quant4j.io.GgufValue;
-import dev.quant4j.io.GgufWriter;
+import dev.quant4j.io.gguf.GgmlType;
+import dev.quant4j.io.gguf.GgufValue;
+import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 

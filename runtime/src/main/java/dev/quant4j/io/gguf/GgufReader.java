@@ -1,6 +1,8 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
+import dev.quant4j.io.DisplayText;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.Shapes;
 import dev.quant4j.tensor.QuantizedTensor;
 
 import java.io.IOException;
@@ -506,9 +508,9 @@ public final class GgufReader implements AutoCloseable {
     /** The tensor's shape in our order as ints, or an error saying why it does not fit a Java array. */
     public int[] intShape(TensorInfo t) throws GgufFormatException {
         long n = t.elementCount();
-        if (n > SafetensorsReader.MAX_ARRAY) {
+        if (n > Shapes.MAX_ARRAY_LENGTH) {
             throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "it has " + n + " elements; quant4j holds at "
-                    + "most " + SafetensorsReader.MAX_ARRAY + " per tensor");
+                    + "most " + Shapes.MAX_ARRAY_LENGTH + " per tensor");
         }
         long[] s = t.shape();
         int[] out = new int[s.length];

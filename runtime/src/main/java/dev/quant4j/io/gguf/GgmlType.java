@@ -1,4 +1,4 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
 /**
  * ggml's tensor types as GGUF files name them by id: the block geometry of each (elements per block,

@@ -1,4 +1,4 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

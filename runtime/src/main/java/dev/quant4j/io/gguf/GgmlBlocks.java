@@ -1,4 +1,4 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantLevel;

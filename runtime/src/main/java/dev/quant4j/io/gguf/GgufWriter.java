@@ -1,5 +1,9 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
+import dev.quant4j.io.DisplayText;
+import dev.quant4j.io.TensorSink;
+import dev.quant4j.io.TensorSpec;
+import dev.quant4j.io.Dtype;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -7,7 +11,6 @@ import dev.quant4j.tensor.QuantizedTensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +28,7 @@ import java.util.Set;
  * the data section at the alignment, tensors in info order, each padded with zeros to the alignment;
  * {@code general.quantization_version} = 2 whenever a tensor is quantized. The header is computed
  * before any data is produced, then each tensor is produced and streamed in turn, so at most one tensor
- * is in memory; the file is written all or nothing ({@link AtomicOutput}).
+ * is in memory; the file is written all or nothing ({@link TensorSink#writeFile}).
  */
 public final class GgufWriter {
     public static final String QUANTIZATION_VERSION_KEY = "general.quantization_version";
@@ -151,7 +154,7 @@ public final class GgufWriter {
             if (key.isEmpty()) {
                 throw new IllegalArgumentException("a GGUF metadata key cannot be empty");
             }
-            SafetensorsWriter.checkText(key, "metadata key");
+            DisplayText.requireUtf8(key, "metadata key");
         }
 
         Header h = new Header();
@@ -169,7 +172,7 @@ public final class GgufWriter {
         List<Long> sizes = new ArrayList<>();
         long offset = 0;
         for (Tensor t : tensors) {
-            SafetensorsWriter.checkText(t.name(), "tensor name");
+            DisplayText.requireUtf8(t.name(), "tensor name");
             int nameBytes = t.name().getBytes(StandardCharsets.UTF_8).length;
             if (nameBytes >= GgufReader.MAX_NAME_BYTES) {
                 throw new IllegalArgumentException("tensor '" + t.name() + "': the name has " + nameBytes
@@ -202,12 +205,8 @@ public final class GgufWriter {
         byte[] header = h.out.toByteArray();
         byte[] padded = Arrays.copyOf(header, (int) GgufReader.pad(header.length, alignment));
         long align = alignment;
-        AtomicOutput.write(destination, ch -> {
-            ByteBuffer b = ByteBuffer.wrap(padded);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            TensorSink sink = new TensorSink(ch);
+        TensorSink.writeFile(destination, sink -> {
+            sink.write(padded);
             for (int i = 0; i < tensors.size(); i++) {
                 Tensor t = tensors.get(i);
                 long before = sink.written();
@@ -221,7 +220,6 @@ public final class GgufWriter {
                 long pad = GgufReader.pad(written, align) - written;
                 sink.write(new byte[(int) pad]);
             }
-            sink.flush();
         });
     }
 
@@ -255,7 +253,7 @@ public final class GgufWriter {
                     switch (v.value()) {
                         case String[] a -> {
                             for (String s : a) {
-                                SafetensorsWriter.checkText(s, "string in the value of " + key);
+                                DisplayText.requireUtf8(s, "string in the value of " + key);
                                 string(s);
                             }
                         }
@@ -283,7 +281,7 @@ public final class GgufWriter {
                     }
                 }
                 case STRING -> {
-                    SafetensorsWriter.checkText(v.asString(), "value of " + key);
+                    DisplayText.requireUtf8(v.asString(), "value of " + key);
                     string(v.asString());
                 }
                 case FLOAT32 -> i32(Float.floatToRawIntBits((Float) v.value()));

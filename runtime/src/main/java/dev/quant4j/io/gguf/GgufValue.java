@@ -1,4 +1,4 @@
-package dev.quant4j.io;
+package dev.quant4j.io.gguf;
 
 import java.util.Arrays;
 import java.util.List;
