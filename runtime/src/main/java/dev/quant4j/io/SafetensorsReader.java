@@ -123,6 +123,9 @@ public final class SafetensorsReader implements AutoCloseable {
      * @throws SafetensorsFormatException when the header is malformed (see the class comment)
      * @throws IOException                when the file cannot be read
      */
+    // The arena is not left to the garbage collector: it is closed here on failure and otherwise handed to the
+    // reader, whose close() closes it. Error Prone's check cannot see that hand-over.
+    @SuppressWarnings("MustBeClosedChecker")
     public static SafetensorsReader open(Path file, long maxHeaderBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a folder, not a safetensors file");

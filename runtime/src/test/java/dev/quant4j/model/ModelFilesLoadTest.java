@@ -11,6 +11,7 @@ import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.MemoryFieldStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
