@@ -214,21 +214,7 @@ final class InspectCommand extends FileCommand {
             }
             cells.add(c);
         }
-        int[] width = new int[cells.getFirst().length];
-        for (String[] c : cells) {
-            for (int i = 0; i < c.length; i++) {
-                width[i] = Math.max(width[i], c[i].length());
-            }
-        }
-        for (String[] c : cells) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < c.length; i++) {
-                boolean right = i >= 3;
-                String pad = " ".repeat(width[i] - c[i].length());
-                sb.append(i == 0 ? "" : "  ").append(right ? pad + c[i] : c[i] + (i == c.length - 1 ? "" : pad));
-            }
-            Terminal.line(out, sb.toString().stripTrailing());
-        }
+        printColumns(out, cells);
         Totals t = new Totals(rows);
         Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
                         + "%d weights in %s "
@@ -271,24 +257,30 @@ final class InspectCommand extends FileCommand {
                 cells.add(new String[] {DisplayText.escape(t.name()), Sizes.shape(t.shape()), t.type().ggmlName(),
                         Sizes.bytes(t.byteSize()), String.format(Locale.ROOT, "%.3f", n == 0 ? 0 : t.byteSize() * 8.0 / n)});
             }
-            int[] width = new int[5];
-            for (String[] c : cells) {
-                for (int i = 0; i < c.length; i++) {
-                    width[i] = Math.max(width[i], c[i].length());
-                }
-            }
-            for (String[] c : cells) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < c.length; i++) {
-                    String pad = " ".repeat(width[i] - c[i].length());
-                    sb.append(i == 0 ? "" : "  ").append(i >= 3 ? pad + c[i] : c[i] + pad);
-                }
-                Terminal.line(out, sb.toString().stripTrailing());
-            }
+            printColumns(out, cells);
             Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors, %d weights in %s = %.3f bits per weight",
                     in.tensors().size(), weights, Sizes.bytes(bytes), weights == 0 ? 0 : bytes * 8.0 / weights));
         }
         out.flush();
+    }
+
+    /** Rows of cells (escaped already) in columns: the first three left-aligned, the numbers right-aligned. */
+    private static void printColumns(PrintWriter out, List<String[]> cells) {
+        int[] width = new int[cells.getFirst().length];
+        for (String[] c : cells) {
+            for (int i = 0; i < c.length; i++) {
+                width[i] = Math.max(width[i], c[i].length());
+            }
+        }
+        for (String[] c : cells) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < c.length; i++) {
+                boolean right = i >= 3;
+                String pad = " ".repeat(width[i] - c[i].length());
+                sb.append(i == 0 ? "" : "  ").append(right ? pad + c[i] : c[i] + (i == c.length - 1 ? "" : pad));
+            }
+            Terminal.line(out, sb.toString().stripTrailing());
+        }
     }
 
     private static String sci(double v) {

@@ -451,6 +451,9 @@ public final class GgufReader implements AutoCloseable {
      * @throws GgufFormatException when the file is malformed (see the class comment)
      * @throws IOException         when it cannot be read
      */
+    // The arena is closed here on failure and otherwise handed to the reader, whose close() closes it;
+    // Error Prone's check cannot see that hand-over (as in SafetensorsReader.open).
+    @SuppressWarnings("MustBeClosedChecker")
     public static GgufReader open(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a folder, not a GGUF file");
