@@ -43,7 +43,8 @@ class PackageDependenciesTest {
             Set.of("io/gguf"), // a second file format, on io's sink, spec and text helpers
             Set.of("kernels"),
             Set.of("quantize"),
-            Set.of("model"));
+            Set.of("model"),
+            Set.of("qat"));
 
     private static final Pattern TYPE = Pattern.compile("dev/quant4j/([a-z0-9_]+(?:/[a-z0-9_]+)*)/[A-Za-z0-9_$]+");
 
