@@ -9,7 +9,6 @@ import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
@@ -144,6 +143,22 @@ final class QuantizeCommand extends FileCommand {
                 ruleUsed[i] = true;
             }
         }
+    }
+
+    @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
     }
 
     @Override
@@ -337,7 +352,7 @@ final class QuantizeCommand extends FileCommand {
     /** Writes the file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */
     private void write(SafetensorsReader in, List<TensorSpec> specs) throws Exception {
         try {
-            SafetensorsWriter.write(output, in.userMetadata(), specs);
+            GgufFiles.write(output, in.userMetadata(), specs);
         } catch (TensorNameClashException e) {
             String quantized = e.name().equals(e.first()) ? e.second() : e.first();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()

@@ -21,11 +21,12 @@ import java.util.Set;
  * @param html      where to write the HTML report, or null
  * @param saveDir   where to save each quantized model, or null
  * @param load      a saved model to run instead of quantizing, or null
+ * @param saveGguf  where to write the model as BERT GGUF files for llama.cpp (and our vectors), or null
  * @param progress  draw the progress bar: null for when stderr is a terminal
  * @param child     run as the agent-mode child of a demo (internal)
  */
 record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, int threads, boolean json, Path html,
-                   Path saveDir, Path load, Boolean progress, boolean child) {
+                   Path saveDir, Path load, Path saveGguf, Boolean progress, boolean child) {
 
     static final String F32 = "f32";
     /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
@@ -61,6 +62,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                                   reference vectors, DIR/f32-reference.safetensors)
               --load FILE         run a saved model instead of quantizing (its float32 weights are never
                                   built), on the sentences saved with it, against their float32 vectors
+              --save-gguf DIR     only write the model as BERT GGUF files llama.cpp runs, DIR/f32.gguf,
+                                  DIR/q8_0.gguf, DIR/q4_0.gguf, with our vectors of the sentences for
+                                  each in DIR/vectors.json (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
             """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);
@@ -79,6 +83,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
         Path html = null;
         Path save = null;
         Path load = null;
+        Path saveGguf = null;
         Boolean progress = null;
         boolean child = false;
         for (int i = 0; i < args.length; i++) {
@@ -107,6 +112,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 case "--out" -> html = Path.of(value(args, ++i, a));
                 case "--save" -> save = Path.of(value(args, ++i, a));
                 case "--load" -> load = Path.of(value(args, ++i, a));
+                case "--save-gguf" -> saveGguf = Path.of(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'; see --help");
             }
         }
@@ -114,7 +120,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
             throw new IllegalArgumentException("--save and --load do not go together: --load runs a model saved"
                     + " before, --save writes new ones");
         }
-        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, progress, child);
+        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, saveGguf, progress, child);
     }
 
     static boolean wantsHelp(String[] args) {
