@@ -61,6 +61,8 @@ public final class ShardedQuantizer {
     static final String DONE_SUFFIX = ".quant4j-done";
     /** Test hook: the tensor whose first task attempt writes half its staged file, then fails. */
     static final String FAIL_ONCE_CONF = "spark.quant4j.test.failFirstAttempt";
+    /** Failures the test hook injected in this JVM (local mode runs the tasks here). */
+    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Which scheme a float tensor takes: null when --skip leaves it as it is. */
     public interface SchemeChoice {
@@ -304,6 +306,7 @@ public final class ShardedQuantizer {
                 if (failThisAttempt(t, ctx)) {
                     data.write(codes, 0, codes.length / 2);
                     data.flush();
+                    INJECTED_FAILURES.incrementAndGet();
                     throw new IOException("injected failure of the first attempt at tensor '" + t.tensor() + "'");
                 }
                 data.write(codes);
