@@ -134,6 +134,9 @@ public final class SafetensorsReader implements AutoCloseable {
      * @throws SafetensorsFormatException when the header is malformed (see the class comment)
      * @throws IOException                when the file cannot be read
      */
+    // The arena is not left to the garbage collector: it is closed here on failure and otherwise handed to the
+    // reader, whose close() closes it. Error Prone's check cannot see that hand-over.
+    @SuppressWarnings("MustBeClosedChecker")
     public static SafetensorsReader open(Path file, long maxHeaderBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a folder, not a safetensors file");
@@ -538,10 +541,12 @@ public final class SafetensorsReader implements AutoCloseable {
         float[] scales = readScales(q.scales(), scheme.param());
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
-            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+            if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
                 throw new SafetensorsFormatException(file, q.scales().name(),
                         dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
-                        + "; scales must be finite, non-negative " + scheme.param() + " values");
+                        + "; " + scheme.value() + " scales must be finite "
+                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                        + scheme.param() + " values other than -0.0");
             }
         }
         try {

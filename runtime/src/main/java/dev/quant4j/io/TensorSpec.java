@@ -63,9 +63,9 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /**
      * A quantized tensor; the producer runs when the writer reaches it and must return a tensor of the
      * declared shape and scheme. It becomes two tensors of the file (see {@link QuantizedLayout}).
-     *
-     * @throws InvalidSchemeException   with every problem, when the scheme cannot take the shape
-     * @throws IllegalArgumentException when the tensor has more elements than one quantized tensor holds
+     * Creating one throws {@link InvalidSchemeException}, with every problem, when the scheme cannot take the
+     * shape, and {@link IllegalArgumentException} when the tensor has more elements than one quantized tensor
+     * holds. (Javadoc takes no {@code @throws} in a record's class comment.)
      */
     record Quantized(String name, int[] shape, QuantScheme scheme, Producer<QuantizedTensor> source)
             implements TensorSpec {

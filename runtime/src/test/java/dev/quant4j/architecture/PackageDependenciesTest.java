@@ -41,8 +41,10 @@ class PackageDependenciesTest {
             Set.of("tensor"),
             Set.of("rules", "fields", "io"),
             Set.of("kernels"),
+            Set.of("calibrate"),
             Set.of("quantize"),
-            Set.of("model"));
+            Set.of("model"),
+            Set.of("qat"));
 
     private static final Pattern TYPE = Pattern.compile("dev/quant4j/([a-z0-9_]+(?:/[a-z0-9_]+)*)/[A-Za-z0-9_$]+");
 

@@ -1,4 +1,4 @@
-package dev.quant4j.it.support;
+package dev.quant4j.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class ChildJvm {
         String jar = System.getProperty("quant4j.it.agentJar");
         if (jar == null || !new File(jar).isFile()) {
             throw new IllegalStateException("system property quant4j.it.agentJar must name the built agent jar, got "
-                    + jar + "; run the tests through Maven (./mvnw -pl agent-it -am test)");
+                    + jar + "; run the tests through Maven (./mvnw -pl agent-it -am verify)");
         }
         return jar;
     }

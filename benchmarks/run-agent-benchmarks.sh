@@ -1,30 +1,32 @@
 #!/bin/sh
 # Measurements of the agent (not tests): read cost (JMH), start-up cost, heap figures for 50M weights.
-# Build first:   ./mvnw -B -q -pl agent-it -am -DskipTests verify
-# Then:          agent-it/run-benchmarks.sh [read|startup|memory|all]
-# Figures and how to read them: docs/AGENT.md.
+# Build first:   ./quant4j mvn -B -q -pl benchmarks,agent-it -am -DskipTests verify
+# Then:          benchmarks/run-agent-benchmarks.sh [read|startup|memory|all]
+# read and startup run from benchmarks/target/benchmarks.jar; memory runs agent-it's MemoryClaimMain, the
+# program its MemoryClaimTest checks. Figures and how to read them: docs/AGENT.md.
 set -eu
 cd "$(dirname "$0")/.."
 . ./.mvn/find-jdk.sh && quant4j_find_jdk
 JAVA="$JAVA_HOME/bin/java"
 AGENT=agent/target/quant4j-agent.jar
-CP="$(cat agent-it/target/test-classpath.txt):agent-it/target/test-classes"
-[ -f "$AGENT" ] && [ -d agent-it/target/test-classes ] || {
-  echo "build first: ./mvnw -B -q -pl agent-it -am -DskipTests verify" >&2; exit 1; }
+BENCH=benchmarks/target/benchmarks.jar
+CP="$(cat agent-it/target/test-classpath.txt 2>/dev/null):agent-it/target/test-classes"
+[ -f "$AGENT" ] && [ -f "$BENCH" ] && [ -d agent-it/target/test-classes ] || {
+  echo "build first: ./quant4j mvn -B -q -pl benchmarks,agent-it -am -DskipTests verify" >&2; exit 1; }
 what="${1:-all}"
 
 if [ "$what" = read ] || [ "$what" = all ]; then
   for cache in budget:256m none; do
     echo "== field read cost, cache=$cache =="
     "$JAVA" --add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow \
-      -javaagent:"$AGENT"=cache=$cache -cp "$CP" org.openjdk.jmh.Main FieldReadBenchmark -rf text \
-      -rff "agent-it/target/jmh-read-${cache%%:*}.txt" 2>&1 | grep -E "^(Benchmark|FieldRead)" || true
+      -javaagent:"$AGENT"=cache=$cache -cp "$BENCH" org.openjdk.jmh.Main FieldReadBenchmark -rf text \
+      -rff "benchmarks/target/jmh-read-${cache%%:*}.txt" 2>&1 | grep -E "^(Benchmark|FieldRead)" || true
   done
 fi
 
 if [ "$what" = startup ] || [ "$what" = all ]; then
   echo "== start-up cost =="
-  "$JAVA" -cp "$CP" dev.quant4j.it.bench.StartupCostBenchmark "$AGENT" 300 15
+  "$JAVA" -cp "$BENCH" dev.quant4j.benchmarks.agent.StartupCostBenchmark "$AGENT" 300 15
 fi
 
 if [ "$what" = memory ] || [ "$what" = all ]; then

@@ -1,4 +1,4 @@
-package dev.quant4j.model;
+package dev.quant4j.testing;
 
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
@@ -10,12 +10,15 @@ import java.util.Map;
 /**
  * Stands in for the agent's field store in tests: keeps quantized data per (owner, field key). Reads are
  * not rewritten in tests, so {@link #read} is never called by model code here.
+ *
+ * <p>It lives in runtime's test-jar, which the processor's tests depend on: a fixtures module would have to
+ * depend on the runtime (for {@link FieldStore}), and then the runtime's own tests could not use it.
  */
-final class MemoryFieldStore implements FieldStore, AutoCloseable {
-    private final Map<Object, Map<String, QuantizedTensor>> data = new IdentityHashMap<>();
-    int writes;
+public final class MemoryFieldStore implements FieldStore, AutoCloseable {
+    private final IdentityHashMap<Object, Map<String, QuantizedTensor>> data = new IdentityHashMap<>();
 
-    static MemoryFieldStore install() {
+    /** A new store, installed as the process's field store until {@link #close}. */
+    public static MemoryFieldStore install() {
         MemoryFieldStore s = new MemoryFieldStore();
         QuantizedFields.install(s);
         return s;
@@ -39,14 +42,14 @@ final class MemoryFieldStore implements FieldStore, AutoCloseable {
 
     @Override
     public synchronized void write(Object owner, Object value, String fieldKey) {
-        writes++;
         Map<String, QuantizedTensor> m = data.get(owner);
         if (m != null) {
             m.remove(fieldKey);
         }
     }
 
-    synchronized int size() {
+    /** How many (owner, field) pairs hold quantized data. */
+    public synchronized int size() {
         return data.values().stream().mapToInt(Map::size).sum();
     }
 

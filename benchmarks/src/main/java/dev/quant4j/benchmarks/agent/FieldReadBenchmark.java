@@ -1,4 +1,4 @@
-package dev.quant4j.it.bench;
+package dev.quant4j.benchmarks.agent;
 
 import dev.quant4j.annotations.Quantize;
 import dev.quant4j.fields.FieldStore;
@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a field read costs under the agent (run with -javaagent; see agent-it/run-benchmarks.sh):
+ * What a field read costs under the agent (run with -javaagent; see benchmarks/run-agent-benchmarks.sh):
  * <ul>
  *   <li>{@code plainRead}: a field without @Quantize (the class is not rewritten): the baseline.</li>
  *   <li>{@code rewrittenReadUnquantized}: a @Quantize field that still holds its array: the hook's fast path.</li>
@@ -46,7 +46,7 @@ public class FieldReadBenchmark {
     }
 
     public static class AnnotatedHolder {
-        public static final String KEY = "dev.quant4j.it.bench.FieldReadBenchmark$AnnotatedHolder#w";
+        public static final String KEY = "dev.quant4j.benchmarks.agent.FieldReadBenchmark$AnnotatedHolder#w";
         @Quantize
         public float[] w;
     }

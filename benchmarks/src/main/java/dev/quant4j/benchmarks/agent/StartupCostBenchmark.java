@@ -1,6 +1,6 @@
-package dev.quant4j.it.bench;
+package dev.quant4j.benchmarks.agent;
 
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -90,10 +90,12 @@ public final class StartupCostBenchmark {
     }
 
     private static double cpuMillis(String stdout) {
-        for (String line : stdout.split("\n")) {
+        for (String line : stdout.lines().toList()) {
             int i = line.indexOf("cpuMs=");
             if (i >= 0) {
-                return Double.parseDouble(line.substring(i + 6).strip().split(" ")[0]);
+                String rest = line.substring(i + 6).strip();
+                int space = rest.indexOf(' ');
+                return Double.parseDouble(space < 0 ? rest : rest.substring(0, space));
             }
         }
         return Double.NaN;
@@ -109,7 +111,7 @@ public final class StartupCostBenchmark {
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < classes; i++) {
-            files.add(write(pkg, "C" + i, classSource(i, classes)));
+            files.add(write(pkg, "C" + i, classSource(i)));
         }
         StringBuilder main = new StringBuilder("package app;\npublic final class Main {\n  public static void main("
                 + "String[] a) {\n    long s = 0;\n");
@@ -143,7 +145,7 @@ public final class StartupCostBenchmark {
     }
 
     /** An ordinary class: fields, collections, strings, a call into the next class; some hold weights. */
-    private static String classSource(int i, int classes) {
+    private static String classSource(int i) {
         boolean floats = i % 10 == 0;
         boolean quantized = i % 50 == 0;
         StringBuilder s = new StringBuilder("package app;\nimport java.util.*;\n");
