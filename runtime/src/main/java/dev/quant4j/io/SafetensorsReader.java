@@ -166,11 +166,19 @@ public final class SafetensorsReader implements AutoCloseable {
      * @param windowStart the file offset of {@code window}'s first byte
      * @param window      bytes of the file starting at {@code windowStart} (may be empty)
      */
+    @SuppressWarnings("MustBeClosedChecker") // the arena is the reader's, closed by close()
     public static SafetensorsReader ofRange(Path file, byte[] header, long fileSize, long windowStart, byte[] window)
             throws IOException {
         byte[] prefix = header.length >= 8 ? header : Arrays.copyOf(header, 8);
-        return new SafetensorsReader(file, Arena.ofShared(), MemorySegment.ofArray(prefix), fileSize, windowStart,
-                MemorySegment.ofArray(window), DEFAULT_MAX_HEADER_BYTES);
+        // Heap segments need no arena; this one is closed by close(), like a mapped file's.
+        Arena arena = Arena.ofShared();
+        try {
+            return new SafetensorsReader(file, arena, MemorySegment.ofArray(prefix), fileSize, windowStart,
+                    MemorySegment.ofArray(window), DEFAULT_MAX_HEADER_BYTES);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     private List<TensorInfo> checkTensors(List<HeaderParser.RawTensor> raw, long dataSize)
