@@ -62,16 +62,12 @@ public final class ActivationScales {
     }
 
     /**
-     * Checks that every static-activation field of {@code model} has a scale, and that every scale names one.
+     * Checks that every scale names a weight field of {@code model} declared with static activations.
      *
-     * @throws IllegalStateException naming the first field without a scale
      * @throws IllegalArgumentException naming a scale for a field that is absent or not static
      */
-    public ActivationScales checkCovers(Object model) {
-        Map<String, WeightField> byPath = new LinkedHashMap<>();
-        for (WeightField f : Quantization.fields(model)) {
-            byPath.put(f.path(), f);
-        }
+    public ActivationScales checkFits(Object model) {
+        Map<String, WeightField> byPath = fieldsByPath(model);
         for (String path : scales.keySet()) {
             WeightField f = byPath.get(path);
             if (f == null || f.scheme().activations() != ActivationMode.STATIC) {
@@ -81,12 +77,31 @@ public final class ActivationScales {
                         + ", not STATIC") + "; drop it or declare the field a8static");
             }
         }
-        byPath.forEach((path, f) -> {
+        return this;
+    }
+
+    /**
+     * {@link #checkFits}, and every static-activation field of {@code model} has a scale: what a static
+     * model needs before it runs.
+     *
+     * @throws IllegalStateException naming the first field without a scale ({@link #require})
+     */
+    public ActivationScales checkCovers(Object model) {
+        checkFits(model);
+        fieldsByPath(model).forEach((path, f) -> {
             if (f.scheme().activations() == ActivationMode.STATIC) {
                 require(path);
             }
         });
         return this;
+    }
+
+    private static Map<String, WeightField> fieldsByPath(Object model) {
+        Map<String, WeightField> byPath = new LinkedHashMap<>();
+        for (WeightField f : Quantization.fields(model)) {
+            byPath.put(f.path(), f);
+        }
+        return byPath;
     }
 
     @Override
