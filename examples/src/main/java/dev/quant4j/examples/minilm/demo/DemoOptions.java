@@ -1,5 +1,6 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.scheme.QuantScheme;
 
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
 
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
-            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0");
+            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn");
     /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
@@ -47,7 +48,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
               --sentences all|N   how many of the shipped sentences to embed (default all; N takes N of them
                                   spread evenly over the topics, for a quicker run)
               --schemes A,B,...   schemes in text form (default %s); f32 always runs
-                                  first. 'annotated' adds a row where each field takes the scheme its
+                                  first. A scheme with a8dyn (integer values only) also quantizes
+                                  each token's activations to int8 at run time and multiplies integer
+                                  codes (holder mode only; a8static is not run yet). 'annotated' adds a row where each field takes the scheme its
                                   @Quantize names (4-bit embeddings, 8-bit layers)
               --mode both|holder|agent   (default both)
               --threads N         threads embedding sentences (default %d)
@@ -156,6 +159,12 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 + (option.equals("--sentences") ? " or 'all'" : ""));
     }
 
+    /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
+    static ActivationMode activationsOf(String entry) {
+        return entry.equals(F32) || entry.equals(ANNOTATED) ? ActivationMode.NONE
+                : QuantScheme.parse(entry).activations();
+    }
+
     /** Parses and canonicalises a scheme list; f32 goes first whether named or not. */
     private static List<String> schemes(String list) {
         Set<String> out = new LinkedHashSet<>();
@@ -169,12 +178,19 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 out.add(ANNOTATED);
                 continue;
             }
+            QuantScheme scheme;
             try {
-                out.add(QuantScheme.parse(t).validate().toString());
+                scheme = QuantScheme.parse(t).validate();
             } catch (IllegalArgumentException e) { // SchemeParseException, InvalidSchemeException
                 throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
                         + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
             }
+            if (scheme.activations() == ActivationMode.STATIC) {
+                throw new IllegalArgumentException("--schemes: '" + t + "': static activation quantization needs"
+                        + " calibrated activation scales, which the demo does not record yet; use a8dyn or leave the"
+                        + " activations out");
+            }
+            out.add(scheme.toString());
         }
         return List.copyOf(out);
     }

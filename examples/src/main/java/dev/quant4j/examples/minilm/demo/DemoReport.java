@@ -14,7 +14,7 @@ import java.util.Map;
 final class DemoReport {
 
     /** The keys of each object of {@code --json}, in order. */
-    static final List<String> JSON_KEYS = List.of("scheme", "mode", "weight_bytes", "ratio", "heap_bytes",
+    static final List<String> JSON_KEYS = List.of("scheme", "activations", "mode", "weight_bytes", "ratio", "heap_bytes",
             "cosine_mean", "cosine_min", "top1_agreement", "ms_per_sentence");
 
     private DemoReport() {
@@ -64,6 +64,7 @@ final class DemoReport {
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
         o.addProperty("scheme", r.scheme());
+        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
         o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
         o.addProperty("ratio", r.ratio());

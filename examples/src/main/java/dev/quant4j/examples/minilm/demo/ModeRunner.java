@@ -8,6 +8,7 @@ import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -75,6 +76,9 @@ final class ModeRunner {
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
+            if (mode == DemoMode.AGENT && DemoOptions.activationsOf(scheme) != ActivationMode.NONE) {
+                continue; // agent mode keeps float[] fields and float32 activations
+            }
             SchemeRun run = runScheme(weights, scheme, saveDir, reference, f32Bytes);
             if (scheme.equals(DemoOptions.F32)) {
                 reference = run.vectors();
@@ -122,11 +126,14 @@ final class ModeRunner {
         requireAgentCacheEmpty(scheme);
         progress.advance(tokenIds.size() / 10 + 1);
         long weightBytes = weightBytes(model);
-        if (saveDir != null && !f32) {
+        if (saveDir != null && !f32 && DemoOptions.activationsOf(scheme) == ActivationMode.NONE) {
             progress.step(scheme + ": saving", false);
             Files.createDirectories(saveDir);
             SavedModels.save(model, SavedModels.fileFor(saveDir, scheme));
         }
+        // Each row's own kernels are compiled before it is timed (a row timed right after another model's
+        // warm-up would include the JIT's time for the kernels only it uses).
+        warmUpOn(model, false);
         progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
         long runStart = System.nanoTime();
         Embedded embedded = embedAll(model);
@@ -217,11 +224,17 @@ final class ModeRunner {
     }
 
     private void warmUpOn(SentenceEncoder model) {
+        warmUpOn(model, true);
+    }
+
+    private void warmUpOn(SentenceEncoder model, boolean showProgress) {
         int n = Math.min(WARM_UP_SENTENCES, tokenIds.size());
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < n; i++) {
                 model.embed(tokenIds.get(i));
-                progress.advance(1);
+                if (showProgress) {
+                    progress.advance(1);
+                }
             }
         }
     }

@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   q4s:block32:f32:u32      0.952183  0.829792  0.767
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
+ *   q8s:block32:f32:u32:a8dyn     0.999608  0.997759  0.983   (int8 activations per 32 columns, W8A8)
+ *   q4f:block32:f16:u32:a8dyn     0.958169  0.860535  0.800   (W4A8)
  *   annotated                0.995895  0.990768  0.933   (q4f:block32:f16 embeddings, q8s:block32:f16 layers)
  * </pre>
  * Margins: the mean may lose about a tenth of its distance to 1 (about 0.005 for the 4-bit schemes,
@@ -53,6 +55,8 @@ class DemoQualityTest {
         FLOORS.put("q4s:block32:f32:u32", new Floor(0.947, 0.81, 0.733));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
+        FLOORS.put("q8s:block32:f32:u32:a8dyn", new Floor(0.9992, 0.99, 0.95));
+        FLOORS.put("q4f:block32:f16:u32:a8dyn", new Floor(0.953, 0.84, 0.766));
         FLOORS.put(DemoOptions.ANNOTATED, new Floor(0.9955, 0.985, 0.90));
     }
 
