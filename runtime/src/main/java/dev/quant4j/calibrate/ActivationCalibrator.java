@@ -4,6 +4,7 @@ import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
+import dev.quant4j.scheme.QuantScheme;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,12 +27,16 @@ public final class ActivationCalibrator {
         this.observers = observers;
     }
 
-    /** Observers for every static-activation weight field of {@code model}, in visiting order. */
+    /**
+     * Observers for every static-activation weight field of {@code model}, in visiting order (its quantized
+     * tensor's scheme once quantized, else its declared one: {@link ActivationScales#effectiveScheme}).
+     */
     public static ActivationCalibrator forModel(Object model) {
         Map<String, ActivationObserver> observers = new LinkedHashMap<>();
         for (WeightField f : Quantization.fields(model)) {
-            if (f.scheme().activations() == ActivationMode.STATIC) {
-                observers.put(f.path(), ActivationObservers.create(f.scheme().activationCalibration()));
+            QuantScheme scheme = ActivationScales.effectiveScheme(f);
+            if (scheme != null && scheme.activations() == ActivationMode.STATIC) {
+                observers.put(f.path(), ActivationObservers.create(scheme.activationCalibration()));
             }
         }
         return new ActivationCalibrator(observers);

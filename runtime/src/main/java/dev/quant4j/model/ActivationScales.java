@@ -1,6 +1,7 @@
 package dev.quant4j.model;
 
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.scheme.QuantScheme;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -70,10 +71,11 @@ public final class ActivationScales {
         Map<String, WeightField> byPath = fieldsByPath(model);
         for (String path : scales.keySet()) {
             WeightField f = byPath.get(path);
-            if (f == null || f.scheme().activations() != ActivationMode.STATIC) {
+            if (f == null || !isStatic(f)) {
                 throw new IllegalArgumentException("'" + path + SUFFIX + "' is an activation scale for "
                         + (f == null ? "no weight field of " + model.getClass().getSimpleName()
-                        : "weight '" + path + "', whose activations are " + f.scheme().activations()
+                        : "weight '" + path + "', whose activations are "
+                        + (effectiveScheme(f) == null ? ActivationMode.NONE : effectiveScheme(f).activations())
                         + ", not STATIC") + "; drop it or declare the field a8static");
             }
         }
@@ -89,11 +91,25 @@ public final class ActivationScales {
     public ActivationScales checkCovers(Object model) {
         checkFits(model);
         fieldsByPath(model).forEach((path, f) -> {
-            if (f.scheme().activations() == ActivationMode.STATIC) {
+            if (isStatic(f)) {
                 require(path);
             }
         });
         return this;
+    }
+
+    /**
+     * The scheme that says how a field's input activations are quantized: the quantized tensor's own (what
+     * was applied, and what the kernels read) once the field is quantized, else the declared one.
+     */
+    public static QuantScheme effectiveScheme(WeightField f) {
+        dev.quant4j.tensor.QuantizedTensor q = f.quantized();
+        return q != null ? q.scheme() : f.scheme();
+    }
+
+    private static boolean isStatic(WeightField f) {
+        QuantScheme s = effectiveScheme(f);
+        return s != null && s.activations() == ActivationMode.STATIC;
     }
 
     private static Map<String, WeightField> fieldsByPath(Object model) {
