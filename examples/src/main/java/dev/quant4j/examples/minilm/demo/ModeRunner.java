@@ -9,6 +9,8 @@ import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -121,6 +123,10 @@ final class ModeRunner {
         } else if (!f32) {
             Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
         }
+        if (DemoOptions.activationsOf(scheme) == ActivationMode.STATIC) {
+            progress.step(scheme + ": calibrating activations", false);
+            calibrate((HolderMiniLmModel) model);
+        }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
         requireAgentCacheEmpty(scheme);
@@ -143,6 +149,34 @@ final class ModeRunner {
         DemoResult r = result(scheme, weightBytes, f32Bytes, heap, vectors, f32 ? vectors : reference, ms,
                 embedded.cpuNanos() / 1e6 / tokenIds.size(), quantizeSeconds);
         return new SchemeRun(r, vectors);
+    }
+
+    /**
+     * prepare -> calibrate -> convert for a model whose weights have static activations: the calibration
+     * sentences ({@link Sentences#CALIBRATION_RESOURCE}, none of them measured) run through the model on this
+     * thread with float32 activations while the observers record each static layer's input; their frozen
+     * scales are then set on the model.
+     */
+    private static void calibrate(HolderMiniLmModel model) throws IOException {
+        ActivationCalibrator calibrator = ActivationCalibrator.forModel(model);
+        model.calibrating(calibrator);
+        try {
+            for (int[] ids : calibrationTokenIds()) {
+                model.embed(ids);
+            }
+        } finally {
+            model.calibrating(null);
+        }
+        model.activationScales(calibrator.freeze());
+    }
+
+    private static List<int[]> calibrationTokenIds() throws IOException {
+        WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
+        List<int[]> ids = new ArrayList<>();
+        for (String sentence : Sentences.load(Sentences.CALIBRATION_RESOURCE)) {
+            ids.add(tokenizer.encode(sentence));
+        }
+        return ids;
     }
 
     /** A saved model, loaded without ever building its float32 weights, against the saved reference vectors. */
