@@ -121,7 +121,7 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme)));
         }
         if (DemoOptions.activationsOf(scheme) == ActivationMode.STATIC) {
             progress.step(scheme + ": calibrating activations", false);
@@ -149,6 +149,18 @@ final class ModeRunner {
         DemoResult r = result(scheme, weightBytes, f32Bytes, heap, vectors, f32 ? vectors : reference, ms,
                 embedded.cpuNanos() / 1e6 / tokenIds.size(), quantizeSeconds);
         return new SchemeRun(r, vectors);
+    }
+
+    /**
+     * The one scheme for every weight, except that the embedding tables take only its weight part: they are
+     * gathered, not multiplied, so an activation part (a8dyn, a8static) means nothing there, and a static
+     * one would ask for a calibration scale no layer records.
+     */
+    private static WeightQuantizer uniformOnLayers(QuantScheme scheme) {
+        Quantizer layers = new Quantizer(scheme);
+        Quantizer tables = new Quantizer(scheme.withActivations(ActivationMode.NONE)
+                .withActivationCalibration(dev.quant4j.annotations.ActivationCalibration.NONE));
+        return (path, weights, declared) -> (path.startsWith("embeddings.") ? tables : layers).quantize(path, weights);
     }
 
     /**
