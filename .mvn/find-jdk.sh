@@ -1,4 +1,6 @@
-# Sourced by ./mvnw and ./quant4j: makes JAVA_HOME point at a JDK 25 or newer.
+# Sourced by ./quant4j, .ci/run (through ./quant4j) and benchmarks/run-agent-benchmarks.sh: makes JAVA_HOME point at a JDK 25 or newer.
+# ./mvnw is the generated wrapper, left as maven-wrapper-plugin writes it; the build itself stops at once when
+# Maven runs on an older java (the enforcer rule in pom.xml).
 # Order: $JAVA_HOME if it is 25+, then the usual install folders, then `java` on the PATH.
 # Prints what is missing and returns 1 when no JDK 25+ is found.
 quant4j_java_major() {

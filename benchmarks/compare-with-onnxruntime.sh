@@ -5,8 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 ./mvnw -B -ntp -q package -DskipTests -pl benchmarks -am >&2
-JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 # ONNX Runtime unpacks its native library into java.io.tmpdir; DJL is not used (our tokenizer feeds both).
 exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -cp "$root/benchmarks/target/classes:$(cat "$root/benchmarks/target/classpath.txt")" \

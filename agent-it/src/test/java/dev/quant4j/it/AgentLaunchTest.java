@@ -1,6 +1,6 @@
 package dev.quant4j.it;
 
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 import dev.quant4j.it.support.HelloMain;
 import dev.quant4j.it.support.NoAgentMain;
 import dev.quant4j.it.support.StatusMain;

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.quant4j.testkit.Identity.assertSame;
+import static dev.quant4j.testkit.Identity.assertNotSame;
 
 /** Each surefire execution starts the agent with another policy; this checks that policy's behaviour. */
 class CachePolicyTest {
@@ -62,19 +64,5 @@ class CachePolicyTest {
         assertSame(c1, c.values, "c stayed in the cache");
         assertNotSame(b1, b.values, "b was evicted, so it was dequantized again");
         assertTrue(Status.number("cachedBytes") <= budget, QuantizedFields.status().toString());
-    }
-
-    /** Identity checks that name the objects on failure without printing whole arrays. */
-    private static void assertSame(Object expected, Object actual, String... message) {
-        if (expected != actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected the same object, got "
-                    + "another " + (actual == null ? "null" : actual.getClass().getSimpleName()));
-        }
-    }
-
-    private static void assertNotSame(Object unexpected, Object actual, String... message) {
-        if (unexpected == actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected another object");
-        }
     }
 }

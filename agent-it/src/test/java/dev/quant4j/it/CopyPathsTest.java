@@ -5,7 +5,7 @@ import dev.quant4j.it.model.CopyableLayer;
 import dev.quant4j.it.model.CustomSerializedLayer;
 import dev.quant4j.it.model.DerivedLayer;
 import dev.quant4j.it.model.FieldQuantizer;
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 import dev.quant4j.it.support.UnrewrittenAccessMain;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.junit.jupiter.api.Test;

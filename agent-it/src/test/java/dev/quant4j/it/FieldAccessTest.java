@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.quant4j.testkit.Identity.assertSame;
 
 /** Reads, writes and nulls of @Quantize fields under the real agent, from the declaring classes and from here. */
 class FieldAccessTest {
@@ -166,19 +167,5 @@ class FieldAccessTest {
         assertFalse(rewritten.entrySet().stream().anyMatch(e -> e.getKey().startsWith("org.junit.")
                 && !e.getValue().matches("reads=0, writes=0, clones=\\d+")), rewritten.toString());
         assertTrue(((Number) status.get("classesSeen")).longValue() > rewritten.size());
-    }
-
-    /** Identity checks that name the objects on failure without printing whole arrays. */
-    private static void assertSame(Object expected, Object actual, String... message) {
-        if (expected != actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected the same object, got "
-                    + "another " + (actual == null ? "null" : actual.getClass().getSimpleName()));
-        }
-    }
-
-    private static void assertNotSame(Object unexpected, Object actual, String... message) {
-        if (unexpected == actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected another object");
-        }
     }
 }

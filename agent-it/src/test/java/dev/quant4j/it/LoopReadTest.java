@@ -2,7 +2,7 @@ package dev.quant4j.it;
 
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.it.model.Vector;
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 import dev.quant4j.it.support.LoopReadMain;
 import dev.quant4j.it.support.Status;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.quant4j.it;
 
 import dev.quant4j.it.memory.MemoryClaimMain;
-import dev.quant4j.it.support.ChildJvm;
+import dev.quant4j.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.quant4j.testkit.Identity.assertSame;
 
 /**
  * A class the agent cannot rewrite: one method of about 65,000 bytes that reads a @Quantize field 13,000 times.
@@ -110,19 +111,5 @@ class TransformFaultTest {
         float[] own = {4, 5};
         hugeClass.getField("w").set(hugeOwner, own);
         assertSame(own, hugeClass.getMethod("read").invoke(hugeOwner), "and otherwise runs as written");
-    }
-
-    /** Identity checks that name the objects on failure without printing whole arrays. */
-    private static void assertSame(Object expected, Object actual, String... message) {
-        if (expected != actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected the same object, got "
-                    + "another " + (actual == null ? "null" : actual.getClass().getSimpleName()));
-        }
-    }
-
-    private static void assertNotSame(Object unexpected, Object actual, String... message) {
-        if (unexpected == actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected another object");
-        }
     }
 }

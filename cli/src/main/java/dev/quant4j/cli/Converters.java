@@ -6,7 +6,6 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 /** Option values: schemes in text form, {@code GLOB=SPEC} rules and globs. */
 final class Converters {
@@ -28,7 +27,7 @@ final class Converters {
         List<SchemeProblem> problems = s.problems();
         if (!problems.isEmpty()) {
             throw new TypeConversionException("scheme '" + text + "' (" + s + ") is invalid: "
-                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+                    + SchemeText.problems(problems));
         }
         return s;
     }

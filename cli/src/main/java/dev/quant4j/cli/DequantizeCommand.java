@@ -29,8 +29,40 @@ final class DequantizeCommand extends FileCommand {
     @Parameters(index = "1", paramLabel = "OUT", description = "The file to write (replaced atomically).")
     Path output;
 
+    @Option(names = "--strict", description = "Refuse (exit 2) a quantized tensor whose values overflow float32 "
+            + "(q * s beyond the largest float), instead of writing them as +-Inf with a warning.")
+    boolean strict;
+
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;
+
+    /** Values that dequantized to an infinity, and the first tensor that had one. */
+    private long infinite;
+    private String firstInfinite;
+
+    /**
+     * A code times a scale near the top of float32 can overflow (docs/NUMERICS.md): the file holds
+     * such values legitimately, but a float32 copy cannot, so they are counted, or refused.
+     */
+    private void countInfinities(String name, float[] x) {
+        long n = 0;
+        for (float v : x) {
+            if (Float.isInfinite(v)) {
+                n++;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        if (strict) {
+            throw new CliException("tensor '" + name + "' dequantizes to " + n + " values beyond float32 (q * s "
+                    + "overflows to +-Inf); nothing was written. Drop --strict to write them as +-Inf");
+        }
+        if (firstInfinite == null) {
+            firstInfinite = name;
+        }
+        infinite += n;
+    }
 
     @Override
     int execute() throws Exception {
@@ -39,7 +71,7 @@ final class DequantizeCommand extends FileCommand {
         int widened = 0;
         int copied = 0;
         long inBytes;
-        try (SafetensorsReader in = SafetensorsReader.open(input)) {
+        try (SafetensorsReader in = open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
             List<TensorSpec> specs = new ArrayList<>();
@@ -51,6 +83,7 @@ final class DequantizeCommand extends FileCommand {
                             specs.add(TensorSpec.floats(name, q.shape(), Dtype.F32, () -> {
                                 begin(progress, name);
                                 float[] x = in.readQuantized(q).dequantize().data();
+                                countInfinities(name, x);
                                 progress.advance(q.byteSize());
                                 return x;
                             }));
@@ -74,8 +107,13 @@ final class DequantizeCommand extends FileCommand {
                 SafetensorsWriter.write(output, in.userMetadata(), specs);
             }
         }
+        if (infinite > 0) {
+            warn(infinite + " values overflowed float32 and were written as +-Inf (the first in tensor '"
+                    + firstInfinite + "'): q * s is beyond the largest float; --strict refuses such files");
+        }
         if (!quiet) {
-            err().println(String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): %s -> %s "
+            Terminal.line(err(), String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): "
+                            + "%s -> %s "
                             + "in %.1f s, wrote %s", dequantized, widened, copied, Sizes.bytes(inBytes),
                     Sizes.bytes(Files.size(output)), elapsed(), output));
         }

@@ -1,5 +1,6 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.FileChangedException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** What the file commands share: output streams, the progress option, heap exhaustion as a clear error. */
@@ -57,13 +60,51 @@ abstract class FileCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /** The files this command has mapped, to name the one that changed if a read faults. */
+    private final List<SafetensorsReader> opened = new ArrayList<>();
+
+    /** Opens an input; every input goes through here. */
+    SafetensorsReader open(Path file) throws IOException {
+        SafetensorsReader r = SafetensorsReader.open(file);
+        opened.add(r);
+        return r;
+    }
+
     @Override
     public final Integer call() throws Exception {
         try {
             return execute();
         } catch (OutOfMemoryError e) {
             throw new OutOfHeapException(currentTensor, e);
+        } catch (FileChangedException e) {
+            throw changed(e);
+        } catch (InternalError e) {
+            // A read of a mapped file that has since shrunk faults; the reader names the file where it
+            // can, and this catches the reads it does not make itself.
+            for (SafetensorsReader r : opened) {
+                try {
+                    r.throwIfTruncated(e);
+                } catch (FileChangedException c) {
+                    throw changed(c);
+                }
+            }
+            throw e;
         }
+    }
+
+    private EnvironmentException changed(FileChangedException e) {
+        return new EnvironmentException(e.getMessage() + (currentTensor == null ? "" : " (at tensor '" + currentTensor
+                + "')") + "; nothing was written. Let whatever writes the file finish, then run again", e);
+    }
+
+    /** A warning line on stderr: {@code quant4j COMMAND: warning: TEXT}. */
+    void warn(String text) {
+        Terminal.line(err(), spec.qualifiedName() + ": warning: " + text);
+    }
+
+    /** A note line on stderr: something done that the user may not expect. */
+    void note(String text) {
+        Terminal.line(err(), spec.qualifiedName() + ": note: " + text);
     }
 
     abstract int execute() throws Exception;
@@ -78,7 +119,7 @@ abstract class FileCommand implements Callable<Integer> {
     /** Prints the reader's notes (unused bytes) as warnings. */
     void printWarnings(SafetensorsReader reader) {
         for (String w : reader.warnings()) {
-            err().println(spec.qualifiedName() + ": warning: " + reader.file() + ": " + w);
+            warn(reader.file() + ": " + w);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.quant4j.cli;
 
 import com.google.gson.stream.JsonWriter;
+import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,8 +48,8 @@ final class InspectCommand extends FileCommand {
 
     @Override
     int execute() throws Exception {
-        try (SafetensorsReader in = SafetensorsReader.open(file);
-             SafetensorsReader orig = original == null ? null : SafetensorsReader.open(original)) {
+        try (SafetensorsReader in = open(file);
+             SafetensorsReader orig = original == null ? null : open(original)) {
             printWarnings(in);
             if (orig != null) {
                 printWarnings(orig);
@@ -174,7 +176,8 @@ final class InspectCommand extends FileCommand {
         cells.add(compare ? new String[] {"name", "shape", "type", "bytes", "bits/w", "rmse", "max|err|", "snr dB"}
                 : new String[] {"name", "shape", "type", "bytes", "bits/w"});
         for (Row r : rows) {
-            String[] c = {r.name(), Sizes.shape(r.shape()), r.type(), Sizes.bytes(r.bytes()),
+            // Escaped before the widths are measured, so a name with control characters keeps the columns.
+            String[] c = {DisplayText.escape(r.name()), Sizes.shape(r.shape()), r.type(), Sizes.bytes(r.bytes()),
                     String.format(Locale.ROOT, "%.3f", r.bitsPerWeight())};
             if (compare) {
                 c = Arrays.copyOf(c, 8);
@@ -203,20 +206,22 @@ final class InspectCommand extends FileCommand {
                 String pad = " ".repeat(width[i] - c[i].length());
                 sb.append(i == 0 ? "" : "  ").append(right ? pad + c[i] : c[i] + (i == c.length - 1 ? "" : pad));
             }
-            out.println(sb.toString().stripTrailing());
+            Terminal.line(out, sb.toString().stripTrailing());
         }
         Totals t = new Totals(rows);
-        out.println(String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); %d weights in %s "
+        Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
+                        + "%d weights in %s "
                         + "= %.3f bits per weight; tensor data %s, file %s", t.tensors, t.quantized, t.floats, t.others,
                 t.weights, Sizes.bytes(t.weightBytes), t.bitsPerWeight(), Sizes.bytes(t.bytes), Sizes.bytes(in.fileSize())));
         if (compare) {
-            out.println(String.format(Locale.ROOT, "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
+            Terminal.line(out, String.format(Locale.ROOT,
+                    "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
                     original, t.compared, t.error.count, sci(t.error.rmse()), sci(t.error.maxAbs), db(t.error.snrDb())));
             if (!missing.isEmpty()) {
-                out.println("not in the original: " + String.join(", ", missing));
+                Terminal.line(out, "not in the original: " + String.join(", ", missing));
             }
             if (!onlyInOriginal.isEmpty()) {
-                out.println("only in the original: " + String.join(", ", onlyInOriginal));
+                Terminal.line(out, "only in the original: " + String.join(", ", onlyInOriginal));
             }
         }
         out.flush();
@@ -232,8 +237,8 @@ final class InspectCommand extends FileCommand {
 
     private void printJson(SafetensorsReader in, List<Row> rows, List<String> missing, List<String> onlyInOriginal)
             throws IOException {
-        PrintWriter out = out();
-        JsonWriter w = new JsonWriter(out);
+        StringWriter text = new StringWriter();
+        JsonWriter w = new JsonWriter(text);
         w.setIndent("  ");
         w.beginObject();
         w.name("file").value(file.toString());
@@ -317,7 +322,8 @@ final class InspectCommand extends FileCommand {
         w.endObject();
         w.endObject();
         w.flush();
-        out.println();
+        PrintWriter out = out();
+        out.println(Terminal.json(text.toString()));
         out.flush();
     }
 

@@ -1,7 +1,8 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.FileWriteException;
 import dev.quant4j.io.SafetensorsFormatException;
-import dev.quant4j.quantize.QuantizationException;
+import dev.quant4j.errors.QuantizationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +44,11 @@ public final class Main implements Runnable {
 
     /** The command line with quant4j's error handling; tests run it in-process with {@code execute}. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main()));
+    }
+
+    /** quant4j's settings and error handling on a command line (tests give it commands of their own). */
+    static CommandLine configure(CommandLine cl) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Main::executionError);
         cl.setParameterExceptionHandler(Main::usageError);
@@ -51,7 +56,27 @@ public final class Main implements Runnable {
     }
 
     public static void main(String... args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Runs a command line, then checks that standard output took everything: {@link PrintWriter} and
+     * {@link System#out} swallow write errors, so {@code inspect > /dev/full} would otherwise exit 0
+     * with its report lost.
+     */
+    static int execute(CommandLine cl, String... args) {
+        int code = cl.execute(args);
+        PrintWriter out = cl.getOut();
+        out.flush();
+        System.out.flush();
+        if (out.checkError() || System.out.checkError()) {
+            PrintWriter err = cl.getErr();
+            err.println("quant4j: could not write to standard output (a full disk or a closed pipe?); what it "
+                    + "printed is incomplete");
+            err.flush();
+            return code == OK ? INTERNAL_ERROR : code;
+        }
+        return code;
     }
 
     private static String commandName(CommandLine cmd) {
@@ -62,7 +87,7 @@ public final class Main implements Runnable {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = commandName(cmd);
-        err.println(name + ": " + e.getMessage().replace('\n', ' ').strip() + " (see '" + name + " --help')");
+        Terminal.line(err, name + ": " + oneLine(e.getMessage()) + " (see '" + name + " --help')");
         err.flush();
         return BAD_INPUT;
     }
@@ -73,10 +98,15 @@ public final class Main implements Runnable {
         String name = commandName(cmd);
         int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
         if (code == BAD_INPUT) {
-            err.println(name + ": " + badInputMessage(e));
+            Terminal.line(err, name + ": " + badInputMessage(e));
+        } else if (e instanceof EnvironmentException) {
+            // Says what happened and what to do; a stack trace would not help.
+            Terminal.line(err, name + ": " + oneLine(e.getMessage()));
+        } else if (e instanceof FileWriteException) {
+            // The writer has removed its temporary file and left the destination as it was.
+            Terminal.line(err, name + ": " + oneLine(e.getMessage()) + "; nothing was written");
         } else {
-            err.println(name + ": " + (e instanceof OutOfHeapException ? e.getMessage()
-                    : "internal error: " + oneLine(String.valueOf(e)))
+            Terminal.line(err, name + ": internal error: " + oneLine(String.valueOf(e))
                     + (verbose ? "" : " (run with -v for the stack trace)"));
         }
         if (verbose) {

@@ -1,5 +1,7 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.DisplayText;
+
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -72,7 +74,7 @@ final class Progress implements AutoCloseable {
 
     /** The tensor now being worked on. */
     void working(String name) {
-        current = name;
+        current = DisplayText.escape(name);
     }
 
     /** Adds finished work. */

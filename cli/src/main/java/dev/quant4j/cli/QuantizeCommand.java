@@ -1,14 +1,17 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.Dtype;
 import dev.quant4j.io.QuantizedInfo;
+import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
-import dev.quant4j.kernels.Kernels;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.QuantizedTensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,23 +21,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Quantizes every F32/F16/BF16 tensor of a file. Streams: each tensor is read from the mapped input,
  * quantized and written before the next is read, so the heap needs to hold about one tensor.
+ *
+ * <p>Each tensor's scheme is checked against its shape once, where its {@link TensorSpec} is made;
+ * the data is then quantized by a {@link Quantizer} per scheme, the API a user calls.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Quantize every float tensor (F32, F16, BF16) of a safetensors file.",
                 "The scheme of a tensor is the first --rule whose glob matches its name, else --scheme. "
                         + "Tensors matched by --skip, non-float tensors and tensors already quantized are "
-                        + "copied unchanged.",
+                        + "copied unchanged, and so are tensors the scheme cannot take (with a note; "
+                        + "--strict refuses them).",
                 "SPEC is a scheme in text form, e.g. q4f:block32:f16:u32, q8s, e4m3:block2x16:bf16, "
                         + "e2m1:block32:ue8m0.",
                 "Globs match whole tensor names: * any characters (dots included), ? one character, "
                         + "[abc] a set, {a,b} alternatives."})
 final class QuantizeCommand extends FileCommand {
+    /** Bits per weight this many times the scheme's nominal figure are worth a warning. */
+    static final double COSTLY_FACTOR = 1.5;
+
     @Parameters(index = "0", paramLabel = "IN", description = "The safetensors file to read.")
     Path input;
 
@@ -53,8 +65,16 @@ final class QuantizeCommand extends FileCommand {
             description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
     List<Glob> skips = new ArrayList<>();
 
+    @Option(names = "--strict", description = "Refuse (exit 2) a float tensor that its scheme cannot take, "
+            + "instead of copying it unquantized with a note.")
+    boolean strict;
+
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;
+
+    /** Whether each --rule and --skip matched any tensor name, for the warning about those that did not. */
+    private boolean[] ruleUsed;
+    private boolean[] skipUsed;
 
     QuantScheme schemeFor(String name) {
         for (Converters.Rule r : rules) {
@@ -66,26 +86,48 @@ final class QuantizeCommand extends FileCommand {
     }
 
     boolean skipped(String name) {
-        return skips.stream().anyMatch(g -> g.matches(name));
+        boolean skip = false;
+        for (int i = 0; i < skips.size(); i++) {
+            if (skips.get(i).matches(name)) {
+                skipUsed[i] = true;
+                skip = true;
+            }
+        }
+        return skip;
+    }
+
+    /** Marks the rules a name matches, whether or not the rule is the one taken. */
+    private void noteMatches(String name) {
+        for (int i = 0; i < rules.size(); i++) {
+            if (!ruleUsed[i] && rules.get(i).glob().matches(name)) {
+                ruleUsed[i] = true;
+            }
+        }
     }
 
     @Override
     int execute() throws Exception {
         checkDistinct(input, output);
+        ruleUsed = new boolean[rules.size()];
+        skipUsed = new boolean[skips.size()];
+        Map<QuantScheme, Quantizer> quantizers = new HashMap<>();
         int quantized = 0;
         int kept = 0;
         int copied = 0;
         long inBytes;
-        try (SafetensorsReader in = SafetensorsReader.open(input)) {
+        try (SafetensorsReader in = open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
-            List<String> problems = new ArrayList<>();
+            List<String> unfit = new ArrayList<>();
+            List<String> costly = new ArrayList<>();
             List<TensorSpec> specs = new ArrayList<>();
             try (Progress progress = Progress.start(err(), this.progress, "quantize", in.fileSize() - in.dataStart())) {
                 for (SafetensorsEntry e : in.entries()) {
                     String name = e.name();
+                    noteMatches(name);
                     switch (e) {
                         case QuantizedInfo q -> {
+                            skipped(name);
                             specs.add(TensorSpec.quantized(name, q.shape(), q.scheme(), () -> {
                                 begin(progress, name);
                                 QuantizedTensor t = in.readQuantized(q);
@@ -96,19 +138,17 @@ final class QuantizeCommand extends FileCommand {
                         }
                         case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
                             QuantScheme s = schemeFor(name);
-                            int[] shape = intShape(name, t.shape());
-                            List<SchemeProblem> p = s.problemsFor(shape);
-                            if (!p.isEmpty()) {
-                                problems.add("tensor '" + name + "' " + Arrays.toString(shape) + " cannot take " + s
-                                        + ": " + p.getFirst().message());
+                            TensorSpec.Quantized spec = quantizedSpec(in, t, s, quantizers, progress, unfit);
+                            if (spec == null) {
+                                specs.add(copyWithProgress(in, t, progress));
+                                copied++;
                                 continue;
                             }
-                            specs.add(TensorSpec.quantized(name, shape, s, () -> {
-                                begin(progress, name);
-                                QuantizedTensor q = Kernels.active().quantize(name, in.readFloatTensor(t), s);
-                                progress.advance(t.byteSize());
-                                return q;
-                            }));
+                            String cost = costlyBlocks(spec);
+                            if (cost != null) {
+                                costly.add(cost);
+                            }
+                            specs.add(spec);
                             quantized++;
                         }
                         case TensorInfo t -> {
@@ -117,20 +157,125 @@ final class QuantizeCommand extends FileCommand {
                         }
                     }
                 }
-                if (!problems.isEmpty()) {
-                    throw new CliException(problems.getFirst() + (problems.size() > 1 ? " (and " + (problems.size() - 1)
-                            + " more tensors)" : "") + "; leave such tensors as they are with --skip GLOB or give them "
-                            + "a scheme that fits with --rule GLOB=SPEC");
+                if (!unfit.isEmpty() && strict) {
+                    throw new CliException(unfit.getFirst() + more(unfit) + "; leave such tensors as they are with "
+                            + "--skip GLOB, give them a scheme that fits with --rule GLOB=SPEC, or drop --strict to "
+                            + "copy them unquantized");
                 }
-                SafetensorsWriter.write(output, in.userMetadata(), specs);
+                warnUnmatched();
+                if (!unfit.isEmpty()) {
+                    note("copied unquantized: " + unfit.getFirst() + more(unfit)
+                            + " (--skip GLOB copies them without this note; --strict refuses them)");
+                }
+                if (!costly.isEmpty()) {
+                    warn(costly.getFirst() + more(costly) + "; blocks cut short by small trailing dimensions carry a "
+                            + "scale for few weights: give such tensors a smaller block or the tensor level with "
+                            + "--rule GLOB=SPEC, or --skip GLOB");
+                }
+                write(in, specs);
             }
         }
         if (!quiet) {
             long outBytes = Files.size(output);
-            err().println(String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): %s -> %s "
-                            + "(%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept, Sizes.bytes(inBytes),
-                    Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(), output));
+            Terminal.line(err(), String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): "
+                            + "%s -> %s (%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept,
+                    Sizes.bytes(inBytes), Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(),
+                    output));
         }
         return Main.OK;
+    }
+
+    /**
+     * The spec that quantizes a float tensor, or null when the scheme cannot take it (the reason is
+     * added to {@code unfit}). Making the spec is the one check of the scheme against the shape.
+     */
+    private TensorSpec.Quantized quantizedSpec(SafetensorsReader in, TensorInfo t, QuantScheme s,
+                                               Map<QuantScheme, Quantizer> quantizers, Progress progress,
+                                               List<String> unfit) {
+        String name = t.name();
+        String subject = "tensor '" + name + "' " + Arrays.toString(t.shape());
+        int[] shape = new int[t.rank()];
+        for (int i = 0; i < shape.length; i++) {
+            long d = t.shape()[i];
+            if (d > Integer.MAX_VALUE) {
+                unfit.add(subject + " has dimension " + d + ", more than a quantized tensor holds ("
+                        + Integer.MAX_VALUE + ")");
+                return null;
+            }
+            shape[i] = (int) d;
+        }
+        Quantizer quantizer = quantizers.computeIfAbsent(s, Quantizer::new);
+        try {
+            return TensorSpec.quantized(name, shape, s, () -> {
+                begin(progress, name);
+                QuantizedTensor q = quantizer.quantize(name, in.readFloatTensor(t));
+                progress.advance(t.byteSize());
+                return q;
+            });
+        } catch (InvalidSchemeException e) {
+            unfit.add(subject + " cannot take " + s + ": " + SchemeText.problem(e.problems().getFirst()));
+        } catch (IllegalArgumentException e) {
+            unfit.add(subject + " cannot be quantized: " + e.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * A description of the tensor when its blocks, cut short by trailing dimensions smaller than the
+     * block, make it cost {@link #COSTLY_FACTOR} times the scheme's nominal bits per weight or more
+     * (an [8, 4, 3, 3] convolution under block32 carries one scale per 3 weights); else null.
+     */
+    static String costlyBlocks(TensorSpec.Quantized spec) {
+        QuantScheme s = spec.scheme();
+        int[] shape = spec.shape();
+        long n = Arrays.stream(shape).asLongStream().reduce(1, Math::multiplyExact);
+        if (s.blockRank() == 0 || n == 0) {
+            return null;
+        }
+        long blockElements = Arrays.stream(s.blockSize()).asLongStream().reduce(1, Math::multiplyExact);
+        double nominal = s.value().bits() + s.param().bytes() * 8.0 / blockElements;
+        long bytes = size(QuantizedLayout.codesDtype(s), QuantizedLayout.codesShape(shape, s))
+                + size(QuantizedLayout.scalesDtype(s.param()), QuantizedLayout.scalesShape(shape, s));
+        double actual = bytes * 8.0 / n;
+        if (actual < COSTLY_FACTOR * nominal) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "tensor '%s' %s costs %.2f bits per weight under %s, whose nominal is %.2f",
+                spec.name(), Arrays.toString(shape), actual, s, nominal);
+    }
+
+    private static long size(Dtype dtype, long[] shape) {
+        return dtype.byteSize(Arrays.stream(shape).reduce(1, Math::multiplyExact));
+    }
+
+    private void warnUnmatched() {
+        for (int i = 0; i < rules.size(); i++) {
+            if (!ruleUsed[i]) {
+                warn("--rule '" + rules.get(i).glob() + "=" + rules.get(i).scheme() + "' matches no tensor of " + input
+                        + "; 'quant4j inspect " + input + "' lists the names");
+            }
+        }
+        for (int i = 0; i < skips.size(); i++) {
+            if (!skipUsed[i]) {
+                warn("--skip '" + skips.get(i) + "' matches no tensor of " + input + "; 'quant4j inspect " + input
+                        + "' lists the names");
+            }
+        }
+    }
+
+    /** Writes the file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */
+    private void write(SafetensorsReader in, List<TensorSpec> specs) throws Exception {
+        try {
+            SafetensorsWriter.write(output, in.userMetadata(), specs);
+        } catch (TensorNameClashException e) {
+            String quantized = e.name().equals(e.first()) ? e.second() : e.first();
+            throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()
+                    + "', but " + input + " has a tensor of that name already; leave it unquantized with --skip '"
+                    + Glob.quote(quantized) + "'");
+        }
+    }
+
+    private static String more(List<String> items) {
+        return items.size() > 1 ? " (and " + (items.size() - 1) + " more tensors)" : "";
     }
 }

@@ -15,7 +15,7 @@ import java.util.Objects;
  * field whose scheme says {@link ActivationMode#STATIC}, of that scheme's calibration method. The model's
  * forward pass reports each such layer's input ({@link #observe}) while it runs on representative inputs;
  * {@link #freeze()} turns the observations into the {@link ActivationScales} the static kernels use and
- * {@link dev.quant4j.io.ModelFiles} saves.
+ * {@link dev.quant4j.model.ModelFiles} saves.
  *
  * <p>Not thread-safe: give each thread its own calibrator ({@link #forModel} again) and {@link #merge} them;
  * that is exact for MinMax, percentile and entropy, and refused for moving-average MinMax.

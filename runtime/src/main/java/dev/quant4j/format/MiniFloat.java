@@ -15,14 +15,36 @@ import dev.quant4j.annotations.QuantValue;
  */
 public enum MiniFloat {
     /** 4 exponent bits, bias 7, 3 mantissa bits; no infinities; S.1111.111 is NaN; max 448. */
-    E4M3(4, 3, 7, 448f),
+    E4M3(4, 3, 7, Specials.NAN_ONLY),
     /** 5 exponent bits, bias 15, 2 mantissa bits; IEEE-like infinities and NaN; max 57344. */
-    E5M2(5, 2, 15, 57344f),
+    E5M2(5, 2, 15, Specials.IEEE),
     /** 2 exponent bits, bias 1, 1 mantissa bit; no infinities or NaN; max 6. */
-    E2M1(2, 1, 1, 6f);
+    E2M1(2, 1, 1, Specials.NONE);
 
+    /**
+     * A format's code layout. A normal code with exponent field e and mantissa m is
+     * {@code 1.m * 2^(e - bias)}; magnitudes (codes without {@code signBit}) from {@code firstNanMagnitude}
+     * up are NaN and {@code infinityMagnitude} is infinity (-1 where the format has none);
+     * {@code maxMagnitudeCode} is the largest finite magnitude's code (448 is 0x7E in E4M3).
+     */
+    public record Layout(int mantissaBits, int bias, int signBit, int maxMagnitudeCode, int firstNanMagnitude,
+                         int infinityMagnitude) {
+    }
+
+    /** Which codes are not finite numbers. */
+    enum Specials {
+        /** Every code is a finite number. */
+        NONE,
+        /** Only the all-ones magnitude is NaN (OCP E4M3FN). */
+        NAN_ONLY,
+        /** The top exponent holds infinity (mantissa 0) and NaN (any other mantissa), as in IEEE 754. */
+        IEEE
+    }
+
+    private final int exponentBits;
     private final int mantissaBits;
     private final int bias;
+    private final Specials specials;
     private final float largestFinite;
     private final int signBit;
     /** Smallest normal exponent, 1 - bias. */
@@ -32,15 +54,30 @@ public enum MiniFloat {
     private final int maxCode;
     /** Decoded value of every code, indexed by code (sign included). */
     private final float[] decodeTable;
+    private final Layout layout;
 
-    MiniFloat(int exponentBits, int mantissaBits, int bias, float largestFinite) {
+    MiniFloat(int exponentBits, int mantissaBits, int bias, Specials specials) {
+        this.exponentBits = exponentBits;
         this.mantissaBits = mantissaBits;
         this.bias = bias;
-        this.largestFinite = largestFinite;
+        this.specials = specials;
         this.signBit = 1 << (exponentBits + mantissaBits);
         this.minNormalExponent = 1 - bias;
         this.minNormal = Math.scalb(1f, minNormalExponent);
-        this.maxCode = encodeMagnitude(largestFinite);
+        // The largest finite magnitude is the largest code that is not NaN or infinity.
+        this.maxCode = switch (specials) {
+            case NONE -> signBit - 1;
+            case NAN_ONLY -> signBit - 2;
+            case IEEE -> ((1 << exponentBits) - 1 << mantissaBits) - 1;
+        };
+        this.largestFinite = decodeSlow(maxCode);
+        int infinity = specials == Specials.IEEE ? maxCode + 1 : -1;
+        int firstNan = switch (specials) {
+            case NONE -> -1;
+            case NAN_ONLY -> signBit - 1;
+            case IEEE -> infinity + 1;
+        };
+        this.layout = new Layout(mantissaBits, bias, signBit, maxCode, firstNan, infinity);
         this.decodeTable = new float[signBit << 1];
         for (int c = 0; c < decodeTable.length; c++) {
             decodeTable[c] = decodeSlow(c);
@@ -60,6 +97,11 @@ public enum MiniFloat {
     /** Largest finite magnitude. */
     public float largestFinite() {
         return largestFinite;
+    }
+
+    /** The code layout: what a vectorised encoder or decoder needs, derived from the format's parameters. */
+    public Layout layout() {
+        return layout;
     }
 
     /** Total bits of a code (8 or 4). */
@@ -114,13 +156,11 @@ public enum MiniFloat {
         int mag = code & (signBit - 1);
         int expField = mag >>> mantissaBits;
         int mant = mag & ((1 << mantissaBits) - 1);
-        int expMax = (signBit - 1) >>> mantissaBits;
+        int expMax = (1 << exponentBits) - 1;
         float v;
-        // This runs inside the constructor, before the enum constants are assigned (E4M3 is still
-        // null there), so the format is told apart by name, not by identity.
-        if (name().equals("E4M3") && expField == expMax && mant == (1 << mantissaBits) - 1) {
+        if (specials == Specials.NAN_ONLY && mag == signBit - 1) {
             v = Float.NaN;
-        } else if (name().equals("E5M2") && expField == expMax) {
+        } else if (specials == Specials.IEEE && expField == expMax) {
             v = mant == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
         } else if (expField == 0) {
             v = Math.scalb((float) mant, minNormalExponent - mantissaBits);

@@ -1,6 +1,7 @@
 package dev.quant4j.io;
 
 import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.Shapes;
 
 import java.util.Arrays;
 
@@ -26,11 +27,7 @@ public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, Tensor
 
     @Override
     public long elementCount() {
-        long n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        return n;
+        return Shapes.elementCount(shape);
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
+import dev.quant4j.tensor.Shapes;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -226,12 +227,9 @@ public final class QuantizedLayout {
         return -1;
     }
 
+    /** Exact: a shape read from a file may claim more elements than a long counts. */
     static long elementCount(int[] shape) {
-        long n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        return n;
+        return Shapes.elementCount(shape);
     }
 
     static long[] toLong(int[] shape) {

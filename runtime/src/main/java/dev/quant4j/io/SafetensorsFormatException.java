@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * A safetensors file is malformed or does not hold what quant4j expects. The message names the file,
  * the tensor (where one is involved), the byte offset in the file (where one is known) and what is
- * wrong; the same facts are available as fields for tools.
+ * wrong; the same facts are available as fields for tools. The message has the file's text escaped for
+ * display ({@link DisplayText}); {@link #tensor()} and {@link #reason()} keep it as it is.
  */
 public class SafetensorsFormatException extends IOException {
     private final transient Path file;
@@ -43,7 +44,8 @@ public class SafetensorsFormatException extends IOException {
             sb.append(" (byte offset ").append(offset).append(')');
         }
         sb.append(": ").append(reason);
-        return sb.toString();
+        // Names and values in the reason come from the file: the message is safe to print.
+        return DisplayText.escape(sb.toString());
     }
 
     /** The file at fault. */

@@ -49,7 +49,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /** Largest header {@link #open(Path)} accepts (the Hugging Face reader uses the same 100 MB). */
     public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
     /** Largest array this reader allocates (the JVM's array limit, with its usual slack). */
-    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    static final long MAX_ARRAY = Shapes.MAX_ARRAY_LENGTH;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -123,6 +123,9 @@ public final class SafetensorsReader implements AutoCloseable {
      * @throws SafetensorsFormatException when the header is malformed (see the class comment)
      * @throws IOException                when the file cannot be read
      */
+    // The arena is not left to the garbage collector: it is closed here on failure and otherwise handed to the
+    // reader, whose close() closes it. Error Prone's check cannot see that hand-over.
+    @SuppressWarnings("MustBeClosedChecker")
     public static SafetensorsReader open(Path file, long maxHeaderBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new FileSystemException(file.toString(), null, "is a folder, not a safetensors file");
@@ -170,7 +173,9 @@ public final class SafetensorsReader implements AutoCloseable {
                         + " bytes, but data_offsets [" + r.begin() + ", " + r.end() + "] span " + span + " bytes");
             }
             if (r.end() > dataSize) {
-                throw new SafetensorsFormatException(file, r.name(), dataStart + r.begin(), "data_offsets ["
+                // An offset beyond the data may be near Long.MAX_VALUE: point at the entry instead of adding.
+                long at = r.begin() <= dataSize ? dataStart + r.begin() : r.headerOffset();
+                throw new SafetensorsFormatException(file, r.name(), at, "data_offsets ["
                         + r.begin() + ", " + r.end() + "] reach past the end of the data section, which has "
                         + dataSize + " bytes (file size " + (dataStart + dataSize)
                         + "); the file is truncated or the offsets are wrong");
@@ -191,7 +196,7 @@ public final class SafetensorsReader implements AutoCloseable {
             }
             if (t.begin() > reachEnd) {
                 warnings.add((t.begin() - reachEnd) + " unused bytes in the data section before tensor '"
-                        + t.name() + "' (file offset " + (dataStart + reachEnd) + ")");
+                        + DisplayText.escape(t.name()) + "' (file offset " + (dataStart + reachEnd) + ")");
             }
             reach = t;
             reachEnd = t.end();
@@ -254,13 +259,19 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" is not a quant4j "
                     + "description: " + e.getMessage(), e);
         }
+        long count;
+        try {
+            count = Shapes.elementCount(d.shape());
+        } catch (ArithmeticException e) {
+            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives shape "
+                    + Arrays.toString(d.shape()) + ", which has more elements than a long counts", e);
+        }
         List<SchemeProblem> problems = scheme.problemsFor(d.shape());
         if (!problems.isEmpty()) {
             throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives scheme " + scheme
                     + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
-                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+                    + problems.stream().map(SchemeProblem::toTextString).collect(Collectors.joining("; ")));
         }
-        long count = QuantizedLayout.elementCount(d.shape());
         if (count > MAX_ARRAY) {
             throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count
                     + " elements; quant4j holds at most " + MAX_ARRAY + " per tensor");
@@ -349,7 +360,7 @@ public final class SafetensorsReader implements AutoCloseable {
         return entriesByName.get(name);
     }
 
-    /** Notes about the file that are not errors (unused bytes). */
+    /** Notes about the file that are not errors (unused bytes), with the file's text escaped for display. */
     public List<String> warnings() {
         return Collections.unmodifiableList(warnings);
     }
@@ -358,16 +369,38 @@ public final class SafetensorsReader implements AutoCloseable {
     public MemorySegment data(TensorInfo t) {
         TensorInfo own = tensorsByName.get(t.name());
         if (!t.equals(own)) {
-            throw new IllegalArgumentException("tensor " + t + " is not one of " + file);
+            throw new IllegalArgumentException("tensor " + DisplayText.escape(t.toString()) + " is not one of " + file);
         }
         return mapped.asSlice(dataStart + t.begin(), t.byteSize()).asReadOnly();
     }
 
     /** A copy of a tensor's bytes. */
-    public byte[] readBytes(TensorInfo t) throws SafetensorsFormatException {
+    public byte[] readBytes(TensorInfo t) throws IOException {
         MemorySegment seg = data(t);
         requireArray(t, seg.byteSize(), "bytes");
-        return seg.toArray(ValueLayout.JAVA_BYTE);
+        try {
+            return seg.toArray(ValueLayout.JAVA_BYTE);
+        } catch (InternalError fault) {
+            throwIfTruncated(fault);
+            throw fault;
+        }
+    }
+
+    /**
+     * After a read of the mapping failed ({@code fault}): throws a {@link FileChangedException} if the
+     * file is now shorter than when it was opened (another program truncated it); returns otherwise, and
+     * the caller rethrows {@code fault}. For callers that read {@link #data} segments themselves.
+     */
+    public void throwIfTruncated(Throwable fault) throws FileChangedException {
+        long now;
+        try {
+            now = Files.size(file);
+        } catch (IOException gone) {
+            return;
+        }
+        if (now < mapped.byteSize()) {
+            throw new FileChangedException(file, mapped.byteSize(), now, fault);
+        }
     }
 
     private void requireArray(TensorInfo t, long length, String what) throws SafetensorsFormatException {
@@ -379,47 +412,52 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /** The values of an F32, F16 or BF16 tensor as float32 (exact: both 16-bit types widen exactly). */
-    public float[] readFloats(TensorInfo t) throws SafetensorsFormatException {
+    public float[] readFloats(TensorInfo t) throws IOException {
         if (!t.dtype().isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + t.name() + "' is " + t.dtype()
+            throw new IllegalArgumentException("tensor '" + DisplayText.escape(t.name()) + "' is " + t.dtype()
                     + ", not F32, F16 or BF16");
         }
         MemorySegment seg = data(t);
         long n = t.elementCount();
         requireArray(t, n, "elements");
         float[] out = new float[(int) n];
-        switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(seg, F32_LE, 0, out, 0, out.length);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.float16ToFloat(seg.get(I16_LE, 2L * i));
+        try {
+            switch (t.dtype()) {
+                case F32 -> MemorySegment.copy(seg, F32_LE, 0, out, 0, out.length);
+                case F16 -> {
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = Float.float16ToFloat(seg.get(I16_LE, 2L * i));
+                    }
                 }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.intBitsToFloat(seg.get(I16_LE, 2L * i) << 16);
+                case BF16 -> {
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = Float.intBitsToFloat(seg.get(I16_LE, 2L * i) << 16);
+                    }
                 }
+                default -> throw new AssertionError(t.dtype());
             }
-            default -> throw new AssertionError(t.dtype());
+        } catch (InternalError fault) {
+            throwIfTruncated(fault);
+            throw fault;
         }
         return out;
     }
 
     /** An F32, F16 or BF16 tensor as a float32 tensor. */
-    public FloatTensor readFloatTensor(TensorInfo t) throws SafetensorsFormatException {
+    public FloatTensor readFloatTensor(TensorInfo t) throws IOException {
         int[] shape = intShape(t.name(), t.shape(), dataStart + t.begin());
         return FloatTensor.of(readFloats(t), shape);
     }
 
     /** A float tensor by name. */
-    public FloatTensor readFloatTensor(String name) throws SafetensorsFormatException {
+    public FloatTensor readFloatTensor(String name) throws IOException {
         return readFloatTensor(requireTensor(name));
     }
 
     private TensorInfo requireTensor(String name) {
         TensorInfo t = tensorsByName.get(name);
         if (t == null) {
-            throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+            throw new IllegalArgumentException(file + " has no tensor '" + DisplayText.escape(name) + "'");
         }
         return t;
     }
@@ -437,9 +475,9 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /** A quantized tensor by name. */
-    public QuantizedTensor readQuantized(String name) throws SafetensorsFormatException {
+    public QuantizedTensor readQuantized(String name) throws IOException {
         if (!(entriesByName.get(name) instanceof QuantizedInfo q)) {
-            throw new IllegalArgumentException(file + " has no quantized tensor '" + name + "'");
+            throw new IllegalArgumentException(file + " has no quantized tensor '" + DisplayText.escape(name) + "'");
         }
         return readQuantized(q);
     }
@@ -448,9 +486,10 @@ public final class SafetensorsReader implements AutoCloseable {
      * Reads a quantized tensor, bit for bit as it was written. Checks what the header cannot: each scale
      * is a finite, non-negative value of the param type, and each code is one the contract produces.
      */
-    public QuantizedTensor readQuantized(QuantizedInfo q) throws SafetensorsFormatException {
+    public QuantizedTensor readQuantized(QuantizedInfo q) throws IOException {
         if (!q.equals(entriesByName.get(q.name()))) {
-            throw new IllegalArgumentException("quantized tensor " + q + " is not one of " + file);
+            throw new IllegalArgumentException("quantized tensor " + DisplayText.escape(q.toString()) + " is not one of "
+                    + file);
         }
         QuantScheme scheme = q.scheme();
         byte[] codes = readBytes(q.codes());
@@ -480,18 +519,23 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
-    private float[] readScales(TensorInfo t, QuantParam param) throws SafetensorsFormatException {
+    private float[] readScales(TensorInfo t, QuantParam param) throws IOException {
         MemorySegment seg = data(t);
         long n = t.elementCount();
         requireArray(t, n, "elements");
         float[] out = new float[(int) n];
-        for (int i = 0; i < out.length; i++) {
-            int bits = switch (param) {
-                case F32 -> Float.floatToRawIntBits(seg.get(F32_LE, 4L * i));
-                case F16, BF16 -> seg.get(I16_LE, 2L * i) & 0xFFFF;
-                case UE8M0 -> seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-            };
-            out[i] = ScaleFormat.decode(bits, param);
+        try {
+            for (int i = 0; i < out.length; i++) {
+                int bits = switch (param) {
+                    case F32 -> Float.floatToRawIntBits(seg.get(F32_LE, 4L * i));
+                    case F16, BF16 -> seg.get(I16_LE, 2L * i) & 0xFFFF;
+                    case UE8M0 -> seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+                };
+                out[i] = ScaleFormat.decode(bits, param);
+            }
+        } catch (InternalError fault) {
+            throwIfTruncated(fault);
+            throw fault;
         }
         return out;
     }
@@ -501,7 +545,7 @@ public final class SafetensorsReader implements AutoCloseable {
      *
      * @throws IllegalArgumentException for other dtypes
      */
-    public FloatTensor readAsFloat32(SafetensorsEntry e) throws SafetensorsFormatException {
+    public FloatTensor readAsFloat32(SafetensorsEntry e) throws IOException {
         return switch (e) {
             case QuantizedInfo q -> readQuantized(q).dequantize();
             case TensorInfo t -> readFloatTensor(t);

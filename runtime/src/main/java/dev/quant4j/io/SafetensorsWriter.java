@@ -10,23 +10,18 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes safetensors files. The header is computed from the specs before any data is produced (sizes
@@ -34,8 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * at most one tensor is in memory at a time.
  *
  * <p>The file is written to a temporary file next to the destination and renamed over it at the end
- * (atomically where the file system can). If anything fails — a producer throws, a size is wrong, the
- * disk is full — the temporary file is deleted and the destination is left as it was.
+ * (atomically where the file system can; {@link AtomicOutput}). If anything fails — a producer throws, a
+ * size is wrong, the disk is full ({@link FileWriteException}), the JVM is stopped — the temporary file
+ * is deleted and the destination is left as it was.
  *
  * <p>Layout: 8-byte little-endian header length; compact JSON header with {@code __metadata__} first,
  * then the tensors in spec order with consecutive data offsets, padded with spaces to a multiple of 8
@@ -46,7 +42,7 @@ public final class SafetensorsWriter {
     }
 
     /** A stored tensor of the file to be written: its header fields, and the spec that produces it. */
-    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end) {
+    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end, String spec) {
     }
 
     /**
@@ -56,7 +52,8 @@ public final class SafetensorsWriter {
      * @param metadata    {@code __metadata__} entries (may be empty); keys starting with {@code quant4j.}
      *                    are reserved and rejected — the writer adds them for quantized tensors
      * @param specs       the tensors, in file order
-     * @throws IllegalArgumentException for duplicate or reserved names before anything is written
+     * @throws TensorNameClashException when two tensors would take one name, before anything is written
+     * @throws IllegalArgumentException for reserved names, before anything is written
      * @throws IOException              when writing fails, or a producer fails (the destination is untouched)
      */
     public static void write(Path destination, Map<String, String> metadata, List<? extends TensorSpec> specs)
@@ -64,7 +61,7 @@ public final class SafetensorsWriter {
         Map<String, String> allMetadata = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             if (e.getKey().startsWith(QuantizedLayout.METADATA_PREFIX)) {
-                throw new IllegalArgumentException("metadata key \"" + e.getKey() + "\" starts with \""
+                throw new IllegalArgumentException("metadata key \"" + DisplayText.escape(e.getKey()) + "\" starts with \""
                         + QuantizedLayout.METADATA_PREFIX + "\", which is reserved for quant4j's own descriptions");
             }
             checkText(e.getKey(), "metadata key");
@@ -72,26 +69,26 @@ public final class SafetensorsWriter {
             allMetadata.put(e.getKey(), e.getValue());
         }
         List<Planned> plan = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Map<String, String> specOf = new HashMap<>();
         long offset = 0;
         for (TensorSpec spec : specs) {
             switch (spec) {
                 case TensorSpec.Raw r -> {
                     long size = r.byteSize();
-                    plan.add(new Planned(r.name(), r.dtype(), r.shape(), offset, offset + size));
+                    plan.add(new Planned(r.name(), r.dtype(), r.shape(), offset, offset + size, r.name()));
                     offset += size;
                 }
                 case TensorSpec.Quantized q -> {
                     Dtype codesDtype = QuantizedLayout.codesDtype(q.scheme());
                     long[] codesShape = QuantizedLayout.codesShape(q.shape(), q.scheme());
                     long codesSize = codesDtype.byteSize(product(codesShape));
-                    plan.add(new Planned(q.name(), codesDtype, codesShape, offset, offset + codesSize));
+                    plan.add(new Planned(q.name(), codesDtype, codesShape, offset, offset + codesSize, q.name()));
                     offset += codesSize;
                     Dtype scalesDtype = QuantizedLayout.scalesDtype(q.scheme().param());
                     long[] scalesShape = QuantizedLayout.scalesShape(q.shape(), q.scheme());
                     long scalesSize = scalesDtype.byteSize(product(scalesShape));
                     plan.add(new Planned(QuantizedLayout.scalesName(q.name()), scalesDtype, scalesShape, offset,
-                            offset + scalesSize));
+                            offset + scalesSize, q.name()));
                     offset += scalesSize;
                     allMetadata.put(QuantizedLayout.metadataKey(q.name()),
                             QuantizedLayout.metadataValue(q.shape(), q.scheme()));
@@ -104,9 +101,9 @@ public final class SafetensorsWriter {
                         + "\"; the format reserves that name");
             }
             checkText(p.name(), "tensor name");
-            if (!names.add(p.name())) {
-                throw new IllegalArgumentException("two tensors would be named '" + p.name() + "' (a quantized "
-                        + "tensor NAME also takes NAME" + QuantizedLayout.SCALES_SUFFIX + "); rename or skip one");
+            String earlier = specOf.putIfAbsent(p.name(), p.spec());
+            if (earlier != null) {
+                throw new TensorNameClashException(p.name(), earlier, p.spec());
             }
         }
         byte[] header = header(allMetadata, plan);
@@ -120,67 +117,53 @@ public final class SafetensorsWriter {
         if (Files.isDirectory(target)) {
             throw new FileSystemException(destination.toString(), null, "is a folder; give a file name to write to");
         }
-        Path temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(
-                ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-                while (prefix.hasRemaining()) {
-                    ch.write(prefix);
-                }
-                ByteBuffer h = ByteBuffer.wrap(header);
-                while (h.hasRemaining()) {
-                    ch.write(h);
-                }
-                TensorSink sink = new TensorSink(ch);
-                int next = 0;
-                for (TensorSpec spec : specs) {
-                    switch (spec) {
-                        case TensorSpec.Raw r -> {
-                            Planned p = plan.get(next++);
-                            long before = sink.written();
-                            r.source().writeTo(sink);
-                            checkWritten(p, sink.written() - before);
+        try (AtomicOutput out = AtomicOutput.create(destination, target)) {
+            WritableByteChannel ch = out.channel();
+            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+            while (prefix.hasRemaining()) {
+                ch.write(prefix);
+            }
+            ByteBuffer h = ByteBuffer.wrap(header);
+            while (h.hasRemaining()) {
+                ch.write(h);
+            }
+            TensorSink sink = new TensorSink(ch);
+            int next = 0;
+            for (TensorSpec spec : specs) {
+                switch (spec) {
+                    case TensorSpec.Raw r -> {
+                        Planned p = plan.get(next++);
+                        long before = sink.written();
+                        r.source().writeTo(sink);
+                        checkWritten(p, sink.written() - before);
+                    }
+                    case TensorSpec.Quantized q -> {
+                        Planned codes = plan.get(next++);
+                        Planned scales = plan.get(next++);
+                        QuantizedTensor t = q.source().get();
+                        if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
+                            throw new IllegalStateException("tensor '" + DisplayText.escape(q.name())
+                                    + "' was declared as " + q.scheme() + Arrays.toString(q.shape())
+                                    + " but its producer gave " + t.scheme() + Arrays.toString(t.shape()));
                         }
-                        case TensorSpec.Quantized q -> {
-                            Planned codes = plan.get(next++);
-                            Planned scales = plan.get(next++);
-                            QuantizedTensor t = q.source().get();
-                            if (!Arrays.equals(t.shape(), q.shape()) || !t.scheme().equals(q.scheme())) {
-                                throw new IllegalStateException("tensor '" + q.name() + "' was declared as "
-                                        + q.scheme() + Arrays.toString(q.shape()) + " but its producer gave "
-                                        + t.scheme() + Arrays.toString(t.shape()));
-                            }
-                            long before = sink.written();
-                            sink.write(t.codes());
-                            checkWritten(codes, sink.written() - before);
-                            before = sink.written();
-                            writeScales(sink, t.scales(), q.scheme().param());
-                            checkWritten(scales, sink.written() - before);
-                        }
+                        long before = sink.written();
+                        sink.write(t.codes());
+                        checkWritten(codes, sink.written() - before);
+                        before = sink.written();
+                        writeScales(sink, t.scales(), q.scheme().param());
+                        checkWritten(scales, sink.written() - before);
                     }
                 }
-                sink.flush();
-                ch.force(true);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            sink.flush();
+            out.commit();
         }
     }
 
     private static void checkWritten(Planned p, long written) {
         if (written != p.end() - p.begin()) {
-            throw new IllegalStateException("tensor '" + p.name() + "' (" + p.dtype() + Arrays.toString(p.shape())
+            throw new IllegalStateException("tensor '" + DisplayText.escape(p.name()) + "' (" + p.dtype()
+                    + Arrays.toString(p.shape())
                     + ") takes " + (p.end() - p.begin()) + " bytes but its source wrote " + written);
         }
     }
@@ -236,7 +219,8 @@ public final class SafetensorsWriter {
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + s + "' holds a lone UTF-16 surrogate, "
+                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s)
+                        + "' holds a lone UTF-16 surrogate, "
                         + "which has no UTF-8 form");
             }
         }

@@ -29,7 +29,7 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
     public long elementCount() {
         long n = 1;
         for (long d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package dev.quant4j.io;
 
+import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.FloatTensor;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * A tensor to be written: everything the header needs (name, dtype or scheme, shape) up front, and the
@@ -42,7 +42,8 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             shape = shape.clone();
             long n = Shapes.elementCountOrNegative(shape);
             if (n < 0 || dtype.byteSize(n) < 0) {
-                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "': shape "
+                        + Arrays.toString(shape)
                         + " of " + dtype + " has no valid byte size (negative dimension, overflow, or a sub-byte "
                         + "type that does not end on a byte)");
             }
@@ -62,6 +63,9 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /**
      * A quantized tensor; the producer runs when the writer reaches it and must return a tensor of the
      * declared shape and scheme. It becomes two tensors of the file (see {@link QuantizedLayout}).
+     * Creating one throws {@link InvalidSchemeException}, with every problem, when the scheme cannot take the
+     * shape, and {@link IllegalArgumentException} when the tensor has more elements than one quantized tensor
+     * holds. (Javadoc takes no {@code @throws} in a record's class comment.)
      */
     record Quantized(String name, int[] shape, QuantScheme scheme, Producer<QuantizedTensor> source)
             implements TensorSpec {
@@ -71,14 +75,15 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             Objects.requireNonNull(source, "source");
             shape = shape.clone();
             long n = Shapes.elementCount(shape);
+            // The one check of scheme against shape on the way to a file; the writer trusts it.
             List<SchemeProblem> problems = scheme.problemsFor(shape);
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape)
-                        + " cannot be quantized with " + scheme + ": "
-                        + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+                throw new InvalidSchemeException("tensor '" + DisplayText.escape(name) + "' of shape "
+                        + Arrays.toString(shape) + " cannot be quantized with " + scheme, problems);
             }
             if (n > SafetensorsReader.MAX_ARRAY) {
-                throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape "
+                        + Arrays.toString(shape)
                         + " has more elements than a quantized tensor holds");
             }
         }
@@ -97,14 +102,15 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /** A float tensor whose values are produced when the writer reaches it. */
     static Raw floats(String name, int[] shape, Dtype as, Producer<float[]> values) {
         if (!as.isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + name + "': floats are written as F32, F16 or BF16, not "
+            throw new IllegalArgumentException("tensor '" + DisplayText.escape(name)
+                    + "': floats are written as F32, F16 or BF16, not "
                     + as);
         }
         long n = Shapes.elementCount(shape);
         return new Raw(name, as, Arrays.stream(shape).asLongStream().toArray(), sink -> {
             float[] v = values.get();
             if (v.length != n) {
-                throw new IllegalStateException("tensor '" + name + "' was declared with " + n
+                throw new IllegalStateException("tensor '" + DisplayText.escape(name) + "' was declared with " + n
                         + " elements but its producer gave " + v.length);
             }
             sink.writeFloats(v, as);
@@ -118,7 +124,15 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
 
     /** A tensor copied byte for byte from an open file, under its own name. */
     static Raw copyOf(SafetensorsReader reader, TensorInfo tensor) {
-        return new Raw(tensor.name(), tensor.dtype(), tensor.shape(), sink -> sink.write(reader.data(tensor)));
+        return new Raw(tensor.name(), tensor.dtype(), tensor.shape(), sink -> {
+            try {
+                sink.write(reader.data(tensor));
+            } catch (IOException | InternalError fault) {
+                // Copying pages past the end of a truncated input faults, or fails with EFAULT.
+                reader.throwIfTruncated(fault);
+                throw fault;
+            }
+        });
     }
 
     /** A quantized tensor already computed. */

@@ -38,7 +38,7 @@ public interface GemmKernels {
      * ({@code block = cols}: per token): the contract's Q8S quantization with F32 params,
      * {@code s = amax / 127}, {@code q = clamp(rint(x / s), -127, 127)}; an all-zero run has scale 0.
      *
-     * @throws dev.quant4j.quantize.NonFiniteValueException for a NaN or infinite activation
+     * @throws dev.quant4j.errors.NonFiniteValueException for a NaN or infinite activation
      */
     Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block);
 
@@ -49,7 +49,7 @@ public interface GemmKernels {
      * result has one scale per token (all {@code s}) over the whole row ({@code block = cols}), so
      * {@link #matmulInt8} multiplies it as it does dynamic activations.
      *
-     * @throws dev.quant4j.quantize.NonFiniteValueException for a NaN or infinite activation
+     * @throws dev.quant4j.errors.NonFiniteValueException for a NaN or infinite activation
      * @throws IllegalArgumentException for a scale that is not finite and {@code >= 0}, or mismatched shapes
      */
     Int8Activations quantizeActivationsStatic(float[] x, int tokens, int cols, float scale);

@@ -99,23 +99,14 @@ final class PanamaGemm implements GemmKernels {
         int cols = rc[1];
         int tp = padded(tokens);
         float[] xt = transpose(x, tokens, cols, tp);
-        BlockLayout layout = w.layout();
-        boolean int8 = w.scheme().value().bits() == 8 && !w.scheme().value().isFloat();
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
             float[] wf = new float[R * cols];
-            float[] row = new float[cols];
             float[] acc = new float[R * L];
             int[] off = new int[R];
             for (int r = from; r < to; r += R) {
                 int m = Math.min(R, to - r);
-                for (int k = 0; k < m; k++) {
-                    if (int8) {
-                        dequantizeInt8Row(w, layout, r + k, cols, wf, k * cols);
-                    } else {
-                        ScalarGemm.dequantizeRow(w, r + k, row);
-                        System.arraycopy(row, 0, wf, k * cols, cols);
-                    }
-                }
+                // The tile's rows as float32, q * s: the runtime's row dequantization, bit for bit dequantize's.
+                PanamaKernels.INSTANCE.dequantizeRows(w, r, r + m, wf, 0);
                 for (int k = 0; k < R; k++) {
                     off[k] = Math.min(k, m - 1) * cols;
                 }
@@ -125,25 +116,6 @@ final class PanamaGemm implements GemmKernels {
                 }
             }
         });
-    }
-
-    /** {@code (float) q * s}, as {@link ScalarGemm#dequantizeRow}, L codes at a time within each block run. */
-    private static void dequantizeInt8Row(QuantizedTensor w, BlockLayout layout, int r, int cols, float[] dst, int d0) {
-        byte[] codes = w.codes();
-        float[] scales = w.scales();
-        int be = layout.lastBlockExtent();
-        int base = layout.rowBlockBase(r);
-        for (int c0 = 0, j = 0; c0 < cols; c0 += be, j++) {
-            int end = Math.min(c0 + be, cols);
-            float s = scales[base + j];
-            int c = c0;
-            for (; c + L <= end; c += L) {
-                codesAsFloats(codes, r * cols + c).mul(s).intoArray(dst, d0 + c);
-            }
-            for (; c < end; c++) {
-                dst[d0 + c] = (float) codes[r * cols + c] * s;
-            }
-        }
     }
 
     /** L int8 codes from {@code codes[i ..]} as floats. */

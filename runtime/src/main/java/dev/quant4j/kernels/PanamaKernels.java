@@ -2,19 +2,19 @@ package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.tensor.Shapes;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.System.Logger.Level;
 import java.nio.ByteOrder;
@@ -26,9 +26,6 @@ import static dev.quant4j.kernels.PanamaSpecies.BITS;
 import static dev.quant4j.kernels.PanamaSpecies.BL;
 import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
 import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
-import static dev.quant4j.kernels.PanamaSpecies.BQ;
-import static dev.quant4j.kernels.PanamaSpecies.BQ_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BQ_MASK;
 import static dev.quant4j.kernels.PanamaSpecies.F;
 import static dev.quant4j.kernels.PanamaSpecies.I;
 import static dev.quant4j.kernels.PanamaSpecies.L;
@@ -36,45 +33,24 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
 /**
  * Vector API (Panama) kernels: the numeric contract of {@link ScalarKernels}, bit for bit, L lanes at a
  * time. Only {@link Kernels} loads this class, by name, once it knows {@code jdk.incubator.vector} is
- * readable.
+ * readable. The rules themselves (scales, one value's code, checks and their errors) are
+ * {@link QuantRules}, called here wherever one block or one value is handled; the vector form of a
+ * value's code is {@link PanamaCodes}.
  *
  * <p>How the results stay identical to the reference:
  * <ul>
  *   <li>Block maxima are maxima of {@code |x|}; for non-negative floats the order of their bit patterns
  *       is the order of their values, so an integer max over {@code bits & 0x7FFFFFFF} is exact (and a
  *       result at or above {@code 0x7F800000} means the block holds NaN or an infinity).</li>
- *   <li>Scales come from the reference's own {@link ScalarKernels#storedScale}, one per block.</li>
- *   <li>{@code x / s} is one vector division by the stored scale, as in the reference.</li>
- *   <li>{@code rint} (half to even): for |y| &lt; 2^22, {@code y + 1.5 * 2^23} lands in [2^23, 2^24) where
- *       float32 steps are exactly 1, so the addition itself rounds half to even; the sum's bit pattern
- *       is {@code 0x4B400000 + rint(y)}. Clamping that pattern to the code range in int arithmetic is
- *       the reference's clamp, and its low bits are the two's complement code. |y| never exceeds about
- *       128.5 here because the stored scale is at least {@code amax / 127.5}.</li>
- *   <li>Small float formats round the float32 mantissa to M bits half to even by integer arithmetic on
- *       the bit pattern (the carry moves into the exponent exactly as the reference's "next binade"
- *       case), subnormals round on their fixed grid with the same 2^23 addition, and magnitudes at or
- *       above the largest finite value saturate.</li>
+ *   <li>Scales are {@link QuantRules#storedScale}, one per block.</li>
+ *   <li>{@code x / s} is one vector division by the stored scale, as in the rule; the rounding and
+ *       clamping are {@link PanamaCodes#codeBits}.</li>
  * </ul>
- * Anything the reference rejects (a non-finite value, a scale too large for its param type) makes
- * this class hand the whole tensor to the reference, which throws the reference's exact error.
+ * Anything the rules reject (a non-finite value, a scale too large for its param type, codes too large
+ * for one array) sends the tensor down the general path, which reports it through the rules in the
+ * reference's order, so the error is the reference's own.
  */
-public final class PanamaKernels implements QuantKernels {
-    private static final int MAGIC_BITS = 0x4B400000;
-    private static final float MAGIC = 12582912f; // 1.5 * 2^23
-    private static final float TWO_23 = 8388608f;
-    private static final int TWO_23_BITS = 0x4B000000;
-
-    /** [0, 0, 1, 1, 2, 2, ...]: spreads L/2 packed bytes so that every code has its byte in its lane. */
-    private static final VectorShuffle<Integer> SPREAD2 = VectorShuffle.fromOp(I, i -> i / 2);
-    /** [0, 0, 0, 0, 1, 1, 1, 1, ...] for four codes per byte. */
-    private static final VectorShuffle<Integer> SPREAD4 = VectorShuffle.fromOp(I, i -> i / 4);
-    /** Left shifts that put code (i mod 2) of a byte in the top 4 bits of its lane. */
-    private static final IntVector NIBBLE_UP = IntVector.fromArray(I, lanePattern(28, 24), 0);
-    /** Right shifts that put code (i mod 2) of a byte in the low 4 bits. */
-    private static final IntVector NIBBLE_DOWN = IntVector.fromArray(I, lanePattern(0, 4), 0);
-    /** Left shifts that put code (i mod 4) of a byte in the top 2 bits. */
-    private static final IntVector CRUMB_UP = IntVector.fromArray(I, lanePattern(30, 28, 26, 24), 0);
-
+final class PanamaKernels implements QuantKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
     private PanamaKernels() {
@@ -101,7 +77,7 @@ public final class PanamaKernels implements QuantKernels {
     }
 
     /** The vector width of this JVM's SIMD kernels in bits. */
-    public static int vectorBits() {
+    static int vectorBits() {
         return BITS;
     }
 
@@ -110,44 +86,42 @@ public final class PanamaKernels implements QuantKernels {
         return "panama-" + BITS;
     }
 
-    private static int[] lanePattern(int... period) {
-        int[] a = new int[L];
-        for (int i = 0; i < L; i++) {
-            a[i] = period[i % period.length];
-        }
-        return a;
-    }
-
     // ---------------------------------------------------------------- quantize
 
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
         int[] shape = tensor.shape();
         float[] x = tensor.data();
-        ScalarKernels.checkScheme(name, shape, scheme);
-        long bytes = Packing.packedBytes(x.length, scheme.value(), scheme.store());
-        if (bytes > Integer.MAX_VALUE - 8) {
-            return ScalarKernels.INSTANCE.quantize(name, tensor, scheme);
-        }
+        QuantRules.checkScheme(name, shape, scheme);
         BlockLayout layout = new BlockLayout(shape, scheme);
-        byte[] codes = new byte[(int) bytes];
-        float[] scales;
-        if (rowBlocked(layout, scheme, shape)) {
-            scales = new float[layout.blockCount()];
-            if (!quantizeRowBlocks(x, layout, scheme, codes, scales)) {
-                // A non-finite value or a scale its param type cannot hold: the reference throws its error.
-                return ScalarKernels.INSTANCE.quantize(name, tensor, scheme);
+        long bytes = QuantRules.packedBytes(x.length, scheme);
+        if (bytes <= Shapes.MAX_ARRAY_LENGTH && rowBlocked(layout, scheme, shape)) {
+            byte[] codes = new byte[(int) bytes];
+            float[] scales = new float[layout.blockCount()];
+            if (quantizeRowBlocks(x, layout, scheme, codes, scales)) {
+                return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
             }
-        } else {
-            float[] amax = new float[layout.blockCount()];
-            if (!blockAbsMax(x, layout, amax)) {
-                ScalarKernels.checkFinite(name, x);
-                return ScalarKernels.INSTANCE.quantize(name, tensor, scheme);
-            }
-            scales = ScalarKernels.scales(name, amax, scheme, layout);
-            encodeAll(x, layout, scheme.value(), amax, scales, codes);
+            // A non-finite value or a scale its param type cannot hold: the general path reports it.
         }
-        return new QuantizedTensor(shape, scheme, codes, scales);
+        float[] amax = finiteBlockAbsMax(name, x, layout);
+        return encoded(name, shape, x, layout, scheme, amax, QuantRules.storedScales(name, amax, scheme, layout));
+    }
+
+    @Override
+    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
+        QuantRules.checkScheme(name, tensor.shape(), scheme);
+        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
+        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
+        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
+        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
+    }
+
+    /** The codes of every block with its scale (blocks whose max |x| is 0 stay code 0), as a tensor. */
+    private static QuantizedTensor encoded(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
+                                           float[] amax, float[] scales) {
+        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
+        encodeAll(x, layout, scheme.value(), amax, scales, codes);
+        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
     }
 
     /** True when every block lies within one row, so each block can be measured and encoded in one go. */
@@ -177,7 +151,7 @@ public final class PanamaKernels implements QuantKernels {
         if (rows == 0 || len == 0) {
             // No elements: every block (the tensor level has one) gets the scale of an all-zero block.
             for (int b = 0; b < scales.length; b++) {
-                scales[b] = ScalarKernels.storedScale(0f, value, scheme.param());
+                scales[b] = QuantRules.storedScale(0f, value, scheme.param());
             }
             return true;
         }
@@ -202,7 +176,7 @@ public final class PanamaKernels implements QuantKernels {
                 return false;
             }
             for (int k = 0; k < perRow; k++) {
-                float s = ScalarKernels.storedScale(Float.intBitsToFloat(amaxBits[k]), value, scheme.param());
+                float s = QuantRules.storedScale(Float.intBitsToFloat(amaxBits[k]), value, scheme.param());
                 if (s == Float.POSITIVE_INFINITY) {
                     return false;
                 }
@@ -223,11 +197,11 @@ public final class PanamaKernels implements QuantKernels {
      * encoded while it is in L1 (the loads of the next blocks overlap with this block's division).
      */
     private static boolean quantizeRows32(float[] x, BlockLayout layout, QuantValue value,
-                                          dev.quant4j.annotations.QuantParam param, byte[] codes, float[] scales) {
+                                          QuantParam param, byte[] codes, float[] scales) {
         int len = layout.rowLength();
         int blocks = len / 32;
-        int lo = MAGIC_BITS + value.minCode();
-        int hi = MAGIC_BITS + value.maxCode();
+        int lo = PanamaCodes.MAGIC_BITS + value.minCode();
+        int hi = PanamaCodes.MAGIC_BITS + value.maxCode();
         boolean eight = value.bits() == 8;
         for (int r = 0; r < layout.rows(); r++) {
             int base = layout.rowBlockBase(r);
@@ -242,7 +216,7 @@ public final class PanamaKernels implements QuantKernels {
                 if (v >= 0x7F800000) {
                     return false;
                 }
-                float s = ScalarKernels.storedScale(Float.intBitsToFloat(v), value, param);
+                float s = QuantRules.storedScale(Float.intBitsToFloat(v), value, param);
                 if (s == Float.POSITIVE_INFINITY) {
                     return false;
                 }
@@ -262,7 +236,7 @@ public final class PanamaKernels implements QuantKernels {
     private static void encodeBlock32Bytes(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i + j).div(s).add(MAGIC).reinterpretAsInts().max(lo).min(hi)
+            ByteVector b = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo).min(hi)
                     .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i + j);
@@ -275,7 +249,7 @@ public final class PanamaKernels implements QuantKernels {
     private static void encodeBlock32Nibbles(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(MAGIC).reinterpretAsInts().max(lo)
+            LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo)
                     .min(hi).and(0xF).reinterpretAsLongs();
             ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
                     .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
@@ -287,38 +261,28 @@ public final class PanamaKernels implements QuantKernels {
         }
     }
 
-    /** Per-block max |x| for any layout; false if a value is not finite. */
-    private static boolean blockAbsMax(float[] x, BlockLayout layout, float[] amax) {
-        int len = layout.rowLength();
-        int be = layout.lastBlockExtent();
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int m = absMaxBits(x, row + c0, Math.min(be, len - c0));
-                if (m >= 0x7F800000) {
-                    return false;
-                }
-                int old = Float.floatToRawIntBits(amax[b]);
-                amax[b] = Float.intBitsToFloat(Math.max(old, m));
-            }
+    /** Per-block max |x| for any layout; a non-finite value is reported by the rule's check. */
+    private static float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
+        float[] amax = new float[layout.blockCount()];
+        int[] worst = {0};
+        layout.forEachRun((b, from, to) -> {
+            int m = absMaxBits(x, from, to - from);
+            worst[0] = Math.max(worst[0], m);
+            amax[b] = Float.intBitsToFloat(Math.max(Float.floatToRawIntBits(amax[b]), m));
+        });
+        if (worst[0] >= 0x7F800000) {
+            QuantRules.checkFinite(name, x);
         }
-        return true;
+        return amax;
     }
 
     private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,
                                   byte[] codes) {
-        int len = layout.rowLength();
-        int be = layout.lastBlockExtent();
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                if (amax[b] != 0f) {
-                    encodeSegment(x, row + c0, Math.min(be, len - c0), scales[b], value, codes);
-                }
+        layout.forEachRun((b, from, to) -> {
+            if (amax[b] != 0f) {
+                encodeSegment(x, from, to - from, scales[b], value, codes);
             }
-        }
+        });
     }
 
     /** The largest {@code bits(|x[i]|)} over {@code [from, from + n)}, as an int (0 when n is 0). */
@@ -355,52 +319,16 @@ public final class PanamaKernels implements QuantKernels {
         }
     }
 
-    /** The codes of L values as ints whose low bits are the code's bit pattern (higher bits are junk). */
-    private static IntVector codeBits(FloatVector x, float s, QuantValue value) {
-        FloatVector y = x.div(s);
-        return switch (value) {
-            case E4M3 -> encodeMini(y, 3, 7, 448f, 0x7E);
-            case E5M2 -> encodeMini(y, 2, 15, 57344f, 0x7B);
-            case E2M1 -> encodeMini(y, 1, 1, 6f, 0x7);
-            default -> y.add(MAGIC).reinterpretAsInts()
-                    .max(MAGIC_BITS + value.minCode()).min(MAGIC_BITS + value.maxCode());
-        };
-    }
-
-    /**
-     * Small-float encoding (round to nearest even, subnormals kept, saturating, IEEE sign) of finite
-     * values; the same numbers as {@link MiniFloat#encode}. {@code mant} mantissa bits, exponent
-     * {@code bias}, largest finite value {@code max} whose code is {@code maxCode}.
-     */
-    private static IntVector encodeMini(FloatVector y, int mant, int bias, float max, int maxCode) {
-        int codeBits = mant + (bias == 7 ? 4 : bias == 15 ? 5 : 2) + 1;
-        IntVector bits = y.reinterpretAsInts();
-        IntVector sign = bits.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.LSHL, codeBits - 1);
-        IntVector a = bits.and(0x7FFFFFFF);
-        // Normal range: round the 23-bit mantissa to `mant` bits, half to even, then rebias the exponent.
-        int drop = 23 - mant;
-        IntVector lsb = a.lanewise(VectorOperators.LSHR, drop).and(1);
-        IntVector normal = a.add((1 << (drop - 1)) - 1).add(lsb).lanewise(VectorOperators.LSHR, drop)
-                .sub((127 - bias) << mant);
-        // Subnormal range: units of the smallest step 2^(1 - bias - mant); a * 2^(bias - 1 + mant) is exact.
-        float up = Math.scalb(1f, bias - 1 + mant);
-        IntVector sub = a.reinterpretAsFloats().mul(up).add(TWO_23).reinterpretAsInts().sub(TWO_23_BITS);
-        int minNormalBits = Float.floatToRawIntBits(Math.scalb(1f, 1 - bias));
-        IntVector mag = normal.blend(sub, a.compare(VectorOperators.LT, minNormalBits));
-        mag = mag.blend(maxCode, a.compare(VectorOperators.GE, Float.floatToRawIntBits(max)));
-        return mag.or(sign);
-    }
-
     /**
      * Q8S codes of all of {@code x} with one given scale {@code s > 0} (static activations), equal to
-     * {@link ScalarKernels#encode}: unlike a block's own scale, a frozen scale can leave {@code |x / s|} far
+     * {@link dev.quant4j.rules.QuantRules#encode}: unlike a block's own scale, a frozen scale can leave {@code |x / s|} far
      * above 127 (even infinite), beyond the magic-number rounding's exact range (below 2^22), so the quotient
      * is clamped to [-127, 127] first; {@code clamp(rint(y)) = rint(clamp(y))} because the bounds are integers.
      */
     static void encodeClampedQ8(float[] x, float s, byte[] codes) {
         int i = 0;
         for (; i + L <= x.length; i += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i).div(s).max(-127f).min(127f).add(MAGIC).reinterpretAsInts()
+            ByteVector b = FloatVector.fromArray(F, x, i).div(s).max(-127f).min(127f).add(PanamaCodes.MAGIC).reinterpretAsInts()
                     .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i);
@@ -409,7 +337,7 @@ public final class PanamaKernels implements QuantKernels {
             }
         }
         for (; i < x.length; i++) {
-            codes[i] = (byte) ScalarKernels.encode(x[i], s, QuantValue.Q8S);
+            codes[i] = (byte) dev.quant4j.rules.QuantRules.encode(x[i], s, QuantValue.Q8S);
         }
     }
 
@@ -417,7 +345,7 @@ public final class PanamaKernels implements QuantKernels {
         int i = i0;
         int end = i0 + n;
         for (; i + L <= end; i += L) {
-            ByteVector b = codeBits(FloatVector.fromArray(F, x, i), s, value)
+            ByteVector b = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value)
                     .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i);
@@ -426,7 +354,7 @@ public final class PanamaKernels implements QuantKernels {
             }
         }
         for (; i < end; i++) {
-            codes[i] = (byte) ScalarKernels.encode(x[i], s, value);
+            codes[i] = (byte) QuantRules.encode(x[i], s, value);
         }
     }
 
@@ -434,13 +362,13 @@ public final class PanamaKernels implements QuantKernels {
         int i = i0;
         int end = i0 + n;
         if ((i & 1) != 0 && i < end) {
-            Packing.put(codes, i, 4, ScalarKernels.encode(x[i], s, value));
+            Packing.put(codes, i, 4, QuantRules.encode(x[i], s, value));
             i++;
         }
         for (; i + L <= end; i += L) {
             // Adjacent int lanes as one long: code 2k in the low half, 2k+1 in the high half; fold the
             // high nibble down next to the low one and keep the low byte.
-            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, value).and(0xF).reinterpretAsLongs();
+            LongVector pair = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value).and(0xF).reinterpretAsLongs();
             ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
                     .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
             if (BH_EXACT) {
@@ -450,7 +378,7 @@ public final class PanamaKernels implements QuantKernels {
             }
         }
         for (; i < end; i++) {
-            Packing.put(codes, i, 4, ScalarKernels.encode(x[i], s, value));
+            Packing.put(codes, i, 4, QuantRules.encode(x[i], s, value));
         }
     }
 
@@ -458,11 +386,11 @@ public final class PanamaKernels implements QuantKernels {
         int i = i0;
         int end = i0 + n;
         for (; (i & 3) != 0 && i < end; i++) {
-            Packing.put(codes, i, 2, ScalarKernels.encode(x[i], s, value));
+            Packing.put(codes, i, 2, QuantRules.encode(x[i], s, value));
         }
         for (; i + L <= end; i += L) {
             // Two folds: int pairs to 4-bit groups in longs, then (after narrowing) long pairs to bytes.
-            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, value).and(0x3).reinterpretAsLongs();
+            LongVector pair = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value).and(0x3).reinterpretAsLongs();
             LongVector nib = pair.or(pair.lanewise(VectorOperators.LSHR, 30)).and(0xF);
             // nib lane k holds codes 2k, 2k+1 as 4 bits; pack pairs of lanes into bytes.
             for (int k = 0; k < L / 4; k++) {
@@ -472,7 +400,7 @@ public final class PanamaKernels implements QuantKernels {
             }
         }
         for (; i < end; i++) {
-            Packing.put(codes, i, 2, ScalarKernels.encode(x[i], s, value));
+            Packing.put(codes, i, 2, QuantRules.encode(x[i], s, value));
         }
     }
 
@@ -502,183 +430,59 @@ public final class PanamaKernels implements QuantKernels {
 
     @Override
     public void dequantize(QuantizedTensor q, float[] out) {
+        dequantizeRows(q, 0, q.layout().rows(), out, 0);
+    }
+
+    @Override
+    public void dequantizeRows(QuantizedTensor q, int fromRow, int toRow, float[] out, int offset) {
         BlockLayout layout = q.layout();
+        KernelArguments.checkRows(q, layout, fromRow, toRow, out, offset);
         QuantValue value = q.scheme().value();
         byte[] codes = q.codes();
         float[] scales = q.scales();
         int len = layout.rowLength();
         int be = layout.lastBlockExtent();
+        // Element i of the tensor goes to out[i - shift].
+        int shift = fromRow * len - offset;
         if (!value.isFloat() && value.bits() >= 4 && be % (2 * L) == 0 && len % be == 0) {
             // Whole blocks of whole vectors, every row starting on a byte: no edges to handle.
-            boolean eight = value.bits() == 8;
-            for (int r = 0; r < layout.rows(); r++) {
-                if (eight) {
-                    dequantizeRowBytes(codes, r * len, len, be, scales, layout.rowBlockBase(r), out);
-                } else {
-                    dequantizeRowNibbles(codes, r * len, len, be, scales, layout.rowBlockBase(r), out);
-                }
+            for (int r = fromRow; r < toRow; r++) {
+                dequantizeRow(codes, r * len, len, be, scales, layout.rowBlockBase(r), value, out, shift);
             }
             return;
         }
-        for (int r = 0; r < layout.rows(); r++) {
-            int base = layout.rowBlockBase(r);
-            int row = r * len;
-            for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-                int n = Math.min(be, len - c0);
-                float s = scales[b];
-                switch (value.bits()) {
-                    case 8 -> decode8(codes, row + c0, n, s, value, out);
-                    case 4 -> decode4(codes, row + c0, n, s, value, out);
-                    default -> decode2(codes, row + c0, n, s, value, out);
-                }
-            }
-        }
+        layout.forEachRun(fromRow, toRow, (b, from, to) -> decodeRun(codes, from, to, scales[b], value, out, shift));
     }
 
-    private static void dequantizeRowBytes(byte[] codes, int row, int len, int be, float[] scales, int base,
-                                           float[] out) {
+    /** One row of whole blocks of whole vectors of 8- or 4-bit integer codes (the common layouts). */
+    private static void dequantizeRow(byte[] codes, int row, int len, int be, float[] scales, int base,
+                                      QuantValue value, float[] out, int shift) {
+        boolean eight = value.bits() == 8;
         for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
             FloatVector s = FloatVector.broadcast(F, scales[b]);
             for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
-                ByteVector v = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
-                v.convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats().mul(s).intoArray(out, i);
+                FloatVector v = eight ? PanamaCodes.codeValues8(codes, i, value) : PanamaCodes.codeValues4(codes, i, value);
+                v.mul(s).intoArray(out, i - shift);
             }
         }
-    }
-
-    private static void dequantizeRowNibbles(byte[] codes, int row, int len, int be, float[] scales, int base,
-                                             float[] out) {
-        for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
-            FloatVector s = FloatVector.broadcast(F, scales[b]);
-            for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
-                ByteVector v = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
-                        : ByteVector.fromArray(BH, codes, i >>> 1, BH_MASK);
-                v.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2)
-                        .lanewise(VectorOperators.LSHL, NIBBLE_UP).lanewise(VectorOperators.ASHR, 28)
-                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(s).intoArray(out, i);
-            }
-        }
-    }
-
-    /** The reference's value of one code (before the scale). */
-    static float scalarValue(byte[] codes, int i, QuantValue value) {
-        int bits = value.bits();
-        return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
-                : (float) Packing.getSigned(codes, i, bits);
-    }
-
-    private static void decode8(byte[] codes, int i0, int n, float s, QuantValue value, float[] out) {
-        int i = i0;
-        int end = i0 + n;
-        for (; i + L <= end; i += L) {
-            codeValues8(codes, i, value).mul(s).intoArray(out, i);
-        }
-        for (; i < end; i++) {
-            out[i] = scalarValue(codes, i, value) * s;
-        }
-    }
-
-    private static void decode4(byte[] codes, int i0, int n, float s, QuantValue value, float[] out) {
-        int i = i0;
-        int end = i0 + n;
-        if ((i & 1) != 0 && i < end) {
-            out[i] = scalarValue(codes, i, value) * s;
-            i++;
-        }
-        for (; i + L <= end; i += L) {
-            codeValues4(codes, i, value).mul(s).intoArray(out, i);
-        }
-        for (; i < end; i++) {
-            out[i] = scalarValue(codes, i, value) * s;
-        }
-    }
-
-    private static void decode2(byte[] codes, int i0, int n, float s, QuantValue value, float[] out) {
-        int i = i0;
-        int end = i0 + n;
-        for (; (i & 3) != 0 && i < end; i++) {
-            out[i] = scalarValue(codes, i, value) * s;
-        }
-        for (; i + L <= end; i += L) {
-            codeValues2(codes, i).mul(s).intoArray(out, i);
-        }
-        for (; i < end; i++) {
-            out[i] = scalarValue(codes, i, value) * s;
-        }
-    }
-
-    /** The values (before the scale) of the L 8-bit codes starting at code {@code i}. */
-    static FloatVector codeValues8(byte[] codes, int i, QuantValue value) {
-        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
-        if (value.isFloat()) {
-            IntVector z = b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
-            return decodeMini(z, value);
-        }
-        return b.convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats();
-    }
-
-    /** The values of the L 4-bit codes starting at code {@code i} (even). */
-    static FloatVector codeValues4(byte[] codes, int i, QuantValue value) {
-        ByteVector b = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
-                : ByteVector.fromArray(BH, codes, i >>> 1, BH_MASK);
-        IntVector spread = b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
-        if (value.isFloat()) {
-            return decodeMini(spread.lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF), value);
-        }
-        return spread.lanewise(VectorOperators.LSHL, NIBBLE_UP).lanewise(VectorOperators.ASHR, 28)
-                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
-    }
-
-    /** The values of the L 2-bit integer codes starting at code {@code i} (a multiple of 4). */
-    static FloatVector codeValues2(byte[] codes, int i) {
-        ByteVector b = BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2)
-                : ByteVector.fromArray(BQ, codes, i >>> 2, BQ_MASK);
-        return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
-                .lanewise(VectorOperators.LSHL, CRUMB_UP).lanewise(VectorOperators.ASHR, 30)
-                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
     }
 
     /**
-     * Exact values of small-float codes (zero-extended in int lanes), NaN and infinity codes included.
-     * Normal codes become float32 bit patterns by moving the exponent and mantissa up and rebiasing;
-     * subnormal codes are {@code mantissa * 2^(1 - bias - M)} (never a float32 subnormal, which would
-     * cost a microcode assist per operation on x86).
+     * {@code out[i - shift] = value(code i) * s} over one block's run; whole vectors where the codes start
+     * on a byte, the rule's {@link QuantRules#codeValue} at the edges.
      */
-    static FloatVector decodeMini(IntVector z, QuantValue value) {
-        int mant;
-        int bias;
-        int signBit;
-        switch (value) {
-            case E4M3 -> {
-                mant = 3;
-                bias = 7;
-                signBit = 0x80;
-            }
-            case E5M2 -> {
-                mant = 2;
-                bias = 15;
-                signBit = 0x80;
-            }
-            default -> {
-                mant = 1;
-                bias = 1;
-                signBit = 0x8;
-            }
+    private static void decodeRun(byte[] codes, int from, int to, float s, QuantValue value, float[] out,
+                                  int shift) {
+        int perByte = 8 / value.bits();
+        int i = from;
+        for (; i < to && i % perByte != 0; i++) {
+            out[i - shift] = QuantRules.codeValue(codes, i, value) * s;
         }
-        IntVector mag = z.and(signBit - 1);
-        IntVector sign = z.and(signBit).lanewise(VectorOperators.LSHL, 31 - Integer.numberOfTrailingZeros(signBit));
-        FloatVector normal = mag.lanewise(VectorOperators.LSHL, 23 - mant).add((127 - bias) << 23)
-                .reinterpretAsFloats();
-        FloatVector sub = mag.convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                .mul(Math.scalb(1f, 1 - bias - mant));
-        FloatVector v = normal.blend(sub, mag.compare(VectorOperators.LT, 1 << mant).cast(F));
-        IntVector bits = v.reinterpretAsInts();
-        if (value == QuantValue.E4M3) {
-            bits = bits.blend(0x7FC00000, mag.compare(VectorOperators.EQ, 0x7F));
-        } else if (value == QuantValue.E5M2) {
-            VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C);
-            bits = bits.blend(0x7FC00000, special).blend(0x7F800000, mag.compare(VectorOperators.EQ, 0x7C));
+        for (; i + L <= to; i += L) {
+            PanamaCodes.codeValues(codes, i, value).mul(s).intoArray(out, i - shift);
         }
-        return bits.or(sign).reinterpretAsFloats();
+        for (; i < to; i++) {
+            out[i - shift] = QuantRules.codeValue(codes, i, value) * s;
+        }
     }
 }

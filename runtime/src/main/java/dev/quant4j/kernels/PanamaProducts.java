@@ -1,6 +1,7 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.QuantizedTensor;
 import jdk.incubator.vector.ByteVector;
@@ -95,13 +96,33 @@ final class PanamaProducts {
 
     // ------------------------------------------------------------------ float32 activations
 
+    /** Activation row {@code j} of a tile of {@code n} rows from {@code k0}; rows past the batch reuse the last. */
+    private static int tileRow(int k0, int n, int j) {
+        return k0 + Math.min(j, n - 1);
+    }
+
+    /** Writes the sums of a tile's first {@code n} activation rows (the others repeated the last row). */
+    private static void storeTile(float[] out, int rows, int r, int k0, int n, float s0, float s1, float s2,
+                                  float s3) {
+        out[k0 * rows + r] = s0;
+        if (n > 1) {
+            out[(k0 + 1) * rows + r] = s1;
+        }
+        if (n > 2) {
+            out[(k0 + 2) * rows + r] = s2;
+        }
+        if (n > 3) {
+            out[(k0 + 3) * rows + r] = s3;
+        }
+    }
+
     static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        int[] rc = ScalarProducts.checkMatvec(w, x, 1, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmul(w, x, 1, out, rc[0], rc[1], parallelism);
     }
 
     static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        int[] rc = ScalarProducts.checkMatvec(w, x, batch, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, batch, out);
         matmul(w, x, batch, out, rc[0], rc[1], parallelism);
     }
 
@@ -231,13 +252,13 @@ final class PanamaProducts {
         int rowByte = r * (cols >>> 1);
         // Rows past the batch reuse the last one; their sums are dropped.
         int x0 = k0 * cols;
-        int x1 = (k0 + Math.min(1, n - 1)) * cols;
-        int x2 = (k0 + Math.min(2, n - 1)) * cols;
-        int x3 = (k0 + Math.min(3, n - 1)) * cols;
+        int x1 = tileRow(k0, n, 1) * cols;
+        int x2 = tileRow(k0, n, 2) * cols;
+        int x3 = tileRow(k0, n, 3) * cols;
         int c0r = k0 * corrRow;
-        int c1r = (k0 + Math.min(1, n - 1)) * corrRow;
-        int c2r = (k0 + Math.min(2, n - 1)) * corrRow;
-        int c3r = (k0 + Math.min(3, n - 1)) * corrRow;
+        int c1r = tileRow(k0, n, 1) * corrRow;
+        int c2r = tileRow(k0, n, 2) * corrRow;
+        int c3r = tileRow(k0, n, 3) * corrRow;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -276,16 +297,7 @@ final class PanamaProducts {
             a2 = p2.fma(FloatVector.broadcast(F, s), a2);
             a3 = p3.fma(FloatVector.broadcast(F, s), a3);
         }
-        out[k0 * rows + r] = sum(a0);
-        if (n > 1) {
-            out[(k0 + 1) * rows + r] = sum(a1);
-        }
-        if (n > 2) {
-            out[(k0 + 2) * rows + r] = sum(a2);
-        }
-        if (n > 3) {
-            out[(k0 + 3) * rows + r] = sum(a3);
-        }
+        storeTile(out, rows, r, k0, n, sum(a0), sum(a1), sum(a2), sum(a3));
     }
 
     private static FloatVector q8Block(byte[] codes, int i, float[] x, int c, FloatVector p) {
@@ -354,9 +366,9 @@ final class PanamaProducts {
         int align = 8 / bits;
         int row = r * cols;
         int x0 = k0 * cols;
-        int x1 = (k0 + Math.min(1, n - 1)) * cols;
-        int x2 = (k0 + Math.min(2, n - 1)) * cols;
-        int x3 = (k0 + Math.min(3, n - 1)) * cols;
+        int x1 = tileRow(k0, n, 1) * cols;
+        int x2 = tileRow(k0, n, 2) * cols;
+        int x3 = tileRow(k0, n, 3) * cols;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -370,19 +382,14 @@ final class PanamaProducts {
             float s = scales[sb];
             int c = c0;
             for (; c < end && ((row + c) % align) != 0; c++) {
-                float wv = PanamaKernels.scalarValue(codes, row + c, value) * s;
+                float wv = QuantRules.codeValue(codes, row + c, value) * s;
                 t0 += wv * x[x0 + c];
                 t1 += wv * x[x1 + c];
                 t2 += wv * x[x2 + c];
                 t3 += wv * x[x3 + c];
             }
             for (; c + L <= end; c += L) {
-                FloatVector v = switch (bits) {
-                    case 8 -> PanamaKernels.codeValues8(codes, row + c, value);
-                    case 4 -> PanamaKernels.codeValues4(codes, row + c, value);
-                    default -> PanamaKernels.codeValues2(codes, row + c);
-                };
-                FloatVector wv = v.mul(s);
+                FloatVector wv = PanamaCodes.codeValues(codes, row + c, value).mul(s);
                 a0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), a0);
                 if (n > 1) {
                     a1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), a1);
@@ -391,27 +398,18 @@ final class PanamaProducts {
                 }
             }
             for (; c < end; c++) {
-                float wv = PanamaKernels.scalarValue(codes, row + c, value) * s;
+                float wv = QuantRules.codeValue(codes, row + c, value) * s;
                 t0 += wv * x[x0 + c];
                 t1 += wv * x[x1 + c];
                 t2 += wv * x[x2 + c];
                 t3 += wv * x[x3 + c];
             }
         }
-        out[k0 * rows + r] = sum(a0) + t0;
-        if (n > 1) {
-            out[(k0 + 1) * rows + r] = sum(a1) + t1;
-        }
-        if (n > 2) {
-            out[(k0 + 2) * rows + r] = sum(a2) + t2;
-        }
-        if (n > 3) {
-            out[(k0 + 3) * rows + r] = sum(a3) + t3;
-        }
+        storeTile(out, rows, r, k0, n, sum(a0) + t0, sum(a1) + t1, sum(a2) + t2, sum(a3) + t3);
     }
 
     static void matvecF32(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.checkDense(w, rows, cols, x, out);
+        KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int row = r * cols;
@@ -441,11 +439,11 @@ final class PanamaProducts {
     // ------------------------------------------------------------------ int8 activations
 
     static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.checkIntegerWeights(w);
-        int[] rc = ScalarProducts.checkMatvec(w, x, 1, out);
+        KernelArguments.checkIntegerWeights(w);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         int rows = rc[0];
         int cols = rc[1];
-        ScalarProducts.QuantizedActivations a = ScalarProducts.quantizeActivations(x);
+        QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();

@@ -4,7 +4,6 @@ import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
@@ -62,30 +61,12 @@ public final class ScalarGemm implements GemmKernels {
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
             float[] row = new float[cols];
             for (int r = from; r < to; r++) {
-                dequantizeRow(w, r, row);
+                Kernels.scalar().dequantizeRows(w, r, r + 1, row, 0); // q * s, as dequantize gives it
                 for (int t = 0; t < tokens; t++) {
                     out[t * rows + r] = dot(row, 0, x, t * cols, cols);
                 }
             }
         });
-    }
-
-    /** Row {@code r} of a quantized matrix as float32, {@code q * s}: the floats {@link QuantKernels#dequantize} gives. */
-    static void dequantizeRow(QuantizedTensor w, int r, float[] row) {
-        BlockLayout layout = w.layout();
-        QuantValue value = w.scheme().value();
-        MiniFloat format = value.isFloat() ? MiniFloat.of(value) : null;
-        int bits = value.bits();
-        byte[] codes = w.codes();
-        float[] scales = w.scales();
-        int cols = row.length;
-        int be = layout.lastBlockExtent();
-        int base = layout.rowBlockBase(r);
-        for (int c = 0; c < cols; c++) {
-            int i = r * cols + c;
-            float v = format != null ? format.decode(Packing.getRaw(codes, i, bits)) : (float) Packing.getSigned(codes, i, bits);
-            row[c] = v * scales[base + c / be];
-        }
     }
 
     @Override
@@ -118,7 +99,7 @@ public final class ScalarGemm implements GemmKernels {
         byte[] codes = staticCodes(x, tokens, cols, scale);
         if (scale > 0f) {
             for (int i = 0; i < codes.length; i++) {
-                codes[i] = (byte) ScalarKernels.encode(x[i], scale, QuantValue.Q8S);
+                codes[i] = (byte) dev.quant4j.rules.QuantRules.encode(x[i], scale, QuantValue.Q8S);
             }
         }
         return staticActivations(codes, tokens, cols, scale);
@@ -134,7 +115,7 @@ public final class ScalarGemm implements GemmKernels {
             throw new IllegalArgumentException("a static activation scale must be finite and >= 0, got " + scale
                     + "; recalibrate");
         }
-        ScalarKernels.checkFinite("activations", x);
+        dev.quant4j.rules.QuantRules.checkFinite("activations", x);
         return new byte[x.length];
     }
 
@@ -189,11 +170,11 @@ public final class ScalarGemm implements GemmKernels {
             throw new IllegalArgumentException("a float32 weight of length " + w.length + " is not [" + rows + ", "
                     + cols + "]; give the matrix's row and column counts");
         }
-        ScalarProducts.checkLengths(rows, cols, x, tokens, out, "a float32 weight [" + rows + ", " + cols + "]");
+        KernelArguments.checkLengths(rows, cols, x, tokens, out, "a float32 weight [" + rows + ", " + cols + "]");
     }
 
     static int[] checkQuantized(QuantizedTensor w, float[] x, int tokens, float[] out) {
-        return ScalarProducts.checkMatvec(w, x, tokens, out);
+        return KernelArguments.checkMatvec(w, x, tokens, out);
     }
 
     static int[] checkInt8(QuantizedTensor w, Int8Activations a, float[] out) {

@@ -1,7 +1,7 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -13,45 +13,18 @@ import java.util.Arrays;
  * statement of what the SIMD versions compute. Each weight is dequantized in a register
  * ({@code q * s}, the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
  */
-public final class ScalarProducts {
-    /** Activations quantized for {@code matvecInt8} share one scale per this many consecutive values. */
-    public static final int ACTIVATION_BLOCK = 32;
+final class ScalarProducts {
 
     private ScalarProducts() {
     }
 
-    /** Shape checks shared by every implementation; returns {@code [rows, cols]}. */
-    static int[] checkMatvec(QuantizedTensor w, float[] x, int batch, float[] out) {
-        int[] shape = w.shape();
-        if (shape.length != 2) {
-            throw new IllegalArgumentException("a matrix product needs a rank-2 weight [rows, cols] (out x in); got "
-                    + w + "; reshape it to 2 dimensions");
-        }
-        return checkLengths(shape[0], shape[1], x, batch, out, w.toString());
-    }
-
-    static int[] checkLengths(int rows, int cols, float[] x, int batch, float[] out, String what) {
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be at least 1, got " + batch);
-        }
-        if ((long) x.length != (long) batch * cols) {
-            throw new IllegalArgumentException("activations of length " + x.length + " do not match " + what
-                    + ": expected " + batch + " x " + cols + " = " + (long) batch * cols + " (batch x cols)");
-        }
-        if ((long) out.length != (long) batch * rows) {
-            throw new IllegalArgumentException("output of length " + out.length + " does not match " + what
-                    + ": expected " + batch + " x " + rows + " = " + (long) batch * rows + " (batch x rows)");
-        }
-        return new int[] {rows, cols};
-    }
-
     static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        int[] rc = checkMatvec(w, x, 1, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmulRows(w, rc[1], x, 1, out, rc[0], parallelism);
     }
 
     static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        int[] rc = checkMatvec(w, x, batch, out);
+        int[] rc = KernelArguments.checkMatvec(w, x, batch, out);
         matmulRows(w, rc[1], x, batch, out, rc[0], parallelism);
     }
 
@@ -59,10 +32,8 @@ public final class ScalarProducts {
                                    Parallelism parallelism) {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
-        MiniFloat format = value.isFloat() ? MiniFloat.of(value) : null;
         byte[] codes = w.codes();
         float[] scales = w.scales();
-        int bits = value.bits();
         int be = layout.lastBlockExtent();
         parallelism.forRows(rows, (long) cols * batch, (from, to) -> {
             float[] acc = new float[batch];
@@ -74,9 +45,7 @@ public final class ScalarProducts {
                     float s = scales[b];
                     int end = Math.min(c0 + be, cols);
                     for (int c = c0; c < end; c++) {
-                        float v = format != null ? format.decode(Packing.getRaw(codes, row + c, bits))
-                                : (float) Packing.getSigned(codes, row + c, bits);
-                        float wv = v * s;
+                        float wv = QuantRules.codeValue(codes, row + c, value) * s;
                         for (int k = 0; k < batch; k++) {
                             acc[k] += wv * x[k * cols + c];
                         }
@@ -90,7 +59,7 @@ public final class ScalarProducts {
     }
 
     static void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        checkDense(w, rows, cols, x, out);
+        KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 float acc = 0f;
@@ -103,57 +72,10 @@ public final class ScalarProducts {
         });
     }
 
-    static void checkDense(float[] w, int rows, int cols, float[] x, float[] out) {
-        if (rows < 0 || cols < 0 || (long) rows * cols != w.length) {
-            throw new IllegalArgumentException("a float32 weight of length " + w.length + " is not [" + rows + ", "
-                    + cols + "]; give the matrix's row and column counts");
-        }
-        checkLengths(rows, cols, x, 1, out, "a float32 weight [" + rows + ", " + cols + "]");
-    }
-
-    /** Activations quantized per {@link #ACTIVATION_BLOCK}: their codes and one scale per block. */
-    record QuantizedActivations(byte[] codes, float[] scales) {
-    }
-
-    /**
-     * Quantizes activations as the contract quantizes a Q8S weight with F32 scales: {@code s = amax / 127},
-     * {@code q = clamp(rint(x / s), -127, 127)}; an all-zero block has scale 0 and codes 0.
-     *
-     * @throws dev.quant4j.quantize.NonFiniteValueException for NaN or infinite activations
-     */
-    static QuantizedActivations quantizeActivations(float[] x) {
-        ScalarKernels.checkFinite("activations", x);
-        int blocks = (x.length + ACTIVATION_BLOCK - 1) / ACTIVATION_BLOCK;
-        byte[] q = new byte[x.length];
-        float[] s = new float[blocks];
-        for (int b = 0; b < blocks; b++) {
-            int from = b * ACTIVATION_BLOCK;
-            int to = Math.min(from + ACTIVATION_BLOCK, x.length);
-            float amax = 0f;
-            for (int i = from; i < to; i++) {
-                amax = Math.max(amax, Math.abs(x[i]));
-            }
-            s[b] = ScalarKernels.storedScale(amax, QuantValue.Q8S, dev.quant4j.annotations.QuantParam.F32);
-            if (amax != 0f) {
-                for (int i = from; i < to; i++) {
-                    q[i] = (byte) ScalarKernels.encode(x[i], s[b], QuantValue.Q8S);
-                }
-            }
-        }
-        return new QuantizedActivations(q, s);
-    }
-
-    static void checkIntegerWeights(QuantizedTensor w) {
-        if (w.scheme().value().isFloat()) {
-            throw new IllegalArgumentException("matvecInt8 multiplies integer codes; " + w
-                    + " has float codes (" + w.scheme().value() + "); use matvec with float32 activations");
-        }
-    }
-
     static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        checkIntegerWeights(w);
-        int[] rc = checkMatvec(w, x, 1, out);
-        QuantizedActivations a = quantizeActivations(x);
+        KernelArguments.checkIntegerWeights(w);
+        int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
+        QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
         matvecInt8Rows(w, a, rc[0], rc[1], out, parallelism);
     }
 
@@ -161,7 +83,7 @@ public final class ScalarProducts {
      * The integer product: for each row, each run of columns that shares one weight scale and one
      * activation scale is summed exactly in int32, then multiplied by both scales and added in float32.
      */
-    static void matvecInt8Rows(QuantizedTensor w, QuantizedActivations a, int rows, int cols, float[] out,
+    static void matvecInt8Rows(QuantizedTensor w, QuantRules.Int8Activations a, int rows, int cols, float[] out,
                                Parallelism parallelism) {
         BlockLayout layout = w.layout();
         byte[] codes = w.codes();
@@ -178,8 +100,8 @@ public final class ScalarProducts {
                 int c = 0;
                 while (c < cols) {
                     int wb = c / be;
-                    int ab = c / ACTIVATION_BLOCK;
-                    int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * ACTIVATION_BLOCK), cols);
+                    int ab = c / QuantRules.ACTIVATION_BLOCK;
+                    int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * QuantRules.ACTIVATION_BLOCK), cols);
                     int dot = 0;
                     for (; c < end; c++) {
                         dot += Packing.getSigned(codes, row + c, bits) * qa[c];

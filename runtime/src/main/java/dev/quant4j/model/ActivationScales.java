@@ -13,7 +13,7 @@ import java.util.Objects;
  * {@link ActivationMode#STATIC}, by field path, one float32 scale per tensor ({@code x ~ q * s},
  * {@code q = clamp(rint(x / s), -127, 127)}; docs/NUMERICS.md). Made by
  * {@code dev.quant4j.calibrate.ActivationCalibrator#freeze()}, saved and loaded by
- * {@link dev.quant4j.io.ModelFiles} as companion tensors {@code PATH.__activation_scale} (docs/FILE-FORMAT.md).
+ * {@link dev.quant4j.model.ModelFiles} as companion tensors {@code PATH.__activation_scale} (docs/FILE-FORMAT.md).
  * Immutable.
  */
 public final class ActivationScales {

@@ -69,7 +69,7 @@ public final class Quantization {
      * @throws AgentNotActiveException naming the first plain array field when the agent is not active;
      *                                 nothing is quantized then (use {@link #simulate} to measure accuracy
      *                                 without the agent, or the holder type)
-     * @throws dev.quant4j.quantize.QuantizationException naming the field path for bad weights
+     * @throws dev.quant4j.errors.QuantizationException naming the field path for bad weights
      */
     public static QuantizationReport quantizeWeights(Object model, WeightQuantizer quantizer) {
         Objects.requireNonNull(quantizer, "quantizer");

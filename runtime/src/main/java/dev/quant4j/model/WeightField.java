@@ -5,6 +5,7 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.tensor.Shapes;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -347,9 +348,9 @@ public abstract sealed class WeightField {
             }
             int cols = rows.length == 0 ? 0 : rows[0].length;
             long n = (long) rows.length * cols;
-            if (n > Integer.MAX_VALUE - 8) {
+            if (n > Shapes.MAX_ARRAY_LENGTH) {
                 throw new IllegalStateException("field '" + path() + "' has " + n + " floats; at most "
-                        + (Integer.MAX_VALUE - 8) + " fit in one tensor");
+                        + (Shapes.MAX_ARRAY_LENGTH) + " fit in one tensor");
             }
             float[] flat = new float[(int) n];
             for (int r = 0; r < rows.length; r++) {

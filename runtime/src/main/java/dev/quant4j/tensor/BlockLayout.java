@@ -41,7 +41,7 @@ public final class BlockLayout {
         if (scheme.level() == QuantLevel.TENSOR) {
             this.blockCount = 1;
         } else {
-            if (g > Integer.MAX_VALUE - 8) {
+            if (g > Shapes.MAX_ARRAY_LENGTH) {
                 throw new IllegalArgumentException("block grid of " + g + " blocks is too large");
             }
             this.blockCount = (int) g;
@@ -102,7 +102,12 @@ public final class BlockLayout {
      * order. Kernels that work block by block share this walk instead of each repeating it.
      */
     public void forEachRun(RunVisitor visitor) {
-        for (int r = 0; r < rows; r++) {
+        forEachRun(0, rows, visitor);
+    }
+
+    /** As {@link #forEachRun(RunVisitor)}, for rows {@code [fromRow, toRow)} only. */
+    public void forEachRun(int fromRow, int toRow, RunVisitor visitor) {
+        for (int r = fromRow; r < toRow; r++) {
             int row = r * rowLength;
             for (int c0 = 0, b = rowBlockBase(r); c0 < rowLength; c0 += lastBlockExtent, b++) {
                 visitor.run(b, row + c0, row + Math.min(c0 + lastBlockExtent, rowLength));

@@ -2,12 +2,12 @@ package dev.quant4j.tensor;
 
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.format.ScaleFormat;
-import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 
 /**
  * A quantized tensor: its shape, the scheme, the packed codes (see {@link Packing}) and one scale per
@@ -28,6 +28,10 @@ public final class QuantizedTensor {
      * @throws IllegalArgumentException naming the part that does not fit and what was expected
      */
     public QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales) {
+        this(shape, scheme, codes, scales, true);
+    }
+
+    private QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales, boolean scanScales) {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(codes, "codes");
@@ -38,9 +42,9 @@ public final class QuantizedTensor {
                     + Arrays.toString(shape) + ": " + problems);
         }
         long n = Shapes.elementCount(shape);
-        if (n > Integer.MAX_VALUE - 8) {
+        if (n > Shapes.MAX_ARRAY_LENGTH) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " has " + n
-                    + " elements; at most " + (Integer.MAX_VALUE - 8) + " are supported per tensor");
+                    + " elements; at most " + Shapes.MAX_ARRAY_LENGTH + " are supported per tensor");
         }
         long expectedBytes = Packing.packedBytes(n, scheme.value(), scheme.store());
         if (codes.length != expectedBytes) {
@@ -52,7 +56,7 @@ public final class QuantizedTensor {
             throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
                     + " has " + blocks + " scales, got " + scales.length);
         }
-        for (int i = 0; i < scales.length; i++) {
+        for (int i = 0; scanScales && i < scales.length; i++) {
             float s = scales[i];
             // A negative zero scale would turn code 0 into -0.0; the contract says code 0 is +0.0.
             if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
@@ -65,6 +69,16 @@ public final class QuantizedTensor {
         this.codes = codes;
         this.scales = scales;
         this.size = (int) n;
+    }
+
+    /**
+     * A tensor a kernel has just computed: the same checks as the constructor except the scan of every
+     * scale, which a kernel's scales pass by construction (each is the rounding of {@code ScaleFormat.roundUp}
+     * or a caller's scale the kernel checked). Everything read from outside (files, callers' arrays) goes
+     * through the constructor instead.
+     */
+    public static QuantizedTensor fromKernel(int[] shape, QuantScheme scheme, byte[] codes, float[] scales) {
+        return new QuantizedTensor(shape, scheme, codes, scales, false);
     }
 
     public int[] shape() {
@@ -118,7 +132,7 @@ public final class QuantizedTensor {
     /** Float32 values, {@code q * s} per element, with the active kernels. */
     public FloatTensor dequantize() {
         float[] out = new float[size];
-        Kernels.active().dequantize(this, out);
+        ActiveDequantizer.INSTANCE.dequantize(this, out);
         return FloatTensor.of(out, shape);
     }
 
@@ -130,5 +144,13 @@ public final class QuantizedTensor {
     @Override
     public String toString() {
         return "QuantizedTensor" + Arrays.toString(shape) + " " + scheme + " (" + byteSize() + " bytes)";
+    }
+
+    /** The kernels' {@link Dequantizer}, looked up once, on the first {@link #dequantize()}. */
+    private static final class ActiveDequantizer {
+        static final Dequantizer INSTANCE = ServiceLoader.load(Dequantizer.class, QuantizedTensor.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new IllegalStateException("no " + Dequantizer.class.getName()
+                        + " service: the quant4j runtime's META-INF/services entry was dropped when its jar was"
+                        + " repackaged; keep META-INF/services/" + Dequantizer.class.getName()));
     }
 }

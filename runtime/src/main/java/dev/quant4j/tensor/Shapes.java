@@ -4,6 +4,12 @@ import java.util.Arrays;
 
 /** Shape arithmetic shared by the tensor types, the quantizer and the file readers. */
 public final class Shapes {
+    /**
+     * The most elements (and bytes of codes) one tensor may have: the largest Java array length every
+     * JVM allocates (a few header words below {@code Integer.MAX_VALUE}).
+     */
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
     private Shapes() {
     }
 

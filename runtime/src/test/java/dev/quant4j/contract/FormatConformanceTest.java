@@ -1,9 +1,9 @@
 package dev.quant4j.contract;
 
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.format.MiniFloat;
 import dev.quant4j.format.ScaleFormat;
-import dev.quant4j.kernels.ScalarKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -168,11 +168,11 @@ class FormatConformanceTest {
             float amax = Math.abs(OracleSelfTest.anyFloat(r));
             for (ContractValue v : ContractValue.values()) {
                 float raw = v.rawScale(amax);
-                assertEquals(Float.floatToRawIntBits(raw), Float.floatToRawIntBits(ScalarKernels.rawScale(amax,
+                assertEquals(Float.floatToRawIntBits(raw), Float.floatToRawIntBits(QuantRules.rawScale(amax,
                         v.quantValue())), v + " raw scale of amax " + amax);
                 QuantParam p = QuantParam.values()[i % 4];
                 double want = ScaleGrid.roundUp(raw, p);
-                float got = ScalarKernels.storedScale(amax, v.quantValue(), p);
+                float got = QuantRules.storedScale(amax, v.quantValue(), p);
                 assertEquals(Double.isNaN(want) ? Float.POSITIVE_INFINITY : want, got,
                         v + " " + p + " stored scale of amax " + amax);
                 if (amax > 0 && !Double.isNaN(want)) {
@@ -181,7 +181,7 @@ class FormatConformanceTest {
                     float y = Exact.divide(x, s);
                     int code = v.isFloat() ? v.format.encode(y)
                             : (int) Math.max(v.a, Math.min(v.b, Exact.roundHalfEven(y)));
-                    int gotCode = ScalarKernels.encode(x, s, v.quantValue());
+                    int gotCode = QuantRules.encode(x, s, v.quantValue());
                     if (code != gotCode) {
                         fail(v + " encode(" + x + ", " + s + ") = " + gotCode + ", contract says " + code
                                 + " (seed " + (SEED + 1) + " case " + i + ")");

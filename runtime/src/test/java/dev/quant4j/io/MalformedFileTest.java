@@ -129,6 +129,9 @@ class MalformedFileTest {
                 "\"data_offsets\" has 3 numbers", "a", ANY));
         c.add(open("offsets past the data", () -> file("{" + A + "," + B + "}", new byte[32]),
                 "reach past the end of the data section, which has 32 bytes", "b", ANY));
+        c.add(open("offsets near the largest long", () -> file("{" + A.replace("[2,3]", "[0]")
+                .replace("[0,24]", "[9223372036854775807,9223372036854775807]") + "}", new byte[0]),
+                "reach past the end of the data section", "a", 9));
         c.add(open("truncated data", () -> {
             byte[] f = file(valid(), DATA);
             return Arrays.copyOf(f, f.length - 1);
@@ -169,7 +172,12 @@ class MalformedFileTest {
         c.add(open("unreadable scheme", () -> file("{" + Q_META.replace("q8s:", "q9s:") + "," + Q_CODES + ","
                 + Q_SCALES + "}", qData(0, 1)), "cannot read scheme 'q9s:tensor:f32:u32'", "q", ANY));
         c.add(open("invalid scheme", () -> file("{" + Q_META.replace("q8s:tensor:f32:u32", "q4s:native") + ","
-                + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)), "Native storage is not supported", "q", ANY));
+                + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)), "Native storage is not supported for sub-byte "
+                + "quantization values (Q4S has 4 bits) (store): write u32 instead of native", "q", ANY));
+        // 65536^4 = 2^64 wraps to 0 in a long: unchecked, it looked like an empty tensor with a 1-word code.
+        c.add(open("quantized element count wraps around", () -> file("{" + Q_META.replace("[4]", "[65536,65536,65536,65536]")
+                + "," + Q_CODES.replace("[1]", "[0]").replace("[0,4]", "[0,0]") + "," + Q_SCALES.replace("[4,8]", "[0,4]")
+                + "}", new byte[4]), "gives shape [65536, 65536, 65536, 65536], which has more elements than a long counts", "q", ANY));
         c.add(open("codes of the wrong dtype", () -> file("{" + Q_META + "," + Q_CODES.replace("\"U32\"", "\"I32\"") + ","
                 + Q_SCALES + "}", qData(0, 1)), "are U32[1], but the file holds I32[1]", "q", ANY));
         c.add(open("scales missing", () -> file("{" + Q_META + "," + Q_CODES + "}", new byte[4]),
@@ -262,5 +270,27 @@ class MalformedFileTest {
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
                 () -> SafetensorsReader.open(f, 16).close());
         assertTrue(e.getMessage().contains("more than the limit of 16"), e.getMessage());
+    }
+
+    @Test
+    void textFromTheFileIsEscapedInMessagesAndWarnings() throws IOException {
+        // ESC [2J clears a terminal; U+202E shows the rest of the line reversed; U+009B is the one-byte CSI.
+        String evil = "a\u001b[2J\u202eb\u009b1m\r";
+        String shown = "a\\x1b[2J\\u202eb\\x9b1m\\r";
+        Path f = dir.resolve("evil.safetensors");
+        String json = new com.google.gson.Gson().toJson(evil);
+        Files.write(f, file("{" + json + ":{\"dtype\":\"F12\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]));
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsReader.open(f));
+        assertTrue(e.getMessage().contains("tensor '" + shown + "'"), e.getMessage());
+        assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7F), e.getMessage());
+        assertEquals(evil, e.tensor(), "the field keeps the name as it is, for tools");
+
+        Path g = dir.resolve("evil-gap.safetensors");
+        Files.write(g, file("{" + json + ":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]));
+        try (SafetensorsReader r = SafetensorsReader.open(g)) {
+            assertEquals(1, r.warnings().size());
+            String w = r.warnings().getFirst();
+            assertTrue(w.contains("'" + shown + "'") && w.chars().allMatch(c -> c >= 0x20 && c < 0x7F), w);
+        }
     }
 }

@@ -3,7 +3,7 @@ package dev.quant4j.kernels;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.quantize.NonFiniteValueException;
+import dev.quant4j.errors.NonFiniteValueException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;

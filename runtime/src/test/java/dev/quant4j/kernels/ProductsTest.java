@@ -1,6 +1,7 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
@@ -135,10 +136,10 @@ class ProductsTest {
             }
             float[] x = activations(new SplittableRandom(c.seed + 3), c.cols);
             // What the kernel multiplies: activations quantized like a Q8S F32 weight, 32 per block.
-            ScalarProducts.QuantizedActivations a = ScalarProducts.quantizeActivations(x);
+            QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
             float[] xq = new float[c.cols];
             for (int i = 0; i < c.cols; i++) {
-                xq[i] = a.codes()[i] * a.scales()[i / ScalarProducts.ACTIVATION_BLOCK];
+                xq[i] = a.codes()[i] * a.scales()[i / QuantRules.ACTIVATION_BLOCK];
             }
             for (QuantKernels k : IMPLEMENTATIONS) {
                 float[] out = new float[c.rows];

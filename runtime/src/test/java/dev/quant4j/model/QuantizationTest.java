@@ -3,11 +3,12 @@ package dev.quant4j.model;
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.kernels.Kernels;
-import dev.quant4j.quantize.NonFiniteValueException;
+import dev.quant4j.errors.NonFiniteValueException;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.MemoryFieldStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

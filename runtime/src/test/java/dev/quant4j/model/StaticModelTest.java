@@ -3,7 +3,6 @@ package dev.quant4j.model;
 import dev.quant4j.calibrate.ActivationCalibrator;
 import dev.quant4j.calibrate.HistogramObserver;
 import dev.quant4j.io.Dtype;
-import dev.quant4j.io.ModelFiles;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;

@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.quant4j.testkit.Identity.assertSame;
+import static dev.quant4j.testkit.Identity.assertNotSame;
 
 /** The store on its own (no rewriting): the hooks are called directly, as rewritten code would. */
 class AgentFieldStoreTest {
@@ -378,19 +380,5 @@ class AgentFieldStoreTest {
         }
         assertEquals(0, stat(s, "quantizedFields"), "the collected owner's quantized data is dropped");
         assertEquals(0, stat(s, "cachedBytes"), "and its cached array released");
-    }
-
-    /** Identity checks that name the objects on failure without printing whole arrays. */
-    private static void assertSame(Object expected, Object actual, String... message) {
-        if (expected != actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected the same object, got "
-                    + "another " + (actual == null ? "null" : actual.getClass().getSimpleName()));
-        }
-    }
-
-    private static void assertNotSame(Object unexpected, Object actual, String... message) {
-        if (unexpected == actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected another object");
-        }
     }
 }

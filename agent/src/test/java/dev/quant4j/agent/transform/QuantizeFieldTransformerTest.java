@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.quant4j.testkit.Identity.assertSame;
 
 class QuantizeFieldTransformerTest {
     private static final String FIXTURES = "dev.quant4j.testfixtures.";
@@ -257,19 +258,5 @@ class QuantizeFieldTransformerTest {
         call(m, "writeW", (Object) v);
         assertSame(v, call(m, "readW"));
         assertArrayEquals(v, (float[]) callStatic("OtherReader", "read", m));
-    }
-
-    /** Identity checks that name the objects on failure without printing whole arrays. */
-    private static void assertSame(Object expected, Object actual, String... message) {
-        if (expected != actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected the same object, got "
-                    + "another " + (actual == null ? "null" : actual.getClass().getSimpleName()));
-        }
-    }
-
-    private static void assertNotSame(Object unexpected, Object actual, String... message) {
-        if (unexpected == actual) {
-            throw new AssertionError((message.length > 0 ? message[0] + ": " : "") + "expected another object");
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.model.ActivationScales;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.kernels.Gemm;
@@ -127,11 +129,11 @@ final class Linear {
 
     /** Rows of a quantized table, dequantized: {@code [ids.length, rowLength]}. */
     static float[] gather(QuantizedTensor table, int[] ids) {
-        QuantizedRows rows = new QuantizedRows(table);
-        int len = rows.rowLength();
+        QuantKernels kernels = Kernels.active();
+        int len = table.layout().rowLength();
         float[] out = new float[ids.length * len];
         for (int t = 0; t < ids.length; t++) {
-            rows.row(ids[t], out, t * len);
+            kernels.dequantizeRows(table, ids[t], ids[t] + 1, out, t * len);
         }
         return out;
     }

@@ -1,7 +1,7 @@
 package dev.quant4j.processor.e2e;
 
-import dev.quant4j.io.ModelFiles;
 import dev.quant4j.kernels.Kernels;
+import dev.quant4j.model.ModelFiles;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;

@@ -2,8 +2,8 @@ package dev.quant4j.processor.e2e;
 
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.io.ModelFiles;
 import dev.quant4j.kernels.Kernels;
+import dev.quant4j.model.ModelFiles;
 import dev.quant4j.model.ModelVisitors;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.model.Quantization;
@@ -12,6 +12,7 @@ import dev.quant4j.model.WeightField;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.MemoryFieldStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

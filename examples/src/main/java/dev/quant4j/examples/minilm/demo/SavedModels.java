@@ -3,12 +3,12 @@ package dev.quant4j.examples.minilm.demo;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.io.Dtype;
-import dev.quant4j.io.ModelFiles;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.model.ModelFiles;
 import dev.quant4j.tensor.FloatTensor;
 
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.quant4j.examples.minilm.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import dev.quant4j.tensor.Shapes;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -448,7 +449,7 @@ public final class OnnxWeights {
                 }
                 shape[i] = (int) d;
                 count *= d;
-                if (count > Integer.MAX_VALUE - 8) {
+                if (count > Shapes.MAX_ARRAY_LENGTH) {
                     throw new OnnxFormatException(label + " has too many elements for a Java array: "
                             + Arrays.toString(raw.dims()), raw.offset());
                 }

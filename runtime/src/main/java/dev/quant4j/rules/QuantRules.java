@@ -1,0 +1,226 @@
+package dev.quant4j.rules;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.NonFiniteValueException;
+import dev.quant4j.errors.QuantizationException;
+import dev.quant4j.format.MiniFloat;
+import dev.quant4j.format.ScaleFormat;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.scheme.SchemeProblem;
+import dev.quant4j.tensor.BlockLayout;
+import dev.quant4j.tensor.Packing;
+import dev.quant4j.tensor.Shapes;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The numeric contract of docs/NUMERICS.md, one rule per method, apart from any kernel: what a tensor
+ * must satisfy before it is quantized, the raw and the stored scale of a block, the code of one value
+ * and the value of one code, and how many bytes the codes take. The scalar reference kernels are these
+ * rules applied element by element; the SIMD kernels compute the same steps many lanes at a time and
+ * call these methods wherever they handle one value, one block scale or an error, so each rule and each
+ * error message is written once.
+ *
+ * <p>Checks run in the reference's order, and a kernel that meets bad input reports it by calling them
+ * in that order: {@link #checkScheme}, {@link #checkFinite}, then {@link #storedScales} (a scale its
+ * param type cannot hold) or {@link #checkCallerScales}, then {@link #packedLength} (codes too large for
+ * one array).
+ *
+ * <p>A scale search (choosing scales other than min-max) chooses stored scales and hands them to
+ * the kernels' {@code quantize(name, tensor, scheme, scales)} (checked by {@link #checkCallerScales}), which
+ * encodes each block with the given scale by {@link #encode}.
+ */
+public final class QuantRules {
+    private QuantRules() {
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    /** Rejects a scheme that is invalid on its own or for this shape, listing every problem. */
+    public static void checkScheme(String name, int[] shape, QuantScheme scheme) {
+        List<SchemeProblem> problems = scheme.problemsFor(shape);
+        if (!problems.isEmpty()) {
+            throw new QuantizationException(name, "cannot quantize tensor '" + name + "' of shape "
+                    + Shapes.toString(shape) + " with " + scheme + ": "
+                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+        }
+    }
+
+    /** Rejects NaN and infinities, naming the first one's flat index. */
+    public static void checkFinite(String name, float[] x) {
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new NonFiniteValueException(name, i, x[i]);
+            }
+        }
+    }
+
+    /** Bytes of the packed codes of {@code count} values (any size; see {@link #packedLength}). */
+    public static long packedBytes(long count, QuantScheme scheme) {
+        return Packing.packedBytes(count, scheme.value(), scheme.store());
+    }
+
+    /** Bytes of the packed codes, or an error naming the tensor when they would not fit one array. */
+    public static int packedLength(String name, long count, QuantScheme scheme) {
+        long bytes = packedBytes(count, scheme);
+        if (bytes > Shapes.MAX_ARRAY_LENGTH) {
+            throw new QuantizationException(name, "tensor '" + name + "' has " + count
+                    + " elements; its codes would take " + bytes + " bytes, more than one Java array holds");
+        }
+        return (int) bytes;
+    }
+
+    /**
+     * Scales chosen by a caller (a scale search) for {@code quantize(name, tensor, scheme, scales)}, checked
+     * after the values are known finite: one per block, each finite, non-negative, not -0.0 and on the
+     * param type's grid, and above 0 for a block whose max |x| is above 0.
+     */
+    public static void checkCallerScales(String name, QuantScheme scheme, BlockLayout layout, float[] amax,
+                                         float[] scales) {
+        if (scales.length != layout.blockCount()) {
+            throw new QuantizationException(name, "tensor '" + name + "' with " + scheme + " has "
+                    + layout.blockCount() + " blocks; got " + scales.length + " scales");
+        }
+        for (int b = 0; b < scales.length; b++) {
+            float s = scales[b];
+            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+                throw new QuantizationException(name, "tensor '" + name + "' block "
+                        + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite,"
+                        + " non-negative " + scheme.param() + " value; round it onto the param type's grid");
+            }
+            if (amax[b] > 0f && s == 0f) {
+                throw new QuantizationException(name, "tensor '" + name + "' block "
+                        + Arrays.toString(layout.blockCoordinates(b)) + " holds max |x| = " + amax[b]
+                        + " but its scale is 0; give it a scale above 0 (min-max gives "
+                        + storedScale(amax[b], scheme.value(), scheme.param()) + ")");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- scales
+
+    /** The raw scale of a block: {@code amax / ((b - a) / 2)} or {@code amax / fmax}, never 0 for amax > 0. */
+    public static float rawScale(float amax, QuantValue value) {
+        float raw = value.isFloat() ? amax / MiniFloat.of(value).largestFinite()
+                : amax / ((value.maxCode() - value.minCode()) / 2f);
+        if (amax > 0f && raw == 0f) {
+            raw = Float.MIN_VALUE;
+        }
+        return raw;
+    }
+
+    /** The stored scale of a block, or +infinity when it does not fit the param type. */
+    public static float storedScale(float amax, QuantValue value, QuantParam param) {
+        return ScaleFormat.roundUp(rawScale(amax, value), param);
+    }
+
+    /**
+     * Stored scales from block maxima: the raw scale, rounded up onto the param type's grid; an error
+     * naming the block when one does not fit the param type.
+     */
+    public static float[] storedScales(String name, float[] amax, QuantScheme scheme, BlockLayout layout) {
+        float[] s = new float[amax.length];
+        for (int b = 0; b < amax.length; b++) {
+            s[b] = storedScale(amax[b], scheme.value(), scheme.param());
+            if (s[b] == Float.POSITIVE_INFINITY) {
+                throw scaleOverflow(name, amax[b], scheme, layout, b);
+            }
+        }
+        return s;
+    }
+
+    private static QuantizationException scaleOverflow(String name, float amax, QuantScheme scheme,
+                                                       BlockLayout layout, int block) {
+        float raw = rawScale(amax, scheme.value());
+        return new QuantizationException(name, "tensor '" + name + "' block "
+                + Arrays.toString(layout.blockCoordinates(block)) + " of grid " + Arrays.toString(layout.grid())
+                + " needs scale " + raw + " (max |x| = " + amax + "), more than " + scheme.param()
+                + " holds (" + ScaleFormat.max(scheme.param()) + "); use a wider param such as "
+                + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
+    }
+
+    // ---------------------------------------------------------------- one value
+
+    /**
+     * The code of one value with a block's stored scale (the block's max |x| must be above 0):
+     * {@code clamp(rint(x / s), a, b)} for integers, the format's rounding of {@code x / s} for floats.
+     * A block whose max |x| is 0 has code 0 everywhere instead (see {@link #encodeBlock}).
+     */
+    public static int encode(float x, float s, QuantValue value) {
+        float y = x / s;
+        if (value.isFloat()) {
+            return MiniFloat.of(value).encode(y);
+        }
+        double r = Math.rint(y);
+        if (r < value.minCode()) {
+            return value.minCode();
+        }
+        if (r > value.maxCode()) {
+            return value.maxCode();
+        }
+        return (int) r;
+    }
+
+    /**
+     * Encodes {@code x[from .. to)}, one block's run, with its stored scale into zeroed {@code codes}: every
+     * code is 0 when the block's max |x| is 0 (so -0.0 gives code 0 too), else {@link #encode} per value.
+     */
+    public static void encodeBlock(float[] x, int from, int to, float blockAbsMax, float s, QuantValue value,
+                                   byte[] codes) {
+        if (blockAbsMax == 0f) {
+            return;
+        }
+        int bits = value.bits();
+        for (int i = from; i < to; i++) {
+            Packing.put(codes, i, bits, encode(x[i], s, value));
+        }
+    }
+
+    /** The value of code number {@code i} before the scale: the signed integer, or the small float's value. */
+    public static float codeValue(byte[] codes, int i, QuantValue value) {
+        int bits = value.bits();
+        return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
+                : (float) Packing.getSigned(codes, i, bits);
+    }
+
+    // ---------------------------------------------------------------- int8 activations
+
+    /** Activations quantized for an integer product share one scale per this many consecutive values. */
+    public static final int ACTIVATION_BLOCK = 32;
+
+    /** Activations quantized per {@link #ACTIVATION_BLOCK}: their codes and one scale per block. */
+    public record Int8Activations(byte[] codes, float[] scales) {
+    }
+
+    /**
+     * Quantizes activations as the contract quantizes a Q8S weight with F32 scales: {@code s = amax / 127},
+     * {@code q = clamp(rint(x / s), -127, 127)}; an all-zero block has scale 0 and codes 0. Every integer
+     * product (today {@code QuantKernels.matvecInt8}) quantizes its activations with this rule.
+     *
+     * @throws NonFiniteValueException for NaN or infinite activations
+     */
+    public static Int8Activations quantizeActivations(float[] x) {
+        checkFinite("activations", x);
+        int blocks = (x.length + ACTIVATION_BLOCK - 1) / ACTIVATION_BLOCK;
+        byte[] q = new byte[x.length];
+        float[] s = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * ACTIVATION_BLOCK;
+            int to = Math.min(from + ACTIVATION_BLOCK, x.length);
+            float amax = 0f;
+            for (int i = from; i < to; i++) {
+                amax = Math.max(amax, Math.abs(x[i]));
+            }
+            s[b] = storedScale(amax, QuantValue.Q8S, QuantParam.F32);
+            if (amax != 0f) {
+                for (int i = from; i < to; i++) {
+                    q[i] = (byte) encode(x[i], s[b], QuantValue.Q8S);
+                }
+            }
+        }
+        return new Int8Activations(q, s);
+    }
+}
