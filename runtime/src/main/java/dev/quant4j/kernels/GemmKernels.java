@@ -43,6 +43,18 @@ public interface GemmKernels {
     Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block);
 
     /**
+     * Quantizes activations {@code [tokens, cols]} with one frozen scale for the whole tensor (static mode,
+     * the scale from calibration): {@code q = clamp(rint(x / s), -127, 127)}, {@code rint} half to even,
+     * the contract's Q8S encoding of each value with the given scale; {@code s = 0} gives codes 0. The
+     * result has one scale per token (all {@code s}) over the whole row ({@code block = cols}), so
+     * {@link #matmulInt8} multiplies it as it does dynamic activations.
+     *
+     * @throws dev.quant4j.errors.NonFiniteValueException for a NaN or infinite activation
+     * @throws IllegalArgumentException for a scale that is not finite and {@code >= 0}, or mismatched shapes
+     */
+    Int8Activations quantizeActivationsStatic(float[] x, int tokens, int cols, float scale);
+
+    /**
      * Integer product (W8A8 for Q8S/Q8F weights, W4A8 for Q4S/Q4F; Q2 too): for each token and row, the
      * products of codes within each run of columns that shares one weight scale and one activation scale are
      * summed exactly in integers ({@code D}), then {@code acc = fma((float) D, s_w * s_a, acc)} over the runs

@@ -130,6 +130,15 @@ final class PanamaGemm implements GemmKernels {
     }
 
     @Override
+    public Int8Activations quantizeActivationsStatic(float[] x, int tokens, int cols, float scale) {
+        byte[] codes = ScalarGemm.staticCodes(x, tokens, cols, scale);
+        if (scale > 0f) {
+            PanamaKernels.encodeClampedQ8(x, scale, codes);
+        }
+        return ScalarGemm.staticActivations(codes, tokens, cols, scale);
+    }
+
+    @Override
     public void matmulInt8(QuantizedTensor w, Int8Activations a, float[] out, Parallelism parallelism) {
         int[] rc = ScalarGemm.checkInt8(w, a, out);
         int rows = rc[0];

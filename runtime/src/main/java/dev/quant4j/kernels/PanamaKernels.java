@@ -320,6 +320,28 @@ final class PanamaKernels implements QuantKernels {
         }
     }
 
+    /**
+     * Q8S codes of all of {@code x} with one given scale {@code s > 0} (static activations), equal to
+     * {@link dev.quant4j.rules.QuantRules#encode}: unlike a block's own scale, a frozen scale can leave {@code |x / s|} far
+     * above 127 (even infinite), beyond the magic-number rounding's exact range (below 2^22), so the quotient
+     * is clamped to [-127, 127] first; {@code clamp(rint(y)) = rint(clamp(y))} because the bounds are integers.
+     */
+    static void encodeClampedQ8(float[] x, float s, byte[] codes) {
+        int i = 0;
+        for (; i + L <= x.length; i += L) {
+            ByteVector b = FloatVector.fromArray(F, x, i).div(s).max(-127f).min(127f).add(PanamaCodes.MAGIC).reinterpretAsInts()
+                    .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+            if (BL_EXACT) {
+                b.intoArray(codes, i);
+            } else {
+                b.intoArray(codes, i, BL_MASK);
+            }
+        }
+        for (; i < x.length; i++) {
+            codes[i] = (byte) dev.quant4j.rules.QuantRules.encode(x[i], s, QuantValue.Q8S);
+        }
+    }
+
     private static void encode8(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
         int i = i0;
         int end = i0 + n;

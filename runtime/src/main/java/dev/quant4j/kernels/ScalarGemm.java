@@ -95,6 +95,38 @@ public final class ScalarGemm implements GemmKernels {
     }
 
     @Override
+    public Int8Activations quantizeActivationsStatic(float[] x, int tokens, int cols, float scale) {
+        byte[] codes = staticCodes(x, tokens, cols, scale);
+        if (scale > 0f) {
+            for (int i = 0; i < codes.length; i++) {
+                codes[i] = (byte) dev.quant4j.rules.QuantRules.encode(x[i], scale, QuantValue.Q8S);
+            }
+        }
+        return staticActivations(codes, tokens, cols, scale);
+    }
+
+    /** Checks a static quantization's arguments; the zeroed codes array to fill. */
+    static byte[] staticCodes(float[] x, int tokens, int cols, float scale) {
+        if (tokens < 1 || cols < 1 || (long) tokens * cols != x.length) {
+            throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", "
+                    + cols + "] (tokens x cols, both at least 1)");
+        }
+        if (!(scale >= 0f) || Float.isInfinite(scale)) {
+            throw new IllegalArgumentException("a static activation scale must be finite and >= 0, got " + scale
+                    + "; recalibrate");
+        }
+        dev.quant4j.rules.QuantRules.checkFinite("activations", x);
+        return new byte[x.length];
+    }
+
+    /** Static codes as activations with one scale per token, the frozen one, over whole rows. */
+    static Int8Activations staticActivations(byte[] codes, int tokens, int cols, float scale) {
+        float[] scales = new float[tokens];
+        java.util.Arrays.fill(scales, scale);
+        return new Int8Activations(codes, scales, tokens, cols, cols);
+    }
+
+    @Override
     public void matmulInt8(QuantizedTensor w, Int8Activations a, float[] out, Parallelism parallelism) {
         int[] rc = checkInt8(w, a, out);
         int rows = rc[0];

@@ -2,6 +2,9 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.model.ActivationScales;
+import dev.quant4j.model.ModelPaths;
 import dev.quant4j.model.QuantizableTensor;
 
 /**
@@ -35,6 +38,13 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
      */
     ActivationMode activations;
 
+    /** This layer's field path in the model ({@code layers[3]}), set by the model: scales are keyed by it. */
+    String path = "";
+    /** The frozen scales of static-activation weights (not weights themselves); null: none. */
+    ActivationScales activationScales;
+    /** While calibrating: records each static weight's input, and the layer runs float32 activations. */
+    ActivationCalibrator calibrator;
+
     /** A layer without weights; the loader or an imported state fills them. */
     HolderEncoderLayer(MiniLmConfig c) {
         super(c);
@@ -43,14 +53,29 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
     @Override
     float[] project(Projection p, float[] x, int n) {
         return switch (p) {
-            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n, activations);
-            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n, activations);
-            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n, activations);
-            case ATTENTION_OUTPUT -> Linear.apply("attentionOutputWeight", attentionOutputWeight, attentionOutputBias,
-                    x, n, activations);
-            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n, activations);
-            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n, activations);
+            case QUERY -> linear("queryWeight", queryWeight, queryBias, x, n);
+            case KEY -> linear("keyWeight", keyWeight, keyBias, x, n);
+            case VALUE -> linear("valueWeight", valueWeight, valueBias, x, n);
+            case ATTENTION_OUTPUT -> linear("attentionOutputWeight", attentionOutputWeight, attentionOutputBias, x, n);
+            case INTERMEDIATE -> linear("intermediateWeight", intermediateWeight, intermediateBias, x, n);
+            case OUTPUT -> linear("outputWeight", outputWeight, outputBias, x, n);
         };
+    }
+
+    /**
+     * One linear layer: while calibrating (prepare -> calibrate), records its input when the weight is
+     * static and multiplies float32 activations; otherwise quantizes them as {@link #activations} or the
+     * weight's scheme says, static ones with this layer's frozen scale.
+     */
+    private float[] linear(String name, QuantizableTensor weight, float[] bias, float[] x, int n) {
+        String weightPath = ModelPaths.child(path, name);
+        if (calibrator != null) {
+            if (calibrator.observes(weightPath)) {
+                calibrator.observe(weightPath, x, 0, x.length);
+            }
+            return Linear.apply(name, weight, bias, x, n, ActivationMode.NONE, null);
+        }
+        return Linear.apply(weightPath, weight, bias, x, n, activations, activationScales);
     }
 
     @Override

@@ -2,6 +2,9 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantModule;
+import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.model.ActivationScales;
+import dev.quant4j.model.ModelPaths;
 
 /**
  * all-MiniLM-L6-v2 with its weights in {@link dev.quant4j.model.QuantizableTensor} holders
@@ -15,13 +18,47 @@ public final class HolderMiniLmModel extends EncoderModel {
     /** A model of this shape without weights (see {@link MiniLmModel#MiniLmModel(MiniLmConfig)}). */
     public HolderMiniLmModel(MiniLmConfig config) {
         super(config, new HolderEmbeddings(config), layers(config, HolderEncoderLayer[]::new, HolderEncoderLayer::new));
+        for (int l = 0; l < layers.length; l++) {
+            ((HolderEncoderLayer) layers[l]).path = ModelPaths.element("", "layers", l);
+        }
+    }
+
+    /**
+     * Starts (non-null) or ends (null) calibration: while a calibrator is set, every linear layer whose weight
+     * has static activations reports its input to it, and all layers multiply float32 activations (the
+     * calibrate step of prepare -> calibrate -> convert). Not for concurrent embedding: the calibrator is
+     * one thread's.
+     *
+     * @return this model
+     */
+    public HolderMiniLmModel calibrating(ActivationCalibrator calibrator) {
+        for (EncoderLayerWeights layer : layers) {
+            ((HolderEncoderLayer) layer).calibrator = calibrator;
+        }
+        return this;
+    }
+
+    /**
+     * Sets the frozen scales the static-activation layers run with (the convert step); checks that every
+     * static weight has one.
+     *
+     * @throws IllegalStateException naming the first static weight without a scale
+     * @return this model
+     */
+    public HolderMiniLmModel activationScales(ActivationScales scales) {
+        scales.checkCovers(this);
+        for (EncoderLayerWeights layer : layers) {
+            ((HolderEncoderLayer) layer).activationScales = scales;
+        }
+        return this;
     }
 
     /**
      * Declares at run time how every linear layer quantizes its input activations, over what the weights'
      * schemes say (their {@code a8dyn} part): {@link ActivationMode#NONE} (float32) or
      * {@link ActivationMode#DYNAMIC} (int8 per token, integer products; needs integer weight codes).
-     * {@link ActivationMode#STATIC} is refused when the model runs: it needs calibrated scales. Null goes
+     * {@link ActivationMode#STATIC} runs with the scales {@link #activationScales} set, and is refused naming
+     * the weight without them. Null goes
      * back to the weights' schemes (the default).
      *
      * @return this model

@@ -1,5 +1,6 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.model.ActivationScales;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.model.QuantizableTensor;
@@ -64,16 +65,17 @@ final class Linear {
 
     /** Applies a linear layer held as a holder of shape {@code [out, in]}, activations as its scheme says. */
     static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n) {
-        return apply(name, weights, bias, x, n, null);
+        return apply(name, weights, bias, x, n, null, null);
     }
 
     /**
      * Applies a linear layer held as a holder of shape {@code [out, in]}, its input activations quantized as
      * {@code activations} says, or, when it is null, as the quantized weight's scheme says (float weights
-     * always take float32 activations).
+     * always take float32 activations). Static activations take the one frozen scale {@code scales} holds
+     * for {@code name} (the weight's field path then), and are refused naming it when there is none.
      */
     static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n,
-                         ActivationMode activations) {
+                         ActivationMode activations, ActivationScales scales) {
         if (weights == null) {
             throw new IllegalStateException("weight '" + name + "' is null: the model was built without weights and"
                     + " none were loaded (import a state, or build it from the ONNX file)");
@@ -93,18 +95,26 @@ final class Linear {
         switch (activations != null ? activations : q.scheme().activations()) {
             case NONE -> Gemm.active().matmul(q, x, n, y, Parallelism.single());
             case DYNAMIC -> {
-                if (q.scheme().value().isFloat()) {
-                    throw new IllegalStateException("weight '" + name + "' has float codes (" + q.scheme().value()
-                            + "); dynamic int8 activations multiply integer codes only: use an integer scheme"
-                            + " (q8s, q4f, ...) or activations none");
-                }
+                requireIntegerCodes(name, q, "dynamic");
                 Int8Activations a = Gemm.active().quantizeActivations(x, n, in, Math.min(ACTIVATION_BLOCK, in));
                 Gemm.active().matmulInt8(q, a, y, Parallelism.single());
             }
-            case STATIC -> throw new UnsupportedOperationException("weight '" + name + "': static activation"
-                    + " quantization needs calibrated scales, which this model does not have yet; use none or dynamic");
+            case STATIC -> {
+                requireIntegerCodes(name, q, "static");
+                float scale = (scales != null ? scales : ActivationScales.NONE).require(name);
+                Int8Activations a = Gemm.active().quantizeActivationsStatic(x, n, in, scale);
+                Gemm.active().matmulInt8(q, a, y, Parallelism.single());
+            }
         }
         return addBias(y, bias, n, out);
+    }
+
+    private static void requireIntegerCodes(String name, QuantizedTensor q, String mode) {
+        if (q.scheme().value().isFloat()) {
+            throw new IllegalStateException("weight '" + name + "' has float codes (" + q.scheme().value()
+                    + "); " + mode + " int8 activations multiply integer codes only: use an integer scheme"
+                    + " (q8s, q4f, ...) or activations none");
+        }
     }
 
     private static float[] addBias(float[] y, float[] bias, int n, int out) {

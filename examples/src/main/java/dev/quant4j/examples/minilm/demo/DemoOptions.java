@@ -35,7 +35,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
             "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4s:block32", "e4m3:tensor",
-            "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn");
+            "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "q4f:block32:f16:a8dyn");
     /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
@@ -52,7 +52,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
               --schemes A,B,...   schemes in text form (default %s); f32 always runs
                                   first. A scheme with a8dyn (integer values only) also quantizes
                                   each token's activations to int8 at run time and multiplies integer
-                                  codes (holder mode only; a8static is not run yet). 'annotated' adds a row where each field takes the scheme its
+                                  codes (holder mode only). A scheme with a8static quantizes them with
+                                  one scale per layer, calibrated first on 70 calibration sentences
+                                  that are not measured. 'annotated' adds a row where each field takes the scheme its
                                   @Quantize names (4-bit embeddings, 8-bit layers)
               --mode both|holder|agent   (default both)
               --threads N         threads embedding sentences (default %d)
@@ -191,11 +193,6 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
             } catch (IllegalArgumentException e) { // SchemeParseException, InvalidSchemeException
                 throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
                         + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
-            }
-            if (scheme.activations() == ActivationMode.STATIC) {
-                throw new IllegalArgumentException("--schemes: '" + t + "': static activation quantization needs"
-                        + " calibrated activation scales, which the demo does not record yet; use a8dyn or leave the"
-                        + " activations out");
             }
             out.add(scheme.toString());
         }

@@ -14,6 +14,8 @@ import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Kernels;
+import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -154,8 +156,11 @@ final class ModeRunner {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
-            Quantization.quantizeWeights(model,
-                    WeightQuantizer.calibrated(Kernels.active(), QuantScheme.parse(scheme), statistics));
+            Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme)));
+        }
+        if (DemoOptions.activationsOf(scheme) == ActivationMode.STATIC) {
+            progress.step(scheme + ": calibrating activations", false);
+            calibrate((HolderMiniLmModel) model);
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
@@ -179,6 +184,38 @@ final class ModeRunner {
         DemoResult r = result(scheme, weightBytes, f32Bytes, heap, vectors, f32 ? vectors : reference, ms,
                 embedded.cpuNanos() / 1e6 / tokenIds.size(), quantizeSeconds);
         return new SchemeRun(r, vectors);
+    }
+
+    /**
+     * The one scheme for every weight, except that the embedding tables take only its weight part: they are
+     * gathered, not multiplied, so an activation part (a8dyn, a8static) means nothing there, and a static
+     * one would ask for a calibration scale no layer records.
+     */
+    private WeightQuantizer uniformOnLayers(QuantScheme scheme) {
+        WeightQuantizer layers = WeightQuantizer.calibrated(Kernels.active(), scheme, statistics);
+        WeightQuantizer tables = WeightQuantizer.calibrated(Kernels.active(), scheme.withActivations(ActivationMode.NONE)
+                .withActivationCalibration(dev.quant4j.annotations.ActivationCalibration.NONE), statistics);
+        return (path, weights, declared) ->
+                (path.startsWith("embeddings.") ? tables : layers).quantize(path, weights, declared);
+    }
+
+    /**
+     * prepare -> calibrate -> convert for a model whose weights have static activations: the calibration
+     * sentences ({@link Sentences#CALIBRATION_RESOURCE}, none of them measured) run through the model on this
+     * thread with float32 activations while the observers record each static layer's input; their frozen
+     * scales are then set on the model.
+     */
+    private static void calibrate(HolderMiniLmModel model) throws IOException {
+        ActivationCalibrator calibrator = ActivationCalibrator.forModel(model);
+        model.calibrating(calibrator);
+        try {
+            for (int[] ids : calibrationTokenIds()) {
+                model.embed(ids);
+            }
+        } finally {
+            model.calibrating(null);
+        }
+        model.activationScales(calibrator.freeze());
     }
 
     /** A saved model, loaded without ever building its float32 weights, against the saved reference vectors. */
