@@ -9,7 +9,11 @@ package dev.quant4j.annotations;
 public enum ActivationMode {
     /** Activations stay float32, as without this attribute. Written by leaving the part out of the text form. */
     NONE,
-    /** Dynamic: one int8 scale per row (token), computed from each input at run time. Text form {@code a8dyn}. */
+    /**
+     * Dynamic: int8 scales per row (token), computed from each input at run time: one per run of B columns
+     * of the row (B = 32 in the MiniLM demo; B = the row length gives one per token; docs/NUMERICS.md,
+     * "Batched matrix products"). Text form {@code a8dyn}.
+     */
     DYNAMIC,
     /**
      * Static: int8 with one scale per tensor, frozen beforehand from the ranges recorded on calibration

@@ -16,11 +16,15 @@ final class Converters {
     record Rule(Glob glob, QuantScheme scheme) {
     }
 
+    /** ggml's names of the types that are our schemes exactly (what GGUF output needs). */
+    static final java.util.Map<String, String> GGML_NAMES = java.util.Map.of("q8_0", "q8s:block32:f16",
+            "q4_0", "q4f:block32:f16", "mxfp4", "e2m1:block32:ue8m0");
+
     /** Reads a scheme and rejects an invalid one with every problem listed. */
     static QuantScheme scheme(String text) {
         QuantScheme s;
         try {
-            s = QuantScheme.parse(text);
+            s = QuantScheme.parse(GGML_NAMES.getOrDefault(text.strip().toLowerCase(java.util.Locale.ROOT), text));
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException(e.getMessage());
         }

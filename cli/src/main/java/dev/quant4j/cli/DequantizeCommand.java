@@ -4,7 +4,6 @@ import dev.quant4j.io.Dtype;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import picocli.CommandLine.Command;
@@ -65,6 +64,22 @@ final class DequantizeCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
+    }
+
+    @Override
     int execute() throws Exception {
         checkDistinct(input, output);
         int dequantized = 0;
@@ -104,7 +119,7 @@ final class DequantizeCommand extends FileCommand {
                         }
                     }
                 }
-                SafetensorsWriter.write(output, in.userMetadata(), specs);
+                GgufFiles.write(output, in.userMetadata(), specs);
             }
         }
         if (infinite > 0) {

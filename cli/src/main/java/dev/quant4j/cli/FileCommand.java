@@ -2,6 +2,7 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.FileChangedException;
 import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,9 +71,62 @@ abstract class FileCommand implements Callable<Integer> {
         return r;
     }
 
+    /** The input a command can run shard by shard, or null when it cannot. */
+    Path shardableInput() {
+        return null;
+    }
+
+    /** The output of a shard-by-shard run: a folder; null for a command that writes nothing (inspect). */
+    Path shardOutput() {
+        return null;
+    }
+
+    /** Points the command at one shard and its output file. */
+    void retarget(Path input, Path output) {
+        throw new UnsupportedOperationException();
+    }
+
+    /**
+     * A sharded checkpoint (a folder with model.safetensors.index.json, or the index): the command runs
+     * on each shard in turn, so memory holds about one tensor as for one file, writing a folder with the
+     * same shard names and a new index.
+     */
+    private int runSharded(Path input) throws Exception {
+        ShardedCheckpoint in = ShardedCheckpoint.open(input);
+        Path outDir = shardOutput();
+        if (outDir == null) {
+            for (Path shard : in.shards()) {
+                retarget(shard, null);
+                execute();
+            }
+            return Main.OK;
+        }
+        if (GgufFiles.isGguf(outDir)) {
+            throw new CliException("the input is a sharded checkpoint and OUT " + outDir + " a .gguf file; "
+                    + "sharded input writes a folder of safetensors shards (split GGUF is not supported)");
+        }
+        Files.createDirectories(outDir);
+        if (Files.isSameFile(outDir, in.dir())) {
+            throw new CliException("OUT " + outDir + " is the input's folder; write the shards to a new folder");
+        }
+        List<Path> written = new ArrayList<>();
+        for (Path shard : in.shards()) {
+            Path out = outDir.resolve(shard.getFileName().toString());
+            retarget(shard, out);
+            execute();
+            written.add(out);
+        }
+        ShardedCheckpoint.writeIndex(outDir, written);
+        return Main.OK;
+    }
+
     @Override
     public final Integer call() throws Exception {
         try {
+            Path shardable = shardableInput();
+            if (shardable != null && ShardedCheckpoint.isSharded(shardable)) {
+                return runSharded(shardable);
+            }
             return execute();
         } catch (OutOfMemoryError e) {
             throw new OutOfHeapException(currentTensor, e);

@@ -4,6 +4,8 @@ import com.google.gson.stream.JsonWriter;
 import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
+import dev.quant4j.io.gguf.GgufReader;
+import dev.quant4j.io.gguf.GgufValue;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.tensor.FloatTensor;
@@ -20,6 +22,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,7 +50,25 @@ final class InspectCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return original == null && !json ? file : null;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.file = input;
+    }
+
+    @Override
     int execute() throws Exception {
+        if (GgufFiles.isGguf(file)) {
+            if (json || original != null) {
+                throw new CliException("--json and --compare read safetensors files; convert " + file
+                        + " first with 'quant4j convert " + file + " OUT.safetensors'");
+            }
+            printGguf();
+            return Main.OK;
+        }
         try (SafetensorsReader in = open(file);
              SafetensorsReader orig = original == null ? null : open(original)) {
             printWarnings(in);
@@ -193,21 +214,7 @@ final class InspectCommand extends FileCommand {
             }
             cells.add(c);
         }
-        int[] width = new int[cells.getFirst().length];
-        for (String[] c : cells) {
-            for (int i = 0; i < c.length; i++) {
-                width[i] = Math.max(width[i], c[i].length());
-            }
-        }
-        for (String[] c : cells) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < c.length; i++) {
-                boolean right = i >= 3;
-                String pad = " ".repeat(width[i] - c[i].length());
-                sb.append(i == 0 ? "" : "  ").append(right ? pad + c[i] : c[i] + (i == c.length - 1 ? "" : pad));
-            }
-            Terminal.line(out, sb.toString().stripTrailing());
-        }
+        printColumns(out, cells);
         Totals t = new Totals(rows);
         Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
                         + "%d weights in %s "
@@ -225,6 +232,55 @@ final class InspectCommand extends FileCommand {
             }
         }
         out.flush();
+    }
+
+    /** A GGUF file: its header, every key with its type (arrays shortened), every tensor with its ggml type. */
+    private void printGguf() throws IOException {
+        PrintWriter out = out();
+        try (GgufReader in = GgufReader.open(file)) {
+            Terminal.line(out, String.format(Locale.ROOT, "%s: GGUF v%d, alignment %d, %d keys, %d tensors, file %s",
+                    file, in.version(), in.alignment(), in.metadata().size(), in.tensors().size(),
+                    Sizes.bytes(in.fileSize())));
+            for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
+                String v = e.getValue().describe();
+                Terminal.line(out, "  " + e.getKey() + " (" + e.getValue().type() + ") = "
+                        + (v.length() > 200 ? v.substring(0, 200) + "..." : v));
+            }
+            List<String[]> cells = new ArrayList<>();
+            cells.add(new String[] {"name", "shape", "type", "bytes", "bits/w"});
+            long weights = 0;
+            long bytes = 0;
+            for (GgufReader.TensorInfo t : in.tensors()) {
+                long n = t.elementCount();
+                weights += n;
+                bytes += t.byteSize();
+                cells.add(new String[] {DisplayText.escape(t.name()), Sizes.shape(t.shape()), t.type().ggmlName(),
+                        Sizes.bytes(t.byteSize()), String.format(Locale.ROOT, "%.3f", n == 0 ? 0 : t.byteSize() * 8.0 / n)});
+            }
+            printColumns(out, cells);
+            Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors, %d weights in %s = %.3f bits per weight",
+                    in.tensors().size(), weights, Sizes.bytes(bytes), weights == 0 ? 0 : bytes * 8.0 / weights));
+        }
+        out.flush();
+    }
+
+    /** Rows of cells (escaped already) in columns: the first three left-aligned, the numbers right-aligned. */
+    private static void printColumns(PrintWriter out, List<String[]> cells) {
+        int[] width = new int[cells.getFirst().length];
+        for (String[] c : cells) {
+            for (int i = 0; i < c.length; i++) {
+                width[i] = Math.max(width[i], c[i].length());
+            }
+        }
+        for (String[] c : cells) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < c.length; i++) {
+                boolean right = i >= 3;
+                String pad = " ".repeat(width[i] - c[i].length());
+                sb.append(i == 0 ? "" : "  ").append(right ? pad + c[i] : c[i] + (i == c.length - 1 ? "" : pad));
+            }
+            Terminal.line(out, sb.toString().stripTrailing());
+        }
     }
 
     private static String sci(double v) {

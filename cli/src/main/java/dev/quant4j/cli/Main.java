@@ -1,6 +1,8 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.FileWriteException;
+import dev.quant4j.io.gguf.GgufFormatException;
+import dev.quant4j.io.ShardIndexException;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.errors.QuantizationException;
 import picocli.CommandLine;
@@ -22,8 +24,8 @@ import java.nio.file.NoSuchFileException;
  * stderr saying what and how to fix it); 1 an unexpected internal error. {@code -v} adds the stack trace.
  */
 @Command(name = "quant4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Quantize, dequantize and inspect safetensors model files.",
-        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class,
+        description = "Quantize, dequantize, inspect and convert safetensors and GGUF model files.",
+        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class, ConvertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;
@@ -39,7 +41,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: quantize, dequantize or inspect");
+        throw new ParameterException(spec.commandLine(), "give a command: quantize, dequantize, inspect or convert");
     }
 
     /** The command line with quant4j's error handling; tests run it in-process with {@code execute}. */
@@ -127,7 +129,8 @@ public final class Main implements Runnable {
 
     /** Faults of the input or the arguments, as opposed to faults of quant4j or its environment. */
     static boolean isBadInput(Throwable e) {
-        return e instanceof CliException || e instanceof SafetensorsFormatException
+        return e instanceof CliException || e instanceof SafetensorsFormatException || e instanceof GgufFormatException
+                || e instanceof ShardIndexException
                 || e instanceof QuantizationException || e instanceof FileSystemException
                 || e instanceof IllegalArgumentException && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
     }

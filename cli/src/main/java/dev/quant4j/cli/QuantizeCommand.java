@@ -1,21 +1,27 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.Gptq;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.QuantizedTensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,20 +75,54 @@ final class QuantizeCommand extends FileCommand {
             + "instead of copying it unquantized with a note.")
     boolean strict;
 
+    @Option(names = "--calibration", paramLabel = "NAME", converter = CalibrationConverter.class,
+            description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse (a "
+                    + "data-free search for the smallest squared error), imatrix (the search weighted by "
+                    + "--calibration-data) or gptq (error feedback through the inputs' second moments, which "
+                    + "--calibration-data must hold; else imatrix). Without it each SPEC's own (e.g. "
+                    + "q4f:block32:f16:mse; default minmax).")
+    Calibration calibration;
+
+    @Option(names = "--calibration-data", paramLabel = "FILE",
+            description = "Input statistics for imatrix and gptq: the mean square (and for gptq the second "
+                    + "moments) of the inputs of each linear layer, recorded on calibration data, keyed by tensor "
+                    + "name (a safetensors file written by InputStatistics.save). Tensors it has no entry for are "
+                    + "searched unweighted (mse).")
+    Path calibrationData;
+
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;
+
+    /** {@code minmax}, {@code mse}, {@code imatrix} or {@code gptq}. */
+    static final class CalibrationConverter implements ITypeConverter<Calibration> {
+        @Override
+        public Calibration convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.equals("minmax")) {
+                return Calibration.MIN_MAX;
+            }
+            for (Calibration c : Calibration.values()) {
+                if (v.equals(QuantScheme.token(c))) {
+                    return c;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a calibration; use minmax, mse, imatrix or gptq");
+        }
+    }
 
     /** Whether each --rule and --skip matched any tensor name, for the warning about those that did not. */
     private boolean[] ruleUsed;
     private boolean[] skipUsed;
 
     QuantScheme schemeFor(String name) {
+        QuantScheme s = scheme;
         for (Converters.Rule r : rules) {
             if (r.glob().matches(name)) {
-                return r.scheme();
+                s = r.scheme();
+                break;
             }
         }
-        return scheme;
+        return calibration == null ? s : s.withCalibration(calibration);
     }
 
     boolean skipped(String name) {
@@ -106,6 +146,22 @@ final class QuantizeCommand extends FileCommand {
     }
 
     @Override
+    Path shardableInput() {
+        return input;
+    }
+
+    @Override
+    Path shardOutput() {
+        return output;
+    }
+
+    @Override
+    void retarget(Path input, Path output) {
+        this.input = input;
+        this.output = output;
+    }
+
+    @Override
     int execute() throws Exception {
         checkDistinct(input, output);
         ruleUsed = new boolean[rules.size()];
@@ -114,7 +170,9 @@ final class QuantizeCommand extends FileCommand {
         int quantized = 0;
         int kept = 0;
         int copied = 0;
+        int unweighted = 0;
         long inBytes;
+        InputStatistics statistics = calibrationData == null ? null : InputStatistics.load(calibrationData);
         try (SafetensorsReader in = open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
@@ -138,7 +196,26 @@ final class QuantizeCommand extends FileCommand {
                         }
                         case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
                             QuantScheme s = schemeFor(name);
-                            TensorSpec.Quantized spec = quantizedSpec(in, t, s, quantizers, progress, unfit);
+                            boolean dataAware = s.calibration() == Calibration.IMATRIX
+                                    || s.calibration() == Calibration.GPTQ;
+                            if (dataAware && statistics == null) {
+                                throw new CliException("tensor '" + name + "' has calibration "
+                                        + QuantScheme.token(s.calibration()) + ", which needs input statistics: "
+                                        + "give them with --calibration-data FILE, or use --calibration mse (no data "
+                                        + "needed)");
+                            }
+                            float[] importance = dataAware ? statistics.meanSquares(name) : null;
+                            double[] moments = s.calibration() == Calibration.GPTQ && t.rank() == 2
+                                    ? statistics.secondMoments(name) : null;
+                            if (s.calibration() == Calibration.GPTQ && moments == null) {
+                                s = s.withCalibration(Calibration.IMATRIX);
+                            }
+                            if (s.calibration() == Calibration.IMATRIX && importance == null) {
+                                s = s.withCalibration(Calibration.MSE);
+                                unweighted++;
+                            }
+                            TensorSpec.Quantized spec = quantizedSpec(in, t, s, importance, moments, quantizers,
+                                    progress, unfit);
                             if (spec == null) {
                                 specs.add(copyWithProgress(in, t, progress));
                                 copied++;
@@ -181,6 +258,10 @@ final class QuantizeCommand extends FileCommand {
                             + "%s -> %s (%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept,
                     Sizes.bytes(inBytes), Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(),
                     output));
+            if (unweighted > 0) {
+                note(unweighted + " imatrix/gptq tensors had no entry in " + calibrationData
+                        + " and were searched unweighted (mse)");
+            }
         }
         return Main.OK;
     }
@@ -189,9 +270,9 @@ final class QuantizeCommand extends FileCommand {
      * The spec that quantizes a float tensor, or null when the scheme cannot take it (the reason is
      * added to {@code unfit}). Making the spec is the one check of the scheme against the shape.
      */
-    private TensorSpec.Quantized quantizedSpec(SafetensorsReader in, TensorInfo t, QuantScheme s,
-                                               Map<QuantScheme, Quantizer> quantizers, Progress progress,
-                                               List<String> unfit) {
+    private TensorSpec.Quantized quantizedSpec(SafetensorsReader in, TensorInfo t, QuantScheme s, float[] importance,
+                                               double[] moments, Map<QuantScheme, Quantizer> quantizers,
+                                               Progress progress, List<String> unfit) {
         String name = t.name();
         String subject = "tensor '" + name + "' " + Arrays.toString(t.shape());
         int[] shape = new int[t.rank()];
@@ -208,7 +289,12 @@ final class QuantizeCommand extends FileCommand {
         try {
             return TensorSpec.quantized(name, shape, s, () -> {
                 begin(progress, name);
-                QuantizedTensor q = quantizer.quantize(name, in.readFloatTensor(t));
+                // imatrix weights the search by the statistics, gptq passes errors on; else the quantizer.
+                QuantizedTensor q = moments != null
+                        ? Gptq.quantize(Kernels.active(), name, in.readFloatTensor(t), s, moments)
+                        : importance != null && s.calibration() == Calibration.IMATRIX
+                        ? ScaleSearch.quantize(Kernels.active(), name, in.readFloatTensor(t), s, importance)
+                        : quantizer.quantize(name, in.readFloatTensor(t));
                 progress.advance(t.byteSize());
                 return q;
             });
@@ -266,7 +352,7 @@ final class QuantizeCommand extends FileCommand {
     /** Writes the file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */
     private void write(SafetensorsReader in, List<TensorSpec> specs) throws Exception {
         try {
-            SafetensorsWriter.write(output, in.userMetadata(), specs);
+            GgufFiles.write(output, in.userMetadata(), specs);
         } catch (TensorNameClashException e) {
             String quantized = e.name().equals(e.first()) ? e.second() : e.first();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()

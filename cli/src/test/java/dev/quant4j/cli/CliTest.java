@@ -219,6 +219,64 @@ class CliTest {
                 && !n.equals("nan.safetensors")).toList(), "nothing is left behind");
     }
 
+    private double squaredError(Path file, String name) throws IOException {
+        return weightedError(file, name, null);
+    }
+
+    /** Sum of {@code w[i mod w.length] * (x - x')^2} over the tensor, w = 1 when null. */
+    private double weightedError(Path file, String name, float[] w) throws IOException {
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            float[] back = r.readQuantized(name).dequantize().data();
+            float[] x = originals.get(name);
+            double e = 0;
+            for (int i = 0; i < x.length; i++) {
+                double d = (double) x[i] - back[i];
+                e += (w == null ? 1 : w[i % w.length]) * d * d;
+            }
+            return e;
+        }
+    }
+
+    @Test
+    void calibrationSearchesLowerTheErrorAndImatrixTakesItsStatisticsFromAFile() throws IOException {
+        Path minMax = dir.resolve("minmax.safetensors");
+        Path mse = dir.resolve("mse.safetensors");
+        Path imatrix = dir.resolve("imatrix.safetensors");
+        Path stats = dir.resolve("stats.safetensors");
+        // Bad input first, while the folder holds only the model (nothing may be left behind).
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
+                "q4f:block32:f16:imatrix"), "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
+                + " input statistics: give them with --calibration-data FILE");
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme", "q8s",
+                "--calibration", "best"), "'best' is not a calibration; use minmax, mse, imatrix or gptq");
+        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
+                "q4f:block32:f16", "--calibration-data", stats.toString()), "no such file", "stats.safetensors");
+        assertEquals(0, run("quantize", model.toString(), minMax.toString(), "--scheme", "q4f:block32:f16", "-q").code());
+        assertEquals(0, run("quantize", model.toString(), mse.toString(), "--scheme", "q4f:block32:f16",
+                "--calibration", "mse", "-q").code());
+        for (String name : List.of("model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight",
+                "model.layers.0.mlp.down_proj.weight")) {
+            assertTrue(squaredError(mse, name) < squaredError(minMax, name), name);
+        }
+        // Statistics for one layer only: the other float tensors are searched unweighted, and the CLI says so.
+        dev.quant4j.calibrate.InputStatistics s = new dev.quant4j.calibrate.InputStatistics();
+        float[] inputs = gaussian(new SplittableRandom(3), 16 * 128, 1);
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] *= (i % 128) < 8 ? 20 : 1;
+        }
+        s.add("model.layers.0.mlp.up_proj.weight", inputs, 16, 128);
+        s.save(stats);
+        Result r = run("quantize", model.toString(), imatrix.toString(), "--scheme", "q4f:block32:f16",
+                "--calibration", "imatrix", "--calibration-data", stats.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
+                r.err());
+        String up = "model.layers.0.mlp.up_proj.weight";
+        float[] importance = s.meanSquares(up);
+        assertTrue(weightedError(imatrix, up, importance) <= weightedError(minMax, up, importance) * (1 + 1e-5));
+        assertTrue(weightedError(imatrix, up, importance) < weightedError(mse, up, importance) * (1 + 1e-5));
+    }
+
     @Test
     void badUsageAndBadInputExitWithTwoAndOneLine() throws IOException {
         String out = dir.resolve("out.safetensors").toString();

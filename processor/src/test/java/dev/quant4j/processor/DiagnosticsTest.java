@@ -231,6 +231,40 @@ class DiagnosticsTest {
                 .error(m, 8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
     }
 
+    @Test
+    void aSearchCalibrationOnAFloatValuePointsAtTheCalibrationValue() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(value = QuantValue.E4M3, calibration = Calibration.MSE) float[] w;
+                }
+                """);
+        Compilation c = compile(m);
+        assertThat(c).hadErrorCount(1);
+        assertThat(c).hadErrorContaining("Calibration MSE searches integer codes; E4M3 is a float value; use an"
+                + " integer value (q8f q8s q4f q4s q2f q2s) with MSE, or calibration = MIN_MAX").inFile(m).onLine(8)
+                .atColumn(65);
+    }
+
+    @Test
+    void aSearchCalibrationInSchemeTextIsCheckedLikeTheOtherParts() {
+        JavaFileObject bad = source("M", """
+                class M {
+                    @Quantize(scheme = "e2m1:block32:ue8m0:imatrix") float[] w;
+                }
+                """);
+        Compilation c = compile(bad);
+        assertThat(c).hadErrorCount(1);
+        assertThat(c).hadErrorContaining("Calibration IMATRIX searches integer codes; E2M1 is a float value")
+                .inFile(bad).onLine(8).atColumn(24);
+        JavaFileObject good = source("N", """
+                class N {
+                    @Quantize(scheme = "q4f:block32:f16:mse") float[] w;
+                    @Quantize(value = QuantValue.Q4F, level = QuantLevel.BLOCK, calibration = Calibration.MSE) float[] v;
+                }
+                """);
+        assertThat(compile(good)).succeededWithoutWarnings();
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Named schemes
 

@@ -1,6 +1,7 @@
 package dev.quant4j.format;
 
 import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantValue;
 
 /**
  * The types a scale is stored in, and the one rounding the contract allows for them: up, to the
@@ -88,6 +89,45 @@ public final class ScaleFormat {
             case BF16 -> (Float.floatToRawIntBits(s) & 0xFFFF) == 0;
             case UE8M0 -> s >= UE8M0_MIN && s <= UE8M0_MAX && Math.scalb(1f, Math.getExponent(s)) == s;
         };
+    }
+
+    /**
+     * True when a stored scale of this value and param may be negative: the full-range integer values
+     * (Q8F, Q4F, Q2F, whose code range [a, b] has a = -b - 1, so the scale's sign chooses which end of the
+     * range a block's extreme lands on) with a param that has a sign bit (F32, F16, BF16). MinMax never
+     * produces a negative scale; the searches may (docs/NUMERICS.md, "Choosing the scale").
+     */
+    public static boolean allowsNegative(QuantValue value, QuantParam param) {
+        return !value.isFloat() && value.minCode() == -value.maxCode() - 1 && param != QuantParam.UE8M0;
+    }
+
+    /**
+     * True when {@code s} may be a stored scale of a tensor of this value and param: finite, on the
+     * param's grid, never -0.0 (code 0 of an all-zero block must dequantize to +0.0), and negative only
+     * where {@link #allowsNegative} says so. The one check every reader and constructor applies.
+     */
+    public static boolean isValidScale(float s, QuantValue value, QuantParam param) {
+        if (Float.floatToRawIntBits(s) == 0x80000000) {
+            return false;
+        }
+        if (s < 0) {
+            return allowsNegative(value, param) && isOnGrid(-s, param);
+        }
+        return isOnGrid(s, param);
+    }
+
+    /**
+     * The largest value of the param type below a positive value {@code s} that is on its grid, or 0
+     * when there is none (s is the type's smallest positive value).
+     */
+    public static float nextBelow(float s, QuantParam param) {
+        float below = switch (param) {
+            case F32 -> Math.nextDown(s);
+            case F16 -> Float.float16ToFloat((short) (Float.floatToFloat16(s) - 1));
+            case BF16 -> Float.intBitsToFloat(Float.floatToRawIntBits(s) - 0x10000);
+            case UE8M0 -> s / 2f;
+        };
+        return param == QuantParam.UE8M0 && below < UE8M0_MIN ? 0f : below;
     }
 
     /** Writes a scale (on the grid) as the param type's bits: 4, 2, 2 or 1 little-endian bytes. */

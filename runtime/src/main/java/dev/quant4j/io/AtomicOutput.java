@@ -96,6 +96,33 @@ final class AtomicOutput implements AutoCloseable {
         return new AtomicOutput(destination, target, temp, ch);
     }
 
+    /** What goes into the file; it writes through the channel and the output commits when it returns. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(WritableByteChannel channel) throws IOException;
+    }
+
+    /**
+     * Writes a whole file all or nothing: checks that the folder exists and the destination is not a
+     * folder, writes the body into the temporary file, and commits; every writer of this package does it so.
+     */
+    static void write(Path destination, Body body) throws IOException {
+        Path target = destination.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "the folder to write "
+                    + destination + " into does not exist");
+        }
+        if (Files.isDirectory(target)) {
+            throw new java.nio.file.FileSystemException(destination.toString(), null,
+                    "is a folder; give a file name to write to");
+        }
+        try (AtomicOutput out = create(destination, target)) {
+            body.writeTo(out.channel());
+            out.commit();
+        }
+    }
+
     /** {@code .NAME.q4jPID-RANDOM.tmp}, NAME cut to fit the 255-byte limit on whole code points. */
     static String tempName(String name, long pid, long random) {
         String tail = ".q4j" + pid + "-" + Long.toHexString(random) + ".tmp";

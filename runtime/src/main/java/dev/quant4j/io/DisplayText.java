@@ -80,4 +80,22 @@ public final class DisplayText {
             sb.append(HEX[(v >>> shift) & 15]);
         }
     }
+
+    /**
+     * Refuses text with a lone UTF-16 surrogate, which has no UTF-8 form: a writer would store it as '?'
+     * and read it back changed.
+     *
+     * @throws IllegalArgumentException naming {@code what} and the (escaped) text
+     */
+    public static void requireUtf8(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("the " + what + " '" + escape(s)
+                        + "' holds a lone UTF-16 surrogate, which has no UTF-8 form");
+            }
+        }
+    }
 }

@@ -85,11 +85,14 @@ public final class QuantizedLayout {
         return toLong(new BlockLayout(shape, scheme).grid());
     }
 
-    /** The metadata value of a quantized tensor: its canonical scheme and original shape as JSON. */
+    /**
+     * The metadata value of a quantized tensor: its scheme's stored form (without the calibration, which
+     * does not change how the data is read) and original shape as JSON.
+     */
     public static String metadataValue(int[] shape, QuantScheme scheme) {
         StringWriter sw = new StringWriter();
         try (JsonWriter w = new JsonWriter(sw)) {
-            w.beginObject().name("scheme").value(scheme.toString()).name("shape").beginArray();
+            w.beginObject().name("scheme").value(scheme.storedForm()).name("shape").beginArray();
             for (int d : shape) {
                 w.value(d);
             }

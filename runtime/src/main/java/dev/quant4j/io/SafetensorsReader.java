@@ -57,7 +57,11 @@ public final class SafetensorsReader implements AutoCloseable {
 
     private final Path file;
     private final Arena arena;
-    private final MemorySegment mapped;
+    /** The bytes this reader holds: the whole mapped file, or a window of it (see {@link #ofRange}). */
+    private final MemorySegment window;
+    /** The file offset of {@link #window}'s first byte. */
+    private final long windowStart;
+    private final long fileSize;
     private final long headerLength;
     private final long dataStart;
     private final Map<String, String> metadata;
@@ -68,17 +72,20 @@ public final class SafetensorsReader implements AutoCloseable {
     private final Map<String, SafetensorsEntry> entriesByName;
     private final List<String> warnings = new ArrayList<>();
 
-    private SafetensorsReader(Path file, Arena arena, MemorySegment mapped, long maxHeaderBytes) throws IOException {
+    private SafetensorsReader(Path file, Arena arena, MemorySegment prefix, long fileSize, long windowStart,
+                              MemorySegment window, long maxHeaderBytes) throws IOException {
         this.file = file;
         this.arena = arena;
-        this.mapped = mapped;
-        long size = mapped.byteSize();
+        this.window = window;
+        this.windowStart = windowStart;
+        this.fileSize = fileSize;
+        long size = fileSize;
         if (size < 8) {
             throw new SafetensorsFormatException(file, null, 0, "the file has " + size
                     + " bytes; a safetensors file starts with an 8-byte header length, so it is truncated or not "
                     + "a safetensors file");
         }
-        long n = mapped.get(I64_LE, 0);
+        long n = prefix.get(I64_LE, 0);
         // The length is an unsigned 64-bit number; a negative long is simply a huge one.
         if (n < 0 || n > maxHeaderBytes) {
             throw new SafetensorsFormatException(file, null, 0, "the header length is "
@@ -92,9 +99,13 @@ public final class SafetensorsReader implements AutoCloseable {
         if (n == 0) {
             throw new SafetensorsFormatException(file, null, 0, "the header length is 0; a header is at least '{}'");
         }
+        if (prefix.byteSize() < 8 + n) {
+            throw new IllegalArgumentException("the header of " + file + " has " + n + " bytes, but only "
+                    + (prefix.byteSize() - 8) + " of them were given");
+        }
         this.headerLength = n;
         this.dataStart = 8 + n;
-        byte[] header = mapped.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
+        byte[] header = prefix.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
         HeaderParser.Header parsed = HeaderParser.parse(file, header, 8);
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(parsed.metadata()));
         this.metadataOffsets = parsed.metadataOffsets();
@@ -136,7 +147,34 @@ public final class SafetensorsReader implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new SafetensorsReader(file, arena, seg, maxHeaderBytes);
+            return new SafetensorsReader(file, arena, seg, seg.byteSize(), 0, seg, maxHeaderBytes);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A reader over part of a file that lives elsewhere (a distributed file system read by byte ranges):
+     * every check of {@link #open} runs on the header, and a tensor can be read when its bytes lie inside
+     * the window. Errors name {@code file} and the same file offsets as {@link #open} would.
+     *
+     * @param header      the file's first bytes: at least its 8-byte length and the header it announces
+     *                    (fewer when the file is shorter, or the length is out of range: that is the error
+     *                    reported)
+     * @param fileSize    the file's size in bytes
+     * @param windowStart the file offset of {@code window}'s first byte
+     * @param window      bytes of the file starting at {@code windowStart} (may be empty)
+     */
+    @SuppressWarnings("MustBeClosedChecker") // the arena is the reader's, closed by close()
+    public static SafetensorsReader ofRange(Path file, byte[] header, long fileSize, long windowStart, byte[] window)
+            throws IOException {
+        byte[] prefix = header.length >= 8 ? header : Arrays.copyOf(header, 8);
+        // Heap segments need no arena; this one is closed by close(), like a mapped file's.
+        Arena arena = Arena.ofShared();
+        try {
+            return new SafetensorsReader(file, arena, MemorySegment.ofArray(prefix), fileSize, windowStart,
+                    MemorySegment.ofArray(window), DEFAULT_MAX_HEADER_BYTES);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -311,7 +349,7 @@ public final class SafetensorsReader implements AutoCloseable {
 
     /** The file's size in bytes. */
     public long fileSize() {
-        return mapped.byteSize();
+        return fileSize;
     }
 
     /** Bytes of the JSON header (padding included), not counting the 8-byte length. */
@@ -371,7 +409,12 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!t.equals(own)) {
             throw new IllegalArgumentException("tensor " + DisplayText.escape(t.toString()) + " is not one of " + file);
         }
-        return mapped.asSlice(dataStart + t.begin(), t.byteSize()).asReadOnly();
+        long at = dataStart + t.begin();
+        if (at < windowStart || at + t.byteSize() > windowStart + window.byteSize()) {
+            throw new IllegalStateException("tensor '" + DisplayText.escape(t.name()) + "' (file offsets " + at + " to "
+                    + (at + t.byteSize()) + ") lies outside the bytes read of " + file);
+        }
+        return window.asSlice(at - windowStart, t.byteSize()).asReadOnly();
     }
 
     /** A copy of a tensor's bytes. */
@@ -398,8 +441,8 @@ public final class SafetensorsReader implements AutoCloseable {
         } catch (IOException gone) {
             return;
         }
-        if (now < mapped.byteSize()) {
-            throw new FileChangedException(file, mapped.byteSize(), now, fault);
+        if (now < fileSize) {
+            throw new FileChangedException(file, fileSize, now, fault);
         }
     }
 
@@ -506,10 +549,12 @@ public final class SafetensorsReader implements AutoCloseable {
         float[] scales = readScales(q.scales(), scheme.param());
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
-            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+            if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
                 throw new SafetensorsFormatException(file, q.scales().name(),
                         dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
-                        + "; scales must be finite, non-negative " + scheme.param() + " values");
+                        + "; " + scheme.value() + " scales must be finite "
+                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                        + scheme.param() + " values other than -0.0");
             }
         }
         try {

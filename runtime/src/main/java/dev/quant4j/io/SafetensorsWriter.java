@@ -10,11 +10,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,17 +104,7 @@ public final class SafetensorsWriter {
         }
         byte[] header = header(allMetadata, plan);
 
-        Path target = destination.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new NoSuchFileException(String.valueOf(dir), null, "the folder to write " + destination
-                    + " into does not exist");
-        }
-        if (Files.isDirectory(target)) {
-            throw new FileSystemException(destination.toString(), null, "is a folder; give a file name to write to");
-        }
-        try (AtomicOutput out = AtomicOutput.create(destination, target)) {
-            WritableByteChannel ch = out.channel();
+        AtomicOutput.write(destination, ch -> {
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
             while (prefix.hasRemaining()) {
                 ch.write(prefix);
@@ -156,8 +142,7 @@ public final class SafetensorsWriter {
                 }
             }
             sink.flush();
-            out.commit();
-        }
+        });
     }
 
     private static void checkWritten(Planned p, long written) {
@@ -212,17 +197,7 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** Text with a lone surrogate has no UTF-8 form; it would be written as '?' and read back changed. */
-    private static void checkText(String s, String what) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + DisplayText.escape(s)
-                        + "' holds a lone UTF-16 surrogate, "
-                        + "which has no UTF-8 form");
-            }
-        }
+    static void checkText(String s, String what) {
+        DisplayText.requireUtf8(s, what);
     }
 }

@@ -21,6 +21,25 @@ public final class TensorSink {
         this.out = out;
     }
 
+    /** What goes into a file, written through a sink. */
+    @FunctionalInterface
+    public interface FileBody {
+        void writeTo(TensorSink sink) throws IOException;
+    }
+
+    /**
+     * Writes a whole file through a sink, all or nothing ({@link AtomicOutput}: a temporary file renamed
+     * into place when the body returns; a failure leaves the destination as it was). For the writers of
+     * other formats (GGUF).
+     */
+    public static void writeFile(java.nio.file.Path destination, FileBody body) throws IOException {
+        AtomicOutput.write(destination, ch -> {
+            TensorSink sink = new TensorSink(ch);
+            body.writeTo(sink);
+            sink.flush();
+        });
+    }
+
     /** Bytes written through this sink so far. */
     public long written() {
         return written;

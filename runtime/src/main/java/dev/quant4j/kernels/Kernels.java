@@ -44,6 +44,20 @@ public final class Kernels {
         return ScalarKernels.INSTANCE;
     }
 
+    /**
+     * The vector width of the SIMD kernels in bits (what {@code -Dquant4j.vectorBits} chose, or the widest
+     * the CPU has), or 0 when the Vector API module is not readable. Other SIMD code (the scale search's
+     * error kernel) uses it so that it runs at the kernels' width.
+     */
+    public static int simdBits() {
+        return vectorModulePresent() ? SimdWidth.BITS : 0;
+    }
+
+    /** Loaded only when the module is present: reading the width initialises the vector species. */
+    private static final class SimdWidth {
+        static final int BITS = PanamaSpecies.BITS;
+    }
+
     /** True when the Vector API module is readable in this JVM. */
     public static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();

@@ -32,7 +32,8 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
  *       float32 steps are exactly 1, so the addition itself rounds half to even; the sum's bit pattern
  *       is {@code 0x4B400000 + rint(y)}. Clamping that pattern to the code range in int arithmetic is
  *       the rule's clamp, and its low bits are the two's complement code. |y| never exceeds about
- *       128.5 here because the stored scale is at least {@code amax / 127.5}.</li>
+ *       128.5 here because the MinMax scale is at least {@code amax / 127.5} (a searched scale has at least a
+ *       quarter of its magnitude, so |y| stays below 4 * 128.5).</li>
  *   <li>Small float formats round the float32 mantissa to M bits half to even by integer arithmetic on
  *       the bit pattern (the carry moves into the exponent exactly as the rule's "next binade" case),
  *       subnormals round on their fixed grid with the same 2^23 addition, and magnitudes at or above

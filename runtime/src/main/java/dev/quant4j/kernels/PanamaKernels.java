@@ -93,6 +93,7 @@ final class PanamaKernels implements QuantKernels {
         int[] shape = tensor.shape();
         float[] x = tensor.data();
         QuantRules.checkScheme(name, shape, scheme);
+        QuantRules.checkMinMaxCalibration(name, scheme);
         BlockLayout layout = new BlockLayout(shape, scheme);
         long bytes = QuantRules.packedBytes(x.length, scheme);
         if (bytes <= Shapes.MAX_ARRAY_LENGTH && rowBlocked(layout, scheme, shape)) {
@@ -310,7 +311,7 @@ final class PanamaKernels implements QuantKernels {
         return m;
     }
 
-    /** Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s > 0}, written into {@code codes}. */
+    /** Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s != 0} (negative only where the contract allows it), written into {@code codes}. */
     private static void encodeSegment(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
         switch (value.bits()) {
             case 8 -> encode8(x, i0, n, s, value, codes);

@@ -26,6 +26,7 @@ final class ScalarKernels implements QuantKernels {
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
         QuantRules.checkScheme(name, tensor.shape(), scheme);
+        QuantRules.checkMinMaxCalibration(name, scheme);
         BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
         float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
         return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax,

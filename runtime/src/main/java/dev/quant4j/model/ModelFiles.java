@@ -6,6 +6,7 @@ import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
@@ -60,7 +61,8 @@ public final class ModelFiles {
 
     /**
      * Reads a file written by {@link #save} (or any safetensors file whose tensor names are the model's field
-     * paths) into the model: quantized tensors stay quantized, F32/F16/BF16 tensors become float32. The
+     * paths; or a sharded checkpoint, a folder with {@value ShardedCheckpoint#INDEX} or that index file,
+     * shard by shard) into the model: quantized tensors stay quantized, F32/F16/BF16 tensors become float32. The
      * model's structure (nested modules, arrays of them) must already exist; see
      * {@link Quantization#importState}.
      *
@@ -73,14 +75,27 @@ public final class ModelFiles {
     public static void load(Object model, Path file) throws IOException {
         Objects.requireNonNull(model, "model");
         Map<String, Object> state = new LinkedHashMap<>();
-        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
-            for (SafetensorsEntry e : reader.entries()) {
-                state.put(e.name(), switch (e) {
-                    case QuantizedInfo q -> reader.readQuantized(q);
-                    case TensorInfo t -> reader.readFloatTensor(t);
-                });
+        if (ShardedCheckpoint.isSharded(file)) {
+            for (Path shard : ShardedCheckpoint.open(file).shards()) {
+                readState(shard, state);
             }
+        } else {
+            readState(file, state);
         }
         Quantization.importState(model, state);
+    }
+
+    private static void readState(Path file, Map<String, Object> state) throws IOException {
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            for (SafetensorsEntry e : reader.entries()) {
+                if (state.put(e.name(), switch (e) {
+                    case QuantizedInfo q -> reader.readQuantized(q);
+                    case TensorInfo t -> reader.readFloatTensor(t);
+                }) != null) {
+                    throw new SafetensorsFormatException(file, e.name(), -1, "the tensor is also in another shard of "
+                            + "the checkpoint; each tensor belongs to one shard");
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.quant4j.model;
 
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.scheme.QuantScheme;
@@ -127,7 +128,7 @@ public final class QuantizableTensor {
         if (quantized != null) {
             return this;
         }
-        return of(Kernels.active().quantize(name, floats, scheme.validate()));
+        return of(ScaleSearch.quantize(Kernels.active(), name, floats, scheme.validate(), null));
     }
 
     /** A float holder with the dequantized values; a float holder is returned unchanged. */

@@ -1,5 +1,9 @@
 package dev.quant4j.model;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.Gptq;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.quantize.Quantizer;
@@ -29,11 +33,41 @@ public interface WeightQuantizer {
         return kernels(Kernels.active());
     }
 
-    /** Each field with its annotated scheme, by the given kernels (e.g. {@link Kernels#scalar()}). */
+    /**
+     * Each field with its annotated scheme, by the given kernels (e.g. {@link Kernels#scalar()}); a
+     * data-free search (MSE) where the scheme asks for one.
+     */
     static WeightQuantizer kernels(QuantKernels kernels) {
         Objects.requireNonNull(kernels, "kernels");
-        return kernels::quantize;
+        return (path, weights, scheme) -> ScaleSearch.quantize(kernels, path, weights, scheme, null);
     }
+
+    /**
+     * Each field with the calibration its scheme names, for {@link Quantization#quantizeWeights}: each field with
+     * {@code scheme} (or, when it is null, its annotated scheme), IMATRIX weighted by the field's entry in
+     * {@code statistics}. A field that has no entry (an embedding table multiplies no input, so a recording
+     * has none for it) is searched unweighted, with MSE, and its result says so. GPTQ runs {@link Gptq} on
+     * fields that have second moments and are matrices; others fall back to IMATRIX (then MSE) likewise.
+     */
+    static WeightQuantizer calibrated(QuantKernels kernels, QuantScheme scheme, InputStatistics statistics) {
+        Objects.requireNonNull(kernels, "kernels");
+        return (path, weights, annotated) -> {
+            QuantScheme s = scheme != null ? scheme : annotated;
+            float[] importance = statistics == null ? null : statistics.meanSquares(path);
+            if (s.calibration() == Calibration.GPTQ) {
+                double[] moments = statistics == null ? null : statistics.secondMoments(path);
+                if (moments != null && weights.rank() == 2) {
+                    return Gptq.quantize(kernels, path, weights, s, moments);
+                }
+                s = s.withCalibration(Calibration.IMATRIX);
+            }
+            if (s.calibration() == Calibration.IMATRIX && importance == null) {
+                s = s.withCalibration(Calibration.MSE);
+            }
+            return ScaleSearch.quantize(kernels, path, weights, s, importance);
+        };
+    }
+
 
     /**
      * Every field with {@code quantizer}'s one scheme, ignoring the annotated schemes: Burn's

@@ -1,5 +1,6 @@
 package dev.quant4j.quantize;
 
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -33,6 +34,6 @@ public final class Quantizer {
      * @param name the tensor's name or field path, used in errors
      */
     public QuantizedTensor quantize(String name, FloatTensor tensor) {
-        return Kernels.active().quantize(name, tensor, scheme);
+        return ScaleSearch.quantize(Kernels.active(), name, tensor, scheme, null);
     }
 }

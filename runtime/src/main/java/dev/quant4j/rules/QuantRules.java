@@ -75,8 +75,9 @@ public final class QuantRules {
 
     /**
      * Scales chosen by a caller (a scale search) for {@code quantize(name, tensor, scheme, scales)}, checked
-     * after the values are known finite: one per block, each finite, non-negative, not -0.0 and on the
-     * param type's grid, and above 0 for a block whose max |x| is above 0.
+     * after the values are known finite: one per block, each valid for the scheme
+     * ({@link ScaleFormat#isValidScale}: finite, on the param type's grid, not -0.0, negative only for
+     * Q8F, Q4F, Q2F with a signed param), and not 0 for a block whose max |x| is above 0.
      */
     public static void checkCallerScales(String name, QuantScheme scheme, BlockLayout layout, float[] amax,
                                          float[] scales) {
@@ -86,10 +87,11 @@ public final class QuantRules {
         }
         for (int b = 0; b < scales.length; b++) {
             float s = scales[b];
-            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
+            if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
                 throw new QuantizationException(name, "tensor '" + name + "' block "
-                        + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite,"
-                        + " non-negative " + scheme.param() + " value; round it onto the param type's grid");
+                        + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite, "
+                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                        + scheme.param() + " value other than -0.0; round it onto the param type's grid");
             }
             if (amax[b] > 0f && s == 0f) {
                 throw new QuantizationException(name, "tensor '" + name + "' block "
@@ -97,6 +99,19 @@ public final class QuantRules {
                         + " but its scale is 0; give it a scale above 0 (min-max gives "
                         + storedScale(amax[b], scheme.value(), scheme.param()) + ")");
             }
+        }
+    }
+
+    /**
+     * Rejects a scheme whose calibration is a search (MSE, IMATRIX, GPTQ) where the kernels would choose
+     * MinMax scales: a search chooses its scales in {@code calibrate} and hands them to
+     * {@code quantize(name, tensor, scheme, scales)}; {@code Quantizer} and the model layer do that.
+     */
+    public static void checkMinMaxCalibration(String name, QuantScheme scheme) {
+        if (scheme.calibration() != dev.quant4j.annotations.Calibration.MIN_MAX) {
+            throw new QuantizationException(name, "tensor '" + name + "': the kernels choose MinMax scales, and " + scheme
+                    + " asks for calibration " + scheme.calibration() + "; quantize it through Quantizer, the model"
+                    + " layer or calibrate.ScaleSearch, which choose the scales and then call the kernels");
         }
     }
 

@@ -23,7 +23,7 @@ public final class QuantizedTensor {
 
     /**
      * Checks that the parts agree: a valid scheme for the shape, the exact packed byte count, one finite,
-     * non-negative scale on the param type's grid per block.
+     * scale on the param type's grid per block (negative only where {@link ScaleFormat#allowsNegative}).
      *
      * @throws IllegalArgumentException naming the part that does not fit and what was expected
      */
@@ -58,10 +58,10 @@ public final class QuantizedTensor {
         }
         for (int i = 0; scanScales && i < scales.length; i++) {
             float s = scales[i];
-            // A negative zero scale would turn code 0 into -0.0; the contract says code 0 is +0.0.
-            if (Float.floatToRawIntBits(s) < 0 || !ScaleFormat.isOnGrid(s, scheme.param())) {
-                throw new IllegalArgumentException("scale " + i + " = " + s + " is not a finite, non-negative "
-                        + scheme.param() + " value");
+            if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
+                throw new IllegalArgumentException("scale " + i + " = " + s + " is not a finite, "
+                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                        + scheme.param() + " value other than -0.0");
             }
         }
         this.shape = shape.clone();

@@ -227,6 +227,13 @@ public final class QuantScheme {
                 }
             }
         }
+        if (calibration.isSearch() && value.isFloat()) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, "calibration",
+                    "Calibration " + calibration + " searches integer codes; " + value + " is a float value",
+                    "use an integer value (q8f q8s q4f q4s q2f q2s) with " + calibration + ", or calibration = MIN_MAX",
+                    "use an integer value (q8f q8s q4f q4s q2f q2s) with " + token(calibration) + ", or remove "
+                            + token(calibration)));
+        }
         activationProblems(out);
         return out;
     }
@@ -344,22 +351,38 @@ public final class QuantScheme {
 
     /**
      * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}, then the
-     * activations and their calibration where set ({@code q8s:tensor:f32:u32:a8static:minmax}). Mode and
-     * calibration of the weights have a single choice each and are not written.
+     * weights' calibration when it is a search ({@code q4f:block32:f16:u32:mse}; MIN_MAX, the default, is
+     * not written, so every MinMax scheme prints as before), then the activations and their calibration
+     * where set ({@code q8s:tensor:f32:u32:a8static:minmax}). Mode has a single choice and is not written.
      */
     @Override
     public String toString() {
+        return text(true);
+    }
+
+    /**
+     * The text form without the weights' calibration, which only says how the scales were chosen and
+     * changes nothing about reading them: what a file records ({@code q4f:block32:f16:u32} for a scheme
+     * whose {@code toString} is {@code q4f:block32:f16:u32:mse}).
+     */
+    public String storedForm() {
+        return text(false);
+    }
+
+    private String text(boolean withCalibration) {
         String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store);
-        return weights + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
+        return weights + (!withCalibration || calibration == Calibration.MIN_MAX ? "" : ":" + token(calibration))
+                + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
                 + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + token(activationCalibration));
     }
 
     /**
      * Reads a scheme in text form: parts separated by {@code ':'}, in any order, each kind at most once
      * (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
-     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, activations {@code a8dyn a8static}, activation
-     * calibrations {@code minmax movingminmax percentile entropy}); missing parts take the defaults
-     * {@code tensor}, {@code f32}, {@code u32}, float32 activations; the value is required. Case does not
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, weight calibrations {@code mse imatrix gptq},
+     * activations {@code a8dyn a8static}, activation calibrations {@code minmax movingminmax percentile
+     * entropy}); missing parts take the defaults {@code tensor}, {@code f32}, {@code u32}, MinMax weight
+     * calibration, float32 activations; the value is required. Case does not
      * matter. The result is not validated: call {@link #validate()} or {@link #problems()}.
      *
      * @throws SchemeParseException naming the bad part and what was expected
@@ -377,6 +400,7 @@ public final class QuantScheme {
         QuantStore s = null;
         ActivationMode a = null;
         ActivationCalibration ac = null;
+        Calibration c = null;
         for (String raw : trimmed.split(":", -1)) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) {
@@ -387,7 +411,10 @@ public final class QuantScheme {
             QuantStore ts = byToken(QuantStore.values(), QuantScheme::token, t);
             ActivationMode ta = byToken(ActivationMode.values(), QuantScheme::token, t);
             ActivationCalibration tac = byToken(ActivationCalibration.values(), QuantScheme::token, t);
-            if (ta != null) {
+            Calibration tc = byToken(Calibration.values(), QuantScheme::token, t);
+            if (tc != null) {
+                c = once(trimmed, "calibration", c, tc, QuantScheme::token);
+            } else if (ta != null) {
                 a = once(trimmed, "activations", a, ta, QuantScheme::token);
             } else if (tac != null) {
                 ac = once(trimmed, "activation calibration", ac, tac, QuantScheme::token);
@@ -410,8 +437,8 @@ public final class QuantScheme {
             } else {
                 throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
-                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), activations "
-                                + "(a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
+                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), a weight "
+                                + "calibration (mse imatrix gptq), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
                                 + "entropy)");
             }
         }
@@ -428,6 +455,9 @@ public final class QuantScheme {
         }
         if (s != null) {
             out = out.withStore(s);
+        }
+        if (c != null) {
+            out = out.withCalibration(c);
         }
         if (a != null) {
             out = out.withActivations(a);
@@ -482,6 +512,19 @@ public final class QuantScheme {
     /** A store's part in the text form: {@code u32} or {@code native}. */
     public static String token(QuantStore s) {
         return s.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}; null for MIN_MAX, the
+     * default, which is not written (and whose word {@code minmax} belongs to the activation calibrations).
+     */
+    public static String token(Calibration c) {
+        return switch (c) {
+            case MIN_MAX -> null;
+            case MSE -> "mse";
+            case IMATRIX -> "imatrix";
+            case GPTQ -> "gptq";
+        };
     }
 
     /** An activation mode's part in the text form: {@code a8dyn}, {@code a8static}; null for NONE, not written. */

@@ -32,6 +32,8 @@ public record SchemeProblem(Rule rule, String attribute, String message, String 
         CALIBRATION_WITHOUT_STATIC,
         /** Quantized (int8) activations with a float weight value, which the integer kernels cannot multiply. */
         ACTIVATIONS_NEED_INTEGER_WEIGHTS,
+        /** A scale search (MSE, IMATRIX) on a float value: the searches choose integer codes. */
+        SEARCH_NEEDS_INTEGER_VALUE,
         /** Quantized activations on a tensor that is not the 2-D {@code [out, in]} weight matrix of a linear layer. */
         ACTIVATIONS_NEED_MATRIX
     }

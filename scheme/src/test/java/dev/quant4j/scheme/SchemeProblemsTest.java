@@ -53,12 +53,26 @@ class SchemeProblemsTest {
     }
 
     @Test
+    void aWeightCalibrationSearchNeedsAnIntegerValueAndMinMaxIsNotWritten() {
+        SchemeProblem p = QuantScheme.parse("e4m3:block32:imatrix").problems().getFirst();
+        assertEquals(SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, p.rule());
+        assertEquals("calibration", p.attribute());
+        assertEquals("Calibration IMATRIX searches integer codes; E4M3 is a float value", p.message());
+        assertEquals("use an integer value (q8f q8s q4f q4s q2f q2s) with IMATRIX, or calibration = MIN_MAX",
+                p.annotationFix());
+        assertEquals("use an integer value (q8f q8s q4f q4s q2f q2s) with imatrix, or remove imatrix", p.textFix());
+        assertEquals("q4f:block32:f16:u32:mse:a8dyn", QuantScheme.parse("a8dyn:mse:q4f:f16:block32").toString());
+        assertEquals("q4f:block32:f16:u32:a8dyn", QuantScheme.parse("a8dyn:mse:q4f:f16:block32").storedForm());
+        assertEquals("q4f:block32:f16:u32", QuantScheme.parse("q4f:block32:f16").toString());
+    }
+
+    @Test
     void everyRuleCanBeBroken() {
         java.util.Set<SchemeProblem.Rule> seen = java.util.EnumSet.noneOf(SchemeProblem.Rule.class);
         for (QuantScheme s : List.of(QuantScheme.parse("q2s:native"), QuantScheme.DEFAULT.withBlockSize(),
                 QuantScheme.DEFAULT.withBlockSize(2, 2, 2, 2, 2, 2), QuantScheme.DEFAULT.withBlockSize(-1),
                 QuantScheme.parse("q8s:block4x4"), QuantScheme.parse("q8s:a8static"), QuantScheme.parse("q8s:entropy"),
-                QuantScheme.parse("e4m3:a8dyn"))) {
+                QuantScheme.parse("e4m3:a8dyn"), QuantScheme.parse("e2m1:mse"))) {
             s.problemsForRank(1).forEach(p -> seen.add(p.rule()));
         }
         assertEquals(java.util.EnumSet.allOf(SchemeProblem.Rule.class), seen);

@@ -1,5 +1,9 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.kernels.Gemm;
+import dev.quant4j.kernels.GemmKernels;
+import dev.quant4j.kernels.Parallelism;
+
 /**
  * The forward pass of all-MiniLM-L6-v2, once for both model variants: embeddings, post-LayerNorm BERT
  * layers, mean pooling and L2 normalisation. Weights come only through {@link EmbeddingWeights} and
@@ -89,7 +93,9 @@ final class EncoderMath {
     /**
      * Multi-head scaled dot-product attention over one unpadded sentence, so no mask: head {@code h}
      * uses columns {@code [h * headSize, (h + 1) * headSize)} of q, k and v, and writes the same columns
-     * of the result.
+     * of the result. Both products of a head are batched float32 GEMMs over all tokens: the scores
+     * {@code q k^T} ({@code k}'s rows as the weight rows) and the context {@code p v} ({@code v}
+     * transposed as the weight rows).
      */
     static float[] attention(float[] q, float[] k, float[] v, int n, int hidden, int heads) {
         if (hidden % heads != 0) {
@@ -97,35 +103,43 @@ final class EncoderMath {
         }
         int headSize = hidden / heads;
         float[] context = new float[n * hidden];
-        float[] scores = new float[n];
+        float[] qh = new float[n * headSize];
+        float[] kh = new float[n * headSize];
+        float[] vt = new float[headSize * n];
+        float[] scores = new float[n * n];
+        float[] ch = new float[n * headSize];
         float scale = (float) Math.sqrt(headSize); // the graph divides the scores by sqrt(32)
+        GemmKernels gemm = Gemm.active();
         for (int head = 0; head < heads; head++) {
             int col = head * headSize;
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(q, t * hidden + col, qh, t * headSize, headSize);
+                System.arraycopy(k, t * hidden + col, kh, t * headSize, headSize);
+                for (int d = 0; d < headSize; d++) {
+                    vt[d * n + t] = v[t * hidden + col + d];
+                }
+            }
+            gemm.matmul(kh, n, headSize, qh, n, scores, Parallelism.single()); // scores[i, j] = q_i . k_j
             for (int i = 0; i < n; i++) {
-                int qi = i * hidden + col;
+                int row = i * n;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
-                    int kj = j * hidden + col;
-                    float dot = 0f;
-                    for (int d = 0; d < headSize; d++) {
-                        dot += q[qi + d] * k[kj + d];
-                    }
-                    scores[j] = dot / scale;
-                    max = Math.max(max, scores[j]);
+                    scores[row + j] = scores[row + j] / scale;
+                    max = Math.max(max, scores[row + j]);
                 }
                 // Softmax, shifted by the maximum so that exp cannot overflow.
                 float sum = 0f;
                 for (int j = 0; j < n; j++) {
-                    scores[j] = (float) Math.exp(scores[j] - max);
-                    sum += scores[j];
+                    scores[row + j] = (float) Math.exp(scores[row + j] - max);
+                    sum += scores[row + j];
                 }
                 for (int j = 0; j < n; j++) {
-                    float p = scores[j] / sum;
-                    int vj = j * hidden + col;
-                    for (int d = 0; d < headSize; d++) {
-                        context[qi + d] += p * v[vj + d];
-                    }
+                    scores[row + j] = scores[row + j] / sum;
                 }
+            }
+            gemm.matmul(vt, headSize, n, scores, n, ch, Parallelism.single()); // ch[i, d] = sum_j p[i, j] v[j, d]
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(ch, t * headSize, context, t * hidden + col, headSize);
             }
         }
         return context;

@@ -1,6 +1,7 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.QuantizableTensor;
 
 /**
@@ -28,6 +29,12 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
     float[] outputBias;
     final LayerNorm outputLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
+    /**
+     * How the linear layers' input activations are quantized when chosen at run time (not a weight); null:
+     * as each weight's scheme says (its {@code activations} part, NONE for float weights).
+     */
+    ActivationMode activations;
+
     /** A layer without weights; the loader or an imported state fills them. */
     HolderEncoderLayer(MiniLmConfig c) {
         super(c);
@@ -36,13 +43,13 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
     @Override
     float[] project(Projection p, float[] x, int n) {
         return switch (p) {
-            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n);
-            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n);
-            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n);
+            case QUERY -> Linear.apply("queryWeight", queryWeight, queryBias, x, n, activations);
+            case KEY -> Linear.apply("keyWeight", keyWeight, keyBias, x, n, activations);
+            case VALUE -> Linear.apply("valueWeight", valueWeight, valueBias, x, n, activations);
             case ATTENTION_OUTPUT -> Linear.apply("attentionOutputWeight", attentionOutputWeight, attentionOutputBias,
-                    x, n);
-            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n);
-            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n);
+                    x, n, activations);
+            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateBias, x, n, activations);
+            case OUTPUT -> Linear.apply("outputWeight", outputWeight, outputBias, x, n, activations);
         };
     }
 

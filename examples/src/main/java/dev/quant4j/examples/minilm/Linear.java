@@ -4,31 +4,36 @@ import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import dev.quant4j.kernels.Gemm;
+import dev.quant4j.kernels.Int8Activations;
+import dev.quant4j.kernels.Parallelism;
+import dev.quant4j.annotations.ActivationMode;
 
 import java.util.Arrays;
 
 /**
  * The one place where a weight matrix meets activations: {@code y = x W^T + b} with {@code W} stored
  * {@code [out, in]} (PyTorch's layout; quantization blocks then run along {@code in}, the dot product's
- * dimension, as fused kernels need).
+ * dimension, as the kernels need).
  *
- * <p>Both model variants end here with the same float values in the same order, so a plain array
- * dequantized by the agent and a quantized holder give bit-identical results: the holder path
- * dequantizes one row at a time ({@link QuantKernels#dequantizeRows}, bit-identical to the runtime's dequantize) into
- * a scratch row and then runs exactly the code the array path runs on that row. That keeps the
- * holder's memory at its packed size while it computes (no float32 copy of the matrix, not even a
- * cached one).
+ * <p>Every token of the sentence goes through one batched product ({@link Gemm}): a float32 GEMM for
+ * float weights and for quantized weights with float32 activations, an integer GEMM (W8A8, W4A8) with
+ * activations quantized per token when the layer runs with {@link ActivationMode#DYNAMIC}. The float32
+ * GEMM defines each output as one sequential FMA chain over {@code in}, and the holder path dequantizes
+ * to exactly the floats the agent's arrays hold, so a plain array dequantized by the agent and a
+ * quantized holder give bit-identical results (and so do all vector widths: docs/NUMERICS.md). The
+ * holder's memory stays at its packed size: the kernels dequantize a few rows at a time.
  *
- * <p>The dot product is summed lane-wise with FMAs and then over the lanes in a fixed order; the
- * Vector API's {@code reduceLanes(ADD)} is not used because its summation order is left to the
- * implementation (interpreted and compiled code may differ), and the two variants must agree exactly.
+ * <p>The kernels run on the calling thread; the demo's threads embed different sentences.
  */
 final class Linear {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
+    /**
+     * Columns per activation scale with dynamic quantization: 32, as the weights' blocks. One scale per whole
+     * token measured worse here (q8s:block32, 60 sentences: cosine mean 0.99726, min 0.98170): a few hidden
+     * dimensions of BERT-style models carry outliers that flatten a token-wide int8 grid.
+     */
+    static final int ACTIVATION_BLOCK = 32;
 
     private Linear() {
     }
@@ -51,16 +56,24 @@ final class Linear {
                     + out + ", " + in + "] needs " + (long) out * in);
         }
         checkInput(name, in, bias, out, x, n);
+        InputRecorder.observe(weights, x, n, in);
         float[] y = new float[n * out];
-        float[] lanes = new float[4 * LANES];
-        for (int r = 0; r < out; r++) {
-            rowTimesTokens(weights, r * in, in, x, n, bias == null ? 0f : bias[r], y, out, r, lanes);
-        }
-        return y;
+        Gemm.active().matmul(weights, out, in, x, n, y, Parallelism.single());
+        return addBias(y, bias, n, out);
     }
 
-    /** Applies a linear layer held as a holder of shape {@code [out, in]}, quantized or not. */
+    /** Applies a linear layer held as a holder of shape {@code [out, in]}, activations as its scheme says. */
     static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n) {
+        return apply(name, weights, bias, x, n, null);
+    }
+
+    /**
+     * Applies a linear layer held as a holder of shape {@code [out, in]}, its input activations quantized as
+     * {@code activations} says, or, when it is null, as the quantized weight's scheme says (float weights
+     * always take float32 activations).
+     */
+    static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n,
+                         ActivationMode activations) {
         if (weights == null) {
             throw new IllegalStateException("weight '" + name + "' is null: the model was built without weights and"
                     + " none were loaded (import a state, or build it from the ONNX file)");
@@ -75,14 +88,32 @@ final class Linear {
             return apply(name, weights.floats().data(), out, in, bias, x, n);
         }
         checkInput(name, in, bias, out, x, n);
-        QuantKernels kernels = Kernels.active();
         QuantizedTensor q = weights.quantized();
-        float[] row = new float[in];
         float[] y = new float[n * out];
-        float[] lanes = new float[4 * LANES];
-        for (int r = 0; r < out; r++) {
-            kernels.dequantizeRows(q, r, r + 1, row, 0);
-            rowTimesTokens(row, 0, in, x, n, bias == null ? 0f : bias[r], y, out, r, lanes);
+        switch (activations != null ? activations : q.scheme().activations()) {
+            case NONE -> Gemm.active().matmul(q, x, n, y, Parallelism.single());
+            case DYNAMIC -> {
+                if (q.scheme().value().isFloat()) {
+                    throw new IllegalStateException("weight '" + name + "' has float codes (" + q.scheme().value()
+                            + "); dynamic int8 activations multiply integer codes only: use an integer scheme"
+                            + " (q8s, q4f, ...) or activations none");
+                }
+                Int8Activations a = Gemm.active().quantizeActivations(x, n, in, Math.min(ACTIVATION_BLOCK, in));
+                Gemm.active().matmulInt8(q, a, y, Parallelism.single());
+            }
+            case STATIC -> throw new UnsupportedOperationException("weight '" + name + "': static activation"
+                    + " quantization needs calibrated scales, which this model does not have yet; use none or dynamic");
+        }
+        return addBias(y, bias, n, out);
+    }
+
+    private static float[] addBias(float[] y, float[] bias, int n, int out) {
+        if (bias != null) {
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < out; r++) {
+                    y[t * out + r] += bias[r];
+                }
+            }
         }
         return y;
     }
@@ -116,76 +147,5 @@ final class Linear {
             throw new IllegalStateException("bias of '" + name + "' has " + bias.length + " floats, the weight has "
                     + out + " rows");
         }
-    }
-
-    /**
-     * {@code y[t][r] = bias + dot(w[off .. off + in), x[t])} for every token: one weight row, fetched once
-     * and used for all tokens while it sits in L1, four tokens at a time so that their four independent
-     * sums keep the FMA units busy. Every sum is formed the same way whether its token is one of four or
-     * alone, so the result never depends on the grouping.
-     */
-    private static void rowTimesTokens(float[] w, int off, int in, float[] x, int n, float bias, float[] y, int out,
-                                       int r, float[] lanes) {
-        int t = 0;
-        for (; t + 4 <= n; t += 4) {
-            dot4(w, off, x, t * in, in, lanes);
-            for (int k = 0; k < 4; k++) {
-                y[(t + k) * out + r] = bias + sum(lanes, k, w, off, x, (t + k) * in, in);
-            }
-        }
-        for (; t < n; t++) {
-            y[t * out + r] = bias + dot(w, off, x, t * in, in, lanes);
-        }
-    }
-
-    /**
-     * The vector part of four dot products of {@code a[ao..]} with the four rows of {@code b} starting at
-     * {@code bo}, {@code bo + length}, ...: lane sums go to {@code lanes[k * LANES ..]}.
-     */
-    private static void dot4(float[] a, int ao, float[] b, int bo, int length, float[] lanes) {
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        FloatVector acc2 = FloatVector.zero(SPECIES);
-        FloatVector acc3 = FloatVector.zero(SPECIES);
-        int b1 = bo + length;
-        int b2 = b1 + length;
-        int b3 = b2 + length;
-        for (int i = 0; i <= length - LANES; i += LANES) {
-            FloatVector va = FloatVector.fromArray(SPECIES, a, ao + i);
-            acc0 = va.fma(FloatVector.fromArray(SPECIES, b, bo + i), acc0);
-            acc1 = va.fma(FloatVector.fromArray(SPECIES, b, b1 + i), acc1);
-            acc2 = va.fma(FloatVector.fromArray(SPECIES, b, b2 + i), acc2);
-            acc3 = va.fma(FloatVector.fromArray(SPECIES, b, b3 + i), acc3);
-        }
-        acc0.intoArray(lanes, 0);
-        acc1.intoArray(lanes, LANES);
-        acc2.intoArray(lanes, 2 * LANES);
-        acc3.intoArray(lanes, 3 * LANES);
-    }
-
-    /** Finishes dot product {@code k} of {@link #dot4}: the lanes in order, then the scalar tail. */
-    private static float sum(float[] lanes, int k, float[] a, int ao, float[] b, int bo, int length) {
-        float sum = 0f;
-        for (int l = k * LANES; l < (k + 1) * LANES; l++) {
-            sum += lanes[l];
-        }
-        for (int i = length - length % LANES; i < length; i++) {
-            sum = Math.fma(a[ao + i], b[bo + i], sum);
-        }
-        return sum;
-    }
-
-    /**
-     * {@code sum of a[ao + i] * b[bo + i]}: one vector accumulator of FMAs, its lanes summed in order, then
-     * the scalar tail with FMAs. Deterministic (see the class comment), and the same sum {@link #dot4}
-     * forms for each of its four.
-     */
-    static float dot(float[] a, int ao, float[] b, int bo, int length, float[] lanes) {
-        FloatVector acc = FloatVector.zero(SPECIES);
-        for (int i = 0; i <= length - LANES; i += LANES) {
-            acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
-        }
-        acc.intoArray(lanes, 0);
-        return sum(lanes, 0, a, ao, b, bo, length);
     }
 }

@@ -1,5 +1,8 @@
 package dev.quant4j.examples.minilm;
 
+import dev.quant4j.kernels.Gemm;
+import dev.quant4j.kernels.Parallelism;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
@@ -86,6 +89,41 @@ class LinearTest {
         }
         float[] viaFloatHolder = Linear.apply("w", QuantizableTensor.of(w, out, in), bias, x, 6);
         assertArrayEquals(Linear.apply("w", w, out, in, bias, x, 6), viaFloatHolder);
+    }
+
+    @Test
+    void dynamicActivationsRunTheIntegerProductPer32ColumnsThenTheBias() {
+        SplittableRandom random = new SplittableRandom(5);
+        int out = 20;
+        int in = 96;
+        int n = 7;
+        float[] w = gaussian(random, out * in);
+        float[] bias = gaussian(random, out);
+        float[] x = gaussian(random, n * in);
+        for (String scheme : List.of("q8s:block32", "q4f:block32:f16", "q8f:tensor")) {
+            QuantizedTensor q = Quantizer.of(scheme).quantize("w", FloatTensor.of(w, out, in));
+            float[] got = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.DYNAMIC);
+            float[] want = new float[n * out];
+            Gemm.scalar().matmulInt8(q, Gemm.scalar().quantizeActivations(x, n, in, 32), want, Parallelism.single());
+            for (int i = 0; i < want.length; i++) {
+                want[i] += bias[i % out];
+            }
+            assertArrayEquals(want, got, scheme);
+            QuantizedTensor declared = Quantizer.of(scheme + ":a8dyn").quantize("w", FloatTensor.of(w, out, in));
+            assertArrayEquals(want, Linear.apply("w", QuantizableTensor.of(declared), bias, x, n),
+                    scheme + ":a8dyn: the weight's scheme declares the dynamic activations");
+            float[] none = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.NONE);
+            assertTrue(!Arrays.equals(none, got), scheme + ": dynamic must differ from float32 activations");
+        }
+        QuantizableTensor fp8 = QuantizableTensor.of(Quantizer.of("e4m3:tensor").quantize("w", FloatTensor.of(w, out, in)));
+        IllegalStateException floats = assertThrows(IllegalStateException.class,
+                () -> Linear.apply("layers[2].keyWeight", fp8, bias, x, n, ActivationMode.DYNAMIC));
+        assertTrue(floats.getMessage().contains("layers[2].keyWeight") && floats.getMessage().contains("float codes"),
+                floats.getMessage());
+        QuantizableTensor q8 = QuantizableTensor.of(Quantizer.of("q8s:block32").quantize("w", FloatTensor.of(w, out, in)));
+        UnsupportedOperationException statik = assertThrows(UnsupportedOperationException.class,
+                () -> Linear.apply("outputWeight", q8, bias, x, n, ActivationMode.STATIC));
+        assertTrue(statik.getMessage().contains("outputWeight"), statik.getMessage());
     }
 
     @Test

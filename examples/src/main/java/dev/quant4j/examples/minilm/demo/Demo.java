@@ -64,6 +64,14 @@ public final class Demo {
                     + " --save DIR, then load DIR/<scheme>.safetensors)");
         }
         List<String> all = Sentences.load();
+        if (options.saveGguf() != null) {
+            List<String> chosen = new ArrayList<>();
+            for (int i : Sentences.evenSubset(all.size(), options.sentences())) {
+                chosen.add(all.get(i));
+            }
+            GgufExport.run(options.saveGguf(), chosen, System.err);
+            return;
+        }
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
         SavedModels.Reference reference = options.load() == null ? null : SavedModels.loadReference(options.load());
         List<Integer> indices = reference != null ? reference.indices()

@@ -1,5 +1,6 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.scheme.QuantScheme;
 
 import java.nio.file.Path;
@@ -20,11 +21,12 @@ import java.util.Set;
  * @param html      where to write the HTML report, or null
  * @param saveDir   where to save each quantized model, or null
  * @param load      a saved model to run instead of quantizing, or null
+ * @param saveGguf  where to write the model as BERT GGUF files for llama.cpp (and our vectors), or null
  * @param progress  draw the progress bar: null for when stderr is a terminal
  * @param child     run as the agent-mode child of a demo (internal)
  */
 record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, int threads, boolean json, Path html,
-                   Path saveDir, Path load, Boolean progress, boolean child) {
+                   Path saveDir, Path load, Path saveGguf, Boolean progress, boolean child) {
 
     static final String F32 = "f32";
     /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
@@ -32,7 +34,8 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
 
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
-            "q4s:block32", "e4m3:tensor", "e2m1:block32:ue8m0");
+            "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4s:block32", "e4m3:tensor",
+            "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q4f:block32:f16:a8dyn");
     /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
@@ -47,7 +50,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
               --sentences all|N   how many of the shipped sentences to embed (default all; N takes N of them
                                   spread evenly over the topics, for a quicker run)
               --schemes A,B,...   schemes in text form (default %s); f32 always runs
-                                  first. 'annotated' adds a row where each field takes the scheme its
+                                  first. A scheme with a8dyn (integer values only) also quantizes
+                                  each token's activations to int8 at run time and multiplies integer
+                                  codes (holder mode only; a8static is not run yet). 'annotated' adds a row where each field takes the scheme its
                                   @Quantize names (4-bit embeddings, 8-bit layers)
               --mode both|holder|agent   (default both)
               --threads N         threads embedding sentences (default %d)
@@ -57,6 +62,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                                   reference vectors, DIR/f32-reference.safetensors)
               --load FILE         run a saved model instead of quantizing (its float32 weights are never
                                   built), on the sentences saved with it, against their float32 vectors
+              --save-gguf DIR     only write the model as BERT GGUF files llama.cpp runs, DIR/f32.gguf,
+                                  DIR/q8_0.gguf, DIR/q4_0.gguf, with our vectors of the sentences for
+                                  each in DIR/vectors.json (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
             """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);
@@ -75,6 +83,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
         Path html = null;
         Path save = null;
         Path load = null;
+        Path saveGguf = null;
         Boolean progress = null;
         boolean child = false;
         for (int i = 0; i < args.length; i++) {
@@ -103,6 +112,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 case "--out" -> html = Path.of(value(args, ++i, a));
                 case "--save" -> save = Path.of(value(args, ++i, a));
                 case "--load" -> load = Path.of(value(args, ++i, a));
+                case "--save-gguf" -> saveGguf = Path.of(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'; see --help");
             }
         }
@@ -110,7 +120,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
             throw new IllegalArgumentException("--save and --load do not go together: --load runs a model saved"
                     + " before, --save writes new ones");
         }
-        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, progress, child);
+        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, saveGguf, progress, child);
     }
 
     static boolean wantsHelp(String[] args) {
@@ -156,6 +166,12 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 + (option.equals("--sentences") ? " or 'all'" : ""));
     }
 
+    /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
+    static ActivationMode activationsOf(String entry) {
+        return entry.equals(F32) || entry.equals(ANNOTATED) ? ActivationMode.NONE
+                : QuantScheme.parse(entry).activations();
+    }
+
     /** Parses and canonicalises a scheme list; f32 goes first whether named or not. */
     private static List<String> schemes(String list) {
         Set<String> out = new LinkedHashSet<>();
@@ -169,12 +185,19 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                 out.add(ANNOTATED);
                 continue;
             }
+            QuantScheme scheme;
             try {
-                out.add(QuantScheme.parse(t).validate().toString());
+                scheme = QuantScheme.parse(t).validate();
             } catch (IllegalArgumentException e) { // SchemeParseException, InvalidSchemeException
                 throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
                         + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
             }
+            if (scheme.activations() == ActivationMode.STATIC) {
+                throw new IllegalArgumentException("--schemes: '" + t + "': static activation quantization needs"
+                        + " calibrated activation scales, which the demo does not record yet; use a8dyn or leave the"
+                        + " activations out");
+            }
+            out.add(scheme.toString());
         }
         return List.copyOf(out);
     }

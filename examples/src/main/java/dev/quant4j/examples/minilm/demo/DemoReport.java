@@ -3,6 +3,7 @@ package dev.quant4j.examples.minilm.demo;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.quant4j.scheme.QuantScheme;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,8 +15,8 @@ import java.util.Map;
 final class DemoReport {
 
     /** The keys of each object of {@code --json}, in order. */
-    static final List<String> JSON_KEYS = List.of("scheme", "mode", "weight_bytes", "ratio", "heap_bytes",
-            "cosine_mean", "cosine_min", "top1_agreement", "ms_per_sentence");
+    static final List<String> JSON_KEYS = List.of("scheme", "calibration", "activations", "mode", "weight_bytes",
+            "bits_per_weight", "ratio", "heap_bytes", "cosine_mean", "cosine_min", "top1_agreement", "ms_per_sentence");
 
     private DemoReport() {
     }
@@ -24,11 +25,11 @@ final class DemoReport {
     // Text
 
     static String table(List<DemoResult> results) {
-        String header = String.format(Locale.ROOT, "%-22s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
+        String header = String.format(Locale.ROOT, "%-28s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
                 "scheme", "mode", "weight bytes", "ratio", "heap MiB", "cos mean", "cos min", "top-1", "ms/sent",
                 "cpu ms");
         return header + '\n' + "-".repeat(header.length()) + '\n'
-                + rows(results, "%-22s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n");
+                + rows(results, "%-28s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n");
     }
 
     /** Markdown version of the table, for docs. */
@@ -63,9 +64,13 @@ final class DemoReport {
 
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
-        o.addProperty("scheme", r.scheme());
+        o.addProperty("scheme", storedScheme(r.scheme()));
+        o.addProperty("calibration", calibration(r.scheme()));
+        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
         o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
+        // Every parameter counts, the float32 biases and LayerNorms too: 32 times the size ratio.
+        o.addProperty("bits_per_weight", 32 * r.ratio());
         o.addProperty("ratio", r.ratio());
         o.addProperty("heap_bytes", r.heapBytes());
         o.addProperty("cosine_mean", r.cosineMean());
@@ -75,9 +80,34 @@ final class DemoReport {
         return o;
     }
 
+    /** A row's scheme without its weights' calibration ({@code q4f:block32:f16:u32}); f32 and annotated as they are. */
+    static String storedScheme(String scheme) {
+        return isNamedRow(scheme) ? scheme : QuantScheme.parse(scheme).storedForm();
+    }
+
+    /**
+     * How a row's scales were chosen: {@code minmax}, {@code mse}, {@code imatrix}, {@code gptq};
+     * {@code none} for f32; {@code minmax} for annotated, whose {@code @Quantize} schemes name no other.
+     */
+    static String calibration(String scheme) {
+        if (scheme.equals(DemoOptions.F32)) {
+            return "none";
+        }
+        if (scheme.equals(DemoOptions.ANNOTATED)) {
+            return "minmax";
+        }
+        String token = QuantScheme.token(QuantScheme.parse(scheme).calibration());
+        return token == null ? "minmax" : token;
+    }
+
+    private static boolean isNamedRow(String scheme) {
+        return scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED);
+    }
+
     /** The child-to-parent form: the public keys plus what the parent needs to compare modes. */
     static String internalLine(DemoResult r) {
         JsonObject o = publicObject(r);
+        o.addProperty("scheme_text", r.scheme());
         o.addProperty("cpu_ms_per_sentence", r.cpuMsPerSentence());
         o.addProperty("threads", r.threads());
         o.addProperty("sentences", r.sentences());
@@ -88,7 +118,7 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(o.get("scheme").getAsString(), DemoMode.named(o.get("mode").getAsString()),
+        return new DemoResult(o.get("scheme_text").getAsString(), DemoMode.named(o.get("mode").getAsString()),
                 o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),

@@ -1,13 +1,19 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.examples.minilm.DefaultScheme;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.InputRecorder;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.SentenceEncoder;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
+import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
@@ -46,6 +52,8 @@ final class ModeRunner {
     private final List<int[]> tokenIds;
     private final int threads;
     private final DemoProgress progress;
+    /** Input statistics for the IMATRIX and GPTQ schemes, recorded once per run on the calibration sentences. */
+    private InputStatistics statistics;
 
     ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
@@ -72,9 +80,20 @@ final class ModeRunner {
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
+        if (schemes.stream().anyMatch(ModeRunner::needsStatistics)) {
+            progress.step("recording input statistics on the calibration sentences", false);
+            // GPTQ needs the whole second moment of each layer's inputs; IMATRIX only its diagonal.
+            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s)
+                    && QuantScheme.parse(s).calibration() == Calibration.GPTQ);
+            statistics = InputRecorder.record(build(weights), calibrationTokenIds(),
+                    gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
+        }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
+            if (mode == DemoMode.AGENT && DemoOptions.activationsOf(scheme) != ActivationMode.NONE) {
+                continue; // agent mode keeps float[] fields and float32 activations
+            }
             SchemeRun run = runScheme(weights, scheme, saveDir, reference, f32Bytes);
             if (scheme.equals(DemoOptions.F32)) {
                 reference = run.vectors();
@@ -92,6 +111,25 @@ final class ModeRunner {
     }
 
     private record SchemeRun(DemoResult result, float[][] vectors) {
+    }
+
+    /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ). */
+    static boolean needsStatistics(String scheme) {
+        if (scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED)) {
+            return false;
+        }
+        Calibration c = QuantScheme.parse(scheme).calibration();
+        return c == Calibration.IMATRIX || c == Calibration.GPTQ;
+    }
+
+    /** The calibration sentences' token ids (none of them is a sentence the demo measures). */
+    static List<int[]> calibrationTokenIds() throws IOException {
+        WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
+        List<int[]> out = new ArrayList<>();
+        for (String sentence : Sentences.load(Sentences.CALIBRATION_RESOURCE)) {
+            out.add(tokenizer.encode(sentence));
+        }
+        return out;
     }
 
     /**
@@ -115,18 +153,23 @@ final class ModeRunner {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (!f32) {
-            Quantization.quantizeWeights(model, WeightQuantizer.uniform(new Quantizer(QuantScheme.parse(scheme))));
+            // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
+            Quantization.quantizeWeights(model,
+                    WeightQuantizer.calibrated(Kernels.active(), QuantScheme.parse(scheme), statistics));
         }
         double quantizeSeconds = (System.nanoTime() - start) / 1e9;
         long heap = HeapMeter.liveHeap() - before;
         requireAgentCacheEmpty(scheme);
         progress.advance(tokenIds.size() / 10 + 1);
         long weightBytes = weightBytes(model);
-        if (saveDir != null && !f32) {
+        if (saveDir != null && !f32 && DemoOptions.activationsOf(scheme) == ActivationMode.NONE) {
             progress.step(scheme + ": saving", false);
             Files.createDirectories(saveDir);
             SavedModels.save(model, SavedModels.fileFor(saveDir, scheme));
         }
+        // Each row's own kernels are compiled before it is timed (a row timed right after another model's
+        // warm-up would include the JIT's time for the kernels only it uses).
+        warmUpOn(model, false);
         progress.step(scheme + ": embedding " + tokenIds.size() + " sentences", false);
         long runStart = System.nanoTime();
         Embedded embedded = embedAll(model);
@@ -203,7 +246,7 @@ final class ModeRunner {
         Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
-            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED)) {
+            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !needsStatistics(scheme)) {
                 new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
             }
         }
@@ -217,11 +260,17 @@ final class ModeRunner {
     }
 
     private void warmUpOn(SentenceEncoder model) {
+        warmUpOn(model, true);
+    }
+
+    private void warmUpOn(SentenceEncoder model, boolean showProgress) {
         int n = Math.min(WARM_UP_SENTENCES, tokenIds.size());
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < n; i++) {
                 model.embed(tokenIds.get(i));
-                progress.advance(1);
+                if (showProgress) {
+                    progress.advance(1);
+                }
             }
         }
     }

@@ -154,6 +154,11 @@ public final class WordPieceTokenizer {
         return out;
     }
 
+    /** The added tokens of tokenizer.json ([PAD], [UNK], [CLS], [SEP], [MASK] for MiniLM): matched verbatim. */
+    public List<String> specialTokens() {
+        return List.of(specialTokens);
+    }
+
     public int vocabSize() {
         return idToToken.length;
     }

@@ -160,6 +160,9 @@ class DemoEndToEndTest {
                 f32Bytes = o.get("weight_bytes").getAsLong();
                 assertEquals(1.0, o.get("ratio").getAsDouble());
             }
+            assertEquals(o.get("scheme").getAsString().equals("f32") ? "none" : "minmax",
+                    o.get("calibration").getAsString(), o.toString());
+            assertEquals(32 * o.get("ratio").getAsDouble(), o.get("bits_per_weight").getAsDouble(), 1e-12, o.toString());
         }
         assertEquals(Set.of("f32/agent", "f32/holder", "q8s:block32:f32:u32/agent", "q8s:block32:f32:u32/holder"),
                 seen);

@@ -28,9 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   q8s:tensor:f32:u32       0.969677  0.865076  0.900
  *   q8s:block32:f32:u32      0.999853  0.999267  1.000
  *   q4f:block32:f16:u32      0.958113  0.861546  0.800
+ *   q4f:block32:f16:u32:mse      0.969471  0.898384  0.817
+ *   q4f:block32:f16:u32:imatrix  0.972913  0.882670  0.817   (statistics from the 70 calibration sentences)
+ *   q4f:block32:f16:u32:gptq     0.984459  0.908383  0.867
  *   q4s:block32:f32:u32      0.952183  0.829792  0.767
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
+ *   q8s:block32:f32:u32:a8dyn     0.999608  0.997759  0.983   (int8 activations per 32 columns, W8A8)
+ *   q4f:block32:f16:u32:a8dyn     0.958169  0.860535  0.800   (W4A8)
  *   annotated                0.995895  0.990768  0.933   (q4f:block32:f16 embeddings, q8s:block32:f16 layers)
  * </pre>
  * Margins: the mean may lose about a tenth of its distance to 1 (about 0.005 for the 4-bit schemes,
@@ -50,9 +55,14 @@ class DemoQualityTest {
         FLOORS.put("q8s:tensor:f32:u32", new Floor(0.965, 0.845, 0.866));
         FLOORS.put("q8s:block32:f32:u32", new Floor(0.9995, 0.998, 0.966));
         FLOORS.put("q4f:block32:f16:u32", new Floor(0.953, 0.84, 0.766));
+        FLOORS.put("q4f:block32:f16:u32:mse", new Floor(0.966, 0.878, 0.783));
+        FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
+        FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
         FLOORS.put("q4s:block32:f32:u32", new Floor(0.947, 0.81, 0.733));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
+        FLOORS.put("q8s:block32:f32:u32:a8dyn", new Floor(0.9992, 0.99, 0.95));
+        FLOORS.put("q4f:block32:f16:u32:a8dyn", new Floor(0.953, 0.84, 0.766));
         FLOORS.put(DemoOptions.ANNOTATED, new Floor(0.9955, 0.985, 0.90));
     }
 

@@ -1,0 +1,269 @@
+package dev.quant4j.calibrate;
+
+import dev.quant4j.io.Dtype;
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorInfo;
+import dev.quant4j.io.TensorSpec;
+import dev.quant4j.tensor.FloatTensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The statistics {@link dev.quant4j.annotations.Calibration#IMATRIX} weights its search with: for each
+ * linear layer's weight (by its field path), the mean of {@code x_j^2} over every input row {@code x} it
+ * was applied to on calibration data, per input j (the diagonal of {@code E[x x^T]}, ggml's imatrix).
+ * Sums are kept in double, so recording in any batch order gives the same means up to double rounding,
+ * and two recordings merge by adding (as ggml's {@code --in-file}).
+ *
+ * <p>Saved as a safetensors file: one F32 tensor per weight path holding its mean squares (and, when
+ * recorded, {@code PATH.__second_moments}, F32 {@code [cols, cols]}, for GPTQ), and the metadata {@code "input_statistics": "mean_square"} and {@code "rows.PATH"} (how many input rows were
+ * averaged), so a file can be merged with another recording. Thread-safe.
+ */
+public final class InputStatistics {
+    /** The metadata key that marks a statistics file, and its value. */
+    public static final String KIND_KEY = "input_statistics";
+    public static final String KIND = "mean_square";
+    private static final String ROWS_PREFIX = "rows.";
+
+    /** The suffix of the tensor holding a path's second moments in a saved file. */
+    public static final String SECOND_MOMENTS_SUFFIX = ".__second_moments";
+
+    private final Map<String, double[]> sums = new LinkedHashMap<>();
+    private final Map<String, Long> rows = new LinkedHashMap<>();
+    /** Upper triangles of the sums of x x^T, row-major cols x cols, when recorded (for GPTQ). */
+    private final Map<String, double[]> products = new LinkedHashMap<>();
+    private final boolean secondMoments;
+
+    /** Statistics of the diagonal only (for IMATRIX). */
+    public InputStatistics() {
+        this(false);
+    }
+
+    private InputStatistics(boolean secondMoments) {
+        this.secondMoments = secondMoments;
+    }
+
+    /**
+     * Statistics that also keep the whole second moment {@code E[x x^T]} of each layer's inputs, which
+     * {@link Gptq} needs: {@code cols^2 / 2} doubles and as many multiply-adds per input row.
+     */
+    public static InputStatistics withSecondMoments() {
+        return new InputStatistics(true);
+    }
+
+    /**
+     * Adds {@code n} input rows of {@code cols} values each ({@code x} row-major {@code [n, cols]}) to the
+     * statistics of weight {@code path}.
+     *
+     * @throws IllegalArgumentException if {@code x} is too short, or {@code cols} differs from earlier rows
+     */
+    public synchronized void add(String path, float[] x, int n, int cols) {
+        if ((long) n * cols > x.length) {
+            throw new IllegalArgumentException("inputs of '" + path + "': " + n + " rows of " + cols
+                    + " values need " + (long) n * cols + " floats, got " + x.length);
+        }
+        double[] s = sums.computeIfAbsent(path, k -> new double[cols]);
+        if (s.length != cols) {
+            throw new IllegalArgumentException("inputs of '" + path + "' have " + cols + " values per row, earlier"
+                    + " rows had " + s.length);
+        }
+        for (int r = 0; r < n; r++) {
+            int base = r * cols;
+            for (int j = 0; j < cols; j++) {
+                double v = x[base + j];
+                s[j] += v * v;
+            }
+        }
+        if (secondMoments) {
+            double[] p = products.computeIfAbsent(path, k -> new double[cols * cols]);
+            double[] row = new double[cols];
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < cols; j++) {
+                    row[j] = x[r * cols + j];
+                }
+                for (int i = 0; i < cols; i++) {
+                    double xi = row[i];
+                    int at = i * cols;
+                    for (int k = i; k < cols; k++) {
+                        p[at + k] += xi * row[k];
+                    }
+                }
+            }
+        }
+        rows.merge(path, (long) n, Long::sum);
+    }
+
+    /** Adds another recording's sums (for the same model) to these. */
+    public synchronized void merge(InputStatistics other) {
+        for (String path : other.paths()) {
+            double[] o = other.sumsOf(path);
+            double[] s = sums.computeIfAbsent(path, k -> new double[o.length]);
+            if (s.length != o.length) {
+                throw new IllegalArgumentException("statistics of '" + path + "' have " + o.length
+                        + " inputs here and " + s.length + " there");
+            }
+            for (int j = 0; j < s.length; j++) {
+                s[j] += o[j];
+            }
+            rows.merge(path, other.rows(path), Long::sum);
+            double[] op = other.productsOf(path);
+            if (op != null) {
+                double[] p = products.computeIfAbsent(path, k -> new double[op.length]);
+                for (int j = 0; j < p.length; j++) {
+                    p[j] += op[j];
+                }
+            }
+        }
+    }
+
+    private synchronized double[] productsOf(String path) {
+        double[] p = products.get(path);
+        return p == null ? null : p.clone();
+    }
+
+    /**
+     * The second moment {@code E[x x^T]} of the inputs of weight {@code path}, {@code cols x cols}
+     * row-major and symmetric, or null when it was not recorded.
+     */
+    public synchronized double[] secondMoments(String path) {
+        double[] p = products.get(path);
+        if (p == null) {
+            return null;
+        }
+        int cols = sums.get(path).length;
+        long n = Math.max(rows.get(path), 1);
+        double[] out = new double[cols * cols];
+        for (int i = 0; i < cols; i++) {
+            for (int k = i; k < cols; k++) {
+                double v = p[i * cols + k] / n;
+                out[i * cols + k] = v;
+                out[k * cols + i] = v;
+            }
+        }
+        return out;
+    }
+
+    private synchronized double[] sumsOf(String path) {
+        return sums.get(path).clone();
+    }
+
+    /** The weight paths that have statistics, in the order they were first recorded. */
+    public synchronized Set<String> paths() {
+        return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(sums.keySet()));
+    }
+
+    /** How many input rows were recorded for {@code path} (0 if none). */
+    public synchronized long rows(String path) {
+        return rows.getOrDefault(path, 0L);
+    }
+
+    /** The mean square of each input of weight {@code path}, or null when none was recorded. */
+    public synchronized float[] meanSquares(String path) {
+        double[] s = sums.get(path);
+        if (s == null) {
+            return null;
+        }
+        long n = rows.get(path);
+        float[] out = new float[s.length];
+        for (int j = 0; j < s.length; j++) {
+            out[j] = n == 0 ? 0f : (float) (s[j] / n);
+        }
+        return out;
+    }
+
+    /** Writes the statistics as a safetensors file (see the class comment). */
+    public synchronized void save(Path file) throws IOException {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(KIND_KEY, KIND);
+        List<TensorSpec> specs = new ArrayList<>();
+        for (String path : sums.keySet()) {
+            metadata.put(ROWS_PREFIX + path, Long.toString(rows.get(path)));
+            float[] m = meanSquares(path);
+            specs.add(TensorSpec.floats(path, FloatTensor.of(m, m.length), Dtype.F32));
+            double[] full = secondMoments(path);
+            if (full != null) {
+                float[] f = new float[full.length];
+                for (int j = 0; j < f.length; j++) {
+                    f[j] = (float) full[j];
+                }
+                specs.add(TensorSpec.floats(path + SECOND_MOMENTS_SUFFIX, FloatTensor.of(f, m.length, m.length),
+                        Dtype.F32));
+            }
+        }
+        SafetensorsWriter.write(file, metadata, specs);
+    }
+
+    /**
+     * Reads a file written by {@link #save}.
+     *
+     * @throws SafetensorsFormatException naming the file and the tensor when it is not a statistics file
+     */
+    public static InputStatistics load(Path file) throws IOException {
+        InputStatistics out = new InputStatistics(true);
+        try (SafetensorsReader in = SafetensorsReader.open(file)) {
+            Map<String, String> meta = in.userMetadata();
+            if (!KIND.equals(meta.get(KIND_KEY))) {
+                throw new SafetensorsFormatException(file, null, 0, "not an input statistics file: its metadata has no "
+                        + "\"" + KIND_KEY + "\": \"" + KIND + "\"; record one with the demo's --record-statistics");
+            }
+            for (TensorInfo t : in.tensors()) {
+                if (t.name().endsWith(SECOND_MOMENTS_SUFFIX)) {
+                    continue;
+                }
+                String rowsText = meta.get(ROWS_PREFIX + t.name());
+                long n;
+                try {
+                    n = Long.parseLong(rowsText == null ? "" : rowsText);
+                } catch (NumberFormatException e) {
+                    n = -1;
+                }
+                float[] m = in.readFloats(t);
+                if (n < 0 || t.shape().length != 1) {
+                    throw new SafetensorsFormatException(file, t.name(), 0, "statistics of '" + t.name()
+                            + "' need a rank-1 tensor and a whole number \"" + ROWS_PREFIX + t.name()
+                            + "\" in the metadata");
+                }
+                double[] s = new double[m.length];
+                for (int j = 0; j < m.length; j++) {
+                    if (!(m[j] >= 0f) || m[j] == Float.POSITIVE_INFINITY) {
+                        throw new SafetensorsFormatException(file, t.name(), 0, "mean square " + j + " of '"
+                                + t.name() + "' is " + m[j] + "; it must be finite and >= 0");
+                    }
+                    s[j] = (double) m[j] * n;
+                }
+                out.sums.put(t.name(), s);
+                out.rows.put(t.name(), n);
+                TensorInfo full = in.tensor(t.name() + SECOND_MOMENTS_SUFFIX);
+                if (full != null) {
+                    float[] f = in.readFloats(full);
+                    if (f.length != m.length * m.length) {
+                        throw new SafetensorsFormatException(file, full.name(), 0, "second moments of '" + t.name()
+                                + "' need " + m.length + " x " + m.length + " values, the file holds " + f.length);
+                    }
+                    double[] p = new double[f.length];
+                    for (int i = 0; i < m.length; i++) {
+                        for (int k = i; k < m.length; k++) {
+                            float v = f[i * m.length + k];
+                            if (!Float.isFinite(v)) {
+                                throw new SafetensorsFormatException(file, full.name(), 0, "second moment (" + i + ", "
+                                        + k + ") of '" + t.name() + "' is " + v + "; it must be finite");
+                            }
+                            p[i * m.length + k] = (double) v * n;
+                        }
+                    }
+                    out.products.put(t.name(), p);
+                }
+            }
+        }
+        return out;
+    }
+}

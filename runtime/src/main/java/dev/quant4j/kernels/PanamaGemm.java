@@ -1,0 +1,382 @@
+package dev.quant4j.kernels;
+
+import dev.quant4j.tensor.BlockLayout;
+import dev.quant4j.tensor.Packing;
+import dev.quant4j.tensor.QuantizedTensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static dev.quant4j.kernels.PanamaSpecies.BITS;
+import static dev.quant4j.kernels.PanamaSpecies.BL;
+import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
+import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
+import static dev.quant4j.kernels.PanamaSpecies.F;
+import static dev.quant4j.kernels.PanamaSpecies.I;
+import static dev.quant4j.kernels.PanamaSpecies.L;
+
+/**
+ * Vector API batched products, bit for bit equal to {@link ScalarGemm} at every width.
+ *
+ * <p>Why they can be equal: the vector lanes run over <em>tokens</em>, not over the dot product's
+ * columns. The activations are transposed once per call to {@code [cols, tokens]} (tokens padded with
+ * zeros to a multiple of the lane count), and a register tile of {@link #R} weight rows walks the columns:
+ * per column, one activation vector (L tokens) and R broadcast weights, R FMAs. Each lane is then exactly
+ * the reference's sequential chain for one output element, whatever the width, tiling or thread split;
+ * no horizontal sum is ever taken.
+ *
+ * <p>The integer products use the same FMA chain on codes held as floats. That is exact integer
+ * arithmetic: an int8 x int8 product is at most 128 * 127 = 16256 in magnitude, so a chain of at most
+ * {@link #EXACT_RUN} = 1024 of them stays below 2^24, where every float32 is an integer and every sum of
+ * two integers is exact. Longer runs (a per-row or per-tensor scale over more than 1024 columns) are cut
+ * into such chunks whose exact sums are added in int32. The Vector API has no int8 dot instruction
+ * (VNNI); this uses the float units' full FMA throughput (16 multiply-adds per 512-bit instruction, two
+ * per cycle here) for int8 x int8, with one int-to-float conversion per weight per call (amortized over
+ * all tokens) instead of one widening sequence per product. See docs/PERFORMANCE.md.
+ */
+final class PanamaGemm implements GemmKernels {
+    static final PanamaGemm INSTANCE = new PanamaGemm();
+
+    /** Weight rows per register tile: 8 accumulators keep both FMA pipes busy (4-cycle latency). */
+    static final int R = 8;
+    /** Longest lane chain of int8 x int8 products that stays exact in float32: 1024 * 16256 < 2^24. */
+    static final int EXACT_RUN = 1024;
+
+    private PanamaGemm() {
+    }
+
+    @Override
+    public String name() {
+        return "panama-" + BITS;
+    }
+
+    private static int padded(int tokens) {
+        return (tokens + L - 1) / L * L;
+    }
+
+    /**
+     * {@code [tokens, cols]} to groups of L tokens, each {@code [cols, L]} (tokens padded with zeros): group g
+     * starts at {@code g * cols} and column c of it at {@code g * cols + c * L}. The constant stride L lets the
+     * JIT hoist the bounds check of the inner loop's activation load (10% in a scratch copy of the loop on
+     * [1536, 384]; within the noise of this machine in the whole kernel).
+     */
+    private static float[] transpose(float[] x, int tokens, int cols, int tp) {
+        float[] xt = new float[cols * tp];
+        for (int t = 0; t < tokens; t++) {
+            for (int c = 0; c < cols; c++) {
+                xt[(t - t % L) * cols + c * L + t % L] = x[t * cols + c];
+            }
+        }
+        return xt;
+    }
+
+    @Override
+    public void matmul(float[] w, int rows, int cols, float[] x, int tokens, float[] out, Parallelism parallelism) {
+        ScalarGemm.checkDense(w, rows, cols, x, tokens, out);
+        int tp = padded(tokens);
+        float[] xt = transpose(x, tokens, cols, tp);
+        parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
+            float[] acc = new float[R * L];
+            int[] off = new int[R];
+            for (int r = from; r < to; r += R) {
+                int m = Math.min(R, to - r);
+                for (int k = 0; k < R; k++) {
+                    off[k] = (r + Math.min(k, m - 1)) * cols;
+                }
+                for (int g = 0; g < tp; g += L) {
+                    chain(w, off, xt, g * cols, 0, cols, acc);
+                    scatter(acc, m, out, rows, r, g, tokens);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void matmul(QuantizedTensor w, float[] x, int tokens, float[] out, Parallelism parallelism) {
+        int[] rc = ScalarGemm.checkQuantized(w, x, tokens, out);
+        int rows = rc[0];
+        int cols = rc[1];
+        int tp = padded(tokens);
+        float[] xt = transpose(x, tokens, cols, tp);
+        parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
+            float[] wf = new float[R * cols];
+            float[] acc = new float[R * L];
+            int[] off = new int[R];
+            for (int r = from; r < to; r += R) {
+                int m = Math.min(R, to - r);
+                // The tile's rows as float32, q * s: the runtime's row dequantization, bit for bit dequantize's.
+                PanamaKernels.INSTANCE.dequantizeRows(w, r, r + m, wf, 0);
+                for (int k = 0; k < R; k++) {
+                    off[k] = Math.min(k, m - 1) * cols;
+                }
+                for (int g = 0; g < tp; g += L) {
+                    chain(wf, off, xt, g * cols, 0, cols, acc);
+                    scatter(acc, m, out, rows, r, g, tokens);
+                }
+            }
+        });
+    }
+
+    /** L int8 codes from {@code codes[i ..]} as floats. */
+    private static FloatVector codesAsFloats(byte[] codes, int i) {
+        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public Int8Activations quantizeActivations(float[] x, int tokens, int cols, int block) {
+        return ScalarGemm.quantizeActivationsWith(PanamaKernels.INSTANCE, x, tokens, cols, block);
+    }
+
+    @Override
+    public void matmulInt8(QuantizedTensor w, Int8Activations a, float[] out, Parallelism parallelism) {
+        int[] rc = ScalarGemm.checkInt8(w, a, out);
+        int rows = rc[0];
+        int cols = rc[1];
+        int tokens = a.tokens();
+        BlockLayout layout = w.layout();
+        int be = layout.lastBlockExtent();
+        int bits = w.scheme().value().bits();
+        // 4-bit codes are unpacked as L low nibbles (even columns) then L high nibbles (odd columns) per run of
+        // 2L columns; the activations are laid out in the same order. Only the order of exact integer additions
+        // within one block run changes, so the sums are the same.
+        int ba = a.block();
+        int nab = a.blocksPerToken();
+        boolean nibbles = bits == 4 && cols % (2 * L) == 0 && be % (2 * L) == 0 && ba % (2 * L) == 0;
+        int tp = padded(tokens);
+        float[] at = new float[cols * tp];
+        byte[] qa = a.codes();
+        for (int t = 0; t < tokens; t++) {
+            for (int c = 0; c < cols; c++) {
+                at[(t - t % L) * cols + (nibbles ? nibblePosition(c) : c) * L + t % L] = qa[t * cols + c];
+            }
+        }
+        // Activation scales transposed like the codes: [nab, tp].
+        float[] sa = new float[nab * tp];
+        float[] as = a.scales();
+        for (int t = 0; t < tokens; t++) {
+            for (int ab = 0; ab < nab; ab++) {
+                sa[ab * tp + t] = as[t * nab + ab];
+            }
+        }
+        int longest = Math.min(be, ba);
+        byte[] codes = w.codes();
+        float[] sw = w.scales();
+        parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
+            float[] wf = new float[R * cols];
+            float[] d = new float[R * L];
+            float[] o = new float[R * L];
+            int[] sums = new int[R * L];
+            int[] off = new int[R];
+            int[] base = new int[R];
+            for (int r = from; r < to; r += R) {
+                int m = Math.min(R, to - r);
+                for (int k = 0; k < m; k++) {
+                    codeRow(codes, bits, nibbles, r + k, cols, wf, k * cols);
+                }
+                for (int k = 0; k < R; k++) {
+                    off[k] = Math.min(k, m - 1) * cols;
+                    base[k] = layout.rowBlockBase(r + Math.min(k, m - 1));
+                }
+                for (int g = 0; g < tp; g += L) {
+                    if (longest <= EXACT_RUN) {
+                        int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
+                        scatter(o, m, out, rows, r, g, tokens);
+                        continue;
+                    }
+                    java.util.Arrays.fill(o, 0f);
+                    for (int c0 = 0; c0 < cols; ) {
+                        int j = c0 / be;
+                        int ab = c0 / ba;
+                        int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
+                        FloatVector sat = FloatVector.fromArray(F, sa, ab * tp + g);
+                        if (end - c0 <= EXACT_RUN) {
+                            chain(wf, off, at, g * cols, c0, end, d);
+                        } else {
+                            longRun(wf, off, at, g * cols, c0, end, d, sums);
+                        }
+                        for (int k = 0; k < m; k++) {
+                            FloatVector scale = sat.mul(sw[base[k] + j]);
+                            FloatVector.fromArray(F, d, k * L).fma(scale, FloatVector.fromArray(F, o, k * L))
+                                    .intoArray(o, k * L);
+                        }
+                        c0 = end;
+                    }
+                    scatter(o, m, out, rows, r, g, tokens);
+                }
+            }
+        });
+    }
+
+    /**
+     * The integer tile when every run is at most {@link #EXACT_RUN} long, with the R results in registers:
+     * per run, the exact chains from +0, then {@code o = fma(d, s_t * s_w, o)} lane-wise. The same
+     * arithmetic as the general path in {@link #matmulInt8}, without its stores between runs. Its inner loop
+     * repeats {@link #chain}'s on purpose: calling {@code chain} per run and finishing through arrays measured
+     * 2x slower (187 against 93 us for [384, 384] x 14 tokens), as the eight results then go through memory
+     * every 32 columns.
+     */
+    private static void int8Tile(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, int ba,
+                                 float[] sa, float[] sw, int[] base, float[] out) {
+        int xb = g * cols;
+        int o0 = off[0];
+        int o1 = off[1];
+        int o2 = off[2];
+        int o3 = off[3];
+        int o4 = off[4];
+        int o5 = off[5];
+        int o6 = off[6];
+        int o7 = off[7];
+        FloatVector r0 = FloatVector.zero(F);
+        FloatVector r1 = FloatVector.zero(F);
+        FloatVector r2 = FloatVector.zero(F);
+        FloatVector r3 = FloatVector.zero(F);
+        FloatVector r4 = FloatVector.zero(F);
+        FloatVector r5 = FloatVector.zero(F);
+        FloatVector r6 = FloatVector.zero(F);
+        FloatVector r7 = FloatVector.zero(F);
+        for (int c0 = 0; c0 < cols; ) {
+            int j = c0 / be;
+            int ab = c0 / ba;
+            int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
+            FloatVector s = FloatVector.fromArray(F, sa, ab * tp + g);
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            FloatVector a4 = FloatVector.zero(F);
+            FloatVector a5 = FloatVector.zero(F);
+            FloatVector a6 = FloatVector.zero(F);
+            FloatVector a7 = FloatVector.zero(F);
+            for (int c = c0; c < end; c++) {
+                FloatVector x = FloatVector.fromArray(F, xt, xb + c * L);
+                a0 = FloatVector.broadcast(F, w[o0 + c]).fma(x, a0);
+                a1 = FloatVector.broadcast(F, w[o1 + c]).fma(x, a1);
+                a2 = FloatVector.broadcast(F, w[o2 + c]).fma(x, a2);
+                a3 = FloatVector.broadcast(F, w[o3 + c]).fma(x, a3);
+                a4 = FloatVector.broadcast(F, w[o4 + c]).fma(x, a4);
+                a5 = FloatVector.broadcast(F, w[o5 + c]).fma(x, a5);
+                a6 = FloatVector.broadcast(F, w[o6 + c]).fma(x, a6);
+                a7 = FloatVector.broadcast(F, w[o7 + c]).fma(x, a7);
+            }
+            r0 = a0.fma(s.mul(sw[base[0] + j]), r0);
+            r1 = a1.fma(s.mul(sw[base[1] + j]), r1);
+            r2 = a2.fma(s.mul(sw[base[2] + j]), r2);
+            r3 = a3.fma(s.mul(sw[base[3] + j]), r3);
+            r4 = a4.fma(s.mul(sw[base[4] + j]), r4);
+            r5 = a5.fma(s.mul(sw[base[5] + j]), r5);
+            r6 = a6.fma(s.mul(sw[base[6] + j]), r6);
+            r7 = a7.fma(s.mul(sw[base[7] + j]), r7);
+            c0 = end;
+        }
+        r0.intoArray(out, 0);
+        r1.intoArray(out, L);
+        r2.intoArray(out, 2 * L);
+        r3.intoArray(out, 3 * L);
+        r4.intoArray(out, 4 * L);
+        r5.intoArray(out, 5 * L);
+        r6.intoArray(out, 6 * L);
+        r7.intoArray(out, 7 * L);
+    }
+
+    /** Where column c goes in nibble order: per run of 2L, the even columns first, then the odd ones. */
+    private static int nibblePosition(int c) {
+        int g = c - c % (2 * L);
+        int i = c - g;
+        return g + (i >> 1) + ((i & 1) == 0 ? 0 : L);
+    }
+
+    /** A run longer than {@link #EXACT_RUN}: exact chunks, their sums added in int32, then one conversion. */
+    private static void longRun(float[] wf, int[] off, float[] at, int xb, int c0, int end, float[] d,
+                                int[] sums) {
+        java.util.Arrays.fill(sums, 0);
+        for (int s = c0; s < end; s += EXACT_RUN) {
+            chain(wf, off, at, xb, s, Math.min(s + EXACT_RUN, end), d);
+            for (int k = 0; k < R; k++) {
+                IntVector part = (IntVector) FloatVector.fromArray(F, d, k * L).convert(VectorOperators.F2I, 0);
+                IntVector.fromArray(I, sums, k * L).add(part).intoArray(sums, k * L);
+            }
+        }
+        for (int k = 0; k < R; k++) {
+            ((FloatVector) IntVector.fromArray(I, sums, k * L).convert(VectorOperators.I2F, 0)).intoArray(d, k * L);
+        }
+    }
+
+    /** Row {@code r}'s integer codes as floats into {@code dst[d0 ..]}, in nibble order if asked. */
+    private static void codeRow(byte[] codes, int bits, boolean nibbles, int r, int cols, float[] dst, int d0) {
+        int i0 = r * cols;
+        int c = 0;
+        if (bits == 8) {
+            for (; c + L <= cols; c += L) {
+                codesAsFloats(codes, i0 + c).intoArray(dst, d0 + c);
+            }
+        } else if (nibbles) {
+            for (; c < cols; c += 2 * L) {
+                ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, (i0 + c) >> 1)
+                        : ByteVector.fromArray(BL, codes, (i0 + c) >> 1, BL_MASK);
+                IntVector v = (IntVector) b.convertShape(VectorOperators.B2I, I, 0);
+                IntVector lo = v.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28);
+                IntVector hi = v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 28);
+                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + c);
+                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + c + L);
+            }
+        }
+        for (; c < cols; c++) {
+            dst[d0 + c] = Packing.getSigned(codes, i0 + c, bits);
+        }
+    }
+
+    /**
+     * The register tile: for each of R weight rows (at {@code w[off[k] + c]}), the lane-wise chain
+     * {@code acc = fma(w, x, acc)} over columns {@code [c0, c1)} from +0, for the L tokens of the group
+     * whose transposed activations start at {@code xt[xb]}; the R results go to {@code acc[k * L ..]}.
+     */
+    private static void chain(float[] w, int[] off, float[] xt, int xb, int c0, int c1, float[] acc) {
+        int o0 = off[0];
+        int o1 = off[1];
+        int o2 = off[2];
+        int o3 = off[3];
+        int o4 = off[4];
+        int o5 = off[5];
+        int o6 = off[6];
+        int o7 = off[7];
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        FloatVector a4 = FloatVector.zero(F);
+        FloatVector a5 = FloatVector.zero(F);
+        FloatVector a6 = FloatVector.zero(F);
+        FloatVector a7 = FloatVector.zero(F);
+        for (int c = c0; c < c1; c++) {
+            FloatVector x = FloatVector.fromArray(F, xt, xb + c * L);
+            a0 = FloatVector.broadcast(F, w[o0 + c]).fma(x, a0);
+            a1 = FloatVector.broadcast(F, w[o1 + c]).fma(x, a1);
+            a2 = FloatVector.broadcast(F, w[o2 + c]).fma(x, a2);
+            a3 = FloatVector.broadcast(F, w[o3 + c]).fma(x, a3);
+            a4 = FloatVector.broadcast(F, w[o4 + c]).fma(x, a4);
+            a5 = FloatVector.broadcast(F, w[o5 + c]).fma(x, a5);
+            a6 = FloatVector.broadcast(F, w[o6 + c]).fma(x, a6);
+            a7 = FloatVector.broadcast(F, w[o7 + c]).fma(x, a7);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+        a4.intoArray(acc, 4 * L);
+        a5.intoArray(acc, 5 * L);
+        a6.intoArray(acc, 6 * L);
+        a7.intoArray(acc, 7 * L);
+    }
+
+    /** Writes the first m rows of a tile's results for the real tokens of group g into {@code out [tokens, rows]}. */
+    private static void scatter(float[] acc, int m, float[] out, int rows, int r, int g, int tokens) {
+        int n = Math.min(L, tokens - g);
+        for (int k = 0; k < m; k++) {
+            for (int l = 0; l < n; l++) {
+                out[(g + l) * rows + r + k] = acc[k * L + l];
+            }
+        }
+    }
+}
