@@ -12,7 +12,7 @@ import java.util.Objects;
  * The frozen activation scales of a statically quantized model: for each weight field declared with
  * {@link ActivationMode#STATIC}, by field path, one float32 scale per tensor ({@code x ~ q * s},
  * {@code q = clamp(rint(x / s), -127, 127)}; docs/NUMERICS.md). Made by
- * {@code dev.quant4j.calibrate.ActivationCalibrator#freeze()}, saved and loaded by
+ * {@code dev.quant4j.model.ActivationCalibrator#freeze()}, saved and loaded by
  * {@link dev.quant4j.model.ModelFiles} as companion tensors {@code PATH.__activation_scale} (docs/FILE-FORMAT.md).
  * Immutable.
  */

@@ -1,6 +1,5 @@
 package dev.quant4j.model;
 
-import dev.quant4j.calibrate.ActivationCalibrator;
 import dev.quant4j.calibrate.HistogramObserver;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsFormatException;

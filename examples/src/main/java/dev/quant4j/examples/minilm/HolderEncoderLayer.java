@@ -2,7 +2,7 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
 import dev.quant4j.annotations.ActivationMode;
-import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.model.ModelPaths;
 import dev.quant4j.model.QuantizableTensor;

@@ -14,7 +14,7 @@ import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Kernels;
-import dev.quant4j.calibrate.ActivationCalibrator;
+import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;

@@ -1,9 +1,8 @@
-package dev.quant4j.calibrate;
+package dev.quant4j.model;
 
 import dev.quant4j.annotations.ActivationMode;
-import dev.quant4j.model.ActivationScales;
-import dev.quant4j.model.Quantization;
-import dev.quant4j.model.WeightField;
+import dev.quant4j.calibrate.ActivationObserver;
+import dev.quant4j.calibrate.ActivationObservers;
 import dev.quant4j.scheme.QuantScheme;
 
 import java.util.LinkedHashMap;
