@@ -35,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
  *   q8s:block32:f32:u32:a8dyn     0.999608  0.997759  0.983   (int8 activations per 32 columns, W8A8)
+ *   q8s:block32:f32:u32:a8static:percentile  0.982834  0.912990  0.800   (one frozen activation scale per tensor)
  *   q4f:block32:f16:u32:a8dyn     0.958169  0.860535  0.800   (W4A8)
  *   annotated                0.995895  0.990768  0.933   (q4f:block32:f16 embeddings, q8s:block32:f16 layers)
  * </pre>
@@ -62,6 +63,7 @@ class DemoQualityTest {
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
         FLOORS.put("q8s:block32:f32:u32:a8dyn", new Floor(0.9992, 0.99, 0.95));
+        FLOORS.put("q8s:block32:f32:u32:a8static:percentile", new Floor(0.981, 0.893, 0.766));
         FLOORS.put("q4f:block32:f16:u32:a8dyn", new Floor(0.953, 0.84, 0.766));
         FLOORS.put(DemoOptions.ANNOTATED, new Floor(0.9955, 0.985, 0.90));
     }
