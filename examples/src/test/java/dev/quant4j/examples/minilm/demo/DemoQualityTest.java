@@ -59,16 +59,15 @@ class DemoQualityTest {
         FLOORS.put("q4f:block32:f16:u32:mse", new Floor(0.966, 0.878, 0.783));
         FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
         FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
-        FLOORS.put("q4s:block32:f32:u32", new Floor(0.947, 0.81, 0.733));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
         FLOORS.put("q8s:block32:f32:u32:a8dyn", new Floor(0.9992, 0.99, 0.95));
         FLOORS.put("q8s:block32:f32:u32:a8static:percentile", new Floor(0.981, 0.893, 0.766));
-        FLOORS.put("q4f:block32:f16:u32:a8dyn", new Floor(0.953, 0.84, 0.766));
         FLOORS.put(DemoOptions.ANNOTATED, new Floor(0.9955, 0.985, 0.90));
     }
 
     private static List<DemoResult> results;
+    private static Map<String, ModeRunner.PlanRow> plans;
     private static MiniLmConfig config;
 
     @BeforeAll
@@ -85,7 +84,9 @@ class DemoQualityTest {
         List<String> schemes = new ArrayList<>(List.of(DemoOptions.F32));
         schemes.addAll(FLOORS.keySet());
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        results = new ModeRunner(DemoMode.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
+        ModeRunner runner = new ModeRunner(DemoMode.HOLDER, ids, 2, progress);
+        results = runner.quantizeAndRun(weights, schemes, null, indices);
+        plans = runner.plans();
         System.out.print(DemoReport.table(results));
     }
 
@@ -135,6 +136,13 @@ class DemoQualityTest {
                 // The schemes written in the model's @Quantize annotations.
                 case DemoOptions.ANNOTATED -> expectedBytes(QuantScheme.parse("q4f:block32:f16"),
                         QuantScheme.parse("q8s:block32:f16"));
+                // The planned sizes (each field's candidate as the sensitivity quantized it), and within the budget.
+                case String plan when DemoOptions.isPlan(plan) -> {
+                    long planned = plans.get(plan).plan().bytes();
+                    assertTrue(8.0 * planned / config.parameters() <= DemoOptions.planBudget(plan), plan + ": "
+                            + 8.0 * planned / config.parameters() + " bits per weight");
+                    yield planned;
+                }
                 default -> expectedBytes(QuantScheme.parse(r.scheme()), QuantScheme.parse(r.scheme()));
             };
             assertEquals(expected, r.weightBytes(), r.scheme());
