@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  *
  * <p>Measuring costs {@code 1 + sum over fields of their fitting candidates} passes of the forward function over
  * the calibration inputs (one for the float32 model, then one per field and candidate), plus one quantization of
- * each field per candidate; the model is left as it was (float32).
+ * each field per candidate (run in parallel, on the common fork-join pool, before the passes); the model is left
+ * as it was (float32). The quantized tensors are kept ({@link #quantizer}), so applying a plan to the same weights
+ * quantizes nothing again.
  */
 public final class Sensitivity {
 
@@ -136,33 +138,86 @@ public final class Sensitivity {
                         + Arrays.toString(f.shape()) + " (" + candidates + "); add one that does, e.g. q8s:tensor");
             }
         }
+        // Every field with every candidate first, in parallel (the quantizer sees each field's own floats, copied);
+        // then the passes, one at a time.
+        List<float[]> originals = new ArrayList<>();
+        List<int[]> pairs = new ArrayList<>();
+        for (int i = 0; i < planned.size(); i++) {
+            originals.add(planned.get(i).floats().data().clone());
+            for (int c = 0; c < candidates.size(); c++) {
+                if (candidates.get(c).problemsFor(planned.get(i).shape()).isEmpty()) {
+                    pairs.add(new int[] {i, c});
+                }
+            }
+        }
+        progress.accept("quantizing " + planned.size() + " fields with " + candidates.size() + " candidates");
+        QuantizedTensor[] quantized = new QuantizedTensor[pairs.size()];
+        java.util.stream.IntStream.range(0, pairs.size()).parallel().forEach(k -> {
+            int i = pairs.get(k)[0];
+            WeightField f = planned.get(i);
+            quantized[k] = quantizer.quantize(f.path(), FloatTensor.of(originals.get(i).clone(), f.shape()),
+                    candidates.get(pairs.get(k)[1]));
+        });
         double base = error.measure();
         int passes = 1;
         progress.accept(String.format(Locale.ROOT, "float32: error %.6g", base));
         List<Field> out = new ArrayList<>();
-        for (WeightField f : planned) {
-            int[] shape = f.shape();
-            float[] original = f.floats().data().clone();
+        java.util.Map<String, QuantizedTensor> cache = new java.util.HashMap<>();
+        int k = 0;
+        for (int i = 0; i < planned.size(); i++) {
+            WeightField f = planned.get(i);
+            float[] original = originals.get(i);
             List<Option> options = new ArrayList<>();
             try {
-                for (QuantScheme c : candidates) {
-                    if (!c.problemsFor(shape).isEmpty()) {
-                        continue;
-                    }
-                    QuantizedTensor q = quantizer.quantize(f.path(), FloatTensor.of(original.clone(), shape), c);
+                for (; k < pairs.size() && pairs.get(k)[0] == i; k++) {
+                    QuantScheme c = candidates.get(pairs.get(k)[1]);
+                    QuantizedTensor q = quantized[k];
                     f.overwriteFloats(q.dequantize().data());
                     double e = error.measure();
                     passes++;
                     f.overwriteFloats(original);
                     options.add(new Option(c, q.byteSize(), e));
+                    cache.put(key(f.path(), c), q);
                     progress.accept(String.format(Locale.ROOT, "%s %s: error %.6g", f.path(), c, e));
                 }
             } finally {
                 f.overwriteFloats(original);
             }
-            out.add(new Field(f.path(), elements(shape), options));
+            out.add(new Field(f.path(), elements(f.shape()), options));
         }
-        return new Sensitivity(out, fixed, weights, base, passes);
+        Sensitivity result = new Sensitivity(out, fixed, weights, base, passes);
+        for (int i = 0; i < planned.size(); i++) {
+            result.originals.put(planned.get(i).path(), originals.get(i));
+        }
+        result.quantized.putAll(cache);
+        return result;
+    }
+
+    /** The field's floats as measured, and each (field, candidate)'s quantized tensor, for {@link #quantizer}. */
+    private final java.util.Map<String, float[]> originals = new java.util.HashMap<>();
+    private final java.util.Map<String, QuantizedTensor> quantized = new java.util.HashMap<>();
+
+    private static String key(String path, QuantScheme scheme) {
+        return path + "\u0000" + scheme;
+    }
+
+    /**
+     * A quantizer that gives back the tensor this measurement quantized for a field and scheme when it is asked
+     * for the same field, scheme and values (compared in full), and asks {@code base} otherwise: applying or
+     * measuring a plan on the same weights then quantizes nothing again. (A table made with the constructor
+     * holds no tensors: it always asks {@code base}.)
+     */
+    public WeightQuantizer quantizer(WeightQuantizer base) {
+        Objects.requireNonNull(base, "base");
+        return (path, w, scheme) -> {
+            QuantizedTensor q = quantized.get(key(path, scheme));
+            float[] original = originals.get(path);
+            if (q != null && original != null && Arrays.equals(original, w.data())
+                    && Arrays.equals(q.shape(), w.shape())) {
+                return q;
+            }
+            return base.quantize(path, w, scheme);
+        };
     }
 
     /**

@@ -175,7 +175,23 @@ class SensitivityTest {
         Quantization.simulate(m, plan.quantizer(QUANTIZER));
         assertEquals(measured, error.measure());
         Chain fresh = model(2);
-        QuantizationReport report = plan.apply(fresh, QUANTIZER);
+        // The measurement's own tensors come back for the same values; other values are quantized by the base.
+        int[] baseCalls = {0};
+        WeightQuantizer counting = (path, w, scheme) -> {
+            baseCalls[0]++;
+            return QUANTIZER.quantize(path, w, scheme);
+        };
+        QuantizationReport report = plan.apply(fresh, s.quantizer(counting));
+        assertEquals(0, baseCalls[0], "same weights: nothing quantized again");
+        Chain other = model(5);
+        plan.apply(other, s.quantizer(counting));
+        assertEquals(3, baseCalls[0], "other weights: each field quantized by the base");
+        Chain direct = model(2);
+        plan.apply(direct, QUANTIZER);
+        for (int l = 0; l < 3; l++) {
+            assertArrayEquals(direct.layers[l].quantized().dequantize().data(),
+                    fresh.layers[l].quantized().dequantize().data(), "layer " + l + ": cached = quantized afresh");
+        }
         assertEquals(plan.bytes() - s.fixedBytes(), report.totalBytesAfter());
         for (Plan.Choice c : plan.choices()) {
             assertEquals(c.scheme().storedForm(), report.entry(c.path()).scheme().storedForm(), c.path());

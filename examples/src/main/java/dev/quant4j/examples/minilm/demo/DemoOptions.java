@@ -47,11 +47,11 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
             "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "plan4.5", "plan5.0");
     /**
      * The schemes the agent mode runs unless schemes are given: enough to show that its vectors are the holder's bit
-     * for bit (an 8-bit and a 4-bit block scheme); the agent computes exactly what the holder does.
+     * for bit (the reference and a 4-bit block scheme); the agent computes exactly what the holder does.
      */
-    static final List<String> DEFAULT_AGENT_SCHEMES = List.of(F32, "q8s:block32:f32:u32", "q4f:block32:f16:u32");
+    static final List<String> DEFAULT_AGENT_SCHEMES = List.of(F32, "q4f:block32:f16:u32");
     /** What a plan row chooses from for each field (docs/CALIBRATION.md, "Mixed precision"). */
-    static final List<String> DEFAULT_PLAN_CANDIDATES = List.of("q4f:block128:f16:gptq", "q4f:block32:f16:gptq",
+    static final List<String> DEFAULT_PLAN_CANDIDATES = List.of("q4f:block64:f16:gptq", "q4f:block32:f16:gptq",
             "q8s:block32:f16");
     /** Calibration sentences the plan rows' sensitivity runs on (of the 70; spread evenly). */
     static final int DEFAULT_PLAN_SENTENCES = 16;

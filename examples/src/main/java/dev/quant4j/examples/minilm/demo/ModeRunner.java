@@ -198,7 +198,9 @@ final class ModeRunner {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
         } else if (DemoOptions.isPlan(scheme)) {
             // Each field with its plan's scheme, through the same API (and calibrations) as every other row.
-            plans.get(scheme).plan().apply(model, WeightQuantizer.calibrated(Kernels.active(), null, statistics));
+            // The tensors the sensitivity quantized are given back for the same weights: nothing is quantized again.
+            plans.get(scheme).plan().apply(model, sensitivity.quantizer(WeightQuantizer.calibrated(Kernels.active(), null,
+                    statistics)));
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
             Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme)));
@@ -301,7 +303,7 @@ final class ModeRunner {
             }
         }
         Plan plan = Planner.forBudget(sensitivity, bitsPerWeight);
-        double measured = Sensitivity.measure(model, plan, quantizer, error);
+        double measured = Sensitivity.measure(model, plan, sensitivity.quantizer(quantizer), error);
         progress.step(String.format(java.util.Locale.ROOT, "plan%s: %.4f bits per weight, calibration error predicted"
                 + " %.3e, measured %.3e", bitsPerWeight, plan.bitsPerWeight(), plan.predictedError(), measured), true);
         return new PlanRow(plan, measured);
