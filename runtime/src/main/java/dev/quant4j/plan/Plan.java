@@ -102,8 +102,11 @@ public final class Plan {
         return out;
     }
 
-    /** A glob that matches exactly {@code name}: every character the CLI's globs treat specially, escaped. */
-    static String globLiteral(String name) {
+    /**
+     * A glob of the CLI's syntax (docs/CLI.md) that matches exactly {@code name}: every glob character
+     * ({@code * ? [ ] { } ,} and the backslash) escaped with a backslash. The CLI's own quoting calls this.
+     */
+    public static String globLiteral(String name) {
         StringBuilder sb = new StringBuilder(name.length() + 8);
         for (int i = 0; i < name.length(); i++) {
             char ch = name.charAt(i);

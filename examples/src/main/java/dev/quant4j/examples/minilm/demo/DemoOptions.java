@@ -55,7 +55,7 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
             "q8s:block32:f16");
     /** Calibration sentences the plan rows' sensitivity runs on (of the 70; spread evenly). */
     static final int DEFAULT_PLAN_SENTENCES = 16;
-    /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
+    /** Every shipped sentence (docs/DEMO.md gives the default run's time). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
 
