@@ -202,9 +202,9 @@ public final class Sensitivity {
     }
 
     /**
-     * A quantizer that gives back the tensor this measurement quantized for a field and scheme when it is asked
-     * for the same field, scheme and values (compared in full), and asks {@code base} otherwise: applying or
-     * measuring a plan on the same weights then quantizes nothing again. (A table made with the constructor
+     * A quantizer that gives back (a copy of) the tensor this measurement quantized for a field and scheme when it
+     * is asked for the same field, scheme and values (compared in full), and asks {@code base} otherwise: applying
+     * or measuring a plan on the same weights then quantizes nothing again. (A table made with the constructor
      * holds no tensors: it always asks {@code base}.)
      */
     public WeightQuantizer quantizer(WeightQuantizer base) {
@@ -214,7 +214,8 @@ public final class Sensitivity {
             float[] original = originals.get(path);
             if (q != null && original != null && Arrays.equals(original, w.data())
                     && Arrays.equals(q.shape(), w.shape())) {
-                return q;
+                // A copy: the model it goes into owns its codes and scales (and its heap counts them).
+                return QuantizedTensor.fromKernel(q.shape(), q.scheme(), q.codes().clone(), q.scales().clone());
             }
             return base.quantize(path, w, scheme);
         };
