@@ -7,6 +7,7 @@ import dev.quant4j.annotations.ActivationCalibration;
  * {@code max(|min|, |max|)}. Merges exactly (min of mins, max of maxes), in any order.
  */
 public final class MinMaxObserver implements ActivationObserver {
+    private static final long serialVersionUID = 1L;
     private float min = Float.POSITIVE_INFINITY;
     private float max = Float.NEGATIVE_INFINITY;
 

@@ -3,7 +3,6 @@ package dev.quant4j.cli;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.spark.BadCheckpointException;
 import dev.quant4j.spark.ShardedQuantizer;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,15 +75,8 @@ final class SparkQuantizeCommand extends FileCommand {
 
     @Override
     int execute() throws Exception {
-        SparkConf conf = new SparkConf().setAppName("quant4j spark quantize");
-        if (master != null) {
-            conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]");
-        }
         ShardedQuantizer.Result r;
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            sc.setLogLevel("WARN");
+        try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark quantize")) {
             r = ShardedQuantizer.run(sc, input, output, this::schemeFor, strict, optionsText());
         } catch (BadCheckpointException e) {
             throw new CliException(e.getMessage());

@@ -140,7 +140,7 @@ public final class ShardedQuantizer {
                 sc.parallelize(tasks, tasks.size()).foreach(t -> runTask(t, headerCast.value(), confCast.value().value(),
                         stagingText));
             } catch (Exception e) {
-                throw unwrap(e);
+                throw SparkErrors.unwrap(e);
             } finally {
                 headerCast.destroy();
                 confCast.destroy();
@@ -471,25 +471,6 @@ public final class ShardedQuantizer {
         } finally {
             fs.delete(tmp, false);
         }
-    }
-
-    /** A task's own exception (bad input, a NaN, a full disk) from the Spark exception that wraps it. */
-    private static IOException unwrap(Exception e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c.getClass().getName().startsWith("dev.quant4j.") && c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof IOException io && c != e) {
-                return io;
-            }
-        }
-        if (e instanceof IOException io) {
-            return io;
-        }
-        if (e instanceof RuntimeException r) {
-            throw r;
-        }
-        return new IOException(e);
     }
 
     private static String more(List<String> items) {
