@@ -264,7 +264,9 @@ public final class ShardedQuantizer {
             boolean skippable = e instanceof QuantizedInfo || e instanceof TensorInfo t && t.dtype().isQuantizable();
             choice.seen(e.name(), skippable);
             QuantScheme s = e instanceof TensorInfo t && t.dtype().isQuantizable() ? choice.schemeFor(t.name()) : null;
-            if (e instanceof QuantizedInfo) {
+            if (e instanceof QuantizedInfo q) {
+                checkWindow(name, q.name(), Math.max(q.codes().end(), q.scales().end())
+                        - Math.min(q.codes().begin(), q.scales().begin()));
                 kept++;
             } else if (s == null) {
                 copied++;
@@ -275,6 +277,7 @@ public final class ShardedQuantizer {
                 if (shape == null) {
                     copied++;
                 } else {
+                    checkWindow(name, t.name(), t.byteSize());
                     schemes[i] = s.toString();
                     quantizedSpecs.add(TensorSpec.quantized(t.name(), shape, s, () -> null));
                     quantized++;
@@ -283,6 +286,18 @@ public final class ShardedQuantizer {
         }
         return new ShardPlan(index, name, file.toString(), reader.fileSize(), header,
                 digest(optionsText, name, reader.fileSize(), header), schemes, quantized, copied, kept);
+    }
+
+    /** A task reads a tensor into one Java array: at most {@link #MAX_WINDOW} bytes. */
+    static final int MAX_WINDOW = Integer.MAX_VALUE - 8;
+
+    private static void checkWindow(String shard, String tensor, long bytes) {
+        if (bytes > MAX_WINDOW) {
+            throw new BadCheckpointException("tensor '" + tensor + "' of shard " + shard + " has " + bytes
+                    + " bytes; a task reads a tensor into one array of at most " + MAX_WINDOW + " bytes (tensors"
+                    + " are not split by rows yet): leave it as it is with --skip GLOB, or quantize that shard"
+                    + " with 'quant4j quantize', which maps the file");
+        }
     }
 
     /**
@@ -356,8 +371,9 @@ public final class ShardedQuantizer {
                     long start = header.dataStart() + Math.min(q.codes().begin(), q.scales().begin());
                     long end = header.dataStart() + Math.max(q.codes().end(), q.scales().end());
                     specs.add(TensorSpec.quantized(q.name(), q.shape(), q.scheme(), () -> {
-                        SafetensorsReader w = window(inFs, file, nioFile, p, start, end);
-                        return w.readQuantized((QuantizedInfo) w.entry(q.name()));
+                        try (SafetensorsReader w = window(inFs, file, nioFile, p, start, end)) {
+                            return w.readQuantized((QuantizedInfo) w.entry(q.name()));
+                        }
                     }));
                 }
                 case TensorInfo t when schemeText != null -> {
@@ -366,8 +382,10 @@ public final class ShardedQuantizer {
                     long start = header.dataStart() + t.begin();
                     specs.add(TensorSpec.quantized(t.name(), shape, s, () -> {
                         failIfInjected(t.name());
-                        SafetensorsReader w = window(inFs, file, nioFile, p, start, start + t.byteSize());
-                        FloatTensor values = w.readFloatTensor((TensorInfo) w.entry(t.name()));
+                        FloatTensor values;
+                        try (SafetensorsReader w = window(inFs, file, nioFile, p, start, start + t.byteSize())) {
+                            values = w.readFloatTensor((TensorInfo) w.entry(t.name()));
+                        }
                         // The CLI's choice: gptq passes errors on, imatrix weights the search, else the quantizer.
                         return switch (s.calibration()) {
                             case GPTQ -> Gptq.quantize(Kernels.active(), t.name(), values, s,
@@ -394,9 +412,7 @@ public final class ShardedQuantizer {
     /** A reader over the bytes [start, end) of the shard, read by range, with every header check. */
     private static SafetensorsReader window(FileSystem fs, Path file, java.nio.file.Path nioFile, ShardPlan p,
                                             long start, long end) throws IOException {
-        // A tensor a task can quantize is at most Shapes.MAX_ARRAY_LENGTH elements; its bytes fit an int
-        // for F16/BF16 and nearly for F32. A larger one fails with the runtime's message.
-        int length = (int) Math.min(end - start, Integer.MAX_VALUE - 8);
+        int length = Math.toIntExact(end - start);  // at most MAX_WINDOW: checked by the driver
         return SafetensorsReader.ofRange(nioFile, p.header(), p.size(), start, HadoopRanges.read(fs, file, start,
                 length));
     }
