@@ -6,6 +6,7 @@ import dev.quant4j.spark.BadCheckpointException;
 import dev.quant4j.spark.ShardedQuantizer;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,20 +30,8 @@ final class SparkQuantizeCommand extends FileCommand {
     @Parameters(index = "1", paramLabel = "OUT", description = "The folder to write the shards (and index) to.")
     String output;
 
-    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeConverter.class,
-            description = "Scheme for float tensors no --rule matches.")
-    QuantScheme scheme;
-
-    @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
-            description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
-    List<Converters.Rule> rules = new ArrayList<>();
-
-    @Option(names = "--skip", paramLabel = "GLOB", converter = Converters.GlobConverter.class,
-            description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
-    List<Glob> skips = new ArrayList<>();
-
-    @Option(names = "--strict", description = "Refuse a float tensor that its scheme cannot take.")
-    boolean strict;
+    @Mixin
+    SchemeOptions schemes;
 
     @Option(names = "--calibration", paramLabel = "NAME", converter = QuantizeCommand.CalibrationConverter.class,
             description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse, imatrix "
@@ -61,42 +50,26 @@ final class SparkQuantizeCommand extends FileCommand {
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;
 
-    /** Whether each --rule and --skip matched a tensor name anywhere in the checkpoint, as the CLI tracks. */
-    private boolean[] ruleUsed;
-    private boolean[] skipUsed;
-
     /** The scheme the CLI gives a float tensor: null when a --skip matches, else the first --rule, else --scheme. */
     QuantScheme schemeFor(String name) {
-        for (Glob g : skips) {
-            if (g.matches(name)) {
-                return null;
-            }
+        if (schemes.skipped(name)) {
+            return null;
         }
-        QuantScheme s = scheme;
-        for (Converters.Rule r : rules) {
-            if (r.glob().matches(name)) {
-                s = r.scheme();
-                break;
-            }
-        }
+        QuantScheme s = schemes.schemeFor(name);
         return calibration == null ? s : s.withCalibration(calibration);
     }
 
-    /** Marks the rules a name matches, and the skips (for the tensors the CLI tries --skip on). */
-    void seen(String name, boolean skippable) {
-        for (int i = 0; i < rules.size(); i++) {
-            ruleUsed[i] |= rules.get(i).glob().matches(name);
-        }
-        for (int i = 0; i < skips.size(); i++) {
-            skipUsed[i] |= skippable && skips.get(i).matches(name);
-        }
+    /** The CLI's marks for the unmatched-glob warnings: every stored name is tried on the rules and skips. */
+    void seen(String name) {
+        schemes.noteMatches(name);
+        schemes.skipped(name);
     }
 
     /** The options that decide the output's bytes, for the per-shard completion digest. */
     String optionsText(String statisticsDigest) {
-        StringBuilder b = new StringBuilder("scheme=").append(scheme);
-        rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
-        skips.forEach(g -> b.append(" skip=").append(g));
+        StringBuilder b = new StringBuilder("scheme=").append(schemes.scheme);
+        schemes.rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
+        schemes.skips.forEach(g -> b.append(" skip=").append(g));
         if (calibration != null) {
             b.append(" calibration=").append(QuantScheme.token(calibration));
         }
@@ -108,8 +81,6 @@ final class SparkQuantizeCommand extends FileCommand {
 
     @Override
     int execute() throws Exception {
-        ruleUsed = new boolean[rules.size()];
-        skipUsed = new boolean[skips.size()];
         ShardedQuantizer.Result r;
         try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark quantize")) {
             ShardedQuantizer.CalibrationData data = calibrationData == null ? null
@@ -121,10 +92,10 @@ final class SparkQuantizeCommand extends FileCommand {
                 }
 
                 @Override
-                public void seen(String tensorName, boolean skippable) {
-                    SparkQuantizeCommand.this.seen(tensorName, skippable);
+                public void seen(String tensorName) {
+                    SparkQuantizeCommand.this.seen(tensorName);
                 }
-            }, strict, data == null ? null : data.statistics(), optionsText(data == null ? null : data.digest()),
+            }, data == null ? null : data.statistics(), optionsText(data == null ? null : data.digest()),
                     warnings -> warnings.forEach(this::warn), this::beforeWrite);
         } catch (BadCheckpointException e) {
             throw new CliException(e.getMessage());
@@ -142,24 +113,12 @@ final class SparkQuantizeCommand extends FileCommand {
         return Main.OK;
     }
 
-    /** The CLI's warnings and notes, in its order, once the decisions are made and before any shard is written. */
+    /** The CLI's refusal (--strict), warnings and notes, in its order, before any shard is written. */
     private void beforeWrite(ShardedQuantizer.Result plan) {
-        for (int i = 0; i < rules.size(); i++) {
-            if (!ruleUsed[i]) {
-                warn("--rule '" + rules.get(i).glob() + "=" + rules.get(i).scheme() + "' matches no tensor of " + input
-                        + "; 'quant4j inspect " + input + "' lists the names");
-            }
-        }
-        for (int i = 0; i < skips.size(); i++) {
-            if (!skipUsed[i]) {
-                warn("--skip '" + skips.get(i) + "' matches no tensor of " + input + "; 'quant4j inspect " + input
-                        + "' lists the names");
-            }
-        }
-        List<String> unfit = plan.unfit();
-        if (!unfit.isEmpty()) {
-            note("copied unquantized: " + unfit.getFirst() + more(unfit)
-                    + " (--skip GLOB copies them without this note; --strict refuses them)");
+        String unfitNote = schemes.unfit(plan.unfit());
+        schemes.unmatched(input).forEach(this::warn);
+        if (unfitNote != null) {
+            note(unfitNote);
         }
         List<String> costly = new ArrayList<>();
         for (var spec : plan.quantizedSpecs()) {
@@ -169,13 +128,9 @@ final class SparkQuantizeCommand extends FileCommand {
             }
         }
         if (!costly.isEmpty()) {
-            warn(costly.getFirst() + more(costly) + "; blocks cut short by small trailing dimensions carry a "
-                    + "scale for few weights: give such tensors a smaller block or the tensor level with "
+            warn(costly.getFirst() + SchemeOptions.more(costly) + "; blocks cut short by small trailing dimensions "
+                    + "carry a scale for few weights: give such tensors a smaller block or the tensor level with "
                     + "--rule GLOB=SPEC, or --skip GLOB");
         }
-    }
-
-    private static String more(List<String> items) {
-        return items.size() > 1 ? " (and " + (items.size() - 1) + " more tensors)" : "";
     }
 }

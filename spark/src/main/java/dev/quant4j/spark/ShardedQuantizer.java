@@ -6,6 +6,7 @@ import dev.quant4j.annotations.Calibration;
 import dev.quant4j.calibrate.Gptq;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.calibrate.ScaleSearch;
+import dev.quant4j.cli.SchemeFit;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
@@ -14,7 +15,6 @@ import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
-import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import org.apache.hadoop.conf.Configuration;
@@ -72,11 +72,8 @@ public final class ShardedQuantizer {
         /** The scheme of a float tensor, calibration included: null when --skip leaves it as it is. */
         QuantScheme schemeFor(String tensorName);
 
-        /**
-         * Called for every stored tensor of every shard, in order, before its scheme is asked for:
-         * {@code skippable} for a float tensor or an already quantized one (those --skip is tried on).
-         */
-        default void seen(String tensorName, boolean skippable) {
+        /** Called for every stored tensor of every shard, in order, before its scheme is asked for. */
+        default void seen(String tensorName) {
         }
     }
 
@@ -146,11 +143,11 @@ public final class ShardedQuantizer {
      *
      * @param statistics  the input statistics of {@code --calibration-data}, or null
      * @param optionsText the options in a canonical form, part of each shard's completion digest
-     * @param strict      refuse a float tensor its scheme cannot take, as {@code --strict} does
      * @param onReaderWarnings given the readers' notes about the input shards, once all headers are read
-     * @param onPlanned   given the decisions (counts, unfit tensors, quantized shapes) before anything is written
+     * @param onPlanned   given the decisions (counts, unfit tensors, quantized shapes) before anything is
+     *                    written; it may refuse them by throwing (--strict)
      */
-    public static Result run(JavaSparkContext sc, String input, String output, SchemeChoice choice, boolean strict,
+    public static Result run(JavaSparkContext sc, String input, String output, SchemeChoice choice,
                              InputStatistics statistics, String optionsText, Consumer<List<String>> onReaderWarnings,
                              Consumer<Result> onPlanned) throws IOException {
         Configuration conf = sc.hadoopConfiguration();
@@ -179,11 +176,6 @@ public final class ShardedQuantizer {
                     optionsText));
         }
         onReaderWarnings.accept(List.copyOf(warnings));
-        if (!unfit.isEmpty() && strict) {
-            throw new BadCheckpointException(unfit.getFirst() + more(unfit) + "; leave such tensors as they "
-                    + "are with --skip GLOB, give them a scheme that fits with --rule GLOB=SPEC, or drop --strict to "
-                    + "copy them unquantized");
-        }
         int quantized = 0;
         int copied = 0;
         int kept = 0;
@@ -261,8 +253,7 @@ public final class ShardedQuantizer {
         int kept = 0;
         for (int i = 0; i < entries.size(); i++) {
             SafetensorsEntry e = entries.get(i);
-            boolean skippable = e instanceof QuantizedInfo || e instanceof TensorInfo t && t.dtype().isQuantizable();
-            choice.seen(e.name(), skippable);
+            choice.seen(e.name());
             QuantScheme s = e instanceof TensorInfo t && t.dtype().isQuantizable() ? choice.schemeFor(t.name()) : null;
             if (e instanceof QuantizedInfo q) {
                 checkWindow(name, q.name(), Math.max(q.codes().end(), q.scales().end())
@@ -326,27 +317,8 @@ public final class ShardedQuantizer {
 
     /** The shape as ints when the scheme takes the tensor; else null, with the CLI's reason added to unfit. */
     private static int[] fitting(TensorInfo t, QuantScheme s, List<String> unfit) {
-        String subject = "tensor '" + t.name() + "' " + Arrays.toString(t.shape());
-        int[] shape = new int[t.rank()];
-        for (int i = 0; i < shape.length; i++) {
-            long d = t.shape()[i];
-            if (d > Integer.MAX_VALUE) {
-                unfit.add(subject + " has dimension " + d + ", more than a quantized tensor holds ("
-                        + Integer.MAX_VALUE + ")");
-                return null;
-            }
-            shape[i] = (int) d;
-        }
-        try {
-            TensorSpec.quantized(t.name(), shape, s, () -> null);
-            return shape;
-        } catch (InvalidSchemeException e) {
-            var problem = e.problems().getFirst();
-            unfit.add(subject + " cannot take " + s + ": " + problem.message() + ": " + problem.textFix());
-        } catch (IllegalArgumentException e) {
-            unfit.add(subject + " cannot be quantized: " + e.getMessage());
-        }
-        return null;
+        TensorSpec.Quantized spec = SchemeFit.spec(t.name(), t.shape(), s, () -> null, unfit);
+        return spec == null ? null : spec.shape();
     }
 
     /**
@@ -506,10 +478,6 @@ public final class ShardedQuantizer {
         } finally {
             fs.delete(tmp, false);
         }
-    }
-
-    private static String more(List<String> items) {
-        return items.size() > 1 ? " (and " + (items.size() - 1) + " more tensors)" : "";
     }
 
 }
