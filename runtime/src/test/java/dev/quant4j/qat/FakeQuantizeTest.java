@@ -6,6 +6,8 @@ import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.calibrate.MinMaxObserver;
+import dev.quant4j.calibrate.MovingAverageMinMaxObserver;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.scheme.QuantScheme;
@@ -161,7 +163,8 @@ class FakeQuantizeTest {
 
     @Test
     void movingAverageObserverFollowsPyTorchsUpdate() {
-        RangeObserver o = new RangeObserver(ActivationCalibration.MOVING_AVERAGE_MIN_MAX);
+        var o = (MovingAverageMinMaxObserver) ActivationFakeQuantizer.observerFor(
+                ActivationCalibration.MOVING_AVERAGE_MIN_MAX);
         o.observe(new float[] {-1f, 2f, 0.5f}, 0, 3);
         assertEquals(-1f, o.min());
         assertEquals(2f, o.max());
@@ -170,12 +173,12 @@ class FakeQuantizeTest {
         assertEquals(2f + 0.01f * (0f - 2f), o.max());
         assertEquals(Math.max(Math.abs(o.min()), o.max()) / 127f, o.scale());
 
-        RangeObserver mm = new RangeObserver(ActivationCalibration.MIN_MAX);
+        var mm = (MinMaxObserver) ActivationFakeQuantizer.observerFor(ActivationCalibration.MIN_MAX);
         mm.observe(new float[] {-1f, 2f}, 0, 2);
         mm.observe(new float[] {-3f, 0f}, 0, 2);
         assertEquals(-3f, mm.min());
         assertEquals(2f, mm.max());
-        assertThrows(IllegalArgumentException.class, () -> new RangeObserver(ActivationCalibration.ENTROPY));
+        assertThrows(IllegalArgumentException.class, () -> ActivationFakeQuantizer.observerFor(ActivationCalibration.ENTROPY));
     }
 
     @Test
