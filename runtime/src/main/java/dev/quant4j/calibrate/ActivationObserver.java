@@ -15,7 +15,7 @@ import dev.quant4j.rules.QuantRules;
  * MinMax does not merge (an average over batches depends on their order) and refuses.
  */
 public sealed interface ActivationObserver
-        permits MinMaxObserver, MovingAverageMinMaxObserver, HistogramObserver {
+        permits RangeObserver, HistogramObserver {
 
     /** The method this observer implements. */
     ActivationCalibration method();
