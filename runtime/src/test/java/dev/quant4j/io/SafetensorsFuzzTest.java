@@ -3,6 +3,7 @@ package dev.quant4j.io;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +34,7 @@ class SafetensorsFuzzTest {
 
     private byte[] validFile() throws IOException {
         SplittableRandom rnd = new SplittableRandom(SEED);
-        float[] x = new float[12 * 40];
-        Arrays.setAll(x, i -> (float) rnd.nextGaussian());
+        float[] x = TestFloats.of(12 * 40, rnd::nextGaussian);
         FloatTensor t = FloatTensor.of(x, 12, 40);
         Path f = dir.resolve("base.safetensors");
         SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(TensorSpec.floats("emb.weight", t, Dtype.BF16),

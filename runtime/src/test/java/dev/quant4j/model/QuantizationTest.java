@@ -8,6 +8,7 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.TestFloats;
 import dev.quant4j.testing.MemoryFieldStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,11 +41,7 @@ class QuantizationTest {
     }
 
     private static float[] randomFloats(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (r.nextGaussian() * 0.5);
-        }
-        return a;
+        return TestFloats.of(n, () -> r.nextGaussian() * 0.5);
     }
 
     /** A model with every kind of field filled with seeded random weights. */
@@ -181,13 +179,9 @@ class QuantizationTest {
         assertArrayEquals(expectedW, model.w);
         assertFalse(model.h.isQuantized());
         assertArrayEquals(reference("q8s:f16", h, 2, 12).dequantize().data(), model.h.get());
-        double max = 0;
-        double sq = 0;
-        for (int i = 0; i < w.length; i++) {
-            double d = Math.abs((double) w[i] - expectedW[i]);
-            max = Math.max(max, d);
-            sq += d * d;
-        }
+        double[] d = IntStream.range(0, w.length).mapToDouble(i -> Math.abs((double) w[i] - expectedW[i])).toArray();
+        double max = Arrays.stream(d).max().orElse(0);
+        double sq = Arrays.stream(d).map(x -> x * x).sum();
         QuantizationReport.Entry e = report.entry("w");
         assertEquals(QuantizationReport.Outcome.SIMULATED, e.outcome());
         assertEquals(max, e.maxAbsError());
