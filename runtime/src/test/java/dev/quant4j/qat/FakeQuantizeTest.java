@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -106,11 +107,7 @@ class FakeQuantizeTest {
     }
 
     private static int[] floatBits(float[] a) {
-        int[] out = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = Float.floatToRawIntBits(a[i]);
-        }
-        return out;
+        return IntStream.range(0, a.length).map(i -> Float.floatToRawIntBits(a[i])).toArray();
     }
 
     @Test
