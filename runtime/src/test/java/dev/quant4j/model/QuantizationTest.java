@@ -71,6 +71,11 @@ class QuantizationTest {
         assertArrayEquals(expected.scales(), actual.scales());
     }
 
+    /** The message of the IllegalArgumentException that importing {@code state} into {@code target} throws. */
+    private static String importError(Object target, Map<String, ?> state) {
+        return assertThrows(IllegalArgumentException.class, () -> Quantization.importState(target, state)).getMessage();
+    }
+
     @Test
     void visitsFieldsInDeclarationOrderWithNestedPaths() {
         List<String> paths = new ArrayList<>();
@@ -238,9 +243,7 @@ class QuantizationTest {
         TinyModel target = filled(9);
         float[] bias = target.bias;
         QuantizableTensor h = target.h;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.importState(target, state));
-        String msg = e.getMessage();
+        String msg = importError(target, state);
         assertTrue(msg.contains("no tensor for field 'bias'"), msg);
         assertTrue(msg.contains("the model has no weight field 'blocks[7].wq'"), msg);
         assertTrue(msg.contains("field 'h' has shape [2, 12] but the state holds [4, 6]"), msg);
@@ -291,9 +294,7 @@ class QuantizationTest {
         state.put("bias", FloatTensor.of(new float[4], 2, 2));
         state.put("nope", state.get("h"));
         TinyModel fresh = new TinyModel(8, 8, 2);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.importState(fresh, state));
-        String msg = e.getMessage();
+        String msg = importError(fresh, state);
         assertTrue(msg.contains("field 'w' has shape [8, 8] but the state holds [4, 16]"), msg);
         assertTrue(msg.contains("field 'bias' is float[] of rank 1 but the state holds shape [2, 2]"), msg);
         assertTrue(msg.contains("the model has no weight field 'nope'"), msg);
