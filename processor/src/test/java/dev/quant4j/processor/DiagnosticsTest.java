@@ -259,7 +259,7 @@ class DiagnosticsTest {
 
     @Test
     void aSearchCalibrationOnAFloatValuePointsAtTheCalibrationValue() {
-        expect("""
+        JavaFileObject m = source("M", """
                 class M {
                     @Quantize(value = QuantValue.E4M3, calibration = Calibration.MSE) float[] w;
                 }
@@ -318,7 +318,7 @@ class DiagnosticsTest {
 
     @Test
     void aMistypedLowerCaseNameAlsoShowsWhyItIsNotSchemeText() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q4x") float[] w;
                 }
@@ -336,7 +336,7 @@ class DiagnosticsTest {
                     static final String ATTENTION = "q8s";
                 }
                 """);
-        expect("""
+        JavaFileObject m = source("M", """
                 class M {
                     @Quantize(scheme = "ATTENTION") float[] w;
                     @Quantize(scheme = "Other.ATTENTION") float[] v;
@@ -373,7 +373,7 @@ class DiagnosticsTest {
 
     @Test
     void conflictingDefaults() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(scheme = "q8s:f16", value = QuantValue.Q4F)
                 class M {
                     @Quantize float[] w;
@@ -455,7 +455,7 @@ class DiagnosticsTest {
 
     @Test
     void aPrivateModuleFieldNeedsAGetter() {
-        expect("""
+        JavaFileObject m = source("M", """
                 class M {
                     @Quantize float[] w;
                     private Sub sub;
@@ -478,7 +478,7 @@ class DiagnosticsTest {
 
     @Test
     void dimsMustNameIntFieldsOrPositiveSizes() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     int rows;
                     float cols;
@@ -500,7 +500,7 @@ class DiagnosticsTest {
 
     @Test
     void dimsOnlyFitPlainVectorsOfModelClasses() {
-        expect("""
+        JavaFileObject m = source("M", """
                 class M {
                     @Quantize @Dims({"4", "4"}) float[][] rows;
                     @Quantize @Dims({"4", "4"}) QuantizableTensor t;
@@ -551,7 +551,7 @@ class DiagnosticsTest {
 
     @Test
     void twoBitValuesOnBiasOrNormFields() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q2S) float[] attnNormWeight;
                     @Quantize(value = QuantValue.Q2F) float[] bias;
