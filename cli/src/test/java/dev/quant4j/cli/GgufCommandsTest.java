@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,12 +39,7 @@ class GgufCommandsTest {
     Path dir;
 
     static float[] gaussian(long seed, int n) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
+        return ShardedCliTest.values(seed, n);
     }
 
     /** One Q4_1 block of 32: d = 1, m = -1, codes j and 15 - j (values j - 1 and 14 - j). */
