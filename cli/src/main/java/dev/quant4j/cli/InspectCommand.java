@@ -69,7 +69,7 @@ final class InspectCommand extends FileCommand {
         for (InputFile in : inputs) {
             work += in.dataBytes();
         }
-        try (Progress progress = startProgress("compare", original == null ? 0 : work)) {
+        try (Progress _ = startProgress("compare", original == null ? 0 : work)) {
             for (InputFile in : inputs) {
                 for (InputFile.Tensor t : in.tensors()) {
                     begin(t.name());

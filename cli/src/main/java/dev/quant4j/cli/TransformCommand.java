@@ -71,7 +71,7 @@ abstract class TransformCommand extends FileCommand {
         }
         start();
         long outBytes = 0;
-        try (Progress progress = startProgress(spec.name(), work)) {
+        try (Progress _ = startProgress(spec.name(), work)) {
             List<List<TensorSpec>> plans = new ArrayList<>();
             for (InputFile in : inputs) {
                 List<TensorSpec> specs = new ArrayList<>();
@@ -183,7 +183,7 @@ abstract class TransformCommand extends FileCommand {
         for (List<TensorSpec> plan : plans) {
             for (TensorSpec t : plan) {
                 long size = Sizes.dataBytes(t);
-                if (shards.isEmpty() || !shards.getLast().isEmpty() && filled + size > limit) {
+                if (shards.isEmpty() || (!shards.getLast().isEmpty() && filled + size > limit)) {
                     shards.add(new ArrayList<>());
                     filled = 0;
                 }
