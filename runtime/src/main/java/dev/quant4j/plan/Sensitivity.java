@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  *
  * <p>Measuring costs {@code 1 + sum over fields of their fitting candidates} passes of the forward function over
  * the calibration inputs (one for the float32 model, then one per field and candidate), plus one quantization of
- * each field per candidate (run in parallel, on the common fork-join pool, before the passes); the model is left
+ * each field per candidate (run in parallel, on threads that end before the passes); the model is left
  * as it was (float32). The quantized tensors are kept ({@link #quantizer}), so applying a plan to the same weights
  * quantizes nothing again.
  */
@@ -152,12 +152,40 @@ public final class Sensitivity {
         }
         progress.accept("quantizing " + planned.size() + " fields with " + candidates.size() + " candidates");
         QuantizedTensor[] quantized = new QuantizedTensor[pairs.size()];
-        java.util.stream.IntStream.range(0, pairs.size()).parallel().forEach(k -> {
-            int i = pairs.get(k)[0];
-            WeightField f = planned.get(i);
-            quantized[k] = quantizer.quantize(f.path(), FloatTensor.of(originals.get(i).clone(), f.shape()),
-                    candidates.get(pairs.get(k)[1]));
-        });
+        // Threads of its own, ended before the passes: whatever per-thread scratch the quantizer keeps goes with them
+        // (pool threads that stayed idle would hold it, and let it go at a moment no caller chose).
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), pairs.size()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int k = 0; k < pairs.size(); k++) {
+                int kk = k;
+                done.add(pool.submit(() -> {
+                    int i = pairs.get(kk)[0];
+                    WeightField f = planned.get(i);
+                    quantized[kk] = quantizer.quantize(f.path(), FloatTensor.of(originals.get(i).clone(), f.shape()),
+                            candidates.get(pairs.get(kk)[1]));
+                }));
+            }
+            for (java.util.concurrent.Future<?> d : done) {
+                d.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("quantizing a candidate failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while quantizing the candidates", e);
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         double base = error.measure();
         int passes = 1;
         progress.accept(String.format(Locale.ROOT, "float32: error %.6g", base));
