@@ -242,7 +242,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i + j);
             } else {
-                b.intoArray(codes, i + j, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i + j);
             }
         }
     }
@@ -257,7 +257,7 @@ final class PanamaKernels implements QuantKernels {
             if (BH_EXACT) {
                 b.intoArray(codes, (i + j) >>> 1);
             } else {
-                b.intoArray(codes, (i + j) >>> 1, BH_MASK);
+                PanamaSpecies.storeFirst(b, L / 2, codes, (i + j) >>> 1);
             }
         }
     }
@@ -334,7 +334,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < x.length; i++) {
@@ -351,7 +351,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < end; i++) {
@@ -375,7 +375,7 @@ final class PanamaKernels implements QuantKernels {
             if (BH_EXACT) {
                 b.intoArray(codes, i >>> 1);
             } else {
-                b.intoArray(codes, i >>> 1, BH_MASK);
+                PanamaSpecies.storeFirst(b, L / 2, codes, i >>> 1);
             }
         }
         for (; i < end; i++) {
