@@ -79,9 +79,13 @@ HSDIS_EXPORT void *decode_instructions_virtual(uintptr_t start_va, uintptr_t end
                 }
             }
         } else {
-            /* Not an instruction Capstone knows (or data): show one byte and go on after it. */
+            /* Not an instruction Capstone knows (or data; Capstone 4 lacks some EVEX forms such as VNNI's
+               vpdpwssd): show the next bytes for decoding by hand, then go on one byte further. */
             if (print != NULL) {
-                print(print_stream, ".byte      0x%02x", *code);
+                print(print_stream, ".byte      0x%02x        ; undecoded; bytes from here:", *code);
+                for (size_t k = 0; k < 8 && k < left; k++) {
+                    print(print_stream, " %02x", code[k]);
+                }
             }
             code++;
             left--;
