@@ -182,6 +182,10 @@ public final class ScalarGemm implements GemmKernels {
             throw new IllegalArgumentException("matmulInt8 multiplies integer codes; " + w + " has float codes ("
                     + w.scheme().value() + "); use matmul with float32 activations");
         }
+        if (w.isAffine()) {
+            throw new IllegalArgumentException("matmulInt8 multiplies symmetric codes; " + w
+                    + " is affine; use matmul with float32 activations");
+        }
         int[] shape = w.shape();
         if (shape.length != 2) {
             throw new IllegalArgumentException("a matrix product needs a rank-2 weight [rows, cols] (out x in); got "
