@@ -129,28 +129,12 @@ final class PanamaKernels implements QuantKernels {
      */
     private static QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout,
                                                   QuantScheme scheme) {
-        QuantRules.checkFinite(name, x);
-        int blocks = layout.blockCount();
-        float[] min = new float[blocks];
-        float[] max = new float[blocks];
-        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
-        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        layout.forEachRun((b, from, to) -> minMax(x, from, to, min, max, b));
-        for (int b = 0; b < blocks; b++) {
-            if (min[b] > max[b]) {
-                min[b] = 0f;
-                max[b] = 0f;
-            }
-        }
-        float[][] dm = QuantRules.affineParams(name, min, max, scheme, layout);
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        QuantValue value = scheme.value();
-        layout.forEachRun((b, from, to) -> {
-            if (dm[0][b] != 0f) {
-                encodeSegment(x, from, to - from, dm[0][b], dm[1][b], true, value, codes);
-            }
-        });
-        return QuantizedTensor.fromKernel(shape, scheme, codes, dm[0], dm[1]);
+        return ScalarKernels.quantizeAffine(name, shape, x, layout, scheme, PanamaKernels::minMax,
+                (v, from, to, d, m, value, codes) -> {
+                    if (d != 0f) {
+                        encodeSegment(v, from, to - from, d, m, true, value, codes);
+                    }
+                });
     }
 
     /** Folds {@code x[from .. to)} into {@code min[b]} and {@code max[b]}. */

@@ -37,22 +37,40 @@ final class ScalarKernels implements QuantKernels {
                 QuantRules.storedScales(name, amax, scheme, layout));
     }
 
-    /** MinMax affine quantization: per block its min and max, the stored offset and scale, then the codes. */
+    /** MinMax affine quantization, element by element. */
     private static QuantizedTensor quantizeAffine(String name, FloatTensor tensor, QuantScheme scheme,
                                                   BlockLayout layout) {
-        float[] x = tensor.data();
+        return quantizeAffine(name, tensor.shape(), tensor.data(), layout, scheme, (x, from, to, min, max, b) -> {
+            for (int i = from; i < to; i++) {
+                min[b] = Math.min(min[b], x[i]);
+                max[b] = Math.max(max[b], x[i]);
+            }
+        }, QuantRules::encodeAffineBlock);
+    }
+
+    /** Folds the elements {@code x[from .. to)} of block {@code b} into {@code min[b]} and {@code max[b]}. */
+    interface RunRange {
+        void fold(float[] x, int from, int to, float[] min, float[] max, int b);
+    }
+
+    /** Writes the codes of one run with its block's scale and offset, as {@link QuantRules#encodeAffineBlock}. */
+    interface AffineEncoder {
+        void encode(float[] x, int from, int to, float d, float m, QuantValue value, byte[] codes);
+    }
+
+    /**
+     * The steps of MinMax affine quantization, shared by the kernels (each brings its own loops): the finite
+     * check, per block its min and max (an empty block counts as 0), the rules' offsets and scales, the codes.
+     */
+    static QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
+                                          RunRange range, AffineEncoder encoder) {
         QuantRules.checkFinite(name, x);
         int blocks = layout.blockCount();
         float[] min = new float[blocks];
         float[] max = new float[blocks];
         java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        layout.forEachRun((b, from, to) -> {
-            for (int i = from; i < to; i++) {
-                min[b] = Math.min(min[b], x[i]);
-                max[b] = Math.max(max[b], x[i]);
-            }
-        });
+        layout.forEachRun((b, from, to) -> range.fold(x, from, to, min, max, b));
         for (int b = 0; b < blocks; b++) {
             if (min[b] > max[b]) {
                 // A block without elements (the tensor level of an empty tensor): scale and offset 0.
@@ -63,8 +81,8 @@ final class ScalarKernels implements QuantKernels {
         float[][] dm = QuantRules.affineParams(name, min, max, scheme, layout);
         byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
         QuantValue value = scheme.value();
-        layout.forEachRun((b, from, to) -> QuantRules.encodeAffineBlock(x, from, to, dm[0][b], dm[1][b], value, codes));
-        return QuantizedTensor.fromKernel(tensor.shape(), scheme, codes, dm[0], dm[1]);
+        layout.forEachRun((b, from, to) -> encoder.encode(x, from, to, dm[0][b], dm[1][b], value, codes));
+        return QuantizedTensor.fromKernel(shape, scheme, codes, dm[0], dm[1]);
     }
 
     @Override
