@@ -469,7 +469,7 @@ final class PanamaProducts {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();
-        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value))) {
+        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value)) || w.isAffine()) {
             ScalarProducts.matvecInt8Rows(w, a, rows, cols, out, parallelism);
             return;
         }

@@ -95,6 +95,7 @@ final class ScalarProducts {
         int be = layout.lastBlockExtent();
         byte[] qa = a.codes();
         float[] sa = a.scales();
+        float[] offsets = w.offsets();
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = layout.rowBlockBase(r);
@@ -106,10 +107,16 @@ final class ScalarProducts {
                     int ab = c / QuantRules.ACTIVATION_BLOCK;
                     int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * QuantRules.ACTIVATION_BLOCK), cols);
                     int dot = 0;
+                    int asum = 0;
                     for (; c < end; c++) {
-                        dot += Packing.getSigned(codes, row + c, bits) * qa[c];
+                        int q = offsets == null ? Packing.getSigned(codes, row + c, bits) : Packing.getRaw(codes, row + c, bits);
+                        dot += q * qa[c];
+                        asum += qa[c];
                     }
                     acc += dot * (scales[base + wb] * sa[ab]);
+                    if (offsets != null) {
+                        acc += asum * (offsets[base + wb] * sa[ab]);
+                    }
                 }
                 out[r] = acc;
             }

@@ -301,17 +301,65 @@ class AffineKernelsTest {
     }
 
     @Test
-    void theIntegerProductsRefuseAffineWeights() {
-        QuantizedTensor q = REF.quantize("w", FloatTensor.of(new float[64], 2, 32), affine("q4f:block32:f16:affine"));
-        for (QuantKernels k : new QuantKernels[] {REF, SIMD}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> k.matvecInt8(q, new float[32], new float[2], Parallelism.single()));
-            assertTrue(e.getMessage().contains("is affine; use matvec or matmul"), e.getMessage());
+    void theIntegerProductAddsTheOffsetTermPerRunAfterTheScaleTerm() {
+        SplittableRandom r = new SplittableRandom(8);
+        for (String text : new String[] {"q4f:block32:f16:affine", "q8f:block16:bf16:affine", "q2f:block8:f32:affine",
+                "q4f:block7:f16:affine"}) {
+            int rows = 6;
+            int cols = 96;
+            int tokens = 5;
+            float[] w = new float[rows * cols];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (r.nextGaussian() * 0.2 + 0.1);
+            }
+            QuantizedTensor q = REF.quantize("w", FloatTensor.of(w, rows, cols), affine(text));
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            Int8Activations a = Gemm.scalar().quantizeActivations(x, tokens, cols, 32);
+            float[] ref = new float[tokens * rows];
+            Gemm.scalar().matmulInt8(q, a, ref, Parallelism.single());
+            float[] simd = new float[tokens * rows];
+            Gemm.active().matmulInt8(q, a, simd, Parallelism.threads(2));
+            assertArrayEquals(bits(ref), bits(simd), text);
+            // The rule, restated: per run exact sums D = sum q_w q_a and A = sum q_a, then
+            // acc = fma(D, d s_a, acc), acc = fma(A, m s_a, acc).
+            int be = q.layout().lastBlockExtent();
+            float[] dq = q.dequantize().data();
+            for (int t = 0; t < tokens; t++) {
+                for (int row = 0; row < rows; row++) {
+                    float acc = 0f;
+                    double exact = 0;
+                    for (int c0 = 0; c0 < cols; ) {
+                        int end = Math.min(Math.min((c0 / be + 1) * be, (c0 / 32 + 1) * 32), cols);
+                        long dsum = 0;
+                        long asum = 0;
+                        for (int c = c0; c < end; c++) {
+                            int qa = a.codes()[t * cols + c];
+                            dsum += (long) q.code(row * cols + c) * qa;
+                            asum += qa;
+                            exact += (double) dq[row * cols + c] * qa * a.scales()[t * (cols / 32) + c / 32];
+                        }
+                        int blk = q.layout().rowBlockBase(row) + c0 / be;
+                        float sa = a.scales()[t * (cols / 32) + c0 / 32];
+                        acc = Math.fma((float) dsum, q.scales()[blk] * sa, acc);
+                        acc = Math.fma((float) asum, q.offsets()[blk] * sa, acc);
+                        c0 = end;
+                    }
+                    assertEquals(Float.floatToRawIntBits(acc), Float.floatToRawIntBits(ref[t * rows + row]), text);
+                    // And it is the product of the dequantized weights with the dequantized activations.
+                    assertEquals(exact, ref[t * rows + row], 1e-4 * (1 + Math.abs(exact)), text);
+                }
+            }
+            for (QuantKernels k : new QuantKernels[] {REF, SIMD}) {
+                float[] out = new float[rows];
+                k.matvecInt8(q, java.util.Arrays.copyOf(x, cols), out, Parallelism.single());
+                for (int row = 0; row < rows; row++) {
+                    assertEquals(ref[row], out[row], 1e-4 * (1 + Math.abs(ref[row])), k.name() + " " + text);
+                }
+            }
         }
-        Int8Activations a = Gemm.scalar().quantizeActivations(new float[32], 1, 32, 32);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Gemm.active().matmulInt8(q, a, new float[2], Parallelism.single()));
-        assertTrue(e.getMessage().contains("matmulInt8 multiplies symmetric codes"), e.getMessage());
     }
 
     @Test

@@ -244,8 +244,7 @@ public final class QuantScheme {
     /**
      * The rules of the affine mode (docs/NUMERICS.md, "The affine mode"): unsigned codes over all
      * {@code 2^bits} levels, so a full-range integer value; an offset of either sign in the param type, so
-     * not UE8M0; scale and offset from the block's min and max, so MinMax calibration; and float32
-     * activations (the integer products take symmetric weights).
+     * not UE8M0; scale and offset from the block's min and max, so MinMax calibration.
      */
     private void affineProblems(List<SchemeProblem> out) {
         if (!value.isFloat() && value.minCode() == -value.maxCode()) {
@@ -275,13 +274,6 @@ public final class QuantScheme {
                             + calibration + " searches symmetric scales",
                     "use calibration = MIN_MAX with mode = AFFINE, or mode = SYMMETRIC",
                     "remove " + token(calibration) + ", or remove affine"));
-        }
-        if (activations != ActivationMode.NONE) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_WITH_ACTIVATIONS, "activations",
-                    activations + " activation quantization multiplies int8 activations by symmetric weight"
-                            + " codes, and the weights are affine",
-                    "leave activations at NONE with mode = AFFINE, or use mode = SYMMETRIC",
-                    "remove " + token(activations) + ", or remove affine"));
         }
     }
 

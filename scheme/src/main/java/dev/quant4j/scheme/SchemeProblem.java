@@ -41,9 +41,7 @@ public record SchemeProblem(Rule rule, String attribute, String message, String 
         /** Affine mode with UE8M0 params, which cannot hold a signed offset. */
         AFFINE_NEEDS_SIGNED_PARAM,
         /** Affine mode with a scale search, which chooses symmetric scales. */
-        AFFINE_NEEDS_MIN_MAX,
-        /** Affine mode with quantized activations, whose integer products take symmetric weights. */
-        AFFINE_WITH_ACTIVATIONS
+        AFFINE_NEEDS_MIN_MAX
     }
 
     /** The problem with its fix in annotation form, as runtime exceptions have always printed it. */

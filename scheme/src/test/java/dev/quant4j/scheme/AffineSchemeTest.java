@@ -50,16 +50,19 @@ class AffineSchemeTest {
     }
 
     @Test
-    void ue8m0SearchesAndActivationsAreRefusedWithTheirAttribute() {
+    void ue8m0AndSearchesAreRefusedWithTheirAttributeAndActivationsAreAllowed() {
         List<SchemeProblem> p = QuantScheme.parse("q4f:block32:ue8m0:affine:mse:a8dyn").problems();
-        assertEquals(List.of(SchemeProblem.Rule.AFFINE_NEEDS_SIGNED_PARAM, SchemeProblem.Rule.AFFINE_NEEDS_MIN_MAX,
-                SchemeProblem.Rule.AFFINE_WITH_ACTIVATIONS), p.stream().map(SchemeProblem::rule).toList());
-        assertEquals(List.of("param", "calibration", "activations"), p.stream().map(SchemeProblem::attribute).toList());
+        assertEquals(List.of(SchemeProblem.Rule.AFFINE_NEEDS_SIGNED_PARAM, SchemeProblem.Rule.AFFINE_NEEDS_MIN_MAX),
+                p.stream().map(SchemeProblem::rule).toList());
+        assertEquals(List.of("param", "calibration"), p.stream().map(SchemeProblem::attribute).toList());
         assertEquals("use f16, bf16 or f32 instead of ue8m0 with affine", p.get(0).textFix());
         assertEquals("remove mse, or remove affine", p.get(1).textFix());
-        assertEquals("remove a8dyn, or remove affine", p.get(2).textFix());
         InvalidSchemeException e = assertThrows(InvalidSchemeException.class,
                 () -> QuantScheme.parse("q4f:ue8m0:affine").validate());
         assertTrue(e.getMessage().contains("UE8M0 holds only positive powers of two"), e.getMessage());
+        QuantScheme w4a8 = QuantScheme.parse("q4f:block32:f16:affine:a8dyn");
+        assertTrue(w4a8.isValid());
+        assertEquals("q4f:block32:f16:u32:affine:a8dyn", w4a8.toString());
+        assertTrue(QuantScheme.parse("q8f:block32:affine:a8static:percentile").isValid());
     }
 }
