@@ -216,6 +216,10 @@ public final class ShardedQuantizer {
                 case QuantizedInfo q -> {
                     long start = reader.dataStart() + Math.min(q.codes().begin(), q.scales().begin());
                     long end = reader.dataStart() + Math.max(q.codes().end(), q.scales().end());
+                    if (q.offsets() != null) {
+                        start = Math.min(start, reader.dataStart() + q.offsets().begin());
+                        end = Math.max(end, reader.dataStart() + q.offsets().end());
+                    }
                     p.items.add(new Item(q.name(), q.shape(), q.scheme(), addTask(p, q.name(), null, start, end),
                             null, 0));
                     p.kept++;
@@ -291,10 +295,9 @@ public final class ShardedQuantizer {
                     throw new IOException("injected failure of the first attempt at tensor '" + t.tensor() + "'");
                 }
                 data.write(codes);
-                float[] scales = q.scales();
-                data.writeInt(scales.length);
-                for (float s : scales) {
-                    data.writeInt(Float.floatToRawIntBits(s));
+                writeFloats(data, q.scales());
+                if (q.isAffine()) {
+                    writeFloats(data, q.offsets());
                 }
                 data.flush();
             }
@@ -323,13 +326,27 @@ public final class ShardedQuantizer {
             DataInputStream data = new DataInputStream(in);
             byte[] codes = new byte[data.readInt()];
             data.readFully(codes);
-            float[] scales = new float[data.readInt()];
-            for (int i = 0; i < scales.length; i++) {
-                scales[i] = Float.intBitsToFloat(data.readInt());
-            }
+            float[] scales = readFloats(data);
+            float[] offsets = scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE ? readFloats(data) : null;
             // The public constructor checks every part again: a staged file is not trusted blindly.
-            return new QuantizedTensor(shape, scheme, codes, scales);
+            return new QuantizedTensor(shape, scheme, codes, scales, offsets);
         }
+    }
+
+    /** A staged array of floats: its length, then each float's bits. */
+    private static void writeFloats(DataOutputStream data, float[] values) throws IOException {
+        data.writeInt(values.length);
+        for (float v : values) {
+            data.writeInt(Float.floatToRawIntBits(v));
+        }
+    }
+
+    private static float[] readFloats(DataInputStream data) throws IOException {
+        float[] out = new float[data.readInt()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Float.intBitsToFloat(data.readInt());
+        }
+        return out;
     }
 
     /** Writes one output shard with the runtime's writer, then its completion sidecar. */
