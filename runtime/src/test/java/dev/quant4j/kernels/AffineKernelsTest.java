@@ -12,6 +12,7 @@ import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
+import dev.quant4j.testing.FloatBits;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -175,13 +176,13 @@ class AffineKernelsTest {
             QuantizedTensor ref = REF.quantize("t", t, scheme);
             QuantizedTensor simd = SIMD.quantize("t", t, scheme);
             assertArrayEquals(ref.codes(), simd.codes(), what);
-            assertArrayEquals(bits(ref.scales()), bits(simd.scales()), what);
-            assertArrayEquals(bits(ref.offsets()), bits(simd.offsets()), what);
+            assertArrayEquals(FloatBits.of(ref.scales()), FloatBits.of(simd.scales()), what);
+            assertArrayEquals(FloatBits.of(ref.offsets()), FloatBits.of(simd.offsets()), what);
             float[] back = new float[n];
             REF.dequantize(ref, back);
             float[] backSimd = new float[n];
             SIMD.dequantize(ref, backSimd);
-            assertArrayEquals(bits(back), bits(backSimd), what);
+            assertArrayEquals(FloatBits.of(back), FloatBits.of(backSimd), what);
             BlockLayout layout = ref.layout();
             if (layout.rows() > 2) {
                 float[] part = new float[2 * layout.rowLength() + 3];
@@ -222,13 +223,6 @@ class AffineKernelsTest {
                 + " blocks with d = 0)");
     }
 
-    private static int[] bits(float[] f) {
-        int[] out = new int[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = Float.floatToRawIntBits(f[i]);
-        }
-        return out;
-    }
 
     @Test
     void productsOnAffineWeightsAreTheProductsOfTheDequantizedWeights() {
@@ -277,7 +271,7 @@ class AffineKernelsTest {
                     g.matmul(q, x, batch, got, Parallelism.single());
                     float[] want = new float[batch * rows];
                     Gemm.scalar().matmul(dq, rows, cols, x, batch, want, Parallelism.single());
-                    assertArrayEquals(bits(want), bits(got), g.name() + " " + text);
+                    assertArrayEquals(FloatBits.of(want), FloatBits.of(got), g.name() + " " + text);
                 }
             }
         }
@@ -322,7 +316,7 @@ class AffineKernelsTest {
             Gemm.scalar().matmulInt8(q, a, ref, Parallelism.single());
             float[] simd = new float[tokens * rows];
             Gemm.active().matmulInt8(q, a, simd, Parallelism.threads(2));
-            assertArrayEquals(bits(ref), bits(simd), text);
+            assertArrayEquals(FloatBits.of(ref), FloatBits.of(simd), text);
             // The rule, restated: per run exact sums D = sum q_w q_a and A = sum q_a, then
             // acc = fma(D, d s_a, acc), acc = fma(A, m s_a, acc).
             int be = q.layout().lastBlockExtent();

@@ -4,6 +4,7 @@ import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.FloatBits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,13 +29,6 @@ class GgufQ41Test {
     @TempDir
     Path dir;
 
-    private static int[] bits(float[] f) {
-        int[] out = new int[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = Float.floatToRawIntBits(f[i]);
-        }
-        return out;
-    }
 
     @Test
     void ourAffineTensorIsQ41InAFileAndComesBackTheSame() throws IOException {
@@ -53,10 +47,10 @@ class GgufQ41Test {
             assertNotNull(back);
             assertEquals(Q4_1, back.scheme());
             assertArrayEquals(q.codes(), back.codes());
-            assertArrayEquals(bits(q.scales()), bits(back.scales()));
-            assertArrayEquals(bits(q.offsets()), bits(back.offsets()));
+            assertArrayEquals(FloatBits.of(q.scales()), FloatBits.of(back.scales()));
+            assertArrayEquals(FloatBits.of(q.offsets()), FloatBits.of(back.offsets()));
             // ggml's dequantize_row_q4_1 (q * d + m) gives our fma(q, d, m) exactly.
-            assertArrayEquals(bits(q.dequantize().data()), bits(r.readFloatTensor(t).data()));
+            assertArrayEquals(FloatBits.of(q.dequantize().data()), FloatBits.of(r.readFloatTensor(t).data()));
         }
     }
 
@@ -112,10 +106,10 @@ class GgufQ41Test {
         assertArrayEquals(blocks, GgmlBlocks.encode(ours), "GGUF -> ours -> GGUF is lossless");
         float[] ggml = new float[x.length];
         GgmlBlocks.dequantize(data, GgmlType.Q4_1, ggml);
-        assertArrayEquals(bits(ggml), bits(ours.dequantize().data()));
+        assertArrayEquals(FloatBits.of(ggml), FloatBits.of(ours.dequantize().data()));
         float[] ref = new float[x.length];
         Kernels.scalar().dequantize(ours, ref);
-        assertArrayEquals(bits(ggml), bits(ref));
+        assertArrayEquals(FloatBits.of(ggml), FloatBits.of(ref));
     }
 
     @Test
