@@ -12,6 +12,9 @@ import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.io.gguf.GgmlRecipe;
+import dev.quant4j.io.gguf.GgmlType;
+import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.InvalidSchemeException;
@@ -59,9 +62,10 @@ final class QuantizeCommand extends FileCommand {
     @Parameters(index = "1", paramLabel = "OUT", description = "The file to write (replaced atomically).")
     Path output;
 
-    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeConverter.class,
-            description = "Scheme for float tensors no --rule matches.")
-    QuantScheme scheme;
+    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeChoiceConverter.class,
+            description = "Scheme for float tensors no --rule matches; for a .gguf output also a ggml K-quant recipe: "
+                    + "q4_k, q6_k or q4_k_m (ggml's own quantizers, as llama-quantize chooses; docs/GGUF.md).")
+    Converters.SchemeChoice scheme;
 
     @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
             description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
@@ -114,15 +118,16 @@ final class QuantizeCommand extends FileCommand {
     private boolean[] ruleUsed;
     private boolean[] skipUsed;
 
+    /** The scheme of the first matching --rule, else --scheme's; null when that is a ggml recipe. */
     QuantScheme schemeFor(String name) {
-        QuantScheme s = scheme;
+        QuantScheme s = scheme.scheme();
         for (Converters.Rule r : rules) {
             if (r.glob().matches(name)) {
                 s = r.scheme();
                 break;
             }
         }
-        return calibration == null ? s : s.withCalibration(calibration);
+        return s == null || calibration == null ? s : s.withCalibration(calibration);
     }
 
     boolean skipped(String name) {
@@ -173,12 +178,26 @@ final class QuantizeCommand extends FileCommand {
         int unweighted = 0;
         long inBytes;
         InputStatistics statistics = calibrationData == null ? null : InputStatistics.load(calibrationData);
+        GgmlRecipe recipe = scheme.recipe();
+        if (recipe != null && !GgufFiles.isGguf(output)) {
+            throw new CliException("--scheme " + recipe.ggmlName() + " is a ggml K-quant, which has no safetensors form: "
+                    + "write a .gguf file, or give one of our schemes (q8_0 = q8s:block32:f16, q4_0 = q4f:block32:f16 and "
+                    + "mxfp4 = e2m1:block32:ue8m0 are the ones that are ggml types)");
+        }
+        if (recipe != null && calibration != null) {
+            throw new CliException("--calibration does not apply to --scheme " + recipe.ggmlName() + ", which is ggml's own "
+                    + "reference quantizer; drop --calibration, or give the tensors it should apply to a --rule");
+        }
+        Map<String, GgufWriter.Tensor> ggml = new HashMap<>();
         try (SafetensorsReader in = open(input)) {
             printWarnings(in);
             inBytes = in.fileSize();
             List<String> unfit = new ArrayList<>();
             List<String> costly = new ArrayList<>();
             List<TensorSpec> specs = new ArrayList<>();
+            Map<String, GgmlType> plan = recipe == null ? Map.of() : recipe.plan(in.entries().stream()
+                    .filter(e -> e instanceof TensorInfo t && t.dtype().isQuantizable())
+                    .map(e -> new GgmlRecipe.Entry(e.name(), e.shapeLong())).toList());
             try (Progress progress = Progress.start(err(), this.progress, "quantize", in.fileSize() - in.dataStart())) {
                 for (SafetensorsEntry e : in.entries()) {
                     String name = e.name();
@@ -196,6 +215,18 @@ final class QuantizeCommand extends FileCommand {
                         }
                         case TensorInfo t when t.dtype().isQuantizable() && !skipped(name) -> {
                             QuantScheme s = schemeFor(name);
+                            if (s == null) {
+                                // The recipe's tensor: ggml's quantizer in the GGUF writer, or as it is.
+                                specs.add(copyWithProgress(in, t, progress));
+                                GgmlType type = plan.get(name);
+                                if (type == null) {
+                                    copied++;
+                                } else {
+                                    ggml.put(name, ggmlTensor(in, t, type, progress));
+                                    quantized++;
+                                }
+                                continue;
+                            }
                             boolean dataAware = s.calibration() == Calibration.IMATRIX
                                     || s.calibration() == Calibration.GPTQ;
                             if (dataAware && statistics == null) {
@@ -249,7 +280,10 @@ final class QuantizeCommand extends FileCommand {
                             + "scale for few weights: give such tensors a smaller block or the tensor level with "
                             + "--rule GLOB=SPEC, or --skip GLOB");
                 }
-                write(in, specs);
+                if (recipe != null) {
+                    note(recipe.ggmlName() + ": " + GgmlRecipe.summary(plan));
+                }
+                write(in, specs, ggml);
             }
         }
         if (!quiet) {
@@ -350,15 +384,27 @@ final class QuantizeCommand extends FileCommand {
     }
 
     /** Writes the file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */
-    private void write(SafetensorsReader in, List<TensorSpec> specs) throws Exception {
+    private void write(SafetensorsReader in, List<TensorSpec> specs, Map<String, GgufWriter.Tensor> ggml)
+            throws Exception {
         try {
-            GgufFiles.write(output, in.userMetadata(), specs);
+            GgufFiles.write(output, in.userMetadata(), specs, ggml);
         } catch (TensorNameClashException e) {
             String quantized = e.name().equals(e.first()) ? e.second() : e.first();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()
                     + "', but " + input + " has a tensor of that name already; leave it unquantized with --skip '"
                     + Glob.quote(quantized) + "'");
         }
+    }
+
+    /** A float tensor quantized by ggml's quantizer for {@code type} when the GGUF writer reaches it. */
+    private GgufWriter.Tensor ggmlTensor(SafetensorsReader in, TensorInfo t, GgmlType type, Progress progress) {
+        int[] shape = Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray();
+        return GgufWriter.Tensor.quantize(t.name(), shape, type, () -> {
+            begin(progress, t.name());
+            float[] v = in.readFloatTensor(t).data();
+            progress.advance(t.byteSize());
+            return v;
+        });
     }
 
     private static String more(List<String> items) {

@@ -3,8 +3,9 @@ package dev.quant4j.io.gguf;
 /**
  * ggml's own quantizers, for the ggml types that are not our schemes: Q4_K and Q6_K (the K-quants that
  * llama.cpp's mixed recipes use), Q5_0 and Q8_0 as llama.cpp's quantizer writes them (the fallbacks of
- * those recipes for rows that are not a multiple of 256), and the Q8_0 rule by which llama.cpp's x86 CPU
- * backend quantizes activations for a Q8_0, Q4_0 or Q5_0 matrix product.
+ * those recipes for rows that are not a multiple of 256), and the rules by which llama.cpp's x86 CPU
+ * backend quantizes activations inside a quantized matrix product (Q8_0 blocks for Q8_0, Q4_0 and Q5_0
+ * weights, Q8_K blocks for Q4_K and Q6_K weights).
  *
  * <p>Each follows the reference quantizer of {@code ggml-quants.c} without an importance matrix
  * ({@code quantize_row_q4_K_ref}, {@code quantize_row_q6_K_ref}, {@code quantize_row_q5_0_ref},
@@ -94,6 +95,45 @@ public final class GgmlQuants {
             for (int j = 0; j < QK; j++) {
                 codes[s + j] = (byte) (int) Math.rint(x[s + j] * id);
             }
+        }
+    }
+
+    /**
+     * llama.cpp's quantization of activations for a Q4_K / Q6_K matrix product ({@code quantize_row_q8_K},
+     * the reference loop on every CPU): per run of 256 values, {@code max} the signed value of the largest
+     * |x|, the factor {@code -127 / max}, codes {@code min(127, nearest_int(factor * x))} and the float32
+     * scale {@code 1 / factor} (negative when {@code max} is positive: the products are the same); an
+     * all-zero run gets 0 and 0.
+     *
+     * @param x      {@code n} values from {@code from}, {@code n} a multiple of 256
+     * @param codes  receives {@code n} codes from {@code from}
+     * @param scales receives {@code n / 256} scales from {@code scaleFrom}
+     */
+    public static void q8_KActivations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
+        if (n % QK_K != 0) {
+            throw new IllegalArgumentException("Q8_K activations come in runs of 256 values; " + n + " is not a multiple");
+        }
+        for (int b = 0; b < n / QK_K; b++) {
+            int s = from + b * QK_K;
+            float max = 0f;
+            float amax = 0f;
+            for (int j = 0; j < QK_K; j++) {
+                float ax = Math.abs(x[s + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[s + j];
+                }
+            }
+            if (amax == 0f) {
+                scales[scaleFrom + b] = 0f;
+                java.util.Arrays.fill(codes, s, s + QK_K, (byte) 0);
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int j = 0; j < QK_K; j++) {
+                codes[s + j] = (byte) Math.min(127, nearestInt(iscale * x[s + j]));
+            }
+            scales[scaleFrom + b] = 1 / iscale;
         }
     }
 

@@ -178,6 +178,25 @@ class GgmlQuantsTest {
     }
 
     @Test
+    void q8_KActivationsScaleBy127OverTheSignedMax() {
+        float[] x = new float[512];
+        for (int i = 0; i < 256; i++) {
+            x[i] = (i % 17) - 4f; // max 12 (positive): factor -127 / 12, scale -12 / 127
+        }
+        byte[] codes = new byte[512];
+        float[] scales = new float[2];
+        GgmlQuants.q8_KActivations(x, 0, 512, codes, scales, 0);
+        float factor = -127f / 12f;
+        assertEquals(1 / factor, scales[0]);
+        for (int i = 0; i < 256; i++) {
+            assertEquals(Math.min(127, GgmlQuants.nearestInt(factor * x[i])), codes[i], "code " + i);
+            assertEquals(x[i], codes[i] * scales[0], 12f / 127 / 2 + 1e-6f, "value " + i);
+        }
+        assertEquals(0f, scales[1]);
+        assertEquals(0, codes[300]);
+    }
+
+    @Test
     void refusesTypesItDoesNotWriteAndRowsThatDoNotFit() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GgmlQuants.quantize(GgmlType.Q4_0, new float[32]));
