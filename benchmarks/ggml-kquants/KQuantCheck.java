@@ -1,5 +1,6 @@
 // Compares quant4j's ggml quantizers (dev.quant4j.io.gguf.GgmlQuants) with ggml's own on the files of
-// ggml_quantize.c: byte for byte, and the RMSE of each side's dequantized values (ggml's dequantizers,
+// ggml_quantize.c: byte for byte; our dequantizer (GgmlBlocks) with ggml's to_float on ggml's blocks, bit
+// for bit; and the RMSE of each side's dequantized values (ggml's dequantizers,
 // as GgmlBlocks reads them) against the input, relative to the input's RMS per super-block, the median. Prints one RESULT line per type; exits 1 on a difference.
 // Run: java -cp runtime/target/classes:scheme/target/classes:annotations/target/classes KQuantCheck.java DIR
 import dev.quant4j.io.gguf.GgmlBlocks;
@@ -43,10 +44,25 @@ public class KQuantCheck {
                 }
             }
             failed |= differ != 0 || ours.length != theirs.length;
+            // ggml's dequantizer on ggml's blocks against ours on the same blocks, bit for bit.
+            byte[] rawBack = Files.readAllBytes(dir.resolve(type.ggmlName() + ".f32"));
+            float[] ggmlBack = new float[x.length];
+            ByteBuffer.wrap(rawBack).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(ggmlBack);
+            float[] ourBack = new float[x.length];
+            GgmlBlocks.dequantize(MemorySegment.ofArray(theirs), type, ourBack);
+            int floatsDiffer = 0;
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToRawIntBits(ggmlBack[i]) != Float.floatToRawIntBits(ourBack[i])) {
+                    floatsDiffer++;
+                }
+            }
+            failed |= floatsDiffer != 0;
             System.out.printf(Locale.ROOT, "RESULT %s: %d values, %d bytes, %s (%d bytes and %d of %d blocks differ%s);"
+                            + " dequantized: %d floats differ from ggml's to_float;"
                             + " median relative RMSE quant4j %.6e, ggml %.6e; quant4j took %.0f ms%n", type.ggmlName(), x.length,
                     ours.length, differ == 0 && ours.length == theirs.length ? "identical to ggml" : "DIFFERENT from ggml",
                     differ, blockDiffers, ours.length / type.typeSize(), first < 0 ? "" : ", first at byte " + first,
+                    floatsDiffer,
                     rmse(ours, type, x), rmse(theirs, type, x), ms);
         }
         System.exit(failed ? 1 : 0);

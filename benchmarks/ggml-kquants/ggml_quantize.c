@@ -1,6 +1,7 @@
 // ggml's own reference quantizers (libggml-base from node-llama-cpp's prebuilt linux-x64 build) on
 // seeded inputs, for benchmarks/ggml-kquants.sh: writes DIR/input.f32 (N float32 values, little-endian)
-// and DIR/<type>.bin (ggml's blocks of them) for q4_k, q6_k, q5_0 and q8_0.
+// and DIR/<type>.bin (ggml's blocks of them) for q4_k, q6_k, q5_0 and q8_0, and DIR/<type>.f32 (those
+// blocks dequantized by ggml's own to_float, from ggml_get_type_traits).
 // Build: gcc -O2 -o ggml_quantize ggml_quantize.c -ldl -lm
 // Run:   ./ggml_quantize LIB_DIR OUT_DIR [SUPER_BLOCKS]
 #include <dlfcn.h>
@@ -11,6 +12,16 @@
 #include <string.h>
 
 typedef void (*quantize_fn)(const float *x, void *y, int64_t k);
+typedef void (*to_float_t)(const void *x, float *y, int64_t k);
+// Only the first fields of struct ggml_type_traits (ggml.h) are used; they are stable across versions.
+struct type_traits_head {
+    const char *type_name;
+    int64_t blck_size;
+    int64_t blck_size_interleave;
+    size_t type_size;
+    _Bool is_quantized;
+    to_float_t to_float;
+};
 
 static uint64_t state = 0x9E3779B97F4A7C15ull;
 static double next_unit(void) {  // xorshift64*, uniform in [0, 1)
@@ -55,6 +66,10 @@ int main(int argc, char **argv) {
     fclose(f);
     const char *names[] = {"q4_k", "q6_k", "q5_0", "q8_0"};
     const char *symbols[] = {"quantize_row_q4_K_ref", "quantize_row_q6_K_ref", "quantize_row_q5_0_ref", "quantize_row_q8_0_ref"};
+    const int ids[] = {12, 14, 6, 8};  // GGML_TYPE_Q4_K, Q6_K, Q5_0, Q8_0
+    const struct type_traits_head *(*traits)(int) = (const struct type_traits_head *(*)(int))dlsym(lib, "ggml_get_type_traits");
+    if (!traits) { fprintf(stderr, "%s has no ggml_get_type_traits\n", argv[1]); return 1; }
+    float *back = malloc(n * sizeof(float));
     const size_t bytes[] = {144 * (size_t)blocks, 210 * (size_t)blocks, 22 * 8 * (size_t)blocks, 34 * 8 * (size_t)blocks};
     for (int t = 0; t < 4; t++) {
         quantize_fn q = (quantize_fn)dlsym(lib, symbols[t]);
@@ -64,6 +79,11 @@ int main(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/%s.bin", argv[2], names[t]);
         f = fopen(path, "wb");
         if (!f || fwrite(y, 1, bytes[t], f) != bytes[t]) { perror(path); return 1; }
+        fclose(f);
+        traits(ids[t])->to_float(y, back, n);
+        snprintf(path, sizeof path, "%s/%s.f32", argv[2], names[t]);
+        f = fopen(path, "wb");
+        if (!f || fwrite(back, sizeof(float), n, f) != (size_t)n) { perror(path); return 1; }
         fclose(f);
         free(y);
     }

@@ -61,6 +61,21 @@ class GgmlQuantsTest {
     }
 
     @Test
+    void theReaderDequantizesGgmlsBlocksToGgmlsOwnFloats() throws IOException {
+        for (GgmlType t : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_0}) {
+            byte[] raw = resource(t.ggmlName() + ".f32");
+            float[] ggml = new float[raw.length / 4];
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(ggml);
+            float[] ours = new float[ggml.length];
+            GgmlBlocks.dequantize(MemorySegment.ofArray(resource(t.ggmlName() + ".bin")), t, ours);
+            for (int i = 0; i < ours.length; i++) {
+                assertEquals(Float.floatToRawIntBits(ggml[i]), Float.floatToRawIntBits(ours[i]),
+                        t.ggmlName() + " element " + i);
+            }
+        }
+    }
+
+    @Test
     void writtenFilesReadBackAsTheirBlocksDequantizedWithErrorsInTheOrderOfTheirBits() throws IOException {
         FloatTensor w = GgufRoundTripTest.randomTensor(42, 64, 512);
         List<GgufWriter.Tensor> tensors = new ArrayList<>();
