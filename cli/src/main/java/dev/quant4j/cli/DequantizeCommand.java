@@ -52,24 +52,24 @@ final class DequantizeCommand extends TransformCommand {
     @Override
     TensorSpec plan(InputFile in, InputFile.Tensor t) throws Exception {
         String name = t.name();
-        switch (t) {
+        return switch (t) {
             case InputFile.Quantized q -> {
                 dequantized++;
-                return asFloat32(q, x -> countInfinities(name, x));
+                yield asFloat32(q, x -> countInfinities(name, x));
             }
             case InputFile.Decoded d -> {
                 dequantized++;
-                return asFloat32(d, x -> countInfinities(name, x));
+                yield asFloat32(d, x -> countInfinities(name, x));
             }
             case InputFile.Plain p when p.dtype() == Dtype.F16 || p.dtype() == Dtype.BF16 -> {
                 widened++;
-                return asFloat32(p);
+                yield asFloat32(p);
             }
             case InputFile.Plain p -> {
                 copied++;
-                return copy(p);
+                yield copy(p);
             }
-        }
+        };
     }
 
     @Override

@@ -15,8 +15,15 @@ final class InOutOptions {
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The file to write (replaced atomically); a folder "
-            + "for a sharded checkpoint.")
+            + "for a sharded checkpoint or --max-shard-size.")
     Path output;
+
+    @Option(names = "--max-shard-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Write OUT as a folder of safetensors shards of at most SIZE bytes of tensor data each "
+                    + "(model-00001-of-0000N.safetensors, in tensor order) and model.safetensors.index.json. Units "
+                    + "as Hugging Face's max_shard_size: B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (1024), e.g. "
+                    + "2GB. A tensor larger than SIZE gets a shard of its own, with a note.")
+    Long maxShardSize;
 
     @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
     boolean quiet;

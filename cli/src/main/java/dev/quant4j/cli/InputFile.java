@@ -115,7 +115,7 @@ final class InputFile implements AutoCloseable {
      * that only list tensors pass false, and such tensors are listed as {@link Quantized}).
      */
     static InputFile open(Path file, FileCommand command, boolean exactTwins) throws IOException {
-        return GgufFiles.isGguf(file) ? openGguf(file, command, exactTwins) : openSafetensors(file, command);
+        return GgufFiles.isGguf(file) ? openGguf(file, exactTwins) : openSafetensors(file, command);
     }
 
     private static InputFile openSafetensors(Path file, FileCommand command) throws IOException {
@@ -139,7 +139,7 @@ final class InputFile implements AutoCloseable {
         }
     }
 
-    private static InputFile openGguf(Path file, FileCommand command, boolean exactTwins) throws IOException {
+    private static InputFile openGguf(Path file, boolean exactTwins) throws IOException {
         GgufReader in = GgufReader.open(file);
         try {
             List<Tensor> tensors = new ArrayList<>();

@@ -26,18 +26,21 @@ import java.util.Set;
  * {@code --compare}, also each tensor's error against the original file. Output keys: docs/CLI.md.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"List the tensors of a safetensors file: name, shape, scheme or dtype, bytes, bits per weight.",
+        description = {"List the tensors of a safetensors or GGUF file (or of every shard of a checkpoint): name, "
+                + "shape, scheme, dtype or ggml type, bytes, bits per weight; for GGUF also every key.",
                 "With --compare, also the error of each tensor against the original: RMSE, largest absolute "
                         + "error and SNR in dB."})
 final class InspectCommand extends FileCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The safetensors file to inspect.")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The file to inspect: .safetensors or .gguf, or a "
+            + "sharded checkpoint (a folder with model.safetensors.index.json, or that index).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
     @Option(names = "--compare", paramLabel = "ORIGINAL",
-            description = "Compare every tensor with the tensor of the same name in ORIGINAL.")
+            description = "Compare every tensor with the tensor of the same name in ORIGINAL (a file in either "
+                    + "format, or a sharded checkpoint).")
     Path original;
 
     /** One line of the report. */
@@ -66,7 +69,7 @@ final class InspectCommand extends FileCommand {
         for (InputFile in : inputs) {
             work += in.dataBytes();
         }
-        try (Progress progress = startProgress("compare", original == null ? 0 : work)) {
+        try (Progress _ = startProgress("compare", original == null ? 0 : work)) {
             for (InputFile in : inputs) {
                 for (InputFile.Tensor t : in.tensors()) {
                     begin(t.name());

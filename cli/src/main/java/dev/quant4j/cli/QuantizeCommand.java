@@ -4,8 +4,6 @@ import dev.quant4j.annotations.Calibration;
 import dev.quant4j.calibrate.Gptq;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.calibrate.ScaleSearch;
-import dev.quant4j.io.Dtype;
-import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.io.gguf.GgmlRecipe;
@@ -260,18 +258,13 @@ final class QuantizeCommand extends TransformCommand {
         }
         long blockElements = Arrays.stream(s.blockSize()).asLongStream().reduce(1, Math::multiplyExact);
         double nominal = s.value().bits() + s.param().bytes() * 8.0 / blockElements;
-        long bytes = size(QuantizedLayout.codesDtype(s), QuantizedLayout.codesShape(shape, s))
-                + size(QuantizedLayout.scalesDtype(s.param()), QuantizedLayout.scalesShape(shape, s));
+        long bytes = Sizes.dataBytes(spec);
         double actual = bytes * 8.0 / n;
         if (actual < COSTLY_FACTOR * nominal) {
             return null;
         }
         return String.format(Locale.ROOT, "tensor '%s' %s costs %.2f bits per weight under %s, whose nominal is %.2f",
                 spec.name(), Arrays.toString(shape), actual, s, nominal);
-    }
-
-    private static long size(Dtype dtype, long[] shape) {
-        return dtype.byteSize(Arrays.stream(shape).reduce(1, Math::multiplyExact));
     }
 
     /** Writes a file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */

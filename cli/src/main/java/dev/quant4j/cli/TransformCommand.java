@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
  * and their one streaming loop: open the input (a file in either format, or every shard of a checkpoint),
  * plan every tensor of every file as a {@link TensorSpec} (no data read yet; the command's
  * {@link #plan}), let the command refuse or warn about the plan before anything is written, then write:
- * one file, or a folder with the input's shard names and a new index. Each tensor is read, transformed
+ * one file, a folder with the input's shard names and a new index, or (with {@code --max-shard-size})
+ * a folder of shards cut by size and their index. Each tensor is read, transformed
  * and written before the next, so the heap holds about one tensor; each file is written atomically and
  * the index last.
  */
@@ -53,8 +55,10 @@ abstract class TransformCommand extends FileCommand {
         Path input = files.input;
         Path output = files.output;
         boolean sharded = ShardedCheckpoint.isSharded(input);
-        if (sharded) {
-            checkShardFolder(ShardedCheckpoint.open(input), output);
+        Long limit = files.maxShardSize;
+        boolean folder = sharded || limit != null;
+        if (folder) {
+            checkShardFolder(sharded ? ShardedCheckpoint.open(input).dir() : null, output, limit != null);
         } else {
             checkDistinct(input, output);
         }
@@ -67,7 +71,7 @@ abstract class TransformCommand extends FileCommand {
         }
         start();
         long outBytes = 0;
-        try (Progress progress = startProgress(spec.name(), work)) {
+        try (Progress _ = startProgress(spec.name(), work)) {
             List<List<TensorSpec>> plans = new ArrayList<>();
             for (InputFile in : inputs) {
                 List<TensorSpec> specs = new ArrayList<>();
@@ -77,18 +81,11 @@ abstract class TransformCommand extends FileCommand {
                 plans.add(specs);
             }
             planned();
-            if (!sharded) {
+            if (!folder) {
                 write(output, inputs.getFirst(), plans.getFirst());
                 outBytes = Files.size(output);
             } else {
-                List<Path> written = new ArrayList<>();
-                for (int i = 0; i < inputs.size(); i++) {
-                    Path out = output.resolve(Objects.requireNonNull(inputs.get(i).file().getFileName()).toString());
-                    write(out, inputs.get(i), plans.get(i));
-                    written.add(out);
-                    outBytes += Files.size(out);
-                }
-                ShardedCheckpoint.writeIndex(output, written);
+                outBytes = writeFolder(output, inputs, plans, limit);
             }
         }
         written();
@@ -108,15 +105,111 @@ abstract class TransformCommand extends FileCommand {
         return Main.OK;
     }
 
-    /** A sharded input writes a folder, not the input's and not a GGUF file; made here when missing. */
-    private static void checkShardFolder(ShardedCheckpoint in, Path outDir) throws IOException {
+    /**
+     * A sharded input, or {@code --max-shard-size}, writes a folder of safetensors shards: not a GGUF file,
+     * not a file, not the input's folder.
+     */
+    private static void checkShardFolder(Path inputDir, Path outDir, boolean split) throws IOException {
+        String why = split ? "--max-shard-size" : "the input is a sharded checkpoint and";
         if (GgufFiles.isGguf(outDir)) {
-            throw new CliException("the input is a sharded checkpoint and OUT " + outDir + " a .gguf file; "
-                    + "sharded input writes a folder of safetensors shards (split GGUF is not supported)");
+            throw new CliException(why + " OUT " + outDir + " is a .gguf file; " + (split ? "" : "sharded input ")
+                    + "writes a folder of safetensors shards (split GGUF is not supported): give a folder as OUT");
         }
-        Files.createDirectories(outDir);
-        if (Files.isSameFile(outDir, in.dir())) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new CliException(why + " OUT " + outDir + " is a file; shards go into a folder: give a new "
+                    + "folder as OUT");
+        }
+        if (inputDir != null && Files.isDirectory(outDir) && Files.isSameFile(outDir, inputDir)) {
             throw new CliException("OUT " + outDir + " is the input's folder; write the shards to a new folder");
+        }
+    }
+
+    /**
+     * Writes the shards (each atomically) and then the index into {@code outDir}, made when missing. If
+     * anything fails, the shards this run wrote are deleted again, and the folder if this run made it, so
+     * that no index points at a half-written set.
+     *
+     * @return the bytes of the shards written
+     */
+    private long writeFolder(Path outDir, List<InputFile> inputs, List<List<TensorSpec>> plans, Long limit)
+            throws Exception {
+        boolean made = !Files.exists(outDir);
+        Files.createDirectories(outDir);
+        List<Path> written = new ArrayList<>();
+        try {
+            if (limit != null) {
+                writeSplit(outDir, inputs.getFirst(), plans, limit, written);
+            } else {
+                for (int i = 0; i < inputs.size(); i++) {
+                    Path out = outDir.resolve(Objects.requireNonNull(inputs.get(i).file().getFileName()).toString());
+                    write(out, inputs.get(i), plans.get(i));
+                    written.add(out);
+                }
+            }
+            ShardedCheckpoint.writeIndex(outDir, written);
+        } catch (Exception | Error e) {
+            try {
+                for (Path p : written) {
+                    Files.deleteIfExists(p);
+                }
+                if (made) {
+                    Files.deleteIfExists(outDir);
+                }
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        long bytes = 0;
+        for (Path p : written) {
+            bytes += Files.size(p);
+        }
+        return bytes;
+    }
+
+    /**
+     * Writes the planned tensors of every input, in order, as shards of at most {@code limit} bytes of
+     * tensor data ({@code model-00001-of-0000N.safetensors}, as Hugging Face names them; a quantized
+     * tensor's codes and scales stay together), each with the first input's metadata, then the index.
+     * A tensor larger than the limit gets a shard of its own, with a note. The files go into {@code written}
+     * as they are written.
+     */
+    private void writeSplit(Path outDir, InputFile source, List<List<TensorSpec>> plans, long limit,
+                            List<Path> written) throws Exception {
+        List<List<TensorSpec>> shards = new ArrayList<>();
+        List<Integer> oversized = new ArrayList<>();
+        List<String> oversizedNames = new ArrayList<>();
+        long filled = 0;
+        for (List<TensorSpec> plan : plans) {
+            for (TensorSpec t : plan) {
+                long size = Sizes.dataBytes(t);
+                if (shards.isEmpty() || (!shards.getLast().isEmpty() && filled + size > limit)) {
+                    shards.add(new ArrayList<>());
+                    filled = 0;
+                }
+                if (size > limit) {
+                    oversized.add(shards.size() - 1);
+                    oversizedNames.add(t.name() + " (" + Sizes.bytes(size) + ")");
+                }
+                shards.getLast().add(t);
+                filled += size;
+            }
+        }
+        if (shards.isEmpty()) {
+            shards.add(new ArrayList<>());
+        }
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            files.add(outDir.resolve(String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size())));
+        }
+        if (!oversized.isEmpty()) {
+            note("larger than --max-shard-size " + Sizes.bytes(limit) + ", so in a shard of its own: tensor "
+                    + oversizedNames.getFirst() + " in " + files.get(oversized.getFirst()).getFileName()
+                    + SchemeOptions.more(oversizedNames));
+        }
+        for (int i = 0; i < shards.size(); i++) {
+            write(files.get(i), source, shards.get(i));
+            written.add(files.get(i));
         }
     }
 
