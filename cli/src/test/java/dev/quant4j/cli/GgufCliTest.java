@@ -135,10 +135,10 @@ class GgufCliTest {
     void ggufBlockTypesWithoutAnExactSchemeBecomeFloatsWithANote() throws Exception {
         Path gguf = dir.resolve("q41.gguf");
         byte[] block = new byte[20];
-        block[1] = 0x3C; // d = 1
-        block[3] = (byte) 0xBC; // m = -1
+        block[1] = (byte) 0xBC; // d = -1: a Q4_1 block our affine scales (non-negative) cannot hold
+        block[3] = 0x4B; // m = 14
         for (int j = 0; j < 16; j++) {
-            block[4 + j] = (byte) (j | (15 - j) << 4);
+            block[4 + j] = (byte) ((15 - j) | j << 4);
         }
         GgufWriter.write(gguf, Map.of("k", GgufValue.uint32(3)), List.of(new GgufWriter.Tensor("t", new long[] {32},
                 GgmlType.Q4_1, sink -> sink.write(block))));
