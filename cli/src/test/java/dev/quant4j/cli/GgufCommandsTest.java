@@ -216,19 +216,20 @@ class GgufCommandsTest {
 
     @Test
     void aGgmlTypeQuant4jCannotReadIsListedButNotConverted() throws Exception {
+        // Q5_1 (quant4j reads Q5_0 since it writes it as a Q4_K fallback).
         Path f = dir.resolve("q5.gguf");
-        GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_0,
-                sink -> sink.write(new byte[22]))));
+        GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_1,
+                sink -> sink.write(new byte[24]))));
         CliTest.Result list = CliTest.run("inspect", f.toString());
         assertEquals(0, list.code(), list.err());
-        assertTrue(list.out().contains("q5_0"), list.out());
+        assertTrue(list.out().contains("q5_1"), list.out());
         Path out = dir.resolve("o.safetensors");
         for (String command : List.of("quantize", "dequantize", "convert")) {
             CliTest.Result r = command.equals("quantize")
                     ? CliTest.run(command, f.toString(), out.toString(), "--scheme", "q8_0")
                     : CliTest.run(command, f.toString(), out.toString());
             assertEquals(2, r.code(), command + ": " + r.err());
-            assertTrue(r.errorLine().contains("tensor 't' is ggml type q5_0, which quant4j cannot read"), r.errorLine());
+            assertTrue(r.errorLine().contains("tensor 't' is ggml type q5_1, which quant4j cannot read"), r.errorLine());
             assertFalse(Files.exists(out), command);
         }
     }

@@ -308,6 +308,15 @@ public final class GgmlBlocks {
                     out[b + j + 16] = (v >>> 4) * d + m;
                 }
             });
+            case Q5_0 -> forBlocks(n, QK, 22, (b, o) -> {
+                float d = f16(data, o);
+                int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), o + 2);
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 6 + j);
+                    out[b + j] = (((v & 0xF) | (qh >>> j << 4 & 0x10)) - 16) * d;
+                    out[b + j + 16] = (((v >>> 4) | (qh >>> (j + 12) & 0x10)) - 16) * d;
+                }
+            });
             case MXFP4 -> forBlocks(n, QK, 17, (b, o) -> {
                 // ggml's GGML_E8M0_TO_FP32_HALF: 2^(e - 128), subnormal for e < 2.
                 float d = Math.scalb(1f, u8(data, o) - 128);

@@ -92,8 +92,9 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
               --load FILE         run a saved model instead of quantizing (its float32 weights are never
                                   built), on the sentences saved with it, against their float32 vectors
               --save-gguf DIR     only write the model as BERT GGUF files llama.cpp runs, DIR/f32.gguf,
-                                  DIR/q8_0.gguf, DIR/q4_0.gguf, with our vectors of the sentences for
-                                  each in DIR/vectors.json (benchmarks/llama-cpp-embeddings.sh compares)
+                                  DIR/q8_0.gguf, DIR/q4_0.gguf, DIR/q4_k.gguf, DIR/q4_k_m.gguf, with our
+                                  vectors of the sentences for each in DIR/vectors.json
+                                  (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
             """.formatted(String.join(",", DEFAULT_SCHEMES), String.join(",", DEFAULT_PLAN_CANDIDATES),
