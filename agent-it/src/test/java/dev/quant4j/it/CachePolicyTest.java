@@ -22,8 +22,7 @@ class CachePolicyTest {
 
     @Test
     void repeatedReadsFollowThePolicy() {
-        Vector v = new Vector(10_000, 1);
-        v.quantizeWeights();
+        Vector v = Vector.quantized(10_000, 1);
         long before = Status.number("dequantizations");
         float[] first = v.values;
         float[] second = v.values;
@@ -47,12 +46,9 @@ class CachePolicyTest {
         }
         // Arrays of 100,000 floats take 400,016 bytes: two fit in 1 MiB, three do not.
         assertEquals(1 << 20, budget);
-        Vector a = new Vector(100_000, 2);
-        Vector b = new Vector(100_000, 3);
-        Vector c = new Vector(100_000, 4);
-        a.quantizeWeights();
-        b.quantizeWeights();
-        c.quantizeWeights();
+        Vector a = Vector.quantized(100_000, 2);
+        Vector b = Vector.quantized(100_000, 3);
+        Vector c = Vector.quantized(100_000, 4);
         float[] a1 = a.values;
         float[] b1 = b.values;
         assertSame(a1, a.values, "touch a: b is now the least recently used");

@@ -22,8 +22,7 @@ class CheckModeTest {
 
     @Test
     void aModifiedArrayIsReportedWithItsFieldWhenItIsReleased() {
-        Vector v = new Vector(1000, 21);
-        v.quantizeWeights();
+        Vector v = Vector.quantized(1000, 21);
         long before = Status.number("modifiedArrays");
         float[] view = v.values;
         view[123] = 1000f;
@@ -49,12 +48,9 @@ class CheckModeTest {
         if (!checking() || !Status.expectedCache().startsWith("budget:")) {
             return;
         }
-        Vector a = new Vector(100_000, 22);
-        Vector b = new Vector(100_000, 23);
-        Vector c = new Vector(100_000, 24);
-        a.quantizeWeights();
-        b.quantizeWeights();
-        c.quantizeWeights();
+        Vector a = Vector.quantized(100_000, 22);
+        Vector b = Vector.quantized(100_000, 23);
+        Vector c = Vector.quantized(100_000, 24);
         long before = Status.number("modifiedArrays");
         a.values[0] = -77f;
         // Each read dequantizes into the cache; c's goes over the 1 MiB budget: a, the least recently used, is evicted.
@@ -69,8 +65,7 @@ class CheckModeTest {
     void unmodifiedArraysAreNeverReported() {
         long before = Status.number("modifiedArrays");
         for (int i = 0; i < 4; i++) {
-            Vector v = new Vector(50_000, 30 + i);
-            v.quantizeWeights();
+            Vector v = Vector.quantized(50_000, 30 + i);
             v.sum();
             v.sum();
             v.values = null;

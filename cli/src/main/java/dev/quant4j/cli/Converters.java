@@ -69,4 +69,16 @@ final class Converters {
             return glob(value);
         }
     }
+
+    /** {@code --max-shard-size}: a size such as 2GB ({@link Sizes#parseSize}). */
+    static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Sizes.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

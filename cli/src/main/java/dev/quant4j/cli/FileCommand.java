@@ -3,7 +3,6 @@ package dev.quant4j.cli;
 import dev.quant4j.io.FileChangedException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.ShardedCheckpoint;
-import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,25 +31,49 @@ abstract class FileCommand implements Callable<Integer> {
 
     private final long started = System.nanoTime();
 
+    /** The progress bar of the run, once started. */
+    private Progress bar;
+
     /** Seconds since the command was created. */
     double elapsed() {
         return (System.nanoTime() - started) / 1e9;
     }
 
+    /** Starts the run's progress bar ({@code total} bytes of work); the caller closes it. */
+    Progress startProgress(String verb, long total) {
+        bar = Progress.start(err(), progress, verb, total);
+        return bar;
+    }
+
     /** Notes the tensor now being worked on. */
+    void begin(String name) {
+        currentTensor = name;
+        if (bar != null) {
+            bar.working(name);
+        }
+    }
+
+    /** Notes the tensor now being worked on, on a progress bar of the caller's. */
     void begin(Progress progress, String name) {
         currentTensor = name;
         progress.working(name);
     }
 
-    /** A tensor copied to the output as it is, reported to the progress bar when the writer reaches it. */
-    TensorSpec.Raw copyWithProgress(SafetensorsReader in, TensorInfo t, Progress progress) {
-        TensorSpec.Raw copy = TensorSpec.copyOf(in, t);
-        return new TensorSpec.Raw(t.name(), t.dtype(), t.shape(), sink -> {
-            begin(progress, t.name());
-            copy.source().writeTo(sink);
-            progress.advance(t.byteSize());
-        });
+    /** Reports bytes of input done to the progress bar. */
+    void advance(long bytes) {
+        if (bar != null) {
+            bar.advance(bytes);
+        }
+    }
+
+    /** A read that reports itself: the tensor's name when it starts, its bytes when it is done. */
+    <T> TensorSpec.Producer<T> tracked(String name, long bytes, TensorSpec.Producer<T> read) {
+        return () -> {
+            begin(name);
+            T value = read.get();
+            advance(bytes);
+            return value;
+        };
     }
 
     PrintWriter out() {
@@ -61,72 +84,38 @@ abstract class FileCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    /** The files this command has mapped, to name the one that changed if a read faults. */
-    private final List<SafetensorsReader> opened = new ArrayList<>();
+    /** The safetensors files this command has mapped, to name the one that changed if a read faults. */
+    private final List<SafetensorsReader> mapped = new ArrayList<>();
 
-    /** Opens an input; every input goes through here. */
+    /** The inputs this command has opened, closed when it ends. */
+    private final List<InputFile> inputs = new ArrayList<>();
+
+    /** Opens a safetensors input; every one goes through here. */
     SafetensorsReader open(Path file) throws IOException {
         SafetensorsReader r = SafetensorsReader.open(file);
-        opened.add(r);
+        mapped.add(r);
         return r;
     }
 
-    /** The input a command can run shard by shard, or null when it cannot. */
-    Path shardableInput() {
-        return null;
-    }
-
-    /** The output of a shard-by-shard run: a folder; null for a command that writes nothing (inspect). */
-    Path shardOutput() {
-        return null;
-    }
-
-    /** Points the command at one shard and its output file. */
-    void retarget(Path input, Path output) {
-        throw new UnsupportedOperationException();
-    }
-
     /**
-     * A sharded checkpoint (a folder with model.safetensors.index.json, or the index): the command runs
-     * on each shard in turn, so memory holds about one tensor as for one file, writing a folder with the
-     * same shard names and a new index.
+     * Opens an input: a safetensors or GGUF file, or each shard of a sharded checkpoint (a folder with
+     * model.safetensors.index.json, or the index), in the index's order. Closed when the command ends.
+     * {@code exactTwins} as for {@link InputFile#open}.
      */
-    private int runSharded(Path input) throws Exception {
-        ShardedCheckpoint in = ShardedCheckpoint.open(input);
-        Path outDir = shardOutput();
-        if (outDir == null) {
-            for (Path shard : in.shards()) {
-                retarget(shard, null);
-                execute();
-            }
-            return Main.OK;
+    List<InputFile> openInputs(Path input, boolean exactTwins) throws IOException {
+        List<Path> files = ShardedCheckpoint.isSharded(input) ? ShardedCheckpoint.open(input).shards() : List.of(input);
+        List<InputFile> out = new ArrayList<>();
+        for (Path f : files) {
+            InputFile in = InputFile.open(f, this, exactTwins);
+            inputs.add(in);
+            out.add(in);
         }
-        if (GgufFiles.isGguf(outDir)) {
-            throw new CliException("the input is a sharded checkpoint and OUT " + outDir + " a .gguf file; "
-                    + "sharded input writes a folder of safetensors shards (split GGUF is not supported)");
-        }
-        Files.createDirectories(outDir);
-        if (Files.isSameFile(outDir, in.dir())) {
-            throw new CliException("OUT " + outDir + " is the input's folder; write the shards to a new folder");
-        }
-        List<Path> written = new ArrayList<>();
-        for (Path shard : in.shards()) {
-            Path out = outDir.resolve(shard.getFileName().toString());
-            retarget(shard, out);
-            execute();
-            written.add(out);
-        }
-        ShardedCheckpoint.writeIndex(outDir, written);
-        return Main.OK;
+        return out;
     }
 
     @Override
     public final Integer call() throws Exception {
         try {
-            Path shardable = shardableInput();
-            if (shardable != null && ShardedCheckpoint.isSharded(shardable)) {
-                return runSharded(shardable);
-            }
             return execute();
         } catch (OutOfMemoryError e) {
             throw new OutOfHeapException(currentTensor, e);
@@ -135,7 +124,7 @@ abstract class FileCommand implements Callable<Integer> {
         } catch (InternalError e) {
             // A read of a mapped file that has since shrunk faults; the reader names the file where it
             // can, and this catches the reads it does not make itself.
-            for (SafetensorsReader r : opened) {
+            for (SafetensorsReader r : mapped) {
                 try {
                     r.throwIfTruncated(e);
                 } catch (FileChangedException c) {
@@ -143,6 +132,11 @@ abstract class FileCommand implements Callable<Integer> {
                 }
             }
             throw e;
+        } finally {
+            for (InputFile in : inputs) {
+                in.close();
+            }
+            inputs.clear();
         }
     }
 

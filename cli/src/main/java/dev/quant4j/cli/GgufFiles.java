@@ -1,8 +1,7 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.Dtype;
-import dev.quant4j.io.gguf.GgmlBlocks;
+import dev.quant4j.io.gguf.GgmlType;
 import dev.quant4j.io.gguf.GgufReader;
 import dev.quant4j.io.gguf.GgufValue;
 import dev.quant4j.io.gguf.GgufWriter;
@@ -10,7 +9,6 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,12 +31,13 @@ final class GgufFiles {
     }
 
     /**
-     * Writes the planned tensors to {@code output} in the format its extension names. For GGUF every
-     * quantized tensor needs a ggml twin; the error names the tensor and the schemes that map.
+     * Writes the planned tensors to {@code output} in the format its extension names, with the metadata of
+     * {@code source} (a GGUF file's keys with their types into GGUF, as text into safetensors). For GGUF
+     * every quantized tensor needs a ggml twin; the error names the tensor and the schemes that map.
      */
-    static void write(Path output, Map<String, String> metadata, List<TensorSpec> specs) throws IOException {
+    static void write(Path output, InputFile source, List<TensorSpec> specs) throws IOException {
         if (!isGguf(output)) {
-            SafetensorsWriter.write(output, metadata, specs);
+            SafetensorsWriter.write(output, source.metadata(), specs);
             return;
         }
         List<GgufWriter.Tensor> tensors = new ArrayList<>(specs.size());
@@ -51,8 +50,12 @@ final class GgufFiles {
             }
         }
         Map<String, GgufValue> kv = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            kv.put(e.getKey(), GgufValue.string(e.getValue()));
+        if (source.isGguf()) {
+            kv.putAll(source.ggufMetadata());
+        } else {
+            for (Map.Entry<String, String> e : source.metadata().entrySet()) {
+                kv.put(e.getKey(), GgufValue.string(e.getValue()));
+            }
         }
         GgufWriter.write(output, kv, tensors);
     }
@@ -78,58 +81,18 @@ final class GgufFiles {
         return out;
     }
 
-    /**
-     * A GGUF file's tensors as specs: Q8_0, Q4_0 and MXFP4 tensors whose every block has an exact
-     * equivalent as our quantized tensors (codes and scales as they are); F32, F16, BF16 and the integer
-     * types as their bytes; other block types quant4j reads (and twins with blocks that have no exact
-     * equivalent) dequantized to F32, each named in {@code dequantized}.
-     */
-    static List<TensorSpec> specs(GgufReader in, FileCommand command, Progress progress, List<String> dequantized)
-            throws IOException {
-        List<TensorSpec> out = new ArrayList<>();
-        for (GgufReader.TensorInfo t : in.tensors()) {
-            String name = t.name();
-            int[] shape = in.intShape(t);
-            MemorySegment data = in.data(t);
-            Dtype plain = switch (t.type()) {
-                case F32 -> Dtype.F32;
-                case F16 -> Dtype.F16;
-                case BF16 -> Dtype.BF16;
-                case I8 -> Dtype.I8;
-                case I16 -> Dtype.I16;
-                case I32 -> Dtype.I32;
-                case I64 -> Dtype.I64;
-                case F64 -> Dtype.F64;
-                default -> null;
-            };
-            if (plain != null) {
-                out.add(new TensorSpec.Raw(name, plain, t.shape(), sink -> {
-                    command.begin(progress, name);
-                    sink.write(data);
-                    progress.advance(t.byteSize());
-                }));
-            } else if (GgmlBlocks.schemeOf(t.type()) != null
-                    && GgmlBlocks.hasExactTwin(data, t.type(), t.elementCount() / t.type().blockSize())) {
-                out.add(TensorSpec.quantized(name, shape, GgmlBlocks.schemeOf(t.type()), () -> {
-                    command.begin(progress, name);
-                    var q = in.readQuantized(t);
-                    progress.advance(t.byteSize());
-                    return q;
-                }));
-            } else if (t.type().readable()) {
-                dequantized.add(name + " (" + t.type().ggmlName() + ")");
-                out.add(TensorSpec.floats(name, shape, Dtype.F32, () -> {
-                    command.begin(progress, name);
-                    float[] x = in.readFloatTensor(t).data();
-                    progress.advance(t.byteSize());
-                    return x;
-                }));
-            } else {
-                throw new CliException("tensor '" + DisplayText.escape(name) + "' is ggml type "
-                        + t.type().ggmlName() + ", which quant4j cannot read; it reads "
-                        + GgmlBlocks.readableNames());
-            }
-        }
-        return out;
+    /** The dtype of a plain ggml type (F32, F16, BF16, the integers, F64), or null for a block type. */
+    static Dtype dtypeOf(GgmlType type) {
+        return switch (type) {
+            case F32 -> Dtype.F32;
+            case F16 -> Dtype.F16;
+            case BF16 -> Dtype.BF16;
+            case I8 -> Dtype.I8;
+            case I16 -> Dtype.I16;
+            case I32 -> Dtype.I32;
+            case I64 -> Dtype.I64;
+            case F64 -> Dtype.F64;
+            default -> null;
+        };
     }
 }

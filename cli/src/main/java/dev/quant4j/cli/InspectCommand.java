@@ -2,12 +2,8 @@ package dev.quant4j.cli;
 
 import com.google.gson.stream.JsonWriter;
 import dev.quant4j.io.DisplayText;
-import dev.quant4j.io.QuantizedInfo;
-import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.gguf.GgufReader;
 import dev.quant4j.io.gguf.GgufValue;
-import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.TensorInfo;
 import dev.quant4j.tensor.FloatTensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,125 +26,141 @@ import java.util.Set;
  * {@code --compare}, also each tensor's error against the original file. Output keys: docs/CLI.md.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"List the tensors of a safetensors file: name, shape, scheme or dtype, bytes, bits per weight.",
+        description = {"List the tensors of a safetensors or GGUF file (or of every shard of a checkpoint): name, "
+                + "shape, scheme, dtype or ggml type, bytes, bits per weight; for GGUF also every key.",
                 "With --compare, also the error of each tensor against the original: RMSE, largest absolute "
                         + "error and SNR in dB."})
 final class InspectCommand extends FileCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The safetensors file to inspect.")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The file to inspect: .safetensors or .gguf, or a "
+            + "sharded checkpoint (a folder with model.safetensors.index.json, or that index).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
     @Option(names = "--compare", paramLabel = "ORIGINAL",
-            description = "Compare every tensor with the tensor of the same name in ORIGINAL.")
+            description = "Compare every tensor with the tensor of the same name in ORIGINAL (a file in either "
+                    + "format, or a sharded checkpoint).")
     Path original;
 
     /** One line of the report. */
-    record Row(String name, long[] shape, String kind, String type, long elements, long bytes, double bitsPerWeight,
-               ErrorStats error, Boolean identical) {
+    record Row(String name, long[] shape, String kind, String type, String scheme, String dtype, String ggmlType,
+               long elements, long bytes, double bitsPerWeight, ErrorStats error, Boolean identical) {
     }
 
-    @Override
-    Path shardableInput() {
-        return original == null && !json ? file : null;
-    }
-
-    @Override
-    void retarget(Path input, Path output) {
-        this.file = input;
-    }
+    /** The inputs (one file, or every shard of a checkpoint) and the original's, for lookups by name. */
+    private List<InputFile> inputs;
+    private List<InputFile> originals;
 
     @Override
     int execute() throws Exception {
-        if (GgufFiles.isGguf(file)) {
-            if (json || original != null) {
-                throw new CliException("--json and --compare read safetensors files; convert " + file
-                        + " first with 'quant4j convert " + file + " OUT.safetensors'");
-            }
-            printGguf();
-            return Main.OK;
-        }
-        try (SafetensorsReader in = open(file);
-             SafetensorsReader orig = original == null ? null : open(original)) {
-            printWarnings(in);
-            if (orig != null) {
-                printWarnings(orig);
-            }
-            List<Row> rows = new ArrayList<>();
-            List<String> missing = new ArrayList<>();
-            long work = in.fileSize() - in.dataStart();
-            try (Progress progress = Progress.start(err(), this.progress, "compare", orig == null ? 0 : work)) {
-                for (SafetensorsEntry e : in.entries()) {
-                    begin(progress, e.name());
-                    Row row = row(in, orig, e, missing);
-                    rows.add(row);
-                    progress.advance(e.byteSize());
+        inputs = openInputs(file, false);
+        originals = original == null ? List.of() : openInputs(original, false);
+        if (!json) {
+            for (InputFile in : inputs) {
+                if (in.isGguf()) {
+                    printGgufHeader(in);
                 }
             }
-            List<String> onlyInOriginal = new ArrayList<>();
-            if (orig != null) {
-                Set<String> names = new HashSet<>();
-                in.entries().forEach(e -> names.add(e.name()));
-                orig.entries().stream().map(SafetensorsEntry::name).filter(n -> !names.contains(n))
+        }
+        List<Row> rows = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        long work = 0;
+        for (InputFile in : inputs) {
+            work += in.dataBytes();
+        }
+        try (Progress _ = startProgress("compare", original == null ? 0 : work)) {
+            for (InputFile in : inputs) {
+                for (InputFile.Tensor t : in.tensors()) {
+                    begin(t.name());
+                    rows.add(row(in, t, missing));
+                    advance(t.byteSize());
+                }
+            }
+        }
+        List<String> onlyInOriginal = new ArrayList<>();
+        if (original != null) {
+            Set<String> names = new HashSet<>();
+            for (InputFile in : inputs) {
+                in.tensors().forEach(t -> names.add(t.name()));
+            }
+            for (InputFile o : originals) {
+                o.tensors().stream().map(InputFile.Tensor::name).filter(n -> !names.contains(n))
                         .forEach(onlyInOriginal::add);
             }
-            if (json) {
-                printJson(in, rows, missing, onlyInOriginal);
-            } else {
-                printTable(in, rows, missing, onlyInOriginal);
-            }
+        }
+        if (json) {
+            printJson(rows, missing, onlyInOriginal);
+        } else {
+            printTable(rows, missing, onlyInOriginal);
         }
         return Main.OK;
     }
 
-    private Row row(SafetensorsReader in, SafetensorsReader orig, SafetensorsEntry e, List<String> missing)
-            throws IOException {
-        String kind;
-        String type;
-        double bpw;
-        switch (e) {
-            case QuantizedInfo q -> {
-                kind = "quantized";
-                type = q.scheme().toString();
-                bpw = q.bitsPerWeight();
-            }
-            case TensorInfo t -> {
-                kind = t.dtype().isQuantizable() ? "float" : "other";
-                type = t.dtype().name();
-                bpw = t.dtype().bits();
+    /** The original's tensor of this name, or null. */
+    private InputFile.Tensor originalTensor(String name) {
+        for (InputFile o : originals) {
+            InputFile.Tensor t = o.tensor(name);
+            if (t != null) {
+                return t;
             }
         }
+        return null;
+    }
+
+    private Row row(InputFile in, InputFile.Tensor e, List<String> missing) throws IOException {
+        String kind = kind(e);
+        String type = e.type();
+        long n = e.elementCount();
+        double bpw = switch (e) {
+            case InputFile.Plain p -> p.dtype().bits();
+            default -> n == 0 ? 0 : e.byteSize() * 8.0 / n;
+        };
         ErrorStats error = null;
         Boolean identical = null;
-        if (orig != null) {
-            SafetensorsEntry o = orig.entry(e.name());
+        if (original != null) {
+            InputFile.Tensor o = originalTensor(e.name());
             if (o == null) {
                 missing.add(e.name());
             } else {
-                if (!Arrays.equals(e.shapeLong(), o.shapeLong())) {
-                    throw new CliException("tensor '" + e.name() + "' has shape " + Arrays.toString(e.shapeLong())
-                            + " in " + file + " but " + Arrays.toString(o.shapeLong()) + " in " + original
+                if (!Arrays.equals(e.shape(), o.shape())) {
+                    throw new CliException("tensor '" + e.name() + "' has shape " + Arrays.toString(e.shape())
+                            + " in " + file + " but " + Arrays.toString(o.shape()) + " in " + original
                             + "; compare a file with the one it was made from");
                 }
-                if (numeric(e) && numeric(o)) {
-                    FloatTensor ref = orig.readAsFloat32(o);
-                    FloatTensor got = in.readAsFloat32(e);
+                if (!kind.equals("other") && !kind(o).equals("other")) {
+                    FloatTensor ref = values(o);
+                    FloatTensor got = values(e);
                     error = ErrorStats.of(ref.data(), got.data());
-                } else if (e instanceof TensorInfo t && o instanceof TensorInfo u && t.dtype() == u.dtype()) {
-                    identical = in.data(t).mismatch(orig.data(u)) == -1;
+                } else if (e instanceof InputFile.Plain t && o instanceof InputFile.Plain u && t.dtype() == u.dtype()) {
+                    identical = t.data().get().mismatch(u.data().get()) == -1;
                 } else {
                     throw new CliException("tensor '" + e.name() + "' is " + type + " in " + file + " but "
-                            + (o instanceof TensorInfo u ? u.dtype().name() : "quantized") + " in " + original
+                            + o.type() + " in " + original
                             + "; only float and quantized tensors compare by value, others must have the same dtype");
                 }
             }
         }
-        return new Row(e.name(), e.shapeLong(), kind, type, e.elementCount(), e.byteSize(), bpw, error, identical);
+        return new Row(e.name(), e.shape(), kind, type, e instanceof InputFile.Quantized q ? q.scheme().toString() : null,
+                e instanceof InputFile.Plain p ? p.dtype().name() : null, in.isGguf() ? type : null, n, e.byteSize(),
+                bpw, error, identical);
     }
 
-    private static boolean numeric(SafetensorsEntry e) {
-        return e instanceof QuantizedInfo || e instanceof TensorInfo t && t.dtype().isQuantizable();
+    /** {@code quantized} (a scheme or a ggml block type), {@code float} (F32 / F16 / BF16) or {@code other}. */
+    private static String kind(InputFile.Tensor t) {
+        return switch (t) {
+            case InputFile.Plain p -> p.isFloat() ? "float" : "other";
+            default -> "quantized";
+        };
+    }
+
+    /** The tensor's values as float32 (dequantized, or widened). */
+    private static FloatTensor values(InputFile.Tensor t) throws IOException {
+        return switch (t) {
+            case InputFile.Quantized q -> q.values().get();
+            case InputFile.Plain p -> p.values().get();
+            case InputFile.Decoded d -> d.values().get();
+        };
     }
 
     /** Sums over the rows. */
@@ -190,7 +202,7 @@ final class InspectCommand extends FileCommand {
         }
     }
 
-    private void printTable(SafetensorsReader in, List<Row> rows, List<String> missing, List<String> onlyInOriginal) {
+    private void printTable(List<Row> rows, List<String> missing, List<String> onlyInOriginal) {
         PrintWriter out = out();
         boolean compare = original != null;
         List<String[]> cells = new ArrayList<>();
@@ -219,7 +231,7 @@ final class InspectCommand extends FileCommand {
         Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
                         + "%d weights in %s "
                         + "= %.3f bits per weight; tensor data %s, file %s", t.tensors, t.quantized, t.floats, t.others,
-                t.weights, Sizes.bytes(t.weightBytes), t.bitsPerWeight(), Sizes.bytes(t.bytes), Sizes.bytes(in.fileSize())));
+                t.weights, Sizes.bytes(t.weightBytes), t.bitsPerWeight(), Sizes.bytes(t.bytes), Sizes.bytes(fileBytes())));
         if (compare) {
             Terminal.line(out, String.format(Locale.ROOT,
                     "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
@@ -234,34 +246,23 @@ final class InspectCommand extends FileCommand {
         out.flush();
     }
 
-    /** A GGUF file: its header, every key with its type (arrays shortened), every tensor with its ggml type. */
-    private void printGguf() throws IOException {
+    /** The inputs' bytes in all. */
+    private long fileBytes() {
+        return inputs.stream().mapToLong(InputFile::fileSize).sum();
+    }
+
+    /** A GGUF file's header line and every key with its type (long values shortened). */
+    private void printGgufHeader(InputFile f) {
         PrintWriter out = out();
-        try (GgufReader in = GgufReader.open(file)) {
-            Terminal.line(out, String.format(Locale.ROOT, "%s: GGUF v%d, alignment %d, %d keys, %d tensors, file %s",
-                    file, in.version(), in.alignment(), in.metadata().size(), in.tensors().size(),
-                    Sizes.bytes(in.fileSize())));
-            for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
-                String v = e.getValue().describe();
-                Terminal.line(out, "  " + e.getKey() + " (" + e.getValue().type() + ") = "
-                        + (v.length() > 200 ? v.substring(0, 200) + "..." : v));
-            }
-            List<String[]> cells = new ArrayList<>();
-            cells.add(new String[] {"name", "shape", "type", "bytes", "bits/w"});
-            long weights = 0;
-            long bytes = 0;
-            for (GgufReader.TensorInfo t : in.tensors()) {
-                long n = t.elementCount();
-                weights += n;
-                bytes += t.byteSize();
-                cells.add(new String[] {DisplayText.escape(t.name()), Sizes.shape(t.shape()), t.type().ggmlName(),
-                        Sizes.bytes(t.byteSize()), String.format(Locale.ROOT, "%.3f", n == 0 ? 0 : t.byteSize() * 8.0 / n)});
-            }
-            printColumns(out, cells);
-            Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors, %d weights in %s = %.3f bits per weight",
-                    in.tensors().size(), weights, Sizes.bytes(bytes), weights == 0 ? 0 : bytes * 8.0 / weights));
+        GgufReader in = f.gguf();
+        Terminal.line(out, String.format(Locale.ROOT, "%s: GGUF v%d, alignment %d, %d keys, %d tensors, file %s",
+                f.file(), in.version(), in.alignment(), in.metadata().size(), in.tensors().size(),
+                Sizes.bytes(in.fileSize())));
+        for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
+            String v = e.getValue().describe();
+            Terminal.line(out, "  " + e.getKey() + " (" + e.getValue().type() + ") = "
+                    + (v.length() > 200 ? v.substring(0, 200) + "..." : v));
         }
-        out.flush();
     }
 
     /** Rows of cells (escaped already) in columns: the first three left-aligned, the numbers right-aligned. */
@@ -291,15 +292,16 @@ final class InspectCommand extends FileCommand {
         return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private void printJson(SafetensorsReader in, List<Row> rows, List<String> missing, List<String> onlyInOriginal)
+    private void printJson(List<Row> rows, List<String> missing, List<String> onlyInOriginal)
             throws IOException {
         StringWriter text = new StringWriter();
         JsonWriter w = new JsonWriter(text);
         w.setIndent("  ");
         w.beginObject();
         w.name("file").value(file.toString());
-        w.name("file_bytes").value(in.fileSize());
-        w.name("header_bytes").value(in.headerLength());
+        w.name("format").value(inputs.getFirst().isGguf() ? "gguf" : "safetensors");
+        w.name("file_bytes").value(fileBytes());
+        w.name("header_bytes").value(inputs.stream().mapToLong(InputFile::headerBytes).sum());
         w.name("compared_with");
         if (original == null) {
             w.nullValue();
@@ -307,7 +309,7 @@ final class InspectCommand extends FileCommand {
             w.value(original.toString());
         }
         w.name("metadata").beginObject();
-        for (var m : in.userMetadata().entrySet()) {
+        for (var m : inputs.getFirst().metadata().entrySet()) {
             w.name(m.getKey()).value(m.getValue());
         }
         w.endObject();
@@ -321,17 +323,10 @@ final class InspectCommand extends FileCommand {
             }
             w.endArray();
             w.name("kind").value(r.kind());
-            w.name("scheme");
-            if (r.kind().equals("quantized")) {
-                w.value(r.type());
-            } else {
-                w.nullValue();
-            }
-            w.name("dtype");
-            if (r.kind().equals("quantized")) {
-                w.nullValue();
-            } else {
-                w.value(r.type());
+            w.name("scheme").value(r.scheme());
+            w.name("dtype").value(r.dtype());
+            if (r.ggmlType() != null) {
+                w.name("ggml_type").value(r.ggmlType());
             }
             w.name("elements").value(r.elements());
             w.name("bytes").value(r.bytes());

@@ -1,6 +1,7 @@
 package dev.quant4j.processor;
 
 import com.google.testing.compile.Compilation;
+import com.google.testing.compile.CompilationSubject;
 import com.google.testing.compile.JavaFileObjects;
 import org.junit.jupiter.api.Test;
 
@@ -35,14 +36,22 @@ class DiagnosticsTest {
     }
 
     private static Outcome expect(Compilation c) {
-        return new Outcome(c);
+        return new Outcome(c, null);
+    }
+
+    /** Compiles class {@code M} from {@code body} alone; its diagnostics are looked for in that one file. */
+    private static Outcome expect(String body) {
+        JavaFileObject m = source("M", body);
+        return new Outcome(compile(m), m);
     }
 
     /**
      * The assertions on one compilation, one call per expectation: counts, and each diagnostic's message
      * (or a part of it), file, line and, where given, column.
      */
-    private record Outcome(Compilation c) {
+    private record Outcome(Compilation c, JavaFileObject only) {
+        private static final long NO_COLUMN = -1;
+
         Outcome succeeded() {
             assertThat(c).succeeded();
             return this;
@@ -59,13 +68,11 @@ class DiagnosticsTest {
         }
 
         Outcome error(JavaFileObject file, long line, String message) {
-            assertThat(c).hadErrorContaining(message).inFile(file).onLine(line);
-            return this;
+            return at(assertThat(c).hadErrorContaining(message), file, line, NO_COLUMN);
         }
 
         Outcome error(JavaFileObject file, long line, long column, String message) {
-            assertThat(c).hadErrorContaining(message).inFile(file).onLine(line).atColumn(column);
-            return this;
+            return at(assertThat(c).hadErrorContaining(message), file, line, column);
         }
 
         Outcome errorOnLineContaining(JavaFileObject file, String lineText, String message) {
@@ -74,13 +81,42 @@ class DiagnosticsTest {
         }
 
         Outcome warning(JavaFileObject file, long line, String message) {
-            assertThat(c).hadWarningContaining(message).inFile(file).onLine(line);
-            return this;
+            return at(assertThat(c).hadWarningContaining(message), file, line, NO_COLUMN);
         }
 
         Outcome warning(JavaFileObject file, long line, long column, String message) {
-            assertThat(c).hadWarningContaining(message).inFile(file).onLine(line).atColumn(column);
+            return at(assertThat(c).hadWarningContaining(message), file, line, column);
+        }
+
+        /** The diagnostic is in {@code file} on {@code line}, and at {@code column} unless that is NO_COLUMN. */
+        private Outcome at(CompilationSubject.DiagnosticInFile diagnostic, JavaFileObject file, long line, long column) {
+            CompilationSubject.DiagnosticAtColumn onLine = diagnostic.inFile(file).onLine(line);
+            if (column != NO_COLUMN) {
+                onLine.atColumn(column);
+            }
             return this;
+        }
+
+        // The same, in the one file of expect(String).
+
+        Outcome error(long line, String message) {
+            return error(only, line, message);
+        }
+
+        Outcome error(long line, long column, String message) {
+            return error(only, line, column, message);
+        }
+
+        Outcome errorOnLineContaining(String lineText, String message) {
+            return errorOnLineContaining(only, lineText, message);
+        }
+
+        Outcome warning(long line, String message) {
+            return warning(only, line, message);
+        }
+
+        Outcome warning(long line, long column, String message) {
+            return warning(only, line, column, message);
         }
     }
 
@@ -89,146 +125,136 @@ class DiagnosticsTest {
 
     @Test
     void subByteValueWithNativeStorePointsAtTheStoreValue() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q4F,
                               store = QuantStore.NATIVE)
                     float[] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 9, 33, "Native storage is not supported for sub-byte quantization values (Q4F has 4"
+                .error(9, 33, "Native storage is not supported for sub-byte quantization values (Q4F has 4"
                         + " bits); use store = U32 to pack 8 codes per 32-bit word");
     }
 
     @Test
     void aStoreFromTheClassDefaultsIsReportedAtTheDefaultsNamingTheField() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(store = QuantStore.NATIVE)
                 class M {
                     @Quantize float[] fine;
                     @Quantize(value = QuantValue.Q2S) float[] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 7, 37, "field 'w': Native storage is not supported for sub-byte quantization values (Q2S"
+                .error(7, 37, "field 'w': Native storage is not supported for sub-byte quantization values (Q2S"
                         + " has 2 bits)");
     }
 
     @Test
     void invalidDefaultsAreReportedOnceAtTheDefaults() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(value = QuantValue.E2M1, store = QuantStore.NATIVE)
                 class M {
                     @Quantize float[] a;
                     @Quantize float[] b;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .errorOnLineContaining(m, "@QuantizeDefaults", "@QuantizeDefaults: Native storage is not supported"
+                .errorOnLineContaining("@QuantizeDefaults", "@QuantizeDefaults: Native storage is not supported"
                         + " for sub-byte quantization values (E2M1 has 4 bits)");
     }
 
     @Test
     void aFieldInheritingInvalidDefaultsGetsNoSecondErrorAndNoWarning() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(level = QuantLevel.BLOCK, blockSize = {})
                 class M {
                     @Quantize(value = QuantValue.Q4F) float[] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
                 .warnings(0)
-                .error(m, 7, "@QuantizeDefaults: Block level needs at least one block extent");
+                .error(7, "@QuantizeDefaults: Block level needs at least one block extent");
     }
 
     @Test
     void blockExtentsBelowOne() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {4, 0})
                     float[][] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 8, 53, "Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
+                .error(8, 53, "Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
                         + " extents, e.g. blockSize = 32");
     }
 
     @Test
     void moreThanFiveBlockExtents() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(level = QuantLevel.BLOCK,
                               blockSize = {2, 2, 2, 2, 2, 2})
                     QuantizableTensor w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .errorOnLineContaining(m, "blockSize = {2, 2", "A block has at most 5 extents, got 6 [2, 2, 2, 2,"
+                .errorOnLineContaining("blockSize = {2, 2", "A block has at most 5 extents, got 6 [2, 2, 2, 2,"
                         + " 2, 2]; drop extents");
     }
 
     @Test
     void blockLevelWithoutExtents() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {})
                     QuantizableTensor w;
                 }
-                """);
-        expect(compile(m))
-                .error(m, 8, "Block level needs at least one block extent");
+                """)
+                .error(8, "Block level needs at least one block extent");
     }
 
     @Test
     void aBlockWithMoreExtentsThanTheFieldHasDimensions() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {2, 16}) float[] w;
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {2, 2, 16}) float[][] rows;
                     int r, c;
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {2, 16}) @Dims({"r", "c"}) float[] matrix;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(2)
-                .error(m, 8, "block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension); declare"
+                .error(8, "block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension); declare"
                         + " its shape with @Dims({\"rows\", \"cols\"}), or use a block with at most 1 extent")
-                .error(m, 9, "block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a block"
+                .error(9, "block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a block"
                         + " with at most 2 extents");
     }
 
     @Test
     void unreadableSchemeText() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q4f:blok32") float[] w;
                     @Quantize(scheme = "q8s:f16:f32") float[] v;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(2)
-                .error(m, 8, 24, "cannot read scheme 'q4f:blok32': 'blok32' is not a scheme part")
-                .error(m, 9, "cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32'); keep"
+                .error(8, 24, "cannot read scheme 'q4f:blok32': 'blok32' is not a scheme part")
+                .error(9, "cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32'); keep"
                         + " one param");
     }
 
     @Test
     void aSchemeTextWithAnInvalidCombinationPointsAtTheSchemeValue() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q2f:native") float[] w;
                 }
-                """);
-        expect(compile(m))
-                .error(m, 8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
+                """)
+                .error(8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
     }
 
     @Test
@@ -292,14 +318,13 @@ class DiagnosticsTest {
 
     @Test
     void aMistypedLowerCaseNameAlsoShowsWhyItIsNotSchemeText() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q4x") float[] w;
                 }
-                """);
-        expect(compile(m))
-                .error(m, 8, "unknown scheme name 'q4x'")
-                .error(m, 8, "(as scheme text: cannot read scheme 'q4x': 'q4x' is not a scheme part");
+                """)
+                .error(8, "unknown scheme name 'q4x'")
+                .error(8, "(as scheme text: cannot read scheme 'q4x': 'q4x' is not a scheme part");
     }
 
     @Test
@@ -348,28 +373,26 @@ class DiagnosticsTest {
 
     @Test
     void conflictingDefaults() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(scheme = "q8s:f16", value = QuantValue.Q4F)
                 class M {
                     @Quantize float[] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 7, 57, "conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value; a"
+                .error(7, 57, "conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value; a"
                         + " scheme sets value, level, blockSize, param and store all at once, so give either the"
                         + " scheme or the attributes");
     }
 
     @Test
     void aFieldWithBothSchemeAndAttributes() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q8s:f16", param = QuantParam.BF16) float[] w;
                 }
-                """);
-        expect(compile(m))
-                .error(m, 8, 53, "@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value, level,"
+                """)
+                .error(8, 53, "@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value, level,"
                         + " blockSize, param and store all at once");
     }
 
@@ -378,40 +401,38 @@ class DiagnosticsTest {
 
     @Test
     void aFieldTypeThatCannotBeQuantized() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize double[] w;
                     @Quantize List<Float> v;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(2)
-                .error(m, 8, "@Quantize cannot quantize field 'w' of type double[]: use float[], float[][] (the rows"
+                .error(8, "@Quantize cannot quantize field 'w' of type double[]: use float[], float[][] (the rows"
                         + " of a matrix) or dev.quant4j.model.QuantizableTensor")
-                .error(m, 9, "@Quantize cannot quantize field 'v' of type java.util.List<java.lang.Float>");
+                .error(9, "@Quantize cannot quantize field 'v' of type java.util.List<java.lang.Float>");
     }
 
     @Test
     void finalAndStaticFields() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize final float[] w = new float[4];
                     @Quantize static float[] shared;
                     final float[] bias = new float[4];
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(3)
-                .error(m, 8, "@Quantize field 'w' is final: quantizing replaces its value")
-                .error(m, 9, "@Quantize field 'shared' is static: only instance fields are model weights")
-                .error(m, 10, "weight field 'bias' is final: importing state replaces its value (a plain array with"
+                .error(8, "@Quantize field 'w' is final: quantizing replaces its value")
+                .error(9, "@Quantize field 'shared' is static: only instance fields are model weights")
+                .error(10, "weight field 'bias' is final: importing state replaces its value (a plain array with"
                         + " null while the agent holds the quantized data, a holder with a new one); remove final;"
                         + " or mark it transient to leave it out of the model's state");
     }
 
     @Test
     void privateFieldsNeedAccessors() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize private float[] w;
                     @Quantize private QuantizableTensor t;
@@ -422,13 +443,12 @@ class DiagnosticsTest {
                     float[] getWithAccessors() { return withAccessors; }
                     void setWithAccessors(float[] v) { withAccessors = v; }
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(3)
-                .error(m, 8, "field 'w' is private and the generated M_Quantization (same package) cannot reach it:"
+                .error(8, "field 'w' is private and the generated M_Quantization (same package) cannot reach it:"
                         + " add non-private accessors getW() and setW(float[]), or make the field package-private")
-                .error(m, 9, "add non-private accessors getT() and setT(QuantizableTensor)")
-                .error(m, 10, "field 'bias' is private and the generated M_Quantization (same package) cannot reach"
+                .error(9, "add non-private accessors getT() and setT(QuantizableTensor)")
+                .error(10, "field 'bias' is private and the generated M_Quantization (same package) cannot reach"
                         + " it: add non-private accessors getBias() and setBias(float[]), or make the field"
                         + " package-private; or mark it transient to leave it out of the model's state");
     }
@@ -458,7 +478,7 @@ class DiagnosticsTest {
 
     @Test
     void dimsMustNameIntFieldsOrPositiveSizes() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     int rows;
                     float cols;
@@ -468,14 +488,13 @@ class DiagnosticsTest {
                     @Quantize @Dims({}) float[] d;
                     @Quantize @Dims({"rows", "16"}) float[] fine;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(4)
-                .error(m, 10, 21, "@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
+                .error(10, 21, "@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
                         + " that the generated visitor can read")
-                .error(m, 11, "@Dims entry 'cols' on 'b'")
-                .error(m, 12, "@Dims entry '0' on 'c'")
-                .error(m, 13, "@Dims on 'd' names no dimension: give the shape outermost first, e.g."
+                .error(11, "@Dims entry 'cols' on 'b'")
+                .error(12, "@Dims entry '0' on 'c'")
+                .error(13, "@Dims on 'd' names no dimension: give the shape outermost first, e.g."
                         + " @Dims({\"rows\", \"cols\"})");
     }
 
@@ -532,7 +551,7 @@ class DiagnosticsTest {
 
     @Test
     void twoBitValuesOnBiasOrNormFields() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q2S) float[] attnNormWeight;
                     @Quantize(value = QuantValue.Q2F) float[] bias;
@@ -540,63 +559,59 @@ class DiagnosticsTest {
                     @SuppressWarnings("quant4j")
                     @Quantize(value = QuantValue.Q2F) float[] ln1;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .succeeded()
                 .warnings(2)
-                .warning(m, 8, 33, "field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit values"
+                .warning(8, 33, "field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit values"
                         + " (Q2S) keep only 3 levels, which usually ruins these small, sensitive tensors; use Q8S or"
                         + " Q4S, or leave the field unquantized")
-                .warning(m, 9, "field 'bias' looks like a bias or a normalization weight: 2-bit values (Q2F) keep"
+                .warning(9, "field 'bias' looks like a bias or a normalization weight: 2-bit values (Q2F) keep"
                         + " only 4 levels");
     }
 
     @Test
     void aTwoBitDefaultIsWarnedAboutAtTheFieldSoThatItCanBeSuppressedThere() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(value = QuantValue.Q2S)
                 class M {
                     @Quantize float[] w;
                     @Quantize float[] layerNorm;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .succeeded()
                 .warnings(1)
-                .warning(m, 10, "field 'layerNorm' looks like a bias or a normalization weight");
+                .warning(10, "field 'layerNorm' looks like a bias or a normalization weight");
     }
 
     @Test
     void subByteBlocksThatDoNotFillWholeWords() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q4F, level = QuantLevel.BLOCK, blockSize = 12) float[] w;
                     @Quantize(value = QuantValue.Q2S, level = QuantLevel.BLOCK, blockSize = 24) float[] v;
                     @Quantize(value = QuantValue.Q4F, level = QuantLevel.BLOCK, blockSize = {3, 16}) float[][] fine;
                     @Quantize(value = QuantValue.Q8S, level = QuantLevel.BLOCK, blockSize = 12) float[] eightBit;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .succeeded()
                 .warnings(2)
-                .warning(m, 8, 77, "block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
+                .warning(8, 77, "block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
                         + " packs 8 per word), so blocks straddle word boundaries and fused kernels cannot take a"
                         + " block as whole words; use a multiple of 8, e.g. 32")
-                .warning(m, 9, "block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store packs"
+                .warning(9, "block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store packs"
                         + " 16 per word)");
     }
 
     @Test
     void aBlockSizeAtTheTensorLevelIsIgnored() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q4S, blockSize = 64) float[] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .succeeded()
                 .warnings(1)
-                .warning(m, 8, 51, "blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
+                .warning(8, 51, "blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
                         + " per block, or remove blockSize");
     }
 
@@ -605,71 +620,67 @@ class DiagnosticsTest {
 
     @Test
     void staticActivationsNeedACalibrationMethod() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(activations = ActivationMode.STATIC) float[][] w;
                     @Quantize(activations = ActivationMode.STATIC,
                               activationCalibration = ActivationCalibration.PERCENTILE) float[][] fine;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 8, 43, "Static activation quantization needs a calibration method to find its frozen scales;"
+                .error(8, 43, "Static activation quantization needs a calibration method to find its frozen scales;"
                         + " set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY");
     }
 
     @Test
     void anActivationCalibrationWithoutStaticMode() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(activations = ActivationMode.DYNAMIC,
                               activationCalibration = ActivationCalibration.ENTROPY) float[][] w;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 9, 60, "Activation calibration ENTROPY is only used by static activation quantization, and"
+                .error(9, 60, "Activation calibration ENTROPY is only used by static activation quantization, and"
                         + " the activations are DYNAMIC; set activations = STATIC, or remove activationCalibration");
     }
 
     @Test
     void quantizedActivationsNeedIntegerWeights() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.E4M3, activations = ActivationMode.DYNAMIC) float[][] w;
                     @Quantize(scheme = "e2m1:block32:a8static:minmax") float[][] v;
                     @Quantize(value = QuantValue.Q4S, activations = ActivationMode.DYNAMIC) float[][] fine;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(2)
-                .error(m, 8, 68, "DYNAMIC activation quantization multiplies int8 activations by integer weight"
+                .error(8, 68, "DYNAMIC activation quantization multiplies int8 activations by integer weight"
                         + " codes, and E4M3 is a float value; use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or"
                         + " activations = NONE")
-                .error(m, 9, 24, "STATIC activation quantization multiplies int8 activations by integer weight codes,"
+                .error(9, 24, "STATIC activation quantization multiplies int8 activations by integer weight codes,"
                         + " and E2M1 is a float value; use an integer value (q8s q8f q4s q4f q2s q2f), or remove"
                         + " a8static");
     }
 
     @Test
     void quantizedActivationsNeedAWeightMatrix() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     int rows, cols;
                     @Quantize(activations = ActivationMode.DYNAMIC) float[] bias;
                     @Quantize(activations = ActivationMode.DYNAMIC) @Dims({"rows", "cols"}) float[] matrix;
                     @Quantize(activations = ActivationMode.DYNAMIC) QuantizableTensor holder;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 9, 43, "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
+                .error(9, 43, "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
                         + " and the tensor has 1 dimension; leave this field's activations at NONE");
     }
 
     @Test
     void activationsFromTheClassDefaultsAreReportedAtTheDefaultsNamingTheField() {
-        JavaFileObject m = source("M", """
+        expect("""
                 @QuantizeDefaults(value = QuantValue.Q4F, level = QuantLevel.BLOCK,
                                   activations = ActivationMode.DYNAMIC)
                 class M {
@@ -677,10 +688,9 @@ class DiagnosticsTest {
                     @Quantize float[] bias;
                     @Quantize(activations = ActivationMode.NONE) float[] gamma;
                 }
-                """);
-        expect(compile(m))
+                """)
                 .errors(1)
-                .error(m, 8, 47, "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
+                .error(8, 47, "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
                         + " a linear layer, and the tensor has 1 dimension; leave this field's activations at NONE");
     }
 

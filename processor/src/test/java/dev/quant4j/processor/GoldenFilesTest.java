@@ -25,11 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Golden files: {@code golden/<case>/input/*.java} compiled with the processor must generate exactly the
- * files in {@code golden/<case>/expected/}, character for character. After an intended change to the
- * generated code, rerun with {@code -Dquant4j.golden.update=true} to rewrite the expected files, then
- * review the diff.
+ * files in {@code golden/<case>/expected/}, character for character. An expected file is stored as
+ * {@code <generated name>.golden} (for example {@code Mlp_Quantization.java.golden}): it is data the test
+ * compares against, not a source file of this module. After an intended change to the generated code, rerun
+ * with {@code -Dquant4j.golden.update=true} to rewrite the expected files, then review the diff.
  */
 class GoldenFilesTest {
+    /** What an expected file's name adds to the name of the generated file it pins. */
+    private static final String SUFFIX = ".golden";
+
     private static final Path GOLDEN = Path.of(System.getProperty("quant4j.golden.dir", "src/test/resources/golden"));
     private static final boolean UPDATE = Boolean.getBoolean("quant4j.golden.update");
 
@@ -73,19 +77,22 @@ class GoldenFilesTest {
             for (Map.Entry<String, String> e : actual.entrySet()) {
                 Path tmp = Files.createTempFile(expectedDir, "golden", ".tmp");
                 Files.writeString(tmp, e.getValue(), StandardCharsets.UTF_8);
-                Files.move(tmp, expectedDir.resolve(e.getKey()), StandardCopyOption.REPLACE_EXISTING,
+                Files.move(tmp, expectedDir.resolve(e.getKey() + SUFFIX), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
         }
         Map<String, String> expected = new TreeMap<>();
         try (Stream<Path> files = Files.list(expectedDir)) {
             for (Path p : files.toList()) {
-                expected.put(p.getFileName().toString(), Files.readString(p, StandardCharsets.UTF_8));
+                String file = p.getFileName().toString();
+                assertTrue(file.endsWith(SUFFIX), "expected file without " + SUFFIX + ": " + p);
+                expected.put(file.substring(0, file.length() - SUFFIX.length()),
+                        Files.readString(p, StandardCharsets.UTF_8));
             }
         }
         assertEquals(expected.keySet(), actual.keySet(), "generated files of golden case " + golden);
         for (String name : expected.keySet()) {
-            assertEquals(expected.get(name), actual.get(name), golden + "/expected/" + name);
+            assertEquals(expected.get(name), actual.get(name), golden + "/expected/" + name + SUFFIX);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.quant4j.calibrate;
 
 import dev.quant4j.annotations.ActivationCalibration;
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.rules.QuantRules;
 
 /**
  * Records what one linear layer's input activations are on calibration data (the "calibrate" step of
@@ -13,7 +15,7 @@ import dev.quant4j.annotations.ActivationCalibration;
  * MinMax does not merge (an average over batches depends on their order) and refuses.
  */
 public sealed interface ActivationObserver
-        permits MinMaxObserver, MovingAverageMinMaxObserver, HistogramObserver {
+        permits RangeObserver, HistogramObserver {
 
     /** The method this observer implements. */
     ActivationCalibration method();
@@ -59,8 +61,7 @@ public sealed interface ActivationObserver
         if (!(threshold >= 0) || Float.isInfinite(threshold)) {
             throw new IllegalArgumentException("an activation threshold must be finite and >= 0, got " + threshold);
         }
-        float s = threshold / 127f;
-        return s == 0f && threshold > 0f ? Float.MIN_VALUE : s;
+        return QuantRules.rawScale(threshold, QuantValue.Q8S);
     }
 
     /** The finiteness check every observer applies first: the error names the index. */

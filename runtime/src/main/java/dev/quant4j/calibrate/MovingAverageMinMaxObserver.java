@@ -12,14 +12,11 @@ import dev.quant4j.annotations.ActivationCalibration;
  * streams are not the average over their concatenation, so {@link #merge} refuses. Calibrate on one thread,
  * or use {@link ActivationCalibration#MIN_MAX} or a histogram method to calibrate in parallel.
  */
-public final class MovingAverageMinMaxObserver implements ActivationObserver {
+public final class MovingAverageMinMaxObserver extends RangeObserver {
     /** PyTorch's {@code averaging_constant} default. */
     public static final float DEFAULT_AVERAGING_CONSTANT = 0.01f;
 
     private final float averagingConstant;
-    private float min;
-    private float max;
-    private boolean seen;
 
     /** With PyTorch's constant, 0.01. */
     public MovingAverageMinMaxObserver() {
@@ -28,6 +25,7 @@ public final class MovingAverageMinMaxObserver implements ActivationObserver {
 
     /** @param averagingConstant in {@code (0, 1]}; 1 keeps only the last batch's range */
     public MovingAverageMinMaxObserver(float averagingConstant) {
+        super(0f, 0f);
         if (!(averagingConstant > 0f && averagingConstant <= 1f)) {
             throw new IllegalArgumentException("the averaging constant must be in (0, 1], got " + averagingConstant);
         }
@@ -44,43 +42,9 @@ public final class MovingAverageMinMaxObserver implements ActivationObserver {
     }
 
     @Override
-    public void observe(float[] x, int from, int to) {
-        ActivationObserver.checkFinite(x, from, to);
-        if (from >= to) {
-            return;
-        }
-        float lo = Float.POSITIVE_INFINITY;
-        float hi = Float.NEGATIVE_INFINITY;
-        for (int i = from; i < to; i++) {
-            lo = Math.min(lo, x[i]);
-            hi = Math.max(hi, x[i]);
-        }
-        if (!seen) {
-            min = lo;
-            max = hi;
-            seen = true;
-        } else {
-            min = min + averagingConstant * (lo - min);
-            max = max + averagingConstant * (hi - max);
-        }
-    }
-
-    @Override
-    public boolean hasObserved() {
-        return seen;
-    }
-
-    public float min() {
-        return min;
-    }
-
-    public float max() {
-        return max;
-    }
-
-    @Override
-    public float threshold() {
-        return seen ? Math.max(Math.abs(min), Math.abs(max)) : 0f;
+    void fold(float lo, float hi) {
+        min = min + averagingConstant * (lo - min);
+        max = max + averagingConstant * (hi - max);
     }
 
     /** Always refuses: a moving average over batches does not merge (see the class comment). */

@@ -7,6 +7,7 @@ import java.io.ObjectStreamClass;
 import java.io.ObjectStreamField;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * Default serialization of one class's fields, except that a quantized field is written with its dequantized
@@ -18,6 +19,19 @@ import java.lang.invoke.MethodHandles;
  * JVM without the agent reads it back as a plain float array field.
  */
 final class FieldSerialization {
+    /** {@code PutField.put(String, t)} for each primitive type {@code t}; the call unboxes the field's value. */
+    private static final ClassValue<MethodHandle> PUT_PRIMITIVE = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> t) {
+            try {
+                return MethodHandles.publicLookup().findVirtual(ObjectOutputStream.PutField.class, "put",
+                        MethodType.methodType(void.class, String.class, t));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("no PutField.put for " + t, e);
+            }
+        }
+    };
+
     private FieldSerialization() {
     }
 
@@ -61,24 +75,14 @@ final class FieldSerialization {
         Class<?> t = f.getType();
         if (!t.isPrimitive()) {
             put.put(name, value);
-        } else if (value == null) {
-            return; // a serialPersistentFields entry without a field: the default value, as default serialization
-        } else if (t == int.class) {
-            put.put(name, (int) (Integer) value);
-        } else if (t == long.class) {
-            put.put(name, (long) (Long) value);
-        } else if (t == float.class) {
-            put.put(name, (float) (Float) value);
-        } else if (t == double.class) {
-            put.put(name, (double) (Double) value);
-        } else if (t == boolean.class) {
-            put.put(name, (boolean) (Boolean) value);
-        } else if (t == byte.class) {
-            put.put(name, (byte) (Byte) value);
-        } else if (t == short.class) {
-            put.put(name, (short) (Short) value);
-        } else if (t == char.class) {
-            put.put(name, (char) (Character) value);
+        } else if (value != null) { // null: a serialPersistentFields entry without a field, left at its default
+            try {
+                PUT_PRIMITIVE.get(t).invoke(put, name, value);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("PutField.put(String, " + t + ") failed for field " + name, e);
+            }
         }
     }
 }

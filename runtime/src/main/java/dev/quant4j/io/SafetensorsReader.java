@@ -48,8 +48,6 @@ import java.util.stream.Collectors;
 public final class SafetensorsReader implements AutoCloseable {
     /** Largest header {@link #open(Path)} accepts (the Hugging Face reader uses the same 100 MB). */
     public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
-    /** Largest array this reader allocates (the JVM's array limit, with its usual slack). */
-    static final long MAX_ARRAY = Shapes.MAX_ARRAY_LENGTH;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -310,9 +308,9 @@ public final class SafetensorsReader implements AutoCloseable {
                     + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
                     + problems.stream().map(SchemeProblem::toTextString).collect(Collectors.joining("; ")));
         }
-        if (count > MAX_ARRAY) {
+        if (count > Shapes.MAX_ARRAY_LENGTH) {
             throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count
-                    + " elements; quant4j holds at most " + MAX_ARRAY + " per tensor");
+                    + " elements; quant4j holds at most " + Shapes.MAX_ARRAY_LENGTH + " per tensor");
         }
         Dtype codesDtype = QuantizedLayout.codesDtype(scheme);
         long[] codesShape = QuantizedLayout.codesShape(d.shape(), scheme);
@@ -447,10 +445,10 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     private void requireArray(TensorInfo t, long length, String what) throws SafetensorsFormatException {
-        if (length > MAX_ARRAY) {
+        if (length > Shapes.MAX_ARRAY_LENGTH) {
             throw new SafetensorsFormatException(file, t.name(), dataStart + t.begin(), "the tensor has " + length
-                    + " " + what + ", more than one Java array holds (" + MAX_ARRAY + "); quant4j reads a tensor "
-                    + "into one array");
+                    + " " + what + ", more than one Java array holds (" + Shapes.MAX_ARRAY_LENGTH
+                    + "); quant4j reads a tensor into one array");
         }
     }
 

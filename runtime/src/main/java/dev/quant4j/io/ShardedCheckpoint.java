@@ -30,13 +30,11 @@ public final class ShardedCheckpoint {
     static final long MAX_INDEX_BYTES = 64L << 20;
 
     private final Path dir;
-    private final Path index;
     private final Map<String, String> weightMap;
     private final List<String> shards;
 
-    private ShardedCheckpoint(Path dir, Path index, Map<String, String> weightMap, List<String> shards) {
+    private ShardedCheckpoint(Path dir, Map<String, String> weightMap, List<String> shards) {
         this.dir = dir;
-        this.index = index;
         this.weightMap = weightMap;
         this.shards = shards;
     }
@@ -96,15 +94,11 @@ public final class ShardedCheckpoint {
                         + "' named by " + index + " is missing; copy it next to the index");
             }
         }
-        return new ShardedCheckpoint(dir, index, map, List.copyOf(shards));
+        return new ShardedCheckpoint(dir, map, List.copyOf(shards));
     }
 
     public Path dir() {
         return dir;
-    }
-
-    public Path index() {
-        return index;
     }
 
     /** Tensor name to shard file name, as the index lists them. */

@@ -16,9 +16,10 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
         return shape.clone();
     }
 
+    /** The same as {@link #shape()}: a header's dimensions are longs already. */
     @Override
     public long[] shapeLong() {
-        return shape.clone();
+        return shape();
     }
 
     public int rank() {

@@ -81,7 +81,7 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
                 throw new InvalidSchemeException("tensor '" + DisplayText.escape(name) + "' of shape "
                         + Arrays.toString(shape) + " cannot be quantized with " + scheme, problems);
             }
-            if (n > SafetensorsReader.MAX_ARRAY) {
+            if (n > Shapes.MAX_ARRAY_LENGTH) {
                 throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape "
                         + Arrays.toString(shape)
                         + " has more elements than a quantized tensor holds");

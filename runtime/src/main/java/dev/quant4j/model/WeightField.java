@@ -35,10 +35,15 @@ public abstract sealed class WeightField {
 
     private final String path;
     private final QuantScheme scheme;
+    private final Kind kind;
+    /** Reads the field itself (for {@link #holdsNonNull}); each kind keeps its typed getter too. */
+    private final Supplier<?> field;
 
-    private WeightField(String path, QuantScheme scheme) {
+    private WeightField(String path, QuantScheme scheme, Kind kind, Supplier<?> field) {
         this.path = Objects.requireNonNull(path, "path");
         this.scheme = scheme;
+        this.kind = kind;
+        this.field = Objects.requireNonNull(field, "getter");
     }
 
     /**
@@ -85,7 +90,9 @@ public abstract sealed class WeightField {
     }
 
     /** What the field is declared as. */
-    public abstract Kind kind();
+    public final Kind kind() {
+        return kind;
+    }
 
     /** True for plain array fields, whose quantized form needs the Java agent. */
     public final boolean needsAgent() {
@@ -113,7 +120,9 @@ public abstract sealed class WeightField {
     }
 
     /** True when the field itself is not null (cheap: no copying, no shape checks). */
-    abstract boolean holdsNonNull();
+    final boolean holdsNonNull() {
+        return field.get() != null;
+    }
 
     /** The current value: a {@link QuantizedTensor}, a {@link FloatTensor}, or null when the field is null. */
     public final Object value() {
@@ -169,8 +178,8 @@ public abstract sealed class WeightField {
         final Object owner;
         final String fieldKey;
 
-        PlainField(String path, QuantScheme scheme, Object owner, String fieldKey) {
-            super(path, scheme);
+        PlainField(String path, QuantScheme scheme, Kind kind, Supplier<?> field, Object owner, String fieldKey) {
+            super(path, scheme, kind, field);
             this.owner = Objects.requireNonNull(owner, "owner");
             this.fieldKey = Objects.requireNonNull(fieldKey, "fieldKey");
         }
@@ -211,20 +220,10 @@ public abstract sealed class WeightField {
 
         ArrayField(String path, QuantScheme scheme, Object owner, String fieldKey, int[] dims,
                    Supplier<float[]> getter, Consumer<float[]> setter) {
-            super(path, scheme, owner, fieldKey);
+            super(path, scheme, Kind.FLOAT_ARRAY, getter, owner, fieldKey);
             this.dims = dims == null ? null : dims.clone();
-            this.getter = Objects.requireNonNull(getter, "getter");
+            this.getter = getter;
             this.setter = Objects.requireNonNull(setter, "setter");
-        }
-
-        @Override
-        public Kind kind() {
-            return Kind.FLOAT_ARRAY;
-        }
-
-        @Override
-        boolean holdsNonNull() {
-            return getter.get() != null;
         }
 
         @Override
@@ -302,19 +301,9 @@ public abstract sealed class WeightField {
 
         RowsField(String path, QuantScheme scheme, Object owner, String fieldKey, Supplier<float[][]> getter,
                   Consumer<float[][]> setter) {
-            super(path, scheme, owner, fieldKey);
-            this.getter = Objects.requireNonNull(getter, "getter");
+            super(path, scheme, Kind.FLOAT_ROWS, getter, owner, fieldKey);
+            this.getter = getter;
             this.setter = Objects.requireNonNull(setter, "setter");
-        }
-
-        @Override
-        public Kind kind() {
-            return Kind.FLOAT_ROWS;
-        }
-
-        @Override
-        boolean holdsNonNull() {
-            return getter.get() != null;
         }
 
         /** The rows when they form a rectangle; null when the field is null or quantized. */
@@ -407,19 +396,9 @@ public abstract sealed class WeightField {
 
         TensorField(String path, QuantScheme scheme, Supplier<QuantizableTensor> getter,
                     Consumer<QuantizableTensor> setter) {
-            super(path, scheme);
-            this.getter = Objects.requireNonNull(getter, "getter");
+            super(path, scheme, Kind.TENSOR, getter);
+            this.getter = getter;
             this.setter = Objects.requireNonNull(setter, "setter");
-        }
-
-        @Override
-        public Kind kind() {
-            return Kind.TENSOR;
-        }
-
-        @Override
-        boolean holdsNonNull() {
-            return getter.get() != null;
         }
 
         @Override

@@ -3,6 +3,8 @@ package dev.quant4j.qat;
 import dev.quant4j.annotations.ActivationCalibration;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.calibrate.ActivationObserver;
+import dev.quant4j.calibrate.ActivationObservers;
 import dev.quant4j.rules.QuantRules;
 
 import java.util.Objects;
@@ -11,20 +13,21 @@ import java.util.Objects;
  * Fake quantization of the input activations of one linear layer, as its weight field declares
  * ({@code @Quantize(activations = ...)}): symmetric int8 (Q8S codes, F32 scales).
  * {@link ActivationMode#DYNAMIC} takes one scale per row (token) from that row, {@code amax / 127};
- * {@link ActivationMode#STATIC} takes one scale for the whole tensor from a {@link RangeObserver}, which
- * observes each training batch before it is quantized (as PyTorch's {@code FakeQuantize}) until
+ * {@link ActivationMode#STATIC} takes one scale for the whole tensor from a calibration observer
+ * ({@link #observerFor}: the MinMax or moving-average MinMax {@link ActivationObserver} that static calibration
+ * uses), which observes each training batch before it is quantized (as PyTorch's {@code FakeQuantize}) until
  * {@link #freeze()}. The backward is the clipped straight-through estimator ({@link FakeQuantize#inside}).
  */
 public final class ActivationFakeQuantizer {
     private final String name;
     private final ActivationMode mode;
-    private final RangeObserver observer;
+    private final ActivationObserver observer;
     private boolean observing = true;
 
     /**
      * @param name the field path it belongs to, for errors
      * @throws IllegalArgumentException for {@link ActivationMode#NONE}, or STATIC with a calibration QAT
-     *                                  cannot observe (see {@link RangeObserver})
+     *                                  cannot observe (see {@link #observerFor})
      */
     public ActivationFakeQuantizer(String name, ActivationMode mode, ActivationCalibration calibration) {
         this.name = Objects.requireNonNull(name, "name");
@@ -35,7 +38,7 @@ public final class ActivationFakeQuantizer {
             case DYNAMIC -> this.observer = null;
             case STATIC -> {
                 try {
-                    this.observer = new RangeObserver(calibration);
+                    this.observer = observerFor(calibration);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("field '" + name + "': " + e.getMessage(), e);
                 }
@@ -49,8 +52,26 @@ public final class ActivationFakeQuantizer {
     }
 
     /** The static mode's observer; null for DYNAMIC. */
-    public RangeObserver observer() {
+    public ActivationObserver observer() {
         return observer;
+    }
+
+    /**
+     * The observer of a static activation range during training: calibration's own
+     * ({@link ActivationObservers#create}), for the two methods that follow a range batch by batch:
+     * {@link ActivationCalibration#MIN_MAX} keeps the smallest and largest value ever seen;
+     * {@link ActivationCalibration#MOVING_AVERAGE_MIN_MAX} (PyTorch's QAT default) moves them toward each
+     * batch's by the averaging constant 0.01. Its scale is {@link ActivationObserver#scale()}.
+     *
+     * @throws IllegalArgumentException for a method that needs a histogram (PERCENTILE, ENTROPY) or NONE
+     */
+    public static ActivationObserver observerFor(ActivationCalibration method) {
+        if (method != ActivationCalibration.MIN_MAX && method != ActivationCalibration.MOVING_AVERAGE_MIN_MAX) {
+            throw new IllegalArgumentException("quantization-aware training observes activation ranges with MIN_MAX"
+                    + " or MOVING_AVERAGE_MIN_MAX, not " + method + "; set activationCalibration to one of those"
+                    + " (PyTorch's QAT default is MOVING_AVERAGE_MIN_MAX)");
+        }
+        return ActivationObservers.create(method);
     }
 
     /** Stops observing: from now on the static scale is frozen (evaluation, and the converted model). */
@@ -87,7 +108,7 @@ public final class ActivationFakeQuantizer {
                 for (int i = from; i < from + cols; i++) {
                     amax = Math.max(amax, Math.abs(x[i]));
                 }
-                quantize(x, from, from + cols, q8Scale(amax), out, inside);
+                quantize(x, from, from + cols, ActivationObserver.scaleOf(amax), out, inside);
             }
             return out;
         }
@@ -109,14 +130,5 @@ public final class ActivationFakeQuantizer {
                 inside[i] = FakeQuantize.inside(x[i], s, QuantValue.Q8S);
             }
         }
-    }
-
-    /**
-     * The contract's Q8S scale with an F32 param for a range of magnitude {@code amax}: {@code amax / 127}
-     * in float32 ({@link QuantRules#rawScale}: the smallest positive float when that underflows), 0 for
-     * {@code amax == 0}.
-     */
-    static float q8Scale(float amax) {
-        return QuantRules.rawScale(amax, QuantValue.Q8S);
     }
 }

@@ -152,36 +152,44 @@ class ActivationObserverTest {
     /** merge(a, b) == observe(a ++ b), over random batches spanning many powers of two, in both orders. */
     @Test
     void mergeEqualsObservingTheConcatenation() {
-        Random random = new Random(11);
-        for (int round = 0; round < 300; round++) {
-            float[] a = batch(random);
-            float[] b = batch(random);
-            float[] ab = Arrays.copyOf(a, a.length + b.length);
-            System.arraycopy(b, 0, ab, a.length, b.length);
+        forBatchPairs(11, 300, (a, b, ab) -> {
             checkMerge(MinMaxObserver::new, a, b, ab);
             checkMerge(() -> HistogramObserver.percentile(64, 99.5), a, b, ab);
             checkMerge(() -> HistogramObserver.entropy(64, 8), a, b, ab);
             checkMerge(HistogramObserver::percentile, a, b, ab);
-        }
+        });
     }
 
     /** Observing batch by batch, in any order, gives the histogram of the concatenation. */
     @Test
     void histogramDoesNotDependOnTheBatches() {
-        Random random = new Random(12);
-        for (int round = 0; round < 100; round++) {
-            float[] a = batch(random);
-            float[] b = batch(random);
+        forBatchPairs(12, 100, (a, b, ab) -> {
             HistogramObserver ba = HistogramObserver.entropy(32, 4);
             ba.observe(b, 0, b.length);
             ba.observe(a, 0, a.length);
             HistogramObserver whole = HistogramObserver.entropy(32, 4);
-            float[] ab = Arrays.copyOf(a, a.length + b.length);
-            System.arraycopy(b, 0, ab, a.length, b.length);
             whole.observe(ab, 0, ab.length);
             assertArrayEquals(whole.counts(), ba.counts());
             assertEquals(whole.rangeExponent(), ba.rangeExponent());
             assertEquals(whole.threshold(), ba.threshold());
+        });
+    }
+
+    /** Two random batches and their concatenation. */
+    @FunctionalInterface
+    private interface BatchPairCheck {
+        void check(float[] a, float[] b, float[] ab);
+    }
+
+    /** Runs {@code check} on {@code rounds} pairs of random batches ({@link #batch}) drawn from {@code seed}. */
+    private static void forBatchPairs(long seed, int rounds, BatchPairCheck check) {
+        Random random = new Random(seed);
+        for (int round = 0; round < rounds; round++) {
+            float[] a = batch(random);
+            float[] b = batch(random);
+            float[] ab = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, ab, a.length, b.length);
+            check.check(a, b, ab);
         }
     }
 

@@ -37,7 +37,12 @@ class AtomicOutputTest {
     }
 
     List<String> folder() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
+        return folder(dir);
+    }
+
+    /** The names in {@code folder}, sorted. */
+    static List<String> folder(Path folder) throws IOException {
+        try (Stream<Path> s = Files.list(folder)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
@@ -142,23 +147,26 @@ class AtomicOutputTest {
         assertEquals(List.of(), folder());
     }
 
+    /** A tmpfs of {@code size} mounted at {@code dir/small}; the test is skipped where mounting needs root. */
+    private Path smallDisk(String size) throws Exception {
+        Path small = Files.createDirectory(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assumeTrue(mount.waitFor() == 0, "needs root to mount a small tmpfs: " + out);
+        return small;
+    }
+
     @Test
     void aFullDiskIsReportedInWordsAndLeavesNothing() throws Exception {
-        Path small = dir.resolve("small");
-        Files.createDirectory(small);
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(mount.waitFor() == 0, "needs root to mount a small tmpfs: "
-                + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path small = smallDisk("256k");
         try {
             Path f = small.resolve("out.safetensors");
             FileWriteException e = assertThrows(FileWriteException.class, () -> SafetensorsWriter.write(f, Map.of(),
                     List.of(TensorSpec.floats("w", FloatTensor.vector(new float[1 << 18]), Dtype.F32))));
             assertEquals("no space left on device writing " + f, e.getMessage());
             assertEquals(f, e.file());
-            try (Stream<Path> s = Files.list(small)) {
-                assertEquals(List.of(), s.toList());
-            }
+            assertEquals(List.of(), folder(small));
         } finally {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
         }

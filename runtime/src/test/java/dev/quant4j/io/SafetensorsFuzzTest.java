@@ -3,6 +3,7 @@ package dev.quant4j.io;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,20 +34,18 @@ class SafetensorsFuzzTest {
 
     private byte[] validFile() throws IOException {
         SplittableRandom rnd = new SplittableRandom(SEED);
-        float[] x = new float[12 * 40];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
+        float[] x = TestFloats.of(12 * 40, rnd::nextGaussian);
         FloatTensor t = FloatTensor.of(x, 12, 40);
         Path f = dir.resolve("base.safetensors");
-        SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(
-                TensorSpec.floats("emb.weight", t, Dtype.BF16),
-                TensorSpec.quantized("q4", Kernels.scalar().quantize("q4", t, QuantScheme.parse("q4s:block2x16:f16"))),
-                TensorSpec.quantized("e4", Kernels.scalar().quantize("e4", t, QuantScheme.parse("e4m3:native:block32:ue8m0"))),
-                TensorSpec.quantized("e2", Kernels.scalar().quantize("e2", t, QuantScheme.parse("e2m1:block32:ue8m0"))),
-                TensorSpec.bytes("ids", Dtype.I64, new long[] {3}, new byte[24]),
+        SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(TensorSpec.floats("emb.weight", t, Dtype.BF16),
+                quantized("q4", t, "q4s:block2x16:f16"), quantized("e4", t, "e4m3:native:block32:ue8m0"),
+                quantized("e2", t, "e2m1:block32:ue8m0"), TensorSpec.bytes("ids", Dtype.I64, new long[] {3}, new byte[24]),
                 TensorSpec.floats("norm", FloatTensor.vector(Arrays.copyOf(x, 40)), Dtype.F32)));
         return Files.readAllBytes(f);
+    }
+
+    private static TensorSpec quantized(String name, FloatTensor t, String scheme) {
+        return TensorSpec.quantized(name, Kernels.scalar().quantize(name, t, QuantScheme.parse(scheme)));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -61,11 +62,7 @@ class ProductsTest {
     }
 
     private static float[] activations(SplittableRandom r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = r.nextInt(20) == 0 ? 0f : (float) r.nextGaussian();
-        }
-        return x;
+        return TestFloats.of(n, () -> r.nextInt(20) == 0 ? 0 : r.nextGaussian());
     }
 
     /** Checks {@code got[r]} against the double product of {@code deq} with {@code x}. */

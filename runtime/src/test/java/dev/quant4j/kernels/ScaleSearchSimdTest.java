@@ -7,6 +7,7 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -133,12 +134,8 @@ class ScaleSearchSimdTest {
     }
 
     static float[] gaussian(SplittableRandom r, int n) {
-        float[] x = new float[n];
         double scale = Math.scalb(1.0, r.nextInt(-12, 6));
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (r.nextGaussian() * scale * (r.nextInt(50) == 0 ? 6 : 1));
-        }
-        return x;
+        return TestFloats.of(n, () -> r.nextGaussian() * scale * (r.nextInt(50) == 0 ? 6 : 1));
     }
 
     private static float[] importance(SplittableRandom r, int[] shape) {

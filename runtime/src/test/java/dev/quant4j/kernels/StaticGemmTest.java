@@ -5,6 +5,7 @@ import dev.quant4j.errors.NonFiniteValueException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -120,10 +121,6 @@ class StaticGemmTest {
     }
 
     private static float[] gaussian(SplittableRandom r, int n, double scale) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = r.nextInt(25) == 0 ? 0f : (float) (r.nextGaussian() * scale);
-        }
-        return x;
+        return TestFloats.of(n, () -> r.nextInt(25) == 0 ? 0 : r.nextGaussian() * scale);
     }
 }

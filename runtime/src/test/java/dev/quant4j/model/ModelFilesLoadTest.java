@@ -59,21 +59,24 @@ class ModelFilesLoadTest {
         return new TinyModel(rows, cols, 1);
     }
 
+    /** Loading {@code file} into {@code model} fails with {@code type}, its message naming {@code part}. */
+    private static void assertLoadFails(Class<? extends Exception> type, TinyModel model, Path file, String part) {
+        Exception e = assertThrows(type, () -> ModelFiles.load(model, file));
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
     @Test
     void aFileOfAnotherShapeReportsTheShapeNotTheMissingAgent() throws Exception {
-        Path file = savedQuantized(4, 16);
         TinyModel other = empty(8, 8);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(other, file));
-        assertTrue(e.getMessage().contains("field 'w' has shape [8, 8] but the state holds [4, 16]"), e.getMessage());
+        assertLoadFails(IllegalArgumentException.class, other, savedQuantized(4, 16),
+                "field 'w' has shape [8, 8] but the state holds [4, 16]");
         assertNull(other.w, "nothing loaded");
     }
 
     @Test
     void aFileThatFitsReportsTheMissingAgent() throws Exception {
-        Path file = savedQuantized(4, 16);
         TinyModel same = empty(4, 16);
-        AgentNotActiveException e = assertThrows(AgentNotActiveException.class, () -> ModelFiles.load(same, file));
-        assertTrue(e.getMessage().contains("field 'w'"), e.getMessage());
+        assertLoadFails(AgentNotActiveException.class, same, savedQuantized(4, 16), "field 'w'");
         assertNull(same.h, "nothing loaded");
     }
 

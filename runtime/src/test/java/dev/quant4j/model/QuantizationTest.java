@@ -8,6 +8,7 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.TestFloats;
 import dev.quant4j.testing.MemoryFieldStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,11 +41,7 @@ class QuantizationTest {
     }
 
     private static float[] randomFloats(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (r.nextGaussian() * 0.5);
-        }
-        return a;
+        return TestFloats.of(n, () -> r.nextGaussian() * 0.5);
     }
 
     /** A model with every kind of field filled with seeded random weights. */
@@ -71,6 +69,11 @@ class QuantizationTest {
         assertArrayEquals(expected.shape(), actual.shape());
         assertArrayEquals(expected.codes(), actual.codes());
         assertArrayEquals(expected.scales(), actual.scales());
+    }
+
+    /** The message of the IllegalArgumentException that importing {@code state} into {@code target} throws. */
+    private static String importError(Object target, Map<String, ?> state) {
+        return assertThrows(IllegalArgumentException.class, () -> Quantization.importState(target, state)).getMessage();
     }
 
     @Test
@@ -181,13 +184,9 @@ class QuantizationTest {
         assertArrayEquals(expectedW, model.w);
         assertFalse(model.h.isQuantized());
         assertArrayEquals(reference("q8s:f16", h, 2, 12).dequantize().data(), model.h.get());
-        double max = 0;
-        double sq = 0;
-        for (int i = 0; i < w.length; i++) {
-            double d = Math.abs((double) w[i] - expectedW[i]);
-            max = Math.max(max, d);
-            sq += d * d;
-        }
+        double[] d = IntStream.range(0, w.length).mapToDouble(i -> Math.abs((double) w[i] - expectedW[i])).toArray();
+        double max = Arrays.stream(d).max().orElse(0);
+        double sq = Arrays.stream(d).map(x -> x * x).sum();
         QuantizationReport.Entry e = report.entry("w");
         assertEquals(QuantizationReport.Outcome.SIMULATED, e.outcome());
         assertEquals(max, e.maxAbsError());
@@ -244,9 +243,7 @@ class QuantizationTest {
         TinyModel target = filled(9);
         float[] bias = target.bias;
         QuantizableTensor h = target.h;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.importState(target, state));
-        String msg = e.getMessage();
+        String msg = importError(target, state);
         assertTrue(msg.contains("no tensor for field 'bias'"), msg);
         assertTrue(msg.contains("the model has no weight field 'blocks[7].wq'"), msg);
         assertTrue(msg.contains("field 'h' has shape [2, 12] but the state holds [4, 6]"), msg);
@@ -297,9 +294,7 @@ class QuantizationTest {
         state.put("bias", FloatTensor.of(new float[4], 2, 2));
         state.put("nope", state.get("h"));
         TinyModel fresh = new TinyModel(8, 8, 2);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.importState(fresh, state));
-        String msg = e.getMessage();
+        String msg = importError(fresh, state);
         assertTrue(msg.contains("field 'w' has shape [8, 8] but the state holds [4, 16]"), msg);
         assertTrue(msg.contains("field 'bias' is float[] of rank 1 but the state holds shape [2, 2]"), msg);
         assertTrue(msg.contains("the model has no weight field 'nope'"), msg);

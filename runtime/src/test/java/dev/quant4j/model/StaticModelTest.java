@@ -10,6 +10,7 @@ import dev.quant4j.kernels.Int8Activations;
 import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.testing.TestFloats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,12 +41,7 @@ class StaticModelTest {
     private static final QuantScheme PLAIN = QuantScheme.parse("q8s:block8:f32:u32");
 
     static {
-        ModelVisitors.register(TwoLayers.class, new ModelVisitor<>() {
-            @Override
-            public Class<TwoLayers> modelType() {
-                return TwoLayers.class;
-            }
-
+        ModelVisitors.register(TwoLayers.class, new TestVisitor<>(TwoLayers.class) {
             @Override
             public void visit(TwoLayers m, String path, WeightVisitor v) {
                 v.weight(WeightField.tensor(ModelPaths.child(path, "first"), FIRST, () -> m.first, t -> m.first = t));
@@ -92,11 +88,7 @@ class StaticModelTest {
     }
 
     private static float[] gaussian(SplittableRandom r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
+        return TestFloats.of(n, r::nextGaussian);
     }
 
     private ActivationScales calibrated(TwoLayers m) {

@@ -2,17 +2,16 @@ package dev.quant4j.model;
 
 import dev.quant4j.scheme.QuantScheme;
 
-/** Hand-written in the shape the processor generates. */
-final class TinyBlock_Quantization implements ModelVisitor<TinyBlock> {
+/** Hand-written where the processor's visitor would stand (found by its name, registered on class initialization). */
+final class TinyBlock_Quantization extends TestVisitor<TinyBlock> {
     static {
         ModelVisitors.register(TinyBlock.class, new TinyBlock_Quantization());
     }
 
     private static final QuantScheme WQ = QuantScheme.parse("q8f:tensor:f32:u32");
 
-    @Override
-    public Class<TinyBlock> modelType() {
-        return TinyBlock.class;
+    TinyBlock_Quantization() {
+        super(TinyBlock.class);
     }
 
     @Override

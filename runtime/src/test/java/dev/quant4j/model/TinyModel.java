@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A model written the way users write them, for the runtime tests; its visitor
- * ({@link TinyModel_Quantization}) is written by hand in the shape the processor generates.
+ * ({@link TinyModel_Quantization}) is written by hand where the processor would generate one.
  */
 class TinyModel {
     int rows;

@@ -2,8 +2,8 @@ package dev.quant4j.model;
 
 import dev.quant4j.scheme.QuantScheme;
 
-/** Hand-written in the shape the processor generates (registered on class initialization). */
-final class TinyModel_Quantization implements ModelVisitor<TinyModel> {
+/** Hand-written where the processor's visitor would stand (found by its name, registered on class initialization). */
+final class TinyModel_Quantization extends TestVisitor<TinyModel> {
     static {
         ModelVisitors.register(TinyModel.class, new TinyModel_Quantization());
     }
@@ -12,9 +12,8 @@ final class TinyModel_Quantization implements ModelVisitor<TinyModel> {
     private static final QuantScheme M = QuantScheme.parse("q8s:tensor:f32:u32");
     private static final QuantScheme H = QuantScheme.parse("q8s:tensor:f16:u32");
 
-    @Override
-    public Class<TinyModel> modelType() {
-        return TinyModel.class;
+    private TinyModel_Quantization() {
+        super(TinyModel.class);
     }
 
     @Override

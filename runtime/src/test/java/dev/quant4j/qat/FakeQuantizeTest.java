@@ -6,6 +6,8 @@ import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.calibrate.MinMaxObserver;
+import dev.quant4j.calibrate.MovingAverageMinMaxObserver;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.scheme.QuantScheme;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,11 +107,7 @@ class FakeQuantizeTest {
     }
 
     private static int[] floatBits(float[] a) {
-        int[] out = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = Float.floatToRawIntBits(a[i]);
-        }
-        return out;
+        return IntStream.range(0, a.length).map(i -> Float.floatToRawIntBits(a[i])).toArray();
     }
 
     @Test
@@ -161,7 +160,8 @@ class FakeQuantizeTest {
 
     @Test
     void movingAverageObserverFollowsPyTorchsUpdate() {
-        RangeObserver o = new RangeObserver(ActivationCalibration.MOVING_AVERAGE_MIN_MAX);
+        var o = (MovingAverageMinMaxObserver) ActivationFakeQuantizer.observerFor(
+                ActivationCalibration.MOVING_AVERAGE_MIN_MAX);
         o.observe(new float[] {-1f, 2f, 0.5f}, 0, 3);
         assertEquals(-1f, o.min());
         assertEquals(2f, o.max());
@@ -170,12 +170,12 @@ class FakeQuantizeTest {
         assertEquals(2f + 0.01f * (0f - 2f), o.max());
         assertEquals(Math.max(Math.abs(o.min()), o.max()) / 127f, o.scale());
 
-        RangeObserver mm = new RangeObserver(ActivationCalibration.MIN_MAX);
+        var mm = (MinMaxObserver) ActivationFakeQuantizer.observerFor(ActivationCalibration.MIN_MAX);
         mm.observe(new float[] {-1f, 2f}, 0, 2);
         mm.observe(new float[] {-3f, 0f}, 0, 2);
         assertEquals(-3f, mm.min());
         assertEquals(2f, mm.max());
-        assertThrows(IllegalArgumentException.class, () -> new RangeObserver(ActivationCalibration.ENTROPY));
+        assertThrows(IllegalArgumentException.class, () -> ActivationFakeQuantizer.observerFor(ActivationCalibration.ENTROPY));
     }
 
     @Test

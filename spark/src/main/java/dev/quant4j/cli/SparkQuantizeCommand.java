@@ -6,11 +6,10 @@ import dev.quant4j.spark.ShardedQuantizer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -29,20 +28,8 @@ final class SparkQuantizeCommand extends FileCommand {
     @Parameters(index = "1", paramLabel = "OUT", description = "The folder to write the shards (and index) to.")
     String output;
 
-    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeConverter.class,
-            description = "Scheme for float tensors no --rule matches.")
-    QuantScheme scheme;
-
-    @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
-            description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
-    List<Converters.Rule> rules = new ArrayList<>();
-
-    @Option(names = "--skip", paramLabel = "GLOB", converter = Converters.GlobConverter.class,
-            description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
-    List<Glob> skips = new ArrayList<>();
-
-    @Option(names = "--strict", description = "Refuse a float tensor that its scheme cannot take.")
-    boolean strict;
+    @Mixin
+    SchemeOptions schemes;
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master, e.g. local[2]; default: spark-submit's, else local[*].")
@@ -53,24 +40,14 @@ final class SparkQuantizeCommand extends FileCommand {
 
     /** The scheme the CLI gives a float tensor: null when a --skip matches, else the first --rule, else --scheme. */
     QuantScheme schemeFor(String name) {
-        for (Glob g : skips) {
-            if (g.matches(name)) {
-                return null;
-            }
-        }
-        for (Converters.Rule r : rules) {
-            if (r.glob().matches(name)) {
-                return r.scheme();
-            }
-        }
-        return scheme;
+        return schemes.skipped(name) ? null : schemes.schemeFor(name);
     }
 
     /** The options that decide the output's bytes, for the per-shard completion digest. */
     String optionsText() {
-        StringBuilder b = new StringBuilder("scheme=").append(scheme);
-        rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
-        skips.forEach(g -> b.append(" skip=").append(g));
+        StringBuilder b = new StringBuilder("scheme=").append(schemes.scheme);
+        schemes.rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
+        schemes.skips.forEach(g -> b.append(" skip=").append(g));
         return b.toString();
     }
 
@@ -85,14 +62,12 @@ final class SparkQuantizeCommand extends FileCommand {
         ShardedQuantizer.Result r;
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("WARN");
-            r = ShardedQuantizer.run(sc, input, output, this::schemeFor, strict, optionsText());
+            r = ShardedQuantizer.run(sc, input, output, this::schemeFor, schemes.strict, optionsText());
         } catch (BadCheckpointException e) {
             throw new CliException(e.getMessage());
         }
         if (!r.unfit().isEmpty()) {
-            note("copied unquantized: " + r.unfit().getFirst() + (r.unfit().size() > 1 ? " (and "
-                    + (r.unfit().size() - 1) + " more tensors)" : "")
-                    + " (--skip GLOB copies them without this note; --strict refuses them)");
+            note(schemes.unfit(r.unfit()));
         }
         if (!quiet) {
             Terminal.line(err(), String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized) "

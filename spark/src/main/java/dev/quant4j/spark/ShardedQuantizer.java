@@ -2,14 +2,15 @@ package dev.quant4j.spark;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.quant4j.cli.SchemeFit;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
+
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.quantize.Quantizer;
-import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.apache.hadoop.conf.Configuration;
@@ -32,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -244,27 +244,8 @@ public final class ShardedQuantizer {
 
     /** The shape as ints when the scheme takes the tensor; else null, with the CLI's reason added to unfit. */
     private static int[] fitting(TensorInfo t, QuantScheme s, List<String> unfit) {
-        String subject = "tensor '" + t.name() + "' " + Arrays.toString(t.shape());
-        int[] shape = new int[t.rank()];
-        for (int i = 0; i < shape.length; i++) {
-            long d = t.shape()[i];
-            if (d > Integer.MAX_VALUE) {
-                unfit.add(subject + " has dimension " + d + ", more than a quantized tensor holds ("
-                        + Integer.MAX_VALUE + ")");
-                return null;
-            }
-            shape[i] = (int) d;
-        }
-        try {
-            TensorSpec.quantized(t.name(), shape, s, () -> null);
-            return shape;
-        } catch (InvalidSchemeException e) {
-            var problem = e.problems().getFirst();
-            unfit.add(subject + " cannot take " + s + ": " + problem.message() + ": " + problem.textFix());
-        } catch (IllegalArgumentException e) {
-            unfit.add(subject + " cannot be quantized: " + e.getMessage());
-        }
-        return null;
+        TensorSpec.Quantized spec = SchemeFit.spec(t.name(), t.shape(), s, () -> null, unfit);
+        return spec == null ? null : spec.shape();
     }
 
     private static int addTask(ShardPlan p, String tensor, String scheme, long start, long end) {

@@ -19,6 +19,13 @@ public class Vector {
         this.values = Weights.flat(n, seed);
     }
 
+    /** A vector of {@code n} values from {@code seed}, already quantized. */
+    public static Vector quantized(int n, long seed) {
+        Vector v = new Vector(n, seed);
+        v.quantizeWeights();
+        return v;
+    }
+
     public QuantizedTensor quantizeWeights() {
         QuantizedTensor q = Q8.quantize("vector.values", FloatTensor.vector(values));
         FieldStore store = QuantizedFields.requireStore("vector.values");

@@ -138,15 +138,7 @@ abstract sealed class ArrayCache {
      * array (the largest tensor read) instead of the budget alone.
      */
     static final class Budget extends ArrayCache {
-        private static final VarHandle LAST_READ;
-
-        static {
-            try {
-                LAST_READ = MethodHandles.lookup().findVarHandle(Budget.class, "lastRead", Entry.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        private static final VarHandle LAST_READ = Entry.varHandle(MethodHandles.lookup(), "lastRead", Entry.class);
 
         private final long budget;
         private final Object lock = new Object();

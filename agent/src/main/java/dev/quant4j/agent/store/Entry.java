@@ -14,11 +14,12 @@ import java.lang.ref.WeakReference;
  * map (identity of the owner, not its equals/hashCode, which a model class may define over its weights).
  */
 final class Entry extends WeakReference<Object> {
-    private static final VarHandle HANDED_OUT;
+    private static final VarHandle HANDED_OUT = varHandle(MethodHandles.lookup(), "handedOut", WeakReference.class);
 
-    static {
+    /** The handle of field {@code name} of the lookup's class, for a static initializer (which it fails otherwise). */
+    static VarHandle varHandle(MethodHandles.Lookup lookup, String name, Class<?> type) {
         try {
-            HANDED_OUT = MethodHandles.lookup().findVarHandle(Entry.class, "handedOut", WeakReference.class);
+            return lookup.findVarHandle(lookup.lookupClass(), name, type);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

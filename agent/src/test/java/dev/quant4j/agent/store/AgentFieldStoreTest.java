@@ -51,6 +51,13 @@ class AgentFieldStoreTest {
     }
 
     /** What the generated quantizeWeights does: quantize the current array, null the field, store. */
+    /** A fresh owner whose field {@code s} holds quantized, from {@code randomWeights(seed, n)}. */
+    private static Weights quantizedWeights(AgentFieldStore s, long seed, int n) {
+        Weights m = new Weights();
+        quantizeField(s, m, randomWeights(seed, n));
+        return m;
+    }
+
     private static QuantizedTensor quantizeField(AgentFieldStore s, Weights owner, float[] data) {
         QuantizedTensor qt = q(data);
         s.write(owner, null, W);
@@ -109,8 +116,7 @@ class AgentFieldStoreTest {
     @Test
     void cacheSoftKeepsTheArrayWhileMemoryAllows() {
         AgentFieldStore s = store("cache=soft");
-        Weights m = new Weights();
-        quantizeField(s, m, randomWeights(3, 100));
+        Weights m = quantizedWeights(s, 3, 100);
         float[] a = read(s, m);
         assertSame(a, read(s, m));
         assertEquals(1, stat(s, "cachedArrays"));
@@ -160,8 +166,7 @@ class AgentFieldStoreTest {
     @Test
     void aWriteDropsTheQuantizedDataAndALaterStoreQuantizesAgain() {
         AgentFieldStore s = store("cache=budget:1m");
-        Weights m = new Weights();
-        quantizeField(s, m, randomWeights(8, 100));
+        Weights m = quantizedWeights(s, 8, 100);
         read(s, m);
         float[] replacement = {9, 8, 7};
         s.write(m, replacement, W);
@@ -213,8 +218,7 @@ class AgentFieldStoreTest {
     @Test
     void aReaderThatSawNullBeforeAWriteLandedGetsTheWrittenArray() {
         AgentFieldStore s = store("cache=budget:1m");
-        Weights m = new Weights();
-        quantizeField(s, m, randomWeights(23, 16));
+        Weights m = quantizedWeights(s, 23, 16);
         float[] written = {4, 5};
         m.w = written;
         s.write(m, written, W); // the rewritten PUTFIELD: the value is in the field, then the data is dropped
@@ -299,8 +303,7 @@ class AgentFieldStoreTest {
     void checkModeReportsAModificationLostByAWriteOrANewReadUnderEveryPolicy() {
         for (String cache : List.of("none", "soft", "budget:1m")) {
             AgentFieldStore s = store("cache=" + cache + ",check=true");
-            Weights m = new Weights();
-            quantizeField(s, m, randomWeights(13, 50));
+            Weights m = quantizedWeights(s, 13, 50);
             float[] handed = read(s, m);
             handed[3] = -5f;
             if (cache.equals("none")) {
@@ -318,8 +321,7 @@ class AgentFieldStoreTest {
     @Test
     void checkModeIsSilentWhenNothingIsModified() {
         AgentFieldStore s = store("cache=budget:1k,check=true");
-        Weights m = new Weights();
-        quantizeField(s, m, randomWeights(14, 1000));
+        Weights m = quantizedWeights(s, 14, 1000);
         for (int i = 0; i < 5; i++) {
             read(s, m);
         }
@@ -365,8 +367,7 @@ class AgentFieldStoreTest {
     @Test
     void theStoreDoesNotKeepOwnersAlive() throws Exception {
         AgentFieldStore s = store("cache=budget:1m");
-        Weights m = new Weights();
-        quantizeField(s, m, randomWeights(16, 1000));
+        Weights m = quantizedWeights(s, 16, 1000);
         read(s, m);
         WeakReference<Weights> ref = new WeakReference<>(m);
         m = null;
