@@ -110,7 +110,7 @@ final class PanamaCodes {
 
     /** The values (before the scale) of the L 8-bit codes starting at code {@code i}. */
     static FloatVector codeValues8(byte[] codes, int i, QuantValue value) {
-        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
+        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK);
         if (value.isFloat()) {
             IntVector z = b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
             return decodeMini(z, MiniFloat.of(value));
@@ -121,7 +121,7 @@ final class PanamaCodes {
     /** The values of the L 4-bit codes starting at code {@code i} (even). */
     static FloatVector codeValues4(byte[] codes, int i, QuantValue value) {
         ByteVector b = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
-                : ByteVector.fromArray(BH, codes, i >>> 1, BH_MASK);
+                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK);
         IntVector spread = b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
         if (value.isFloat()) {
             return decodeMini(spread.lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF), MiniFloat.of(value));
@@ -133,7 +133,7 @@ final class PanamaCodes {
     /** The values of the L 2-bit integer codes starting at code {@code i} (a multiple of 4). */
     static FloatVector codeValues2(byte[] codes, int i) {
         ByteVector b = BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2)
-                : ByteVector.fromArray(BQ, codes, i >>> 2, BQ_MASK);
+                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK);
         return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
                 .lanewise(VectorOperators.LSHL, CRUMB_UP).lanewise(VectorOperators.ASHR, 30)
                 .convert(VectorOperators.I2F, 0).reinterpretAsFloats();

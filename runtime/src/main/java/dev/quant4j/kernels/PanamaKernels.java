@@ -242,7 +242,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i + j);
             } else {
-                b.intoArray(codes, i + j, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i + j);
             }
         }
     }
@@ -252,13 +252,24 @@ final class PanamaKernels implements QuantKernels {
         for (int j = 0; j < 32; j += L) {
             LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo)
                     .min(hi).and(0xF).reinterpretAsLongs();
-            ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
-                    .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
-            if (BH_EXACT) {
-                b.intoArray(codes, (i + j) >>> 1);
-            } else {
-                b.intoArray(codes, (i + j) >>> 1, BH_MASK);
-            }
+            storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, (i + j) >>> 1);
+        }
+    }
+
+    /** Stores the low byte of each long lane of {@code folded} (two nibbles each) at {@code codes[at ..]}. */
+    private static void storeNibblePairs(LongVector folded, byte[] codes, int at) {
+        if (L == 4) {
+            // A two-lane long-to-byte cast is not intrinsified (C2 -XX:+PrintIntrinsics: "not supported:
+            // op=cast ... vlen1=2 etype2=byte"), so 128 bits ran the Java fallback: two lane reads instead.
+            codes[at] = (byte) folded.lane(0);
+            codes[at + 1] = (byte) folded.lane(1);
+            return;
+        }
+        ByteVector b = folded.convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
+        if (BH_EXACT) {
+            b.intoArray(codes, at);
+        } else {
+            PanamaSpecies.storeFirst(b, L / 2, codes, at);
         }
     }
 
@@ -334,7 +345,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < x.length; i++) {
@@ -351,7 +362,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < end; i++) {
@@ -370,13 +381,7 @@ final class PanamaKernels implements QuantKernels {
             // Adjacent int lanes as one long: code 2k in the low half, 2k+1 in the high half; fold the
             // high nibble down next to the low one and keep the low byte.
             LongVector pair = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value).and(0xF).reinterpretAsLongs();
-            ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
-                    .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
-            if (BH_EXACT) {
-                b.intoArray(codes, i >>> 1);
-            } else {
-                b.intoArray(codes, i >>> 1, BH_MASK);
-            }
+            storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, i >>> 1);
         }
         for (; i < end; i++) {
             Packing.put(codes, i, 4, QuantRules.encode(x[i], s, value));

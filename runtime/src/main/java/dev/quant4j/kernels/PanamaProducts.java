@@ -176,7 +176,7 @@ final class PanamaProducts {
     private static FloatVector q4Block(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
         for (int j = 0; j < 32; j += 2 * L) {
             IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, byteOff + j / 2)
-                    : ByteVector.fromArray(BL, codes, byteOff + j / 2, BL_MASK))
+                    : PanamaSpecies.loadFirst(BL, codes, byteOff + j / 2, BL_MASK))
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
             FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE).lanewise(VectorOperators.XOR,
                     ONE_PLUS_HALF).reinterpretAsFloats();
@@ -277,7 +277,7 @@ final class PanamaProducts {
                 p3 = p3.add(FloatVector.fromArray(F, corr, c3r + cb));
                 for (int j = 0; j < 32; j += 2 * L) {
                     IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2)
-                            : ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2, BL_MASK))
+                            : PanamaSpecies.loadFirst(BL, codes, rowByte + (c + j) / 2, BL_MASK))
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
                     FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE)
                             .lanewise(VectorOperators.XOR, ONE_PLUS_HALF).reinterpretAsFloats();
@@ -303,7 +303,7 @@ final class PanamaProducts {
     private static FloatVector q8Block(byte[] codes, int i, float[] x, int c, FloatVector p) {
         for (int j = 0; j < 32; j += L) {
             FloatVector v = (BL_EXACT ? ByteVector.fromArray(BL, codes, i + j)
-                    : ByteVector.fromArray(BL, codes, i + j, BL_MASK))
+                    : PanamaSpecies.loadFirst(BL, codes, i + j, BL_MASK))
                     .convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats();
             p = v.fma(FloatVector.fromArray(F, x, c + j), p);
         }
@@ -488,9 +488,15 @@ final class PanamaProducts {
     private static float q4Int8Row(byte[] codes, int rowByte, float[] scales, int base, int cols, int seg, short[] qa,
                                    float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
-        for (int c = 0; c < cols; c += 32) {
+        // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
+        // compiles to an idiv per block (seg is not a constant).
+        for (int c = 0, sb = base, next = seg; c < cols; c += 32) {
+            if (c == next) {
+                sb++;
+                next += seg;
+            }
             IntVector dot = q4Int8Block(codes, rowByte + c / 2, qa, c);
-            float scale = scales[base + c / seg] * sa[c / 32];
+            float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
@@ -499,9 +505,15 @@ final class PanamaProducts {
     private static float q8Int8Row(byte[] codes, int row, float[] scales, int base, int cols, int seg, short[] qa,
                                    float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
-        for (int c = 0; c < cols; c += 32) {
+        // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
+        // compiles to an idiv per block (seg is not a constant).
+        for (int c = 0, sb = base, next = seg; c < cols; c += 32) {
+            if (c == next) {
+                sb++;
+                next += seg;
+            }
             IntVector dot = q8Int8Block(codes, row + c, qa, c);
-            float scale = scales[base + c / seg] * sa[c / 32];
+            float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
@@ -510,7 +522,7 @@ final class PanamaProducts {
     private static IntVector q4Int8Block(byte[] codes, int byteOff, short[] qa, int c) {
         ShortVector sum = ShortVector.zero(S);
         for (int j = 0; j < 32; j += 2 * SL) {
-            ShortVector z = (SB_EXACT ? ByteVector.fromArray(SB, codes, byteOff + j / 2) : ByteVector.fromArray(SB, codes, byteOff + j / 2, SB_MASK))
+            ShortVector z = (SB_EXACT ? ByteVector.fromArray(SB, codes, byteOff + j / 2) : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
                     .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts();
             ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
             ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
@@ -523,7 +535,7 @@ final class PanamaProducts {
     private static IntVector q8Int8Block(byte[] codes, int i, short[] qa, int c) {
         IntVector sum = IntVector.zero(SI);
         for (int j = 0; j < 32; j += SL) {
-            ShortVector prod = (SB_EXACT ? ByteVector.fromArray(SB, codes, i + j) : ByteVector.fromArray(SB, codes, i + j, SB_MASK))
+            ShortVector prod = (SB_EXACT ? ByteVector.fromArray(SB, codes, i + j) : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
                     .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts()
                     .mul(ShortVector.fromArray(S, qa, c + j));
             sum = sum.add(prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts());
