@@ -133,7 +133,10 @@ final class PanamaProducts {
         int be = layout.lastBlockExtent();
         byte[] codes = w.codes();
         float[] scales = w.scales();
-        if (isQ4(value) && runsOf32(cols, be)) {
+        if (w.isAffine()) {
+            parallelism.forRows(rows, (long) cols * batch, (from, to) ->
+                    affineRows(w, cols, x, batch, out, rows, from, to));
+        } else if (isQ4(value) && runsOf32(cols, be)) {
             float[] xp = new float[batch * cols];
             float[] corr = new float[batch * (cols / 32) * L];
             for (int k = 0; k < batch; k++) {
@@ -412,28 +415,47 @@ final class PanamaProducts {
         KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
-                int row = r * cols;
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = FloatVector.zero(F);
-                FloatVector a2 = FloatVector.zero(F);
-                FloatVector a3 = FloatVector.zero(F);
-                int c = 0;
-                for (; c + 4 * L <= cols; c += 4 * L) {
-                    a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, c), a0);
-                    a1 = FloatVector.fromArray(F, w, row + c + L).fma(FloatVector.fromArray(F, x, c + L), a1);
-                    a2 = FloatVector.fromArray(F, w, row + c + 2 * L).fma(FloatVector.fromArray(F, x, c + 2 * L), a2);
-                    a3 = FloatVector.fromArray(F, w, row + c + 3 * L).fma(FloatVector.fromArray(F, x, c + 3 * L), a3);
-                }
-                for (; c + L <= cols; c += L) {
-                    a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, c), a0);
-                }
-                float t = sum(a0.add(a1).add(a2.add(a3)));
-                for (; c < cols; c++) {
-                    t += w[row + c] * x[c];
-                }
-                out[r] = t;
+                out[r] = dot(w, r * cols, x, 0, cols);
             }
         });
+    }
+
+    /** {@code sum_c w[wo + c] * x[xo + c]} over {@code c < cols}, four vector chains then the tail. */
+    private static float dot(float[] w, int row, float[] x, int xo, int cols) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int c = 0;
+        for (; c + 4 * L <= cols; c += 4 * L) {
+            a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, xo + c), a0);
+            a1 = FloatVector.fromArray(F, w, row + c + L).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
+            a2 = FloatVector.fromArray(F, w, row + c + 2 * L).fma(FloatVector.fromArray(F, x, xo + c + 2 * L), a2);
+            a3 = FloatVector.fromArray(F, w, row + c + 3 * L).fma(FloatVector.fromArray(F, x, xo + c + 3 * L), a3);
+        }
+        for (; c + L <= cols; c += L) {
+            a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, xo + c), a0);
+        }
+        float t = sum(a0.add(a1).add(a2.add(a3)));
+        for (; c < cols; c++) {
+            t += w[row + c] * x[xo + c];
+        }
+        return t;
+    }
+
+    /**
+     * Affine weights: each row decoded once into float32 ({@code fma(q, d, m)}, the dequantize kernel's
+     * values), then one dot product per activation row.
+     */
+    private static void affineRows(QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows, int from,
+                                   int to) {
+        float[] row = new float[cols];
+        for (int r = from; r < to; r++) {
+            PanamaKernels.INSTANCE.dequantizeRows(w, r, r + 1, row, 0);
+            for (int k = 0; k < batch; k++) {
+                out[k * rows + r] = dot(row, 0, x, k * cols, cols);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ int8 activations
@@ -447,7 +469,7 @@ final class PanamaProducts {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();
-        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value))) {
+        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value)) || w.isAffine()) {
             ScalarProducts.matvecInt8Rows(w, a, rows, cols, out, parallelism);
             return;
         }

@@ -67,7 +67,7 @@ final class SparkQuantizeCommand extends FileCommand {
 
     /** The options that decide the output's bytes, for the per-shard completion digest. */
     String optionsText(String statisticsDigest) {
-        StringBuilder b = new StringBuilder("scheme=").append(schemes.scheme);
+        StringBuilder b = new StringBuilder("scheme=").append(schemes.scheme.scheme());
         schemes.rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
         schemes.skips.forEach(g -> b.append(" skip=").append(g));
         if (calibration != null) {
@@ -81,6 +81,11 @@ final class SparkQuantizeCommand extends FileCommand {
 
     @Override
     int execute() throws Exception {
+        if (schemes.recipe() != null) {
+            throw new CliException("--scheme " + schemes.recipe().ggmlName() + " is a ggml K-quant, which only a .gguf "
+                    + "file holds; spark quantize writes safetensors shards: give one of our schemes, or run "
+                    + "'quant4j quantize IN OUT.gguf --scheme " + schemes.recipe().ggmlName() + "'");
+        }
         ShardedQuantizer.Result r;
         try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark quantize")) {
             ShardedQuantizer.CalibrationData data = calibrationData == null ? null

@@ -242,6 +242,18 @@ public final class ShardedQuantizer {
                 unweighted[0], List.copyOf(quantizedSpecs), List.copyOf(warnings), inBytes, outBytes);
     }
 
+    /** Where a stored quantized tensor's parts (codes, scales and an affine tensor's offsets) begin in the data. */
+    private static long spanBegin(QuantizedInfo q) {
+        long begin = Math.min(q.codes().begin(), q.scales().begin());
+        return q.offsets() == null ? begin : Math.min(begin, q.offsets().begin());
+    }
+
+    /** Where its parts end. */
+    private static long spanEnd(QuantizedInfo q) {
+        long end = Math.max(q.codes().end(), q.scales().end());
+        return q.offsets() == null ? end : Math.max(end, q.offsets().end());
+    }
+
     /** The CLI's decisions for one shard (QuantizeCommand.execute), made before any data is read. */
     private static ShardPlan plan(int index, String name, Path file, SafetensorsReader reader, byte[] header,
                                   SchemeChoice choice, InputStatistics statistics, List<String> unfit,
@@ -256,8 +268,7 @@ public final class ShardedQuantizer {
             choice.seen(e.name());
             QuantScheme s = e instanceof TensorInfo t && t.dtype().isQuantizable() ? choice.schemeFor(t.name()) : null;
             if (e instanceof QuantizedInfo q) {
-                checkWindow(name, q.name(), Math.max(q.codes().end(), q.scales().end())
-                        - Math.min(q.codes().begin(), q.scales().begin()));
+                checkWindow(name, q.name(), spanEnd(q) - spanBegin(q));
                 kept++;
             } else if (s == null) {
                 copied++;
@@ -340,8 +351,8 @@ public final class ShardedQuantizer {
             String schemeText = p.schemes()[i];
             switch (e) {
                 case QuantizedInfo q -> {
-                    long start = header.dataStart() + Math.min(q.codes().begin(), q.scales().begin());
-                    long end = header.dataStart() + Math.max(q.codes().end(), q.scales().end());
+                    long start = header.dataStart() + spanBegin(q);
+                    long end = header.dataStart() + spanEnd(q);
                     specs.add(TensorSpec.quantized(q.name(), q.shape(), q.scheme(), () -> {
                         try (SafetensorsReader w = window(inFs, file, nioFile, p, start, end)) {
                             return w.readQuantized((QuantizedInfo) w.entry(q.name()));

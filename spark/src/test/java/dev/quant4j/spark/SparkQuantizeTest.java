@@ -35,7 +35,7 @@ class SparkQuantizeTest {
     /** local[2,2]: two threads, and a failed task is tried again once. */
     private static final String MASTER = "local[2,2]";
     private static final String[] OPTIONS = {"--scheme", "q4f:block32:f16", "--rule", "*attn*=q8s:block2x16:f32",
-            "--rule", "*emb*=e4m3:block32:ue8m0", "--skip", "*lm_head*"};
+            "--rule", "*emb*=e4m3:block32:ue8m0", "--rule", "*down_proj*=q4f:block32:f16:affine", "--skip", "*lm_head*"};
 
     @TempDir
     Path dir;
