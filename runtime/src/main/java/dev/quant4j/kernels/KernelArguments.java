@@ -3,6 +3,8 @@ package dev.quant4j.kernels;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.QuantizedTensor;
 
+import java.util.function.Supplier;
+
 /**
  * The argument checks every kernel implementation runs before it computes, written once so that each
  * gives the same error for the same mistake.
@@ -18,19 +20,23 @@ final class KernelArguments {
             throw new IllegalArgumentException("a matrix product needs a rank-2 weight [rows, cols] (out x in); got "
                     + w + "; reshape it to 2 dimensions");
         }
-        return checkLengths(shape[0], shape[1], x, batch, out, w.toString());
+        return checkLengths(shape[0], shape[1], x, batch, out, w::toString);
     }
 
-    static int[] checkLengths(int rows, int cols, float[] x, int batch, float[] out, String what) {
+    /**
+     * Length checks; {@code what} names the weight in the error and is only called when there is one (the
+     * batched products run this per linear layer and per attention head, so no message is built in advance).
+     */
+    static int[] checkLengths(int rows, int cols, float[] x, int batch, float[] out, Supplier<String> what) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         }
         if ((long) x.length != (long) batch * cols) {
-            throw new IllegalArgumentException("activations of length " + x.length + " do not match " + what
+            throw new IllegalArgumentException("activations of length " + x.length + " do not match " + what.get()
                     + ": expected " + batch + " x " + cols + " = " + (long) batch * cols + " (batch x cols)");
         }
         if ((long) out.length != (long) batch * rows) {
-            throw new IllegalArgumentException("output of length " + out.length + " does not match " + what
+            throw new IllegalArgumentException("output of length " + out.length + " does not match " + what.get()
                     + ": expected " + batch + " x " + rows + " = " + (long) batch * rows + " (batch x rows)");
         }
         return new int[] {rows, cols};
@@ -41,7 +47,7 @@ final class KernelArguments {
             throw new IllegalArgumentException("a float32 weight of length " + w.length + " is not [" + rows + ", "
                     + cols + "]; give the matrix's row and column counts");
         }
-        checkLengths(rows, cols, x, 1, out, "a float32 weight [" + rows + ", " + cols + "]");
+        checkLengths(rows, cols, x, 1, out, () -> "a float32 weight [" + rows + ", " + cols + "]");
     }
 
     static void checkIntegerWeights(QuantizedTensor w) {

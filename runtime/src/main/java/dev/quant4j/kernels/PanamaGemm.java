@@ -7,6 +7,8 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 import static dev.quant4j.kernels.PanamaSpecies.BITS;
 import static dev.quant4j.kernels.PanamaSpecies.BL;
@@ -43,6 +45,17 @@ final class PanamaGemm implements GemmKernels {
     /** Longest lane chain of int8 x int8 products that stays exact in float32: 1024 * 16256 < 2^24. */
     static final int EXACT_RUN = 1024;
 
+    /**
+     * The species of a short last group: half the width (at 256 and 512 bits; at 128 the same as {@code F}).
+     * A sentence of 17 tokens at 512 bits then runs one group of 16 and one of 8 lanes instead of two of 16:
+     * on a core whose FMA throughput in lanes per cycle is the same at both widths (AMD Zen 4 here), the padded
+     * lanes are pure loss, and short sentences make them 28% of the lanes (the demo's 327 sentences at 16).
+     */
+    static final VectorSpecies<Float> FH = BITS >= 256
+            ? FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2)) : F;
+    /** Lanes of {@link #FH}. */
+    static final int LH = FH.length();
+
     private PanamaGemm() {
     }
 
@@ -51,21 +64,36 @@ final class PanamaGemm implements GemmKernels {
         return "panama-" + BITS;
     }
 
-    private static int padded(int tokens) {
-        return (tokens + L - 1) / L * L;
+    /**
+     * Lanes of the token group that starts at token {@code g} (a multiple of L): L, or {@link #LH} for a last
+     * group of at most LH tokens when {@code halfTail}.
+     */
+    private static int lanes(int g, int tokens, boolean halfTail) {
+        return halfTail && tokens - g <= LH ? LH : L;
+    }
+
+    /** Tokens padded to the groups' lanes: every group has L lanes except perhaps a short last one. */
+    private static int padded(int tokens, boolean halfTail) {
+        int full = tokens - tokens % L;
+        return full == tokens ? full : full + lanes(full, tokens, halfTail);
     }
 
     /**
-     * {@code [tokens, cols]} to groups of L tokens, each {@code [cols, L]} (tokens padded with zeros): group g
-     * starts at {@code g * cols} and column c of it at {@code g * cols + c * L}. The constant stride L lets the
-     * JIT hoist the bounds check of the inner loop's activation load (10% in a scratch copy of the loop on
-     * [1536, 384]; within the noise of this machine in the whole kernel).
+     * {@code [tokens, cols]} to groups of L tokens (a short last one of {@link #LH}), each {@code [cols, lanes]}
+     * (tokens padded with zeros): group g starts at {@code g * cols} and column c of it at
+     * {@code g * cols + c * lanes}. The constant stride lets the JIT hoist the bounds check of the inner loop's
+     * activation load (10% in a scratch copy of the loop on [1536, 384]).
      */
     private static float[] transpose(float[] x, int tokens, int cols, int tp) {
         float[] xt = new float[cols * tp];
-        for (int t = 0; t < tokens; t++) {
-            for (int c = 0; c < cols; c++) {
-                xt[(t - t % L) * cols + c * L + t % L] = x[t * cols + c];
+        for (int g = 0; g < tokens; g += L) {
+            int n = lanes(g, tokens, true);
+            int xb = g * cols;
+            for (int t = g; t < Math.min(g + L, tokens); t++) {
+                int lane = t - g;
+                for (int c = 0; c < cols; c++) {
+                    xt[xb + c * n + lane] = x[t * cols + c];
+                }
             }
         }
         return xt;
@@ -74,7 +102,7 @@ final class PanamaGemm implements GemmKernels {
     @Override
     public void matmul(float[] w, int rows, int cols, float[] x, int tokens, float[] out, Parallelism parallelism) {
         ScalarGemm.checkDense(w, rows, cols, x, tokens, out);
-        int tp = padded(tokens);
+        int tp = padded(tokens, true);
         float[] xt = transpose(x, tokens, cols, tp);
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
             float[] acc = new float[R * L];
@@ -84,9 +112,14 @@ final class PanamaGemm implements GemmKernels {
                 for (int k = 0; k < R; k++) {
                     off[k] = (r + Math.min(k, m - 1)) * cols;
                 }
-                for (int g = 0; g < tp; g += L) {
-                    chain(w, off, xt, g * cols, 0, cols, acc);
-                    scatter(acc, m, out, rows, r, g, tokens);
+                for (int g = 0; g < tokens; g += L) {
+                    int n = lanes(g, tokens, true);
+                    if (n == L) {
+                        chain(w, off, xt, g * cols, 0, cols, acc);
+                    } else {
+                        chainHalf(w, off, xt, g * cols, cols, acc);
+                    }
+                    scatter(acc, n, m, out, rows, r, g, tokens);
                 }
             }
         });
@@ -97,7 +130,7 @@ final class PanamaGemm implements GemmKernels {
         int[] rc = ScalarGemm.checkQuantized(w, x, tokens, out);
         int rows = rc[0];
         int cols = rc[1];
-        int tp = padded(tokens);
+        int tp = padded(tokens, true);
         float[] xt = transpose(x, tokens, cols, tp);
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
             float[] wf = new float[R * cols];
@@ -110,9 +143,14 @@ final class PanamaGemm implements GemmKernels {
                 for (int k = 0; k < R; k++) {
                     off[k] = Math.min(k, m - 1) * cols;
                 }
-                for (int g = 0; g < tp; g += L) {
-                    chain(wf, off, xt, g * cols, 0, cols, acc);
-                    scatter(acc, m, out, rows, r, g, tokens);
+                for (int g = 0; g < tokens; g += L) {
+                    int n = lanes(g, tokens, true);
+                    if (n == L) {
+                        chain(wf, off, xt, g * cols, 0, cols, acc);
+                    } else {
+                        chainHalf(wf, off, xt, g * cols, cols, acc);
+                    }
+                    scatter(acc, n, m, out, rows, r, g, tokens);
                 }
             }
         });
@@ -158,12 +196,18 @@ final class PanamaGemm implements GemmKernels {
         int ba = a.block();
         int nab = a.blocksPerToken();
         boolean nibbles = bits == 4 && cols % (2 * L) == 0 && be % (2 * L) == 0 && ba % (2 * L) == 0;
-        int tp = padded(tokens);
+        int longest = Math.min(be, ba);
+        // A half-width last group only on the tile path (every run exact in float); the general path is full width.
+        boolean halfTail = longest <= EXACT_RUN;
+        int tp = padded(tokens, halfTail);
         float[] at = new float[cols * tp];
         byte[] qa = a.codes();
-        for (int t = 0; t < tokens; t++) {
-            for (int c = 0; c < cols; c++) {
-                at[(t - t % L) * cols + (nibbles ? nibblePosition(c) : c) * L + t % L] = qa[t * cols + c];
+        for (int g = 0; g < tokens; g += L) {
+            int n = lanes(g, tokens, halfTail);
+            for (int t = g; t < Math.min(g + L, tokens); t++) {
+                for (int c = 0; c < cols; c++) {
+                    at[g * cols + (nibbles ? nibblePosition(c) : c) * n + t - g] = qa[t * cols + c];
+                }
             }
         }
         // Activation scales transposed like the codes: [nab, tp].
@@ -174,7 +218,6 @@ final class PanamaGemm implements GemmKernels {
                 sa[ab * tp + t] = as[t * nab + ab];
             }
         }
-        int longest = Math.min(be, ba);
         byte[] codes = w.codes();
         float[] sw = w.scales();
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
@@ -193,10 +236,15 @@ final class PanamaGemm implements GemmKernels {
                     off[k] = Math.min(k, m - 1) * cols;
                     base[k] = layout.rowBlockBase(r + Math.min(k, m - 1));
                 }
-                for (int g = 0; g < tp; g += L) {
-                    if (longest <= EXACT_RUN) {
-                        int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
-                        scatter(o, m, out, rows, r, g, tokens);
+                for (int g = 0; g < tokens; g += L) {
+                    if (halfTail) {
+                        int n = lanes(g, tokens, true);
+                        if (n == L) {
+                            int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
+                        } else {
+                            int8TileHalf(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
+                        }
+                        scatter(o, n, m, out, rows, r, g, tokens);
                         continue;
                     }
                     java.util.Arrays.fill(o, 0f);
@@ -217,7 +265,7 @@ final class PanamaGemm implements GemmKernels {
                         }
                         c0 = end;
                     }
-                    scatter(o, m, out, rows, r, g, tokens);
+                    scatter(o, L, m, out, rows, r, g, tokens);
                 }
             }
         });
@@ -292,6 +340,70 @@ final class PanamaGemm implements GemmKernels {
         r5.intoArray(out, 5 * L);
         r6.intoArray(out, 6 * L);
         r7.intoArray(out, 7 * L);
+    }
+
+    /** {@link #int8Tile} for a short last group: {@link #FH}, LH lanes; the same arithmetic lane for lane. */
+    private static void int8TileHalf(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, int ba,
+                                 float[] sa, float[] sw, int[] base, float[] out) {
+        int xb = g * cols;
+        int o0 = off[0];
+        int o1 = off[1];
+        int o2 = off[2];
+        int o3 = off[3];
+        int o4 = off[4];
+        int o5 = off[5];
+        int o6 = off[6];
+        int o7 = off[7];
+        FloatVector r0 = FloatVector.zero(FH);
+        FloatVector r1 = FloatVector.zero(FH);
+        FloatVector r2 = FloatVector.zero(FH);
+        FloatVector r3 = FloatVector.zero(FH);
+        FloatVector r4 = FloatVector.zero(FH);
+        FloatVector r5 = FloatVector.zero(FH);
+        FloatVector r6 = FloatVector.zero(FH);
+        FloatVector r7 = FloatVector.zero(FH);
+        for (int c0 = 0; c0 < cols; ) {
+            int j = c0 / be;
+            int ab = c0 / ba;
+            int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
+            FloatVector s = FloatVector.fromArray(FH, sa, ab * tp + g);
+            FloatVector a0 = FloatVector.zero(FH);
+            FloatVector a1 = FloatVector.zero(FH);
+            FloatVector a2 = FloatVector.zero(FH);
+            FloatVector a3 = FloatVector.zero(FH);
+            FloatVector a4 = FloatVector.zero(FH);
+            FloatVector a5 = FloatVector.zero(FH);
+            FloatVector a6 = FloatVector.zero(FH);
+            FloatVector a7 = FloatVector.zero(FH);
+            for (int c = c0; c < end; c++) {
+                FloatVector x = FloatVector.fromArray(FH, xt, xb + c * LH);
+                a0 = FloatVector.broadcast(FH, w[o0 + c]).fma(x, a0);
+                a1 = FloatVector.broadcast(FH, w[o1 + c]).fma(x, a1);
+                a2 = FloatVector.broadcast(FH, w[o2 + c]).fma(x, a2);
+                a3 = FloatVector.broadcast(FH, w[o3 + c]).fma(x, a3);
+                a4 = FloatVector.broadcast(FH, w[o4 + c]).fma(x, a4);
+                a5 = FloatVector.broadcast(FH, w[o5 + c]).fma(x, a5);
+                a6 = FloatVector.broadcast(FH, w[o6 + c]).fma(x, a6);
+                a7 = FloatVector.broadcast(FH, w[o7 + c]).fma(x, a7);
+            }
+            r0 = a0.fma(s.mul(sw[base[0] + j]), r0);
+            r1 = a1.fma(s.mul(sw[base[1] + j]), r1);
+            r2 = a2.fma(s.mul(sw[base[2] + j]), r2);
+            r3 = a3.fma(s.mul(sw[base[3] + j]), r3);
+            r4 = a4.fma(s.mul(sw[base[4] + j]), r4);
+            r5 = a5.fma(s.mul(sw[base[5] + j]), r5);
+            r6 = a6.fma(s.mul(sw[base[6] + j]), r6);
+            r7 = a7.fma(s.mul(sw[base[7] + j]), r7);
+            c0 = end;
+        }
+        r0.intoArray(out, 0);
+        r1.intoArray(out, LH);
+        r2.intoArray(out, 2 * LH);
+        r3.intoArray(out, 3 * LH);
+        r4.intoArray(out, 4 * LH);
+        r5.intoArray(out, 5 * LH);
+        r6.intoArray(out, 6 * LH);
+        r7.intoArray(out, 7 * LH);
     }
 
     /** Where column c goes in nibble order: per run of 2L, the even columns first, then the odd ones. */
@@ -384,12 +496,58 @@ final class PanamaGemm implements GemmKernels {
         a7.intoArray(acc, 7 * L);
     }
 
-    /** Writes the first m rows of a tile's results for the real tokens of group g into {@code out [tokens, rows]}. */
-    private static void scatter(float[] acc, int m, float[] out, int rows, int r, int g, int tokens) {
-        int n = Math.min(L, tokens - g);
+    /**
+     * {@link #chain} over all columns for a short last group: {@link #FH}, LH lanes, results at {@code acc[k * LH ..]}.
+     * A copy rather than a species parameter: the Vector API compiles to vector instructions only where the
+     * species is a constant, and this method is too large for C2 to inline into two call sites.
+     */
+    private static void chainHalf(float[] w, int[] off, float[] xt, int xb, int cols, float[] acc) {
+        int o0 = off[0];
+        int o1 = off[1];
+        int o2 = off[2];
+        int o3 = off[3];
+        int o4 = off[4];
+        int o5 = off[5];
+        int o6 = off[6];
+        int o7 = off[7];
+        FloatVector a0 = FloatVector.zero(FH);
+        FloatVector a1 = FloatVector.zero(FH);
+        FloatVector a2 = FloatVector.zero(FH);
+        FloatVector a3 = FloatVector.zero(FH);
+        FloatVector a4 = FloatVector.zero(FH);
+        FloatVector a5 = FloatVector.zero(FH);
+        FloatVector a6 = FloatVector.zero(FH);
+        FloatVector a7 = FloatVector.zero(FH);
+        for (int c = 0; c < cols; c++) {
+            FloatVector x = FloatVector.fromArray(FH, xt, xb + c * LH);
+            a0 = FloatVector.broadcast(FH, w[o0 + c]).fma(x, a0);
+            a1 = FloatVector.broadcast(FH, w[o1 + c]).fma(x, a1);
+            a2 = FloatVector.broadcast(FH, w[o2 + c]).fma(x, a2);
+            a3 = FloatVector.broadcast(FH, w[o3 + c]).fma(x, a3);
+            a4 = FloatVector.broadcast(FH, w[o4 + c]).fma(x, a4);
+            a5 = FloatVector.broadcast(FH, w[o5 + c]).fma(x, a5);
+            a6 = FloatVector.broadcast(FH, w[o6 + c]).fma(x, a6);
+            a7 = FloatVector.broadcast(FH, w[o7 + c]).fma(x, a7);
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, LH);
+        a2.intoArray(acc, 2 * LH);
+        a3.intoArray(acc, 3 * LH);
+        a4.intoArray(acc, 4 * LH);
+        a5.intoArray(acc, 5 * LH);
+        a6.intoArray(acc, 6 * LH);
+        a7.intoArray(acc, 7 * LH);
+    }
+
+    /**
+     * Writes the first m rows of a tile's results ({@code lanes} per row in {@code acc}) for the real tokens of
+     * group g into {@code out [tokens, rows]}.
+     */
+    private static void scatter(float[] acc, int lanes, int m, float[] out, int rows, int r, int g, int tokens) {
+        int n = Math.min(lanes, tokens - g);
         for (int k = 0; k < m; k++) {
             for (int l = 0; l < n; l++) {
-                out[(g + l) * rows + r + k] = acc[k * L + l];
+                out[(g + l) * rows + r + k] = acc[k * lanes + l];
             }
         }
     }

@@ -182,7 +182,7 @@ public final class ScalarGemm implements GemmKernels {
             throw new IllegalArgumentException("a float32 weight of length " + w.length + " is not [" + rows + ", "
                     + cols + "]; give the matrix's row and column counts");
         }
-        KernelArguments.checkLengths(rows, cols, x, tokens, out, "a float32 weight [" + rows + ", " + cols + "]");
+        KernelArguments.checkLengths(rows, cols, x, tokens, out, () -> "a float32 weight [" + rows + ", " + cols + "]");
     }
 
     static int[] checkQuantized(QuantizedTensor w, float[] x, int tokens, float[] out) {

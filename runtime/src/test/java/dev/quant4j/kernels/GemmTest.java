@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GemmTest {
     private static final GemmKernels REF = Gemm.scalar();
     private static final GemmKernels SIMD = PanamaGemm.INSTANCE;
-    private static final int[] TOKENS = {1, 2, 3, 5, 7, 8, 9, 14, 15, 16, 17, 31, 33, 69};
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 14, 15, 16, 17, 20, 24, 25, 31, 33, 69};
     private static final QuantValue[] INTEGER = {QuantValue.Q8S, QuantValue.Q8F, QuantValue.Q4S, QuantValue.Q4F,
             QuantValue.Q2S, QuantValue.Q2F};
 

@@ -47,6 +47,44 @@ class GeluTest {
     }
 
     @Test
+    void rationalErfIsWithinItsStatedBoundOfTheSeries() {
+        double worst = 0;
+        double worstBeyond = 0;
+        for (double z = -6.5; z <= 6.5; z += 1.0 / 4096 + 1e-9) {
+            double d = Math.abs(Gelu.erfRational(z) - Gelu.erfSeries(z));
+            if (Math.abs(z) <= Gelu.RATIONAL_CLAMP) {
+                worst = Math.max(worst, d);
+            } else {
+                worstBeyond = Math.max(worstBeyond, d);
+            }
+        }
+        assertTrue(worst < 1.6e-9, "max |erfRational - erfSeries| on [-4, 4] = " + worst);
+        assertTrue(worstBeyond < 1.6e-8, "max |erfRational - erfSeries| beyond 4 = " + worstBeyond);
+        assertEquals(0.0, Gelu.erfRational(0.0));
+        assertEquals(-Gelu.erfRational(0.75), Gelu.erfRational(-0.75));
+        assertTrue(Double.isNaN(Gelu.erfRational(Double.NaN)));
+    }
+
+    @Test
+    void geluRoundsTheDoubleFormulaOnceToFloat() {
+        // Each element: the double formula with erfRational, rounded once. Against the series: within a float ulp
+        // of the exact GELU plus |x| / 2 times the rational's error (1.6e-9 up to |x| = 4 sqrt 2, 1.6e-8 beyond).
+        float[] x = new float[4001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - 2000) / 250f;
+        }
+        float[] y = x.clone();
+        Gelu.apply(y);
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i];
+            double exact = v * 0.5 * (1.0 + Gelu.erfSeries(v / Math.sqrt(2.0)));
+            assertEquals((float) (v * 0.5 * (1.0 + Gelu.erfRational(v / Math.sqrt(2.0)))), y[i], Math.ulp(y[i]),
+                    "at " + v);
+            assertEquals(exact, y[i], Math.ulp((float) exact) + Math.abs(v) * (Math.abs(v) <= 5.6 ? 1e-9 : 1e-8), "at " + v);
+        }
+    }
+
+    @Test
     void geluIsTheExactErfForm() {
         float[] x = {-3f, -1f, 0f, 0.5f, 1f, 3f};
         Gelu.apply(x);
