@@ -44,8 +44,8 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
             "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4f:block32:f16:affine",
-            "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "plan4.5",
-            "plan5.0");
+            "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile",
+            "q4f:block32:f16:a8dyn", "plan4.5", "plan5.0");
     /**
      * The schemes the agent mode runs unless schemes are given: enough to show that its vectors are the holder's bit
      * for bit (the reference and a 4-bit block scheme); the agent computes exactly what the holder does.
