@@ -99,7 +99,7 @@ class MaxShardSizeTest {
     void quantizeKeepsCodesAndScalesTogetherAndShardsStayUnderTheLimit() throws Exception {
         Path in = model();
         Path out = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q8_0",
+        CliTest.Result r = CliTest.quantize(in, out, "q8_0",
                 "--max-shard-size", "600B", "-q");
         assertEquals(0, r.code(), r.err());
         assertFalse(r.err().contains("shard of its own"), r.err());
@@ -138,7 +138,7 @@ class MaxShardSizeTest {
                 TensorSpec.floats("a", FloatTensor.of(ShardedCliTest.values(1, 256), 4, 64), Dtype.F32),
                 TensorSpec.floats("d", FloatTensor.of(d, 2, 32), Dtype.F32)));
         Path out = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q8_0",
+        CliTest.Result r = CliTest.quantize(in, out, "q8_0",
                 "--max-shard-size", "300B");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("'d'"), r.errorLine());

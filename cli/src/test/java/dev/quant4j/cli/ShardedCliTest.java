@@ -53,7 +53,7 @@ class ShardedCliTest {
     void quantizeAndDequantizeWriteTheSameShardsAndANewIndex() throws Exception {
         Path in = checkpoint();
         Path q = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), q.toString(), "--scheme", "q8_0", "-q");
+        CliTest.Result r = CliTest.quantize(in, q, "q8_0", "-q");
         assertEquals(0, r.code(), r.err());
         ShardedCheckpoint out = ShardedCheckpoint.open(q);
         assertEquals(List.of(q.toRealPath().resolve("model-00001-of-00002.safetensors"),
@@ -84,7 +84,7 @@ class ShardedCliTest {
         Path in = checkpoint();
         Files.delete(in.resolve("model-00002-of-00002.safetensors"));
         Path q = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), q.toString(), "--scheme", "q8_0");
+        CliTest.Result r = CliTest.quantize(in, q, "q8_0");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("model-00002-of-00002.safetensors") && r.errorLine().contains("missing"),
                 r.errorLine());
