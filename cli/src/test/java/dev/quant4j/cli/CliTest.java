@@ -62,6 +62,12 @@ class CliTest {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** {@code r}, after checking that its command exited 0. */
+    static Result succeeded(Result r) {
+        assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
     /** {@code quantize IN OUT --scheme SCHEME MORE...}, the call most tests make; IN and OUT are paths or text. */
     static Result quantize(Object in, Object out, String scheme, String... more) {
         List<String> args = new ArrayList<>(List.of("quantize", in.toString(), out.toString(), "--scheme", scheme));
@@ -119,8 +125,8 @@ class CliTest {
     @Test
     void quantizeDequantizeAndCompareGiveTheExpectedErrorLevels() throws IOException {
         Path q = dir.resolve("model.q.safetensors");
-        Result quantize = quantize(model, q, "q4f:block32:f16",
-                "--rule", "*embed*=q8s:block32:f16", "--rule", "*embed*=q2s", "--skip", "*norm*");
+        String[] rules = {"--rule", "*embed*=q8s:block32:f16", "--rule", "*embed*=q2s", "--skip", "*norm*"};
+        Result quantize = quantize(model, q, "q4f:block32:f16", rules);
         assertEquals(0, quantize.code(), quantize.err());
         assertTrue(quantize.err().startsWith("quantized 3 tensors (2 copied, 0 already quantized)"), quantize.err());
         assertEquals("", quantize.out());

@@ -193,8 +193,8 @@ class HostileInputTest {
     @Test
     void patternsThatMatchNoTensorAreWarnedAbout() throws IOException {
         Path out = dir.resolve("mixed.q.safetensors");
-        CliTest.Result r = quantize(mixedModel(), out, "q8s",
-                "--rule", "*embd*=q4f", "--rule", "proj.*=q8s:block32", "--skip", "*nrom*", "--skip", "norm.*");
+        String[] opt = {"--rule", "*embd*=q4f", "--rule", "proj.*=q8s:block32", "--skip", "*nrom*", "--skip", "norm.*"};
+        CliTest.Result r = quantize(mixedModel(), out, "q8s", opt);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: --rule '*embd*=q4f:tensor:f32:u32' matches no tensor of "), r.err());
         assertTrue(r.err().contains("warning: --skip '*nrom*' matches no tensor of "), r.err());

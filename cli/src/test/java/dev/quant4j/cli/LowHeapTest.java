@@ -115,8 +115,9 @@ class LowHeapTest {
     @Test
     void aTensorLargerThanTheHeapFailsClearly() throws Exception {
         Path in = dir.resolve("one-big-tensor.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(TensorSpec.floats("giant", new int[] {12 * 1024 * 1024},
-                Dtype.F32, () -> new float[12 * 1024 * 1024])));
+        int n = 12 * 1024 * 1024;
+        TensorSpec giant = TensorSpec.floats("giant", new int[] {n}, Dtype.F32, () -> new float[n]);
+        SafetensorsWriter.write(in, Map.of(), List.of(giant));
         Path out = dir.resolve("out.safetensors");
         Child c = runChild("quantize", in.toString(), out.toString(), "--scheme", "q8s", "--progress=never");
         assertEquals(1, c.code(), c.err());
