@@ -62,6 +62,11 @@ class CliTest {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** An F32 vector tensor. */
+    static TensorSpec f32(String name, float... values) {
+        return TensorSpec.floats(name, FloatTensor.vector(values), Dtype.F32);
+    }
+
     /** {@code r}, after checking that its command exited 0. */
     static Result succeeded(Result r) {
         assertEquals(0, r.code(), r.err());
@@ -330,8 +335,7 @@ class CliTest {
 
         Path nan = dir.resolve("nan.safetensors");
         float[] x = {1, 2, Float.NaN, 4};
-        SafetensorsWriter.write(nan, Map.of(), List.of(TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}),
-                Dtype.F32), TensorSpec.floats("w", FloatTensor.vector(x), Dtype.F32)));
+        SafetensorsWriter.write(nan, Map.of(), List.of(f32("ok", 1, 2), f32("w", x)));
         assertBadInput(run("quantize", nan.toString(), out, "--scheme", "q8s"), "tensor 'w' holds NaN at flat index 2");
         Result skipped = run("quantize", nan.toString(), out, "--scheme", "q8s", "--skip", "w");
         assertEquals(0, skipped.code(), skipped.err());
@@ -340,8 +344,7 @@ class CliTest {
         // A scale that overflows its param type shows only while streaming, after the first tensor was
         // written: the partial output must be removed.
         Path big = dir.resolve("nan.safetensors");
-        SafetensorsWriter.write(big, Map.of(), List.of(TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}),
-                Dtype.F32), TensorSpec.floats("huge", FloatTensor.vector(new float[] {1e10f, 1}), Dtype.F32)));
+        SafetensorsWriter.write(big, Map.of(), List.of(f32("ok", 1, 2), f32("huge", 1e10f, 1)));
         assertBadInput(quantize(big.toString(), out, "q8s:f16"),
                 "tensor 'huge' block [0] of grid [1] needs scale", "more than F16 holds");
     }

@@ -1,10 +1,7 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
-import dev.quant4j.io.TensorSpec;
-import dev.quant4j.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -39,7 +36,7 @@ class FaultTest {
 
     Path floats(String name, int n) throws IOException {
         Path f = dir.resolve(name);
-        SafetensorsWriter.write(f, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.vector(new float[n]), Dtype.F32)));
+        SafetensorsWriter.write(f, Map.of(), List.of(CliTest.f32("w", new float[n])));
         return f;
     }
 

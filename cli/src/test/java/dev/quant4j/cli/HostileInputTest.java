@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.quant4j.cli.CliTest.f32;
 import static dev.quant4j.cli.CliTest.quantize;
 import static dev.quant4j.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -213,9 +214,7 @@ class HostileInputTest {
     @Test
     void aTensorNamedLikeAnotherOnesScalesIsBadInputWithTheFix() throws IOException {
         Path in = dir.resolve("clash.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(
-                TensorSpec.floats("w", FloatTensor.vector(new float[] {1, 2, 3, 4}), Dtype.F32),
-                TensorSpec.floats("w.__scales", FloatTensor.vector(new float[] {5, 6}), Dtype.F32)));
+        SafetensorsWriter.write(in, Map.of(), List.of(f32("w", 1, 2, 3, 4), f32("w.__scales", 5, 6)));
         Path out = dir.resolve("clash.q.safetensors");
         CliTest.Result r = quantize(in, out, "q8s");
         assertEquals(2, r.code(), r.err());
@@ -247,9 +246,8 @@ class HostileInputTest {
     void dequantizeSaysWhenValuesOverflowFloat32AndStrictRefuses() throws IOException {
         // docs/NUMERICS.md: q8s:tensor:f32 on x = Float.MAX_VALUE rounds the scale up, and 127 * s overflows.
         Path in = dir.resolve("top.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(
-                TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}), Dtype.F32),
-                TensorSpec.floats("top", FloatTensor.vector(new float[] {Float.MAX_VALUE, -Float.MAX_VALUE, 1}), Dtype.F32)));
+        float[] top = {Float.MAX_VALUE, -Float.MAX_VALUE, 1};
+        SafetensorsWriter.write(in, Map.of(), List.of(f32("ok", 1, 2), f32("top", top)));
         Path q = dir.resolve("top.q.safetensors");
         assertEquals(0, quantize(in, q, "q8s", "-q").code());
         Path out = dir.resolve("top.dq.safetensors");
