@@ -1,7 +1,8 @@
 // llama.cpp (through node-llama-cpp's prebuilt CPU binaries) embeds the demo sentences with the GGUF
 // files of `./quant4j demo --save-gguf DIR`, and each vector is compared with quant4j's own vector of
-// the same sentence and variant (DIR/vectors.json). Mean pooling comes from the file (bert.pooling_type);
-// both sides are L2-normalised before the cosine. Prints one RESULT line per variant.
+// the same sentence and variant (DIR/vectors.json), each set of ours that the file has (weight-only,
+// a8dyn, a8ggml). Mean pooling comes from the file (bert.pooling_type); both sides are L2-normalised
+// before the cosine. Prints RESULT lines; exits 1 when a target is missed.
 // Usage: node embeddings.mjs DIR
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import {readFileSync} from "node:fs";
@@ -28,42 +29,52 @@ function cosine(a, b) {
     return d;
 }
 
+// Our vector sets per file: weight-only (float32 activations), our dynamic W8A8 path (a8dyn, the twins
+// only) and activations quantized by ggml's rule for each product (a8ggml: what llama.cpp computes).
+const KINDS = [["", "weights only"], ["_a8dyn", "W8A8 a8dyn"], ["_a8ggml", "activations as ggml quantizes them"]];
+// The Done-means targets: F32 against our float32 vectors, Q8_0 against the vectors computed as llama.cpp does.
+const TARGETS = {"f32": 0.9999, "q8_0_a8ggml": 0.999};
+const VARIANTS = ["f32", "q8_0", "q4_0", "q4_k", "q4_k_m"].filter((v) => ours[v] !== undefined);
+
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 let failed = false;
 const llamaF32 = [];
-for (const [variant, target] of [["f32", 0.9999], ["q8_0", 0.999], ["q4_0", null]]) {
+for (const variant of VARIANTS) {
     const model = await llama.loadModel({modelPath: path.join(dir, variant + ".gguf")});
     const context = await model.createEmbeddingContext({contextSize: 512, threads: 2});
-    const cos = [];
-    const llamaDrift = [];
-    const oursDrift = [];
+    const theirs = [];
     for (let i = 0; i < ours.sentences.length; i++) {
         const e = await context.getEmbeddingFor(ours.sentences[i]);
         if (e.vector.length !== ours[variant][i].length) {
             throw new Error(`${variant}: llama.cpp gave ${e.vector.length} dimensions, ours ${ours[variant][i].length}`);
         }
-        const v = normalise(e.vector);
-        cos.push(cosine(v, normalise(ours[variant][i])));
-        if (variant === "f32") llamaF32.push(v);
-        else {
-            // How far each side's quantized vector is from its own float32 one: which side moves more.
-            llamaDrift.push(cosine(v, llamaF32[i]));
-            oursDrift.push(cosine(normalise(ours[variant][i]), normalise(ours.f32[i])));
-        }
+        theirs.push(normalise(e.vector));
     }
     await context.dispose();
     await model.dispose();
-    const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
-    const min = Math.min(...cos);
-    const worst = cos.indexOf(min);
-    const verdict = target === null ? "" : min >= target ? ` (target min >= ${target}: met)` : ` (target min >= ${target}: MISSED)`;
-    if (target !== null && min < target) failed = true;
-    console.log(`RESULT ${variant}: ${cos.length} sentences, cosine llama.cpp vs quant4j mean ${mean.toFixed(7)}`
-        + ` min ${min.toFixed(7)} (sentence ${worst})${verdict}`);
-    if (variant !== "f32") {
-        const m = (a) => (a.reduce((x, y) => x + y, 0) / a.length).toFixed(7);
-        console.log(`RESULT ${variant}: cosine to its own f32 vector: llama.cpp mean ${m(llamaDrift)} min`
-            + ` ${Math.min(...llamaDrift).toFixed(7)}, quant4j mean ${m(oursDrift)} min ${Math.min(...oursDrift).toFixed(7)};`
-            + ` worst sentence: llama.cpp ${llamaDrift[worst].toFixed(7)}, quant4j ${oursDrift[worst].toFixed(7)}`);
+    if (variant === "f32") llamaF32.push(...theirs);
+    for (const [suffix, label] of KINDS) {
+        const key = variant + suffix;
+        if (ours[key] === undefined) continue;
+        const cos = theirs.map((v, i) => cosine(v, normalise(ours[key][i])));
+        const min = Math.min(...cos);
+        const worst = cos.indexOf(min);
+        const target = TARGETS[key];
+        let verdict = "";
+        if (target !== undefined) {
+            verdict = min >= target ? ` (target min >= ${target}: met)` : ` (target min >= ${target}: MISSED)`;
+            if (min < target) failed = true;
+        }
+        console.log(`RESULT ${variant}: ${cos.length} sentences, cosine llama.cpp vs quant4j ${key} (${label}) mean`
+            + ` ${mean(cos).toFixed(7)} min ${min.toFixed(7)} (sentence ${worst})${verdict}`);
+        if (variant !== "f32") {
+            // How far each side's quantized vector is from its own float32 one: which side moves more.
+            const llamaDrift = theirs.map((v, i) => cosine(v, llamaF32[i]));
+            const oursDrift = ours[key].map((v, i) => cosine(normalise(v), normalise(ours.f32[i])));
+            console.log(`RESULT ${variant}: cosine to its own f32 vector: llama.cpp mean ${mean(llamaDrift).toFixed(7)}`
+                + ` min ${Math.min(...llamaDrift).toFixed(7)}, quant4j ${key} mean ${mean(oursDrift).toFixed(7)}`
+                + ` min ${Math.min(...oursDrift).toFixed(7)}`);
+        }
     }
 }
 process.exit(failed ? 1 : 0);

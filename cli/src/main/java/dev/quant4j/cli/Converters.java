@@ -1,5 +1,6 @@
 package dev.quant4j.cli;
 
+import dev.quant4j.io.gguf.GgmlRecipe;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import picocli.CommandLine.ITypeConverter;
@@ -22,6 +23,11 @@ final class Converters {
 
     /** Reads a scheme and rejects an invalid one with every problem listed. */
     static QuantScheme scheme(String text) {
+        if (GgmlRecipe.named(text) != null) {
+            throw new TypeConversionException("'" + text + "' is a ggml K-quant (ggml's own quantizer, GGUF only), not "
+                    + "one of our schemes: give it as 'quantize --scheme " + text + "' with a .gguf output; the schemes "
+                    + "that are ggml types are " + GGML_NAMES.keySet().stream().sorted().toList());
+        }
         QuantScheme s;
         try {
             s = QuantScheme.parse(GGML_NAMES.getOrDefault(text.strip().toLowerCase(java.util.Locale.ROOT), text));
@@ -34,6 +40,21 @@ final class Converters {
                     + SchemeText.problems(problems));
         }
         return s;
+    }
+
+    /**
+     * What {@code quantize --scheme} names: one of our schemes, or a ggml K-quant recipe ({@code q4_k},
+     * {@code q6_k}, {@code q4_k_m}: {@link GgmlRecipe}), which only GGUF output can hold.
+     */
+    record SchemeChoice(QuantScheme scheme, GgmlRecipe recipe) {
+    }
+
+    static final class SchemeChoiceConverter implements ITypeConverter<SchemeChoice> {
+        @Override
+        public SchemeChoice convert(String value) {
+            GgmlRecipe recipe = GgmlRecipe.named(value);
+            return recipe != null ? new SchemeChoice(null, recipe) : new SchemeChoice(scheme(value), null);
+        }
     }
 
     static final class SchemeConverter implements ITypeConverter<QuantScheme> {

@@ -36,6 +36,15 @@ final class GgufFiles {
      * every quantized tensor needs a ggml twin; the error names the tensor and the schemes that map.
      */
     static void write(Path output, InputFile source, List<TensorSpec> specs) throws IOException {
+        write(output, source, specs, Map.of());
+    }
+
+    /**
+     * As {@link #write(Path, InputFile, List)}, with the tensors named in {@code ggml} written as those
+     * GGUF tensors instead of their specs (ggml's own quantizers: a K-quant recipe), in the specs' order.
+     */
+    static void write(Path output, InputFile source, List<TensorSpec> specs, Map<String, GgufWriter.Tensor> ggml)
+            throws IOException {
         if (!isGguf(output)) {
             SafetensorsWriter.write(output, source.metadata(), specs);
             return;
@@ -43,7 +52,7 @@ final class GgufFiles {
         List<GgufWriter.Tensor> tensors = new ArrayList<>(specs.size());
         for (TensorSpec s : specs) {
             try {
-                tensors.add(GgufWriter.Tensor.of(s));
+                tensors.add(ggml.containsKey(s.name()) ? ggml.get(s.name()) : GgufWriter.Tensor.of(s));
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage() + "; write a .safetensors file instead, or give such tensors "
                         + "a scheme that maps (--scheme q8_0, q4_0 or mxfp4, or --rule GLOB=SPEC)");

@@ -74,7 +74,7 @@ final class InputFile implements AutoCloseable {
     }
 
     /**
-     * A GGUF tensor of a ggml block type with no exact quant4j scheme (Q4_1, the K-quants, a twin with a
+     * A GGUF tensor of a ggml block type with no exact quant4j scheme (the K-quants, a twin with a
      * block that has no equivalent): read as float32 values, dequantized as ggml does. {@code values} throws
      * a bad-input error for the types quant4j cannot read.
      */

@@ -6,6 +6,9 @@ import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.io.TensorNameClashException;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.io.gguf.GgmlRecipe;
+import dev.quant4j.io.gguf.GgmlType;
+import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
@@ -80,11 +83,19 @@ final class QuantizeCommand extends TransformCommand {
         }
     }
 
-    /** The scheme of a float tensor: the first matching --rule, else --scheme; --calibration applied. */
+    /**
+     * The scheme of a float tensor: the first matching --rule, else --scheme; --calibration applied. Null
+     * when --scheme is a ggml recipe and no rule matches.
+     */
     QuantScheme schemeFor(String name) {
         QuantScheme s = schemes.schemeFor(name);
-        return calibration == null ? s : s.withCalibration(calibration);
+        return s == null || calibration == null ? s : s.withCalibration(calibration);
     }
+
+    /** With a ggml recipe: each input file's plan (tensor name to ggml type, null: as it is). */
+    private final Map<InputFile, Map<String, GgmlType>> recipePlans = new HashMap<>();
+    /** With a ggml recipe: the tensors ggml's quantizers write, by name. */
+    private final Map<String, GgufWriter.Tensor> ggml = new HashMap<>();
 
     private final Map<QuantScheme, Quantizer> quantizers = new HashMap<>();
     private final List<String> unfit = new ArrayList<>();
@@ -98,6 +109,16 @@ final class QuantizeCommand extends TransformCommand {
     @Override
     void start() throws Exception {
         statistics = calibrationData == null ? null : InputStatistics.load(calibrationData);
+        GgmlRecipe recipe = schemes.recipe();
+        if (recipe != null && !GgufFiles.isGguf(files.output)) {
+            throw new CliException("--scheme " + recipe.ggmlName() + " is a ggml K-quant, which has no safetensors form: "
+                    + "write a .gguf file, or give one of our schemes (q8_0 = q8s:block32:f16, q4_0 = q4f:block32:f16 and "
+                    + "mxfp4 = e2m1:block32:ue8m0 are the ones that are ggml types)");
+        }
+        if (recipe != null && calibration != null) {
+            throw new CliException("--calibration does not apply to --scheme " + recipe.ggmlName() + ", which is ggml's "
+                    + "own reference quantizer; drop --calibration, or give the tensors it should apply to a --rule");
+        }
     }
 
     @Override
@@ -107,6 +128,9 @@ final class QuantizeCommand extends TransformCommand {
         switch (t) {
             case InputFile.Plain p when p.isFloat() && !schemes.skipped(name) -> {
                 QuantScheme s = schemeFor(name);
+                if (s == null) {
+                    return recipeSpec(in, p);
+                }
                 boolean dataAware = s.calibration() == Calibration.IMATRIX || s.calibration() == Calibration.GPTQ;
                 if (dataAware && statistics == null) {
                     throw new CliException("tensor '" + name + "' has calibration "
@@ -149,8 +173,34 @@ final class QuantizeCommand extends TransformCommand {
         }
     }
 
+    /**
+     * A float tensor under the ggml recipe: its type from the recipe's plan of the whole file (llama.cpp
+     * counts tensors over the model), quantized by ggml's quantizer when the GGUF writer reaches it, or
+     * copied as it is when the plan leaves it (1-D, position tables, rows that fit no block).
+     */
+    private TensorSpec recipeSpec(InputFile in, InputFile.Plain p) throws Exception {
+        Map<String, GgmlType> plan = recipePlans.computeIfAbsent(in, f -> schemes.recipe().plan(f.tensors().stream()
+                .filter(t -> t instanceof InputFile.Plain q && q.isFloat())
+                .map(t -> new GgmlRecipe.Entry(t.name(), t.shape())).toList()));
+        GgmlType type = plan.get(p.name());
+        if (type == null) {
+            copied++;
+            return copy(p);
+        }
+        TensorSpec.Producer<FloatTensor> values = tracked(p.name(), p.byteSize(), p.values());
+        ggml.put(p.name(), GgufWriter.Tensor.quantize(p.name(), intShape(p.name(), p.shape()), type,
+                () -> values.get().data()));
+        quantized++;
+        return copy(p); // its place in the file; the GGUF writer takes ggml's tensor instead
+    }
+
     @Override
     void planned() {
+        if (schemes.recipe() != null) {
+            Map<String, GgmlType> all = new java.util.LinkedHashMap<>();
+            recipePlans.values().forEach(all::putAll);
+            note(schemes.recipe().ggmlName() + ": " + GgmlRecipe.summary(all));
+        }
         String unfitNote = schemes.unfit(unfit);
         schemes.unmatched(files.input).forEach(this::warn);
         if (unfitNote != null) {
@@ -221,7 +271,7 @@ final class QuantizeCommand extends TransformCommand {
     @Override
     void write(Path output, InputFile source, List<TensorSpec> specs) throws Exception {
         try {
-            super.write(output, source, specs);
+            GgufFiles.write(output, source, specs, ggml);
         } catch (TensorNameClashException e) {
             String quantized = e.name().equals(e.first()) ? e.second() : e.first();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.quant4j.io.gguf.GgmlRecipe;
 import dev.quant4j.scheme.QuantScheme;
 
 /**
@@ -13,9 +14,10 @@ import dev.quant4j.scheme.QuantScheme;
  * It also remembers which rules and skips matched a name, for the warning about those that match none.
  */
 final class SchemeOptions {
-    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeConverter.class,
-            description = "Scheme for float tensors no --rule matches.")
-    QuantScheme scheme;
+    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeChoiceConverter.class,
+            description = "Scheme for float tensors no --rule matches; for a .gguf output of quantize also a ggml "
+                    + "K-quant recipe: q4_k, q6_k or q4_k_m (ggml's own quantizers, as llama-quantize chooses).")
+    Converters.SchemeChoice scheme;
 
     @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
             description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
@@ -33,14 +35,19 @@ final class SchemeOptions {
     private boolean[] ruleUsed;
     private boolean[] skipUsed;
 
-    /** The scheme of the first --rule whose glob matches the name, else --scheme. */
+    /** The scheme of the first --rule whose glob matches the name, else --scheme's; null when that is a recipe. */
     QuantScheme schemeFor(String name) {
         for (Converters.Rule r : rules) {
             if (r.glob().matches(name)) {
                 return r.scheme();
             }
         }
-        return scheme;
+        return scheme.scheme();
+    }
+
+    /** The ggml K-quant recipe --scheme names, or null for one of our schemes. */
+    GgmlRecipe recipe() {
+        return scheme.recipe();
     }
 
     /** Whether a --skip matches the name (every matching skip is marked used). */

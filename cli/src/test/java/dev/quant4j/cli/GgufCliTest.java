@@ -86,13 +86,57 @@ class GgufCliTest {
     }
 
     @Test
+    void aKQuantRecipeWritesGgmlsOwnBlocksForGgufAndIsRefusedForSafetensors() throws Exception {
+        Random random = new Random(9);
+        float[] down = new float[4 * 512];
+        float[] q = new float[4 * 384];
+        float[] norm = new float[512];
+        for (float[] a : List.of(down, q, norm)) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) random.nextGaussian();
+            }
+        }
+        Path in = dir.resolve("k.safetensors");
+        SafetensorsWriter.write(in, Map.of(), List.of(
+                TensorSpec.floats("blk.0.ffn_down.weight", FloatTensor.of(down, 4, 512), Dtype.F32),
+                TensorSpec.floats("blk.0.attn_q.weight", FloatTensor.of(q, 4, 384), Dtype.F32),
+                TensorSpec.floats("blk.0.attn_norm.weight", FloatTensor.of(norm, 512), Dtype.F32)));
+        Path gguf = dir.resolve("k.gguf");
+        CliTest.Result r = CliTest.run("quantize", in.toString(), gguf.toString(), "--scheme", "q4_k_m",
+                "--progress", "never");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("q4_k_m: q6_k 1, q5_0 1, as is 1"), r.err());
+        try (GgufReader g = GgufReader.open(gguf)) {
+            // One layer: use_more_bits(0, 1) holds, so ffn_down is Q6_K; rows of 384 fall back to Q5_0.
+            GgufReader.TensorInfo d = g.tensor("blk.0.ffn_down.weight");
+            assertEquals(GgmlType.Q6_K, d.type());
+            assertArrayEquals(dev.quant4j.io.gguf.GgmlQuants.quantize(GgmlType.Q6_K, down),
+                    g.data(d).toArray(ValueLayout.JAVA_BYTE));
+            GgufReader.TensorInfo a = g.tensor("blk.0.attn_q.weight");
+            assertEquals(GgmlType.Q5_0, a.type());
+            assertArrayEquals(dev.quant4j.io.gguf.GgmlQuants.quantize(GgmlType.Q5_0, q),
+                    g.data(a).toArray(ValueLayout.JAVA_BYTE));
+            assertEquals(GgmlType.F32, g.tensor("blk.0.attn_norm.weight").type());
+        }
+        Path st = dir.resolve("k-out.safetensors");
+        r = CliTest.run("quantize", in.toString(), st.toString(), "--scheme", "q4_k");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("q4_k is a ggml K-quant") && r.errorLine().contains("write a .gguf file")
+                && r.errorLine().contains("q8_0 = q8s:block32:f16"), r.errorLine());
+        assertFalse(Files.exists(st));
+        r = CliTest.run("quantize", in.toString(), gguf.toString(), "--scheme", "q8_0", "--rule", "*=q6_k");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("'q6_k' is a ggml K-quant"), r.errorLine());
+    }
+
+    @Test
     void ggufBlockTypesWithoutAnExactSchemeBecomeFloatsWithANote() throws Exception {
         Path gguf = dir.resolve("q41.gguf");
         byte[] block = new byte[20];
-        block[1] = 0x3C; // d = 1
-        block[3] = (byte) 0xBC; // m = -1
+        block[1] = (byte) 0xBC; // d = -1: a Q4_1 block our affine scales (non-negative) cannot hold
+        block[3] = 0x4B; // m = 14
         for (int j = 0; j < 16; j++) {
-            block[4 + j] = (byte) (j | (15 - j) << 4);
+            block[4 + j] = (byte) ((15 - j) | j << 4);
         }
         GgufWriter.write(gguf, Map.of("k", GgufValue.uint32(3)), List.of(new GgufWriter.Tensor("t", new long[] {32},
                 GgmlType.Q4_1, sink -> sink.write(block))));

@@ -42,13 +42,16 @@ class GgufCommandsTest {
         return ShardedCliTest.values(seed, n);
     }
 
-    /** One Q4_1 block of 32: d = 1, m = -1, codes j and 15 - j (values j - 1 and 14 - j). */
+    /**
+     * One Q4_1 block of 32 with no exact scheme: d = -1 (our affine scales are non-negative), m = 14, codes
+     * 15 - j and j (values j - 1 and 14 - j).
+     */
     static byte[] q41Block() {
         byte[] block = new byte[20];
-        block[1] = 0x3C;
-        block[3] = (byte) 0xBC;
+        block[1] = (byte) 0xBC;
+        block[3] = 0x4B;
         for (int j = 0; j < 16; j++) {
-            block[4 + j] = (byte) (j | (15 - j) << 4);
+            block[4 + j] = (byte) ((15 - j) | j << 4);
         }
         return block;
     }
@@ -198,7 +201,9 @@ class GgufCommandsTest {
         assertEquals(8.5, q8.get("bits_per_weight").getAsDouble());
         JsonObject q41 = list.get(3).getAsJsonObject();
         assertEquals("quantized", q41.get("kind").getAsString());
-        assertTrue(q41.get("scheme").isJsonNull() && q41.get("dtype").isJsonNull());
+        // Q4_1 is the twin of q4f:block32:f16:affine; inspect names the type's scheme without scanning blocks.
+        assertEquals("q4f:block32:f16:u32:affine", q41.get("scheme").getAsString());
+        assertTrue(q41.get("dtype").isJsonNull());
         assertEquals("q4_1", q41.get("ggml_type").getAsString());
         assertEquals("F16", list.get(1).getAsJsonObject().get("dtype").getAsString());
 
@@ -210,19 +215,20 @@ class GgufCommandsTest {
 
     @Test
     void aGgmlTypeQuant4jCannotReadIsListedButNotConverted() throws Exception {
+        // Q5_1 (quant4j reads Q5_0 since it writes it as a Q4_K fallback).
         Path f = dir.resolve("q5.gguf");
-        GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_0,
-                sink -> sink.write(new byte[22]))));
+        GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_1,
+                sink -> sink.write(new byte[24]))));
         CliTest.Result list = CliTest.run("inspect", f.toString());
         assertEquals(0, list.code(), list.err());
-        assertTrue(list.out().contains("q5_0"), list.out());
+        assertTrue(list.out().contains("q5_1"), list.out());
         Path out = dir.resolve("o.safetensors");
         for (String command : List.of("quantize", "dequantize", "convert")) {
             CliTest.Result r = command.equals("quantize")
                     ? CliTest.run(command, f.toString(), out.toString(), "--scheme", "q8_0")
                     : CliTest.run(command, f.toString(), out.toString());
             assertEquals(2, r.code(), command + ": " + r.err());
-            assertTrue(r.errorLine().contains("tensor 't' is ggml type q5_0, which quant4j cannot read"), r.errorLine());
+            assertTrue(r.errorLine().contains("tensor 't' is ggml type q5_1, which quant4j cannot read"), r.errorLine());
             assertFalse(Files.exists(out), command);
         }
     }

@@ -178,7 +178,7 @@ final class SchemeResolver {
             origin.put(part, new Source(null, part));
         }
         if (defaultsText != null) {
-            for (String part : List.of("value", "level", "blockSize", "store", "param")) {
+            for (String part : List.of("value", "level", "blockSize", "store", "param", "mode")) {
                 if (!part.equals("blockSize") || level == QuantLevel.BLOCK) {
                     origin.put(part, new Source(defaults, "scheme"));
                 }

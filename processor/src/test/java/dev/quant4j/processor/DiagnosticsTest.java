@@ -291,6 +291,45 @@ class DiagnosticsTest {
         assertThat(compile(good)).succeededWithoutWarnings();
     }
 
+    @Test
+    void theAffineModeOnASymmetricValuePointsAtTheModeValue() {
+        JavaFileObject m = source("M", """
+                class M {
+                    @Quantize(value = QuantValue.Q4S, mode = QuantMode.AFFINE) float[] w;
+                }
+                """);
+        Compilation c = compile(m);
+        assertThat(c).hadErrorCount(1);
+        assertThat(c).hadErrorContaining("Affine mode uses all 16 codes of 4 bits (0 to 15), and Q4S is a symmetric"
+                + " value that leaves one out; use value = Q4F with mode = AFFINE, or mode = SYMMETRIC").inFile(m)
+                .onLine(8).atColumn(55);
+    }
+
+    @Test
+    void theAffineModeInSchemeTextIsCheckedLikeTheOtherParts() {
+        JavaFileObject bad = source("M", """
+                class M {
+                    @Quantize(scheme = "q4f:block32:ue8m0:affine") float[] w;
+                    @Quantize(value = QuantValue.Q8F, param = QuantParam.UE8M0, mode = QuantMode.AFFINE) float[] v;
+                }
+                """);
+        Compilation c = compile(bad);
+        assertThat(c).hadErrorCount(2);
+        assertThat(c).hadErrorContaining("Affine mode stores a signed offset per block in the param type, and UE8M0"
+                + " holds only positive powers of two; use f16, bf16 or f32 instead of ue8m0 with affine")
+                .inFile(bad).onLine(8).atColumn(24);
+        assertThat(c).hadErrorContaining("UE8M0 holds only positive powers of two; use param = F16, BF16 or F32 with"
+                + " mode = AFFINE").inFile(bad).onLine(9).atColumn(57);
+        JavaFileObject good = source("N", """
+                class N {
+                    @Quantize(scheme = "q4f:block32:f16:affine") float[] w;
+                    @Quantize(value = QuantValue.Q4F, level = QuantLevel.BLOCK, param = QuantParam.F16,
+                            mode = QuantMode.AFFINE) float[] v;
+                }
+                """);
+        assertThat(compile(good)).succeededWithoutWarnings();
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Named schemes
 

@@ -12,9 +12,10 @@ import dev.quant4j.rules.QuantRules;
  *
  * <p>Not thread-safe: give each thread its own observer and {@link #merge} them. MinMax, percentile and
  * entropy merge exactly ({@code a.merge(b)} equals one observer that saw a's values then b's); moving-average
- * MinMax does not merge (an average over batches depends on their order) and refuses.
+ * MinMax does not merge (an average over batches depends on their order) and refuses. Serializable, so
+ * observers filled on several machines can be merged where they meet.
  */
-public sealed interface ActivationObserver
+public sealed interface ActivationObserver extends java.io.Serializable
         permits RangeObserver, HistogramObserver {
 
     /** The method this observer implements. */

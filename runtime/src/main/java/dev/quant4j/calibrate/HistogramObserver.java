@@ -27,6 +27,7 @@ import java.util.Arrays;
  * </ul>
  */
 public final class HistogramObserver implements ActivationObserver {
+    private static final long serialVersionUID = 1L;
     /** ONNX Runtime's and TensorRT's bin count. */
     public static final int DEFAULT_BINS = 2048;
     /** ONNX Runtime's default percentile. */

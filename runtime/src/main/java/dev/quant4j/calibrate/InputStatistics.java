@@ -26,9 +26,11 @@ import java.util.Set;
  *
  * <p>Saved as a safetensors file: one F32 tensor per weight path holding its mean squares (and, when
  * recorded, {@code PATH.__second_moments}, F32 {@code [cols, cols]}, for GPTQ), and the metadata {@code "input_statistics": "mean_square"} and {@code "rows.PATH"} (how many input rows were
- * averaged), so a file can be merged with another recording. Thread-safe.
+ * averaged), so a file can be merged with another recording. Thread-safe. Serializable (the double sums
+ * themselves), so recordings made on several machines can be merged exactly where they meet.
  */
-public final class InputStatistics {
+public final class InputStatistics implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     /** The metadata key that marks a statistics file, and its value. */
     public static final String KIND_KEY = "input_statistics";
     public static final String KIND = "mean_square";

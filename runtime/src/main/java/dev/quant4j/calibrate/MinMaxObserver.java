@@ -8,6 +8,8 @@ import dev.quant4j.annotations.ActivationCalibration;
  * {@link #min()} is {@code +Infinity} and {@link #max()} is {@code -Infinity}.
  */
 public final class MinMaxObserver extends RangeObserver {
+    private static final long serialVersionUID = 1L;
+
     public MinMaxObserver() {
         super(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
     }

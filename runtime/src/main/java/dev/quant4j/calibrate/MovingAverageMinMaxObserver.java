@@ -13,6 +13,7 @@ import dev.quant4j.annotations.ActivationCalibration;
  * or use {@link ActivationCalibration#MIN_MAX} or a histogram method to calibrate in parallel.
  */
 public final class MovingAverageMinMaxObserver extends RangeObserver {
+    private static final long serialVersionUID = 1L;
     /** PyTorch's {@code averaging_constant} default. */
     public static final float DEFAULT_AVERAGING_CONSTANT = 0.01f;
 

@@ -7,6 +7,7 @@ package dev.quant4j.calibrate;
  */
 public abstract sealed class RangeObserver implements ActivationObserver
         permits MinMaxObserver, MovingAverageMinMaxObserver {
+    private static final long serialVersionUID = 1L;
     float min;
     float max;
     private boolean seen;

@@ -68,6 +68,52 @@ public final class ScaleFormat {
         return p == raw ? raw : Math.scalb(1f, e + 1);
     }
 
+    /**
+     * Rounds a finite value down onto the param's grid (F32, F16, BF16): the largest value of the type at or
+     * below {@code raw}, the offset rule of the affine mode. Returns {@code Float.NEGATIVE_INFINITY} when
+     * that is below the type's most negative finite value; a positive value above the largest finite one
+     * gives the largest; zero (either sign) gives +0.0.
+     *
+     * @throws IllegalArgumentException for UE8M0, which has no sign
+     */
+    public static float roundDown(float raw, QuantParam param) {
+        if (param == QuantParam.UE8M0) {
+            throw new IllegalArgumentException("UE8M0 holds no offsets: it has no sign and no zero");
+        }
+        if (raw == 0f) {
+            return 0f;
+        }
+        if (raw < 0f) {
+            return -roundUp(-raw, param);
+        }
+        return switch (param) {
+            case F32 -> raw;
+            case F16 -> {
+                if (raw >= F16_MAX) {
+                    yield F16_MAX;
+                }
+                short h = Float.floatToFloat16(raw);
+                float back = Float.float16ToFloat(h);
+                yield back > raw ? Float.float16ToFloat((short) (h - 1)) : back;
+            }
+            case BF16 -> Float.intBitsToFloat(Float.floatToRawIntBits(raw) & 0xFFFF0000);
+            case UE8M0 -> throw new AssertionError();
+        };
+    }
+
+    /**
+     * True when {@code m} may be a stored offset of an affine tensor: finite and on the param's grid, of
+     * either sign (-0.0 included: it dequantizes exactly as +0.0, and ggml's Q4_1 files may hold it).
+     */
+    public static boolean isValidOffset(float m, QuantParam param) {
+        return param != QuantParam.UE8M0 && isOnGrid(Math.abs(m), param);
+    }
+
+    /** True when {@code d} may be a stored scale of an affine tensor: finite, non-negative, on the grid, not -0.0. */
+    public static boolean isValidAffineScale(float d, QuantParam param) {
+        return Float.floatToRawIntBits(d) != 0x80000000 && param != QuantParam.UE8M0 && isOnGrid(d, param);
+    }
+
     /** Largest finite scale of a param type. */
     public static float max(QuantParam param) {
         return switch (param) {

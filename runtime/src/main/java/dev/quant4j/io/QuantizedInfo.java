@@ -7,12 +7,18 @@ import java.util.Arrays;
 
 /**
  * A quantized tensor as a file holds it (see docs/FILE-FORMAT.md): the original shape, the scheme, and
- * the two tensors of the file that hold its packed codes and its scales.
+ * the tensors of the file that hold its packed codes, its scales and, for an affine scheme, its offsets
+ * ({@code offsets} is null for a symmetric one).
  */
-public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, TensorInfo codes, TensorInfo scales)
-        implements SafetensorsEntry {
+public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, TensorInfo codes, TensorInfo scales,
+                            TensorInfo offsets) implements SafetensorsEntry {
     public QuantizedInfo {
         shape = shape.clone();
+    }
+
+    /** A symmetric tensor: codes and scales. */
+    public QuantizedInfo(String name, int[] shape, QuantScheme scheme, TensorInfo codes, TensorInfo scales) {
+        this(name, shape, scheme, codes, scales, null);
     }
 
     @Override
@@ -32,7 +38,7 @@ public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, Tensor
 
     @Override
     public long byteSize() {
-        return codes.byteSize() + scales.byteSize();
+        return codes.byteSize() + scales.byteSize() + (offsets == null ? 0 : offsets.byteSize());
     }
 
     /** Bits per weight, scales included (0 for an empty tensor). */
@@ -44,7 +50,8 @@ public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, Tensor
     @Override
     public boolean equals(Object o) {
         return o instanceof QuantizedInfo q && name.equals(q.name) && Arrays.equals(shape, q.shape)
-                && scheme.equals(q.scheme) && codes.equals(q.codes) && scales.equals(q.scales);
+                && scheme.equals(q.scheme) && codes.equals(q.codes) && scales.equals(q.scales)
+                && java.util.Objects.equals(offsets, q.offsets);
     }
 
     @Override

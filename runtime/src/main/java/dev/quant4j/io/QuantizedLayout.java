@@ -28,6 +28,8 @@ import java.util.Arrays;
 public final class QuantizedLayout {
     /** Appended to a quantized tensor's name to name its scales tensor. */
     public static final String SCALES_SUFFIX = ".__scales";
+    /** Appended to an affine tensor's name to name its offsets tensor (the scales' dtype and shape). */
+    public static final String OFFSETS_SUFFIX = ".__offsets";
     /** Prefix of the metadata keys that describe quantized tensors; reserved for quant4j. */
     public static final String METADATA_PREFIX = "quant4j.";
 
@@ -38,18 +40,25 @@ public final class QuantizedLayout {
         return name + SCALES_SUFFIX;
     }
 
+    public static String offsetsName(String name) {
+        return name + OFFSETS_SUFFIX;
+    }
+
     public static String metadataKey(String name) {
         return METADATA_PREFIX + name;
     }
 
     /**
      * The dtype of the codes tensor: U32 words for the U32 store; for the NATIVE store (one byte per
-     * code) I8 for integer codes (they are int8 values), F8_E4M3 / F8_E5M2 for the 8-bit floats (so
-     * other readers see the codes as the float8 types they are).
+     * code) I8 for integer codes (they are int8 values), U8 for affine codes (unsigned), F8_E4M3 / F8_E5M2
+     * for the 8-bit floats (so other readers see the codes as the float8 types they are).
      */
     public static Dtype codesDtype(QuantScheme scheme) {
         if (scheme.store() == QuantStore.U32) {
             return Dtype.U32;
+        }
+        if (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE) {
+            return Dtype.U8;
         }
         return switch (scheme.value()) {
             case E4M3 -> Dtype.F8_E4M3;

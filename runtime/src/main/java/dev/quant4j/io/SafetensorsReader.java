@@ -1,5 +1,6 @@
 package dev.quant4j.io;
 
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.scheme.QuantScheme;
@@ -256,6 +257,9 @@ public final class SafetensorsReader implements AutoCloseable {
             QuantizedInfo q = describeQuantized(name, m.getValue());
             quantized.put(name, q);
             consumedScales.add(q.scales().name());
+            if (q.offsets() != null) {
+                consumedScales.add(q.offsets().name());
+            }
         }
         for (String name : quantized.keySet()) {
             if (consumedScales.contains(name)) {
@@ -342,7 +346,22 @@ public final class SafetensorsReader implements AutoCloseable {
                     + Arrays.toString(scalesShape) + ", but the file holds " + scales.dtype()
                     + Arrays.toString(scales.shape()));
         }
-        return new QuantizedInfo(name, d.shape(), scheme, codes, scales);
+        if (scheme.mode() != QuantMode.AFFINE) {
+            return new QuantizedInfo(name, d.shape(), scheme, codes, scales);
+        }
+        String offsetsName = QuantizedLayout.offsetsName(name);
+        TensorInfo offsets = tensorsByName.get(offsetsName);
+        if (offsets == null) {
+            throw new SafetensorsFormatException(file, name, at, "the affine tensor has no offsets tensor '"
+                    + offsetsName + "'");
+        }
+        if (offsets.dtype() != scalesDtype || !Arrays.equals(offsets.shape(), scalesShape)) {
+            throw new SafetensorsFormatException(file, offsetsName, dataStart + offsets.begin(), "the offsets of a "
+                    + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
+                    + Arrays.toString(scalesShape) + ", but the file holds " + offsets.dtype()
+                    + Arrays.toString(offsets.shape()));
+        }
+        return new QuantizedInfo(name, d.shape(), scheme, codes, scales, offsets);
     }
 
     public Path file() {
@@ -549,6 +568,9 @@ public final class SafetensorsReader implements AutoCloseable {
                     + ") is not a " + scheme.value() + " code the quantizer produces");
         }
         float[] scales = readScales(q.scales(), scheme.param());
+        if (q.offsets() != null) {
+            return readAffine(q, codes, scales);
+        }
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
             if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
@@ -561,6 +583,28 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         try {
             return new QuantizedTensor(q.shape(), scheme, codes, scales);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
+        }
+    }
+
+    /** The scales (finite, non-negative) and offsets (finite) of an affine tensor, checked, then the tensor. */
+    private QuantizedTensor readAffine(QuantizedInfo q, byte[] codes, float[] scales) throws IOException {
+        QuantParam param = q.scheme().param();
+        float[] offsets = readScales(q.offsets(), param);
+        for (int i = 0; i < scales.length; i++) {
+            if (!ScaleFormat.isValidAffineScale(scales[i], param)) {
+                throw new SafetensorsFormatException(file, q.scales().name(), dataStart + q.scales().begin()
+                        + (long) i * param.bytes(), "scale " + i + " is " + scales[i] + "; affine scales must be"
+                        + " finite non-negative " + param + " values other than -0.0");
+            }
+            if (!ScaleFormat.isValidOffset(offsets[i], param)) {
+                throw new SafetensorsFormatException(file, q.offsets().name(), dataStart + q.offsets().begin()
+                        + (long) i * param.bytes(), "offset " + i + " is " + offsets[i] + "; offsets must be finite");
+            }
+        }
+        try {
+            return new QuantizedTensor(q.shape(), q.scheme(), codes, scales, offsets);
         } catch (IllegalArgumentException e) {
             throw new SafetensorsFormatException(file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.quant4j.io;
 
 import com.google.gson.stream.JsonWriter;
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -86,6 +87,11 @@ public final class SafetensorsWriter {
                     plan.add(new Planned(QuantizedLayout.scalesName(q.name()), scalesDtype, scalesShape, offset,
                             offset + scalesSize, q.name()));
                     offset += scalesSize;
+                    if (q.scheme().mode() == QuantMode.AFFINE) {
+                        plan.add(new Planned(QuantizedLayout.offsetsName(q.name()), scalesDtype, scalesShape, offset,
+                                offset + scalesSize, q.name()));
+                        offset += scalesSize;
+                    }
                     allMetadata.put(QuantizedLayout.metadataKey(q.name()),
                             QuantizedLayout.metadataValue(q.shape(), q.scheme()));
                 }
@@ -138,6 +144,12 @@ public final class SafetensorsWriter {
                         before = sink.written();
                         writeScales(sink, t.scales(), q.scheme().param());
                         checkWritten(scales, sink.written() - before);
+                        if (t.isAffine()) {
+                            Planned offsets = plan.get(next++);
+                            before = sink.written();
+                            writeScales(sink, t.offsets(), q.scheme().param());
+                            checkWritten(offsets, sink.written() - before);
+                        }
                     }
                 }
             }

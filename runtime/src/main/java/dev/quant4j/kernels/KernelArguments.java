@@ -49,6 +49,7 @@ final class KernelArguments {
             throw new IllegalArgumentException("matvecInt8 multiplies integer codes; " + w
                     + " has float codes (" + w.scheme().value() + "); use matvec with float32 activations");
         }
+
     }
 
     /** Rows {@code [fromRow, toRow)} of {@code q} (runs along its last dimension) fit {@code out} at {@code offset}. */

@@ -55,6 +55,8 @@ final class PanamaCodes {
     private static final IntVector NIBBLE_UP = IntVector.fromArray(I, lanePattern(28, 24), 0);
     /** Right shifts that put code (i mod 2) of a byte in the low 4 bits. */
     private static final IntVector NIBBLE_DOWN = IntVector.fromArray(I, lanePattern(0, 4), 0);
+    /** Right shifts that put code (i mod 4) of a byte in the low 2 bits. */
+    private static final IntVector CRUMB_DOWN = IntVector.fromArray(I, lanePattern(0, 2, 4, 6), 0);
     /** Left shifts that put code (i mod 4) of a byte in the top 2 bits. */
     private static final IntVector CRUMB_UP = IntVector.fromArray(I, lanePattern(30, 28, 26, 24), 0);
 
@@ -78,6 +80,16 @@ final class PanamaCodes {
             return encodeMini(y, MiniFloat.of(value));
         }
         return y.add(MAGIC).reinterpretAsInts().max(MAGIC_BITS + value.minCode()).min(MAGIC_BITS + value.maxCode());
+    }
+
+    /**
+     * The affine codes of L values with a block's scale {@code d > 0} and offset {@code m}
+     * ({@link QuantRules#encodeAffine}): {@code (x - m) / d} is at least 0 and below {@code 2^bits - 1/2} plus
+     * rounding error, well inside the magic-number rounding's exact range; clamped to {@code [0, 2^bits - 1]}.
+     */
+    static IntVector affineCodeBits(FloatVector x, float d, float m, QuantValue value) {
+        return x.sub(m).div(d).add(MAGIC).reinterpretAsInts().max(MAGIC_BITS)
+                .min(MAGIC_BITS + QuantRules.affineMaxCode(value));
     }
 
     /**
@@ -110,7 +122,7 @@ final class PanamaCodes {
 
     /** The values (before the scale) of the L 8-bit codes starting at code {@code i}. */
     static FloatVector codeValues8(byte[] codes, int i, QuantValue value) {
-        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : ByteVector.fromArray(BL, codes, i, BL_MASK);
+        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK);
         if (value.isFloat()) {
             IntVector z = b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
             return decodeMini(z, MiniFloat.of(value));
@@ -121,7 +133,7 @@ final class PanamaCodes {
     /** The values of the L 4-bit codes starting at code {@code i} (even). */
     static FloatVector codeValues4(byte[] codes, int i, QuantValue value) {
         ByteVector b = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
-                : ByteVector.fromArray(BH, codes, i >>> 1, BH_MASK);
+                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK);
         IntVector spread = b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
         if (value.isFloat()) {
             return decodeMini(spread.lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF), MiniFloat.of(value));
@@ -133,10 +145,28 @@ final class PanamaCodes {
     /** The values of the L 2-bit integer codes starting at code {@code i} (a multiple of 4). */
     static FloatVector codeValues2(byte[] codes, int i) {
         ByteVector b = BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2)
-                : ByteVector.fromArray(BQ, codes, i >>> 2, BQ_MASK);
+                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK);
         return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
                 .lanewise(VectorOperators.LSHL, CRUMB_UP).lanewise(VectorOperators.ASHR, 30)
                 .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+    }
+
+    /**
+     * The values {@code fma(q, d, m)} of the L unsigned (affine) codes of {@code bits} bits starting at code
+     * {@code i}, aligned to a byte ({@link QuantRules#affineValue}).
+     */
+    static FloatVector affineValues(byte[] codes, int i, int bits, FloatVector d, FloatVector m) {
+        IntVector q = switch (bits) {
+            case 8 -> (BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK))
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
+            case 4 -> (BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1) : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK))
+                    .convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2)
+                    .lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF);
+            default -> (BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2) : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK))
+                    .convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
+                    .lanewise(VectorOperators.LSHR, CRUMB_DOWN).and(0x3);
+        };
+        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(d, m);
     }
 
     /** The values of the L codes of {@code bits} bits starting at code {@code i}, aligned to a byte. */

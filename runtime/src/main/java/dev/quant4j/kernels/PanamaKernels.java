@@ -1,6 +1,7 @@
 package dev.quant4j.kernels;
 
 import dev.quant4j.annotations.QuantLevel;
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.rules.QuantRules;
@@ -21,7 +22,6 @@ import java.nio.ByteOrder;
 
 import static dev.quant4j.kernels.PanamaSpecies.BH;
 import static dev.quant4j.kernels.PanamaSpecies.BH_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BH_MASK;
 import static dev.quant4j.kernels.PanamaSpecies.BITS;
 import static dev.quant4j.kernels.PanamaSpecies.BL;
 import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
@@ -95,6 +95,9 @@ final class PanamaKernels implements QuantKernels {
         QuantRules.checkScheme(name, shape, scheme);
         QuantRules.checkMinMaxCalibration(name, scheme);
         BlockLayout layout = new BlockLayout(shape, scheme);
+        if (scheme.mode() == QuantMode.AFFINE) {
+            return quantizeAffine(name, shape, x, layout, scheme);
+        }
         long bytes = QuantRules.packedBytes(x.length, scheme);
         if (bytes <= Shapes.MAX_ARRAY_LENGTH && rowBlocked(layout, scheme, shape)) {
             byte[] codes = new byte[(int) bytes];
@@ -111,10 +114,50 @@ final class PanamaKernels implements QuantKernels {
     @Override
     public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
         QuantRules.checkScheme(name, tensor.shape(), scheme);
+        QuantRules.checkSymmetricForCallerScales(name, scheme);
         BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
         float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
         QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
         return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
+    }
+
+    /**
+     * MinMax affine quantization, the reference's steps: the finite check, per block its min and max (vector
+     * min and max; the order of +0.0 and -0.0 does not matter, as {@link QuantRules#affineOffset} gives +0.0
+     * for either and {@link QuantRules#affineScale} compares them), the rules' offsets and scales, the codes.
+     */
+    private static QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout,
+                                                  QuantScheme scheme) {
+        return ScalarKernels.quantizeAffine(name, shape, x, layout, scheme, PanamaKernels::minMax,
+                (v, from, to, d, m, value, codes) -> {
+                    if (d != 0f) {
+                        encodeSegment(v, from, to - from, d, m, true, value, codes);
+                    }
+                });
+    }
+
+    /** Folds {@code x[from .. to)} into {@code min[b]} and {@code max[b]}. */
+    private static void minMax(float[] x, int from, int to, float[] min, float[] max, int b) {
+        float lo = min[b];
+        float hi = max[b];
+        int i = from;
+        if (to - from >= L) {
+            FloatVector vlo = FloatVector.broadcast(F, lo);
+            FloatVector vhi = FloatVector.broadcast(F, hi);
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                vlo = vlo.min(v);
+                vhi = vhi.max(v);
+            }
+            lo = vlo.reduceLanes(VectorOperators.MIN);
+            hi = vhi.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < to; i++) {
+            lo = Math.min(lo, x[i]);
+            hi = Math.max(hi, x[i]);
+        }
+        min[b] = lo;
+        max[b] = hi;
     }
 
     /** The codes of every block with its scale (blocks whose max |x| is 0 stay code 0), as a tensor. */
@@ -185,7 +228,7 @@ final class PanamaKernels implements QuantKernels {
             }
             for (int k = 0, c0 = 0; k < perRow; k++, c0 += be) {
                 if (amaxBits[k] != 0) {
-                    encodeSegment(x, row + c0, Math.min(be, len - c0), scales[base + k], value, codes);
+                    encodeSegment(x, row + c0, Math.min(be, len - c0), scales[base + k], 0f, false, value, codes);
                 }
             }
         }
@@ -242,7 +285,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i + j);
             } else {
-                b.intoArray(codes, i + j, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i + j);
             }
         }
     }
@@ -252,13 +295,24 @@ final class PanamaKernels implements QuantKernels {
         for (int j = 0; j < 32; j += L) {
             LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo)
                     .min(hi).and(0xF).reinterpretAsLongs();
-            ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
-                    .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
-            if (BH_EXACT) {
-                b.intoArray(codes, (i + j) >>> 1);
-            } else {
-                b.intoArray(codes, (i + j) >>> 1, BH_MASK);
-            }
+            storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, (i + j) >>> 1);
+        }
+    }
+
+    /** Stores the low byte of each long lane of {@code folded} (two nibbles each) at {@code codes[at ..]}. */
+    private static void storeNibblePairs(LongVector folded, byte[] codes, int at) {
+        if (L == 4) {
+            // A two-lane long-to-byte cast is not intrinsified (C2 -XX:+PrintIntrinsics: "not supported:
+            // op=cast ... vlen1=2 etype2=byte"), so 128 bits ran the Java fallback: two lane reads instead.
+            codes[at] = (byte) folded.lane(0);
+            codes[at + 1] = (byte) folded.lane(1);
+            return;
+        }
+        ByteVector b = folded.convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
+        if (BH_EXACT) {
+            b.intoArray(codes, at);
+        } else {
+            PanamaSpecies.storeFirst(b, L / 2, codes, at);
         }
     }
 
@@ -281,7 +335,7 @@ final class PanamaKernels implements QuantKernels {
                                   byte[] codes) {
         layout.forEachRun((b, from, to) -> {
             if (amax[b] != 0f) {
-                encodeSegment(x, from, to - from, scales[b], value, codes);
+                encodeSegment(x, from, to - from, scales[b], 0f, false, value, codes);
             }
         });
     }
@@ -311,13 +365,27 @@ final class PanamaKernels implements QuantKernels {
         return m;
     }
 
-    /** Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s != 0} (negative only where the contract allows it), written into {@code codes}. */
-    private static void encodeSegment(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
+    /**
+     * Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s != 0} (negative only where the contract
+     * allows it), or when {@code affine} with scale {@code s > 0} and offset {@code m}, written into {@code codes}.
+     */
+    private static void encodeSegment(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
+                                      byte[] codes) {
         switch (value.bits()) {
-            case 8 -> encode8(x, i0, n, s, value, codes);
-            case 4 -> encode4(x, i0, n, s, value, codes);
-            default -> encode2(x, i0, n, s, value, codes);
+            case 8 -> encode8(x, i0, n, s, m, affine, value, codes);
+            case 4 -> encode4(x, i0, n, s, m, affine, value, codes);
+            default -> encode2(x, i0, n, s, m, affine, value, codes);
         }
+    }
+
+    /** One value's code: the rule's {@link QuantRules#encode}, or {@link QuantRules#encodeAffine}. */
+    private static int code(float x, float s, float m, boolean affine, QuantValue value) {
+        return affine ? QuantRules.encodeAffine(x, s, m, value) : QuantRules.encode(x, s, value);
+    }
+
+    /** The vector form of {@link #code}. */
+    private static IntVector codeBits(FloatVector x, float s, float m, boolean affine, QuantValue value) {
+        return affine ? PanamaCodes.affineCodeBits(x, s, m, value) : PanamaCodes.codeBits(x, s, value);
     }
 
     /**
@@ -334,7 +402,7 @@ final class PanamaKernels implements QuantKernels {
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < x.length; i++) {
@@ -342,56 +410,53 @@ final class PanamaKernels implements QuantKernels {
         }
     }
 
-    private static void encode8(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
+    private static void encode8(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
+                                byte[] codes) {
         int i = i0;
         int end = i0 + n;
         for (; i + L <= end; i += L) {
-            ByteVector b = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value)
+            ByteVector b = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value)
                     .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
-                b.intoArray(codes, i, BL_MASK);
+                PanamaSpecies.storeFirst(b, L, codes, i);
             }
         }
         for (; i < end; i++) {
-            codes[i] = (byte) QuantRules.encode(x[i], s, value);
+            codes[i] = (byte) code(x[i], s, m, affine, value);
         }
     }
 
-    private static void encode4(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
+    private static void encode4(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
+                                byte[] codes) {
         int i = i0;
         int end = i0 + n;
         if ((i & 1) != 0 && i < end) {
-            Packing.put(codes, i, 4, QuantRules.encode(x[i], s, value));
+            Packing.put(codes, i, 4, code(x[i], s, m, affine, value));
             i++;
         }
         for (; i + L <= end; i += L) {
             // Adjacent int lanes as one long: code 2k in the low half, 2k+1 in the high half; fold the
             // high nibble down next to the low one and keep the low byte.
-            LongVector pair = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value).and(0xF).reinterpretAsLongs();
-            ByteVector b = pair.or(pair.lanewise(VectorOperators.LSHR, 28))
-                    .convertShape(VectorOperators.L2B, BH, 0).reinterpretAsBytes();
-            if (BH_EXACT) {
-                b.intoArray(codes, i >>> 1);
-            } else {
-                b.intoArray(codes, i >>> 1, BH_MASK);
-            }
+            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value).and(0xF).reinterpretAsLongs();
+            storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, i >>> 1);
         }
         for (; i < end; i++) {
-            Packing.put(codes, i, 4, QuantRules.encode(x[i], s, value));
+            Packing.put(codes, i, 4, code(x[i], s, m, affine, value));
         }
     }
 
-    private static void encode2(float[] x, int i0, int n, float s, QuantValue value, byte[] codes) {
+    private static void encode2(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
+                                byte[] codes) {
         int i = i0;
         int end = i0 + n;
         for (; (i & 3) != 0 && i < end; i++) {
-            Packing.put(codes, i, 2, QuantRules.encode(x[i], s, value));
+            Packing.put(codes, i, 2, code(x[i], s, m, affine, value));
         }
         for (; i + L <= end; i += L) {
             // Two folds: int pairs to 4-bit groups in longs, then (after narrowing) long pairs to bytes.
-            LongVector pair = PanamaCodes.codeBits(FloatVector.fromArray(F, x, i), s, value).and(0x3).reinterpretAsLongs();
+            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value).and(0x3).reinterpretAsLongs();
             LongVector nib = pair.or(pair.lanewise(VectorOperators.LSHR, 30)).and(0xF);
             // nib lane k holds codes 2k, 2k+1 as 4 bits; pack pairs of lanes into bytes.
             for (int k = 0; k < L / 4; k++) {
@@ -401,7 +466,7 @@ final class PanamaKernels implements QuantKernels {
             }
         }
         for (; i < end; i++) {
-            Packing.put(codes, i, 2, QuantRules.encode(x[i], s, value));
+            Packing.put(codes, i, 2, code(x[i], s, m, affine, value));
         }
     }
 
@@ -445,6 +510,12 @@ final class PanamaKernels implements QuantKernels {
         int be = layout.lastBlockExtent();
         // Element i of the tensor goes to out[i - shift].
         int shift = fromRow * len - offset;
+        if (q.isAffine()) {
+            float[] offsets = q.offsets();
+            layout.forEachRun(fromRow, toRow, (b, from, to) ->
+                    decodeAffineRun(codes, from, to, scales[b], offsets[b], value, out, shift));
+            return;
+        }
         if (!value.isFloat() && value.bits() >= 4 && be % (2 * L) == 0 && len % be == 0) {
             // Whole blocks of whole vectors, every row starting on a byte: no edges to handle.
             for (int r = fromRow; r < toRow; r++) {
@@ -465,6 +536,25 @@ final class PanamaKernels implements QuantKernels {
                 FloatVector v = eight ? PanamaCodes.codeValues8(codes, i, value) : PanamaCodes.codeValues4(codes, i, value);
                 v.mul(s).intoArray(out, i - shift);
             }
+        }
+    }
+
+    /** {@code out[i - shift] = fma(code i, d, m)} over one affine block's run; the rule's at the edges. */
+    private static void decodeAffineRun(byte[] codes, int from, int to, float d, float m, QuantValue value, float[] out,
+                                        int shift) {
+        int bits = value.bits();
+        int perByte = 8 / bits;
+        int i = from;
+        for (; i < to && i % perByte != 0; i++) {
+            out[i - shift] = QuantRules.affineValue(QuantRules.affineCode(codes, i, value), d, m);
+        }
+        FloatVector vd = FloatVector.broadcast(F, d);
+        FloatVector vm = FloatVector.broadcast(F, m);
+        for (; i + L <= to; i += L) {
+            PanamaCodes.affineValues(codes, i, bits, vd, vm).intoArray(out, i - shift);
+        }
+        for (; i < to; i++) {
+            out[i - shift] = QuantRules.affineValue(QuantRules.affineCode(codes, i, value), d, m);
         }
     }
 

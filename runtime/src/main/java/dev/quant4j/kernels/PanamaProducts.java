@@ -133,7 +133,10 @@ final class PanamaProducts {
         int be = layout.lastBlockExtent();
         byte[] codes = w.codes();
         float[] scales = w.scales();
-        if (isQ4(value) && runsOf32(cols, be)) {
+        if (w.isAffine()) {
+            parallelism.forRows(rows, (long) cols * batch, (from, to) ->
+                    affineRows(w, cols, x, batch, out, rows, from, to));
+        } else if (isQ4(value) && runsOf32(cols, be)) {
             float[] xp = new float[batch * cols];
             float[] corr = new float[batch * (cols / 32) * L];
             for (int k = 0; k < batch; k++) {
@@ -176,7 +179,7 @@ final class PanamaProducts {
     private static FloatVector q4Block(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
         for (int j = 0; j < 32; j += 2 * L) {
             IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, byteOff + j / 2)
-                    : ByteVector.fromArray(BL, codes, byteOff + j / 2, BL_MASK))
+                    : PanamaSpecies.loadFirst(BL, codes, byteOff + j / 2, BL_MASK))
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
             FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE).lanewise(VectorOperators.XOR,
                     ONE_PLUS_HALF).reinterpretAsFloats();
@@ -277,7 +280,7 @@ final class PanamaProducts {
                 p3 = p3.add(FloatVector.fromArray(F, corr, c3r + cb));
                 for (int j = 0; j < 32; j += 2 * L) {
                     IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2)
-                            : ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2, BL_MASK))
+                            : PanamaSpecies.loadFirst(BL, codes, rowByte + (c + j) / 2, BL_MASK))
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
                     FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE)
                             .lanewise(VectorOperators.XOR, ONE_PLUS_HALF).reinterpretAsFloats();
@@ -303,7 +306,7 @@ final class PanamaProducts {
     private static FloatVector q8Block(byte[] codes, int i, float[] x, int c, FloatVector p) {
         for (int j = 0; j < 32; j += L) {
             FloatVector v = (BL_EXACT ? ByteVector.fromArray(BL, codes, i + j)
-                    : ByteVector.fromArray(BL, codes, i + j, BL_MASK))
+                    : PanamaSpecies.loadFirst(BL, codes, i + j, BL_MASK))
                     .convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats();
             p = v.fma(FloatVector.fromArray(F, x, c + j), p);
         }
@@ -412,28 +415,47 @@ final class PanamaProducts {
         KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
-                int row = r * cols;
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = FloatVector.zero(F);
-                FloatVector a2 = FloatVector.zero(F);
-                FloatVector a3 = FloatVector.zero(F);
-                int c = 0;
-                for (; c + 4 * L <= cols; c += 4 * L) {
-                    a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, c), a0);
-                    a1 = FloatVector.fromArray(F, w, row + c + L).fma(FloatVector.fromArray(F, x, c + L), a1);
-                    a2 = FloatVector.fromArray(F, w, row + c + 2 * L).fma(FloatVector.fromArray(F, x, c + 2 * L), a2);
-                    a3 = FloatVector.fromArray(F, w, row + c + 3 * L).fma(FloatVector.fromArray(F, x, c + 3 * L), a3);
-                }
-                for (; c + L <= cols; c += L) {
-                    a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, c), a0);
-                }
-                float t = sum(a0.add(a1).add(a2.add(a3)));
-                for (; c < cols; c++) {
-                    t += w[row + c] * x[c];
-                }
-                out[r] = t;
+                out[r] = dot(w, r * cols, x, 0, cols);
             }
         });
+    }
+
+    /** {@code sum_c w[wo + c] * x[xo + c]} over {@code c < cols}, four vector chains then the tail. */
+    private static float dot(float[] w, int row, float[] x, int xo, int cols) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int c = 0;
+        for (; c + 4 * L <= cols; c += 4 * L) {
+            a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, xo + c), a0);
+            a1 = FloatVector.fromArray(F, w, row + c + L).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
+            a2 = FloatVector.fromArray(F, w, row + c + 2 * L).fma(FloatVector.fromArray(F, x, xo + c + 2 * L), a2);
+            a3 = FloatVector.fromArray(F, w, row + c + 3 * L).fma(FloatVector.fromArray(F, x, xo + c + 3 * L), a3);
+        }
+        for (; c + L <= cols; c += L) {
+            a0 = FloatVector.fromArray(F, w, row + c).fma(FloatVector.fromArray(F, x, xo + c), a0);
+        }
+        float t = sum(a0.add(a1).add(a2.add(a3)));
+        for (; c < cols; c++) {
+            t += w[row + c] * x[xo + c];
+        }
+        return t;
+    }
+
+    /**
+     * Affine weights: each row decoded once into float32 ({@code fma(q, d, m)}, the dequantize kernel's
+     * values), then one dot product per activation row.
+     */
+    private static void affineRows(QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows, int from,
+                                   int to) {
+        float[] row = new float[cols];
+        for (int r = from; r < to; r++) {
+            PanamaKernels.INSTANCE.dequantizeRows(w, r, r + 1, row, 0);
+            for (int k = 0; k < batch; k++) {
+                out[k * rows + r] = dot(row, 0, x, k * cols, cols);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ int8 activations
@@ -447,7 +469,7 @@ final class PanamaProducts {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();
-        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value))) {
+        if (!runsOf32(cols, be) || !(isQ4(value) || isQ8(value)) || w.isAffine()) {
             ScalarProducts.matvecInt8Rows(w, a, rows, cols, out, parallelism);
             return;
         }
@@ -488,9 +510,15 @@ final class PanamaProducts {
     private static float q4Int8Row(byte[] codes, int rowByte, float[] scales, int base, int cols, int seg, short[] qa,
                                    float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
-        for (int c = 0; c < cols; c += 32) {
+        // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
+        // compiles to an idiv per block (seg is not a constant).
+        for (int c = 0, sb = base, next = seg; c < cols; c += 32) {
+            if (c == next) {
+                sb++;
+                next += seg;
+            }
             IntVector dot = q4Int8Block(codes, rowByte + c / 2, qa, c);
-            float scale = scales[base + c / seg] * sa[c / 32];
+            float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
@@ -499,9 +527,15 @@ final class PanamaProducts {
     private static float q8Int8Row(byte[] codes, int row, float[] scales, int base, int cols, int seg, short[] qa,
                                    float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
-        for (int c = 0; c < cols; c += 32) {
+        // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
+        // compiles to an idiv per block (seg is not a constant).
+        for (int c = 0, sb = base, next = seg; c < cols; c += 32) {
+            if (c == next) {
+                sb++;
+                next += seg;
+            }
             IntVector dot = q8Int8Block(codes, row + c, qa, c);
-            float scale = scales[base + c / seg] * sa[c / 32];
+            float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
@@ -510,7 +544,7 @@ final class PanamaProducts {
     private static IntVector q4Int8Block(byte[] codes, int byteOff, short[] qa, int c) {
         ShortVector sum = ShortVector.zero(S);
         for (int j = 0; j < 32; j += 2 * SL) {
-            ShortVector z = (SB_EXACT ? ByteVector.fromArray(SB, codes, byteOff + j / 2) : ByteVector.fromArray(SB, codes, byteOff + j / 2, SB_MASK))
+            ShortVector z = (SB_EXACT ? ByteVector.fromArray(SB, codes, byteOff + j / 2) : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
                     .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts();
             ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
             ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
@@ -523,7 +557,7 @@ final class PanamaProducts {
     private static IntVector q8Int8Block(byte[] codes, int i, short[] qa, int c) {
         IntVector sum = IntVector.zero(SI);
         for (int j = 0; j < 32; j += SL) {
-            ShortVector prod = (SB_EXACT ? ByteVector.fromArray(SB, codes, i + j) : ByteVector.fromArray(SB, codes, i + j, SB_MASK))
+            ShortVector prod = (SB_EXACT ? ByteVector.fromArray(SB, codes, i + j) : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
                     .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts()
                     .mul(ShortVector.fromArray(S, qa, c + j));
             sum = sum.add(prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts());

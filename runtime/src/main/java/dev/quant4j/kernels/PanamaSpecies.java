@@ -9,6 +9,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The vector species of the SIMD kernels, fixed once per JVM. They are {@code static final} on purpose:
@@ -42,7 +45,39 @@ final class PanamaSpecies {
     static final VectorMask<Byte> BH_MASK = BH.indexInRange(0, L / 2);
     static final VectorMask<Byte> BQ_MASK = BQ.indexInRange(0, L / 4);
 
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
     private PanamaSpecies() {
+    }
+
+    /*
+     * Byte vectors narrower than 64 bits do not exist, so at 128 and 256 bits some code loads and stores use
+     * only the first 1, 2 or 4 lanes of a 64-bit byte vector. A masked byte access of 8 lanes is not intrinsified
+     * without AVX-512 (C2: "not supported: op=loadMasked vlen=8 etype=byte" with -XX:UseAVX=2 or 0), so it runs
+     * the allocating Java fallback: measured 5 x slower Q4F quantize on AVX2. These two helpers keep masks
+     * out of the hot path.
+     */
+
+    /**
+     * The byte vector at {@code a[i ..]} whose first lanes (those {@code m} selects) are all that the caller
+     * uses: an unmasked load wherever the whole vector lies in the array (the lanes past {@code m} then hold
+     * the following bytes and are ignored), a masked one only at the array's end.
+     */
+    static ByteVector loadFirst(VectorSpecies<Byte> species, byte[] a, int i, VectorMask<Byte> m) {
+        return i <= a.length - species.length() ? ByteVector.fromArray(species, a, i)
+                : ByteVector.fromArray(species, a, i, m);
+    }
+
+    /** Stores the first {@code n} lanes of {@code b} (n = 1, 2 or 4) at {@code a[i ..]} with one scalar store. */
+    static void storeFirst(ByteVector b, int n, byte[] a, int i) {
+        switch (n) {
+            case 4 -> INT_LE.set(a, i, b.reinterpretAsInts().lane(0));
+            case 2 -> SHORT_LE.set(a, i, b.reinterpretAsShorts().lane(0));
+            case 1 -> a[i] = b.lane(0);
+            default -> throw new IllegalArgumentException("storeFirst of " + n + " lanes");
+        }
     }
 
     /** The widest width this CPU runs natively (0 if it has no SIMD the Vector API uses). */

@@ -24,6 +24,9 @@ public final class ScalarGemm implements GemmKernels {
      */
     static final int MAX_INT8_COLS = Integer.MAX_VALUE / (128 * 127);
 
+    /** The same for affine weights, whose codes reach 255: {@code floor((2^31 - 1) / (255 * 127))}. */
+    static final int MAX_AFFINE_INT8_COLS = Integer.MAX_VALUE / (255 * 127);
+
     private ScalarGemm() {
     }
 
@@ -141,6 +144,7 @@ public final class ScalarGemm implements GemmKernels {
         float[] sw = w.scales();
         byte[] qa = a.codes();
         float[] sa = a.scales();
+        float[] mw = w.offsets();
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = layout.rowBlockBase(r);
@@ -151,10 +155,18 @@ public final class ScalarGemm implements GemmKernels {
                         int ab = c0 / ba;
                         int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * ba), cols);
                         int d = 0;
+                        int asum = 0;
                         for (int c = c0; c < end; c++) {
-                            d += Packing.getSigned(codes, r * cols + c, bits) * qa[t * cols + c];
+                            int q = mw == null ? Packing.getSigned(codes, r * cols + c, bits)
+                                    : Packing.getRaw(codes, r * cols + c, bits);
+                            d += q * qa[t * cols + c];
+                            asum += qa[t * cols + c];
                         }
                         acc = Math.fma((float) d, sw[base + wb] * sa[t * nab + ab], acc);
+                        if (mw != null) {
+                            // Affine: sum (q d + m) a s_a = d s_a D + m s_a sum(a), the offset's term second.
+                            acc = Math.fma((float) asum, mw[base + wb] * sa[t * nab + ab], acc);
+                        }
                         c0 = end;
                     }
                     out[t * rows + r] = acc;
@@ -190,6 +202,10 @@ public final class ScalarGemm implements GemmKernels {
         if (a.cols() != shape[1]) {
             throw new IllegalArgumentException("activations with " + a.cols() + " columns do not match " + w
                     + ": it has " + shape[1] + " columns (in)");
+        }
+        if (w.isAffine() && shape.length == 2 && shape[1] > MAX_AFFINE_INT8_COLS) {
+            throw new IllegalArgumentException(w + " has " + shape[1] + " columns; an exact int32 sum of unsigned"
+                    + " 8-bit by int8 products holds at most " + MAX_AFFINE_INT8_COLS + "; split the layer");
         }
         if (shape[1] > MAX_INT8_COLS) {
             throw new IllegalArgumentException(w + " has " + shape[1] + " columns; an exact int32 sum of int8"

@@ -11,7 +11,7 @@ import java.util.Arrays;
 /**
  * Plain-Java product kernels on quantized weights: what runs when SIMD is off, and a readable
  * statement of what the SIMD versions compute. Each weight is dequantized in a register
- * ({@code q * s}, the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
+ * ({@code q * s}, or {@code fma(q, d, m)} when affine: the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
  */
 final class ScalarProducts {
 
@@ -34,6 +34,7 @@ final class ScalarProducts {
         QuantValue value = w.scheme().value();
         byte[] codes = w.codes();
         float[] scales = w.scales();
+        float[] offsets = w.offsets();
         int be = layout.lastBlockExtent();
         parallelism.forRows(rows, (long) cols * batch, (from, to) -> {
             float[] acc = new float[batch];
@@ -43,9 +44,11 @@ final class ScalarProducts {
                 int row = r * cols;
                 for (int c0 = 0, b = base; c0 < cols; c0 += be, b++) {
                     float s = scales[b];
+                    float m = offsets == null ? 0f : offsets[b];
                     int end = Math.min(c0 + be, cols);
                     for (int c = c0; c < end; c++) {
-                        float wv = QuantRules.codeValue(codes, row + c, value) * s;
+                        float wv = offsets == null ? QuantRules.codeValue(codes, row + c, value) * s
+                                : QuantRules.affineValue(QuantRules.affineCode(codes, row + c, value), s, m);
                         for (int k = 0; k < batch; k++) {
                             acc[k] += wv * x[k * cols + c];
                         }
@@ -92,6 +95,7 @@ final class ScalarProducts {
         int be = layout.lastBlockExtent();
         byte[] qa = a.codes();
         float[] sa = a.scales();
+        float[] offsets = w.offsets();
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = layout.rowBlockBase(r);
@@ -103,10 +107,16 @@ final class ScalarProducts {
                     int ab = c / QuantRules.ACTIVATION_BLOCK;
                     int end = Math.min(Math.min((wb + 1) * be, (ab + 1) * QuantRules.ACTIVATION_BLOCK), cols);
                     int dot = 0;
+                    int asum = 0;
                     for (; c < end; c++) {
-                        dot += Packing.getSigned(codes, row + c, bits) * qa[c];
+                        int q = offsets == null ? Packing.getSigned(codes, row + c, bits) : Packing.getRaw(codes, row + c, bits);
+                        dot += q * qa[c];
+                        asum += qa[c];
                     }
                     acc += dot * (scales[base + wb] * sa[ab]);
+                    if (offsets != null) {
+                        acc += asum * (offsets[base + wb] * sa[ab]);
+                    }
                 }
                 out[r] = acc;
             }

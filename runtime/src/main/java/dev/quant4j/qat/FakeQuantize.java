@@ -57,6 +57,20 @@ public final class FakeQuantize {
         float[] scales = q.scales();
         QuantValue value = q.scheme().value();
         BlockLayout layout = q.layout();
+        if (q.isAffine()) {
+            // Affine: inside when 0 <= rint((x - m) / d) <= 2^bits - 1 (always, up to rounding, for MinMax
+            // params); a block with d = 0 is inside.
+            float[] offsets = q.offsets();
+            int top = QuantRules.affineMaxCode(value);
+            layout.forEachRun((block, from, to) -> {
+                float d = scales[block];
+                for (int i = from; i < to; i++) {
+                    double r = Math.rint((x[i] - offsets[block]) / d);
+                    inside[i] = d == 0f || (r >= 0 && r <= top);
+                }
+            });
+            return inside;
+        }
         layout.forEachRun((block, from, to) -> {
             float s = scales[block];
             for (int i = from; i < to; i++) {

@@ -40,6 +40,11 @@ public final class LearnedScale {
     private final float[] gradientScale;
 
     private LearnedScale(String name, QuantScheme scheme, int[] shape, float[] scales) {
+        if (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE) {
+            throw new IllegalArgumentException("'" + name + "': a learned scale (LSQ) is for symmetric schemes, and "
+                    + scheme + " is affine (its offset would need learning too); use FakeQuantize, or a symmetric"
+                    + " scheme");
+        }
         this.name = name;
         this.scheme = scheme;
         this.shape = shape.clone();

@@ -115,6 +115,18 @@ public final class QuantRules {
         }
     }
 
+    /**
+     * Rejects an affine scheme where a caller gives the scales: an affine block has an offset too, and the
+     * kernels choose both from the block's min and max ({@code quantize(name, tensor, scheme)}).
+     */
+    public static void checkSymmetricForCallerScales(String name, QuantScheme scheme) {
+        if (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE) {
+            throw new QuantizationException(name, "tensor '" + name + "': " + scheme + " is affine, and caller-chosen"
+                    + " scales are for symmetric schemes (an affine block needs an offset too); quantize it with"
+                    + " quantize(name, tensor, scheme), which takes both from each block's min and max");
+        }
+    }
+
     // ---------------------------------------------------------------- scales
 
     /** The raw scale of a block: {@code amax / ((b - a) / 2)} or {@code amax / fmax}, never 0 for amax > 0. */
@@ -199,6 +211,99 @@ public final class QuantRules {
         int bits = value.bits();
         return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
                 : (float) Packing.getSigned(codes, i, bits);
+    }
+
+    // ---------------------------------------------------------------- the affine mode
+
+    /** The largest unsigned code of an affine value: {@code 2^bits - 1} (255, 15, 3). */
+    public static int affineMaxCode(QuantValue value) {
+        return (1 << value.bits()) - 1;
+    }
+
+    /**
+     * The stored offset of an affine block whose smallest element is {@code min}: {@code min} rounded down
+     * onto the param type ({@link ScaleFormat#roundDown}; a zero gives +0.0), so that every element is at or
+     * above it; {@code -infinity} when the param type cannot hold it.
+     */
+    public static float affineOffset(float min, QuantParam param) {
+        return ScaleFormat.roundDown(min, param);
+    }
+
+    /**
+     * The stored scale of an affine block with largest element {@code max} and stored offset {@code m}
+     * ({@code m <= max}): +0 when {@code max == m} (every element equals the offset), else
+     * {@code (max - m) / (2^bits - 1)} in float32 (two roundings; an underflow to 0 gives the smallest float32),
+     * rounded up onto the param type; +infinity when it does not fit.
+     */
+    public static float affineScale(float max, float m, QuantValue value, QuantParam param) {
+        if (!(max > m)) {
+            return 0f;
+        }
+        float raw = (max - m) / affineMaxCode(value);
+        if (raw == 0f) {
+            raw = Float.MIN_VALUE;
+        }
+        return ScaleFormat.roundUp(raw, param);
+    }
+
+    /**
+     * Stored scales and offsets of affine blocks from their minima and maxima ({@link #affineOffset},
+     * {@link #affineScale}); an error naming the block when either does not fit the param type. The result
+     * is {@code {scales, offsets}}.
+     */
+    public static float[][] affineParams(String name, float[] min, float[] max, QuantScheme scheme,
+                                         BlockLayout layout) {
+        float[] d = new float[min.length];
+        float[] m = new float[min.length];
+        for (int b = 0; b < min.length; b++) {
+            m[b] = affineOffset(min[b], scheme.param());
+            d[b] = m[b] == Float.NEGATIVE_INFINITY ? Float.POSITIVE_INFINITY
+                    : affineScale(max[b], m[b], scheme.value(), scheme.param());
+            if (d[b] == Float.POSITIVE_INFINITY) {
+                throw new QuantizationException(name, "tensor '" + name + "' block "
+                        + Arrays.toString(layout.blockCoordinates(b)) + " of grid " + Arrays.toString(layout.grid())
+                        + " spans [" + min[b] + ", " + max[b] + "], more than an affine " + scheme.param()
+                        + " offset and scale hold (" + ScaleFormat.max(scheme.param()) + "); use a wider param such as "
+                        + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
+            }
+        }
+        return new float[][] {d, m};
+    }
+
+    /**
+     * The affine code of one value with its block's stored scale {@code d > 0} and offset {@code m}:
+     * {@code clamp(rint((x - m) / d), 0, 2^bits - 1)}, one float32 subtraction and one float32 division.
+     * A block with {@code d == 0} has code 0 everywhere instead (see {@link #encodeAffineBlock}).
+     */
+    public static int encodeAffine(float x, float d, float m, QuantValue value) {
+        double r = Math.rint((x - m) / d);
+        int top = affineMaxCode(value);
+        if (r > top) {
+            return top;
+        }
+        return r < 0 ? 0 : (int) r;
+    }
+
+    /** Encodes {@code x[from .. to)}, one affine block's run, into zeroed {@code codes}; nothing when {@code d == 0}. */
+    public static void encodeAffineBlock(float[] x, int from, int to, float d, float m, QuantValue value,
+                                         byte[] codes) {
+        if (d == 0f) {
+            return;
+        }
+        int bits = value.bits();
+        for (int i = from; i < to; i++) {
+            Packing.put(codes, i, bits, encodeAffine(x[i], d, m, value));
+        }
+    }
+
+    /** The value of affine code {@code q} (unsigned) with scale {@code d} and offset {@code m}: {@code fma(q, d, m)}. */
+    public static float affineValue(int q, float d, float m) {
+        return Math.fma((float) q, d, m);
+    }
+
+    /** The unsigned code number {@code i} of an affine tensor. */
+    public static int affineCode(byte[] codes, int i, QuantValue value) {
+        return Packing.getRaw(codes, i, value.bits());
     }
 
     // ---------------------------------------------------------------- int8 activations

@@ -1,5 +1,6 @@
 package dev.quant4j.tensor;
 
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.scheme.QuantScheme;
@@ -12,13 +13,16 @@ import java.util.ServiceLoader;
 /**
  * A quantized tensor: its shape, the scheme, the packed codes (see {@link Packing}) and one scale per
  * block (see {@link BlockLayout}), each scale held as the float32 value of the param type it is stored
- * in. Immutable by contract: the arrays are not copied and must not be changed after construction.
+ * in. An affine tensor ({@link QuantMode#AFFINE}) also holds one offset per block, and its codes are
+ * unsigned: element value {@code fma(q, d, m)} (docs/NUMERICS.md, "The affine mode"). Immutable by contract:
+ * the arrays are not copied and must not be changed after construction.
  */
 public final class QuantizedTensor {
     private final int[] shape;
     private final QuantScheme scheme;
     private final byte[] codes;
     private final float[] scales;
+    private final float[] offsets;
     private final int size;
 
     /**
@@ -28,10 +32,21 @@ public final class QuantizedTensor {
      * @throws IllegalArgumentException naming the part that does not fit and what was expected
      */
     public QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales) {
-        this(shape, scheme, codes, scales, true);
+        this(shape, scheme, codes, scales, null, true);
     }
 
-    private QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales, boolean scanScales) {
+    /**
+     * The same checks, with {@code offsets}: one per block, each finite and on the param type's grid, for an
+     * affine scheme (whose scales must also be non-negative), and null for a symmetric one.
+     *
+     * @throws IllegalArgumentException naming the part that does not fit and what was expected
+     */
+    public QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales, float[] offsets) {
+        this(shape, scheme, codes, scales, offsets, true);
+    }
+
+    private QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales, float[] offsets,
+                            boolean scanScales) {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(codes, "codes");
@@ -56,7 +71,26 @@ public final class QuantizedTensor {
             throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
                     + " has " + blocks + " scales, got " + scales.length);
         }
-        for (int i = 0; scanScales && i < scales.length; i++) {
+        boolean affine = scheme.mode() == QuantMode.AFFINE;
+        if (affine != (offsets != null)) {
+            throw new IllegalArgumentException(affine ? "an affine " + scheme + " tensor needs one offset per block"
+                    + " (" + blocks + ")" : "a symmetric " + scheme + " tensor has no offsets; pass null");
+        }
+        if (affine && offsets.length != blocks) {
+            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
+                    + " has " + blocks + " offsets, got " + offsets.length);
+        }
+        for (int i = 0; affine && scanScales && i < blocks; i++) {
+            if (!ScaleFormat.isValidAffineScale(scales[i], scheme.param())) {
+                throw new IllegalArgumentException("scale " + i + " = " + scales[i] + " is not a finite, non-negative "
+                        + scheme.param() + " value other than -0.0");
+            }
+            if (!ScaleFormat.isValidOffset(offsets[i], scheme.param())) {
+                throw new IllegalArgumentException("offset " + i + " = " + offsets[i] + " is not a finite "
+                        + scheme.param() + " value");
+            }
+        }
+        for (int i = 0; !affine && scanScales && i < scales.length; i++) {
             float s = scales[i];
             if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
                 throw new IllegalArgumentException("scale " + i + " = " + s + " is not a finite, "
@@ -68,6 +102,7 @@ public final class QuantizedTensor {
         this.scheme = scheme;
         this.codes = codes;
         this.scales = scales;
+        this.offsets = offsets;
         this.size = (int) n;
     }
 
@@ -78,7 +113,13 @@ public final class QuantizedTensor {
      * through the constructor instead.
      */
     public static QuantizedTensor fromKernel(int[] shape, QuantScheme scheme, byte[] codes, float[] scales) {
-        return new QuantizedTensor(shape, scheme, codes, scales, false);
+        return new QuantizedTensor(shape, scheme, codes, scales, null, false);
+    }
+
+    /** {@link #fromKernel(int[], QuantScheme, byte[], float[])} for an affine tensor, with its offsets. */
+    public static QuantizedTensor fromKernel(int[] shape, QuantScheme scheme, byte[] codes, float[] scales,
+                                             float[] offsets) {
+        return new QuantizedTensor(shape, scheme, codes, scales, offsets, false);
     }
 
     public int[] shape() {
@@ -108,14 +149,24 @@ public final class QuantizedTensor {
         return scales;
     }
 
+    /** True for an affine tensor, which has {@link #offsets()} and unsigned codes. */
+    public boolean isAffine() {
+        return offsets != null;
+    }
+
+    /** The offsets as float32 values, one per block like the scales; the array itself; null when symmetric. */
+    public float[] offsets() {
+        return offsets;
+    }
+
     /** The block layout of this tensor. */
     public BlockLayout layout() {
         return new BlockLayout(shape, scheme);
     }
 
-    /** Exact bytes the quantized data takes: packed codes plus scales in the param type. */
+    /** Exact bytes the quantized data takes: packed codes plus scales (and offsets) in the param type. */
     public long byteSize() {
-        return codes.length + (long) scales.length * scheme.param().bytes();
+        return codes.length + (long) scales.length * (offsets == null ? 1 : 2) * scheme.param().bytes();
     }
 
     /** Bits per weight, scales included (0 for an empty tensor). */
@@ -123,13 +174,17 @@ public final class QuantizedTensor {
         return size == 0 ? 0 : byteSize() * 8.0 / size;
     }
 
-    /** Code number {@code i}: a signed integer for integer values, the format's bit pattern for float values. */
+    /**
+     * Code number {@code i}: a signed integer for symmetric integer values, an unsigned one for affine
+     * values, the format's bit pattern for float values.
+     */
     public int code(int i) {
         int bits = scheme.value().bits();
-        return scheme.value().isFloat() ? Packing.getRaw(codes, i, bits) : Packing.getSigned(codes, i, bits);
+        return scheme.value().isFloat() || offsets != null ? Packing.getRaw(codes, i, bits)
+                : Packing.getSigned(codes, i, bits);
     }
 
-    /** Float32 values, {@code q * s} per element, with the active kernels. */
+    /** Float32 values, {@code q * s} per element ({@code fma(q, d, m)} when affine), with the active kernels. */
     public FloatTensor dequantize() {
         float[] out = new float[size];
         ActiveDequantizer.INSTANCE.dequantize(this, out);

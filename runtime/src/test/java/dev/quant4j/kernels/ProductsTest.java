@@ -160,6 +160,37 @@ class ProductsTest {
     }
 
     @Test
+    void int8ProductTakesEachScaleRunsOwnScale() {
+        // Scale runs of 64 to 512 columns (the int8 rows count them instead of dividing), each run's weights
+        // 4x the size of the previous run's (cycling over four sizes), so a neighbouring run's scale would be far off.
+        SplittableRandom r = new SplittableRandom(0x5EED_0105L);
+        for (String text : List.of("q8s:block32", "q4f:block32:f16", "q4s:block32")) {
+            for (int block : new int[] {64, 96, 128, 512}) {
+                int rows = 3;
+                int cols = 1024;
+                float[] wf = new float[rows * cols];
+                for (int i = 0; i < wf.length; i++) {
+                    wf[i] = (float) (r.nextGaussian() * Math.scalb(1.0, 2 * ((i % cols) / block % 4) - 4));
+                }
+                QuantScheme scheme = QuantScheme.parse(text).withBlockSize(block);
+                QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(wf, rows, cols), scheme);
+                Case c = new Case(block, w, PanamaKernelsTest.dequantize(Kernels.scalar(), w), rows, cols);
+                float[] x = activations(r, cols);
+                QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);
+                float[] xq = new float[cols];
+                for (int i = 0; i < cols; i++) {
+                    xq[i] = a.codes()[i] * a.scales()[i / QuantRules.ACTIVATION_BLOCK];
+                }
+                for (QuantKernels k : IMPLEMENTATIONS) {
+                    float[] out = new float[rows];
+                    k.matvecInt8(w, x, out, Parallelism.single());
+                    check(c, xq, 0, out, 0, k.name() + " matvecInt8 " + scheme);
+                }
+            }
+        }
+    }
+
+    @Test
     void threadsGiveTheSameBitsAsOneThread() {
         SplittableRandom seeds = new SplittableRandom(0x5EED_0104L);
         for (int i = 0; i < 30; i++) {

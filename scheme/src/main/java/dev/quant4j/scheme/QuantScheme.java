@@ -234,8 +234,47 @@ public final class QuantScheme {
                     "use an integer value (q8f q8s q4f q4s q2f q2s) with " + token(calibration) + ", or remove "
                             + token(calibration)));
         }
+        if (mode == QuantMode.AFFINE) {
+            affineProblems(out);
+        }
         activationProblems(out);
         return out;
+    }
+
+    /**
+     * The rules of the affine mode (docs/NUMERICS.md, "The affine mode"): unsigned codes over all
+     * {@code 2^bits} levels, so a full-range integer value; an offset of either sign in the param type, so
+     * not UE8M0; scale and offset from the block's min and max, so MinMax calibration.
+     */
+    private void affineProblems(List<SchemeProblem> out) {
+        if (!value.isFloat() && value.minCode() == -value.maxCode()) {
+            String full = value.token().replace('s', 'f');
+            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE, "mode",
+                    "Affine mode uses all " + (1 << value.bits()) + " codes of " + value.bits() + " bits (0 to "
+                            + ((1 << value.bits()) - 1) + "), and " + value + " is a symmetric value that leaves"
+                            + " one out",
+                    "use value = " + full.toUpperCase(Locale.ROOT) + " with mode = AFFINE, or mode = SYMMETRIC",
+                    "use " + full + " instead of " + value.token() + " with affine, or remove affine"));
+        } else if (value.isFloat()) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE, "mode",
+                    "Affine mode is for integer codes, and " + value + " is a float value",
+                    "use value = Q8F, Q4F or Q2F with mode = AFFINE, or mode = SYMMETRIC",
+                    "use q8f, q4f or q2f with affine, or remove affine"));
+        }
+        if (param == QuantParam.UE8M0) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_SIGNED_PARAM, "param",
+                    "Affine mode stores a signed offset per block in the param type, and UE8M0 holds only"
+                            + " positive powers of two",
+                    "use param = F16, BF16 or F32 with mode = AFFINE",
+                    "use f16, bf16 or f32 instead of ue8m0 with affine"));
+        }
+        if (calibration != Calibration.MIN_MAX) {
+            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_MIN_MAX, "calibration",
+                    "Affine mode takes its scale and offset from each block's min and max; calibration "
+                            + calibration + " searches symmetric scales",
+                    "use calibration = MIN_MAX with mode = AFFINE, or mode = SYMMETRIC",
+                    "remove " + token(calibration) + ", or remove affine"));
+        }
     }
 
     /** The rules of activation quantization that do not depend on the tensor. */
@@ -353,7 +392,8 @@ public final class QuantScheme {
      * The canonical text form {@code VALUE:LEVEL:PARAM:STORE}, e.g. {@code q4f:block32:f16:u32}, then the
      * weights' calibration when it is a search ({@code q4f:block32:f16:u32:mse}; MIN_MAX, the default, is
      * not written, so every MinMax scheme prints as before), then the activations and their calibration
-     * where set ({@code q8s:tensor:f32:u32:a8static:minmax}). Mode has a single choice and is not written.
+     * where set ({@code q8s:tensor:f32:u32:a8static:minmax}). The mode follows the store when it is affine
+     * ({@code q4f:block32:f16:u32:affine}); symmetric, the default, is not written.
      */
     @Override
     public String toString() {
@@ -370,7 +410,8 @@ public final class QuantScheme {
     }
 
     private String text(boolean withCalibration) {
-        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store);
+        String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store)
+                + (mode == QuantMode.SYMMETRIC ? "" : ":" + token(mode));
         return weights + (!withCalibration || calibration == Calibration.MIN_MAX ? "" : ":" + token(calibration))
                 + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
                 + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + token(activationCalibration));
@@ -379,7 +420,7 @@ public final class QuantScheme {
     /**
      * Reads a scheme in text form: parts separated by {@code ':'}, in any order, each kind at most once
      * (values {@code q8f..e2m1}, levels {@code tensor}/{@code blockN[xN...]}, params
-     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, weight calibrations {@code mse imatrix gptq},
+     * {@code f32 f16 bf16 ue8m0}, stores {@code u32 native}, the mode {@code affine}, weight calibrations {@code mse imatrix gptq},
      * activations {@code a8dyn a8static}, activation calibrations {@code minmax movingminmax percentile
      * entropy}); missing parts take the defaults {@code tensor}, {@code f32}, {@code u32}, MinMax weight
      * calibration, float32 activations; the value is required. Case does not
@@ -401,6 +442,7 @@ public final class QuantScheme {
         ActivationMode a = null;
         ActivationCalibration ac = null;
         Calibration c = null;
+        QuantMode m = null;
         for (String raw : trimmed.split(":", -1)) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) {
@@ -412,7 +454,10 @@ public final class QuantScheme {
             ActivationMode ta = byToken(ActivationMode.values(), QuantScheme::token, t);
             ActivationCalibration tac = byToken(ActivationCalibration.values(), QuantScheme::token, t);
             Calibration tc = byToken(Calibration.values(), QuantScheme::token, t);
-            if (tc != null) {
+            QuantMode tm = byToken(QuantMode.values(), QuantScheme::token, t);
+            if (tm != null) {
+                m = once(trimmed, "mode", m, tm, QuantScheme::token);
+            } else if (tc != null) {
                 c = once(trimmed, "calibration", c, tc, QuantScheme::token);
             } else if (ta != null) {
                 a = once(trimmed, "activations", a, ta, QuantScheme::token);
@@ -437,7 +482,7 @@ public final class QuantScheme {
             } else {
                 throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
-                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), a weight "
+                                + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), the mode affine, a weight "
                                 + "calibration (mse imatrix gptq), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
                                 + "entropy)");
             }
@@ -458,6 +503,9 @@ public final class QuantScheme {
         }
         if (c != null) {
             out = out.withCalibration(c);
+        }
+        if (m != null) {
+            out = out.withMode(m);
         }
         if (a != null) {
             out = out.withActivations(a);
@@ -524,6 +572,14 @@ public final class QuantScheme {
             case MSE -> "mse";
             case IMATRIX -> "imatrix";
             case GPTQ -> "gptq";
+        };
+    }
+
+    /** A mode's part in the text form: {@code affine}; null for SYMMETRIC, the default, not written. */
+    public static String token(QuantMode m) {
+        return switch (m) {
+            case SYMMETRIC -> null;
+            case AFFINE -> "affine";
         };
     }
 

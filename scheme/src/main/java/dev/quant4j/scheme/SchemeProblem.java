@@ -35,7 +35,13 @@ public record SchemeProblem(Rule rule, String attribute, String message, String 
         /** A scale search (MSE, IMATRIX) on a float value: the searches choose integer codes. */
         SEARCH_NEEDS_INTEGER_VALUE,
         /** Quantized activations on a tensor that is not the 2-D {@code [out, in]} weight matrix of a linear layer. */
-        ACTIVATIONS_NEED_MATRIX
+        ACTIVATIONS_NEED_MATRIX,
+        /** Affine mode on a value that does not use all {@code 2^bits} codes (a symmetric or float value). */
+        AFFINE_NEEDS_FULL_RANGE_VALUE,
+        /** Affine mode with UE8M0 params, which cannot hold a signed offset. */
+        AFFINE_NEEDS_SIGNED_PARAM,
+        /** Affine mode with a scale search, which chooses symmetric scales. */
+        AFFINE_NEEDS_MIN_MAX
     }
 
     /** The problem with its fix in annotation form, as runtime exceptions have always printed it. */

@@ -72,7 +72,8 @@ class SchemeProblemsTest {
         for (QuantScheme s : List.of(QuantScheme.parse("q2s:native"), QuantScheme.DEFAULT.withBlockSize(),
                 QuantScheme.DEFAULT.withBlockSize(2, 2, 2, 2, 2, 2), QuantScheme.DEFAULT.withBlockSize(-1),
                 QuantScheme.parse("q8s:block4x4"), QuantScheme.parse("q8s:a8static"), QuantScheme.parse("q8s:entropy"),
-                QuantScheme.parse("e4m3:a8dyn"), QuantScheme.parse("e2m1:mse"))) {
+                QuantScheme.parse("e4m3:a8dyn"), QuantScheme.parse("e2m1:mse"),
+                QuantScheme.parse("q4s:affine:ue8m0:mse:a8dyn"))) {
             s.problemsForRank(1).forEach(p -> seen.add(p.rule()));
         }
         assertEquals(java.util.EnumSet.allOf(SchemeProblem.Rule.class), seen);

@@ -2,20 +2,25 @@ package dev.quant4j.spark;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.calibrate.Gptq;
+import dev.quant4j.calibrate.InputStatistics;
+import dev.quant4j.calibrate.ScaleSearch;
 import dev.quant4j.cli.SchemeFit;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
-
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.tensor.FloatTensor;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -25,58 +30,109 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Quantizes a sharded checkpoint on Spark, writing for each shard exactly the bytes
  * {@code quant4j quantize SHARD OUT/SHARD} writes.
  *
  * <p>The driver reads every shard's header (through the Hadoop FileSystem API) and makes the CLI's
- * decisions: which tensors are quantized and with what scheme, which are copied. Each tensor to
- * quantize (or already quantized, to be checked) is one task; the task reads that tensor's bytes only,
- * quantizes with the runtime's {@link Quantizer}, and stages the codes and scales under
- * {@code OUT/_quant4j_staging}, committed by rename (a failed or speculative attempt writes under a name of
- * its own and removes it; an attempt that finds the staged result there already keeps it). The driver then
- * writes each shard with the runtime's {@link SafetensorsWriter} (temporary file, rename), copying the
- * tensors left as they are by range, and a sidecar {@code .SHARD.quant4j-done} holding a digest of the
- * shard's header, its size and the options; a rerun skips a shard whose output and sidecar match.
+ * decisions: which tensors are quantized and with what scheme (and calibration), which are copied. Each
+ * output shard is one task, largest first: the task reads its tensors' byte ranges one at a time, quantizes
+ * them with the runtime's {@link Quantizer} (or {@link ScaleSearch}, {@link Gptq}) and streams them, with the
+ * tensors copied by range, into the runtime's {@link SafetensorsWriter}, which writes a temporary file and
+ * renames it over {@code OUT/SHARD} (on another file system than the local one: a local temporary file,
+ * uploaded under a temporary name and renamed). A failed attempt leaves no file; a speculative or repeated
+ * attempt renames identical bytes. The task then writes a sidecar {@code .SHARD.quant4j-done} holding a digest
+ * of the shard's header, its size and the options; a rerun skips a shard whose output and sidecar match.
  */
 public final class ShardedQuantizer {
-    static final String STAGING = "_quant4j_staging";
     static final String DONE_SUFFIX = ".quant4j-done";
-    /** Test hook: the tensor whose first task attempt writes half its staged file, then fails. */
+    /** Test hook: the tensor whose first task attempt fails while its shard is half written. */
     static final String FAIL_ONCE_CONF = "spark.quant4j.test.failFirstAttempt";
     /** Failures the test hook injected in this JVM (local mode runs the tasks here). */
     static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** Which scheme a float tensor takes: null when --skip leaves it as it is. */
+    /** The CLI's choices for a tensor. */
     public interface SchemeChoice {
+        /** The scheme of a float tensor, calibration included: null when --skip leaves it as it is. */
         QuantScheme schemeFor(String tensorName);
+
+        /** Called for every stored tensor of every shard, in order, before its scheme is asked for. */
+        default void seen(String tensorName) {
+        }
     }
 
-    /** What the job did. */
+    /**
+     * What the job did.
+     *
+     * @param unweighted imatrix/gptq tensors the statistics had no entry for (searched unweighted, mse)
+     * @param quantizedSpecs the shape and scheme of every tensor quantized (no data), for the CLI's warnings
+     * @param warnings the readers' notes about the input shards (e.g. unused bytes), as the CLI prints them
+     */
     public record Result(int shards, int shardsSkipped, int quantized, int copied, int kept, List<String> unfit,
+                         int unweighted, List<TensorSpec.Quantized> quantizedSpecs, List<String> warnings,
                          long inBytes, long outBytes) {
     }
 
-    /** One task: one tensor of one shard, and the file window holding its bytes. */
-    record Task(int shard, int id, String shardPath, String tensor, String scheme, long windowStart, int windowLength)
-            implements Serializable {
+    /**
+     * One shard's decisions, made on the driver before any data is read, and its task.
+     *
+     * @param schemes per stored tensor in file order, the scheme text to quantize it with, or null (copy, or
+     *                keep a quantized tensor)
+     */
+    record ShardPlan(int index, String name, String file, long size, byte[] header, String digest, String[] schemes,
+                     int quantized, int copied, int kept) implements Serializable {
+    }
+
+    /** The statistics of {@code --calibration-data}, and a SHA-256 of the file for the completion digest. */
+    public record CalibrationData(InputStatistics statistics, String digest) {
+        /** Reads a statistics file from any Hadoop path (through a local copy where it is not local). */
+        public static CalibrationData load(Configuration conf, String file) throws IOException {
+            Path path = new Path(file);
+            FileSystem fs = path.getFileSystem(conf);
+            if (!fs.exists(path) || fs.getFileStatus(path).isDirectory()) {
+                throw new BadCheckpointException("--calibration-data " + path + ": no such file; record one with "
+                        + "'quant4j spark calibrate --statistics FILE'");
+            }
+            // A local file is read where it is, so that the runtime's messages name it.
+            boolean isLocal = fs instanceof LocalFileSystem;
+            java.nio.file.Path local = isLocal ? java.nio.file.Path.of(((LocalFileSystem) fs).pathToFile(path).getPath())
+                    : java.nio.file.Files.createTempFile("quant4j-statistics", ".safetensors");
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                try (FSDataInputStream in = fs.open(path);
+                     java.io.OutputStream out = isLocal ? java.io.OutputStream.nullOutputStream()
+                             : java.nio.file.Files.newOutputStream(local)) {
+                    byte[] buffer = new byte[1 << 20];
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        md.update(buffer, 0, n);
+                        out.write(buffer, 0, n);
+                    }
+                }
+                return new CalibrationData(InputStatistics.load(local), HexFormat.of().formatHex(md.digest()));
+            } catch (NoSuchAlgorithmException e) {
+                throw new AssertionError(e);
+            } finally {
+                if (!isLocal) {
+                    java.nio.file.Files.deleteIfExists(local);
+                }
+            }
+        }
     }
 
     private ShardedQuantizer() {
@@ -85,21 +141,27 @@ public final class ShardedQuantizer {
     /**
      * Runs the job.
      *
+     * @param statistics  the input statistics of {@code --calibration-data}, or null
      * @param optionsText the options in a canonical form, part of each shard's completion digest
-     * @param strict      refuse a float tensor its scheme cannot take, as {@code --strict} does
+     * @param onReaderWarnings given the readers' notes about the input shards, once all headers are read
+     * @param onPlanned   given the decisions (counts, unfit tensors, quantized shapes) before anything is
+     *                    written; it may refuse them by throwing (--strict)
      */
-    public static Result run(JavaSparkContext sc, String input, String output, SchemeChoice choice, boolean strict,
-                             String optionsText) throws IOException {
+    public static Result run(JavaSparkContext sc, String input, String output, SchemeChoice choice,
+                             InputStatistics statistics, String optionsText, Consumer<List<String>> onReaderWarnings,
+                             Consumer<Result> onPlanned) throws IOException {
         Configuration conf = sc.hadoopConfiguration();
         Path inFolder = new Path(input);
         Path outFolder = new Path(output);
         FileSystem inFs = inFolder.getFileSystem(conf);
         FileSystem outFs = outFolder.getFileSystem(conf);
         Checkpoint ckpt = Checkpoint.open(inFs, inFolder);
-        outFs.mkdirs(outFolder);
 
         List<ShardPlan> plans = new ArrayList<>();
         List<String> unfit = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<TensorSpec.Quantized> quantizedSpecs = new ArrayList<>();
+        int[] unweighted = {0};
         long inBytes = 0;
         for (int i = 0; i < ckpt.shards().size(); i++) {
             String name = ckpt.shards().get(i);
@@ -108,66 +170,68 @@ public final class ShardedQuantizer {
             byte[] header = HadoopRanges.header(inFs, file, size);
             SafetensorsReader reader = HadoopRanges.headerReader(inFs, file, header, size);
             ckpt.checkShard(name, reader.tensors().stream().map(TensorInfo::name).toList());
+            reader.warnings().forEach(w -> warnings.add(file + ": " + w));
             inBytes += size;
-            plans.add(plan(i, name, file, reader, header, choice, unfit, optionsText));
+            plans.add(plan(i, name, file, reader, header, choice, statistics, unfit, unweighted, quantizedSpecs,
+                    optionsText));
         }
-        if (!unfit.isEmpty() && strict) {
-            throw new BadCheckpointException(unfit.getFirst() + more(unfit) + "; leave such tensors as they "
-                    + "are with --skip GLOB, give them a scheme that fits with --rule GLOB=SPEC, or drop --strict to "
-                    + "copy them unquantized");
-        }
-
-        List<ShardPlan> todo = new ArrayList<>();
-        for (ShardPlan p : plans) {
-            if (!isDone(outFs, outFolder, p)) {
-                todo.add(p);
-            }
-        }
-        Path staging = new Path(outFolder, STAGING);
-        List<Task> tasks = new ArrayList<>();
-        Map<Integer, byte[]> headers = new HashMap<>();
-        for (ShardPlan p : todo) {
-            tasks.addAll(p.tasks);
-            headers.put(p.index, p.header);
-        }
-        if (!tasks.isEmpty()) {
-            // Largest first, so the long tasks do not start last.
-            tasks.sort(Comparator.comparingInt(Task::windowLength).reversed());
-            Broadcast<Map<Integer, byte[]>> headerCast = sc.broadcast(headers);
-            Broadcast<SerializableConfiguration> confCast = sc.broadcast(new SerializableConfiguration(conf));
-            String stagingText = staging.toString();
-            try {
-                sc.parallelize(tasks, tasks.size()).foreach(t -> runTask(t, headerCast.value(), confCast.value().value(),
-                        stagingText));
-            } catch (Exception e) {
-                throw unwrap(e);
-            } finally {
-                headerCast.destroy();
-                confCast.destroy();
-            }
-        }
+        onReaderWarnings.accept(List.copyOf(warnings));
         int quantized = 0;
         int copied = 0;
         int kept = 0;
         for (ShardPlan p : plans) {
-            quantized += p.quantized;
-            copied += p.copied;
-            kept += p.kept;
+            quantized += p.quantized();
+            copied += p.copied();
+            kept += p.kept();
         }
-        for (ShardPlan p : todo) {
-            writeShard(inFs, outFs, outFolder, staging, p);
+        onPlanned.accept(new Result(plans.size(), 0, quantized, copied, kept, List.copyOf(unfit), unweighted[0],
+                List.copyOf(quantizedSpecs), List.copyOf(warnings), inBytes, 0));
+        outFs.mkdirs(outFolder);
+        List<ShardPlan> todo = new ArrayList<>();
+        for (ShardPlan p : plans) {
+            if (!isDone(outFs, outFolder, p)) {
+                todo.add(p);
+                // Temporary files of an earlier run's killed attempts (none of this run's is running yet).
+                for (String pattern : List.of("." + p.name() + ".*.tmp", ".." + p.name() + DONE_SUFFIX + ".*.tmp")) {
+                    FileStatus[] stale = outFs.globStatus(new Path(outFolder, pattern));
+                    for (FileStatus f : stale == null ? new FileStatus[0] : stale) {
+                        outFs.delete(f.getPath(), false);
+                    }
+                }
+            }
         }
-        outFs.delete(staging, true);
+        if (!todo.isEmpty()) {
+            // Largest first, so the long tasks do not start last.
+            todo.sort(Comparator.comparingLong(ShardPlan::size).reversed());
+            Broadcast<SerializableConfiguration> confCast = sc.broadcast(new SerializableConfiguration(conf));
+            Broadcast<InputStatistics> statsCast = sc.broadcast(statistics);
+            String outText = outFolder.toString();
+            try {
+                sc.parallelize(todo, todo.size()).foreach(p -> writeShard(p, outText, confCast.value().value(),
+                        statsCast.value()));
+            } catch (Exception e) {
+                throw SparkErrors.unwrap(e);
+            } finally {
+                confCast.destroy();
+                statsCast.destroy();
+            }
+            for (ShardPlan p : todo) {
+                if (!isDone(outFs, outFolder, p)) {
+                    throw new IOException("shard " + p.name() + " was not committed to " + outFolder
+                            + " although its task finished; run again");
+                }
+            }
+        }
         long outBytes = 0;
         Map<String, String> weightMap = new TreeMap<>();
         for (ShardPlan p : plans) {
-            Path out = new Path(outFolder, p.name);
+            Path out = new Path(outFolder, p.name());
             long size = outFs.getFileStatus(out).getLen();
             outBytes += size;
             if (ckpt.weightMap() != null) {
                 SafetensorsReader r = HadoopRanges.headerReader(outFs, out, HadoopRanges.header(outFs, out, size), size);
                 for (TensorInfo t : r.tensors()) {
-                    weightMap.put(t.name(), p.name);
+                    weightMap.put(t.name(), p.name());
                 }
             }
         }
@@ -175,71 +239,91 @@ public final class ShardedQuantizer {
             writeIndex(outFs, outFolder, ckpt, weightMap, plans);
         }
         return new Result(plans.size(), plans.size() - todo.size(), quantized, copied, kept, List.copyOf(unfit),
-                inBytes, outBytes);
+                unweighted[0], List.copyOf(quantizedSpecs), List.copyOf(warnings), inBytes, outBytes);
     }
 
-    /** One shard's decisions, in file order, and its tasks. */
-    static final class ShardPlan {
-        final int index;
-        final String name;
-        final Path file;
-        final byte[] header;
-        final Map<String, String> userMetadata;
-        final List<Item> items = new ArrayList<>();
-        final List<Task> tasks = new ArrayList<>();
-        final String digest;
-        int quantized;
-        int copied;
-        int kept;
-
-        ShardPlan(int index, String name, Path file, byte[] header, Map<String, String> userMetadata, String digest) {
-            this.index = index;
-            this.name = name;
-            this.file = file;
-            this.header = header;
-            this.userMetadata = userMetadata;
-            this.digest = digest;
-        }
+    /** Where a stored quantized tensor's parts (codes, scales and an affine tensor's offsets) begin in the data. */
+    private static long spanBegin(QuantizedInfo q) {
+        long begin = Math.min(q.codes().begin(), q.scales().begin());
+        return q.offsets() == null ? begin : Math.min(begin, q.offsets().begin());
     }
 
-    /** A tensor of the output: quantized from a staged task result (task id >= 0), or copied by range. */
-    record Item(String name, int[] shape, QuantScheme scheme, int task, TensorInfo copy, long dataStart) {
+    /** Where its parts end. */
+    private static long spanEnd(QuantizedInfo q) {
+        long end = Math.max(q.codes().end(), q.scales().end());
+        return q.offsets() == null ? end : Math.max(end, q.offsets().end());
     }
 
     /** The CLI's decisions for one shard (QuantizeCommand.execute), made before any data is read. */
     private static ShardPlan plan(int index, String name, Path file, SafetensorsReader reader, byte[] header,
-                                  SchemeChoice choice, List<String> unfit, String optionsText) {
-        ShardPlan p = new ShardPlan(index, name, file, header, reader.userMetadata(),
-                digest(optionsText, name, reader.fileSize(), header));
-        for (SafetensorsEntry e : reader.entries()) {
-            switch (e) {
-                case QuantizedInfo q -> {
-                    long start = reader.dataStart() + Math.min(q.codes().begin(), q.scales().begin());
-                    long end = reader.dataStart() + Math.max(q.codes().end(), q.scales().end());
-                    p.items.add(new Item(q.name(), q.shape(), q.scheme(), addTask(p, q.name(), null, start, end),
-                            null, 0));
-                    p.kept++;
-                }
-                case TensorInfo t when t.dtype().isQuantizable() && choice.schemeFor(t.name()) != null -> {
-                    QuantScheme s = choice.schemeFor(t.name());
-                    int[] shape = fitting(t, s, unfit);
-                    if (shape == null) {
-                        p.items.add(new Item(t.name(), null, null, -1, t, reader.dataStart()));
-                        p.copied++;
-                    } else {
-                        long start = reader.dataStart() + t.begin();
-                        p.items.add(new Item(t.name(), shape, s, addTask(p, t.name(), s.toString(), start,
-                                start + t.byteSize()), null, 0));
-                        p.quantized++;
-                    }
-                }
-                case TensorInfo t -> {
-                    p.items.add(new Item(t.name(), null, null, -1, t, reader.dataStart()));
-                    p.copied++;
+                                  SchemeChoice choice, InputStatistics statistics, List<String> unfit,
+                                  int[] unweighted, List<TensorSpec.Quantized> quantizedSpecs, String optionsText) {
+        List<SafetensorsEntry> entries = reader.entries();
+        String[] schemes = new String[entries.size()];
+        int quantized = 0;
+        int copied = 0;
+        int kept = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            SafetensorsEntry e = entries.get(i);
+            choice.seen(e.name());
+            QuantScheme s = e instanceof TensorInfo t && t.dtype().isQuantizable() ? choice.schemeFor(t.name()) : null;
+            if (e instanceof QuantizedInfo q) {
+                checkWindow(name, q.name(), spanEnd(q) - spanBegin(q));
+                kept++;
+            } else if (s == null) {
+                copied++;
+            } else {
+                TensorInfo t = (TensorInfo) e;
+                s = withData(t, s, statistics, unweighted);
+                int[] shape = fitting(t, s, unfit);
+                if (shape == null) {
+                    copied++;
+                } else {
+                    checkWindow(name, t.name(), t.byteSize());
+                    schemes[i] = s.toString();
+                    quantizedSpecs.add(TensorSpec.quantized(t.name(), shape, s, () -> null));
+                    quantized++;
                 }
             }
         }
-        return p;
+        return new ShardPlan(index, name, file.toString(), reader.fileSize(), header,
+                digest(optionsText, name, reader.fileSize(), header), schemes, quantized, copied, kept);
+    }
+
+    /** A task reads a tensor into one Java array: at most {@link #MAX_WINDOW} bytes. */
+    static final int MAX_WINDOW = Integer.MAX_VALUE - 8;
+
+    private static void checkWindow(String shard, String tensor, long bytes) {
+        if (bytes > MAX_WINDOW) {
+            throw new BadCheckpointException("tensor '" + tensor + "' of shard " + shard + " has " + bytes
+                    + " bytes; a task reads a tensor into one array of at most " + MAX_WINDOW + " bytes (tensors"
+                    + " are not split by rows yet): leave it as it is with --skip GLOB, or quantize that shard"
+                    + " with 'quant4j quantize', which maps the file");
+        }
+    }
+
+    /**
+     * The CLI's fallbacks for data-aware calibration: gptq without second moments (or not a matrix) is
+     * imatrix; imatrix without an entry is mse (counted); either without statistics at all is refused.
+     */
+    private static QuantScheme withData(TensorInfo t, QuantScheme s, InputStatistics statistics, int[] unweighted) {
+        boolean dataAware = s.calibration() == Calibration.IMATRIX || s.calibration() == Calibration.GPTQ;
+        if (!dataAware) {
+            return s;
+        }
+        if (statistics == null) {
+            throw new BadCheckpointException("tensor '" + t.name() + "' has calibration "
+                    + QuantScheme.token(s.calibration()) + ", which needs input statistics: give them with "
+                    + "--calibration-data FILE, or use --calibration mse (no data needed)");
+        }
+        if (s.calibration() == Calibration.GPTQ && (t.rank() != 2 || statistics.secondMoments(t.name()) == null)) {
+            s = s.withCalibration(Calibration.IMATRIX);
+        }
+        if (s.calibration() == Calibration.IMATRIX && statistics.meanSquares(t.name()) == null) {
+            s = s.withCalibration(Calibration.MSE);
+            unweighted[0]++;
+        }
+        return s;
     }
 
     /** The shape as ints when the scheme takes the tensor; else null, with the CLI's reason added to unfit. */
@@ -248,129 +332,82 @@ public final class ShardedQuantizer {
         return spec == null ? null : spec.shape();
     }
 
-    private static int addTask(ShardPlan p, String tensor, String scheme, long start, long end) {
-        int id = p.tasks.size();
-        // A tensor a task can quantize is at most Shapes.MAX_ARRAY_LENGTH elements; its bytes fit an int
-        // for F16/BF16 and nearly for F32. A larger one fails in the task with the runtime's message.
-        p.tasks.add(new Task(p.index, id, p.file.toString(), tensor, scheme, start, (int) Math.min(end - start,
-                Integer.MAX_VALUE - 8)));
-        return id;
-    }
-
-    /** Runs on an executor: reads one tensor's bytes, quantizes (or checks) it, stages the result. */
-    static void runTask(Task t, Map<Integer, byte[]> headers, Configuration conf, String staging) throws IOException {
-        Path file = new Path(t.shardPath());
-        FileSystem fs = file.getFileSystem(conf);
-        long size = fs.getFileStatus(file).getLen();
-        byte[] window = HadoopRanges.read(fs, file, t.windowStart(), t.windowLength());
-        SafetensorsReader reader = SafetensorsReader.ofRange(java.nio.file.Path.of(file.toString()),
-                headers.get(t.shard()), size, t.windowStart(), window);
-        QuantizedTensor q = switch (reader.entry(t.tensor())) {
-            case QuantizedInfo info -> reader.readQuantized(info);
-            case TensorInfo info -> new Quantizer(QuantScheme.parse(t.scheme()))
-                    .quantize(t.tensor(), reader.readFloatTensor(info));
-        };
-        Path staged = stagedPath(new Path(staging), t);
-        FileSystem outFs = staged.getFileSystem(conf);
-        if (outFs.exists(staged)) {
-            return;  // another attempt (speculative, or before a lost executor) committed the same bytes
-        }
-        TaskContext ctx = TaskContext.get();
-        Path attempt = new Path(staged.getParent(), "." + staged.getName() + ".attempt-"
-                + (ctx == null ? UUID.randomUUID().toString() : ctx.taskAttemptId()));
-        boolean committed = false;
-        try {
-            try (FSDataOutputStream out = outFs.create(attempt, true)) {
-                DataOutputStream data = new DataOutputStream(out);
-                byte[] codes = q.codes();
-                data.writeInt(codes.length);
-                if (failThisAttempt(t, ctx)) {
-                    data.write(codes, 0, codes.length / 2);
-                    data.flush();
-                    INJECTED_FAILURES.incrementAndGet();
-                    throw new IOException("injected failure of the first attempt at tensor '" + t.tensor() + "'");
-                }
-                data.write(codes);
-                float[] scales = q.scales();
-                data.writeInt(scales.length);
-                for (float s : scales) {
-                    data.writeInt(Float.floatToRawIntBits(s));
-                }
-                data.flush();
-            }
-            committed = outFs.rename(attempt, staged) || outFs.exists(staged);
-            if (!committed) {
-                throw new IOException("could not rename " + attempt + " to " + staged);
-            }
-        } finally {
-            outFs.delete(attempt, false);
-        }
-    }
-
-    private static boolean failThisAttempt(Task t, TaskContext ctx) {
-        SparkEnv env = SparkEnv.get();
-        return ctx != null && env != null && ctx.attemptNumber() == 0
-                && t.tensor().equals(env.conf().get(FAIL_ONCE_CONF, null));
-    }
-
-    static Path stagedPath(Path staging, Task t) {
-        return new Path(new Path(staging, Integer.toString(t.shard())), t.id() + ".bin");
-    }
-
-    private static QuantizedTensor readStaged(FileSystem fs, Path staged, int[] shape, QuantScheme scheme)
+    /**
+     * Runs on an executor: writes one output shard, tensor after tensor (one tensor's bytes in memory at a
+     * time), committed by rename, then its sidecar.
+     */
+    static void writeShard(ShardPlan p, String outFolder, Configuration conf, InputStatistics statistics)
             throws IOException {
-        try (FSDataInputStream in = fs.open(staged)) {
-            DataInputStream data = new DataInputStream(in);
-            byte[] codes = new byte[data.readInt()];
-            data.readFully(codes);
-            float[] scales = new float[data.readInt()];
-            for (int i = 0; i < scales.length; i++) {
-                scales[i] = Float.intBitsToFloat(data.readInt());
-            }
-            // The public constructor checks every part again: a staged file is not trusted blindly.
-            return new QuantizedTensor(shape, scheme, codes, scales);
-        }
-    }
-
-    /** Writes one output shard with the runtime's writer, then its completion sidecar. */
-    private static void writeShard(FileSystem inFs, FileSystem outFs, Path outFolder, Path staging, ShardPlan p)
-            throws IOException {
+        Path file = new Path(p.file());
+        FileSystem inFs = file.getFileSystem(conf);
+        java.nio.file.Path nioFile = java.nio.file.Path.of(file.toString());
+        SafetensorsReader header = SafetensorsReader.ofRange(nioFile, p.header(), p.size(), p.header().length,
+                new byte[0]);
+        List<SafetensorsEntry> entries = header.entries();
+        Map<QuantScheme, Quantizer> quantizers = new HashMap<>();
         List<TensorSpec> specs = new ArrayList<>();
-        for (Item item : p.items) {
-            if (item.task() >= 0) {
-                Path staged = stagedPath(staging, p.tasks.get(item.task()));
-                specs.add(TensorSpec.quantized(item.name(), item.shape(), item.scheme(),
-                        () -> readStaged(outFs, staged, item.shape(), item.scheme())));
-            } else {
-                TensorInfo t = item.copy();
-                specs.add(new TensorSpec.Raw(t.name(), t.dtype(), t.shape(), sink -> copyRange(inFs, p.file,
-                        item.dataStart() + t.begin(), t.byteSize(), sink)));
-            }
-        }
-        Path out = new Path(outFolder, p.name);
-        if (outFs instanceof LocalFileSystem local) {
-            // The writer's own commit: temporary file beside OUT, forced, renamed.
-            SafetensorsWriter.write(java.nio.file.Path.of(local.pathToFile(out).getPath()), p.userMetadata, specs);
-        } else {
-            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("quant4j-shard", ".safetensors");
-            try {
-                java.nio.file.Files.delete(tmp);
-                SafetensorsWriter.write(tmp, p.userMetadata, specs);
-                Path remoteTmp = new Path(outFolder, "." + p.name + "." + UUID.randomUUID() + ".tmp");
-                outFs.copyFromLocalFile(false, true, new Path(tmp.toUri()), remoteTmp);
-                outFs.delete(out, false);
-                if (!outFs.rename(remoteTmp, out)) {
-                    outFs.delete(remoteTmp, false);
-                    throw new IOException("could not rename " + remoteTmp + " to " + out);
+        for (int i = 0; i < entries.size(); i++) {
+            SafetensorsEntry e = entries.get(i);
+            String schemeText = p.schemes()[i];
+            switch (e) {
+                case QuantizedInfo q -> {
+                    long start = header.dataStart() + spanBegin(q);
+                    long end = header.dataStart() + spanEnd(q);
+                    specs.add(TensorSpec.quantized(q.name(), q.shape(), q.scheme(), () -> {
+                        try (SafetensorsReader w = window(inFs, file, nioFile, p, start, end)) {
+                            return w.readQuantized((QuantizedInfo) w.entry(q.name()));
+                        }
+                    }));
                 }
-            } finally {
-                java.nio.file.Files.deleteIfExists(tmp);
+                case TensorInfo t when schemeText != null -> {
+                    QuantScheme s = QuantScheme.parse(schemeText);
+                    int[] shape = Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray();
+                    long start = header.dataStart() + t.begin();
+                    specs.add(TensorSpec.quantized(t.name(), shape, s, () -> {
+                        failIfInjected(t.name());
+                        FloatTensor values;
+                        try (SafetensorsReader w = window(inFs, file, nioFile, p, start, start + t.byteSize())) {
+                            values = w.readFloatTensor((TensorInfo) w.entry(t.name()));
+                        }
+                        // The CLI's choice: gptq passes errors on, imatrix weights the search, else the quantizer.
+                        return switch (s.calibration()) {
+                            case GPTQ -> Gptq.quantize(Kernels.active(), t.name(), values, s,
+                                    statistics.secondMoments(t.name()));
+                            case IMATRIX -> ScaleSearch.quantize(Kernels.active(), t.name(), values, s,
+                                    statistics.meanSquares(t.name()));
+                            default -> quantizers.computeIfAbsent(s, Quantizer::new).quantize(t.name(), values);
+                        };
+                    }));
+                }
+                case TensorInfo t -> specs.add(new TensorSpec.Raw(t.name(), t.dtype(), t.shape(),
+                        sink -> copyRange(inFs, file, header.dataStart() + t.begin(), t.byteSize(), sink)));
             }
         }
+        Path outDir = new Path(outFolder);
+        FileSystem outFs = outDir.getFileSystem(conf);
+        Path out = new Path(outDir, p.name());
+        HadoopCommit.write(outFs, out, local -> SafetensorsWriter.write(local, header.userMetadata(), specs));
         long size = outFs.getFileStatus(out).getLen();
-        writeAtomically(outFs, new Path(outFolder, "." + p.name + DONE_SUFFIX),
-                (p.digest + "\n" + size + "\n").getBytes(StandardCharsets.UTF_8));
-        outFs.delete(new Path(staging, Integer.toString(p.index)), true);
+        writeAtomically(outFs, new Path(outDir, "." + p.name() + DONE_SUFFIX),
+                (p.digest() + "\n" + size + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A reader over the bytes [start, end) of the shard, read by range, with every header check. */
+    private static SafetensorsReader window(FileSystem fs, Path file, java.nio.file.Path nioFile, ShardPlan p,
+                                            long start, long end) throws IOException {
+        int length = Math.toIntExact(end - start);  // at most MAX_WINDOW: checked by the driver
+        return SafetensorsReader.ofRange(nioFile, p.header(), p.size(), start, HadoopRanges.read(fs, file, start,
+                length));
+    }
+
+    private static void failIfInjected(String tensor) throws IOException {
+        TaskContext ctx = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        if (ctx != null && env != null && ctx.attemptNumber() == 0
+                && tensor.equals(env.conf().get(FAIL_ONCE_CONF, null))) {
+            INJECTED_FAILURES.incrementAndGet();
+            throw new IOException("injected failure of the first attempt at tensor '" + tensor + "'");
+        }
     }
 
     private static void copyRange(FileSystem fs, Path file, long offset, long length, dev.quant4j.io.TensorSink sink)
@@ -392,8 +429,8 @@ public final class ShardedQuantizer {
      * header bytes, its size, the options, the format version) and the size of the output file beside it.
      */
     private static boolean isDone(FileSystem fs, Path outFolder, ShardPlan p) throws IOException {
-        Path out = new Path(outFolder, p.name);
-        Path done = new Path(outFolder, "." + p.name + DONE_SUFFIX);
+        Path out = new Path(outFolder, p.name());
+        Path done = new Path(outFolder, "." + p.name() + DONE_SUFFIX);
         if (!fs.exists(out) || !fs.exists(done)) {
             return false;
         }
@@ -402,7 +439,7 @@ public final class ShardedQuantizer {
             return false;
         }
         String[] lines = new String(HadoopRanges.read(fs, done, 0, (int) len), StandardCharsets.UTF_8).split("\n");
-        return lines.length == 2 && lines[0].equals(p.digest)
+        return lines.length == 2 && lines[0].equals(p.digest())
                 && lines[1].equals(Long.toString(fs.getFileStatus(out).getLen()));
     }
 
@@ -425,7 +462,7 @@ public final class ShardedQuantizer {
         JsonObject metadata = ckpt.indexMetadata() == null ? new JsonObject() : ckpt.indexMetadata().deepCopy();
         long total = 0;
         for (ShardPlan p : plans) {
-            Path out = new Path(outFolder, p.name);
+            Path out = new Path(outFolder, p.name());
             long size = fs.getFileStatus(out).getLen();
             byte[] header = HadoopRanges.header(fs, out, size);
             total += size - header.length;
@@ -452,29 +489,6 @@ public final class ShardedQuantizer {
         } finally {
             fs.delete(tmp, false);
         }
-    }
-
-    /** A task's own exception (bad input, a NaN, a full disk) from the Spark exception that wraps it. */
-    private static IOException unwrap(Exception e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c.getClass().getName().startsWith("dev.quant4j.") && c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof IOException io && c != e) {
-                return io;
-            }
-        }
-        if (e instanceof IOException io) {
-            return io;
-        }
-        if (e instanceof RuntimeException r) {
-            throw r;
-        }
-        return new IOException(e);
-    }
-
-    private static String more(List<String> items) {
-        return items.size() > 1 ? " (and " + (items.size() - 1) + " more tensors)" : "";
     }
 
 }

@@ -35,7 +35,7 @@ class SparkQuantizeTest {
     /** local[2,2]: two threads, and a failed task is tried again once. */
     private static final String MASTER = "local[2,2]";
     private static final String[] OPTIONS = {"--scheme", "q4f:block32:f16", "--rule", "*attn*=q8s:block2x16:f32",
-            "--rule", "*emb*=e4m3:block32:ue8m0", "--skip", "*lm_head*"};
+            "--rule", "*emb*=e4m3:block32:ue8m0", "--rule", "*down_proj*=q4f:block32:f16:affine", "--skip", "*lm_head*"};
 
     @TempDir
     Path dir;
@@ -150,7 +150,7 @@ class SparkQuantizeTest {
             assertEquals(0, r.code(), r.err());
             assertArrayEquals(Files.readAllBytes(cliOut.resolve(n)), Files.readAllBytes(out.resolve(n)), n);
         }
-        assertFalse(Files.exists(out.resolve(ShardedQuantizer.STAGING)), "staging folder left behind");
+        assertFalse(Files.exists(out.resolve("_quant4j_staging")), "staging folder left behind");
         try (Stream<Path> s = Files.list(out)) {
             List<String> stray = s.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".tmp")
                     || f.contains("attempt")).toList();
@@ -221,6 +221,33 @@ class SparkQuantizeTest {
         Run other = spark("spark", "quantize", in.toString(), out.toString(), "--master", MASTER, "--scheme", "q8s");
         assertTrue(other.err().contains("in 4 shards (0 complete already)"), other.err());
         assertSameAsCli(in, out, "--scheme", "q8s");
+    }
+
+    @Test
+    void globsThatMatchNothingAndCostlyBlocksWarnAsTheCliDoes() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("warn"));
+        Random rnd = new Random(3);
+        Path shard = in.resolve("a.safetensors");
+        SafetensorsWriter.write(shard, Map.of(), List.of(
+                TensorSpec.floats("conv.weight", random(rnd, 8, 4, 3, 3), Dtype.F32),
+                TensorSpec.floats("w", random(rnd, 2, 32), Dtype.F32),
+                new TensorSpec.Raw("ids", Dtype.I64, new long[] {1}, sink -> sink.write(new byte[8]))));
+        String[] options = {"--scheme", "q4f:block32:f16", "--rule", "*nothing*=q8s", "--skip", "*absent*", "--skip",
+            "w", "-q"};
+        Run cli = cli(concat(new String[] {"quantize", shard.toString(), dir.resolve("o.safetensors").toString()},
+                options));
+        Run r = spark(concat(new String[] {"spark", "quantize", in.toString(), dir.resolve("out").toString(),
+            "--master", MASTER}, options));
+        assertEquals(0, cli.code(), cli.err());
+        assertEquals(0, r.code(), r.err());
+        // Same lines, in the same order; the CLI names the file, the job the folder.
+        assertEquals(3, cli.err().lines().count(), cli.err());
+        assertEquals(cli.err().replace("quant4j quantize:", "quant4j spark quantize:").replace(shard.toString(),
+                in.toString()), r.err());
+        assertTrue(r.err().contains("--skip '*absent*' matches no tensor"), r.err());
+        assertTrue(r.err().contains("tensor 'conv.weight' [8, 4, 3, 3] costs"), r.err());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("o.safetensors")),
+                Files.readAllBytes(dir.resolve("out").resolve("a.safetensors")));
     }
 
     @Test

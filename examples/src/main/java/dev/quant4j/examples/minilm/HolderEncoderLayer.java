@@ -2,6 +2,7 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Quantize;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.io.gguf.GgmlType;
 import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.model.ModelPaths;
@@ -37,6 +38,13 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
      * as each weight's scheme says (its {@code activations} part, NONE for float weights).
      */
     ActivationMode activations;
+
+    /**
+     * While set: the ggml type of each weight (by field path) whose matrix product runs as llama.cpp's
+     * CPU backend runs it, its input activations quantized by ggml's rule for that type (see
+     * {@link Linear#applyGgml}); a weight it gives null for runs as usual.
+     */
+    java.util.function.Function<String, GgmlType> ggmlActivations;
 
     /** This layer's field path in the model ({@code layers[3]}), set by the model: scales are keyed by it. */
     String path = "";
@@ -74,6 +82,10 @@ public final class HolderEncoderLayer extends EncoderLayerWeights {
                 calibrator.observe(weightPath, x, 0, x.length);
             }
             return Linear.apply(name, weight, bias, x, n, ActivationMode.NONE, null);
+        }
+        GgmlType ggml = ggmlActivations == null ? null : ggmlActivations.apply(weightPath);
+        if (ggml != null) {
+            return Linear.applyGgml(weightPath, weight, bias, x, n, ggml);
         }
         return Linear.apply(weightPath, weight, bias, x, n, activations, activationScales);
     }

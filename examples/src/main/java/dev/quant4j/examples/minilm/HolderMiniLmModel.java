@@ -69,4 +69,20 @@ public final class HolderMiniLmModel extends EncoderModel {
         }
         return this;
     }
+
+    /**
+     * Runs each linear layer's product as llama.cpp's CPU backend runs it for a weight of the ggml type
+     * {@code typeOf} gives for its field path ({@code layers[0].queryWeight}): the input activations
+     * quantized by ggml's rule for that type (Q8_0 blocks of 32 for Q8_0, Q4_0 and Q5_0 weights, Q8_K
+     * blocks of 256 for Q4_K and Q6_K), so that a GGUF export can be compared with what llama.cpp computes
+     * from it. Null (or a null type) runs the layers as usual.
+     *
+     * @return this model
+     */
+    public HolderMiniLmModel ggmlActivations(java.util.function.Function<String, dev.quant4j.io.gguf.GgmlType> typeOf) {
+        for (EncoderLayerWeights layer : layers) {
+            ((HolderEncoderLayer) layer).ggmlActivations = typeOf;
+        }
+        return this;
+    }
 }

@@ -9,6 +9,8 @@ import dev.quant4j.kernels.Gemm;
 import dev.quant4j.kernels.Int8Activations;
 import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.io.gguf.GgmlQuants;
+import dev.quant4j.io.gguf.GgmlType;
 
 import java.util.Arrays;
 
@@ -107,6 +109,45 @@ final class Linear {
             }
         }
         return addBias(y, bias, n, out);
+    }
+
+    /**
+     * A linear layer as llama.cpp's CPU backend computes it for a weight of ggml type {@code type}: each
+     * token's activations quantized by ggml's rule for the type's product ({@code GgmlQuants}: Q8_0 blocks
+     * of 32 with f16 scales for Q8_0, Q4_0 and Q5_0 weights; Q8_K blocks of 256 for Q4_K and Q6_K). A
+     * weight with integer codes in blocks of 32 along its rows (our Q8_0 and Q4_0 twins) multiplies the
+     * int8 codes in the integer product, our W8A8 path; any other weight (float32, such as K-quant blocks
+     * dequantized) multiplies the dequantized activations {@code q * d} in the float32 product. Only the
+     * summation order then differs from ggml's.
+     */
+    static float[] applyGgml(String name, QuantizableTensor weights, float[] bias, float[] x, int n, GgmlType type) {
+        int in = weights.shape()[1];
+        checkInput(name, in, null, weights.shape()[0], x, n);
+        boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        int block = kQuant ? 256 : 32;
+        if (in % block != 0) {
+            throw new IllegalStateException("weight '" + name + "' has rows of " + in + ", which ggml's " + type.ggmlName()
+                    + " product cannot take (its activations come in blocks of " + block + ")");
+        }
+        byte[] codes = new byte[x.length];
+        float[] scales = new float[x.length / block];
+        if (kQuant) {
+            GgmlQuants.q8_KActivations(x, 0, x.length, codes, scales, 0);
+        } else {
+            GgmlQuants.q8_0Activations(x, 0, x.length, codes, scales, 0);
+        }
+        if (!kQuant && weights.isQuantized() && !weights.quantized().scheme().value().isFloat()
+                && weights.quantized().layout().lastBlockExtent() == block) {
+            QuantizedTensor q = weights.quantized();
+            float[] y = new float[n * weights.shape()[0]];
+            Gemm.active().matmulInt8(q, new Int8Activations(codes, scales, n, in, block), y, Parallelism.single());
+            return addBias(y, bias, n, weights.shape()[0]);
+        }
+        float[] xq = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xq[i] = codes[i] * scales[i / block];
+        }
+        return apply(name, weights, bias, xq, n, ActivationMode.NONE, null);
     }
 
     private static void requireIntegerCodes(String name, QuantizedTensor q, String mode) {

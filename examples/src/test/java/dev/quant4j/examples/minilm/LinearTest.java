@@ -176,4 +176,48 @@ class LinearTest {
                 () -> Linear.apply("keyWeight", new float[16], 4, 4, null, new float[7], 2));
         assertTrue(input.getMessage().contains("keyWeight"), input.getMessage());
     }
+
+    /**
+     * llama.cpp's products: the integer path for our Q8_0 / Q4_0 twins and the float path on the
+     * dequantized activations give the same sums up to float rounding, and both are the weights times
+     * activations that went through ggml's Q8_0 (or, for K-quants, Q8_K) rule.
+     */
+    @Test
+    void ggmlActivationsMultiplyTheActivationsGgmlWouldQuantize() {
+        SplittableRandom random = new SplittableRandom(11);
+        int out = 7;
+        int in = 512;
+        int n = 3;
+        float[] w = gaussian(random, out * in);
+        float[] x = gaussian(random, n * in);
+        float[] bias = gaussian(random, out);
+        for (dev.quant4j.io.gguf.GgmlType type : List.of(dev.quant4j.io.gguf.GgmlType.Q8_0,
+                dev.quant4j.io.gguf.GgmlType.Q4_0, dev.quant4j.io.gguf.GgmlType.Q4_K)) {
+            boolean k = type == dev.quant4j.io.gguf.GgmlType.Q4_K;
+            int block = k ? 256 : 32;
+            byte[] codes = new byte[x.length];
+            float[] scales = new float[x.length / block];
+            if (k) {
+                dev.quant4j.io.gguf.GgmlQuants.q8_KActivations(x, 0, x.length, codes, scales, 0);
+            } else {
+                dev.quant4j.io.gguf.GgmlQuants.q8_0Activations(x, 0, x.length, codes, scales, 0);
+            }
+            float[] xq = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                xq[i] = codes[i] * scales[i / block];
+            }
+            QuantizableTensor weight = k ? QuantizableTensor.of(w, out, in)
+                    : QuantizableTensor.of(Quantizer.of(type == dev.quant4j.io.gguf.GgmlType.Q8_0 ? "q8s:block32:f16"
+                    : "q4f:block32:f16").quantize("w", FloatTensor.of(w, out, in)));
+            float[] expected = Linear.apply("w", weight, bias, xq, n, ActivationMode.NONE, null);
+            float[] got = Linear.applyGgml("w", weight, bias, x, n, type);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(expected[i], got[i], 1e-4f * (1 + Math.abs(expected[i])), type + " output " + i);
+            }
+            float[] unquantized = Linear.apply("w", weight, bias, x, n, ActivationMode.NONE, null);
+            assertTrue(!Arrays.equals(unquantized, got), type + ": the activations were quantized");
+        }
+        assertThrows(IllegalStateException.class, () -> Linear.applyGgml("w", QuantizableTensor.of(w, 8, 448), null,
+                new float[448], 1, dev.quant4j.io.gguf.GgmlType.Q6_K));
+    }
 }

@@ -2,6 +2,7 @@ package dev.quant4j.io.gguf;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.QuantLevel;
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
@@ -20,6 +21,9 @@ import java.util.Arrays;
  * <li>{@code q8s:block32:f16} is Q8_0: one f16 scale, then 32 int8 codes;</li>
  * <li>{@code q4f:block32:f16} is Q4_0: one f16 scale, then 16 bytes whose low nibble holds element j
  *     and high nibble element j + 16, each as code + 8;</li>
+ * <li>{@code q4f:block32:f16:affine} is Q4_1: f16 d, f16 m, then 16 bytes of unsigned codes in the same
+ *     j / j + 16 nibble order; ggml's {@code q * d + m} equals our {@code fma(q, d, m)} because {@code q * d}
+ *     is exact for an f16 d;</li>
  * <li>{@code e2m1:block32:ue8m0} is MXFP4: the scale's biased exponent byte, then 16 bytes of E2M1 codes
  *     in the same j / j + 16 order. ggml's table holds twice the E2M1 values and its scale is
  *     2^(e - 128) where ours is 2^(e - 127), so the same bytes give the same products.</li>
@@ -38,7 +42,8 @@ public final class GgmlBlocks {
     private static final int QK = 32;
 
     /** The schemes that map onto a ggml type, for messages. */
-    public static final String TWINS = "q8s:block32:f16 (Q8_0), q4f:block32:f16 (Q4_0), e2m1:block32:ue8m0 (MXFP4)";
+    public static final String TWINS = "q8s:block32:f16 (Q8_0), q4f:block32:f16 (Q4_0), q4f:block32:f16:affine"
+            + " (Q4_1), e2m1:block32:ue8m0 (MXFP4)";
 
     private GgmlBlocks() {
     }
@@ -75,7 +80,10 @@ public final class GgmlBlocks {
             return GgmlType.Q8_0;
         }
         if (s.value() == QuantValue.Q4F && s.param() == QuantParam.F16) {
-            return GgmlType.Q4_0;
+            return s.mode() == QuantMode.AFFINE ? GgmlType.Q4_1 : GgmlType.Q4_0;
+        }
+        if (s.mode() == QuantMode.AFFINE) {
+            return null;
         }
         if (s.value() == QuantValue.E2M1 && s.param() == QuantParam.UE8M0) {
             return GgmlType.MXFP4;
@@ -88,6 +96,7 @@ public final class GgmlBlocks {
         return switch (type) {
             case Q8_0 -> QuantScheme.parse("q8s:block32:f16");
             case Q4_0 -> QuantScheme.parse("q4f:block32:f16");
+            case Q4_1 -> QuantScheme.parse("q4f:block32:f16:affine");
             case MXFP4 -> QuantScheme.parse("e2m1:block32:ue8m0");
             default -> null;
         };
@@ -123,6 +132,13 @@ public final class GgmlBlocks {
                         out[o + 2 + j] = (byte) ((t.code(first + j) + 8) | (t.code(first + j + 16) + 8) << 4);
                     }
                 }
+                case Q4_1 -> {
+                    putShort(out, o, Float.floatToFloat16(scales[b]));
+                    putShort(out, o + 2, Float.floatToFloat16(t.offsets()[b]));
+                    for (int j = 0; j < QK / 2; j++) {
+                        out[o + 4 + j] = (byte) (t.code(first + j) | t.code(first + j + 16) << 4);
+                    }
+                }
                 default -> { // MXFP4
                     out[o] = (byte) (Math.getExponent(scales[b]) + 127);
                     for (int j = 0; j < QK / 2; j++) {
@@ -136,7 +152,8 @@ public final class GgmlBlocks {
 
     /**
      * Our quantized tensor for ggml blocks of a twin type, or null when some block has no exact
-     * equivalent in our contract: a negative, infinite or NaN scale (ggml's quantizers write d = max / -8
+     * equivalent in our contract: a negative, infinite or NaN scale (for Q4_1 also a -0.0 scale or a NaN or
+ * infinite offset) (ggml's quantizers write d = max / -8
      * for Q4_0, so negative scales are common there), a Q8_0 code of -128, an MXFP4 exponent of 255.
      * A null answer means: read the tensor as floats ({@link #dequantize}).
      */
@@ -156,6 +173,20 @@ public final class GgmlBlocks {
         byte[] codes = new byte[(int) Packing.packedBytes(n, scheme.value(), scheme.store())];
         float[] scales = new float[blocks];
         int bits = scheme.value().bits();
+        if (type == GgmlType.Q4_1) {
+            float[] offsets = new float[blocks];
+            for (int b = 0; b < blocks; b++) {
+                long o = (long) b * type.typeSize();
+                scales[b] = f16(data, o);
+                offsets[b] = f16(data, o + 2);
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 4 + j);
+                    Packing.put(codes, b * QK + j, bits, v & 0xF);
+                    Packing.put(codes, b * QK + j + 16, bits, v >>> 4);
+                }
+            }
+            return new QuantizedTensor(shape, scheme, codes, scales, offsets);
+        }
         for (int b = 0; b < blocks; b++) {
             long o = (long) b * type.typeSize();
             int first = b * QK;
@@ -207,6 +238,14 @@ public final class GgmlBlocks {
             float d = f16(data, o);
             if (Float.isNaN(d) || Float.isInfinite(d)) {
                 return false;
+            }
+            if (type == GgmlType.Q4_1) {
+                // Our affine scales are non-negative (and not -0.0); ggml's (max - min) / 15 always is.
+                float m = f16(data, o + 2);
+                if (Float.floatToRawIntBits(d) < 0 || !Float.isFinite(m)) {
+                    return false;
+                }
+                continue;
             }
             boolean negative = Float.floatToRawIntBits(d) < 0;
             if (type == GgmlType.Q8_0) {
@@ -267,6 +306,15 @@ public final class GgmlBlocks {
                     int v = u8(data, o + 4 + j);
                     out[b + j] = (v & 0xF) * d + m;
                     out[b + j + 16] = (v >>> 4) * d + m;
+                }
+            });
+            case Q5_0 -> forBlocks(n, QK, 22, (b, o) -> {
+                float d = f16(data, o);
+                int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), o + 2);
+                for (int j = 0; j < QK / 2; j++) {
+                    int v = u8(data, o + 6 + j);
+                    out[b + j] = (((v & 0xF) | (qh >>> j << 4 & 0x10)) - 16) * d;
+                    out[b + j + 16] = (((v >>> 4) | (qh >>> (j + 12) & 0x10)) - 16) * d;
                 }
             });
             case MXFP4 -> forBlocks(n, QK, 17, (b, o) -> {

@@ -127,6 +127,26 @@ public final class GgufWriter {
             };
         }
 
+        /**
+         * A float tensor that ggml's own quantizer for {@code type} ({@link GgmlQuants}: Q4_K, Q6_K, Q5_0,
+         * Q8_0) turns into blocks when the writer reaches it.
+         *
+         * @throws IllegalArgumentException for a type {@link GgmlQuants} does not write, or rows that are
+         *                                  not a multiple of its block
+         */
+        public static Tensor quantize(String name, int[] shape, GgmlType type, TensorSpec.Producer<float[]> values) {
+            if (!GgmlQuants.writes(type)) {
+                throw new IllegalArgumentException("tensor '" + name + "': quant4j's ggml quantizers write q4_k, q6_k, "
+                        + "q5_0 and q8_0, not " + type.ggmlName());
+            }
+            int ne0 = shape.length == 0 ? 1 : shape[shape.length - 1];
+            if (ne0 % type.blockSize() != 0) {
+                throw new IllegalArgumentException("tensor '" + name + "' " + Arrays.toString(shape) + ": its rows of "
+                        + ne0 + " are not a multiple of " + type.ggmlName() + "'s block of " + type.blockSize());
+            }
+            return new Tensor(name, toLong(shape), type, sink -> sink.write(GgmlQuants.quantize(type, values.get())));
+        }
+
         /** Bytes already in ggml's layout, from another file. */
         public static Tensor raw(String name, long[] shape, GgmlType type, MemorySegment bytes) {
             return new Tensor(name, shape, type, sink -> sink.write(bytes));

@@ -40,6 +40,45 @@ final class BertGguf {
 
     static void write(Path file, Map<String, Object> state, MiniLmConfig c, WordPieceTokenizer tokenizer, String name)
             throws IOException {
+        write(file, state, c, tokenizer, name, null);
+    }
+
+    /** A state tensor's field path, its GGUF name, and whether it goes in as F32 whatever its form. */
+    record Placement(String field, String gguf, boolean asFloat) {
+    }
+
+    /** Where each tensor of a MiniLM state goes in llama.cpp's BERT, in file order. */
+    static List<Placement> layout(MiniLmConfig c) {
+        List<Placement> out = new ArrayList<>();
+        out.add(new Placement("embeddings.wordEmbeddings", "token_embd.weight", false));
+        out.add(new Placement("embeddings.tokenTypeEmbeddings", "token_types.weight", true));
+        out.add(new Placement("embeddings.positionEmbeddings", "position_embd.weight", true));
+        out.add(new Placement("embeddings.layerNorm.weight", "token_embd_norm.weight", true));
+        out.add(new Placement("embeddings.layerNorm.bias", "token_embd_norm.bias", true));
+        for (int l = 0; l < c.layers(); l++) {
+            String f = "layers[" + l + "].";
+            String b = "blk." + l + ".";
+            for (String[] p : new String[][] {{"query", "attn_q"}, {"key", "attn_k"}, {"value", "attn_v"},
+                    {"attentionOutput", "attn_output"}, {"intermediate", "ffn_up"}, {"output", "ffn_down"}}) {
+                out.add(new Placement(f + p[0] + "Weight", b + p[1] + ".weight", false));
+                out.add(new Placement(f + p[0] + "Bias", b + p[1] + ".bias", true));
+            }
+            for (String[] p : new String[][] {{"attentionLayerNorm", "attn_output_norm"},
+                    {"outputLayerNorm", "layer_output_norm"}}) {
+                out.add(new Placement(f + p[0] + ".weight", b + p[1] + ".weight", true));
+                out.add(new Placement(f + p[0] + ".bias", b + p[1] + ".bias", true));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * As {@link #write(Path, Map, MiniLmConfig, WordPieceTokenizer, String)}, with the float32 matrices
+     * that {@code plan} (GGUF name to ggml type, e.g. from {@code GgmlRecipe.plan}) names quantized by
+     * ggml's own quantizer for that type ({@code GgmlQuants}); null: none.
+     */
+    static void write(Path file, Map<String, Object> state, MiniLmConfig c, WordPieceTokenizer tokenizer, String name,
+                      Map<String, GgmlType> plan) throws IOException {
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put("general.architecture", GgufValue.string("bert"));
         kv.put("general.name", GgufValue.string(name));
@@ -55,24 +94,8 @@ final class BertGguf {
 
         List<GgufWriter.Tensor> tensors = new ArrayList<>();
         Set<String> used = new HashSet<>();
-        add(tensors, used, state, "embeddings.wordEmbeddings", "token_embd.weight", false);
-        add(tensors, used, state, "embeddings.tokenTypeEmbeddings", "token_types.weight", true);
-        add(tensors, used, state, "embeddings.positionEmbeddings", "position_embd.weight", true);
-        add(tensors, used, state, "embeddings.layerNorm.weight", "token_embd_norm.weight", true);
-        add(tensors, used, state, "embeddings.layerNorm.bias", "token_embd_norm.bias", true);
-        for (int l = 0; l < c.layers(); l++) {
-            String f = "layers[" + l + "].";
-            String b = "blk." + l + ".";
-            for (String[] p : new String[][] {{"query", "attn_q"}, {"key", "attn_k"}, {"value", "attn_v"},
-                    {"attentionOutput", "attn_output"}, {"intermediate", "ffn_up"}, {"output", "ffn_down"}}) {
-                add(tensors, used, state, f + p[0] + "Weight", b + p[1] + ".weight", false);
-                add(tensors, used, state, f + p[0] + "Bias", b + p[1] + ".bias", true);
-            }
-            for (String[] p : new String[][] {{"attentionLayerNorm", "attn_output_norm"},
-                    {"outputLayerNorm", "layer_output_norm"}}) {
-                add(tensors, used, state, f + p[0] + ".weight", b + p[1] + ".weight", true);
-                add(tensors, used, state, f + p[0] + ".bias", b + p[1] + ".bias", true);
-            }
+        for (Placement p : layout(c)) {
+            add(tensors, used, state, p, plan == null ? null : plan.get(p.gguf()));
         }
         Set<String> left = new HashSet<>(state.keySet());
         left.removeAll(used);
@@ -119,18 +142,20 @@ final class BertGguf {
         kv.put(key, GgufValue.uint32(id));
     }
 
-    private static void add(List<GgufWriter.Tensor> out, Set<String> used, Map<String, Object> state, String field,
-                            String name, boolean asFloat) {
-        Object t = state.get(field);
+    private static void add(List<GgufWriter.Tensor> out, Set<String> used, Map<String, Object> state, Placement p,
+                            GgmlType ggml) {
+        Object t = state.get(p.field());
+        String name = p.gguf();
         if (t == null) {
-            throw new IllegalArgumentException("the state has no tensor '" + field + "' for " + name);
+            throw new IllegalArgumentException("the state has no tensor '" + p.field() + "' for " + name);
         }
-        used.add(field);
+        used.add(p.field());
         out.add(switch (t) {
-            case QuantizedTensor q when asFloat -> GgufWriter.Tensor.floats(name, q.dequantize(), GgmlType.F32);
+            case QuantizedTensor q when p.asFloat() -> GgufWriter.Tensor.floats(name, q.dequantize(), GgmlType.F32);
             case QuantizedTensor q -> GgufWriter.Tensor.quantized(name, q);
+            case FloatTensor f when ggml != null -> GgufWriter.Tensor.quantize(name, f.shape(), ggml, f::data);
             case FloatTensor f -> GgufWriter.Tensor.floats(name, f, GgmlType.F32);
-            default -> throw new IllegalArgumentException("tensor '" + field + "' is a " + t.getClass().getName());
+            default -> throw new IllegalArgumentException("tensor '" + p.field() + "' is a " + t.getClass().getName());
         });
     }
 }

@@ -34,7 +34,8 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
 
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
-            "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4s:block32", "e4m3:tensor",
+            "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4f:block32:f16:affine",
+            "q4s:block32", "e4m3:tensor",
             "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "q4f:block32:f16:a8dyn");
     /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
@@ -65,8 +66,9 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
               --load FILE         run a saved model instead of quantizing (its float32 weights are never
                                   built), on the sentences saved with it, against their float32 vectors
               --save-gguf DIR     only write the model as BERT GGUF files llama.cpp runs, DIR/f32.gguf,
-                                  DIR/q8_0.gguf, DIR/q4_0.gguf, with our vectors of the sentences for
-                                  each in DIR/vectors.json (benchmarks/llama-cpp-embeddings.sh compares)
+                                  DIR/q8_0.gguf, DIR/q4_0.gguf, DIR/q4_k.gguf, DIR/q4_k_m.gguf, with our
+                                  vectors of the sentences for each in DIR/vectors.json
+                                  (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
             """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);

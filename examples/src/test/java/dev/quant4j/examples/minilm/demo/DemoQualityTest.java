@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   q4f:block32:f16:u32:mse      0.969471  0.898384  0.817
  *   q4f:block32:f16:u32:imatrix  0.972913  0.882670  0.817   (statistics from the 70 calibration sentences)
  *   q4f:block32:f16:u32:gptq     0.984459  0.908383  0.867
+ *   q4f:block32:f16:u32:affine   0.970093  0.904233  0.833   (ggml's Q4_1: scale and offset per block, 5.0 bits)
  *   q4s:block32:f32:u32      0.952183  0.829792  0.767
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
@@ -59,6 +60,7 @@ class DemoQualityTest {
         FLOORS.put("q4f:block32:f16:u32:mse", new Floor(0.966, 0.878, 0.783));
         FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
         FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
+        FLOORS.put("q4f:block32:f16:u32:affine", new Floor(0.967, 0.884, 0.80));
         FLOORS.put("q4s:block32:f32:u32", new Floor(0.947, 0.81, 0.733));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
@@ -172,6 +174,7 @@ class DemoQualityTest {
     private static long packed(QuantScheme scheme, int rows, int cols) {
         int[] shape = {rows, cols};
         return Packing.packedBytes((long) rows * cols, scheme.value(), scheme.store())
-                + (long) new BlockLayout(shape, scheme).blockCount() * scheme.param().bytes();
+                + (long) new BlockLayout(shape, scheme).blockCount() * scheme.param().bytes()
+                * (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE ? 2 : 1); // scales, and offsets
     }
 }
