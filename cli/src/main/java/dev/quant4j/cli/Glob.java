@@ -122,15 +122,7 @@ final class Glob {
 
     /** A glob that matches exactly this name: every glob character escaped with '\\'. */
     static String quote(String name) {
-        StringBuilder sb = new StringBuilder(name.length() + 8);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if ("*?[]{},\\".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
+        return dev.quant4j.plan.Plan.globLiteral(name);
     }
 
     @Override

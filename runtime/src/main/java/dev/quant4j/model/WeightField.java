@@ -168,6 +168,29 @@ public abstract sealed class WeightField {
     /** Writes {@code values} over the floats the field holds now, keeping the same arrays where it can. */
     abstract void overwrite(float[] values);
 
+    /**
+     * Writes {@code values} (row-major, as {@link #floats()} gives them) over the floats the field holds now:
+     * what {@link Quantization#simulate} does to every field, for one field (e.g. to measure the model with only
+     * this field quantized, then write its original values back).
+     *
+     * @throws IllegalStateException    naming the field when it holds no floats (null, or quantized)
+     * @throws IllegalArgumentException naming the field when {@code values} has another length
+     */
+    public final void overwriteFloats(float[] values) {
+        Objects.requireNonNull(values, "values");
+        FloatTensor now = isQuantized() ? null : floats();
+        if (now == null) {
+            throw new IllegalStateException("field '" + path + "' holds no floats to overwrite ("
+                    + (isQuantized() ? "it is quantized; dequantize the model first" : "it is null") + ")");
+        }
+        if (now.size() != values.length) {
+            throw new IllegalArgumentException("field '" + path + "' holds " + now.size() + " floats but "
+                    + values.length + " were given; give one value per element of shape "
+                    + Arrays.toString(now.shape()));
+        }
+        overwrite(values);
+    }
+
     @Override
     public String toString() {
         return path + " (" + kind() + ", " + (scheme == null ? "not quantized" : scheme.toString()) + ")";

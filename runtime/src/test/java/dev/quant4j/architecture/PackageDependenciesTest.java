@@ -45,7 +45,7 @@ class PackageDependenciesTest {
             Set.of("calibrate"),
             Set.of("quantize"),
             Set.of("model"),
-            Set.of("qat", "calibrate"));
+            Set.of("qat", "plan", "calibrate"));
 
     private static final Pattern TYPE = Pattern.compile("dev/quant4j/([a-z0-9_]+(?:/[a-z0-9_]+)*)/[A-Za-z0-9_$]+");
 

@@ -88,7 +88,7 @@ public final class Demo {
         if (options.child()) {
             // The agent-mode child: results as lines for the parent, nothing else on stdout.
             for (DemoResult r : runMode(DemoMode.AGENT, options, tokenIds, indices, reference, bar,
-                    options.saveDir())) {
+                    options.saveDir(), new java.util.HashMap<>())) {
                 out.println(AgentChild.RESULT_PREFIX + DemoReport.internalLine(r));
             }
             return;
@@ -100,10 +100,11 @@ public final class Demo {
                     indices.size(), all.size());
         }
         List<DemoResult> results = new ArrayList<>();
+        Map<String, ModeRunner.PlanRow> plans = new java.util.LinkedHashMap<>();
         boolean saved = false;
         for (DemoMode mode : options.modes()) {
             if (mode == DemoMode.HOLDER) {
-                results.addAll(runMode(mode, options, tokenIds, indices, reference, bar, options.saveDir()));
+                results.addAll(runMode(mode, options, tokenIds, indices, reference, bar, options.saveDir(), plans));
                 saved = true;
             } else {
                 List<String> childArgs = new ArrayList<>(options.childArguments());
@@ -132,9 +133,11 @@ public final class Demo {
                     cos mean / min: cosine of each sentence's vector to its float32 vector. top-1: how often a sentence's
                     nearest neighbour among the others is the one float32 finds. ms/sent: wall time / sentences;
                     cpu ms: CPU time of the embedding threads / sentences (steadier when the machine is busy).""");
+            printPlans(plans, options, out);
         }
         if (options.json()) {
             System.err.println(modesLine(results));
+            printPlans(plans, options, System.err);
         }
         if (options.html() != null) {
             writeAtomically(options.html(), DemoReport.html(results, context));
@@ -147,23 +150,55 @@ public final class Demo {
         }
     }
 
-    /** One mode in this JVM. */
+    /** One mode in this JVM; the plans its plan rows ran with go into {@code plans}. */
     private static List<DemoResult> runMode(DemoMode mode, DemoOptions options, List<int[]> tokenIds,
                                             List<Integer> indices, SavedModels.Reference reference, boolean bar,
-                                            Path saveDir) throws IOException {
+                                            Path saveDir, Map<String, ModeRunner.PlanRow> plans) throws IOException {
         int schemes = options.load() != null ? 1 : options.schemes().size();
         DemoProgress progress = new DemoProgress(System.err, bar, mode.text(),
                 ModeRunner.workUnits(schemes, tokenIds.size()));
-        ModeRunner runner = new ModeRunner(mode, tokenIds, options.threads(), progress);
+        ModeRunner runner = new ModeRunner(mode, tokenIds, options.threads(), progress, options.planCandidates(),
+                options.planSentences(), options.sensitivity());
         try {
             if (options.load() != null) {
                 return List.of(runner.loadAndRun(options.load(), reference.vectors()));
             }
             progress.step("reading the ONNX weights", false);
             OnnxWeights weights = MiniLmLoader.weightsFromClasspath();
-            return runner.quantizeAndRun(weights, options.schemes(), saveDir, indices);
+            List<DemoResult> out = runner.quantizeAndRun(weights, options.schemes(), saveDir, indices);
+            plans.putAll(runner.plans());
+            return out;
         } finally {
             progress.finish();
+        }
+    }
+
+    /**
+     * Each plan: its size and calibration error, how many fields took each scheme, and the {@code @Quantize} and
+     * {@code --rule} lines of the fields off its most common scheme ({@code Plan.annotationLines()} and
+     * {@code ruleLines()} give every field's).
+     */
+    private static void printPlans(Map<String, ModeRunner.PlanRow> plans, DemoOptions options, PrintStream out) {
+        for (Map.Entry<String, ModeRunner.PlanRow> e : plans.entrySet()) {
+            dev.quant4j.plan.Plan plan = e.getValue().plan();
+            Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+            for (dev.quant4j.plan.Plan.Choice c : plan.choices()) {
+                counts.merge(c.scheme().toString(), 1, Integer::sum);
+            }
+            String common = java.util.Collections.max(counts.entrySet(), Map.Entry.comparingByValue()).getKey();
+            out.println();
+            out.printf(Locale.ROOT, "%s: %.4f bits per weight; on %d calibration sentences (not measured above) mean"
+                            + " 1 - cosine predicted %.3e, measured %.3e; fields: %s%n", e.getKey(), plan.bitsPerWeight(),
+                    options.planSentences(), plan.predictedError(), e.getValue().calibrationError(),
+                    counts.toString().replace("{", "").replace("}", ""));
+            List<String> annotations = plan.annotationLines();
+            List<String> rules = plan.ruleLines();
+            for (int i = 0; i < plan.choices().size(); i++) {
+                if (!plan.choices().get(i).scheme().toString().equals(common)) {
+                    out.println("  " + annotations.get(i) + "    " + rules.get(i));
+                }
+            }
+            out.println("  every other field: @Quantize(scheme = \"" + common + "\")");
         }
     }
 

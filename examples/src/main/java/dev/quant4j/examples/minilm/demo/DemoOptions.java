@@ -14,6 +14,8 @@ import java.util.Set;
  * The demo's command line.
  *
  * @param schemes   the schemes to compare, f32 first (always there: it is the reference)
+ * @param agentSchemes the schemes the agent mode runs (f32 first): all of {@code schemes} when they were given,
+ *                  else {@link #DEFAULT_AGENT_SCHEMES}; rows with quantized activations and plans run in holder mode only
  * @param modes     which ways to run: {@code holder} (in this JVM), {@code agent} (a child JVM with the agent)
  * @param sentences how many sentences, or {@link Integer#MAX_VALUE} for all
  * @param threads   threads that embed sentences in parallel
@@ -24,20 +26,37 @@ import java.util.Set;
  * @param saveGguf  where to write the model as BERT GGUF files for llama.cpp (and our vectors), or null
  * @param progress  draw the progress bar: null for when stderr is a terminal
  * @param child     run as the agent-mode child of a demo (internal)
+ * @param planCandidates the schemes a plan row chooses from, per field
+ * @param planSentences how many of the calibration sentences the plan rows' sensitivity runs on
+ * @param sensitivity print the sensitivity report of the plan rows on stderr
  */
-record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, int threads, boolean json, Path html,
-                   Path saveDir, Path load, Path saveGguf, Boolean progress, boolean child) {
+record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMode> modes, int sentences, int threads,
+                   boolean json, Path html, Path saveDir, Path load, Path saveGguf, Boolean progress, boolean child,
+                   List<String> planCandidates, int planSentences, boolean sensitivity) {
 
     static final String F32 = "f32";
     /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
     static final String ANNOTATED = "annotated";
 
+    /** A row that quantizes each field with the scheme the planner chose for a budget: {@code plan4.5}. */
+    static final String PLAN = "plan";
+
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
             "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4f:block32:f16:affine",
-            "q4s:block32", "e4m3:tensor",
-            "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "q4f:block32:f16:a8dyn");
-    /** Every shipped sentence: about a minute for all 14 runs on 2 cores (see docs/DEMO.md). */
+            "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile", "plan4.5",
+            "plan5.0");
+    /**
+     * The schemes the agent mode runs unless schemes are given: enough to show that its vectors are the holder's bit
+     * for bit (the reference and a 4-bit block scheme); the agent computes exactly what the holder does.
+     */
+    static final List<String> DEFAULT_AGENT_SCHEMES = List.of(F32, "q4f:block32:f16:u32");
+    /** What a plan row chooses from for each field (docs/CALIBRATION.md, "Mixed precision"). */
+    static final List<String> DEFAULT_PLAN_CANDIDATES = List.of("q4f:block64:f16:gptq", "q4f:block32:f16:gptq",
+            "q8s:block32:f16");
+    /** Calibration sentences the plan rows' sensitivity runs on (of the 70; spread evenly). */
+    static final int DEFAULT_PLAN_SENTENCES = 16;
+    /** Every shipped sentence (docs/DEMO.md gives the default run's time). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
     static final int DEFAULT_THREADS = 2;
 
@@ -56,8 +75,15 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                                   codes (holder mode only). A scheme with a8static quantizes them with
                                   one scale per layer, calibrated first on 70 calibration sentences
                                   that are not measured. 'annotated' adds a row where each field takes the scheme its
-                                  @Quantize names (4-bit embeddings, 8-bit layers)
-              --mode both|holder|agent   (default both)
+                                  @Quantize names (4-bit embeddings, 8-bit layers). planB (e.g.
+                                  plan4.5) adds a row whose fields take the schemes the planner
+                                  chose for at most B bits per weight, from each field's measured
+                                  sensitivity on calibration sentences (holder mode only)
+              --plan-candidates A,B,...   the schemes a plan chooses from (default %s)
+              --plan-sentences N  calibration sentences the sensitivity runs on (default %d of 70)
+              --sensitivity       print the sensitivity report (each field, each candidate) on stderr
+              --mode both|holder|agent   (default both; without --schemes the agent mode runs
+                                  %s)
               --threads N         threads embedding sentences (default %d)
               --json              print the results as one JSON array instead of the table
               --out FILE.html     also write an HTML report with a chart of quality against size
@@ -71,7 +97,8 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                                   (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
-            """.formatted(String.join(",", DEFAULT_SCHEMES), DEFAULT_THREADS);
+            """.formatted(String.join(",", DEFAULT_SCHEMES), String.join(",", DEFAULT_PLAN_CANDIDATES),
+            DEFAULT_PLAN_SENTENCES, String.join(",", DEFAULT_AGENT_SCHEMES), DEFAULT_THREADS);
 
     /**
      * Reads the arguments.
@@ -90,6 +117,10 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
         Path saveGguf = null;
         Boolean progress = null;
         boolean child = false;
+        boolean schemesGiven = false;
+        List<String> planCandidates = DEFAULT_PLAN_CANDIDATES.stream().map(t -> QuantScheme.parse(t).toString()).toList();
+        int planSentences = DEFAULT_PLAN_SENTENCES;
+        boolean sensitivity = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -102,7 +133,13 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
                     sentences = v.equalsIgnoreCase("all") ? Integer.MAX_VALUE : positive(v, a);
                 }
                 case "--threads" -> threads = positive(value(args, ++i, a), a);
-                case "--schemes" -> schemes = schemes(value(args, ++i, a));
+                case "--schemes" -> {
+                    schemes = schemes(value(args, ++i, a));
+                    schemesGiven = true;
+                }
+                case "--plan-candidates" -> planCandidates = candidates(value(args, ++i, a));
+                case "--plan-sentences" -> planSentences = positive(value(args, ++i, a), a);
+                case "--sensitivity" -> sensitivity = true;
                 case "--mode" -> {
                     String v = value(args, ++i, a).toLowerCase(Locale.ROOT);
                     if (v.equals("both")) {
@@ -124,7 +161,25 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
             throw new IllegalArgumentException("--save and --load do not go together: --load runs a model saved"
                     + " before, --save writes new ones");
         }
-        return new DemoOptions(schemes, modes, sentences, threads, json, html, save, load, saveGguf, progress, child);
+        List<String> agentSchemes = new ArrayList<>();
+        for (String t : schemes) {
+            if ((schemesGiven || DEFAULT_AGENT_SCHEMES.contains(t)) && !isPlan(t)
+                    && activationsOf(t) == ActivationMode.NONE) {
+                agentSchemes.add(t);
+            }
+        }
+        return new DemoOptions(schemes, List.copyOf(agentSchemes), modes, sentences, threads, json, html, save, load,
+                saveGguf, progress, child, planCandidates, planSentences, sensitivity);
+    }
+
+    /** True for a plan row's name, {@code plan} and a budget in bits per weight. */
+    static boolean isPlan(String entry) {
+        return entry.startsWith(PLAN) && !entry.equals(PLAN);
+    }
+
+    /** A plan row's budget in bits per weight. */
+    static double planBudget(String entry) {
+        return Double.parseDouble(entry.substring(PLAN.length()));
     }
 
     static boolean wantsHelp(String[] args) {
@@ -140,7 +195,7 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
     List<String> childArguments() {
         List<String> out = new ArrayList<>(List.of("--child", "--mode", DemoMode.AGENT.text(), "--threads", Integer.toString(threads),
                 "--sentences", sentences == Integer.MAX_VALUE ? "all" : Integer.toString(sentences),
-                "--schemes", String.join(",", schemes)));
+                "--schemes", String.join(",", agentSchemes)));
         if (load != null) {
             out.addAll(List.of("--load", load.toString()));
         }
@@ -172,8 +227,27 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
 
     /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
     static ActivationMode activationsOf(String entry) {
-        return entry.equals(F32) || entry.equals(ANNOTATED) ? ActivationMode.NONE
+        return entry.equals(F32) || entry.equals(ANNOTATED) || isPlan(entry) ? ActivationMode.NONE
                 : QuantScheme.parse(entry).activations();
+    }
+
+    /** Parses the plan candidates: valid weight schemes without activations, canonical text. */
+    private static List<String> candidates(String list) {
+        List<String> out = new ArrayList<>();
+        for (String t : schemes(list)) {
+            if (t.equals(F32) || t.equals(ANNOTATED) || isPlan(t) || activationsOf(t) != ActivationMode.NONE) {
+                if (!t.equals(F32)) {
+                    throw new IllegalArgumentException("--plan-candidates: '" + t + "' is not a weight scheme; give"
+                            + " schemes such as q4f:block32:f16:gptq,q8s:block32:f16");
+                }
+                continue;
+            }
+            out.add(t);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--plan-candidates: give at least one scheme, e.g. q4f:block32:f16:gptq");
+        }
+        return List.copyOf(out);
     }
 
     /** Parses and canonicalises a scheme list; f32 goes first whether named or not. */
@@ -187,6 +261,20 @@ record DemoOptions(List<String> schemes, List<DemoMode> modes, int sentences, in
             }
             if (t.equalsIgnoreCase(ANNOTATED)) {
                 out.add(ANNOTATED);
+                continue;
+            }
+            if (t.toLowerCase(Locale.ROOT).startsWith(PLAN)) {
+                double bpw;
+                try {
+                    bpw = Double.parseDouble(t.substring(PLAN.length()));
+                } catch (NumberFormatException e) {
+                    bpw = Double.NaN;
+                }
+                if (!(bpw > 0 && bpw <= 32)) {
+                    throw new IllegalArgumentException("--schemes: '" + t + "' is not a plan: write plan and a budget"
+                            + " in bits per weight, e.g. plan4.5");
+                }
+                out.add(PLAN + bpw);
                 continue;
             }
             QuantScheme scheme;

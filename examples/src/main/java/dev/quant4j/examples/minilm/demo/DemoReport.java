@@ -65,7 +65,7 @@ final class DemoReport {
     private static JsonObject publicObject(DemoResult r) {
         JsonObject o = new JsonObject();
         o.addProperty("scheme", storedScheme(r.scheme()));
-        o.addProperty("calibration", calibration(r.scheme()));
+        o.addProperty("calibration", r.calibration());
         o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
         o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
@@ -80,18 +80,22 @@ final class DemoReport {
         return o;
     }
 
-    /** A row's scheme without its weights' calibration ({@code q4f:block32:f16:u32}); f32 and annotated as they are. */
+    /** A row's scheme without its weights' calibration ({@code q4f:block32:f16:u32}); f32, annotated, plans as they are. */
     static String storedScheme(String scheme) {
         return isNamedRow(scheme) ? scheme : QuantScheme.parse(scheme).storedForm();
     }
 
     /**
      * How a row's scales were chosen: {@code minmax}, {@code mse}, {@code imatrix}, {@code gptq};
-     * {@code none} for f32; {@code minmax} for annotated, whose {@code @Quantize} schemes name no other.
+     * {@code none} for f32; {@code minmax} for annotated, whose {@code @Quantize} schemes name no other;
+     * {@code planned} for a plan row (whose result carries its plan's calibrations instead).
      */
     static String calibration(String scheme) {
         if (scheme.equals(DemoOptions.F32)) {
             return "none";
+        }
+        if (DemoOptions.isPlan(scheme)) {
+            return "planned";
         }
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             return "minmax";
@@ -101,7 +105,7 @@ final class DemoReport {
     }
 
     private static boolean isNamedRow(String scheme) {
-        return scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED);
+        return scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED) || DemoOptions.isPlan(scheme);
     }
 
     /** The child-to-parent form: the public keys plus what the parent needs to compare modes. */
@@ -123,7 +127,7 @@ final class DemoReport {
                 o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
                 o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),
                 o.get("cpu_ms_per_sentence").getAsDouble(), o.get("threads").getAsInt(), o.get("sentences").getAsInt(), o.get("quantize_seconds").getAsDouble(),
-                o.get("digest").getAsString());
+                o.get("digest").getAsString(), o.get("calibration").getAsString());
     }
 
     /**

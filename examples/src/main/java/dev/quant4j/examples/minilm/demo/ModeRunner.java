@@ -15,10 +15,12 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ActivationCalibrator;
-import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
+import dev.quant4j.plan.Plan;
+import dev.quant4j.plan.Planner;
+import dev.quant4j.plan.Sensitivity;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
@@ -56,12 +58,38 @@ final class ModeRunner {
     private final DemoProgress progress;
     /** Input statistics for the IMATRIX and GPTQ schemes, recorded once per run on the calibration sentences. */
     private InputStatistics statistics;
+    /** What the plan rows choose from, and on how many calibration sentences their sensitivity is measured. */
+    private final List<QuantScheme> planCandidates;
+    private final int planSentences;
+    private final boolean printSensitivity;
+    /** The sensitivity of every field, measured once per run for the plan rows. */
+    private Sensitivity sensitivity;
+    /** Each plan row's plan, by row name, with what it measured on the calibration sentences. */
+    private final Map<String, PlanRow> plans = new java.util.LinkedHashMap<>();
+
+    /** A plan row's plan and its error (mean 1 - cosine) on the sensitivity's calibration sentences, measured. */
+    record PlanRow(Plan plan, double calibrationError) {
+    }
 
     ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
+        this(mode, tokenIds, threads, progress, DemoOptions.DEFAULT_PLAN_CANDIDATES, DemoOptions.DEFAULT_PLAN_SENTENCES,
+                false);
+    }
+
+    ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress, List<String> planCandidates,
+               int planSentences, boolean printSensitivity) {
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
         this.tokenIds = tokenIds;
         this.threads = threads;
         this.progress = progress;
+        this.planCandidates = planCandidates.stream().map(QuantScheme::parse).toList();
+        this.planSentences = planSentences;
+        this.printSensitivity = printSensitivity;
+    }
+
+    /** The plans the plan rows ran with, by row name (empty before {@link #quantizeAndRun}, or without plan rows). */
+    Map<String, PlanRow> plans() {
+        return java.util.Collections.unmodifiableMap(plans);
     }
 
     /** Work units {@link #quantizeAndRun} reports to the progress bar for this many schemes. */
@@ -82,19 +110,24 @@ final class ModeRunner {
         long f32Bytes = 4 * config.parameters();
         warmUp(weights);
         initializeQuantization(schemes);
-        if (schemes.stream().anyMatch(ModeRunner::needsStatistics)) {
+        if (schemes.stream().anyMatch(this::needsStatistics)) {
             progress.step("recording input statistics on the calibration sentences", false);
             // GPTQ needs the whole second moment of each layer's inputs; IMATRIX only its diagonal.
-            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s)
-                    && QuantScheme.parse(s).calibration() == Calibration.GPTQ);
+            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s) && (DemoOptions.isPlan(s)
+                    ? planCandidates.stream().anyMatch(c -> c.calibration() == Calibration.GPTQ)
+                    : QuantScheme.parse(s).calibration() == Calibration.GPTQ));
             statistics = InputRecorder.record(build(weights), calibrationTokenIds(),
                     gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
         }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
-            if (mode == DemoMode.AGENT && DemoOptions.activationsOf(scheme) != ActivationMode.NONE) {
-                continue; // agent mode keeps float[] fields and float32 activations
+            if (mode == DemoMode.AGENT && (DemoOptions.activationsOf(scheme) != ActivationMode.NONE
+                    || DemoOptions.isPlan(scheme))) {
+                continue; // agent mode keeps float[] fields and float32 activations; plans run in holder mode
+            }
+            if (DemoOptions.isPlan(scheme) && !plans.containsKey(scheme)) {
+                plans.put(scheme, plan(weights, DemoOptions.planBudget(scheme)));
             }
             SchemeRun run = runScheme(weights, scheme, saveDir, reference, f32Bytes);
             if (scheme.equals(DemoOptions.F32)) {
@@ -115,9 +148,18 @@ final class ModeRunner {
     private record SchemeRun(DemoResult result, float[][] vectors) {
     }
 
-    /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ). */
-    static boolean needsStatistics(String scheme) {
-        if (scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED)) {
+    /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ), or a plan with such candidates. */
+    private boolean needsStatistics(String scheme) {
+        if (DemoOptions.isPlan(scheme)) {
+            return planCandidates.stream().anyMatch(c -> c.calibration() == Calibration.IMATRIX
+                    || c.calibration() == Calibration.GPTQ);
+        }
+        return usesStatistics(scheme);
+    }
+
+    /** True for a scheme (not a plan) whose calibration uses input statistics (IMATRIX, GPTQ). */
+    static boolean usesStatistics(String scheme) {
+        if (scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED) || DemoOptions.isPlan(scheme)) {
             return false;
         }
         Calibration c = QuantScheme.parse(scheme).calibration();
@@ -154,6 +196,11 @@ final class ModeRunner {
         long start = System.nanoTime();
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             Quantization.quantizeWeights(model); // each field with its own @Quantize scheme
+        } else if (DemoOptions.isPlan(scheme)) {
+            // Each field with its plan's scheme, through the same API (and calibrations) as every other row.
+            // The tensors the sensitivity quantized are given back for the same weights: nothing is quantized again.
+            plans.get(scheme).plan().apply(model, sensitivity.quantizer(WeightQuantizer.calibrated(Kernels.active(), null,
+                    statistics)));
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
             Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme)));
@@ -218,6 +265,50 @@ final class ModeRunner {
         model.activationScales(calibrator.freeze());
     }
 
+    /**
+     * The plan for at most {@code bitsPerWeight}: on the first call the sensitivity of every field to every candidate
+     * is measured on {@link #planSentences} of the calibration sentences (none of them measured by the demo; the error
+     * is the mean of 1 - cosine to the float32 vectors, one forward pass over them per field and candidate), then the
+     * planner chooses, and the combined plan is measured once on the same sentences.
+     */
+    private PlanRow plan(OnnxWeights weights, double bitsPerWeight) throws IOException {
+        SentenceEncoder model = build(weights);
+        List<int[]> all = calibrationTokenIds();
+        List<int[]> ids = new ArrayList<>();
+        for (int i : Sentences.evenSubset(all.size(), planSentences)) {
+            ids.add(all.get(i));
+        }
+        float[][] reference = embedAll(model, ids).vectors();
+        dev.quant4j.plan.OutputError error = () -> {
+            double[] cos = Quality.cosines(embedAll(model, ids).vectors(), reference);
+            double sum = 0;
+            for (double c : cos) {
+                sum += 1 - c;
+            }
+            return sum / cos.length;
+        };
+        WeightQuantizer quantizer = WeightQuantizer.calibrated(Kernels.active(), null, statistics);
+        if (sensitivity == null) {
+            progress.step("plans: measuring each field's sensitivity to " + planCandidates.size() + " schemes on "
+                    + ids.size() + " calibration sentences", false);
+            AtomicInteger done = new AtomicInteger();
+            sensitivity = Sensitivity.measure(model, planCandidates, quantizer, error, line -> {
+                if (done.getAndIncrement() % 10 == 0) {
+                    progress.step("plans: " + line, false);
+                }
+            });
+            if (printSensitivity) {
+                System.err.println();
+                System.err.print(sensitivity);
+            }
+        }
+        Plan plan = Planner.forBudget(sensitivity, bitsPerWeight);
+        double measured = Sensitivity.measure(model, plan, sensitivity.quantizer(quantizer), error);
+        progress.step(String.format(java.util.Locale.ROOT, "plan%s: %.4f bits per weight, calibration error predicted"
+                + " %.3e, measured %.3e", bitsPerWeight, plan.bitsPerWeight(), plan.predictedError(), measured), true);
+        return new PlanRow(plan, measured);
+    }
+
     /** A saved model, loaded without ever building its float32 weights, against the saved reference vectors. */
     DemoResult loadAndRun(Path file, float[][] reference) throws IOException {
         requireAgentIfNeeded();
@@ -254,9 +345,21 @@ final class ModeRunner {
             sum += c;
             min = Math.min(min, c);
         }
+        PlanRow plan = plans.get(scheme);
+        String calibration = plan == null ? DemoReport.calibration(scheme) : calibrations(plan.plan());
         return new DemoResult(scheme, mode, weightBytes, (double) weightBytes / f32Bytes, heap, sum / cos.length, min,
                 Quality.top1Agreement(vectors, reference), ms, cpuMs, threads, vectors.length, quantizeSeconds,
-                digest(vectors));
+                digest(vectors), calibration);
+    }
+
+    /** The calibrations a plan's schemes use, in the order first chosen, joined with '+': {@code gptq+minmax}. */
+    static String calibrations(Plan plan) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (Plan.Choice c : plan.choices()) {
+            String t = QuantScheme.token(c.scheme().calibration());
+            out.add(t == null ? "minmax" : t);
+        }
+        return String.join("+", out);
     }
 
     SentenceEncoder build(OnnxWeights weights) {
@@ -283,7 +386,8 @@ final class ModeRunner {
         Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
-            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !needsStatistics(scheme)) {
+            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !DemoOptions.isPlan(scheme)
+                    && !usesStatistics(scheme)) {
                 new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
             }
         }
@@ -316,8 +420,13 @@ final class ModeRunner {
     record Embedded(float[][] vectors, long cpuNanos) {
     }
 
-    /** The sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
+    /** The measured sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
     Embedded embedAll(SentenceEncoder model) {
+        return embedAll(model, tokenIds);
+    }
+
+    /** These sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
+    Embedded embedAll(SentenceEncoder model, List<int[]> tokenIds) {
         float[][] out = new float[tokenIds.size()][];
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -328,7 +437,9 @@ final class ModeRunner {
             try {
                 for (int i; (i = next.getAndIncrement()) < out.length && failure.get() == null; ) {
                     out[i] = model.embed(tokenIds.get(i));
-                    progress.advance(1);
+                    if (tokenIds == this.tokenIds) {
+                        progress.advance(1);
+                    }
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);

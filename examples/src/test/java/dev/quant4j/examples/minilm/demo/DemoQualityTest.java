@@ -32,12 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   q4f:block32:f16:u32:imatrix  0.972913  0.882670  0.817   (statistics from the 70 calibration sentences)
  *   q4f:block32:f16:u32:gptq     0.984459  0.908383  0.867
  *   q4f:block32:f16:u32:affine   0.970093  0.904233  0.833   (ggml's Q4_1: scale and offset per block, 5.0 bits)
- *   q4s:block32:f32:u32      0.952183  0.829792  0.767
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
  *   q8s:block32:f32:u32:a8dyn     0.999608  0.997759  0.983   (int8 activations per 32 columns, W8A8)
  *   q8s:block32:f32:u32:a8static:percentile  0.982834  0.912990  0.800   (one frozen activation scale per tensor)
- *   q4f:block32:f16:u32:a8dyn     0.958169  0.860535  0.800   (W4A8)
+ *   plan4.5                  0.988533  0.900266  0.800   (4.4998 bits per weight: the planner's choice from
+ *                                                         q4f:block64:f16:gptq, q4f:block32:f16:gptq, q8s:block32:f16)
+ *   plan5.0                  0.992450  0.936207  0.867   (4.9997 bits per weight)
  *   annotated                0.995895  0.990768  0.933   (q4f:block32:f16 embeddings, q8s:block32:f16 layers)
  * </pre>
  * Margins: the mean may lose about a tenth of its distance to 1 (about 0.005 for the 4-bit schemes,
@@ -61,16 +62,17 @@ class DemoQualityTest {
         FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
         FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
         FLOORS.put("q4f:block32:f16:u32:affine", new Floor(0.967, 0.884, 0.80));
-        FLOORS.put("q4s:block32:f32:u32", new Floor(0.947, 0.81, 0.733));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
         FLOORS.put("q8s:block32:f32:u32:a8dyn", new Floor(0.9992, 0.99, 0.95));
         FLOORS.put("q8s:block32:f32:u32:a8static:percentile", new Floor(0.981, 0.893, 0.766));
-        FLOORS.put("q4f:block32:f16:u32:a8dyn", new Floor(0.953, 0.84, 0.766));
+        FLOORS.put("plan4.5", new Floor(0.987, 0.880, 0.766));
+        FLOORS.put("plan5.0", new Floor(0.9915, 0.916, 0.833));
         FLOORS.put(DemoOptions.ANNOTATED, new Floor(0.9955, 0.985, 0.90));
     }
 
     private static List<DemoResult> results;
+    private static Map<String, ModeRunner.PlanRow> plans;
     private static MiniLmConfig config;
 
     @BeforeAll
@@ -87,7 +89,9 @@ class DemoQualityTest {
         List<String> schemes = new ArrayList<>(List.of(DemoOptions.F32));
         schemes.addAll(FLOORS.keySet());
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
-        results = new ModeRunner(DemoMode.HOLDER, ids, 2, progress).quantizeAndRun(weights, schemes, null, indices);
+        ModeRunner runner = new ModeRunner(DemoMode.HOLDER, ids, 2, progress);
+        results = runner.quantizeAndRun(weights, schemes, null, indices);
+        plans = runner.plans();
         System.out.print(DemoReport.table(results));
     }
 
@@ -137,6 +141,13 @@ class DemoQualityTest {
                 // The schemes written in the model's @Quantize annotations.
                 case DemoOptions.ANNOTATED -> expectedBytes(QuantScheme.parse("q4f:block32:f16"),
                         QuantScheme.parse("q8s:block32:f16"));
+                // The planned sizes (each field's candidate as the sensitivity quantized it), and within the budget.
+                case String plan when DemoOptions.isPlan(plan) -> {
+                    long planned = plans.get(plan).plan().bytes();
+                    assertTrue(8.0 * planned / config.parameters() <= DemoOptions.planBudget(plan), plan + ": "
+                            + 8.0 * planned / config.parameters() + " bits per weight");
+                    yield planned;
+                }
                 default -> expectedBytes(QuantScheme.parse(r.scheme()), QuantScheme.parse(r.scheme()));
             };
             assertEquals(expected, r.weightBytes(), r.scheme());
