@@ -18,7 +18,7 @@ class AgentLaunchTest {
 
     @Test
     void withoutTheAgentQuantizingAPlainFieldFailsClearlyAndKeepsTheWeights() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(VECTOR, ChildJvm.testClassPath(), NoAgentMain.class.getName(), List.of(), 60);
+        ChildJvm.Result r = ChildJvm.run(VECTOR, NoAgentMain.class);
         assertEquals(3, r.exitCode(), r.describe());
         assertTrue(r.stdout().contains("status={agentActive=false}"), r.describe());
         assertTrue(r.stdout().contains("error=field 'model.embedding'") && r.stdout().contains("-javaagent:"),
@@ -30,7 +30,7 @@ class AgentLaunchTest {
     void badOptionsAreReportedAndTheAgentRunsWithTheDefaults() throws Exception {
         ChildJvm.Result r = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector",
                         "-javaagent:" + ChildJvm.agentJar() + "=cache=bogus,speed=max,log=info"),
-                ChildJvm.testClassPath(), StatusMain.class.getName(), List.of(), 60);
+                StatusMain.class);
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.stderr().contains("cache option 'bogus'") && r.stderr().contains("unknown agent option 'speed'"),
                 r.describe());
@@ -43,7 +43,7 @@ class AgentLaunchTest {
     void optionsComeFromSystemPropertiesToo() throws Exception {
         ChildJvm.Result r = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector", "-Dquant4j.agent.cache=none",
                         "-javaagent:" + ChildJvm.agentJar()),
-                ChildJvm.testClassPath(), StatusMain.class.getName(), List.of(), 60);
+                StatusMain.class);
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.stdout().contains("cache=none"), r.describe());
         assertEquals("", r.stderr().replace("WARNING: Using incubator modules: jdk.incubator.vector", "").strip(),

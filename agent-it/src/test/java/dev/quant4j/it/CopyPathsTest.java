@@ -85,8 +85,7 @@ class CopyPathsTest {
     @Test
     void reflectionMethodHandlesAndVarHandlesSeeNullAndTheAgentSaysSoOnce() throws Exception {
         ChildJvm.Result r = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector",
-                        "-javaagent:" + ChildJvm.agentJar()), ChildJvm.testClassPath(),
-                UnrewrittenAccessMain.class.getName(), List.of(), 60);
+                        "-javaagent:" + ChildJvm.agentJar()), UnrewrittenAccessMain.class);
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.stdout().contains("field.get=null") && r.stdout().contains("methodHandle=null")
                 && r.stdout().contains("varHandle=null"), "the documented limit: " + r.describe());

@@ -260,15 +260,15 @@ public final class Bench {
                     peer.getOrDefault("quantize_chunk_q4_0", Double.NaN));
             ratio("quantize q8s / ggml fastest q8_0 quantize", fig("quantize_q8s_block32_f16_gbps") / q8quant);
             ratio("quantize q4f / ggml fastest q4_0 quantize", fig("quantize_q4f_block32_f16_gbps") / q4quant);
-            ratio("dequantize q8s / ggml q8_0 to_float",
-                    fig("dequantize_q8s_block32_f16_gbps") / peer.getOrDefault("to_float_q8_0", Double.NaN));
-            ratio("dequantize q4f / ggml q4_0 to_float",
-                    fig("dequantize_q4f_block32_f16_gbps") / peer.getOrDefault("to_float_q4_0", Double.NaN));
-            ratio("matvec q4f / ggml vec_dot_q4_0_q8_0", q4 / peer.getOrDefault("vec_dot_q4_0_q8_0", Double.NaN));
-            ratio("matvec int8 q4f / ggml vec_dot_q4_0_q8_0",
-                    fig("matvec_int8_q4f_block32_f16_gbps") / peer.getOrDefault("vec_dot_q4_0_q8_0", Double.NaN));
-            ratio("matvec q8s / ggml vec_dot_q8_0_q8_0",
-                    fig("matvec_q8s_block32_f16_gbps") / peer.getOrDefault("vec_dot_q8_0_q8_0", Double.NaN));
+            double toFloatQ8 = peer.getOrDefault("to_float_q8_0", Double.NaN);
+            double toFloatQ4 = peer.getOrDefault("to_float_q4_0", Double.NaN);
+            double dotQ4 = peer.getOrDefault("vec_dot_q4_0_q8_0", Double.NaN);
+            double dotQ8 = peer.getOrDefault("vec_dot_q8_0_q8_0", Double.NaN);
+            ratio("dequantize q8s / ggml q8_0 to_float", fig("dequantize_q8s_block32_f16_gbps") / toFloatQ8);
+            ratio("dequantize q4f / ggml q4_0 to_float", fig("dequantize_q4f_block32_f16_gbps") / toFloatQ4);
+            ratio("matvec q4f / ggml vec_dot_q4_0_q8_0", q4 / dotQ4);
+            ratio("matvec int8 q4f / ggml vec_dot_q4_0_q8_0", fig("matvec_int8_q4f_block32_f16_gbps") / dotQ4);
+            ratio("matvec q8s / ggml vec_dot_q8_0_q8_0", fig("matvec_q8s_block32_f16_gbps") / dotQ8);
             ratio("copy / ggml stream_copy", copy / peer.getOrDefault("stream_copy", Double.NaN));
         }
     }

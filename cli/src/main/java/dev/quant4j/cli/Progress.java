@@ -19,6 +19,7 @@ final class Progress implements AutoCloseable {
 
     private static final long DELAY_NANOS = 1_000_000_000L;
     private static final int WIDTH = 100;
+    private static final int BAR = 24;
 
     private final PrintWriter err;
     private final String verb;
@@ -92,10 +93,10 @@ final class Progress implements AutoCloseable {
             return;
         }
         double f = Math.min(1.0, (double) done / total);
-        int bar = 24;
-        int full = (int) Math.round(f * bar);
-        String line = String.format(Locale.ROOT, "%s [%s%s] %3d%% %s/%s %4.0fs %s", verb, "#".repeat(full),
-                ".".repeat(bar - full), Math.round(f * 100), Sizes.bytes(done), Sizes.bytes(total), seconds(), current);
+        int full = (int) Math.round(f * BAR);
+        String bar = "#".repeat(full) + ".".repeat(BAR - full);
+        String line = String.format(Locale.ROOT, "%s [%s] %3d%% %s/%s %4.0fs %s", verb, bar, Math.round(f * 100),
+                Sizes.bytes(done), Sizes.bytes(total), seconds(), current);
         if (line.length() > WIDTH) {
             line = line.substring(0, WIDTH - 1) + "~";
         }

@@ -36,9 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CliFuzzTest {
     private static final long SEED = Long.getLong("quant4j.fuzz.seed", 0xC1F0L);
     private static final int ROUNDS = Integer.getInteger("quant4j.fuzz.rounds", 100);
-    private static final String[] VALUES = {"0", "1", "2", "3", "7", "32", "65536", "2147483647", "2147483648",
-            "4294967296", "9223372036854775807", "\"F16\"", "\"BF16\"", "\"U32\"", "\"I8\"", "\"F8_E4M3\"", "\"U8\"",
-            "\\\"q4f:block32:f16:u32\\\"", "\\\"e4m3:native\\\"", "\\\"q2s:block2x16:bf16\\\""};
+    /** What a mutation puts in a token's place: numbers, dtypes, schemes (separated by spaces). */
+    private static final String[] VALUES = ("0 1 2 3 7 32 65536 2147483647 2147483648 4294967296 9223372036854775807"
+            + " \"F16\" \"BF16\" \"U32\" \"I8\" \"F8_E4M3\" \"U8\""
+            + " \\\"q4f:block32:f16:u32\\\" \\\"e4m3:native\\\" \\\"q2s:block2x16:bf16\\\"").split(" ");
     private static final Pattern TOKEN = Pattern.compile("[0-9]+|\"[A-Z0-9_]+\"|\\\\\"[a-z0-9:]+\\\\\"");
 
     @TempDir
@@ -51,13 +52,14 @@ class CliFuzzTest {
             x[i] = (float) rnd.nextGaussian();
         }
         FloatTensor t = FloatTensor.of(x, 8, 64);
-        Path f = dir.resolve("base.safetensors");
-        SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(
+        List<TensorSpec> specs = List.of(
                 TensorSpec.floats("a.weight", t, Dtype.BF16),
                 TensorSpec.quantized("b.weight", Kernels.scalar().quantize("b", t, QuantScheme.parse("q4f:block32:f16"))),
                 TensorSpec.quantized("c.weight", Kernels.scalar().quantize("c", t, QuantScheme.parse("e4m3:native:block2x16"))),
                 TensorSpec.bytes("ids", Dtype.I64, new long[] {2}, new byte[16]),
-                TensorSpec.floats("norm", FloatTensor.vector(new float[] {1, 2, 3}), Dtype.F32)));
+                TensorSpec.floats("norm", FloatTensor.vector(new float[] {1, 2, 3}), Dtype.F32));
+        Path f = dir.resolve("base.safetensors");
+        SafetensorsWriter.write(f, Map.of("format", "pt"), specs);
         return Files.readAllBytes(f);
     }
 

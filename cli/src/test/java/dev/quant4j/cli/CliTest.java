@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,24 @@ class CliTest {
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /** An F32 vector tensor. */
+    static TensorSpec f32(String name, float... values) {
+        return TensorSpec.floats(name, FloatTensor.vector(values), Dtype.F32);
+    }
+
+    /** {@code r}, after checking that its command exited 0. */
+    static Result succeeded(Result r) {
+        assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
+    /** {@code quantize IN OUT --scheme SCHEME MORE...}, the call most tests make; IN and OUT are paths or text. */
+    static Result quantize(Object in, Object out, String scheme, String... more) {
+        List<String> args = new ArrayList<>(List.of("quantize", in.toString(), out.toString(), "--scheme", scheme));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
     }
 
     static float[] gaussian(SplittableRandom rnd, int n, double sigma) {
@@ -111,8 +130,8 @@ class CliTest {
     @Test
     void quantizeDequantizeAndCompareGiveTheExpectedErrorLevels() throws IOException {
         Path q = dir.resolve("model.q.safetensors");
-        Result quantize = run("quantize", model.toString(), q.toString(), "--scheme", "q4f:block32:f16",
-                "--rule", "*embed*=q8s:block32:f16", "--rule", "*embed*=q2s", "--skip", "*norm*");
+        String[] rules = {"--rule", "*embed*=q8s:block32:f16", "--rule", "*embed*=q2s", "--skip", "*norm*"};
+        Result quantize = quantize(model, q, "q4f:block32:f16", rules);
         assertEquals(0, quantize.code(), quantize.err());
         assertTrue(quantize.err().startsWith("quantized 3 tensors (2 copied, 0 already quantized)"), quantize.err());
         assertEquals("", quantize.out());
@@ -182,10 +201,10 @@ class CliTest {
     @Test
     void aQuantizedFileQuantizedAgainKeepsItsTensors() throws IOException {
         Path q = dir.resolve("q.safetensors");
-        assertEquals(0, run("quantize", model.toString(), q.toString(), "--scheme", "e4m3:block2x16:bf16",
+        assertEquals(0, quantize(model, q, "e4m3:block2x16:bf16",
                 "--skip", "*norm*").code());
         Path q2 = dir.resolve("q2.safetensors");
-        Result r = run("quantize", q.toString(), q2.toString(), "--scheme", "q8s");
+        Result r = quantize(q, q2, "q8s");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().startsWith("quantized 1 tensors (1 copied, 3 already quantized)"), r.err());
         try (SafetensorsReader a = SafetensorsReader.open(q); SafetensorsReader b = SafetensorsReader.open(q2)) {
@@ -244,15 +263,15 @@ class CliTest {
         Path imatrix = dir.resolve("imatrix.safetensors");
         Path stats = dir.resolve("stats.safetensors");
         // Bad input first, while the folder holds only the model (nothing may be left behind).
-        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
-                "q4f:block32:f16:imatrix"), "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
+        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q4f:block32:f16:imatrix"),
+                "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
                 + " input statistics: give them with --calibration-data FILE");
-        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme", "q8s",
+        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q8s",
                 "--calibration", "best"), "'best' is not a calibration; use minmax, mse, imatrix or gptq");
-        assertBadInput(run("quantize", model.toString(), dir.resolve("x.safetensors").toString(), "--scheme",
-                "q4f:block32:f16", "--calibration-data", stats.toString()), "no such file", "stats.safetensors");
-        assertEquals(0, run("quantize", model.toString(), minMax.toString(), "--scheme", "q4f:block32:f16", "-q").code());
-        assertEquals(0, run("quantize", model.toString(), mse.toString(), "--scheme", "q4f:block32:f16",
+        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q4f:block32:f16", "--calibration-data", stats.toString()),
+                "no such file", "stats.safetensors");
+        assertEquals(0, quantize(model, minMax, "q4f:block32:f16", "-q").code());
+        assertEquals(0, quantize(model, mse, "q4f:block32:f16",
                 "--calibration", "mse", "-q").code());
         for (String name : List.of("model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight",
                 "model.layers.0.mlp.down_proj.weight")) {
@@ -266,7 +285,7 @@ class CliTest {
         }
         s.add("model.layers.0.mlp.up_proj.weight", inputs, 16, 128);
         s.save(stats);
-        Result r = run("quantize", model.toString(), imatrix.toString(), "--scheme", "q4f:block32:f16",
+        Result r = quantize(model, imatrix, "q4f:block32:f16",
                 "--calibration", "imatrix", "--calibration-data", stats.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
@@ -281,24 +300,24 @@ class CliTest {
     void badUsageAndBadInputExitWithTwoAndOneLine() throws IOException {
         String out = dir.resolve("out.safetensors").toString();
         String in = model.toString();
-        assertBadInput(run("quantize", dir.resolve("nope.safetensors").toString(), out, "--scheme", "q8s"),
+        assertBadInput(quantize(dir.resolve("nope.safetensors").toString(), out, "q8s"),
                 "quant4j quantize: no such file or folder: ", "nope.safetensors");
-        assertBadInput(run("quantize", in, out, "--scheme", "q9s"), "Invalid value for option '--scheme'",
+        assertBadInput(quantize(in, out, "q9s"), "Invalid value for option '--scheme'",
                 "cannot read scheme 'q9s'", "'q9s' is not a scheme part");
-        assertBadInput(run("quantize", in, out, "--scheme", "q4f:native:block0"), "scheme 'q4f:native:block0'",
+        assertBadInput(quantize(in, out, "q4f:native:block0"), "scheme 'q4f:native:block0'",
                 "Native storage is not supported for sub-byte", "Block extent 0 is 0");
-        assertBadInput(run("quantize", in, out, "--scheme", "q8s", "--rule", "*embed*"), "is not GLOB=SPEC");
-        assertBadInput(run("quantize", in, out, "--scheme", "q8s", "--skip", "[abc"), "without a closing ']'");
+        assertBadInput(quantize(in, out, "q8s", "--rule", "*embed*"), "is not GLOB=SPEC");
+        assertBadInput(quantize(in, out, "q8s", "--skip", "[abc"), "without a closing ']'");
         assertBadInput(run("quantize", in, out), "Missing required option: '--scheme=SPEC'", "quant4j quantize --help");
-        assertBadInput(run("quantize", in, out, "--scheme", "q8s", "--frobnicate"), "Unknown option: '--frobnicate'");
-        assertBadInput(run("quantize", in, in, "--scheme", "q8s"), "is the input file");
+        assertBadInput(quantize(in, out, "q8s", "--frobnicate"), "Unknown option: '--frobnicate'");
+        assertBadInput(quantize(in, in, "q8s"), "is the input file");
         assertBadInput(run("frobnicate"), "Unmatched argument");
         assertBadInput(run("inspect", dir.toString()), "is a folder, not a safetensors file");
         assertBadInput(run("dequantize", in, dir.toString()), "is a folder; give a file name to write to");
         assertBadInput(run(), "give a command");
         // A scheme whose block has more extents than a tensor: with --strict, name the tensor and the fixes
         // (by default such a tensor is copied unquantized with a note: HostileInputTest).
-        assertBadInput(run("quantize", in, out, "--scheme", "q8s:block2x16", "--strict"),
+        assertBadInput(quantize(in, out, "q8s:block2x16", "--strict"),
                 "tensor 'model.layers.0.input_layernorm.weight' [64] cannot take q8s:block2x16:f32:u32", "--skip",
                 "--rule");
     }
@@ -310,14 +329,13 @@ class CliTest {
         bytes[12] = 1; // a control character inside a JSON string
         Files.write(garbage, bytes);
         String out = dir.resolve("out.safetensors").toString();
-        assertBadInput(run("quantize", garbage.toString(), out, "--scheme", "q8s"), garbage.toString(),
+        assertBadInput(quantize(garbage.toString(), out, "q8s"), garbage.toString(),
                 "(byte offset ", "not valid JSON");
         assertBadInput(run("inspect", garbage.toString()), garbage.toString(), "not valid JSON");
 
         Path nan = dir.resolve("nan.safetensors");
         float[] x = {1, 2, Float.NaN, 4};
-        SafetensorsWriter.write(nan, Map.of(), List.of(TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}),
-                Dtype.F32), TensorSpec.floats("w", FloatTensor.vector(x), Dtype.F32)));
+        SafetensorsWriter.write(nan, Map.of(), List.of(f32("ok", 1, 2), f32("w", x)));
         assertBadInput(run("quantize", nan.toString(), out, "--scheme", "q8s"), "tensor 'w' holds NaN at flat index 2");
         Result skipped = run("quantize", nan.toString(), out, "--scheme", "q8s", "--skip", "w");
         assertEquals(0, skipped.code(), skipped.err());
@@ -326,9 +344,8 @@ class CliTest {
         // A scale that overflows its param type shows only while streaming, after the first tensor was
         // written: the partial output must be removed.
         Path big = dir.resolve("nan.safetensors");
-        SafetensorsWriter.write(big, Map.of(), List.of(TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}),
-                Dtype.F32), TensorSpec.floats("huge", FloatTensor.vector(new float[] {1e10f, 1}), Dtype.F32)));
-        assertBadInput(run("quantize", big.toString(), out, "--scheme", "q8s:f16"),
+        SafetensorsWriter.write(big, Map.of(), List.of(f32("ok", 1, 2), f32("huge", 1e10f, 1)));
+        assertBadInput(quantize(big.toString(), out, "q8s:f16"),
                 "tensor 'huge' block [0] of grid [1] needs scale", "more than F16 holds");
     }
 

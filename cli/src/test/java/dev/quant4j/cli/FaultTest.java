@@ -1,10 +1,7 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
-import dev.quant4j.io.TensorSpec;
-import dev.quant4j.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -39,7 +36,7 @@ class FaultTest {
 
     Path floats(String name, int n) throws IOException {
         Path f = dir.resolve(name);
-        SafetensorsWriter.write(f, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.vector(new float[n]), Dtype.F32)));
+        SafetensorsWriter.write(f, Map.of(), List.of(CliTest.f32("w", new float[n])));
         return f;
     }
 
@@ -92,9 +89,7 @@ class FaultTest {
     /** The CLI in its own JVM, its stdout to {@code stdout} (or captured when null), after a shell prefix. */
     Child child(File stdout, List<String> prefix, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
-                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(ChildCli.command(List.of(), args));
         Path out = dir.resolve("child.out");
         Path err = dir.resolve("child.err");
         Process p = new ProcessBuilder(cmd).redirectOutput(stdout == null ? out.toFile() : stdout)
@@ -151,7 +146,7 @@ class FaultTest {
                 + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         try {
             Path out = small.resolve("m.q.safetensors");
-            CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q8s");
+            CliTest.Result r = CliTest.quantize(in, out, "q8s");
             assertEquals(1, r.code(), r.err());
             assertEquals("quant4j quantize: no space left on device writing " + out + "; nothing was written",
                     r.errorLine());
@@ -173,9 +168,8 @@ class FaultTest {
             f.setLength(f.length() + (1L << 31));
         }
         Path out = dir.resolve("big.out.safetensors");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
-                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "quantize",
-                in.toString(), out.toString(), "--scheme", "q8s", "--skip", "*");
+        List<String> cmd = ChildCli.command(List.of(), "quantize", in.toString(), out.toString(), "--scheme", "q8s",
+                "--skip", "*");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -50,9 +50,7 @@ class GgufCliTest {
     void quantizeWritesGgufWithGgmlNamesAndConvertRoundTripsTheCodesBitForBit() throws Exception {
         Path in = floats();
         Path gguf = dir.resolve("q.gguf");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), gguf.toString(), "--scheme", "q4_0",
-                "--rule", "b.*=q8_0", "--progress", "never");
-        assertEquals(0, r.code(), r.err());
+        CliTest.succeeded(CliTest.quantize(in, gguf, "q4_0", "--rule", "b.*=q8_0", "--progress", "never"));
         try (GgufReader g = GgufReader.open(gguf)) {
             assertEquals(GgmlType.Q4_0, g.tensor("a.weight").type());
             assertEquals(GgmlType.Q8_0, g.tensor("b.weight").type());
@@ -80,7 +78,7 @@ class GgufCliTest {
     void aSchemeWithNoGgmlTwinIsRefusedForGgufOutputAndNothingIsWritten() throws Exception {
         Path in = floats();
         Path gguf = dir.resolve("q.gguf");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), gguf.toString(), "--scheme", "q4s:block32:f32");
+        CliTest.Result r = CliTest.quantize(in, gguf, "q4s:block32:f32");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("no ggml twin") && r.errorLine().contains("q8s:block32:f16 (Q8_0)"),
                 r.errorLine());

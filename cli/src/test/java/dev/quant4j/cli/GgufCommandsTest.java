@@ -89,9 +89,8 @@ class GgufCommandsTest {
     void quantizeReadsGgufAndWritesGgufWithItsKeysKept() throws Exception {
         Path in = model();
         Path out = dir.resolve("q.gguf");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q4_0",
-                "--skip", "w.f16", "--progress", "never");
-        assertEquals(0, r.code(), r.err());
+        CliTest.Result r =
+                CliTest.succeeded(CliTest.quantize(in, out, "q4_0", "--skip", "w.f16", "--progress", "never"));
         assertTrue(r.err().contains("quantized 1 tensors (3 copied, 1 already quantized)"), r.err());
         assertTrue(r.err().contains("dequantized to F32 (no exact quant4j scheme): w.q41 (q4_1)"), r.err());
         assertFalse(r.err().contains("array metadata"), "GGUF to GGUF keeps the arrays: " + r.err());
@@ -115,7 +114,7 @@ class GgufCommandsTest {
     void quantizeReadsGgufIntoSafetensorsAndNotesTheArrayKeys() throws Exception {
         Path in = model();
         Path out = dir.resolve("q.safetensors");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), out.toString(), "--scheme", "q4f:block32:f16",
+        CliTest.Result r = CliTest.quantize(in, out, "q4f:block32:f16",
                 "--rule", "w.f16=q8s");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("array metadata has no safetensors form and was left out: tokenizer.ggml.tokens"),
@@ -174,7 +173,7 @@ class GgufCommandsTest {
 
         // The GGUF quantized to safetensors, compared with the GGUF: q8_0 kept exactly, q4_0 lossy, ids identical.
         Path q = dir.resolve("q.safetensors");
-        assertEquals(0, CliTest.run("quantize", in.toString(), q.toString(), "--scheme", "q4_0", "-q").code());
+        assertEquals(0, CliTest.quantize(in, q, "q4_0", "-q").code());
         CliTest.Result c = CliTest.run("inspect", q.toString(), "--json", "--compare", in.toString());
         assertEquals(0, c.code(), c.err());
         JsonObject json = JsonParser.parseString(c.out()).getAsJsonObject();

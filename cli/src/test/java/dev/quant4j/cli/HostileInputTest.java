@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.quant4j.cli.CliTest.f32;
+import static dev.quant4j.cli.CliTest.quantize;
 import static dev.quant4j.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,8 +72,8 @@ class HostileInputTest {
         Path f = write("long.safetensors", "{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
                 new byte[4]);
         Path out = dir.resolve("long.q.safetensors");
-        CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("quantize", f.toString(),
-                out.toString(), "--scheme", "q8s", "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
+        CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> quantize(f, out, "q8s",
+                "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
         assertEquals(0, r.code(), r.err());
     }
 
@@ -122,7 +124,7 @@ class HostileInputTest {
 
         Path gap = evilFile("F32", 4);
         Path out = dir.resolve("gap.q.safetensors");
-        CliTest.Result warned = run("quantize", gap.toString(), out.toString(), "--scheme", "q8s",
+        CliTest.Result warned = quantize(gap, out, "q8s",
                 "--progress=always");
         assertEquals(0, warned.code(), warned.err());
         assertPrintable(warned.err());
@@ -156,7 +158,7 @@ class HostileInputTest {
         // The README's own command on a file with a scalar: block32 needs at least one dimension.
         Path in = mixedModel();
         Path out = dir.resolve("mixed.q.safetensors");
-        CliTest.Result r = run("quantize", in.toString(), out.toString(), "--scheme", "q4f:block32:f16");
+        CliTest.Result r = quantize(in, out, "q4f:block32:f16");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("quant4j quantize: note: copied unquantized: tensor 'logit_scale' [] cannot take "
                 + "q4f:block32:f16:u32"), r.err());
@@ -169,7 +171,7 @@ class HostileInputTest {
         }
         Files.delete(out);
 
-        CliTest.Result strict = run("quantize", in.toString(), out.toString(), "--scheme", "q4f:block32:f16", "--strict");
+        CliTest.Result strict = quantize(in, out, "q4f:block32:f16", "--strict");
         assertEquals(2, strict.code(), strict.err());
         assertTrue(strict.errorLine().startsWith("quant4j quantize: tensor 'logit_scale' [] cannot take "
                 + "q4f:block32:f16:u32: Block block32 has 1 extents but the tensor has only 0 dimensions"), strict.err());
@@ -180,7 +182,7 @@ class HostileInputTest {
     @Test
     void blocksCutShortByAConvolutionAreWarnedAbout() throws IOException {
         Path out = dir.resolve("mixed.q.safetensors");
-        CliTest.Result r = run("quantize", mixedModel().toString(), out.toString(), "--scheme", "q4f:block32:f16",
+        CliTest.Result r = quantize(mixedModel(), out, "q4f:block32:f16",
                 "--skip", "logit_scale");
         assertEquals(0, r.code(), r.err());
         // [8, 4, 3, 3]: 288 codes in 36 words (144 bytes) plus 96 F16 scales (192 bytes) = 9.33 bits a weight.
@@ -192,8 +194,8 @@ class HostileInputTest {
     @Test
     void patternsThatMatchNoTensorAreWarnedAbout() throws IOException {
         Path out = dir.resolve("mixed.q.safetensors");
-        CliTest.Result r = run("quantize", mixedModel().toString(), out.toString(), "--scheme", "q8s",
-                "--rule", "*embd*=q4f", "--rule", "proj.*=q8s:block32", "--skip", "*nrom*", "--skip", "norm.*");
+        String[] opt = {"--rule", "*embd*=q4f", "--rule", "proj.*=q8s:block32", "--skip", "*nrom*", "--skip", "norm.*"};
+        CliTest.Result r = quantize(mixedModel(), out, "q8s", opt);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: --rule '*embd*=q4f:tensor:f32:u32' matches no tensor of "), r.err());
         assertTrue(r.err().contains("warning: --skip '*nrom*' matches no tensor of "), r.err());
@@ -202,8 +204,7 @@ class HostileInputTest {
 
     @Test
     void schemeErrorsUseTheSpecSyntaxNotTheAnnotations() {
-        CliTest.Result r = run("quantize", dir.resolve("x").toString(), dir.resolve("y").toString(), "--scheme",
-                "q4f:native:block0");
+        CliTest.Result r = quantize(dir.resolve("x"), dir.resolve("y"), "q4f:native:block0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("write u32 instead of native to pack 8 codes per 32-bit word"), r.err());
         assertTrue(r.errorLine().contains("e.g. block32"), r.err());
@@ -213,16 +214,14 @@ class HostileInputTest {
     @Test
     void aTensorNamedLikeAnotherOnesScalesIsBadInputWithTheFix() throws IOException {
         Path in = dir.resolve("clash.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(
-                TensorSpec.floats("w", FloatTensor.vector(new float[] {1, 2, 3, 4}), Dtype.F32),
-                TensorSpec.floats("w.__scales", FloatTensor.vector(new float[] {5, 6}), Dtype.F32)));
+        SafetensorsWriter.write(in, Map.of(), List.of(f32("w", 1, 2, 3, 4), f32("w.__scales", 5, 6)));
         Path out = dir.resolve("clash.q.safetensors");
-        CliTest.Result r = run("quantize", in.toString(), out.toString(), "--scheme", "q8s");
+        CliTest.Result r = quantize(in, out, "q8s");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("tensor 'w' quantized would store its scales as 'w.__scales', but "), r.err());
         assertTrue(r.errorLine().endsWith("leave it unquantized with --skip 'w'"), r.err());
         assertEquals(List.of("clash.safetensors"), folder());
-        CliTest.Result fixed = run("quantize", in.toString(), out.toString(), "--scheme", "q8s", "--skip", "w");
+        CliTest.Result fixed = quantize(in, out, "q8s", "--skip", "w");
         assertEquals(0, fixed.code(), fixed.err());
     }
 
@@ -236,7 +235,7 @@ class HostileInputTest {
             f.setLength(f.length() + (1L << 32));
         }
         Path out = dir.resolve("big.q.safetensors");
-        CliTest.Result r = run("quantize", in.toString(), out.toString(), "--scheme", "q8s", "--strict");
+        CliTest.Result r = quantize(in, out, "q8s", "--strict");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("tensor 'big' [65536, 32768] cannot be quantized: "), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
@@ -247,11 +246,10 @@ class HostileInputTest {
     void dequantizeSaysWhenValuesOverflowFloat32AndStrictRefuses() throws IOException {
         // docs/NUMERICS.md: q8s:tensor:f32 on x = Float.MAX_VALUE rounds the scale up, and 127 * s overflows.
         Path in = dir.resolve("top.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(
-                TensorSpec.floats("ok", FloatTensor.vector(new float[] {1, 2}), Dtype.F32),
-                TensorSpec.floats("top", FloatTensor.vector(new float[] {Float.MAX_VALUE, -Float.MAX_VALUE, 1}), Dtype.F32)));
+        float[] top = {Float.MAX_VALUE, -Float.MAX_VALUE, 1};
+        SafetensorsWriter.write(in, Map.of(), List.of(f32("ok", 1, 2), f32("top", top)));
         Path q = dir.resolve("top.q.safetensors");
-        assertEquals(0, run("quantize", in.toString(), q.toString(), "--scheme", "q8s", "-q").code());
+        assertEquals(0, quantize(in, q, "q8s", "-q").code());
         Path out = dir.resolve("top.dq.safetensors");
         CliTest.Result r = run("dequantize", q.toString(), out.toString());
         assertEquals(0, r.code(), r.err());

@@ -51,10 +51,7 @@ class LowHeapTest {
     }
 
     private Child runChild(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                HEAP, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args));
+        List<String> cmd = ChildCli.command(List.of(HEAP), args);
         Path out = dir.resolve("child.out");
         Path err = dir.resolve("child.err");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -118,8 +115,9 @@ class LowHeapTest {
     @Test
     void aTensorLargerThanTheHeapFailsClearly() throws Exception {
         Path in = dir.resolve("one-big-tensor.safetensors");
-        SafetensorsWriter.write(in, Map.of(), List.of(TensorSpec.floats("giant", new int[] {12 * 1024 * 1024},
-                Dtype.F32, () -> new float[12 * 1024 * 1024])));
+        int n = 12 * 1024 * 1024;
+        TensorSpec giant = TensorSpec.floats("giant", new int[] {n}, Dtype.F32, () -> new float[n]);
+        SafetensorsWriter.write(in, Map.of(), List.of(giant));
         Path out = dir.resolve("out.safetensors");
         Child c = runChild("quantize", in.toString(), out.toString(), "--scheme", "q8s", "--progress=never");
         assertEquals(1, c.code(), c.err());

@@ -10,6 +10,7 @@ import dev.quant4j.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShardedCliTest {
     @TempDir
     Path dir;
+
+    /** The scheme text of the quantized tensor {@code name} in one safetensors file. */
+    static String scheme(Path file, String name) throws IOException {
+        try (SafetensorsReader s = SafetensorsReader.open(file)) {
+            return ((QuantizedInfo) s.entry(name)).scheme().toString();
+        }
+    }
 
     static float[] values(long seed, int n) {
         Random r = new Random(seed);
@@ -53,7 +61,7 @@ class ShardedCliTest {
     void quantizeAndDequantizeWriteTheSameShardsAndANewIndex() throws Exception {
         Path in = checkpoint();
         Path q = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), q.toString(), "--scheme", "q8_0", "-q");
+        CliTest.Result r = CliTest.quantize(in, q, "q8_0", "-q");
         assertEquals(0, r.code(), r.err());
         ShardedCheckpoint out = ShardedCheckpoint.open(q);
         assertEquals(List.of(q.toRealPath().resolve("model-00001-of-00002.safetensors"),
@@ -61,9 +69,7 @@ class ShardedCliTest {
                 .map(p -> p.toAbsolutePath().normalize()).toList());
         assertEquals("model-00002-of-00002.safetensors", out.weightMap().get("c"));
         assertEquals("model-00002-of-00002.safetensors", out.weightMap().get("c.__scales"));
-        try (SafetensorsReader s = SafetensorsReader.open(q.resolve("model-00002-of-00002.safetensors"))) {
-            assertEquals("q8s:block32:f16:u32", ((QuantizedInfo) s.entry("c")).scheme().toString());
-        }
+        assertEquals("q8s:block32:f16:u32", scheme(q.resolve("model-00002-of-00002.safetensors"), "c"));
         Path f = dir.resolve("f");
         assertEquals(0, CliTest.run("dequantize", q.resolve(ShardedCheckpoint.INDEX).toString(), f.toString(), "-q")
                 .code());
@@ -84,7 +90,7 @@ class ShardedCliTest {
         Path in = checkpoint();
         Files.delete(in.resolve("model-00002-of-00002.safetensors"));
         Path q = dir.resolve("q");
-        CliTest.Result r = CliTest.run("quantize", in.toString(), q.toString(), "--scheme", "q8_0");
+        CliTest.Result r = CliTest.quantize(in, q, "q8_0");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("model-00002-of-00002.safetensors") && r.errorLine().contains("missing"),
                 r.errorLine());

@@ -129,14 +129,15 @@ final class VisitorWriter {
     }
 
     private static void module(StringBuilder out, Module m) {
-        switch (m.shape()) {
-            case SINGLE -> out.append("        // ").append(m.name()).append(": a nested module\n")
-                    .append("        visitor.module(ModelPaths.child(path, \"").append(m.name()).append("\"), ")
-                    .append(m.getter()).append(");\n");
-            case ARRAY, LIST -> out.append("        // ").append(m.name()).append(": nested modules, one per ")
-                    .append(m.shape() == ModuleShape.ARRAY ? "array" : "list").append(" element\n")
-                    .append("        visitor.modules(path, \"").append(m.name()).append("\", ").append(m.getter())
-                    .append(");\n");
-        }
+        String what = switch (m.shape()) {
+            case SINGLE -> "a nested module";
+            case ARRAY -> "nested modules, one per array element";
+            case LIST -> "nested modules, one per list element";
+        };
+        String call = m.shape() == ModuleShape.SINGLE
+                ? "visitor.module(ModelPaths.child(path, \"" + m.name() + "\"), "
+                : "visitor.modules(path, \"" + m.name() + "\", ";
+        out.append("        // ").append(m.name()).append(": ").append(what).append('\n')
+                .append("        ").append(call).append(m.getter()).append(");\n");
     }
 }

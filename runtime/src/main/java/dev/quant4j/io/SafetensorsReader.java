@@ -280,6 +280,11 @@ public final class SafetensorsReader implements AutoCloseable {
         return out;
     }
 
+    /** Tensor {@code name}'s metadata entry {@code key} (at {@code keyAt}) cannot be read, for {@code cause}. */
+    private SafetensorsFormatException badMetadata(String name, long keyAt, String key, String what, Exception cause) {
+        return new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" " + what, cause);
+    }
+
     private QuantizedInfo describeQuantized(String name, String value) throws SafetensorsFormatException {
         String key = QuantizedLayout.metadataKey(name);
         long keyAt = metadataOffsets.getOrDefault(key, 8L);
@@ -296,15 +301,14 @@ public final class SafetensorsReader implements AutoCloseable {
             d = QuantizedLayout.parseMetadataValue(value);
             scheme = QuantScheme.parse(d.schemeText());
         } catch (IllegalArgumentException e) {
-            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" is not a quant4j "
-                    + "description: " + e.getMessage(), e);
+            throw badMetadata(name, keyAt, key, "is not a quant4j description: " + e.getMessage(), e);
         }
         long count;
         try {
             count = Shapes.elementCount(d.shape());
         } catch (ArithmeticException e) {
-            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives shape "
-                    + Arrays.toString(d.shape()) + ", which has more elements than a long counts", e);
+            throw badMetadata(name, keyAt, key,
+                    "gives shape " + Arrays.toString(d.shape()) + ", which has more elements than a long counts", e);
         }
         List<SchemeProblem> problems = scheme.problemsFor(d.shape());
         if (!problems.isEmpty()) {

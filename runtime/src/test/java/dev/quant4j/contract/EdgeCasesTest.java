@@ -207,8 +207,7 @@ class EdgeCasesTest {
         // One float32 step more gives s_raw = 65504.0078125 > 65504: error naming tensor and block.
         float[] x = {1f, 1f, 1f, 1f, 1f, 1f, 1f, Math.nextUp(8319008f)};
         QuantScheme f16 = QuantScheme.parse("q8s:block2:f16");
-        QuantizationException e = assertThrows(QuantizationException.class,
-                () -> Kernels.scalar().quantize("layer.weight", FloatTensor.of(x, 2, 4), f16));
+        QuantizationException e = refused("layer.weight", FloatTensor.of(x, 2, 4), f16);
         assertTrue(e.getMessage().contains("'layer.weight'"), e.getMessage());
         assertTrue(e.getMessage().contains("block [1, 1]"), e.getMessage());
         assertTrue(e.getMessage().contains("F16"), e.getMessage());
@@ -218,16 +217,15 @@ class EdgeCasesTest {
         // BF16 tops out at 0x7F7F0000 (about 3.39e38); Q2S makes s_raw = amax.
         float bf16Max = Float.intBitsToFloat(0x7F7F0000);
         assertEquals(bf16Max, q(ContractValue.Q2S, QuantParam.BF16, bf16Max).scales()[0]);
-        QuantizationException b = assertThrows(QuantizationException.class, () -> Kernels.scalar()
-                .quantize("emb", FloatTensor.vector(new float[] {Math.nextUp(bf16Max)}), QuantScheme.parse("q2s:bf16")));
+        QuantizationException b =
+                refused("emb", FloatTensor.vector(new float[] {Math.nextUp(bf16Max)}), QuantScheme.parse("q2s:bf16"));
         assertTrue(b.getMessage().contains("'emb'") && b.getMessage().contains("block [0]"), b.getMessage());
 
         // UE8M0 tops out at 2^127.
         float p127 = (float) Math.pow(2, 127);
         assertEquals(p127, q(ContractValue.Q2S, QuantParam.UE8M0, p127).scales()[0]);
-        QuantizationException u = assertThrows(QuantizationException.class, () -> Kernels.scalar()
-                .quantize("mx", FloatTensor.vector(new float[] {0f, -Math.nextUp(p127)}),
-                        QuantScheme.parse("q2s:ue8m0:block1")));
+        QuantizationException u = refused("mx", FloatTensor.vector(new float[] {0f, -Math.nextUp(p127)}),
+                QuantScheme.parse("q2s:ue8m0:block1"));
         assertTrue(u.getMessage().contains("'mx'") && u.getMessage().contains("block [1]"), u.getMessage());
 
         // F32 holds any raw scale: the largest float quantizes.
@@ -317,8 +315,7 @@ class EdgeCasesTest {
         assertArrayEquals(new int[] {-127}, codes(t));
         assertEquals(2.5f / 127, t.scales()[0]);
         for (String text : new String[] {"q8s:block1", "q4f:block32", "e4m3:block1x1"}) {
-            QuantizationException e = assertThrows(QuantizationException.class, () -> Kernels.scalar()
-                    .quantize("bias0", FloatTensor.of(new float[] {1f}), QuantScheme.parse(text)));
+            QuantizationException e = refused("bias0", FloatTensor.of(new float[] {1f}), QuantScheme.parse(text));
             assertTrue(e.getMessage().contains("'bias0'") && e.getMessage().contains("dimensions"), e.getMessage());
         }
     }
@@ -326,8 +323,7 @@ class EdgeCasesTest {
     @Test
     void blockWithMoreExtentsThanTheTensorIsAnError() {
         float[] x = new float[32];
-        QuantizationException e = assertThrows(QuantizationException.class, () -> Kernels.scalar()
-                .quantize("proj", FloatTensor.of(x, 4, 8), QuantScheme.parse("q8s:block2x2x2")));
+        QuantizationException e = refused("proj", FloatTensor.of(x, 4, 8), QuantScheme.parse("q8s:block2x2x2"));
         assertTrue(e.getMessage().contains("'proj'") && e.getMessage().contains("block2x2x2"), e.getMessage());
         assertFalse(QuantScheme.parse("q8s:block2x2x2").problemsFor(new int[] {4, 8}).isEmpty());
         // Leading 1s do not count: block1x1x4x8 is block4x8 and fits a rank-2 tensor.
@@ -347,13 +343,17 @@ class EdgeCasesTest {
             InvalidSchemeException e = assertThrows(InvalidSchemeException.class, s::validate);
             assertEquals("store", e.problems().get(0).attribute());
             assertThrows(InvalidSchemeException.class, () -> new Quantizer(s));
-            QuantizationException k = assertThrows(QuantizationException.class, () -> Kernels.scalar()
-                    .quantize("packed.w", FloatTensor.vector(new float[] {1f, 2f}), s));
+            QuantizationException k = refused("packed.w", FloatTensor.vector(new float[] {1f, 2f}), s);
             assertTrue(k.getMessage().contains("'packed.w'") && k.getMessage().contains("U32"), k.getMessage());
         }
         assertFalse(QuantScheme.parse("q4f:native").isValid());
         assertFalse(QuantScheme.parse("e2m1:native:block32").isValid());
         assertTrue(QuantScheme.parse("e4m3:native").isValid());
         assertEquals(ScaleFormat.UE8M0_MIN, (float) Math.pow(2, -127));
+    }
+
+    /** The scalar kernel's refusal to quantize {@code x} as the tensor {@code name} under {@code scheme}. */
+    private static QuantizationException refused(String name, FloatTensor x, QuantScheme scheme) {
+        return assertThrows(QuantizationException.class, () -> Kernels.scalar().quantize(name, x, scheme));
     }
 }

@@ -119,13 +119,13 @@ class SchemeTextPropertiesTest {
 
     @Test
     void defaultsAndCanonicalExamples() {
-        assertEquals("q8s:tensor:f32:u32", QuantScheme.parse("q8s").toString());
+        assertPrints("q8s:tensor:f32:u32", "q8s");
         assertEquals(QuantScheme.DEFAULT, QuantScheme.parse("q8s"));
         assertEquals(QuantScheme.parse("q4f:block32:f16:u32"), QuantScheme.parse("f16:block1x32:q4f"));
         assertEquals(QuantScheme.parse("q8s:block32"), QuantScheme.parse("q8s:block1x32"),
                 "block1x32 and block32 are the same scheme"::toString);
-        assertEquals("e4m3:block2x16:bf16:u32", QuantScheme.parse("bf16:e4m3:block2x16").toString());
-        assertEquals("e2m1:block32:ue8m0:u32", QuantScheme.parse("E2M1:UE8M0:BLOCK32").toString());
+        assertPrints("e4m3:block2x16:bf16:u32", "bf16:e4m3:block2x16");
+        assertPrints("e2m1:block32:ue8m0:u32", "E2M1:UE8M0:BLOCK32");
         assertEquals("q4f:block2x1:f32:u32", QuantScheme.parse("q4f:block2x1").toString(), "only leading 1s go");
         // Parseable but invalid schemes print and round-trip; validation is separate.
         QuantScheme invalid = QuantScheme.parse("native:q4f");
@@ -149,5 +149,10 @@ class SchemeTextPropertiesTest {
             assertThrows(SchemeParseException.class, () -> QuantScheme.parse(text), "'" + text + "'");
         }
         assertThrows(SchemeParseException.class, () -> QuantScheme.parse(null));
+    }
+
+    /** {@code text} parses to the scheme whose canonical text is {@code expected}. */
+    private static void assertPrints(String expected, String text) {
+        assertEquals(expected, QuantScheme.parse(text).toString());
     }
 }

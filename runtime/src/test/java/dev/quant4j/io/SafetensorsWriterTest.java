@@ -34,6 +34,11 @@ class SafetensorsWriterTest {
         return TensorSpec.floats(name, FloatTensor.vector(new float[] {1, 2, 3}), Dtype.F32);
     }
 
+    /** The writer's refusal of these tensors and metadata, before it writes anything. */
+    private static IllegalArgumentException refusedToWrite(Path dest, Map<String, String> metadata, TensorSpec... specs) {
+        return assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dest, metadata, List.of(specs)));
+    }
+
     @Test
     void aFailingProducerLeavesNoFileAndKeepsTheOldOne() throws IOException {
         Path dest = dir.resolve("out.safetensors");
@@ -81,15 +86,14 @@ class SafetensorsWriterTest {
         Path dest = dir.resolve("out.safetensors");
         QuantScheme q8 = QuantScheme.parse("q8s");
         FloatTensor t = FloatTensor.vector(new float[] {1, 2});
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dest, Map.of(), List.of(ok("a"), ok("a"))));
-        IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dest,
-                Map.of(), List.of(TensorSpec.quantized("w", Kernels.scalar().quantize("w", t, q8)), ok("w.__scales"))));
+        refusedToWrite(dest, Map.of(), ok("a"), ok("a"));
+        IllegalArgumentException clash = refusedToWrite(dest, Map.of(),
+                TensorSpec.quantized("w", Kernels.scalar().quantize("w", t, q8)), ok("w.__scales"));
         assertTrue(clash.getMessage().contains("'w.__scales'"), clash.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dest, Map.of(), List.of(ok("__metadata__"))));
-        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
-                () -> SafetensorsWriter.write(dest, Map.of("quant4j.x", "1"), List.of(ok("a"))));
+        refusedToWrite(dest, Map.of(), ok("__metadata__"));
+        IllegalArgumentException reserved = refusedToWrite(dest, Map.of("quant4j.x", "1"), ok("a"));
         assertTrue(reserved.getMessage().contains("reserved"), reserved.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(dest, Map.of(), List.of(ok("bad\ud800"))));
+        refusedToWrite(dest, Map.of(), ok("bad\ud800"));
         IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class,
                 () -> TensorSpec.quantized("v", new int[] {8}, QuantScheme.parse("q8s:block2x4"), () -> null));
         assertTrue(scheme.getMessage().contains("tensor 'v' of shape [8]"), scheme.getMessage());

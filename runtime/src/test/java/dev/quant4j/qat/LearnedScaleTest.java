@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,8 +45,7 @@ class LearnedScaleTest {
     @Test
     void convertedTensorMatchesTheForwardAfterTheScalesMove() {
         Random rnd = new Random(4);
-        for (QuantScheme scheme : List.of(QuantScheme.parse("q4s:block32:f16"), QuantScheme.parse("q2s:block8"),
-                QuantScheme.parse("e2m1:block32:ue8m0"), QuantScheme.parse("q8f:tensor:bf16"))) {
+        for (QuantScheme scheme : schemes("q4s:block32:f16", "q2s:block8", "e2m1:block32:ue8m0", "q8f:tensor:bf16")) {
             float[] x = FakeQuantizeTest.randomValues(rnd, 96);
             LearnedScale lsq = LearnedScale.fromMinMax("w", FloatTensor.vector(x), scheme);
             float[] s = lsq.scales();
@@ -70,9 +70,8 @@ class LearnedScaleTest {
     @Test
     void scaleGradientMatchesFiniteDifferences() {
         Random rnd = new Random(5);
-        for (QuantScheme scheme : List.of(QuantScheme.parse("q4s:block16"), QuantScheme.parse("q2s:tensor"),
-                QuantScheme.parse("q8f:block(2,3)".replace("(", "").replace(")", "").replace(",", "x")),
-                QuantScheme.parse("e2m1:block8"))) {
+        for (QuantScheme scheme : schemes("q4s:block16", "q2s:tensor",
+                "q8f:block(2,3)".replace("(", "").replace(")", "").replace(",", "x"), "e2m1:block8")) {
             int rows = 4;
             int cols = 24;
             float[] x = new float[rows * cols];
@@ -146,5 +145,9 @@ class LearnedScaleTest {
         assertArrayEquals(new float[] {(float) (1 / Math.sqrt(32 * 7.0)), (float) (1 / Math.sqrt(8 * 7.0))},
                 lsq.gradientScales());
         assertEquals(QuantValue.Q4S, lsq.scheme().value());
+    }
+
+    private static List<QuantScheme> schemes(String... texts) {
+        return Stream.of(texts).map(QuantScheme::parse).toList();
     }
 }

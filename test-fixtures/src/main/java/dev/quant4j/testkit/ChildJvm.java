@@ -35,6 +35,11 @@ public final class ChildJvm {
         return System.getProperty("java.class.path");
     }
 
+    /** A main class of the test class path, with no arguments and a minute to finish. */
+    public static Result run(List<String> jvmArgs, Class<?> mainClass) throws IOException, InterruptedException {
+        return run(jvmArgs, testClassPath(), mainClass.getName(), List.of(), 60);
+    }
+
     public static Result run(List<String> jvmArgs, String classPath, String mainClass, List<String> args,
                              long timeoutSeconds) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();

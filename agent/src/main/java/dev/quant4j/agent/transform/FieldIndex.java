@@ -41,13 +41,7 @@ final class FieldIndex {
         ClassReader reader = new ClassReader(classFile);
         Set<String> declared = new HashSet<>();
         Set<String> quantized = new HashSet<>();
-        String[] superName = new String[1];
         reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public void visit(int version, int access, String name, String signature, String superN, String[] interfaces) {
-                superName[0] = superN;
-            }
-
             @Override
             public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
                 if ((access & Opcodes.ACC_STATIC) != 0) {
@@ -69,7 +63,8 @@ final class FieldIndex {
                 };
             }
         }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        return new ClassFields(superName[0], Set.copyOf(declared), Set.copyOf(quantized));
+        // The header names the super class (null for java/lang/Object) without a visit of its own.
+        return new ClassFields(reader.getSuperName(), Set.copyOf(declared), Set.copyOf(quantized));
     }
 
     static boolean isFloatArrayDescriptor(String descriptor) {

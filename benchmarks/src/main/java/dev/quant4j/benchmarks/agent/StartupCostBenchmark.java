@@ -80,10 +80,8 @@ public final class StartupCostBenchmark {
         Arrays.sort(cpuWith);
         System.out.printf(Locale.ROOT, "application: %s, %d runs each, %d cores%n", classesDir,
                 runs, Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "  wall without agent: median %.1f ms (min %.1f, max %.1f); process CPU median %.1f ms%n",
-                ms(without[runs / 2]), ms(without[0]), ms(without[runs - 1]), cpuWithout[runs / 2]);
-        System.out.printf(Locale.ROOT, "  wall with agent:    median %.1f ms (min %.1f, max %.1f); process CPU median %.1f ms%n",
-                ms(with[runs / 2]), ms(with[0]), ms(with[runs - 1]), cpuWith[runs / 2]);
+        printRuns("without agent:", without, cpuWithout);
+        printRuns("with agent:   ", with, cpuWith);
         System.out.printf(Locale.ROOT, "  difference of medians: wall %.1f ms, CPU %.1f ms%n",
                 ms(with[runs / 2] - without[runs / 2]), cpuWith[runs / 2] - cpuWithout[runs / 2]);
         System.out.println("  agent's own account (last run): " + lastReport.replace("\n", " "));
@@ -99,6 +97,13 @@ public final class StartupCostBenchmark {
             }
         }
         return Double.NaN;
+    }
+
+    /** One line for sorted wall times and process CPU times of one kind of run. */
+    private static void printRuns(String label, long[] wall, double[] cpu) {
+        int n = wall.length;
+        System.out.printf(Locale.ROOT, "  wall %s median %.1f ms (min %.1f, max %.1f); process CPU median %.1f ms%n",
+                label, ms(wall[n / 2]), ms(wall[0]), ms(wall[n - 1]), cpu[n / 2]);
     }
 
     private static double ms(long nanos) {

@@ -184,23 +184,31 @@ class GgufMalformedFileTest {
                         "is negative", -5),
                 new Case("element count overflow", b -> b.infos.set(1, le(l -> l.string("f").i32(3)
                         .i64(1L << 31).i64(1L << 31).i64(1L << 31))), "more elements than", -6),
-                new Case("byte count overflow", b -> b.infos.set(1, le(l -> l.string("f").i32(2)
-                        .i64(1L << 31).i64(1L << 31).i32(28).i64(96))), "more bytes than", -4),
-                new Case("unknown type id", b -> b.infos.set(1, le(l -> l.string("f").i32(1).i64(3).i32(4).i64(96))),
-                        "type id 4 is unknown", -7),
-                new Case("row not a multiple of the block", b -> b.infos.set(0, le(l -> l.string("q").i32(2)
-                        .i64(33).i64(2).i32(8).i64(0))), "not a multiple of q8_0's block size 32", -4),
-                new Case("gap between tensors", b -> b.infos.set(1, le(l -> l.string("f").i32(1).i64(3).i32(0)
-                        .i64(128))), "expected 96", -8),
-                new Case("unaligned offset", b -> b.infos.set(1, le(l -> l.string("f").i32(1).i64(3).i32(0)
-                        .i64(68))), "expected 96", -8),
+                new Case("byte count overflow", b -> b.infos.set(1, tensorInfo("f", 28, 96, 1L << 31, 1L << 31)),
+                        "more bytes than", -4),
+                new Case("unknown type id", b -> b.infos.set(1, tensorInfo("f", 4, 96, 3)), "type id 4 is unknown", -7),
+                new Case("row not a multiple of the block", b -> b.infos.set(0, tensorInfo("q", 8, 0, 33, 2)),
+                        "not a multiple of q8_0's block size 32", -4),
+                new Case("gap between tensors", b -> b.infos.set(1, tensorInfo("f", 0, 128, 3)), "expected 96", -8),
+                new Case("unaligned offset", b -> b.infos.set(1, tensorInfo("f", 0, 68, 3)), "expected 96", -8),
                 new Case("data past the end", b -> b.data = Arrays.copyOf(b.data, 100), "past the end of the file",
                         -3),
                 new Case("version 0", b -> b.version = 0, "version 0 is not supported", 4));
     }
 
     static byte[] tensorInfo(String name, long n) {
-        return le(l -> l.string(name).i32(1).i64(n).i32(0).i64(96));
+        return tensorInfo(name, 0, 96, n);
+    }
+
+    /** The info of a tensor of ggml type {@code type} with these dimensions, its data at {@code offset}. */
+    static byte[] tensorInfo(String name, int type, long offset, long... dims) {
+        return le(l -> {
+            l.string(name).i32(dims.length);
+            for (long d : dims) {
+                l.i64(d);
+            }
+            return l.i32(type).i64(offset);
+        });
     }
 
     @Test

@@ -263,11 +263,29 @@ public final class WordPieceTokenizer {
         if (c == '\t' || c == '\n' || c == '\r') {
             return false;
         }
-        return switch (Character.getType(c)) {
-            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE,
-                 Character.SURROGATE -> true;
-            default -> false;
-        };
+        return hasType(c, OTHER_TYPES);
+    }
+
+    /** {@link Character#getType} values of the general category C: Cc, Cf, Cn, Co, Cs. */
+    private static final int OTHER_TYPES = typeMask(Character.CONTROL, Character.FORMAT, Character.UNASSIGNED,
+            Character.PRIVATE_USE, Character.SURROGATE);
+
+    /** {@link Character#getType} values of the general category P: Pc, Pd, Ps, Pe, Pi, Pf, Po. */
+    private static final int PUNCTUATION_TYPES = typeMask(Character.CONNECTOR_PUNCTUATION,
+            Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
+            Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION);
+
+    /** One bit a type; the types are below 32. */
+    private static int typeMask(byte... types) {
+        int mask = 0;
+        for (byte t : types) {
+            mask |= 1 << t;
+        }
+        return mask;
+    }
+
+    private static boolean hasType(int c, int typeMask) {
+        return (typeMask >>> Character.getType(c) & 1) != 0;
     }
 
     /** The CJK ideograph blocks BERT treats as one-character words (not Hiragana, Katakana or Hangul). */
@@ -310,12 +328,7 @@ public final class WordPieceTokenizer {
         if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) {
             return true;
         }
-        return switch (Character.getType(c)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
-                 Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
+        return hasType(c, PUNCTUATION_TYPES);
     }
 
     // ---------------------------------------------------------------------------------------------
