@@ -1,23 +1,25 @@
 package dev.quant4j.it;
 
+import static dev.quant4j.testkit.Identity.assertNotSame;
+import static dev.quant4j.testkit.Identity.assertSame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.it.model.Vector;
 import dev.quant4j.it.support.Status;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.quant4j.testkit.Identity.assertSame;
-import static dev.quant4j.testkit.Identity.assertNotSame;
 
 /** Each surefire execution starts the agent with another policy; this checks that policy's behaviour. */
 class CachePolicyTest {
     @Test
     void theAgentRunsWithThePolicyGivenOnTheCommandLine() {
         String cache = Status.text("cache");
-        assertTrue(cache.startsWith(Status.expectedCache()), "expected " + Status.expectedCache() + ", agent has "
-                + cache + " (" + QuantizedFields.status().get("options") + ")");
+        assertTrue(
+                cache.startsWith(Status.expectedCache()),
+                "expected " + Status.expectedCache() + ", agent has " + cache + " ("
+                        + QuantizedFields.status().get("options") + ")");
     }
 
     @Test
@@ -59,6 +61,7 @@ class CachePolicyTest {
         assertSame(a1, a.values, "a stayed in the cache");
         assertSame(c1, c.values, "c stayed in the cache");
         assertNotSame(b1, b.values, "b was evicted, so it was dequantized again");
-        assertTrue(Status.number("cachedBytes") <= budget, QuantizedFields.status().toString());
+        assertTrue(
+                Status.number("cachedBytes") <= budget, QuantizedFields.status().toString());
     }
 }

@@ -1,15 +1,14 @@
 package dev.quant4j.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.it.model.Vector;
 import dev.quant4j.it.support.Status;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Arrays returned for quantized fields are read-only views. With check=true the agent reports a write into one
@@ -56,7 +55,8 @@ class CheckModeTest {
         // Each read dequantizes into the cache; c's goes over the 1 MiB budget: a, the least recently used, is evicted.
         assertNotNull(b.values);
         assertNotNull(c.values);
-        assertEquals(1, Status.number("modifiedArrays") - before, Status.reports().toString());
+        assertEquals(
+                1, Status.number("modifiedArrays") - before, Status.reports().toString());
         String report = Status.reports().getLast();
         assertTrue(report.contains(Vector.KEY) && report.contains("evicted") && report.contains("-77.0"), report);
     }

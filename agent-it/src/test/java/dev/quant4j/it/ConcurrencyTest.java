@@ -1,20 +1,19 @@
 package dev.quant4j.it;
 
+import static dev.quant4j.testkit.Identity.assertSame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.quant4j.it.model.Vector;
 import dev.quant4j.it.support.Status;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static dev.quant4j.testkit.Identity.assertSame;
+import org.junit.jupiter.api.Test;
 
 /** Many threads read one quantized field at the same moment, through the rewritten field read. */
 class ConcurrencyTest {
@@ -51,7 +50,9 @@ class ConcurrencyTest {
                     }
                 }
                 long dequantizations = Status.number("dequantizations") - before;
-                assertEquals(Status.caching() ? 1 : THREADS, dequantizations,
+                assertEquals(
+                        Status.caching() ? 1 : THREADS,
+                        dequantizations,
                         "round " + round + " with cache=" + Status.expectedCache());
             }
         } finally {

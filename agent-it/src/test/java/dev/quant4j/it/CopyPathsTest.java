@@ -1,26 +1,25 @@
 package dev.quant4j.it;
 
-import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.it.model.CopyableLayer;
-import dev.quant4j.it.model.CustomSerializedLayer;
-import dev.quant4j.it.model.DerivedLayer;
-import dev.quant4j.it.model.FieldQuantizer;
-import dev.quant4j.testkit.ChildJvm;
-import dev.quant4j.it.support.UnrewrittenAccessMain;
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.it.model.CopyableLayer;
+import dev.quant4j.it.model.CustomSerializedLayer;
+import dev.quant4j.it.model.DerivedLayer;
+import dev.quant4j.it.model.FieldQuantizer;
+import dev.quant4j.it.support.UnrewrittenAccessMain;
+import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testkit.ChildJvm;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * The paths that copy an object without its rewritten field reads: {@code Object.clone()} and Java serialization
@@ -42,7 +41,8 @@ class CopyPathsTest {
         assertArrayEquals(weights, copy.weights, "the clone reads the original's weights");
         QuantizedTensor q = QuantizedFields.quantized(copy, CopyableLayer.KEY);
         assertNotNull(q, "and keeps them quantized");
-        assertTrue(q == QuantizedFields.quantized(original, CopyableLayer.KEY), "the packed data is shared, not copied");
+        assertTrue(
+                q == QuantizedFields.quantized(original, CopyableLayer.KEY), "the packed data is shared, not copied");
 
         copy.weights = new float[] {1, 2};
         assertArrayEquals(weights, original.weights, "writing the clone's field leaves the original alone");
@@ -84,16 +84,26 @@ class CopyPathsTest {
 
     @Test
     void reflectionMethodHandlesAndVarHandlesSeeNullAndTheAgentSaysSoOnce() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector",
-                        "-javaagent:" + ChildJvm.agentJar()), UnrewrittenAccessMain.class);
+        ChildJvm.Result r = ChildJvm.run(
+                List.of("--add-modules", "jdk.incubator.vector", "-javaagent:" + ChildJvm.agentJar()),
+                UnrewrittenAccessMain.class);
         assertEquals(0, r.exitCode(), r.describe());
-        assertTrue(r.stdout().contains("field.get=null") && r.stdout().contains("methodHandle=null")
-                && r.stdout().contains("varHandle=null"), "the documented limit: " + r.describe());
+        assertTrue(
+                r.stdout().contains("field.get=null")
+                        && r.stdout().contains("methodHandle=null")
+                        && r.stdout().contains("varHandle=null"),
+                "the documented limit: " + r.describe());
         assertTrue(r.stdout().contains("quantizedFields.read=500"), r.describe());
-        List<String> warnings = r.stderr().lines().filter(l -> l.contains("holds null while it is quantized")).toList();
+        List<String> warnings = r.stderr()
+                .lines()
+                .filter(l -> l.contains("holds null while it is quantized"))
+                .toList();
         assertEquals(1, warnings.size(), "said once for three quantized fields: " + r.describe());
-        assertTrue(warnings.getFirst().contains("Field.get") && warnings.getFirst().contains("VarHandles")
-                && warnings.getFirst().contains("QuantizedFields.read"), warnings.getFirst());
+        assertTrue(
+                warnings.getFirst().contains("Field.get")
+                        && warnings.getFirst().contains("VarHandles")
+                        && warnings.getFirst().contains("QuantizedFields.read"),
+                warnings.getFirst());
     }
 
     private static Object roundTrip(Object o) throws Exception {

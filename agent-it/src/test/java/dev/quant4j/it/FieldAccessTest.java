@@ -1,24 +1,23 @@
 package dev.quant4j.it;
 
-import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.it.model.Attention;
-import dev.quant4j.it.model.Block;
-import dev.quant4j.it.model.TinyModel;
-import dev.quant4j.it.model.TinyModelQuantizer;
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
-import java.lang.ref.WeakReference;
-import java.util.Arrays;
-import java.util.Map;
-
+import static dev.quant4j.testkit.Identity.assertSame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.quant4j.testkit.Identity.assertSame;
+
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.it.model.Attention;
+import dev.quant4j.it.model.Block;
+import dev.quant4j.it.model.TinyModel;
+import dev.quant4j.it.model.TinyModelQuantizer;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.lang.ref.WeakReference;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** Reads, writes and nulls of @Quantize fields under the real agent, from the declaring classes and from here. */
 class FieldAccessTest {
@@ -48,7 +47,9 @@ class FieldAccessTest {
             assertArrayEquals(dequantized(b, GATE), b.gate);
             assertArrayEquals(dequantized(b.attention, KEY), b.attention.key, "q4 block field, nested two deep");
         }
-        assertEquals("q4s:block32:f32:u32", QuantizedFields.quantized(m.blocks[1].attention, KEY).scheme().toString());
+        assertEquals(
+                "q4s:block32:f32:u32",
+                QuantizedFields.quantized(m.blocks[1].attention, KEY).scheme().toString());
     }
 
     @Test
@@ -157,15 +158,24 @@ class FieldAccessTest {
         assertEquals(true, status.get("agentActive"));
         @SuppressWarnings("unchecked")
         Map<String, String> rewritten = (Map<String, String>) status.get("rewrittenClasses");
-        for (String c : new String[] {"dev.quant4j.it.model.TinyModel", "dev.quant4j.it.model.Block",
-                "dev.quant4j.it.model.Attention", "dev.quant4j.it.model.TinyModelQuantizer",
-                "dev.quant4j.it.FieldAccessTest"}) {
+        for (String c : new String[] {
+            "dev.quant4j.it.model.TinyModel",
+            "dev.quant4j.it.model.Block",
+            "dev.quant4j.it.model.Attention",
+            "dev.quant4j.it.model.TinyModelQuantizer",
+            "dev.quant4j.it.FieldAccessTest"
+        }) {
             assertTrue(rewritten.containsKey(c), c + " missing from " + rewritten.keySet());
         }
-        assertFalse(rewritten.containsKey("dev.quant4j.it.model.Weights"), "touches float arrays but no @Quantize field");
-        // JUnit's Cloneable classes get their super.clone() hooked (a subclass could hold quantized fields), nothing else.
-        assertFalse(rewritten.entrySet().stream().anyMatch(e -> e.getKey().startsWith("org.junit.")
-                && !e.getValue().matches("reads=0, writes=0, clones=\\d+")), rewritten.toString());
+        assertFalse(
+                rewritten.containsKey("dev.quant4j.it.model.Weights"), "touches float arrays but no @Quantize field");
+        // JUnit's Cloneable classes get their super.clone() hooked (a subclass could hold quantized fields), nothing
+        // else.
+        assertFalse(
+                rewritten.entrySet().stream()
+                        .anyMatch(e -> e.getKey().startsWith("org.junit.")
+                                && !e.getValue().matches("reads=0, writes=0, clones=\\d+")),
+                rewritten.toString());
         assertTrue(((Number) status.get("classesSeen")).longValue() > rewritten.size());
     }
 }

@@ -1,18 +1,17 @@
 package dev.quant4j.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.it.model.Vector;
-import dev.quant4j.testkit.ChildJvm;
 import dev.quant4j.it.support.LoopReadMain;
 import dev.quant4j.it.support.Status;
-import org.junit.jupiter.api.Test;
-
+import dev.quant4j.testkit.ChildJvm;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * A loop that reads a quantized field per element ({@code for (i) s += w[i]}) re-reads the field on every
@@ -69,8 +68,10 @@ class LoopReadTest {
         ChildJvm.Result r = run("cache=budget:64k", 100_000, 5000);
         assertEquals(0, r.exitCode(), r.describe());
         assertEquals(1, number(r.stdout(), "loop0.dequantizations"), r.describe());
-        assertEquals(0, number(r.stdout(), "loop1.dequantizations"), "the pinned array serves the second loop: "
-                + r.describe());
+        assertEquals(
+                0,
+                number(r.stdout(), "loop1.dequantizations"),
+                "the pinned array serves the second loop: " + r.describe());
         assertTrue(r.stdout().contains("loop0.sameSum=true") && r.stdout().contains("warned=[]"), r.describe());
     }
 
@@ -80,7 +81,8 @@ class LoopReadTest {
         assertEquals(0, r.exitCode(), r.describe());
         assertEquals(1000, number(r.stdout(), "loop0.dequantizations"), r.describe());
         assertEquals(1000, number(r.stdout(), "loop1.dequantizations"), r.describe());
-        List<String> warnings = r.stderr().lines().filter(l -> l.contains("times in a row")).toList();
+        List<String> warnings =
+                r.stderr().lines().filter(l -> l.contains("times in a row")).toList();
         assertEquals(1, warnings.size(), "one warning for 2000 dequantizations: " + r.describe());
         String w = warnings.getFirst();
         assertTrue(w.startsWith("[quant4j-agent] WARNING field " + Vector.KEY), w);
@@ -89,13 +91,17 @@ class LoopReadTest {
     }
 
     private static ChildJvm.Result run(String options, int n, int reads) throws Exception {
-        return ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector", "-javaagent:" + ChildJvm.agentJar() + "="
-                + options), ChildJvm.testClassPath(), LoopReadMain.class.getName(), List.of(
-                Integer.toString(n), Integer.toString(reads)), 120);
+        return ChildJvm.run(
+                List.of("--add-modules", "jdk.incubator.vector", "-javaagent:" + ChildJvm.agentJar() + "=" + options),
+                ChildJvm.testClassPath(),
+                LoopReadMain.class.getName(),
+                List.of(Integer.toString(n), Integer.toString(reads)),
+                120);
     }
 
     private static long number(String out, String key) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(key) + "=(\\d+)$", Pattern.MULTILINE).matcher(out);
+        Matcher m = Pattern.compile("^" + Pattern.quote(key) + "=(\\d+)$", Pattern.MULTILINE)
+                .matcher(out);
         if (!m.find()) {
             throw new AssertionError("no " + key + " in\n" + out);
         }

@@ -1,12 +1,13 @@
 package dev.quant4j.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.it.model.LiveModel;
 import dev.quant4j.it.model.Weights;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,9 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * docs/AGENT.md promises that a reader racing with a change of the weights sees the old or the new weights, never
@@ -30,6 +29,7 @@ class ReadDuringQuantizeTest {
     private static final int READERS = 6;
     /** 300 in the build; raise it for a longer soak: {@code -Dquant4j.it.stressRounds=5000}. */
     private static final int ROUNDS = Integer.getInteger("quant4j.it.stressRounds", 300);
+
     private static final long TIME_LIMIT_NANOS = ROUNDS <= 300 ? 8_000_000_000L : 120_000_000_000L;
 
     private static volatile boolean stop;
@@ -42,15 +42,18 @@ class ReadDuringQuantizeTest {
         Map<Integer, List<Integer>> byFirst = new HashMap<>();
         for (int r = 0; r < ROUNDS; r++) {
             versions[2 * r] = Weights.flat(N, 5000 + r);
-            versions[2 * r + 1] = q8.quantize("weights", FloatTensor.vector(versions[2 * r])).dequantize().data();
+            versions[2 * r + 1] = q8.quantize("weights", FloatTensor.vector(versions[2 * r]))
+                    .dequantize()
+                    .data();
         }
         for (int v = 0; v < versions.length; v++) {
-            byFirst.computeIfAbsent(Float.floatToRawIntBits(versions[v][0]), k -> new ArrayList<>()).add(v);
+            byFirst.computeIfAbsent(Float.floatToRawIntBits(versions[v][0]), k -> new ArrayList<>())
+                    .add(v);
         }
         LiveModel model = new LiveModel(versions[0].clone());
         Quantization.quantizeWeights(model);
-        AtomicLong started = new AtomicLong(1);   // the last version the writer began to install
-        AtomicLong finished = new AtomicLong(1);  // the last version it completed
+        AtomicLong started = new AtomicLong(1); // the last version the writer began to install
+        AtomicLong finished = new AtomicLong(1); // the last version it completed
         stop = false;
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         AtomicLong nulls = new AtomicLong();
@@ -58,23 +61,26 @@ class ReadDuringQuantizeTest {
         CountDownLatch ready = new CountDownLatch(READERS);
         List<Thread> readers = new ArrayList<>();
         for (int t = 0; t < READERS; t++) {
-            Thread reader = new Thread(() -> {
-                ready.countDown();
-                while (!stop) {
-                    long lo = finished.get();
-                    float[] w = model.weights;
-                    long hi = started.get();
-                    reads.incrementAndGet();
-                    if (w == null) {
-                        nulls.incrementAndGet();
-                        continue;
-                    }
-                    int v = versionOf(w, versions, byFirst);
-                    if ((v < lo || v > hi) && failures.size() < 10) {
-                        failures.add("read version " + v + " while versions " + lo + ".." + hi + " were current");
-                    }
-                }
-            }, "reader-" + t);
+            Thread reader = new Thread(
+                    () -> {
+                        ready.countDown();
+                        while (!stop) {
+                            long lo = finished.get();
+                            float[] w = model.weights;
+                            long hi = started.get();
+                            reads.incrementAndGet();
+                            if (w == null) {
+                                nulls.incrementAndGet();
+                                continue;
+                            }
+                            int v = versionOf(w, versions, byFirst);
+                            if ((v < lo || v > hi) && failures.size() < 10) {
+                                failures.add(
+                                        "read version " + v + " while versions " + lo + ".." + hi + " were current");
+                            }
+                        }
+                    },
+                    "reader-" + t);
             reader.setDaemon(true);
             readers.add(reader);
             reader.start();
@@ -101,8 +107,11 @@ class ReadDuringQuantizeTest {
         System.out.println("ReadDuringQuantizeTest: " + reads.get() + " reads by " + READERS + " threads in " + rounds
                 + " rounds, " + nulls.get() + " null, " + failures.size() + " out of order");
         assertTrue(reads.get() >= rounds, "the readers read " + reads.get() + " times in " + rounds + " rounds");
-        assertEquals(0, nulls.get(), nulls.get() + " of " + reads.get() + " reads saw null in " + rounds
-                + " rounds of write + quantizeWeights");
+        assertEquals(
+                0,
+                nulls.get(),
+                nulls.get() + " of " + reads.get() + " reads saw null in " + rounds
+                        + " rounds of write + quantizeWeights");
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 

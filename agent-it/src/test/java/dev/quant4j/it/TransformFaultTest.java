@@ -1,26 +1,25 @@
 package dev.quant4j.it;
 
-import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.quantize.Quantizer;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import net.bytebuddy.jar.asm.ClassWriter;
-import net.bytebuddy.jar.asm.FieldVisitor;
-import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
-import org.junit.jupiter.api.Test;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-
+import static dev.quant4j.testkit.Identity.assertSame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.quant4j.testkit.Identity.assertSame;
+
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.FieldVisitor;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import org.junit.jupiter.api.Test;
 
 /**
  * A class the agent cannot rewrite: one method of about 65,000 bytes that reads a @Quantize field 13,000 times.
@@ -106,7 +105,8 @@ class TransformFaultTest {
         QuantizedFields.requireStore("generated.w").store(hugeOwner, huge + "#w", q);
         QuantizedFields.requireStore("generated.w").store(smallOwner, small + "#w", q);
         assertNull(hugeClass.getMethod("read").invoke(hugeOwner), "the unmodified class reads the plain field");
-        assertArrayEquals(q.dequantize().data(), (float[]) smallClass.getMethod("read").invoke(smallOwner));
+        assertArrayEquals(
+                q.dequantize().data(), (float[]) smallClass.getMethod("read").invoke(smallOwner));
 
         float[] own = {4, 5};
         hugeClass.getField("w").set(hugeOwner, own);

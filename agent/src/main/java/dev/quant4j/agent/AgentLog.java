@@ -11,7 +11,10 @@ import java.util.Locale;
 public final class AgentLog {
     /** How much the agent says: quiet (nothing), warn (faults only), info (plus one start-up line), debug. */
     public enum Level {
-        QUIET, WARN, INFO, DEBUG;
+        QUIET,
+        WARN,
+        INFO,
+        DEBUG;
 
         static Level parse(String text) {
             try {
@@ -24,8 +27,7 @@ public final class AgentLog {
 
     private static volatile Level level = Level.WARN;
 
-    private AgentLog() {
-    }
+    private AgentLog() {}
 
     public static void setLevel(Level l) {
         level = l;

@@ -36,8 +36,14 @@ public final class AgentOptions {
     private final List<String> excludes;
     private final List<String> problems;
 
-    private AgentOptions(CachePolicy cache, long budgetBytes, boolean budgetAuto, boolean check, AgentLog.Level log,
-                         List<String> excludes, List<String> problems) {
+    private AgentOptions(
+            CachePolicy cache,
+            long budgetBytes,
+            boolean budgetAuto,
+            boolean check,
+            AgentLog.Level log,
+            List<String> excludes,
+            List<String> problems) {
         this.cache = cache;
         this.budgetBytes = budgetBytes;
         this.budgetAuto = budgetAuto;
@@ -74,7 +80,8 @@ public final class AgentOptions {
                 }
                 int eq = p.indexOf('=');
                 if (eq <= 0) {
-                    problems.add("agent option '" + p + "' has no value: write key=value (keys: cache, check, log, exclude)");
+                    problems.add("agent option '" + p
+                            + "' has no value: write key=value (keys: cache, check, log, exclude)");
                     continue;
                 }
                 String key = p.substring(0, eq).strip().toLowerCase(Locale.ROOT);
@@ -87,8 +94,9 @@ public final class AgentOptions {
                         excludes.add(value);
                         excludeFromArgs = true;
                     }
-                    default -> problems.add("unknown agent option '" + key + "' in '" + p
-                            + "': the options are cache, check, log, exclude");
+                    default ->
+                        problems.add("unknown agent option '" + key + "' in '" + p
+                                + "': the options are cache, check, log, exclude");
                 }
             }
         }
@@ -187,8 +195,8 @@ public final class AgentOptions {
         try {
             n = Long.parseLong(digits);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("size '" + text + "' is not a number of bytes with an optional k, m or g "
-                    + "suffix (e.g. 256m)");
+            throw new IllegalArgumentException(
+                    "size '" + text + "' is not a number of bytes with an optional k, m or g " + "suffix (e.g. 256m)");
         }
         if (n < 0 || n > Long.MAX_VALUE / unit) {
             throw new IllegalArgumentException("size '" + text + "' is out of range");
@@ -248,8 +256,12 @@ public final class AgentOptions {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("cache=").append(cacheText()).append(",check=").append(check)
-                .append(",log=").append(log.name().toLowerCase(Locale.ROOT));
+        StringBuilder sb = new StringBuilder("cache=")
+                .append(cacheText())
+                .append(",check=")
+                .append(check)
+                .append(",log=")
+                .append(log.name().toLowerCase(Locale.ROOT));
         for (String e : excludes) {
             sb.append(",exclude=").append(e);
         }

@@ -2,7 +2,6 @@ package dev.quant4j.agent;
 
 import dev.quant4j.agent.transform.QuantizeFieldTransformer;
 import dev.quant4j.agent.transform.TransformRecord;
-
 import java.lang.instrument.Instrumentation;
 
 /**
@@ -13,8 +12,7 @@ import java.lang.instrument.Instrumentation;
  * runs on without the agent (plain float arrays, and {@code QuantizedFields.agentActive()} is false).
  */
 public final class Quant4jAgent {
-    private Quant4jAgent() {
-    }
+    private Quant4jAgent() {}
 
     public static void premain(String agentArgs, Instrumentation instrumentation) {
         try {
@@ -27,7 +25,8 @@ public final class Quant4jAgent {
 
     private static void start(String agentArgs, Instrumentation instrumentation) {
         long start = System.nanoTime();
-        AgentOptions options = AgentOptions.parse(agentArgs, System.getProperties(), Runtime.getRuntime().maxMemory());
+        AgentOptions options = AgentOptions.parse(
+                agentArgs, System.getProperties(), Runtime.getRuntime().maxMemory());
         AgentLog.setLevel(options.log());
         for (String problem : options.problems()) {
             AgentLog.warn(problem);
@@ -50,8 +49,8 @@ public final class Quant4jAgent {
             AgentLog.warn("could not install the field store into " + hooks + " (" + e + "); the agent stays inactive");
             return;
         }
-        instrumentation.addTransformer(new QuantizeFieldTransformer(record, options.excludes(), instrumentation, hooks),
-                false);
+        instrumentation.addTransformer(
+                new QuantizeFieldTransformer(record, options.excludes(), instrumentation, hooks), false);
         AgentLog.info("active with " + options + " (start-up " + (System.nanoTime() - start) / 1_000_000 + " ms)");
     }
 }

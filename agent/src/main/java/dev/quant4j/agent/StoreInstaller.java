@@ -9,8 +9,7 @@ import dev.quant4j.fields.QuantizedFields;
  * as a LinkageError here, which the agent reports, rather than as a failure to load the agent class itself.
  */
 final class StoreInstaller {
-    private StoreInstaller() {
-    }
+    private StoreInstaller() {}
 
     static void install(AgentOptions options, TransformRecord record) {
         QuantizedFields.install(new AgentFieldStore(options, record));

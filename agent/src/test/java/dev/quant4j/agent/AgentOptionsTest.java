@@ -1,14 +1,13 @@
 package dev.quant4j.agent;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Properties;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
 
 class AgentOptionsTest {
     private static final long GIB = 1L << 30;
@@ -35,23 +34,28 @@ class AgentOptionsTest {
 
     @Test
     void agentArgumentsSetEveryOption() {
-        AgentOptions o = AgentOptions.parse("cache=budget:64k, check=true,log=debug,exclude=com.a.,exclude=org.b.",
-                props(), GIB);
+        AgentOptions o = AgentOptions.parse(
+                "cache=budget:64k, check=true,log=debug,exclude=com.a.,exclude=org.b.", props(), GIB);
         assertEquals(AgentOptions.CachePolicy.BUDGET, o.cache());
         assertEquals(64L << 10, o.budgetBytes());
         assertTrue(o.check());
         assertEquals(AgentLog.Level.DEBUG, o.log());
         assertEquals(List.of("com.a.", "org.b."), o.excludes());
-        assertEquals(AgentOptions.CachePolicy.NONE, AgentOptions.parse("cache=none", props(), GIB).cache());
-        assertEquals(AgentOptions.CachePolicy.SOFT, AgentOptions.parse("cache=SOFT", props(), GIB).cache());
-        assertEquals(2 * GIB, AgentOptions.parse("cache=budget:2g", props(), GIB).budgetBytes());
+        assertEquals(
+                AgentOptions.CachePolicy.NONE,
+                AgentOptions.parse("cache=none", props(), GIB).cache());
+        assertEquals(
+                AgentOptions.CachePolicy.SOFT,
+                AgentOptions.parse("cache=SOFT", props(), GIB).cache());
+        assertEquals(
+                2 * GIB, AgentOptions.parse("cache=budget:2g", props(), GIB).budgetBytes());
         assertEquals(1000, AgentOptions.parse("cache=budget:1000", props(), GIB).budgetBytes());
     }
 
     @Test
     void systemPropertiesApplyWhereTheAgentArgumentIsSilent() {
-        Properties p = props("quant4j.agent.cache", "soft", "quant4j.agent.check", "true",
-                "quant4j.agent.exclude", "x.y.,z.");
+        Properties p =
+                props("quant4j.agent.cache", "soft", "quant4j.agent.check", "true", "quant4j.agent.exclude", "x.y.,z.");
         AgentOptions fromProps = AgentOptions.parse(null, p, GIB);
         assertEquals(AgentOptions.CachePolicy.SOFT, fromProps.cache());
         assertTrue(fromProps.check());
@@ -63,8 +67,7 @@ class AgentOptionsTest {
 
     @Test
     void badValuesAreReportedAndTheDefaultIsUsed() {
-        AgentOptions o = AgentOptions.parse("cache=budgt:1m,check=maybe,log=loud,colour=red,oops",
-                props(), GIB);
+        AgentOptions o = AgentOptions.parse("cache=budgt:1m,check=maybe,log=loud,colour=red,oops", props(), GIB);
         assertEquals(AgentOptions.CachePolicy.BUDGET, o.cache());
         assertFalse(o.check());
         assertEquals(AgentLog.Level.WARN, o.log());
@@ -74,7 +77,9 @@ class AgentOptionsTest {
             assertTrue(all.contains(named), "problem text should name '" + named + "': " + all);
         }
         AgentOptions badSize = AgentOptions.parse("cache=budget:12q", props(), GIB);
-        assertTrue(badSize.problems().getFirst().contains("12q"), badSize.problems().toString());
+        assertTrue(
+                badSize.problems().getFirst().contains("12q"),
+                badSize.problems().toString());
     }
 
     @Test

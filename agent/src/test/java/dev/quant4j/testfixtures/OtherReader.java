@@ -2,8 +2,7 @@ package dev.quant4j.testfixtures;
 
 /** Another class that reads and writes Weights' fields: it must be rewritten too. */
 public final class OtherReader {
-    private OtherReader() {
-    }
+    private OtherReader() {}
 
     public static float[] read(Weights m) {
         return m.w;

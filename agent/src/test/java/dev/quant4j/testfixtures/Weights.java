@@ -6,12 +6,13 @@ import dev.quant4j.annotations.Quantize;
 public class Weights {
     @Quantize
     public float[] w;
+
     @Quantize
     public float[][] rows;
+
     public float[] plain;
 
-    public Weights() {
-    }
+    public Weights() {}
 
     public Weights(float[] w) {
         this.w = w;

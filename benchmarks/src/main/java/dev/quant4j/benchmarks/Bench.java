@@ -6,7 +6,6 @@ import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,8 +80,9 @@ public final class Bench {
                             + " [--ggml PEER_BENCH_OUTPUT]");
                     return;
                 }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --quick --json --threads N --reps N --flush-mib N --ggml FILE");
+                default ->
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; options: --quick --json --threads N --reps N --flush-mib N --ggml FILE");
             }
         }
         if (threads < 2) {
@@ -114,10 +114,17 @@ public final class Bench {
 
     private void run(int threads, long llc, int flushMib) {
         QuantKernels k = Kernels.active();
-        info(String.format(Locale.ROOT, "quant4j bench: kernels %s, %s %s, %d processors, LLC %s, flush %d MiB,"
-                        + " median of %d runs%s", k.name(), System.getProperty("java.vm.name"),
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-                llc > 0 ? (llc >> 20) + " MiB" : "unknown", flushMib, reps, quick ? " (--quick)" : ""));
+        info(String.format(
+                Locale.ROOT,
+                "quant4j bench: kernels %s, %s %s, %d processors, LLC %s, flush %d MiB," + " median of %d runs%s",
+                k.name(),
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                llc > 0 ? (llc >> 20) + " MiB" : "unknown",
+                flushMib,
+                reps,
+                quick ? " (--quick)" : ""));
         info("CPU: " + cpuModel());
         float[] x = new float[N];
         fill(x);
@@ -142,20 +149,35 @@ public final class Bench {
         time("matvec_f32_gbps", FLOAT_BYTES, "weights", () -> k.matvec(x, ROWS, COLS, v, y, one));
         time("matvec_q8s_block32_f16_gbps", q8[0].byteSize(), "weights", () -> k.matvec(q8[0], v, y, one));
         time("matvec_q4f_block32_f16_gbps", q4[0].byteSize(), "weights", () -> k.matvec(q4[0], v, y, one));
-        time("matvec_int8_q8s_block32_f16_gbps", q8[0].byteSize(), "weights, int8 activations",
+        time(
+                "matvec_int8_q8s_block32_f16_gbps",
+                q8[0].byteSize(),
+                "weights, int8 activations",
                 () -> k.matvecInt8(q8[0], v, y, one));
-        time("matvec_int8_q4f_block32_f16_gbps", q4[0].byteSize(), "weights, int8 activations",
+        time(
+                "matvec_int8_q4f_block32_f16_gbps",
+                q4[0].byteSize(),
+                "weights, int8 activations",
                 () -> k.matvecInt8(q4[0], v, y, one));
-        time("matvec_f32_" + threads + "threads_gbps", FLOAT_BYTES, "weights", () -> k.matvec(x, ROWS, COLS, v, y, many));
-        time("matvec_q4f_block32_f16_" + threads + "threads_gbps", q4[0].byteSize(), "weights",
+        time(
+                "matvec_f32_" + threads + "threads_gbps",
+                FLOAT_BYTES,
+                "weights",
+                () -> k.matvec(x, ROWS, COLS, v, y, many));
+        time(
+                "matvec_q4f_block32_f16_" + threads + "threads_gbps",
+                q4[0].byteSize(),
+                "weights",
                 () -> k.matvec(q4[0], v, y, many));
-        time("matvec_int8_q4f_block32_f16_" + threads + "threads_gbps", q4[0].byteSize(), "weights, int8 activations",
+        time(
+                "matvec_int8_q4f_block32_f16_" + threads + "threads_gbps",
+                q4[0].byteSize(),
+                "weights, int8 activations",
                 () -> k.matvecInt8(q4[0], v, y, many));
         if (threads != 2) {
             // The key is for two threads; keep it when another count is asked for too.
             Parallelism two = Parallelism.threads(2);
-            time("matvec_q4f_block32_f16_2threads_gbps", q4[0].byteSize(), "weights",
-                    () -> k.matvec(q4[0], v, y, two));
+            time("matvec_q4f_block32_f16_2threads_gbps", q4[0].byteSize(), "weights", () -> k.matvec(q4[0], v, y, two));
         }
         sink += Float.floatToRawIntBits(y[7]) + Float.floatToRawIntBits(out[5]) + Float.floatToRawIntBits(copy[3]);
         figures.put("weights", (double) N);
@@ -205,16 +227,25 @@ public final class Bench {
         // well below its thread count did not get the cores (other processes), not a kernel limit.
         double cpuPerWall = wall == 0 ? Double.NaN : (double) cpu / wall;
         figures.put(key.replace("_gbps", "_cpu_per_wall"), cpuPerWall);
-        info(String.format(Locale.ROOT, "  %-44s %8.2f GB/s  (%s; %.1f MB; median %.4f s; thread cpu %.4f s;"
-                        + " cpu/wall %.2f; runs%s)", key.replace("_gbps", ""), gbps, counted, bytes / 1e6, median,
-                threadCpu[reps / 2], cpuPerWall, runs));
+        info(String.format(
+                Locale.ROOT,
+                "  %-44s %8.2f GB/s  (%s; %.1f MB; median %.4f s; thread cpu %.4f s;" + " cpu/wall %.2f; runs%s)",
+                key.replace("_gbps", ""),
+                gbps,
+                counted,
+                bytes / 1e6,
+                median,
+                threadCpu[reps / 2],
+                cpuPerWall,
+                runs));
     }
 
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
 
     private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
@@ -245,7 +276,8 @@ public final class Bench {
         double q4 = fig("matvec_q4f_block32_f16_gbps");
         double q4n = fig("matvec_q4f_block32_f16_" + threads + "threads_gbps");
         double q4bytesPerWeight = 18.0 / 32;
-        ratio("matvec q4f / matvec f32, weights per second (speed-up on the same matrix)",
+        ratio(
+                "matvec q4f / matvec f32, weights per second (speed-up on the same matrix)",
                 q4 / q4bytesPerWeight / (f32 / 4));
         ratio("matvec q4f / matvec f32, bytes per second", q4 / f32);
         ratio("matvec q4f " + threads + " threads / 1 thread", q4n / q4);
@@ -254,9 +286,11 @@ public final class Bench {
         ratio("matvec int8 q4f / matvec q4f", fig("matvec_int8_q4f_block32_f16_gbps") / q4);
         if (!peer.isEmpty()) {
             System.out.println("ratios to ggml (peer bench output given with --ggml):");
-            double q8quant = Math.max(peer.getOrDefault("cpu_from_float_q8_0", Double.NaN),
+            double q8quant = Math.max(
+                    peer.getOrDefault("cpu_from_float_q8_0", Double.NaN),
                     peer.getOrDefault("quantize_chunk_q8_0", Double.NaN));
-            double q4quant = Math.max(peer.getOrDefault("cpu_from_float_q4_0", Double.NaN),
+            double q4quant = Math.max(
+                    peer.getOrDefault("cpu_from_float_q4_0", Double.NaN),
                     peer.getOrDefault("quantize_chunk_q4_0", Double.NaN));
             ratio("quantize q8s / ggml fastest q8_0 quantize", fig("quantize_q8s_block32_f16_gbps") / q8quant);
             ratio("quantize q4f / ggml fastest q4_0 quantize", fig("quantize_q4f_block32_f16_gbps") / q4quant);
@@ -281,8 +315,7 @@ public final class Bench {
         StringBuilder sb = new StringBuilder("{");
         sb.append("\"kernels\":\"").append(Kernels.active().name()).append('"');
         for (Map.Entry<String, Double> e : figures.entrySet()) {
-            sb.append(",\"").append(e.getKey()).append("\":")
-                    .append(String.format(Locale.ROOT, "%.3f", e.getValue()));
+            sb.append(",\"").append(e.getKey()).append("\":").append(String.format(Locale.ROOT, "%.3f", e.getValue()));
         }
         return sb.append('}').toString();
     }
@@ -299,8 +332,8 @@ public final class Bench {
             }
         }
         if (m.isEmpty()) {
-            throw new IllegalArgumentException(file + " has no 'RESULT name: value GB/s' lines; give the output of"
-                    + " shared/peer-bench/run.sh");
+            throw new IllegalArgumentException(
+                    file + " has no 'RESULT name: value GB/s' lines; give the output of" + " shared/peer-bench/run.sh");
         }
         return m;
     }

@@ -9,7 +9,6 @@ import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Locale;
 
 /**
@@ -28,8 +27,7 @@ public final class HotLoops {
     private static final int COLS = 384;
     private static final int TOKENS = 14;
 
-    private HotLoops() {
-    }
+    private HotLoops() {}
 
     public static void main(String[] args) {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;

@@ -4,18 +4,17 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.demo.Sentences;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
-import dev.quant4j.examples.minilm.demo.Sentences;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.kernels.Gemm;
-import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -51,11 +50,9 @@ public final class OnnxRuntimeComparison {
         float[] embed(int[] ids) throws Exception;
     }
 
-    private record Row(String name, String activations, Encoder encoder) {
-    }
+    private record Row(String name, String activations, Encoder encoder) {}
 
-    private OnnxRuntimeComparison() {
-    }
+    private OnnxRuntimeComparison() {}
 
     public static void main(String[] args) throws Exception {
         int passes = 5;
@@ -66,10 +63,14 @@ public final class OnnxRuntimeComparison {
             switch (args[i]) {
                 case "--passes" -> passes = Integer.parseInt(args[++i]);
                 case "--sentences" -> sentenceCount = Integer.parseInt(args[++i]);
-                case "--threads" -> threadCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--threads" ->
+                    threadCounts = Arrays.stream(args[++i].split(","))
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
                 case "--schemes" -> schemes = List.of(args[++i].split(","));
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --passes N, --sentences N, --threads 1,2, --schemes A,B");
+                default ->
+                    throw new IllegalArgumentException("unknown argument " + args[i]
+                            + "; use --passes N, --sentences N, --threads 1,2, --schemes A,B");
             }
         }
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
@@ -101,10 +102,18 @@ public final class OnnxRuntimeComparison {
         }
         weights = null;
 
-        System.out.printf(Locale.ROOT, "%d sentences, %.1f tokens on average; %s; Java %s on %s, %d processors; "
-                        + "kernels %s; %d passes per thread count after a warm-up pass%n", ids.size(),
-                (double) tokens / ids.size(), "ONNX Runtime " + ortVersion(), Runtime.version(), cpuName(),
-                Runtime.getRuntime().availableProcessors(), Gemm.active().name(), passes);
+        System.out.printf(
+                Locale.ROOT,
+                "%d sentences, %.1f tokens on average; %s; Java %s on %s, %d processors; "
+                        + "kernels %s; %d passes per thread count after a warm-up pass%n",
+                ids.size(),
+                (double) tokens / ids.size(),
+                "ONNX Runtime " + ortVersion(),
+                Runtime.version(),
+                cpuName(),
+                Runtime.getRuntime().availableProcessors(),
+                Gemm.active().name(),
+                passes);
         float[][] reference = null;
         for (int threads : threadCounts) {
             double[][] wall = new double[rows.size()][passes];
@@ -127,19 +136,35 @@ public final class OnnxRuntimeComparison {
             double ortQ = median(wall[1]);
             double ortF = median(wall[0]);
             double ortQcpu = median(cpu[1]);
-            System.out.printf(Locale.ROOT, "%n%d thread%s (load average at the end %.2f)%n", threads,
-                    threads == 1 ? "" : "s", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-            System.out.println("| model | activations | ms/sentence (median) | range | cpu ms/sentence | cosine to ORT f32"
-                    + " mean / min | speed vs ORT -q | speed vs ORT f32 | cpu speed vs ORT -q |");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n%d thread%s (load average at the end %.2f)%n",
+                    threads,
+                    threads == 1 ? "" : "s",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            System.out.println(
+                    "| model | activations | ms/sentence (median) | range | cpu ms/sentence | cosine to ORT f32"
+                            + " mean / min | speed vs ORT -q | speed vs ORT f32 | cpu speed vs ORT -q |");
             System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (int r = 0; r < rows.size(); r++) {
                 double[] cos = cosines(vectors[r], reference);
                 double w = median(wall[r]);
                 double[] sorted = wall[r].clone();
                 Arrays.sort(sorted);
-                System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f-%.2f | %.2f | %.6f / %.6f | %.2fx | %.2fx | %.2fx |%n",
-                        rows.get(r).name(), rows.get(r).activations(), w, sorted[0], sorted[sorted.length - 1],
-                        median(cpu[r]), cos[0], cos[1], ortQ / w, ortF / w, ortQcpu / median(cpu[r]));
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %.2f | %.2f-%.2f | %.2f | %.6f / %.6f | %.2fx | %.2fx | %.2fx |%n",
+                        rows.get(r).name(),
+                        rows.get(r).activations(),
+                        w,
+                        sorted[0],
+                        sorted[sorted.length - 1],
+                        median(cpu[r]),
+                        cos[0],
+                        cos[1],
+                        ortQ / w,
+                        ortF / w,
+                        ortQcpu / median(cpu[r]));
             }
         }
     }
@@ -172,9 +197,10 @@ public final class OnnxRuntimeComparison {
                 mask[0][i] = 1;
             }
             try (OnnxTensor a = OnnxTensor.createTensor(env, input);
-                 OnnxTensor b = OnnxTensor.createTensor(env, mask);
-                 OnnxTensor c = OnnxTensor.createTensor(env, type)) {
-                Map<String, OnnxTensor> in = types ? Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c)
+                    OnnxTensor b = OnnxTensor.createTensor(env, mask);
+                    OnnxTensor c = OnnxTensor.createTensor(env, type)) {
+                Map<String, OnnxTensor> in = types
+                        ? Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c)
                         : Map.of("input_ids", a, "attention_mask", b);
                 try (OrtSession.Result result = session.run(in)) {
                     float[][] hidden = ((float[][][]) result.get(0).getValue())[0];

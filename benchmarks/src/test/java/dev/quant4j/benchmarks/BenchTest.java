@@ -1,15 +1,14 @@
 package dev.quant4j.benchmarks;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchTest {
     @Test
@@ -53,8 +52,8 @@ class BenchTest {
 
     @Test
     void unknownOptionsAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Bench.main(new String[] {"--fast"}));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Bench.main(new String[] {"--fast"}));
         assertTrue(e.getMessage().contains("unknown option --fast"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Bench.main(new String[] {"--threads", "1"}));
         assertTrue(e.getMessage().contains("--threads must be at least 2"), e.getMessage());

@@ -1,18 +1,21 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.TensorSpec;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 
-import java.util.Locale;
-
 /** Copies a file into the other format (or the same one): safetensors and GGUF, chosen by extension. */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert between safetensors and GGUF (llama.cpp's format), by the files' extensions "
-                + "(.gguf is GGUF, anything else safetensors).",
-                "Quantized tensors keep their codes and scales where both formats hold them: q8s:block32:f16 is "
-                        + "Q8_0, q4f:block32:f16 is Q4_0, e2m1:block32:ue8m0 is MXFP4 (the same floats, bit for "
-                        + "bit). Other schemes cannot go into GGUF. GGUF tensors of other block types quant4j "
-                        + "reads (q4_1, q4_k, q5_k, q6_k, q8_k) become F32, with a note."})
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Convert between safetensors and GGUF (llama.cpp's format), by the files' extensions "
+                    + "(.gguf is GGUF, anything else safetensors).",
+            "Quantized tensors keep their codes and scales where both formats hold them: q8s:block32:f16 is "
+                    + "Q8_0, q4f:block32:f16 is Q4_0, e2m1:block32:ue8m0 is MXFP4 (the same floats, bit for "
+                    + "bit). Other schemes cannot go into GGUF. GGUF tensors of other block types quant4j "
+                    + "reads (q4_1, q4_k, q5_k, q6_k, q8_k) become F32, with a note."
+        })
 final class ConvertCommand extends TransformCommand {
     private int count;
 
@@ -24,7 +27,15 @@ final class ConvertCommand extends TransformCommand {
 
     @Override
     void summary(long inBytes, long outBytes) {
-        Terminal.line(err(), String.format(Locale.ROOT, "converted %d tensors: %s -> %s in %.1f s, wrote %s",
-                count, Sizes.bytes(inBytes), Sizes.bytes(outBytes), elapsed(), files.output));
+        Terminal.line(
+                err(),
+                String.format(
+                        Locale.ROOT,
+                        "converted %d tensors: %s -> %s in %.1f s, wrote %s",
+                        count,
+                        Sizes.bytes(inBytes),
+                        Sizes.bytes(outBytes),
+                        elapsed(),
+                        files.output));
     }
 }

@@ -2,19 +2,24 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.TensorSpec;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.Locale;
-
 /** Writes every quantized and 16-bit float tensor back as F32; other tensors are copied. Streams like quantize. */
-@Command(name = "dequantize", mixinStandardHelpOptions = true,
-        description = {"Write every tensor of a safetensors or GGUF file back as float32.",
-                "Quantized tensors are dequantized (q * s; GGUF block types as ggml does), F16 and BF16 tensors "
-                        + "widened (exactly), F32 and non-float tensors (integers, F64, ...) copied unchanged."})
+@Command(
+        name = "dequantize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write every tensor of a safetensors or GGUF file back as float32.",
+            "Quantized tensors are dequantized (q * s; GGUF block types as ggml does), F16 and BF16 tensors "
+                    + "widened (exactly), F32 and non-float tensors (integers, F64, ...) copied unchanged."
+        })
 final class DequantizeCommand extends TransformCommand {
-    @Option(names = "--strict", description = "Refuse (exit 2) a quantized tensor whose values overflow float32 "
-            + "(q * s beyond the largest float), instead of writing them as +-Inf with a warning.")
+    @Option(
+            names = "--strict",
+            description = "Refuse (exit 2) a quantized tensor whose values overflow float32 "
+                    + "(q * s beyond the largest float), instead of writing them as +-Inf with a warning.")
     boolean strict;
 
     private int dequantized;
@@ -23,6 +28,7 @@ final class DequantizeCommand extends TransformCommand {
 
     /** Values that dequantized to an infinity, and the first tensor that had one. */
     private long infinite;
+
     private String firstInfinite;
 
     /**
@@ -61,7 +67,8 @@ final class DequantizeCommand extends TransformCommand {
                 dequantized++;
                 yield asFloat32(d, x -> countInfinities(name, x));
             }
-            case InputFile.Plain p when p.dtype() == Dtype.F16 || p.dtype() == Dtype.BF16 -> {
+            case InputFile.Plain p
+            when p.dtype() == Dtype.F16 || p.dtype() == Dtype.BF16 -> {
                 widened++;
                 yield asFloat32(p);
             }
@@ -82,8 +89,17 @@ final class DequantizeCommand extends TransformCommand {
 
     @Override
     void summary(long inBytes, long outBytes) {
-        Terminal.line(err(), String.format(Locale.ROOT, "dequantized %d tensors (%d widened to F32, %d copied): "
-                        + "%s -> %s in %.1f s, wrote %s", dequantized, widened, copied, Sizes.bytes(inBytes),
-                Sizes.bytes(outBytes), elapsed(), files.output));
+        Terminal.line(
+                err(),
+                String.format(
+                        Locale.ROOT,
+                        "dequantized %d tensors (%d widened to F32, %d copied): " + "%s -> %s in %.1f s, wrote %s",
+                        dequantized,
+                        widened,
+                        copied,
+                        Sizes.bytes(inBytes),
+                        Sizes.bytes(outBytes),
+                        elapsed(),
+                        files.output));
     }
 }

@@ -4,10 +4,6 @@ import dev.quant4j.io.FileChangedException;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorSpec;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -15,13 +11,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What the file commands share: output streams, the progress option, heap exhaustion as a clear error. */
 abstract class FileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "WHEN",
+    @Option(
+            names = "--progress",
+            defaultValue = "auto",
+            paramLabel = "WHEN",
             description = "Progress bar on stderr: auto (only when stderr is a terminal), always, never. "
                     + "Default: ${DEFAULT-VALUE}.")
     Progress.Mode progress;
@@ -103,7 +105,9 @@ abstract class FileCommand implements Callable<Integer> {
      * {@code exactTwins} as for {@link InputFile#open}.
      */
     List<InputFile> openInputs(Path input, boolean exactTwins) throws IOException {
-        List<Path> files = ShardedCheckpoint.isSharded(input) ? ShardedCheckpoint.open(input).shards() : List.of(input);
+        List<Path> files = ShardedCheckpoint.isSharded(input)
+                ? ShardedCheckpoint.open(input).shards()
+                : List.of(input);
         List<InputFile> out = new ArrayList<>();
         for (Path f : files) {
             InputFile in = InputFile.open(f, this, exactTwins);
@@ -141,8 +145,10 @@ abstract class FileCommand implements Callable<Integer> {
     }
 
     private EnvironmentException changed(FileChangedException e) {
-        return new EnvironmentException(e.getMessage() + (currentTensor == null ? "" : " (at tensor '" + currentTensor
-                + "')") + "; nothing was written. Let whatever writes the file finish, then run again", e);
+        return new EnvironmentException(
+                e.getMessage() + (currentTensor == null ? "" : " (at tensor '" + currentTensor + "')")
+                        + "; nothing was written. Let whatever writes the file finish, then run again",
+                e);
     }
 
     /** A warning line on stderr: {@code quant4j COMMAND: warning: TEXT}. */

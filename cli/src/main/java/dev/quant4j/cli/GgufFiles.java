@@ -1,13 +1,12 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.Dtype;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorSpec;
 import dev.quant4j.io.gguf.GgmlType;
 import dev.quant4j.io.gguf.GgufReader;
 import dev.quant4j.io.gguf.GgufValue;
 import dev.quant4j.io.gguf.GgufWriter;
-import dev.quant4j.io.SafetensorsWriter;
-import dev.quant4j.io.TensorSpec;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +21,7 @@ import java.util.Map;
  * format and plans a GGUF file's tensors as specs.
  */
 final class GgufFiles {
-    private GgufFiles() {
-    }
+    private GgufFiles() {}
 
     static boolean isGguf(Path file) {
         Path name = file.getFileName();
@@ -77,7 +75,8 @@ final class GgufFiles {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
             GgufValue v = e.getValue();
-            if (e.getKey().startsWith("quant4j.") || e.getKey().equals(GgufWriter.QUANTIZATION_VERSION_KEY)
+            if (e.getKey().startsWith("quant4j.")
+                    || e.getKey().equals(GgufWriter.QUANTIZATION_VERSION_KEY)
                     || e.getKey().equals(GgufReader.ALIGNMENT_KEY)) {
                 continue;
             }

@@ -27,6 +27,7 @@ final class Glob {
     private final String text;
     /** Instruction i: {@code op[i]} with operands {@code a[i]} (char, set index or first target) and {@code b[i]}. */
     private final int[] op;
+
     private final int[] a;
     private final int[] b;
     private final List<CharSet> sets;
@@ -240,8 +241,8 @@ final class Glob {
             int open = pos;
             int end = glob.indexOf(']', open + 2);
             if (end < 0) {
-                throw new IllegalArgumentException("glob '" + glob + "' has a '[' at " + open
-                        + " without a closing ']'");
+                throw new IllegalArgumentException(
+                        "glob '" + glob + "' has a '[' at " + open + " without a closing ']'");
             }
             String body = glob.substring(open + 1, end);
             boolean negated = body.startsWith("!") || body.startsWith("^");
@@ -263,8 +264,10 @@ final class Glob {
                     ranges.add(new int[] {members[k], members[k]});
                 }
             }
-            sets.add(new CharSet(ranges.stream().mapToInt(r -> r[0]).toArray(),
-                    ranges.stream().mapToInt(r -> r[1]).toArray(), negated));
+            sets.add(new CharSet(
+                    ranges.stream().mapToInt(r -> r[0]).toArray(),
+                    ranges.stream().mapToInt(r -> r[1]).toArray(),
+                    negated));
             emit(SET, sets.size() - 1, 0);
             pos = end + 1;
         }

@@ -14,7 +14,6 @@ import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -56,17 +55,29 @@ final class InputFile implements AutoCloseable {
     }
 
     /** A quantized tensor quant4j holds as it is. */
-    record Quantized(String name, long[] shape, QuantScheme scheme, long byteSize, String type,
-                     TensorSpec.Producer<QuantizedTensor> read, TensorSpec.Producer<FloatTensor> values)
-            implements Tensor {
-    }
+    record Quantized(
+            String name,
+            long[] shape,
+            QuantScheme scheme,
+            long byteSize,
+            String type,
+            TensorSpec.Producer<QuantizedTensor> read,
+            TensorSpec.Producer<FloatTensor> values)
+            implements Tensor {}
 
     /**
      * A tensor of a plain dtype: its bytes, and for F32 / F16 / BF16 its values ({@code values} null for
      * other dtypes).
      */
-    record Plain(String name, Dtype dtype, long[] shape, long byteSize, String type, TensorSpec.ByteSource bytes,
-                 TensorSpec.Producer<MemorySegment> data, TensorSpec.Producer<FloatTensor> values)
+    record Plain(
+            String name,
+            Dtype dtype,
+            long[] shape,
+            long byteSize,
+            String type,
+            TensorSpec.ByteSource bytes,
+            TensorSpec.Producer<MemorySegment> data,
+            TensorSpec.Producer<FloatTensor> values)
             implements Tensor {
         boolean isFloat() {
             return values != null;
@@ -78,9 +89,14 @@ final class InputFile implements AutoCloseable {
      * block that has no equivalent): read as float32 values, dequantized as ggml does. {@code values} throws
      * a bad-input error for the types quant4j cannot read.
      */
-    record Decoded(String name, long[] shape, long byteSize, String type, boolean readable,
-                   TensorSpec.Producer<FloatTensor> values) implements Tensor {
-    }
+    record Decoded(
+            String name,
+            long[] shape,
+            long byteSize,
+            String type,
+            boolean readable,
+            TensorSpec.Producer<FloatTensor> values)
+            implements Tensor {}
 
     private final Path file;
     private final long fileSize;
@@ -93,8 +109,14 @@ final class InputFile implements AutoCloseable {
     private final SafetensorsReader safetensors;
     private final GgufReader gguf;
 
-    private InputFile(Path file, SafetensorsReader safetensors, GgufReader gguf, Map<String, String> metadata,
-                      Map<String, GgufValue> ggufMetadata, List<String> droppedKeys, List<Tensor> tensors) {
+    private InputFile(
+            Path file,
+            SafetensorsReader safetensors,
+            GgufReader gguf,
+            Map<String, String> metadata,
+            Map<String, GgufValue> ggufMetadata,
+            List<String> droppedKeys,
+            List<Tensor> tensors) {
         this.file = file;
         this.safetensors = safetensors;
         this.gguf = gguf;
@@ -125,11 +147,25 @@ final class InputFile implements AutoCloseable {
             List<Tensor> tensors = new ArrayList<>();
             for (SafetensorsEntry e : in.entries()) {
                 switch (e) {
-                    case QuantizedInfo q -> tensors.add(new Quantized(q.name(), q.shapeLong(), q.scheme(), q.byteSize(),
-                            q.scheme().toString(), () -> in.readQuantized(q), () -> in.readQuantized(q).dequantize()));
-                    case TensorInfo t -> tensors.add(new Plain(t.name(), t.dtype(), t.shape(), t.byteSize(),
-                            t.dtype().name(), TensorSpec.copyOf(in, t).source(), () -> in.data(t),
-                            t.dtype().isQuantizable() ? () -> in.readFloatTensor(t) : null));
+                    case QuantizedInfo q ->
+                        tensors.add(new Quantized(
+                                q.name(),
+                                q.shapeLong(),
+                                q.scheme(),
+                                q.byteSize(),
+                                q.scheme().toString(),
+                                () -> in.readQuantized(q),
+                                () -> in.readQuantized(q).dequantize()));
+                    case TensorInfo t ->
+                        tensors.add(new Plain(
+                                t.name(),
+                                t.dtype(),
+                                t.shape(),
+                                t.byteSize(),
+                                t.dtype().name(),
+                                TensorSpec.copyOf(in, t).source(),
+                                () -> in.data(t),
+                                t.dtype().isQuantizable() ? () -> in.readFloatTensor(t) : null));
                 }
             }
             return new InputFile(file, in, null, in.userMetadata(), null, List.of(), tensors);
@@ -152,18 +188,36 @@ final class InputFile implements AutoCloseable {
                 QuantScheme twin = GgmlBlocks.schemeOf(t.type());
                 if (plain != null) {
                     MemorySegment data = in.data(t);
-                    tensors.add(new Plain(name, plain, t.shape(), bytes, type, sink -> sink.write(data), () -> data,
+                    tensors.add(new Plain(
+                            name,
+                            plain,
+                            t.shape(),
+                            bytes,
+                            type,
+                            sink -> sink.write(data),
+                            () -> data,
                             plain.isQuantizable() ? values : null));
-                } else if (twin != null && (!exactTwins
-                        || GgmlBlocks.hasExactTwin(in.data(t), t.type(), t.elementCount() / t.type().blockSize()))) {
-                    tensors.add(new Quantized(name, t.shape(), twin, bytes, type,
-                            () -> in.readQuantized(t), values));
+                } else if (twin != null
+                        && (!exactTwins
+                                || GgmlBlocks.hasExactTwin(
+                                        in.data(t),
+                                        t.type(),
+                                        t.elementCount() / t.type().blockSize()))) {
+                    tensors.add(new Quantized(name, t.shape(), twin, bytes, type, () -> in.readQuantized(t), values));
                 } else {
-                    tensors.add(new Decoded(name, t.shape(), bytes, type, t.type().readable(), t.type().readable()
-                            ? values : () -> {
-                                throw new CliException("tensor '" + DisplayText.escape(name) + "' is ggml type " + type
-                                        + ", which quant4j cannot read; it reads " + GgmlBlocks.readableNames());
-                            }));
+                    tensors.add(new Decoded(
+                            name,
+                            t.shape(),
+                            bytes,
+                            type,
+                            t.type().readable(),
+                            t.type().readable()
+                                    ? values
+                                    : () -> {
+                                        throw new CliException("tensor '" + DisplayText.escape(name) + "' is ggml type "
+                                                + type + ", which quant4j cannot read; it reads "
+                                                + GgmlBlocks.readableNames());
+                                    }));
                 }
             }
             Map<String, GgufValue> kv = new LinkedHashMap<>();

@@ -5,10 +5,6 @@ import dev.quant4j.io.DisplayText;
 import dev.quant4j.io.gguf.GgufReader;
 import dev.quant4j.io.gguf.GgufValue;
 import dev.quant4j.tensor.FloatTensor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,36 +16,59 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Lists a file's tensors (name, shape, scheme or dtype, bytes, bits per weight) with totals; with
  * {@code --compare}, also each tensor's error against the original file. Output keys: docs/CLI.md.
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"List the tensors of a safetensors or GGUF file (or of every shard of a checkpoint): name, "
-                + "shape, scheme, dtype or ggml type, bytes, bits per weight; for GGUF also every key.",
-                "With --compare, also the error of each tensor against the original: RMSE, largest absolute "
-                        + "error and SNR in dB."})
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the tensors of a safetensors or GGUF file (or of every shard of a checkpoint): name, "
+                    + "shape, scheme, dtype or ggml type, bytes, bits per weight; for GGUF also every key.",
+            "With --compare, also the error of each tensor against the original: RMSE, largest absolute "
+                    + "error and SNR in dB."
+        })
 final class InspectCommand extends FileCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The file to inspect: .safetensors or .gguf, or a "
-            + "sharded checkpoint (a folder with model.safetensors.index.json, or that index).")
+    @Parameters(
+            index = "0",
+            paramLabel = "FILE",
+            description = "The file to inspect: .safetensors or .gguf, or a "
+                    + "sharded checkpoint (a folder with model.safetensors.index.json, or that index).")
     Path file;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--compare", paramLabel = "ORIGINAL",
+    @Option(
+            names = "--compare",
+            paramLabel = "ORIGINAL",
             description = "Compare every tensor with the tensor of the same name in ORIGINAL (a file in either "
                     + "format, or a sharded checkpoint).")
     Path original;
 
     /** One line of the report. */
-    record Row(String name, long[] shape, String kind, String type, String scheme, String dtype, String ggmlType,
-               long elements, long bytes, double bitsPerWeight, ErrorStats error, Boolean identical) {
-    }
+    record Row(
+            String name,
+            long[] shape,
+            String kind,
+            String type,
+            String scheme,
+            String dtype,
+            String ggmlType,
+            long elements,
+            long bytes,
+            double bitsPerWeight,
+            ErrorStats error,
+            Boolean identical) {}
 
     /** The inputs (one file, or every shard of a checkpoint) and the original's, for lookups by name. */
     private List<InputFile> inputs;
+
     private List<InputFile> originals;
 
     @Override
@@ -85,7 +104,9 @@ final class InspectCommand extends FileCommand {
                 in.tensors().forEach(t -> names.add(t.name()));
             }
             for (InputFile o : originals) {
-                o.tensors().stream().map(InputFile.Tensor::name).filter(n -> !names.contains(n))
+                o.tensors().stream()
+                        .map(InputFile.Tensor::name)
+                        .filter(n -> !names.contains(n))
                         .forEach(onlyInOriginal::add);
             }
         }
@@ -141,9 +162,19 @@ final class InspectCommand extends FileCommand {
                 }
             }
         }
-        return new Row(e.name(), e.shape(), kind, type, e instanceof InputFile.Quantized q ? q.scheme().toString() : null,
-                e instanceof InputFile.Plain p ? p.dtype().name() : null, in.isGguf() ? type : null, n, e.byteSize(),
-                bpw, error, identical);
+        return new Row(
+                e.name(),
+                e.shape(),
+                kind,
+                type,
+                e instanceof InputFile.Quantized q ? q.scheme().toString() : null,
+                e instanceof InputFile.Plain p ? p.dtype().name() : null,
+                in.isGguf() ? type : null,
+                n,
+                e.byteSize(),
+                bpw,
+                error,
+                identical);
     }
 
     /** {@code quantized} (a scheme or a ggml block type), {@code float} (F32 / F16 / BF16) or {@code other}. */
@@ -206,12 +237,19 @@ final class InspectCommand extends FileCommand {
         PrintWriter out = out();
         boolean compare = original != null;
         List<String[]> cells = new ArrayList<>();
-        cells.add(compare ? new String[] {"name", "shape", "type", "bytes", "bits/w", "rmse", "max|err|", "snr dB"}
-                : new String[] {"name", "shape", "type", "bytes", "bits/w"});
+        cells.add(
+                compare
+                        ? new String[] {"name", "shape", "type", "bytes", "bits/w", "rmse", "max|err|", "snr dB"}
+                        : new String[] {"name", "shape", "type", "bytes", "bits/w"});
         for (Row r : rows) {
             // Escaped before the widths are measured, so a name with control characters keeps the columns.
-            String[] c = {DisplayText.escape(r.name()), Sizes.shape(r.shape()), r.type(), Sizes.bytes(r.bytes()),
-                    String.format(Locale.ROOT, "%.3f", r.bitsPerWeight())};
+            String[] c = {
+                DisplayText.escape(r.name()),
+                Sizes.shape(r.shape()),
+                r.type(),
+                Sizes.bytes(r.bytes()),
+                String.format(Locale.ROOT, "%.3f", r.bitsPerWeight())
+            };
             if (compare) {
                 c = Arrays.copyOf(c, 8);
                 if (r.error() != null) {
@@ -228,14 +266,34 @@ final class InspectCommand extends FileCommand {
         }
         printColumns(out, cells);
         Totals t = new Totals(rows);
-        Terminal.line(out, String.format(Locale.ROOT, "total: %d tensors (%d quantized, %d float, %d other); "
-                        + "%d weights in %s "
-                        + "= %.3f bits per weight; tensor data %s, file %s", t.tensors, t.quantized, t.floats, t.others,
-                t.weights, Sizes.bytes(t.weightBytes), t.bitsPerWeight(), Sizes.bytes(t.bytes), Sizes.bytes(fileBytes())));
+        Terminal.line(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        "total: %d tensors (%d quantized, %d float, %d other); "
+                                + "%d weights in %s "
+                                + "= %.3f bits per weight; tensor data %s, file %s",
+                        t.tensors,
+                        t.quantized,
+                        t.floats,
+                        t.others,
+                        t.weights,
+                        Sizes.bytes(t.weightBytes),
+                        t.bitsPerWeight(),
+                        Sizes.bytes(t.bytes),
+                        Sizes.bytes(fileBytes())));
         if (compare) {
-            Terminal.line(out, String.format(Locale.ROOT,
-                    "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
-                    original, t.compared, t.error.count, sci(t.error.rmse()), sci(t.error.maxAbs), db(t.error.snrDb())));
+            Terminal.line(
+                    out,
+                    String.format(
+                            Locale.ROOT,
+                            "error vs %s: %d tensors, %d weights; rmse %s, max|err| %s, snr %s dB",
+                            original,
+                            t.compared,
+                            t.error.count,
+                            sci(t.error.rmse()),
+                            sci(t.error.maxAbs),
+                            db(t.error.snrDb())));
             if (!missing.isEmpty()) {
                 Terminal.line(out, "not in the original: " + String.join(", ", missing));
             }
@@ -255,13 +313,23 @@ final class InspectCommand extends FileCommand {
     private void printGgufHeader(InputFile f) {
         PrintWriter out = out();
         GgufReader in = f.gguf();
-        Terminal.line(out, String.format(Locale.ROOT, "%s: GGUF v%d, alignment %d, %d keys, %d tensors, file %s",
-                f.file(), in.version(), in.alignment(), in.metadata().size(), in.tensors().size(),
-                Sizes.bytes(in.fileSize())));
+        Terminal.line(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        "%s: GGUF v%d, alignment %d, %d keys, %d tensors, file %s",
+                        f.file(),
+                        in.version(),
+                        in.alignment(),
+                        in.metadata().size(),
+                        in.tensors().size(),
+                        Sizes.bytes(in.fileSize())));
         for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
             String v = e.getValue().describe();
-            Terminal.line(out, "  " + e.getKey() + " (" + e.getValue().type() + ") = "
-                    + (v.length() > 200 ? v.substring(0, 200) + "..." : v));
+            Terminal.line(
+                    out,
+                    "  " + e.getKey() + " (" + e.getValue().type() + ") = "
+                            + (v.length() > 200 ? v.substring(0, 200) + "..." : v));
         }
     }
 
@@ -292,8 +360,7 @@ final class InspectCommand extends FileCommand {
         return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private void printJson(List<Row> rows, List<String> missing, List<String> onlyInOriginal)
-            throws IOException {
+    private void printJson(List<Row> rows, List<String> missing, List<String> onlyInOriginal) throws IOException {
         StringWriter text = new StringWriter();
         JsonWriter w = new JsonWriter(text);
         w.setIndent("  ");
@@ -301,7 +368,8 @@ final class InspectCommand extends FileCommand {
         w.name("file").value(file.toString());
         w.name("format").value(inputs.getFirst().isGguf() ? "gguf" : "safetensors");
         w.name("file_bytes").value(fileBytes());
-        w.name("header_bytes").value(inputs.stream().mapToLong(InputFile::headerBytes).sum());
+        w.name("header_bytes")
+                .value(inputs.stream().mapToLong(InputFile::headerBytes).sum());
         w.name("compared_with");
         if (original == null) {
             w.nullValue();

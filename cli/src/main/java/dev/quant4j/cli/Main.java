@@ -1,10 +1,14 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.FileWriteException;
-import dev.quant4j.io.gguf.GgufFormatException;
-import dev.quant4j.io.ShardIndexException;
-import dev.quant4j.io.SafetensorsFormatException;
 import dev.quant4j.errors.QuantizationException;
+import dev.quant4j.io.FileWriteException;
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.io.ShardIndexException;
+import dev.quant4j.io.gguf.GgufFormatException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,25 +18,30 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-
 /**
  * The {@code quant4j} command line. Exit codes: 0 success; 2 bad usage or bad input (one line on
  * stderr saying what and how to fix it); 1 an unexpected internal error. {@code -v} adds the stack trace.
  */
-@Command(name = "quant4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "quant4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Quantize, dequantize, inspect and convert safetensors and GGUF model files.",
-        subcommands = {QuantizeCommand.class, DequantizeCommand.class, InspectCommand.class, ConvertCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            QuantizeCommand.class,
+            DequantizeCommand.class,
+            InspectCommand.class,
+            ConvertCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     static final int OK = 0;
     static final int INTERNAL_ERROR = 1;
     static final int BAD_INPUT = 2;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+    @Option(
+            names = {"-v", "--verbose"},
+            scope = ScopeType.INHERIT,
             description = "Print the stack trace of an error.")
     boolean verbose;
 
@@ -108,8 +117,10 @@ public final class Main implements Runnable {
             // The writer has removed its temporary file and left the destination as it was.
             Terminal.line(err, name + ": " + oneLine(e.getMessage()) + "; nothing was written");
         } else {
-            Terminal.line(err, name + ": internal error: " + oneLine(String.valueOf(e))
-                    + (verbose ? "" : " (run with -v for the stack trace)"));
+            Terminal.line(
+                    err,
+                    name + ": internal error: " + oneLine(String.valueOf(e))
+                            + (verbose ? "" : " (run with -v for the stack trace)"));
         }
         if (verbose) {
             e.printStackTrace(err);
@@ -129,10 +140,14 @@ public final class Main implements Runnable {
 
     /** Faults of the input or the arguments, as opposed to faults of quant4j or its environment. */
     static boolean isBadInput(Throwable e) {
-        return e instanceof CliException || e instanceof SafetensorsFormatException || e instanceof GgufFormatException
+        return e instanceof CliException
+                || e instanceof SafetensorsFormatException
+                || e instanceof GgufFormatException
                 || e instanceof ShardIndexException
-                || e instanceof QuantizationException || e instanceof FileSystemException
-                || e instanceof IllegalArgumentException && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
+                || e instanceof QuantizationException
+                || e instanceof FileSystemException
+                || e instanceof IllegalArgumentException
+                        && e.getClass().getPackageName().startsWith("dev.quant4j.scheme");
     }
 
     private static String badInputMessage(Throwable e) {
@@ -154,8 +169,10 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"quant4j " + (v == null ? "(development build)" : v),
-                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+            return new String[] {
+                "quant4j " + (v == null ? "(development build)" : v),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+            };
         }
     }
 }

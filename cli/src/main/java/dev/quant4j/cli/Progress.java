@@ -1,7 +1,6 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.DisplayText;
-
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -15,7 +14,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class Progress implements AutoCloseable {
     /** {@code --progress} values. */
-    enum Mode { AUTO, ALWAYS, NEVER }
+    enum Mode {
+        AUTO,
+        ALWAYS,
+        NEVER
+    }
 
     private static final long DELAY_NANOS = 1_000_000_000L;
     private static final int WIDTH = 100;
@@ -95,8 +98,16 @@ final class Progress implements AutoCloseable {
         double f = Math.min(1.0, (double) done / total);
         int full = (int) Math.round(f * BAR);
         String bar = "#".repeat(full) + ".".repeat(BAR - full);
-        String line = String.format(Locale.ROOT, "%s [%s] %3d%% %s/%s %4.0fs %s", verb, bar, Math.round(f * 100),
-                Sizes.bytes(done), Sizes.bytes(total), seconds(), current);
+        String line = String.format(
+                Locale.ROOT,
+                "%s [%s] %3d%% %s/%s %4.0fs %s",
+                verb,
+                bar,
+                Math.round(f * 100),
+                Sizes.bytes(done),
+                Sizes.bytes(total),
+                seconds(),
+                current);
         if (line.length() > WIDTH) {
             line = line.substring(0, WIDTH - 1) + "~";
         }

@@ -13,12 +13,6 @@ import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +20,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Quantizes every F32/F16/BF16 tensor of a file. Streams: each tensor is read from the mapped input,
@@ -34,16 +33,20 @@ import java.util.Map;
  * <p>Each tensor's scheme is checked against its shape once, where its {@link TensorSpec} is made;
  * the data is then quantized by a {@link Quantizer} per scheme, the API a user calls.
  */
-@Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Quantize every float tensor (F32, F16, BF16) of a safetensors or GGUF file.",
-                "The scheme of a tensor is the first --rule whose glob matches its name, else --scheme. "
-                        + "Tensors matched by --skip, non-float tensors and tensors already quantized are "
-                        + "copied unchanged, and so are tensors the scheme cannot take (with a note; "
-                        + "--strict refuses them).",
-                "SPEC is a scheme in text form, e.g. q4f:block32:f16:u32, q8s, e4m3:block2x16:bf16, "
-                        + "e2m1:block32:ue8m0.",
-                "Globs match whole tensor names: * any characters (dots included), ? one character, "
-                        + "[abc] a set, {a,b} alternatives."})
+@Command(
+        name = "quantize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Quantize every float tensor (F32, F16, BF16) of a safetensors or GGUF file.",
+            "The scheme of a tensor is the first --rule whose glob matches its name, else --scheme. "
+                    + "Tensors matched by --skip, non-float tensors and tensors already quantized are "
+                    + "copied unchanged, and so are tensors the scheme cannot take (with a note; "
+                    + "--strict refuses them).",
+            "SPEC is a scheme in text form, e.g. q4f:block32:f16:u32, q8s, e4m3:block2x16:bf16, "
+                    + "e2m1:block32:ue8m0.",
+            "Globs match whole tensor names: * any characters (dots included), ? one character, "
+                    + "[abc] a set, {a,b} alternatives."
+        })
 final class QuantizeCommand extends TransformCommand {
     /** Bits per weight this many times the scheme's nominal figure are worth a warning. */
     static final double COSTLY_FACTOR = 1.5;
@@ -51,7 +54,10 @@ final class QuantizeCommand extends TransformCommand {
     @Mixin
     SchemeOptions schemes;
 
-    @Option(names = "--calibration", paramLabel = "NAME", converter = CalibrationConverter.class,
+    @Option(
+            names = "--calibration",
+            paramLabel = "NAME",
+            converter = CalibrationConverter.class,
             description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse (a "
                     + "data-free search for the smallest squared error), imatrix (the search weighted by "
                     + "--calibration-data) or gptq (error feedback through the inputs' second moments, which "
@@ -59,7 +65,9 @@ final class QuantizeCommand extends TransformCommand {
                     + "q4f:block32:f16:mse; default minmax).")
     Calibration calibration;
 
-    @Option(names = "--calibration-data", paramLabel = "FILE",
+    @Option(
+            names = "--calibration-data",
+            paramLabel = "FILE",
             description = "Input statistics for imatrix and gptq: the mean square (and for gptq the second "
                     + "moments) of the inputs of each linear layer, recorded on calibration data, keyed by tensor "
                     + "name (a safetensors file written by InputStatistics.save). Tensors it has no entry for are "
@@ -111,13 +119,15 @@ final class QuantizeCommand extends TransformCommand {
         statistics = calibrationData == null ? null : InputStatistics.load(calibrationData);
         GgmlRecipe recipe = schemes.recipe();
         if (recipe != null && !GgufFiles.isGguf(files.output)) {
-            throw new CliException("--scheme " + recipe.ggmlName() + " is a ggml K-quant, which has no safetensors form: "
-                    + "write a .gguf file, or give one of our schemes (q8_0 = q8s:block32:f16, q4_0 = q4f:block32:f16 and "
-                    + "mxfp4 = e2m1:block32:ue8m0 are the ones that are ggml types)");
+            throw new CliException(
+                    "--scheme " + recipe.ggmlName() + " is a ggml K-quant, which has no safetensors form: "
+                            + "write a .gguf file, or give one of our schemes (q8_0 = q8s:block32:f16, q4_0 = q4f:block32:f16 and "
+                            + "mxfp4 = e2m1:block32:ue8m0 are the ones that are ggml types)");
         }
         if (recipe != null && calibration != null) {
-            throw new CliException("--calibration does not apply to --scheme " + recipe.ggmlName() + ", which is ggml's "
-                    + "own reference quantizer; drop --calibration, or give the tensors it should apply to a --rule");
+            throw new CliException(
+                    "--calibration does not apply to --scheme " + recipe.ggmlName() + ", which is ggml's "
+                            + "own reference quantizer; drop --calibration, or give the tensors it should apply to a --rule");
         }
     }
 
@@ -126,7 +136,8 @@ final class QuantizeCommand extends TransformCommand {
         String name = t.name();
         schemes.noteMatches(name);
         switch (t) {
-            case InputFile.Plain p when p.isFloat() && !schemes.skipped(name) -> {
+            case InputFile.Plain p
+            when p.isFloat() && !schemes.skipped(name) -> {
                 QuantScheme s = schemeFor(name);
                 if (s == null) {
                     return recipeSpec(in, p);
@@ -140,7 +151,8 @@ final class QuantizeCommand extends TransformCommand {
                 }
                 float[] importance = dataAware ? statistics.meanSquares(name) : null;
                 double[] moments = s.calibration() == Calibration.GPTQ && p.shape().length == 2
-                        ? statistics.secondMoments(name) : null;
+                        ? statistics.secondMoments(name)
+                        : null;
                 if (s.calibration() == Calibration.GPTQ && moments == null) {
                     s = s.withCalibration(Calibration.IMATRIX);
                 }
@@ -179,17 +191,26 @@ final class QuantizeCommand extends TransformCommand {
      * copied as it is when the plan leaves it (1-D, position tables, rows that fit no block).
      */
     private TensorSpec recipeSpec(InputFile in, InputFile.Plain p) throws Exception {
-        Map<String, GgmlType> plan = recipePlans.computeIfAbsent(in, f -> schemes.recipe().plan(f.tensors().stream()
-                .filter(t -> t instanceof InputFile.Plain q && q.isFloat())
-                .map(t -> new GgmlRecipe.Entry(t.name(), t.shape())).toList()));
+        Map<String, GgmlType> plan = recipePlans.computeIfAbsent(
+                in,
+                f -> schemes.recipe()
+                        .plan(f.tensors().stream()
+                                .filter(t -> t instanceof InputFile.Plain q && q.isFloat())
+                                .map(t -> new GgmlRecipe.Entry(t.name(), t.shape()))
+                                .toList()));
         GgmlType type = plan.get(p.name());
         if (type == null) {
             copied++;
             return copy(p);
         }
         TensorSpec.Producer<FloatTensor> values = tracked(p.name(), p.byteSize(), p.values());
-        ggml.put(p.name(), GgufWriter.Tensor.quantize(p.name(), intShape(p.name(), p.shape()), type,
-                () -> values.get().data()));
+        ggml.put(
+                p.name(),
+                GgufWriter.Tensor.quantize(
+                        p.name(),
+                        intShape(p.name(), p.shape()),
+                        type,
+                        () -> values.get().data()));
         quantized++;
         return copy(p); // its place in the file; the GGUF writer takes ggml's tensor instead
     }
@@ -215,10 +236,20 @@ final class QuantizeCommand extends TransformCommand {
 
     @Override
     void summary(long inBytes, long outBytes) {
-        Terminal.line(err(), String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized): "
-                        + "%s -> %s (%.2fx smaller) in %.1f s, wrote %s", quantized, copied, kept,
-                Sizes.bytes(inBytes), Sizes.bytes(outBytes), (double) inBytes / Math.max(outBytes, 1), elapsed(),
-                files.output));
+        Terminal.line(
+                err(),
+                String.format(
+                        Locale.ROOT,
+                        "quantized %d tensors (%d copied, %d already quantized): "
+                                + "%s -> %s (%.2fx smaller) in %.1f s, wrote %s",
+                        quantized,
+                        copied,
+                        kept,
+                        Sizes.bytes(inBytes),
+                        Sizes.bytes(outBytes),
+                        (double) inBytes / Math.max(outBytes, 1),
+                        elapsed(),
+                        files.output));
         if (unweighted > 0) {
             note(unweighted + " imatrix/gptq tensors had no entry in " + calibrationData
                     + " and were searched unweighted (mse)");
@@ -229,19 +260,24 @@ final class QuantizeCommand extends TransformCommand {
      * The spec that quantizes a float tensor, or null when the scheme cannot take it (the reason is
      * added to {@code unfit}). Making the spec is the one check of the scheme against the shape.
      */
-    private TensorSpec.Quantized quantizedSpec(InputFile.Plain t, QuantScheme s, float[] importance,
-                                               double[] moments) {
+    private TensorSpec.Quantized quantizedSpec(InputFile.Plain t, QuantScheme s, float[] importance, double[] moments) {
         String name = t.name();
         Quantizer quantizer = quantizers.computeIfAbsent(s, Quantizer::new);
         TensorSpec.Producer<FloatTensor> values = t.values();
-        return SchemeFit.spec(name, t.shape(), s, tracked(name, t.byteSize(), () -> {
-            // imatrix weights the search by the statistics, gptq passes errors on; else the quantizer.
-            FloatTensor x = values.get();
-            return moments != null ? Gptq.quantize(Kernels.active(), name, x, s, moments)
-                    : importance != null && s.calibration() == Calibration.IMATRIX
-                    ? ScaleSearch.quantize(Kernels.active(), name, x, s, importance)
-                    : quantizer.quantize(name, x);
-        }), unfit);
+        return SchemeFit.spec(
+                name,
+                t.shape(),
+                s,
+                tracked(name, t.byteSize(), () -> {
+                    // imatrix weights the search by the statistics, gptq passes errors on; else the quantizer.
+                    FloatTensor x = values.get();
+                    return moments != null
+                            ? Gptq.quantize(Kernels.active(), name, x, s, moments)
+                            : importance != null && s.calibration() == Calibration.IMATRIX
+                                    ? ScaleSearch.quantize(Kernels.active(), name, x, s, importance)
+                                    : quantizer.quantize(name, x);
+                }),
+                unfit);
     }
 
     /**
@@ -263,8 +299,14 @@ final class QuantizeCommand extends TransformCommand {
         if (actual < COSTLY_FACTOR * nominal) {
             return null;
         }
-        return String.format(Locale.ROOT, "tensor '%s' %s costs %.2f bits per weight under %s, whose nominal is %.2f",
-                spec.name(), Arrays.toString(shape), actual, s, nominal);
+        return String.format(
+                Locale.ROOT,
+                "tensor '%s' %s costs %.2f bits per weight under %s, whose nominal is %.2f",
+                spec.name(),
+                Arrays.toString(shape),
+                actual,
+                s,
+                nominal);
     }
 
     /** Writes a file; a name the format needs for a quantized tensor's scales, taken already, is bad input. */

@@ -4,7 +4,6 @@ import dev.quant4j.io.TensorSpec;
 import dev.quant4j.scheme.InvalidSchemeException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,15 +13,18 @@ import java.util.List;
  * syntax, added to a list, from which the command makes one note or (with {@code --strict}) one error.
  */
 public final class SchemeFit {
-    private SchemeFit() {
-    }
+    private SchemeFit() {}
 
     /**
      * The spec that quantizes the tensor with {@code source}, or null when the scheme cannot take its
      * shape; the reason ({@code tensor 'NAME' [SHAPE] cannot take SPEC: what: fix}) is added to {@code unfit}.
      */
-    public static TensorSpec.Quantized spec(String name, long[] shape, QuantScheme scheme,
-                                            TensorSpec.Producer<QuantizedTensor> source, List<String> unfit) {
+    public static TensorSpec.Quantized spec(
+            String name,
+            long[] shape,
+            QuantScheme scheme,
+            TensorSpec.Producer<QuantizedTensor> source,
+            List<String> unfit) {
         String subject = "tensor '" + name + "' " + Arrays.toString(shape);
         int[] dims = new int[shape.length];
         for (int i = 0; i < dims.length; i++) {
@@ -36,7 +38,8 @@ public final class SchemeFit {
         try {
             return TensorSpec.quantized(name, dims, scheme, source);
         } catch (InvalidSchemeException e) {
-            unfit.add(subject + " cannot take " + scheme + ": " + SchemeText.problem(e.problems().getFirst()));
+            unfit.add(subject + " cannot take " + scheme + ": "
+                    + SchemeText.problem(e.problems().getFirst()));
         } catch (IllegalArgumentException e) {
             unfit.add(subject + " cannot be quantized: " + e.getMessage());
         }

@@ -1,12 +1,10 @@
 package dev.quant4j.cli;
 
-import picocli.CommandLine.Option;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.quant4j.io.gguf.GgmlRecipe;
 import dev.quant4j.scheme.QuantScheme;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
 
 /**
  * The options that choose each tensor's scheme, shared by {@code quantize} and {@code spark quantize}
@@ -14,25 +12,38 @@ import dev.quant4j.scheme.QuantScheme;
  * It also remembers which rules and skips matched a name, for the warning about those that match none.
  */
 final class SchemeOptions {
-    @Option(names = "--scheme", required = true, paramLabel = "SPEC", converter = Converters.SchemeChoiceConverter.class,
+    @Option(
+            names = "--scheme",
+            required = true,
+            paramLabel = "SPEC",
+            converter = Converters.SchemeChoiceConverter.class,
             description = "Scheme for float tensors no --rule matches; for a .gguf output of quantize also a ggml "
                     + "K-quant recipe: q4_k, q6_k or q4_k_m (ggml's own quantizers, as llama-quantize chooses).")
     Converters.SchemeChoice scheme;
 
-    @Option(names = "--rule", paramLabel = "GLOB=SPEC", converter = Converters.RuleConverter.class,
+    @Option(
+            names = "--rule",
+            paramLabel = "GLOB=SPEC",
+            converter = Converters.RuleConverter.class,
             description = "Scheme for tensors whose name matches GLOB; the first matching rule wins. Repeatable.")
     List<Converters.Rule> rules = new ArrayList<>();
 
-    @Option(names = "--skip", paramLabel = "GLOB", converter = Converters.GlobConverter.class,
+    @Option(
+            names = "--skip",
+            paramLabel = "GLOB",
+            converter = Converters.GlobConverter.class,
             description = "Leave tensors whose name matches GLOB as they are. Repeatable.")
     List<Glob> skips = new ArrayList<>();
 
-    @Option(names = "--strict", description = "Refuse (exit 2) a float tensor that its scheme cannot take, "
-            + "instead of copying it unquantized with a note.")
+    @Option(
+            names = "--strict",
+            description = "Refuse (exit 2) a float tensor that its scheme cannot take, "
+                    + "instead of copying it unquantized with a note.")
     boolean strict;
 
     /** Whether each --rule and --skip matched any tensor name. */
     private boolean[] ruleUsed;
+
     private boolean[] skipUsed;
 
     /** The scheme of the first --rule whose glob matches the name, else --scheme's; null when that is a recipe. */
@@ -86,8 +97,8 @@ final class SchemeOptions {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             if (!ruleUsed[i]) {
-                out.add("--rule '" + rules.get(i).glob() + "=" + rules.get(i).scheme() + "' matches no tensor of " + input
-                        + "; 'quant4j inspect " + input + "' lists the names");
+                out.add("--rule '" + rules.get(i).glob() + "=" + rules.get(i).scheme() + "' matches no tensor of "
+                        + input + "; 'quant4j inspect " + input + "' lists the names");
             }
         }
         for (int i = 0; i < skips.size(); i++) {

@@ -1,7 +1,6 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.scheme.SchemeProblem;
-
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -11,8 +10,7 @@ import java.util.stream.Collectors;
  * ("use store = U32"), since on the command line a scheme is a SPEC such as {@code q4f:block32:f16}.
  */
 final class SchemeText {
-    private SchemeText() {
-    }
+    private SchemeText() {}
 
     /** One problem: {@code message: textFix}. */
     static String problem(SchemeProblem p) {

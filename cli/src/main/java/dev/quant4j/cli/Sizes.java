@@ -3,7 +3,6 @@ package dev.quant4j.cli;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.QuantizedLayout;
 import dev.quant4j.io.TensorSpec;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -12,8 +11,7 @@ import java.util.regex.Pattern;
 
 /** Human-readable numbers for text output. */
 final class Sizes {
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /** Bytes in decimal units: 512 B, 1.5 kB, 53.2 MB, 1.20 GB. */
     static String bytes(long b) {
@@ -45,8 +43,23 @@ final class Sizes {
     }
 
     /** The units of a size, as Hugging Face's {@code max_shard_size} reads them (upper case). */
-    private static final Map<String, Long> UNITS = Map.of("", 1L, "B", 1L, "KB", 1000L, "MB", 1000_000L,
-            "GB", 1000_000_000L, "KIB", 1L << 10, "MIB", 1L << 20, "GIB", 1L << 30);
+    private static final Map<String, Long> UNITS = Map.of(
+            "",
+            1L,
+            "B",
+            1L,
+            "KB",
+            1000L,
+            "MB",
+            1000_000L,
+            "GB",
+            1000_000_000L,
+            "KIB",
+            1L << 10,
+            "MIB",
+            1L << 20,
+            "GIB",
+            1L << 30);
 
     private static final Pattern SIZE = Pattern.compile("\\s*([0-9]{1,19})\\s*([A-Za-z]*)\\s*");
 
@@ -74,7 +87,8 @@ final class Sizes {
         }
         if (unit.length() > 1 && unit.endsWith("b")) {
             String prefix = unit.substring(0, unit.length() - 1);
-            String bytes = prefix.length() == 2 ? Character.toUpperCase(prefix.charAt(0)) + "iB"
+            String bytes = prefix.length() == 2
+                    ? Character.toUpperCase(prefix.charAt(0)) + "iB"
                     : prefix.toUpperCase(Locale.ROOT) + "B";
             throw new IllegalArgumentException("'" + text + "' ends in a lower-case b, which Hugging Face reads as "
                     + "bits; write " + m.group(1) + bytes + " for bytes");
@@ -95,10 +109,11 @@ final class Sizes {
     static long dataBytes(TensorSpec spec) {
         return switch (spec) {
             case TensorSpec.Raw r -> r.byteSize();
-            case TensorSpec.Quantized q -> size(QuantizedLayout.codesDtype(q.scheme()),
-                    QuantizedLayout.codesShape(q.shape(), q.scheme()))
-                    + size(QuantizedLayout.scalesDtype(q.scheme().param()),
-                    QuantizedLayout.scalesShape(q.shape(), q.scheme()));
+            case TensorSpec.Quantized q ->
+                size(QuantizedLayout.codesDtype(q.scheme()), QuantizedLayout.codesShape(q.shape(), q.scheme()))
+                        + size(
+                                QuantizedLayout.scalesDtype(q.scheme().param()),
+                                QuantizedLayout.scalesShape(q.shape(), q.scheme()));
         };
     }
 

@@ -1,7 +1,6 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.DisplayText;
-
 import java.io.PrintWriter;
 
 /**
@@ -10,8 +9,7 @@ import java.io.PrintWriter;
  * Escaping is idempotent, so a message that the runtime escaped already passes through unchanged.
  */
 final class Terminal {
-    private Terminal() {
-    }
+    private Terminal() {}
 
     /** Prints one line with control and format characters escaped. */
     static void line(PrintWriter w, String text) {

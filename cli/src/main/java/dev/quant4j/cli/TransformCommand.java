@@ -4,8 +4,6 @@ import dev.quant4j.io.Dtype;
 import dev.quant4j.io.ShardedCheckpoint;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
-import picocli.CommandLine.Mixin;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
+import picocli.CommandLine.Mixin;
 
 /**
  * The commands that read a model and write another ({@code quantize}, {@code dequantize}, {@code convert}),
@@ -33,19 +32,16 @@ abstract class TransformCommand extends FileCommand {
     private final List<String> decoded = new ArrayList<>();
 
     /** Called once, before the first tensor is planned. */
-    void start() throws Exception {
-    }
+    void start() throws Exception {}
 
     /** The output of one tensor. */
     abstract TensorSpec plan(InputFile in, InputFile.Tensor t) throws Exception;
 
     /** Called when every tensor is planned, before anything is written: refusals and warnings. */
-    void planned() {
-    }
+    void planned() {}
 
     /** Called when the output is written. */
-    void written() {
-    }
+    void written() {}
 
     /** Prints the summary line(s) (not with {@code -q}). */
     abstract void summary(long inBytes, long outBytes);
@@ -116,8 +112,8 @@ abstract class TransformCommand extends FileCommand {
                     + "writes a folder of safetensors shards (split GGUF is not supported): give a folder as OUT");
         }
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new CliException(why + " OUT " + outDir + " is a file; shards go into a folder: give a new "
-                    + "folder as OUT");
+            throw new CliException(
+                    why + " OUT " + outDir + " is a file; shards go into a folder: give a new " + "folder as OUT");
         }
         if (inputDir != null && Files.isDirectory(outDir) && Files.isSameFile(outDir, inputDir)) {
             throw new CliException("OUT " + outDir + " is the input's folder; write the shards to a new folder");
@@ -141,7 +137,9 @@ abstract class TransformCommand extends FileCommand {
                 writeSplit(outDir, inputs.getFirst(), plans, limit, written);
             } else {
                 for (int i = 0; i < inputs.size(); i++) {
-                    Path out = outDir.resolve(Objects.requireNonNull(inputs.get(i).file().getFileName()).toString());
+                    Path out = outDir.resolve(
+                            Objects.requireNonNull(inputs.get(i).file().getFileName())
+                                    .toString());
                     write(out, inputs.get(i), plans.get(i));
                     written.add(out);
                 }
@@ -174,8 +172,8 @@ abstract class TransformCommand extends FileCommand {
      * A tensor larger than the limit gets a shard of its own, with a note. The files go into {@code written}
      * as they are written.
      */
-    private void writeSplit(Path outDir, InputFile source, List<List<TensorSpec>> plans, long limit,
-                            List<Path> written) throws Exception {
+    private void writeSplit(Path outDir, InputFile source, List<List<TensorSpec>> plans, long limit, List<Path> written)
+            throws Exception {
         List<List<TensorSpec>> shards = new ArrayList<>();
         List<Integer> oversized = new ArrayList<>();
         List<String> oversizedNames = new ArrayList<>();
@@ -200,11 +198,13 @@ abstract class TransformCommand extends FileCommand {
         }
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
-            files.add(outDir.resolve(String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size())));
+            files.add(
+                    outDir.resolve(String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size())));
         }
         if (!oversized.isEmpty()) {
             note("larger than --max-shard-size " + Sizes.bytes(limit) + ", so in a shard of its own: tensor "
-                    + oversizedNames.getFirst() + " in " + files.get(oversized.getFirst()).getFileName()
+                    + oversizedNames.getFirst() + " in "
+                    + files.get(oversized.getFirst()).getFileName()
                     + SchemeOptions.more(oversizedNames));
         }
         for (int i = 0; i < shards.size(); i++) {
@@ -225,13 +225,15 @@ abstract class TransformCommand extends FileCommand {
     TensorSpec copy(InputFile.Tensor t) throws IOException {
         String name = t.name();
         return switch (t) {
-            case InputFile.Quantized q -> TensorSpec.quantized(name, intShape(name, q.shape()), q.scheme(),
-                    tracked(name, q.byteSize(), q.read()));
-            case InputFile.Plain p -> new TensorSpec.Raw(name, p.dtype(), p.shape(), sink -> {
-                begin(name);
-                p.bytes().writeTo(sink);
-                advance(p.byteSize());
-            });
+            case InputFile.Quantized q ->
+                TensorSpec.quantized(
+                        name, intShape(name, q.shape()), q.scheme(), tracked(name, q.byteSize(), q.read()));
+            case InputFile.Plain p ->
+                new TensorSpec.Raw(name, p.dtype(), p.shape(), sink -> {
+                    begin(name);
+                    p.bytes().writeTo(sink);
+                    advance(p.byteSize());
+                });
             case InputFile.Decoded d -> {
                 decoded.add(name + " (" + d.type() + ")");
                 yield asFloat32(d);
@@ -241,7 +243,7 @@ abstract class TransformCommand extends FileCommand {
 
     /** The tensor's values as an F32 tensor (a quantized tensor dequantized as its scheme says). */
     TensorSpec.Raw asFloat32(InputFile.Tensor t) throws IOException {
-        return asFloat32(t, x -> { });
+        return asFloat32(t, x -> {});
     }
 
     /** As {@link #asFloat32(InputFile.Tensor)}, with {@code check} seeing the values before they are written. */

@@ -6,8 +6,7 @@ import java.util.List;
 
 /** The command line that starts the CLI in a JVM of its own, for the tests that need a fresh process. */
 final class ChildCli {
-    private ChildCli() {
-    }
+    private ChildCli() {}
 
     /** {@code java JVM-OPTIONS --add-modules jdk.incubator.vector -cp (this class path) Main ARGS}. */
     static List<String> command(List<String> jvmOptions, String... args) {

@@ -1,14 +1,15 @@
 package dev.quant4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,10 +22,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commands on damaged files: whatever the header claims (sizes at the edges of int and long,
@@ -38,8 +37,10 @@ class CliFuzzTest {
     private static final int ROUNDS = Integer.getInteger("quant4j.fuzz.rounds", 100);
     /** What a mutation puts in a token's place: numbers, dtypes, schemes (separated by spaces). */
     private static final String[] VALUES = ("0 1 2 3 7 32 65536 2147483647 2147483648 4294967296 9223372036854775807"
-            + " \"F16\" \"BF16\" \"U32\" \"I8\" \"F8_E4M3\" \"U8\""
-            + " \\\"q4f:block32:f16:u32\\\" \\\"e4m3:native\\\" \\\"q2s:block2x16:bf16\\\"").split(" ");
+                    + " \"F16\" \"BF16\" \"U32\" \"I8\" \"F8_E4M3\" \"U8\""
+                    + " \\\"q4f:block32:f16:u32\\\" \\\"e4m3:native\\\" \\\"q2s:block2x16:bf16\\\"")
+            .split(" ");
+
     private static final Pattern TOKEN = Pattern.compile("[0-9]+|\"[A-Z0-9_]+\"|\\\\\"[a-z0-9:]+\\\\\"");
 
     @TempDir
@@ -54,8 +55,10 @@ class CliFuzzTest {
         FloatTensor t = FloatTensor.of(x, 8, 64);
         List<TensorSpec> specs = List.of(
                 TensorSpec.floats("a.weight", t, Dtype.BF16),
-                TensorSpec.quantized("b.weight", Kernels.scalar().quantize("b", t, QuantScheme.parse("q4f:block32:f16"))),
-                TensorSpec.quantized("c.weight", Kernels.scalar().quantize("c", t, QuantScheme.parse("e4m3:native:block2x16"))),
+                TensorSpec.quantized(
+                        "b.weight", Kernels.scalar().quantize("b", t, QuantScheme.parse("q4f:block32:f16"))),
+                TensorSpec.quantized(
+                        "c.weight", Kernels.scalar().quantize("c", t, QuantScheme.parse("e4m3:native:block2x16"))),
                 TensorSpec.bytes("ids", Dtype.I64, new long[] {2}, new byte[16]),
                 TensorSpec.floats("norm", FloatTensor.vector(new float[] {1, 2, 3}), Dtype.F32));
         Path f = dir.resolve("base.safetensors");
@@ -79,8 +82,12 @@ class CliFuzzTest {
             header = header.substring(0, s[0]) + v + header.substring(s[1]);
         }
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + h.length + base.length - 8 - n).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length)
-                .put(h).put(base, 8 + n, base.length - 8 - n).array();
+        return ByteBuffer.allocate(8 + h.length + base.length - 8 - n)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .put(h)
+                .put(base, 8 + n, base.length - 8 - n)
+                .array();
     }
 
     @Test
@@ -94,7 +101,8 @@ class CliFuzzTest {
         for (int round = 0; round < ROUNDS; round++) {
             StringBuilder what = new StringBuilder();
             Files.write(f, mutate(base, rnd, what));
-            for (String[] args : List.of(new String[] {"inspect", f.toString()},
+            for (String[] args : List.of(
+                    new String[] {"inspect", f.toString()},
                     new String[] {"quantize", f.toString(), out.toString(), "--scheme", "q4f:block32:f16", "-q"},
                     new String[] {"dequantize", f.toString(), out.toString(), "-q", "--strict"})) {
                 CliTest.Result r = CliTest.run(args);

@@ -1,5 +1,11 @@
 package dev.quant4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -11,11 +17,6 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,12 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line run in-process on temp files: exit codes, messages, and the numbers it reports. */
 class CliTest {
@@ -40,6 +39,7 @@ class CliTest {
 
     @TempDir
     Path dir;
+
     Path model;
     Map<String, float[]> originals = new HashMap<>();
 
@@ -104,13 +104,19 @@ class CliTest {
         originals.put("model.layers.0.mlp.down_proj.weight", down);
         originals.put("model.layers.0.input_layernorm.weight", norm);
         model = dir.resolve("model.safetensors");
-        SafetensorsWriter.write(model, Map.of("format", "pt"), List.of(
-                TensorSpec.floats("model.embed_tokens.weight", FloatTensor.of(embed, 256, 64), Dtype.F32),
-                TensorSpec.floats("model.layers.0.mlp.up_proj.weight", FloatTensor.of(up, 64, 128), Dtype.F32),
-                TensorSpec.floats("model.layers.0.mlp.down_proj.weight", FloatTensor.of(down, 128, 64), Dtype.BF16),
-                TensorSpec.floats("model.layers.0.input_layernorm.weight", FloatTensor.vector(norm), Dtype.F32),
-                TensorSpec.bytes("position_ids", Dtype.I64, new long[] {4}, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 2, 0,
-                        0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0})));
+        SafetensorsWriter.write(
+                model,
+                Map.of("format", "pt"),
+                List.of(
+                        TensorSpec.floats("model.embed_tokens.weight", FloatTensor.of(embed, 256, 64), Dtype.F32),
+                        TensorSpec.floats("model.layers.0.mlp.up_proj.weight", FloatTensor.of(up, 64, 128), Dtype.F32),
+                        TensorSpec.floats(
+                                "model.layers.0.mlp.down_proj.weight", FloatTensor.of(down, 128, 64), Dtype.BF16),
+                        TensorSpec.floats("model.layers.0.input_layernorm.weight", FloatTensor.vector(norm), Dtype.F32),
+                        TensorSpec.bytes("position_ids", Dtype.I64, new long[] {4}, new byte[] {
+                            1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0,
+                            0
+                        })));
     }
 
     private List<String> folder() throws IOException {
@@ -154,7 +160,10 @@ class CliTest {
         assertEquals("F32", norm.get("dtype").getAsString(), "--skip leaves the tensor as it was");
         assertTrue(norm.getAsJsonObject("compare").get("snr_db").isJsonNull(), "an exact copy has infinite SNR");
         assertEquals(0.0, norm.getAsJsonObject("compare").get("max_abs_error").getAsDouble());
-        assertTrue(t.get("position_ids").getAsJsonObject("compare").get("identical").getAsBoolean());
+        assertTrue(t.get("position_ids")
+                .getAsJsonObject("compare")
+                .get("identical")
+                .getAsBoolean());
         JsonObject totals = report.getAsJsonObject("totals");
         assertEquals(5, totals.get("tensors").getAsInt());
         assertEquals(3, totals.get("quantized_tensors").getAsInt());
@@ -181,19 +190,25 @@ class CliTest {
                 signal += (double) want[i] * want[i];
             }
             assertEquals(10 * Math.log10(signal / noise), upSnr, 1e-9);
-            assertArrayEquals(originals.get("model.layers.0.input_layernorm.weight"),
+            assertArrayEquals(
+                    originals.get("model.layers.0.input_layernorm.weight"),
                     r.readFloatTensor("model.layers.0.input_layernorm.weight").data());
-            assertArrayEquals(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0,
-                    0, 0, 0, 0, 0, 0}, r.readBytes(r.tensor("position_ids")));
+            assertArrayEquals(
+                    new byte[] {
+                        1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0
+                    },
+                    r.readBytes(r.tensor("position_ids")));
             assertEquals(Map.of("format", "pt"), r.metadata());
         }
         Result again = run("inspect", dq.toString(), "--json", "--compare", model.toString());
-        JsonObject dqUp = byName(JsonParser.parseString(again.out()).getAsJsonObject())
-                .get("model.layers.0.mlp.up_proj.weight");
+        JsonObject dqUp =
+                byName(JsonParser.parseString(again.out()).getAsJsonObject()).get("model.layers.0.mlp.up_proj.weight");
         assertEquals(upSnr, dqUp.getAsJsonObject("compare").get("snr_db").getAsDouble(), 1e-9);
         // The BF16 tensor widened to F32 exactly.
-        JsonObject dqDown = byName(JsonParser.parseString(
-                run("inspect", dq.toString(), "--json", "--compare", model.toString()).out()).getAsJsonObject())
+        JsonObject dqDown = byName(
+                        JsonParser.parseString(run("inspect", dq.toString(), "--json", "--compare", model.toString())
+                                        .out())
+                                .getAsJsonObject())
                 .get("model.layers.0.mlp.down_proj.weight");
         assertEquals("F32", dqDown.get("dtype").getAsString());
     }
@@ -201,13 +216,14 @@ class CliTest {
     @Test
     void aQuantizedFileQuantizedAgainKeepsItsTensors() throws IOException {
         Path q = dir.resolve("q.safetensors");
-        assertEquals(0, quantize(model, q, "e4m3:block2x16:bf16",
-                "--skip", "*norm*").code());
+        assertEquals(
+                0, quantize(model, q, "e4m3:block2x16:bf16", "--skip", "*norm*").code());
         Path q2 = dir.resolve("q2.safetensors");
         Result r = quantize(q, q2, "q8s");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().startsWith("quantized 1 tensors (1 copied, 3 already quantized)"), r.err());
-        try (SafetensorsReader a = SafetensorsReader.open(q); SafetensorsReader b = SafetensorsReader.open(q2)) {
+        try (SafetensorsReader a = SafetensorsReader.open(q);
+                SafetensorsReader b = SafetensorsReader.open(q2)) {
             QuantizedInfo qa = assertInstanceOf(QuantizedInfo.class, a.entry("model.embed_tokens.weight"));
             QuantizedInfo qb = assertInstanceOf(QuantizedInfo.class, b.entry("model.embed_tokens.weight"));
             assertEquals("e4m3:block2x16:bf16:u32", qb.scheme().toString());
@@ -222,8 +238,10 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.getFirst().matches("name +shape +type +bytes +bits/w"), lines.getFirst());
-        assertTrue(lines.get(1).matches("model\\.embed_tokens\\.weight +256x64 +F32 +65\\.5 kB +32\\.000"), lines.get(1));
-        assertTrue(lines.getLast().startsWith("total: 5 tensors (0 quantized, 4 float, 1 other); 32832 weights"),
+        assertTrue(
+                lines.get(1).matches("model\\.embed_tokens\\.weight +256x64 +F32 +65\\.5 kB +32\\.000"), lines.get(1));
+        assertTrue(
+                lines.getLast().startsWith("total: 5 tensors (0 quantized, 4 float, 1 other); 32832 weights"),
                 lines.getLast());
     }
 
@@ -234,8 +252,12 @@ class CliTest {
             assertTrue(line.contains(f), "expected '" + f + "' in: " + line);
         }
         assertFalse(line.contains("Exception") || line.contains("\tat "), "no stack trace: " + line);
-        assertEquals(List.of("model.safetensors"), folder().stream().filter(n -> !n.equals("garbage.safetensors")
-                && !n.equals("nan.safetensors")).toList(), "nothing is left behind");
+        assertEquals(
+                List.of("model.safetensors"),
+                folder().stream()
+                        .filter(n -> !n.equals("garbage.safetensors") && !n.equals("nan.safetensors"))
+                        .toList(),
+                "nothing is left behind");
     }
 
     private double squaredError(Path file, String name) throws IOException {
@@ -263,17 +285,26 @@ class CliTest {
         Path imatrix = dir.resolve("imatrix.safetensors");
         Path stats = dir.resolve("stats.safetensors");
         // Bad input first, while the folder holds only the model (nothing may be left behind).
-        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q4f:block32:f16:imatrix"),
+        assertBadInput(
+                quantize(model, dir.resolve("x.safetensors"), "q4f:block32:f16:imatrix"),
                 "tensor 'model.embed_tokens.weight' has calibration imatrix, which needs"
-                + " input statistics: give them with --calibration-data FILE");
-        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q8s",
-                "--calibration", "best"), "'best' is not a calibration; use minmax, mse, imatrix or gptq");
-        assertBadInput(quantize(model, dir.resolve("x.safetensors"), "q4f:block32:f16", "--calibration-data", stats.toString()),
-                "no such file", "stats.safetensors");
+                        + " input statistics: give them with --calibration-data FILE");
+        assertBadInput(
+                quantize(model, dir.resolve("x.safetensors"), "q8s", "--calibration", "best"),
+                "'best' is not a calibration; use minmax, mse, imatrix or gptq");
+        assertBadInput(
+                quantize(
+                        model, dir.resolve("x.safetensors"), "q4f:block32:f16", "--calibration-data", stats.toString()),
+                "no such file",
+                "stats.safetensors");
         assertEquals(0, quantize(model, minMax, "q4f:block32:f16", "-q").code());
-        assertEquals(0, quantize(model, mse, "q4f:block32:f16",
-                "--calibration", "mse", "-q").code());
-        for (String name : List.of("model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight",
+        assertEquals(
+                0,
+                quantize(model, mse, "q4f:block32:f16", "--calibration", "mse", "-q")
+                        .code());
+        for (String name : List.of(
+                "model.embed_tokens.weight",
+                "model.layers.0.mlp.up_proj.weight",
                 "model.layers.0.mlp.down_proj.weight")) {
             assertTrue(squaredError(mse, name) < squaredError(minMax, name), name);
         }
@@ -285,10 +316,11 @@ class CliTest {
         }
         s.add("model.layers.0.mlp.up_proj.weight", inputs, 16, 128);
         s.save(stats);
-        Result r = quantize(model, imatrix, "q4f:block32:f16",
-                "--calibration", "imatrix", "--calibration-data", stats.toString());
+        Result r = quantize(
+                model, imatrix, "q4f:block32:f16", "--calibration", "imatrix", "--calibration-data", stats.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
+        assertTrue(
+                r.err().contains("3 imatrix/gptq tensors had no entry in " + stats + " and were searched unweighted"),
                 r.err());
         String up = "model.layers.0.mlp.up_proj.weight";
         float[] importance = s.meanSquares(up);
@@ -300,12 +332,20 @@ class CliTest {
     void badUsageAndBadInputExitWithTwoAndOneLine() throws IOException {
         String out = dir.resolve("out.safetensors").toString();
         String in = model.toString();
-        assertBadInput(quantize(dir.resolve("nope.safetensors").toString(), out, "q8s"),
-                "quant4j quantize: no such file or folder: ", "nope.safetensors");
-        assertBadInput(quantize(in, out, "q9s"), "Invalid value for option '--scheme'",
-                "cannot read scheme 'q9s'", "'q9s' is not a scheme part");
-        assertBadInput(quantize(in, out, "q4f:native:block0"), "scheme 'q4f:native:block0'",
-                "Native storage is not supported for sub-byte", "Block extent 0 is 0");
+        assertBadInput(
+                quantize(dir.resolve("nope.safetensors").toString(), out, "q8s"),
+                "quant4j quantize: no such file or folder: ",
+                "nope.safetensors");
+        assertBadInput(
+                quantize(in, out, "q9s"),
+                "Invalid value for option '--scheme'",
+                "cannot read scheme 'q9s'",
+                "'q9s' is not a scheme part");
+        assertBadInput(
+                quantize(in, out, "q4f:native:block0"),
+                "scheme 'q4f:native:block0'",
+                "Native storage is not supported for sub-byte",
+                "Block extent 0 is 0");
         assertBadInput(quantize(in, out, "q8s", "--rule", "*embed*"), "is not GLOB=SPEC");
         assertBadInput(quantize(in, out, "q8s", "--skip", "[abc"), "without a closing ']'");
         assertBadInput(run("quantize", in, out), "Missing required option: '--scheme=SPEC'", "quant4j quantize --help");
@@ -317,8 +357,10 @@ class CliTest {
         assertBadInput(run(), "give a command");
         // A scheme whose block has more extents than a tensor: with --strict, name the tensor and the fixes
         // (by default such a tensor is copied unquantized with a note: HostileInputTest).
-        assertBadInput(quantize(in, out, "q8s:block2x16", "--strict"),
-                "tensor 'model.layers.0.input_layernorm.weight' [64] cannot take q8s:block2x16:f32:u32", "--skip",
+        assertBadInput(
+                quantize(in, out, "q8s:block2x16", "--strict"),
+                "tensor 'model.layers.0.input_layernorm.weight' [64] cannot take q8s:block2x16:f32:u32",
+                "--skip",
                 "--rule");
     }
 
@@ -329,8 +371,7 @@ class CliTest {
         bytes[12] = 1; // a control character inside a JSON string
         Files.write(garbage, bytes);
         String out = dir.resolve("out.safetensors").toString();
-        assertBadInput(quantize(garbage.toString(), out, "q8s"), garbage.toString(),
-                "(byte offset ", "not valid JSON");
+        assertBadInput(quantize(garbage.toString(), out, "q8s"), garbage.toString(), "(byte offset ", "not valid JSON");
         assertBadInput(run("inspect", garbage.toString()), garbage.toString(), "not valid JSON");
 
         Path nan = dir.resolve("nan.safetensors");
@@ -345,16 +386,24 @@ class CliTest {
         // written: the partial output must be removed.
         Path big = dir.resolve("nan.safetensors");
         SafetensorsWriter.write(big, Map.of(), List.of(f32("ok", 1, 2), f32("huge", 1e10f, 1)));
-        assertBadInput(quantize(big.toString(), out, "q8s:f16"),
-                "tensor 'huge' block [0] of grid [1] needs scale", "more than F16 holds");
+        assertBadInput(
+                quantize(big.toString(), out, "q8s:f16"),
+                "tensor 'huge' block [0] of grid [1] needs scale",
+                "more than F16 holds");
     }
 
     @Test
     void verboseAddsTheStackTrace() {
-        Result r = run("quantize", "-v", dir.resolve("nope.safetensors").toString(), dir.resolve("o").toString(),
-                "--scheme", "q8s");
+        Result r = run(
+                "quantize",
+                "-v",
+                dir.resolve("nope.safetensors").toString(),
+                dir.resolve("o").toString(),
+                "--scheme",
+                "q8s");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("java.nio.file.NoSuchFileException") && r.err().contains("\tat "), r.err());
+        assertTrue(
+                r.err().contains("java.nio.file.NoSuchFileException") && r.err().contains("\tat "), r.err());
         Result before = run("-v", "inspect", dir.resolve("nope.safetensors").toString());
         assertEquals(2, before.code());
         assertTrue(before.err().contains("\tat "), before.err());

@@ -1,33 +1,32 @@
 package dev.quant4j.cli;
 
-import dev.quant4j.io.SafetensorsReader;
-import dev.quant4j.io.SafetensorsWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
-import java.io.File;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.quant4j.io.SafetensorsReader;
+import dev.quant4j.io.SafetensorsWriter;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** What the environment does to a run: files changing under it, signals, full disks, closed pipes. */
 class FaultTest {
@@ -71,9 +70,11 @@ class FaultTest {
         assertEquals(1, code, err.toString());
         List<String> lines = err.toString().lines().toList();
         assertEquals(1, lines.size(), err.toString());
-        assertEquals("truncating: " + cmd.file + " was truncated while it was being read (" + size + " bytes when "
-                + "opened, 8 now) (at tensor 'w'); nothing was written. Let whatever writes the file finish, then run "
-                + "again", lines.getFirst());
+        assertEquals(
+                "truncating: " + cmd.file + " was truncated while it was being read (" + size + " bytes when "
+                        + "opened, 8 now) (at tensor 'w'); nothing was written. Let whatever writes the file finish, then run "
+                        + "again",
+                lines.getFirst());
         assertFalse(err.toString().contains("InternalError"), err.toString());
     }
 
@@ -83,8 +84,7 @@ class FaultTest {
         }
     }
 
-    record Child(int code, String out, String err) {
-    }
+    record Child(int code, String out, String err) {}
 
     /** The CLI in its own JVM, its stdout to {@code stdout} (or captured when null), after a shell prefix. */
     Child child(File stdout, List<String> prefix, String... args) throws Exception {
@@ -92,11 +92,18 @@ class FaultTest {
         cmd.addAll(ChildCli.command(List.of(), args));
         Path out = dir.resolve("child.out");
         Path err = dir.resolve("child.err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(stdout == null ? out.toFile() : stdout)
-                .redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(stdout == null ? out.toFile() : stdout)
+                .redirectError(err.toFile())
+                .start();
         int code = p.waitFor();
-        Child c = new Child(code, stdout == null ? Files.readString(out) : "", Files.readString(err)
-                .lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", (a, b) -> a + b + "\n"));
+        Child c = new Child(
+                code,
+                stdout == null ? Files.readString(out) : "",
+                Files.readString(err)
+                        .lines()
+                        .filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                        .reduce("", (a, b) -> a + b + "\n"));
         Files.deleteIfExists(out);
         Files.delete(err);
         return c;
@@ -127,11 +134,19 @@ class FaultTest {
         Path in = floats("m.safetensors", 1 << 18);
         Path out = dir.resolve("m.q.safetensors");
         // 64 KiB (ulimit -f counts KiB) against a q8s output of 256 KiB.
-        Child c = child(null, List.of("bash", "-c", "ulimit -f 64; exec \"$@\"", "bash"), "quantize", in.toString(),
-                out.toString(), "--scheme", "q8s");
+        Child c = child(
+                null,
+                List.of("bash", "-c", "ulimit -f 64; exec \"$@\"", "bash"),
+                "quantize",
+                in.toString(),
+                out.toString(),
+                "--scheme",
+                "q8s");
         assertEquals(1, c.code(), c.err());
-        assertEquals("quant4j quantize: the file grew past the file-size limit (ulimit -f) or the largest file the file "
-                + "system holds writing " + out + "; nothing was written\n", c.err());
+        assertEquals(
+                "quant4j quantize: the file grew past the file-size limit (ulimit -f) or the largest file the file "
+                        + "system holds writing " + out + "; nothing was written\n",
+                c.err());
         assertEquals(List.of("m.safetensors"), folder());
     }
 
@@ -141,14 +156,18 @@ class FaultTest {
         Path small = dir.resolve("small");
         Files.createDirectory(small);
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", small.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(mount.waitFor() == 0, "needs root to mount a small tmpfs: "
-                + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                .redirectErrorStream(true)
+                .start();
+        assumeTrue(
+                mount.waitFor() == 0,
+                "needs root to mount a small tmpfs: "
+                        + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         try {
             Path out = small.resolve("m.q.safetensors");
             CliTest.Result r = CliTest.quantize(in, out, "q8s");
             assertEquals(1, r.code(), r.err());
-            assertEquals("quant4j quantize: no space left on device writing " + out + "; nothing was written",
+            assertEquals(
+                    "quant4j quantize: no space left on device writing " + out + "; nothing was written",
                     r.errorLine());
             try (Stream<Path> s = Files.list(small)) {
                 assertEquals(List.of(), s.toList());
@@ -168,9 +187,11 @@ class FaultTest {
             f.setLength(f.length() + (1L << 31));
         }
         Path out = dir.resolve("big.out.safetensors");
-        List<String> cmd = ChildCli.command(List.of(), "quantize", in.toString(), out.toString(), "--scheme", "q8s",
-                "--skip", "*");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
+        List<String> cmd = ChildCli.command(
+                List.of(), "quantize", in.toString(), out.toString(), "--scheme", "q8s", "--skip", "*");
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (folder().stream().noneMatch(n -> n.endsWith(".tmp")) && p.isAlive() && System.nanoTime() < deadline) {

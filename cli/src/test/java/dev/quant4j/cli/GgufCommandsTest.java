@@ -1,5 +1,10 @@
 package dev.quant4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -15,9 +20,6 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,11 +29,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** quantize, dequantize and inspect (with --compare and --json) reading GGUF files made here. */
 class GgufCommandsTest {
@@ -72,12 +71,15 @@ class GgufCommandsTest {
         for (int i = 0; i < 4; i++) {
             ids.putInt(10 + i);
         }
-        GgufWriter.write(f, kv, List.of(
-                GgufWriter.Tensor.floats("w.f32", FloatTensor.of(gaussian(1, 256), 4, 64), GgmlType.F32),
-                GgufWriter.Tensor.floats("w.f16", FloatTensor.of(gaussian(2, 64), 2, 32), GgmlType.F16),
-                GgufWriter.Tensor.quantized("w.q8", q8),
-                new GgufWriter.Tensor("w.q41", new long[] {32}, GgmlType.Q4_1, sink -> sink.write(q41Block())),
-                new GgufWriter.Tensor("ids", new long[] {4}, GgmlType.I32, sink -> sink.write(ids.array()))));
+        GgufWriter.write(
+                f,
+                kv,
+                List.of(
+                        GgufWriter.Tensor.floats("w.f32", FloatTensor.of(gaussian(1, 256), 4, 64), GgmlType.F32),
+                        GgufWriter.Tensor.floats("w.f16", FloatTensor.of(gaussian(2, 64), 2, 32), GgmlType.F16),
+                        GgufWriter.Tensor.quantized("w.q8", q8),
+                        new GgufWriter.Tensor("w.q41", new long[] {32}, GgmlType.Q4_1, sink -> sink.write(q41Block())),
+                        new GgufWriter.Tensor("ids", new long[] {4}, GgmlType.I32, sink -> sink.write(ids.array()))));
         return f;
     }
 
@@ -94,17 +96,23 @@ class GgufCommandsTest {
         assertTrue(r.err().contains("quantized 1 tensors (3 copied, 1 already quantized)"), r.err());
         assertTrue(r.err().contains("dequantized to F32 (no exact quant4j scheme): w.q41 (q4_1)"), r.err());
         assertFalse(r.err().contains("array metadata"), "GGUF to GGUF keeps the arrays: " + r.err());
-        try (GgufReader g = GgufReader.open(out); GgufReader o = GgufReader.open(in)) {
+        try (GgufReader g = GgufReader.open(out);
+                GgufReader o = GgufReader.open(in)) {
             assertEquals(GgmlType.Q4_0, g.tensor("w.f32").type());
             assertEquals(GgmlType.F16, g.tensor("w.f16").type());
             assertEquals(GgmlType.Q8_0, g.tensor("w.q8").type());
             assertEquals(GgmlType.F32, g.tensor("w.q41").type());
             assertArrayEquals(bytes(o, "w.q8"), bytes(g, "w.q8"), "Q8_0 kept as it was");
             assertArrayEquals(bytes(o, "ids"), bytes(g, "ids"));
-            assertArrayEquals(o.readFloatTensor(o.tensor("w.q41")).data(), g.readFloatTensor(g.tensor("w.q41")).data());
+            assertArrayEquals(
+                    o.readFloatTensor(o.tensor("w.q41")).data(),
+                    g.readFloatTensor(g.tensor("w.q41")).data());
             assertEquals("llama", g.metadata().get("general.architecture").asString());
-            assertEquals(GgufValue.Type.ARRAY, g.metadata().get("tokenizer.ggml.tokens").type());
-            assertEquals(o.metadata().get("tokenizer.ggml.tokens").describe(),
+            assertEquals(
+                    GgufValue.Type.ARRAY,
+                    g.metadata().get("tokenizer.ggml.tokens").type());
+            assertEquals(
+                    o.metadata().get("tokenizer.ggml.tokens").describe(),
                     g.metadata().get("tokenizer.ggml.tokens").describe());
             assertEquals(GgufValue.Type.UINT32, g.metadata().get("k").type());
         }
@@ -114,18 +122,24 @@ class GgufCommandsTest {
     void quantizeReadsGgufIntoSafetensorsAndNotesTheArrayKeys() throws Exception {
         Path in = model();
         Path out = dir.resolve("q.safetensors");
-        CliTest.Result r = CliTest.quantize(in, out, "q4f:block32:f16",
-                "--rule", "w.f16=q8s");
+        CliTest.Result r = CliTest.quantize(in, out, "q4f:block32:f16", "--rule", "w.f16=q8s");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("array metadata has no safetensors form and was left out: tokenizer.ggml.tokens"),
+        assertTrue(
+                r.err().contains("array metadata has no safetensors form and was left out: tokenizer.ggml.tokens"),
                 r.err());
-        try (SafetensorsReader s = SafetensorsReader.open(out); GgufReader g = GgufReader.open(in)) {
-            assertEquals("q4f:block32:f16:u32", ((QuantizedInfo) s.entry("w.f32")).scheme().toString());
-            assertEquals("q8s:tensor:f32:u32", ((QuantizedInfo) s.entry("w.f16")).scheme().toString());
+        try (SafetensorsReader s = SafetensorsReader.open(out);
+                GgufReader g = GgufReader.open(in)) {
+            assertEquals(
+                    "q4f:block32:f16:u32",
+                    ((QuantizedInfo) s.entry("w.f32")).scheme().toString());
+            assertEquals(
+                    "q8s:tensor:f32:u32",
+                    ((QuantizedInfo) s.entry("w.f16")).scheme().toString());
             QuantizedInfo q8 = (QuantizedInfo) s.entry("w.q8");
             assertEquals("q8s:block32:f16:u32", q8.scheme().toString());
-            assertArrayEquals(g.readQuantized(g.tensor("w.q8")).dequantize().data(), s.readQuantized(q8).dequantize()
-                    .data());
+            assertArrayEquals(
+                    g.readQuantized(g.tensor("w.q8")).dequantize().data(),
+                    s.readQuantized(q8).dequantize().data());
             assertEquals("llama", s.userMetadata().get("general.architecture"));
             assertEquals("3", s.userMetadata().get("k"));
             assertEquals("I32", ((TensorInfo) s.entry("ids")).dtype().name());
@@ -139,16 +153,22 @@ class GgufCommandsTest {
         CliTest.Result r = CliTest.run("dequantize", in.toString(), out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("dequantized 2 tensors (1 widened to F32, 2 copied)"), r.err());
-        try (SafetensorsReader s = SafetensorsReader.open(out); GgufReader g = GgufReader.open(in)) {
+        try (SafetensorsReader s = SafetensorsReader.open(out);
+                GgufReader g = GgufReader.open(in)) {
             for (String name : List.of("w.f32", "w.f16", "w.q8", "w.q41")) {
                 assertEquals("F32", s.tensor(name).dtype().name(), name);
-                assertArrayEquals(g.readFloatTensor(g.tensor(name)).data(), s.readFloatTensor(name).data(), name);
+                assertArrayEquals(
+                        g.readFloatTensor(g.tensor(name)).data(),
+                        s.readFloatTensor(name).data(),
+                        name);
             }
             assertEquals(14f, s.readFloatTensor("w.q41").data()[16]);
             assertArrayEquals(bytes(g, "ids"), s.readBytes(s.tensor("ids")));
         }
         Path back = dir.resolve("f.gguf");
-        assertEquals(0, CliTest.run("dequantize", in.toString(), back.toString(), "-q").code());
+        assertEquals(
+                0,
+                CliTest.run("dequantize", in.toString(), back.toString(), "-q").code());
         try (GgufReader g = GgufReader.open(back)) {
             assertEquals(GgmlType.F32, g.tensor("w.q8").type());
             assertEquals(GgmlType.I32, g.tensor("ids").type());
@@ -167,8 +187,10 @@ class GgufCommandsTest {
                 type.put(cells[0], cells[2]);
             }
         }
-        assertEquals(Map.of("name", "type", "w.f32", "f32", "w.f16", "f16", "w.q8", "q8_0", "w.q41", "q4_1",
-                "ids", "i32"), type, r.out());
+        assertEquals(
+                Map.of("name", "type", "w.f32", "f32", "w.f16", "f16", "w.q8", "q8_0", "w.q41", "q4_1", "ids", "i32"),
+                type,
+                r.out());
         assertTrue(r.out().contains("tokenizer.ggml.tokens (ARRAY) = [STRING x 3]"), r.out());
 
         // The GGUF quantized to safetensors, compared with the GGUF: q8_0 kept exactly, q4_0 lossy, ids identical.
@@ -182,18 +204,31 @@ class GgufCommandsTest {
             tensors.put(e.getAsJsonObject().get("name").getAsString(), e.getAsJsonObject());
         }
         assertTrue(tensors.get("w.q8").getAsJsonObject("compare").get("snr_db").isJsonNull(), "exact copy");
-        assertEquals(0.0, tensors.get("w.q8").getAsJsonObject("compare").get("max_abs_error").getAsDouble());
-        double snr = tensors.get("w.f32").getAsJsonObject("compare").get("snr_db").getAsDouble();
+        assertEquals(
+                0.0,
+                tensors.get("w.q8")
+                        .getAsJsonObject("compare")
+                        .get("max_abs_error")
+                        .getAsDouble());
+        double snr =
+                tensors.get("w.f32").getAsJsonObject("compare").get("snr_db").getAsDouble();
         assertTrue(snr > 15 && snr < 30, "q4_0 on Gaussian data: " + snr);
-        assertTrue(tensors.get("ids").getAsJsonObject("compare").get("identical").getAsBoolean());
-        assertEquals(0, json.getAsJsonObject("totals").getAsJsonArray("only_in_original").size());
+        assertTrue(
+                tensors.get("ids").getAsJsonObject("compare").get("identical").getAsBoolean());
+        assertEquals(
+                0,
+                json.getAsJsonObject("totals")
+                        .getAsJsonArray("only_in_original")
+                        .size());
 
         // The GGUF itself as JSON: ggml type names beside the scheme or dtype.
         CliTest.Result g = CliTest.run("inspect", in.toString(), "--json");
         assertEquals(0, g.code(), g.err());
         JsonObject gj = JsonParser.parseString(g.out()).getAsJsonObject();
         assertEquals("gguf", gj.get("format").getAsString());
-        assertEquals("llama", gj.getAsJsonObject("metadata").get("general.architecture").getAsString());
+        assertEquals(
+                "llama",
+                gj.getAsJsonObject("metadata").get("general.architecture").getAsString());
         JsonArray list = gj.getAsJsonArray("tensors");
         JsonObject q8 = list.get(2).getAsJsonObject();
         assertEquals("q8_0", q8.get("ggml_type").getAsString());
@@ -217,8 +252,10 @@ class GgufCommandsTest {
     void aGgmlTypeQuant4jCannotReadIsListedButNotConverted() throws Exception {
         // Q5_1 (quant4j reads Q5_0 since it writes it as a Q4_K fallback).
         Path f = dir.resolve("q5.gguf");
-        GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_1,
-                sink -> sink.write(new byte[24]))));
+        GgufWriter.write(
+                f,
+                Map.of(),
+                List.of(new GgufWriter.Tensor("t", new long[] {32}, GgmlType.Q5_1, sink -> sink.write(new byte[24]))));
         CliTest.Result list = CliTest.run("inspect", f.toString());
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains("q5_1"), list.out());
@@ -228,7 +265,8 @@ class GgufCommandsTest {
                     ? CliTest.run(command, f.toString(), out.toString(), "--scheme", "q8_0")
                     : CliTest.run(command, f.toString(), out.toString());
             assertEquals(2, r.code(), command + ": " + r.err());
-            assertTrue(r.errorLine().contains("tensor 't' is ggml type q5_1, which quant4j cannot read"), r.errorLine());
+            assertTrue(
+                    r.errorLine().contains("tensor 't' is ggml type q5_1, which quant4j cannot read"), r.errorLine());
             assertFalse(Files.exists(out), command);
         }
     }

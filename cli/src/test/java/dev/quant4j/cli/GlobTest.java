@@ -1,16 +1,15 @@
 package dev.quant4j.cli;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.SplittableRandom;
-import java.util.regex.Pattern;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 
 class GlobTest {
     private static void check(String glob, String name, boolean expected) {
@@ -52,13 +51,17 @@ class GlobTest {
 
     @Test
     void malformedGlobsAreRejectedWithTheReason() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("layers.[0-3")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("layers.[0-3"))
+                .getMessage()
                 .contains("without a closing ']'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("{a,b")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("{a,b"))
+                .getMessage()
                 .contains("without a closing '}'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a}")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a}"))
+                .getMessage()
                 .contains("without a '{'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a\\")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a\\"))
+                .getMessage()
                 .contains("lone '\\'"));
     }
 
@@ -76,7 +79,8 @@ class GlobTest {
 
     @Test
     void reversedRangesAreRejected() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("[z-a]")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("[z-a]"))
+                .getMessage()
                 .contains("reversed"));
     }
 
@@ -118,7 +122,8 @@ class GlobTest {
 
     @Test
     void randomGlobsMatchAsTheRegexOracleDoes() {
-        String[] parts = {"a", "b", ".", "*", "?", "[ab]", "[!a]", "[a-c]", "\\*", ",", "{a,b*}", "{,.}", "{a{b,c},*.}"};
+        String[] parts = {"a", "b", ".", "*", "?", "[ab]", "[!a]", "[a-c]", "\\*", ",", "{a,b*}", "{,.}", "{a{b,c},*.}"
+        };
         SplittableRandom rnd = new SplittableRandom(0x610BL);
         int matched = 0;
         for (int round = 0; round < 4000; round++) {

@@ -1,5 +1,14 @@
 package dev.quant4j.cli;
 
+import static dev.quant4j.cli.CliTest.f32;
+import static dev.quant4j.cli.CliTest.quantize;
+import static dev.quant4j.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -10,9 +19,6 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -24,15 +30,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static dev.quant4j.cli.CliTest.f32;
-import static dev.quant4j.cli.CliTest.quantize;
-import static dev.quant4j.cli.CliTest.run;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files made to mislead: each must end in exit 2 and one line that names the fault, never in a wrong
@@ -45,8 +44,12 @@ class HostileInputTest {
     /** A safetensors file from its header text and data bytes. */
     static byte[] file(String header, byte[] data) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(h.length).put(h).put(data).array();
+        return ByteBuffer.allocate(8 + h.length + data.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .put(h)
+                .put(data)
+                .array();
     }
 
     Path write(String name, String header, byte[] data) throws IOException {
@@ -58,9 +61,12 @@ class HostileInputTest {
     @Test
     void aQuantizedTensorWhoseElementCountWrapsIsRejected() throws IOException {
         // 65536^4 = 2^64 is 0 in a long: unchecked, inspect listed a valid, empty tensor.
-        Path f = write("wrap.safetensors", "{\"__metadata__\":{\"quant4j.q\":\"{\\\"scheme\\\":\\\"q8s:tensor:f32:u32\\\","
-                + "\\\"shape\\\":[65536,65536,65536,65536]}\"},\"q\":{\"dtype\":\"U32\",\"shape\":[0],\"data_offsets\":[0,0]},"
-                + "\"q.__scales\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", new byte[4]);
+        Path f = write(
+                "wrap.safetensors",
+                "{\"__metadata__\":{\"quant4j.q\":\"{\\\"scheme\\\":\\\"q8s:tensor:f32:u32\\\","
+                        + "\\\"shape\\\":[65536,65536,65536,65536]}\"},\"q\":{\"dtype\":\"U32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                        + "\"q.__scales\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}",
+                new byte[4]);
         CliTest.Result r = run("inspect", f.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("more elements than a long counts"), r.err());
@@ -69,31 +75,38 @@ class HostileInputTest {
     @Test
     void aMegabyteTensorNameDoesNotHangTheGlobs() throws IOException {
         String name = "a".repeat(1 << 20);
-        Path f = write("long.safetensors", "{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+        Path f = write(
+                "long.safetensors",
+                "{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
                 new byte[4]);
         Path out = dir.resolve("long.q.safetensors");
-        CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> quantize(f, out, "q8s",
-                "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
+        CliTest.Result r = assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
+                () -> quantize(f, out, "q8s", "--rule", "*a*a*a*a*b=q4f", "--skip", "*a*a*a*a*c", "-q"));
         assertEquals(0, r.code(), r.err());
     }
 
     /** ESC ]0; sets the window title, ESC [2J clears the screen, U+202E reverses the line, U+009B is CSI. */
     static final String EVIL = "w\u001b]0;owned\u0007\u001b[2J\u202eb\u009b1m\r";
+
     static final String EVIL_SHOWN = "w\\x1b]0;owned\\x07\\x1b[2J\\u202eb\\x9b1m\\r";
 
     /** Nothing but printable ASCII and line ends (the test's names are ASCII apart from the evil characters). */
     static void assertPrintable(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            assertTrue(c == '\n' || (c >= 0x20 && c < 0x7F), "character U+" + Integer.toHexString(c) + " at " + i
-                    + " reached the terminal: " + s);
+            assertTrue(
+                    c == '\n' || (c >= 0x20 && c < 0x7F),
+                    "character U+" + Integer.toHexString(c) + " at " + i + " reached the terminal: " + s);
         }
     }
 
     Path evilFile(String dtype, int begin) throws IOException {
         String name = new Gson().toJson(EVIL);
-        return write("evil-" + dtype + begin + ".safetensors", "{\"__metadata__\":{" + name + ":" + name + "}," + name
-                + ":{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[" + begin + "," + (begin + 4) + "]}}",
+        return write(
+                "evil-" + dtype + begin + ".safetensors",
+                "{\"__metadata__\":{" + name + ":" + name + "}," + name + ":{\"dtype\":\"" + dtype
+                        + "\",\"shape\":[1],\"data_offsets\":[" + begin + "," + (begin + 4) + "]}}",
                 new byte[begin + 4]);
     }
 
@@ -111,7 +124,9 @@ class HostileInputTest {
         assertEquals(0, r.code(), r.err());
         assertPrintable(r.out());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertEquals(EVIL, o.getAsJsonArray("tensors").get(0).getAsJsonObject().get("name").getAsString());
+        assertEquals(
+                EVIL,
+                o.getAsJsonArray("tensors").get(0).getAsJsonObject().get("name").getAsString());
         assertEquals(EVIL, o.getAsJsonObject("metadata").get(EVIL).getAsString());
     }
 
@@ -124,8 +139,7 @@ class HostileInputTest {
 
         Path gap = evilFile("F32", 4);
         Path out = dir.resolve("gap.q.safetensors");
-        CliTest.Result warned = quantize(gap, out, "q8s",
-                "--progress=always");
+        CliTest.Result warned = quantize(gap, out, "q8s", "--progress=always");
         assertEquals(0, warned.code(), warned.err());
         assertPrintable(warned.err());
         assertTrue(warned.err().contains("before tensor '" + EVIL_SHOWN + "'"), warned.err());
@@ -145,11 +159,17 @@ class HostileInputTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) Math.sin(i * 0.37);
         }
-        SafetensorsWriter.write(f, Map.of(), List.of(
-                TensorSpec.floats("logit_scale", FloatTensor.of(new float[] {2.5f}), Dtype.F32),
-                TensorSpec.floats("norm.weight", FloatTensor.vector(java.util.Arrays.copyOf(w, 64)), Dtype.F32),
-                TensorSpec.floats("proj.weight", FloatTensor.of(w, 64, 64), Dtype.F32),
-                TensorSpec.floats("conv.weight", FloatTensor.of(java.util.Arrays.copyOf(w, 288), 8, 4, 3, 3), Dtype.F32)));
+        SafetensorsWriter.write(
+                f,
+                Map.of(),
+                List.of(
+                        TensorSpec.floats("logit_scale", FloatTensor.of(new float[] {2.5f}), Dtype.F32),
+                        TensorSpec.floats("norm.weight", FloatTensor.vector(java.util.Arrays.copyOf(w, 64)), Dtype.F32),
+                        TensorSpec.floats("proj.weight", FloatTensor.of(w, 64, 64), Dtype.F32),
+                        TensorSpec.floats(
+                                "conv.weight",
+                                FloatTensor.of(java.util.Arrays.copyOf(w, 288), 8, 4, 3, 3),
+                                Dtype.F32)));
         return f;
     }
 
@@ -160,8 +180,11 @@ class HostileInputTest {
         Path out = dir.resolve("mixed.q.safetensors");
         CliTest.Result r = quantize(in, out, "q4f:block32:f16");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("quant4j quantize: note: copied unquantized: tensor 'logit_scale' [] cannot take "
-                + "q4f:block32:f16:u32"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("quant4j quantize: note: copied unquantized: tensor 'logit_scale' [] cannot take "
+                                + "q4f:block32:f16:u32"),
+                r.err());
         assertTrue(r.err().contains("or the tensor level") && !r.err().contains("blockSize"), "CLI syntax: " + r.err());
         try (SafetensorsReader q = SafetensorsReader.open(out)) {
             TensorInfo scalar = assertInstanceOf(TensorInfo.class, q.entry("logit_scale"));
@@ -173,8 +196,12 @@ class HostileInputTest {
 
         CliTest.Result strict = quantize(in, out, "q4f:block32:f16", "--strict");
         assertEquals(2, strict.code(), strict.err());
-        assertTrue(strict.errorLine().startsWith("quant4j quantize: tensor 'logit_scale' [] cannot take "
-                + "q4f:block32:f16:u32: Block block32 has 1 extents but the tensor has only 0 dimensions"), strict.err());
+        assertTrue(
+                strict.errorLine()
+                        .startsWith(
+                                "quant4j quantize: tensor 'logit_scale' [] cannot take "
+                                        + "q4f:block32:f16:u32: Block block32 has 1 extents but the tensor has only 0 dimensions"),
+                strict.err());
         assertTrue(strict.errorLine().contains("drop --strict"), strict.err());
         assertEquals(List.of("mixed.safetensors"), folder());
     }
@@ -182,12 +209,14 @@ class HostileInputTest {
     @Test
     void blocksCutShortByAConvolutionAreWarnedAbout() throws IOException {
         Path out = dir.resolve("mixed.q.safetensors");
-        CliTest.Result r = quantize(mixedModel(), out, "q4f:block32:f16",
-                "--skip", "logit_scale");
+        CliTest.Result r = quantize(mixedModel(), out, "q4f:block32:f16", "--skip", "logit_scale");
         assertEquals(0, r.code(), r.err());
         // [8, 4, 3, 3]: 288 codes in 36 words (144 bytes) plus 96 F16 scales (192 bytes) = 9.33 bits a weight.
-        assertTrue(r.err().contains("quant4j quantize: warning: tensor 'conv.weight' [8, 4, 3, 3] costs 9.33 bits per "
-                + "weight under q4f:block32:f16:u32, whose nominal is 4.50"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("quant4j quantize: warning: tensor 'conv.weight' [8, 4, 3, 3] costs 9.33 bits per "
+                                + "weight under q4f:block32:f16:u32, whose nominal is 4.50"),
+                r.err());
         assertFalse(r.err().contains("proj.weight") || r.err().contains("norm.weight"), r.err());
     }
 
@@ -218,7 +247,8 @@ class HostileInputTest {
         Path out = dir.resolve("clash.q.safetensors");
         CliTest.Result r = quantize(in, out, "q8s");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.errorLine().contains("tensor 'w' quantized would store its scales as 'w.__scales', but "), r.err());
+        assertTrue(
+                r.errorLine().contains("tensor 'w' quantized would store its scales as 'w.__scales', but "), r.err());
         assertTrue(r.errorLine().endsWith("leave it unquantized with --skip 'w'"), r.err());
         assertEquals(List.of("clash.safetensors"), folder());
         CliTest.Result fixed = quantize(in, out, "q8s", "--skip", "w");
@@ -253,8 +283,11 @@ class HostileInputTest {
         Path out = dir.resolve("top.dq.safetensors");
         CliTest.Result r = run("dequantize", q.toString(), out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().startsWith("quant4j dequantize: warning: 2 values overflowed float32 and were written as "
-                + "+-Inf (the first in tensor 'top')"), r.err());
+        assertTrue(
+                r.err()
+                        .startsWith("quant4j dequantize: warning: 2 values overflowed float32 and were written as "
+                                + "+-Inf (the first in tensor 'top')"),
+                r.err());
         try (SafetensorsReader d = SafetensorsReader.open(out)) {
             float[] x = d.readFloats(d.tensor("top"));
             assertEquals(Float.POSITIVE_INFINITY, x[0]);

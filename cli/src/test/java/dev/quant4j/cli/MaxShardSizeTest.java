@@ -1,5 +1,10 @@
 package dev.quant4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -8,23 +13,16 @@ import dev.quant4j.io.SafetensorsEntry;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.ShardedCheckpoint;
-import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --max-shard-size}: output shards cut by size, their index, round trips, bad sizes. */
 class MaxShardSizeTest {
@@ -34,12 +32,15 @@ class MaxShardSizeTest {
     /** a 1024 B, b 256 B, c 2048 B, d 256 B, e (I64) 32 B of data, in this order. */
     Path model() throws Exception {
         Path f = dir.resolve("model.safetensors");
-        SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(
-                TensorSpec.floats("a", FloatTensor.of(ShardedCliTest.values(1, 256), 4, 64), Dtype.F32),
-                TensorSpec.floats("b", FloatTensor.of(ShardedCliTest.values(2, 64), 64), Dtype.F32),
-                TensorSpec.floats("c", FloatTensor.of(ShardedCliTest.values(3, 512), 8, 64), Dtype.F32),
-                TensorSpec.floats("d", FloatTensor.of(ShardedCliTest.values(4, 64), 2, 32), Dtype.F32),
-                TensorSpec.bytes("e", Dtype.I64, new long[] {4}, new byte[32])));
+        SafetensorsWriter.write(
+                f,
+                Map.of("format", "pt"),
+                List.of(
+                        TensorSpec.floats("a", FloatTensor.of(ShardedCliTest.values(1, 256), 4, 64), Dtype.F32),
+                        TensorSpec.floats("b", FloatTensor.of(ShardedCliTest.values(2, 64), 64), Dtype.F32),
+                        TensorSpec.floats("c", FloatTensor.of(ShardedCliTest.values(3, 512), 8, 64), Dtype.F32),
+                        TensorSpec.floats("d", FloatTensor.of(ShardedCliTest.values(4, 64), 2, 32), Dtype.F32),
+                        TensorSpec.bytes("e", Dtype.I64, new long[] {4}, new byte[32])));
         return f;
     }
 
@@ -66,17 +67,29 @@ class MaxShardSizeTest {
         Path out = dir.resolve("out");
         CliTest.Result r = CliTest.run("convert", in.toString(), out.toString(), "--max-shard-size", "1300B");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("note: larger than --max-shard-size 1.3 kB, so in a shard of its own: tensor c "
-                + "(2.0 kB) in model-00002-of-00003.safetensors"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("note: larger than --max-shard-size 1.3 kB, so in a shard of its own: tensor c "
+                                + "(2.0 kB) in model-00002-of-00003.safetensors"),
+                r.err());
         Map<String, Long> bytes = new LinkedHashMap<>();
-        assertEquals(Map.of("model-00001-of-00003.safetensors", List.of("a", "b"),
-                "model-00002-of-00003.safetensors", List.of("c"),
-                "model-00003-of-00003.safetensors", List.of("d", "e")), layout(out, bytes));
+        assertEquals(
+                Map.of(
+                        "model-00001-of-00003.safetensors",
+                        List.of("a", "b"),
+                        "model-00002-of-00003.safetensors",
+                        List.of("c"),
+                        "model-00003-of-00003.safetensors",
+                        List.of("d", "e")),
+                layout(out, bytes));
         assertEquals(List.of(1280L, 2048L, 288L), new ArrayList<>(bytes.values()));
         JsonObject index = JsonParser.parseString(Files.readString(out.resolve(ShardedCheckpoint.INDEX)))
                 .getAsJsonObject();
-        assertEquals(1280 + 2048 + 288, index.getAsJsonObject("metadata").get("total_size").getAsLong());
-        assertEquals("model-00003-of-00003.safetensors",
+        assertEquals(
+                1280 + 2048 + 288,
+                index.getAsJsonObject("metadata").get("total_size").getAsLong());
+        assertEquals(
+                "model-00003-of-00003.safetensors",
                 index.getAsJsonObject("weight_map").get("e").getAsString());
         assertEquals(5, index.getAsJsonObject("weight_map").size());
         try (SafetensorsReader s = SafetensorsReader.open(out.resolve("model-00003-of-00003.safetensors"))) {
@@ -89,8 +102,11 @@ class MaxShardSizeTest {
         assertEquals(5, json.getAsJsonArray("tensors").size());
         for (JsonElement t : json.getAsJsonArray("tensors")) {
             JsonObject cmp = t.getAsJsonObject().getAsJsonObject("compare");
-            assertTrue(cmp.has("identical") ? cmp.get("identical").getAsBoolean()
-                    : cmp.get("max_abs_error").getAsDouble() == 0, t.toString());
+            assertTrue(
+                    cmp.has("identical")
+                            ? cmp.get("identical").getAsBoolean()
+                            : cmp.get("max_abs_error").getAsDouble() == 0,
+                    t.toString());
         }
     }
 
@@ -98,8 +114,7 @@ class MaxShardSizeTest {
     void quantizeKeepsCodesAndScalesTogetherAndShardsStayUnderTheLimit() throws Exception {
         Path in = model();
         Path out = dir.resolve("q");
-        CliTest.Result r = CliTest.quantize(in, out, "q8_0",
-                "--max-shard-size", "600B", "-q");
+        CliTest.Result r = CliTest.quantize(in, out, "q8_0", "--max-shard-size", "600B", "-q");
         assertEquals(0, r.code(), r.err());
         assertFalse(r.err().contains("shard of its own"), r.err());
         Map<String, Long> bytes = new LinkedHashMap<>();
@@ -115,15 +130,24 @@ class MaxShardSizeTest {
         assertEquals("q8s:block32:f16:u32", ShardedCliTest.scheme(second, "c"));
         // dequantize the folder into shards of another size: the same values as one dequantized file.
         Path f = dir.resolve("f");
-        assertEquals(0, CliTest.run("dequantize", out.toString(), f.toString(), "--max-shard-size", "2KB", "-q")
-                .code());
-        assertEquals(0, CliTest.run("dequantize", out.toString(), dir.resolve("one").toString(), "-q").code());
+        assertEquals(
+                0,
+                CliTest.run("dequantize", out.toString(), f.toString(), "--max-shard-size", "2KB", "-q")
+                        .code());
+        assertEquals(
+                0,
+                CliTest.run("dequantize", out.toString(), dir.resolve("one").toString(), "-q")
+                        .code());
         Map<String, Long> fb = new LinkedHashMap<>();
-        assertEquals(List.of(List.of("a", "b"), List.of("c"), List.of("d", "e")),
-                new ArrayList<>(layout(f, fb).values()), fb.toString());
-        CliTest.Result cmp = CliTest.run("inspect", f.toString(), "--compare", dir.resolve("one").toString());
+        assertEquals(
+                List.of(List.of("a", "b"), List.of("c"), List.of("d", "e")),
+                new ArrayList<>(layout(f, fb).values()),
+                fb.toString());
+        CliTest.Result cmp = CliTest.run(
+                "inspect", f.toString(), "--compare", dir.resolve("one").toString());
         assertEquals(0, cmp.code(), cmp.err());
-        assertTrue(cmp.out().contains("error vs " + dir.resolve("one") + ": 4 tensors, 896 weights; rmse 0.000e+00"),
+        assertTrue(
+                cmp.out().contains("error vs " + dir.resolve("one") + ": 4 tensors, 896 weights; rmse 0.000e+00"),
                 cmp.out());
     }
 
@@ -132,12 +156,14 @@ class MaxShardSizeTest {
         Path in = dir.resolve("nan.safetensors");
         float[] d = ShardedCliTest.values(4, 64);
         d[5] = Float.NaN;
-        SafetensorsWriter.write(in, Map.of(), List.of(
-                TensorSpec.floats("a", FloatTensor.of(ShardedCliTest.values(1, 256), 4, 64), Dtype.F32),
-                TensorSpec.floats("d", FloatTensor.of(d, 2, 32), Dtype.F32)));
+        SafetensorsWriter.write(
+                in,
+                Map.of(),
+                List.of(
+                        TensorSpec.floats("a", FloatTensor.of(ShardedCliTest.values(1, 256), 4, 64), Dtype.F32),
+                        TensorSpec.floats("d", FloatTensor.of(d, 2, 32), Dtype.F32)));
         Path out = dir.resolve("q");
-        CliTest.Result r = CliTest.quantize(in, out, "q8_0",
-                "--max-shard-size", "300B");
+        CliTest.Result r = CliTest.quantize(in, out, "q8_0", "--max-shard-size", "300B");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.errorLine().contains("'d'"), r.errorLine());
         assertFalse(Files.exists(out), "the first shard is deleted again, and the folder this run made");
@@ -155,8 +181,8 @@ class MaxShardSizeTest {
             assertTrue(line.contains("e.g. 2GB") || line.contains("write 2GB for bytes"), line);
             assertFalse(Files.exists(out), bad);
         }
-        CliTest.Result gguf = CliTest.run("convert", in.toString(), dir.resolve("o.gguf").toString(),
-                "--max-shard-size", "2GB");
+        CliTest.Result gguf =
+                CliTest.run("convert", in.toString(), dir.resolve("o.gguf").toString(), "--max-shard-size", "2GB");
         assertEquals(2, gguf.code());
         assertTrue(gguf.errorLine().contains("split GGUF is not supported"), gguf.errorLine());
         Path file = Files.writeString(dir.resolve("taken"), "x");

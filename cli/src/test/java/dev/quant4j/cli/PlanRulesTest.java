@@ -1,29 +1,32 @@
 package dev.quant4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.plan.Plan;
 import dev.quant4j.plan.Planner;
 import dev.quant4j.plan.Sensitivity;
 import dev.quant4j.scheme.QuantScheme;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The planner's --rule lines read back through this CLI's own rule parser, each matching its field alone. */
 class PlanRulesTest {
     @Test
     void ruleLinesParseAndMatchExactlyTheirField() {
-        List<String> paths = List.of("embeddings.word", "layers[0].attention.query", "layers[10].ffn.out",
-                "odd*name?{a,b}", "back\\slash");
+        List<String> paths = List.of(
+                "embeddings.word", "layers[0].attention.query", "layers[10].ffn.out", "odd*name?{a,b}", "back\\slash");
         QuantScheme small = QuantScheme.parse("q4f:block32:f16:gptq");
         QuantScheme big = QuantScheme.parse("q8s:block32:f16");
         List<Sensitivity.Field> fields = new ArrayList<>();
         for (int i = 0; i < paths.size(); i++) {
-            fields.add(new Sensitivity.Field(paths.get(i), 1024, List.of(new Sensitivity.Option(small, 576, 0.01 * (i + 1)),
-                    new Sensitivity.Option(big, 1088, 0.001))));
+            fields.add(new Sensitivity.Field(
+                    paths.get(i),
+                    1024,
+                    List.of(
+                            new Sensitivity.Option(small, 576, 0.01 * (i + 1)),
+                            new Sensitivity.Option(big, 1088, 0.001))));
         }
         Sensitivity s = new Sensitivity(fields, 0, 5 * 1024, 0, 11);
         Plan plan = Planner.forBudget(s, 8.0 * (3 * 576 + 2 * 1088) / (5 * 1024));

@@ -51,7 +51,8 @@ class ReadmeProjectIT {
         while (m.find()) {
             assertEquals(null, blocks.put(m.group(1), m.group(2) + "\n"), "README names " + m.group(1) + " twice");
         }
-        assertTrue(blocks.containsKey("pom.xml") && blocks.containsKey("commands"), "README blocks: " + blocks.keySet());
+        assertTrue(
+                blocks.containsKey("pom.xml") && blocks.containsKey("commands"), "README blocks: " + blocks.keySet());
 
         Matcher v = VERSION.matcher(blocks.get("pom.xml"));
         assertTrue(v.find(), "the README's pom.xml sets quant4j.version");

@@ -12,7 +12,6 @@ import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -54,7 +53,8 @@ public final class QuantizedAllMiniLmL6V2EmbeddingModel extends DimensionAwareEm
      * @throws UncheckedIOException     when the model artifact is not on the class path
      */
     public QuantizedAllMiniLmL6V2EmbeddingModel(String scheme) {
-        QuantScheme parsed = QuantScheme.parse(Objects.requireNonNull(scheme, "scheme")).validate();
+        QuantScheme parsed =
+                QuantScheme.parse(Objects.requireNonNull(scheme, "scheme")).validate();
         if (parsed.activations() == dev.quant4j.annotations.ActivationMode.STATIC) {
             throw new IllegalArgumentException("scheme '" + scheme + "': static activations need calibrated scales,"
                     + " which this model does not record; use a8dyn or no activation part");
@@ -82,8 +82,8 @@ public final class QuantizedAllMiniLmL6V2EmbeddingModel extends DimensionAwareEm
         int tokens = 0;
         for (TextSegment segment : segments) {
             if (segment.text().isBlank()) {
-                throw new IllegalArgumentException("cannot embed empty or whitespace-only text (segment "
-                        + embeddings.size() + ")");
+                throw new IllegalArgumentException(
+                        "cannot embed empty or whitespace-only text (segment " + embeddings.size() + ")");
             }
             int[] ids = miniLm.tokenizer().encode(segment.text());
             tokens += ids.length;

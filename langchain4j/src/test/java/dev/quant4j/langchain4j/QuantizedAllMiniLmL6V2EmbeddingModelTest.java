@@ -1,5 +1,10 @@
 package dev.quant4j.langchain4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
@@ -12,15 +17,9 @@ import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The model through LangChain4j's own API: embed, embedAll, dimension; against our encoder and theirs. */
 class QuantizedAllMiniLmL6V2EmbeddingModelTest {
@@ -45,17 +44,23 @@ class QuantizedAllMiniLmL6V2EmbeddingModelTest {
     @Test
     void embedAllGivesOurEncodersVectorsInOrderWithTheTokenCount() throws Exception {
         HolderMiniLmModel encoder = MiniLmLoader.holderModel(MiniLmLoader.weightsFromClasspath());
-        Quantization.quantizeWeights(encoder, WeightQuantizer.uniform(new Quantizer(
-                QuantScheme.parse(QuantizedAllMiniLmL6V2EmbeddingModel.DEFAULT_SCHEME))));
+        Quantization.quantizeWeights(
+                encoder,
+                WeightQuantizer.uniform(
+                        new Quantizer(QuantScheme.parse(QuantizedAllMiniLmL6V2EmbeddingModel.DEFAULT_SCHEME))));
         MiniLm ours = new MiniLm(MiniLmLoader.tokenizerFromClasspath(), encoder);
 
-        Response<List<Embedding>> all = model.embedAll(TEXTS.stream().map(TextSegment::from).toList());
+        Response<List<Embedding>> all =
+                model.embedAll(TEXTS.stream().map(TextSegment::from).toList());
         assertEquals(TEXTS.size(), all.content().size());
         int tokens = 0;
         for (int i = 0; i < TEXTS.size(); i++) {
             assertArrayEquals(ours.embed(TEXTS.get(i)), all.content().get(i).vector(), TEXTS.get(i));
-            assertArrayEquals(all.content().get(i).vector(), model.embed(TEXTS.get(i)).content().vector());
-            assertArrayEquals(all.content().get(i).vector(),
+            assertArrayEquals(
+                    all.content().get(i).vector(),
+                    model.embed(TEXTS.get(i)).content().vector());
+            assertArrayEquals(
+                    all.content().get(i).vector(),
                     model.embed(TextSegment.from(TEXTS.get(i))).content().vector());
             tokens += ours.tokenizer().encode(TEXTS.get(i)).length;
         }
@@ -84,7 +89,8 @@ class QuantizedAllMiniLmL6V2EmbeddingModelTest {
     @Test
     void blankTextAndStaticSchemesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> model.embed("   "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new QuantizedAllMiniLmL6V2EmbeddingModel("q8s:block32:a8static:minmax"));
         assertTrue(e.getMessage().contains("static activations need calibrated scales"), e.getMessage());
     }

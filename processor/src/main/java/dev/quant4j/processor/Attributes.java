@@ -1,15 +1,15 @@
 package dev.quant4j.processor;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.StringJoiner;
 
 /**
  * The attributes an annotation sets explicitly (defaulted ones are absent), read into the annotations'
@@ -17,8 +17,8 @@ import java.util.StringJoiner;
  */
 final class Attributes {
     /** The scheme attributes of {@code @Quantize} and {@code @QuantizeDefaults}, in declaration order. */
-    static final List<String> SCHEME_PARTS = List.of("value", "level", "blockSize", "store", "param", "mode",
-            "calibration");
+    static final List<String> SCHEME_PARTS =
+            List.of("value", "level", "blockSize", "store", "param", "mode", "calibration");
 
     /** The activation attributes, which may come with a {@code scheme} (it gives the weights' parts). */
     static final List<String> ACTIVATION_PARTS = List.of("activations", "activationCalibration");
@@ -30,7 +30,8 @@ final class Attributes {
     private Attributes(Element element, AnnotationMirror mirror) {
         this.element = element;
         this.mirror = mirror;
-        for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e : mirror.getElementValues().entrySet()) {
+        for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
+                mirror.getElementValues().entrySet()) {
             values.put(e.getKey().getSimpleName().toString(), e.getValue());
         }
     }

@@ -55,8 +55,8 @@ final class Diagnostics {
         }
     }
 
-    private void print(Diagnostic.Kind kind, String message, Element element, AnnotationMirror mirror,
-                       AnnotationValue value) {
+    private void print(
+            Diagnostic.Kind kind, String message, Element element, AnnotationMirror mirror, AnnotationValue value) {
         if (mirror == null) {
             messager.printMessage(kind, message, element);
         } else if (value == null) {

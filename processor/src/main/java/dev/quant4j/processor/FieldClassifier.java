@@ -2,7 +2,11 @@ package dev.quant4j.processor;
 
 import dev.quant4j.processor.ModelSpec.ModuleShape;
 import dev.quant4j.processor.ModelSpec.WeightKind;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import javax.annotation.processing.ProcessingEnvironment;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
@@ -18,11 +22,6 @@ import javax.lang.model.type.WildcardType;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Classifies one field of a model class: a weight (quantized or not), a nested module, or nothing the
@@ -33,8 +32,7 @@ final class FieldClassifier {
     private static final Pattern POSITIVE_INT = Pattern.compile("[0-9]+");
 
     /** What a field is to the model. */
-    sealed interface Classified permits Weight, Nested {
-    }
+    sealed interface Classified permits Weight, Nested {}
 
     /**
      * A weight field.
@@ -46,8 +44,14 @@ final class FieldClassifier {
      * @param getter   an expression reading it from {@code model}
      * @param setter   a statement writing {@code value} to it
      */
-    record Weight(VariableElement field, WeightKind kind, Attributes quantize, List<String> dims, String getter,
-                  String setter) implements Classified {
+    record Weight(
+            VariableElement field,
+            WeightKind kind,
+            Attributes quantize,
+            List<String> dims,
+            String getter,
+            String setter)
+            implements Classified {
         /** The tensor's rank as the declaration gives it; -1 for a holder, which carries its own shape. */
         int rank() {
             return switch (kind) {
@@ -59,8 +63,7 @@ final class FieldClassifier {
     }
 
     /** A field holding nested modules. */
-    record Nested(ModelSpec.Module module) implements Classified {
-    }
+    record Nested(ModelSpec.Module module) implements Classified {}
 
     private final Elements elements;
     private final Types types;
@@ -93,42 +96,64 @@ final class FieldClassifier {
 
         if (mods.contains(Modifier.STATIC)) {
             if (quantize != null) {
-                diag.error("@Quantize field '" + name + "' is static: only instance fields are model weights; remove"
-                        + " static (or the annotation)", f, quantize.mirror, null);
+                diag.error(
+                        "@Quantize field '" + name + "' is static: only instance fields are model weights; remove"
+                                + " static (or the annotation)",
+                        f,
+                        quantize.mirror,
+                        null);
             }
             if (dims != null) {
-                diag.error("@Dims field '" + name + "' is static: only instance fields are model weights", f,
-                        dims.mirror, null);
+                diag.error(
+                        "@Dims field '" + name + "' is static: only instance fields are model weights",
+                        f,
+                        dims.mirror,
+                        null);
             }
             return Optional.empty();
         }
         if (quantize == null && mods.contains(Modifier.TRANSIENT)) {
             if (dims != null) {
-                diag.error("@Dims field '" + name + "' is transient, so it is not part of the model's state;"
-                        + " remove @Dims or transient", f, dims.mirror, null);
+                diag.error(
+                        "@Dims field '" + name + "' is transient, so it is not part of the model's state;"
+                                + " remove @Dims or transient",
+                        f,
+                        dims.mirror,
+                        null);
             }
             return Optional.empty();
         }
         if (dims != null && kind != WeightKind.FLOAT_ARRAY) {
-            diag.error("@Dims applies to float[] fields only, and '" + name + "' is " + f.asType()
-                    + (kind == WeightKind.FLOAT_ROWS ? ": a float[][] field takes [rows, cols] from the array"
-                    : kind == WeightKind.TENSOR ? ": a QuantizableTensor carries its own shape" : "")
-                    + "; remove @Dims", f, dims.mirror, null);
+            diag.error(
+                    "@Dims applies to float[] fields only, and '" + name + "' is " + f.asType()
+                            + (kind == WeightKind.FLOAT_ROWS
+                                    ? ": a float[][] field takes [rows, cols] from the array"
+                                    : kind == WeightKind.TENSOR ? ": a QuantizableTensor carries its own shape" : "")
+                            + "; remove @Dims",
+                    f,
+                    dims.mirror,
+                    null);
         }
         if (kind == null) {
             if (quantize != null) {
-                throw diag.abort("@Quantize cannot quantize field '" + name + "' of type " + f.asType() + ": use"
-                        + " float[], float[][] (the rows of a matrix) or " + ModelTypes.HOLDER, f, quantize.mirror,
+                throw diag.abort(
+                        "@Quantize cannot quantize field '" + name + "' of type " + f.asType() + ": use"
+                                + " float[], float[][] (the rows of a matrix) or " + ModelTypes.HOLDER,
+                        f,
+                        quantize.mirror,
                         null);
             }
             return module(model, f).map(Nested::new);
         }
         String unannotatedFix = quantize == null ? "; or mark it transient to leave it out of the model's state" : "";
         if (mods.contains(Modifier.FINAL)) {
-            throw diag.abort((quantize != null ? "@Quantize field '" : "weight field '") + name + "' is final: "
-                    + (quantize != null ? "quantizing" : "importing state") + " replaces its value (a plain array"
-                    + " with null while the agent holds the quantized data, a holder with a new one); remove final"
-                    + unannotatedFix, f);
+            throw diag.abort(
+                    (quantize != null ? "@Quantize field '" : "weight field '") + name + "' is final: "
+                            + (quantize != null ? "quantizing" : "importing state")
+                            + " replaces its value (a plain array"
+                            + " with null while the agent holds the quantized data, a holder with a new one); remove final"
+                            + unannotatedFix,
+                    f);
         }
         String[] access = access(model, f, true, unannotatedFix);
         List<String> dimExprs = dims == null ? null : dims(model, f, dims);
@@ -143,7 +168,9 @@ final class FieldClassifier {
             return WeightKind.FLOAT_ROWS;
         }
         if (t.getKind() == TypeKind.DECLARED
-                && ((TypeElement) ((DeclaredType) t).asElement()).getQualifiedName().contentEquals(ModelTypes.HOLDER)) {
+                && ((TypeElement) ((DeclaredType) t).asElement())
+                        .getQualifiedName()
+                        .contentEquals(ModelTypes.HOLDER)) {
             return WeightKind.TENSOR;
         }
         return null;
@@ -175,7 +202,8 @@ final class FieldClassifier {
 
     private boolean isListOfModules(DeclaredType t) {
         TypeElement list = elements.getTypeElement("java.util.List");
-        if (list == null || !types.isAssignable(types.erasure(t), types.erasure(list.asType()))
+        if (list == null
+                || !types.isAssignable(types.erasure(t), types.erasure(list.asType()))
                 || t.getTypeArguments().size() != 1) {
             return false;
         }
@@ -202,26 +230,32 @@ final class FieldClassifier {
         }
         String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
         ExecutableElement getter = accessor(model, "get" + cap, f.asType(), null);
-        ExecutableElement setter = needsSetter ? accessor(model, "set" + cap, types.getNoType(TypeKind.VOID),
-                f.asType()) : null;
+        ExecutableElement setter =
+                needsSetter ? accessor(model, "set" + cap, types.getNoType(TypeKind.VOID), f.asType()) : null;
         if (getter == null || (needsSetter && setter == null)) {
             String type = typeText(f.asType());
             String wanted = needsSetter ? "get" + cap + "() and set" + cap + "(" + type + ")" : "get" + cap + "()";
-            throw diag.abort("field '" + name + "' is private and the generated " + ModelTypes.visitorName(model)
-                    + " (same package) cannot reach it: add non-private accessors " + wanted + ", or make the field"
-                    + " package-private" + extraFix, f);
+            throw diag.abort(
+                    "field '" + name + "' is private and the generated " + ModelTypes.visitorName(model)
+                            + " (same package) cannot reach it: add non-private accessors " + wanted
+                            + ", or make the field"
+                            + " package-private" + extraFix,
+                    f);
         }
         return new String[] {"model.get" + cap + "()", "model.set" + cap + "(value)"};
     }
 
     private ExecutableElement accessor(TypeElement model, String name, TypeMirror returns, TypeMirror parameter) {
         for (ExecutableElement m : ElementFilter.methodsIn(elements.getAllMembers(model))) {
-            if (!m.getSimpleName().contentEquals(name) || m.getModifiers().contains(Modifier.STATIC)
+            if (!m.getSimpleName().contentEquals(name)
+                    || m.getModifiers().contains(Modifier.STATIC)
                     || !reachable(model, m)) {
                 continue;
             }
-            boolean params = parameter == null ? m.getParameters().isEmpty()
-                    : m.getParameters().size() == 1 && types.isSameType(m.getParameters().get(0).asType(), parameter);
+            boolean params = parameter == null
+                    ? m.getParameters().isEmpty()
+                    : m.getParameters().size() == 1
+                            && types.isSameType(m.getParameters().get(0).asType(), parameter);
             boolean ret = returns.getKind() == TypeKind.VOID || types.isSameType(m.getReturnType(), returns);
             if (params && ret) {
                 return m;
@@ -236,8 +270,7 @@ final class FieldClassifier {
         if (mods.contains(Modifier.PRIVATE)) {
             return false;
         }
-        return mods.contains(Modifier.PUBLIC)
-                || elements.getPackageOf(m).equals(elements.getPackageOf(model));
+        return mods.contains(Modifier.PUBLIC) || elements.getPackageOf(m).equals(elements.getPackageOf(model));
     }
 
     private static String typeText(TypeMirror t) {
@@ -257,8 +290,12 @@ final class FieldClassifier {
         AnnotationValue value = dims.value("value");
         List<String> entries = dims.strings("value");
         if (entries.isEmpty()) {
-            throw diag.abort("@Dims on '" + f.getSimpleName() + "' names no dimension: give the shape outermost"
-                    + " first, e.g. @Dims({\"rows\", \"cols\"})", f, dims.mirror, value);
+            throw diag.abort(
+                    "@Dims on '" + f.getSimpleName() + "' names no dimension: give the shape outermost"
+                            + " first, e.g. @Dims({\"rows\", \"cols\"})",
+                    f,
+                    dims.mirror,
+                    value);
         }
         List<String> out = new ArrayList<>();
         boolean ok = true;
@@ -266,10 +303,15 @@ final class FieldClassifier {
             String expr = dim(model, d);
             if (expr == null) {
                 ok = false;
-                diag.error("@Dims entry '" + d + "' on '" + f.getSimpleName() + "' is neither a positive integer nor"
-                        + " an int field of " + model.getSimpleName() + " that the generated visitor can read: name"
-                        + " a non-private int field (or a private one with an int getter), or write the size,"
-                        + " e.g. \"384\"", f, dims.mirror, value);
+                diag.error(
+                        "@Dims entry '" + d + "' on '" + f.getSimpleName() + "' is neither a positive integer nor"
+                                + " an int field of " + model.getSimpleName()
+                                + " that the generated visitor can read: name"
+                                + " a non-private int field (or a private one with an int getter), or write the size,"
+                                + " e.g. \"384\"",
+                        f,
+                        dims.mirror,
+                        value);
             }
             out.add(expr);
         }
@@ -290,7 +332,8 @@ final class FieldClassifier {
             boolean own = v.getEnclosingElement().equals(model);
             if (v.getModifiers().contains(Modifier.STATIC)) {
                 TypeElement owner = (TypeElement) v.getEnclosingElement();
-                return own || reachable(model, v) ? modelTypes.typeRef(owner, modelTypes.packageOf(model)) + "." + d
+                return own || reachable(model, v)
+                        ? modelTypes.typeRef(owner, modelTypes.packageOf(model)) + "." + d
                         : null;
             }
             if (!v.getModifiers().contains(Modifier.PRIVATE) && (own || reachable(model, v))) {
@@ -298,7 +341,8 @@ final class FieldClassifier {
             }
             String getter = "get" + Character.toUpperCase(d.charAt(0)) + d.substring(1);
             return accessor(model, getter, types.getPrimitiveType(TypeKind.INT), null) != null
-                    ? "model." + getter + "()" : null;
+                    ? "model." + getter + "()"
+                    : null;
         }
         return null;
     }
@@ -306,8 +350,13 @@ final class FieldClassifier {
     /** Reports {@code @Dims} on a field of a class that is not a model class. */
     void checkStrayDims(VariableElement f) {
         Attributes dims = Attributes.of(f, ModelTypes.DIMS);
-        diag.error("@Dims on '" + f.getSimpleName() + "' has no effect: " + f.getEnclosingElement().getSimpleName()
-                + " is not a model class (no @Quantize field, @QuantModule or @QuantizeDefaults); mark the class"
-                + " @QuantModule to make its weights part of the model, or remove @Dims", f, dims.mirror, null);
+        diag.error(
+                "@Dims on '" + f.getSimpleName() + "' has no effect: "
+                        + f.getEnclosingElement().getSimpleName()
+                        + " is not a model class (no @Quantize field, @QuantModule or @QuantizeDefaults); mark the class"
+                        + " @QuantModule to make its weights part of the model, or remove @Dims",
+                f,
+                dims.mirror,
+                null);
     }
 }

@@ -2,17 +2,16 @@ package dev.quant4j.processor;
 
 import dev.quant4j.processor.ModelSpec.Member;
 import dev.quant4j.scheme.QuantScheme;
-
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import javax.annotation.processing.ProcessingEnvironment;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Checks one model class and works out its {@link ModelSpec}, with one validator per construct, as
@@ -72,10 +71,12 @@ final class ModelAnalyzer {
         Set<String> constants = new HashSet<>();
         for (VariableElement f : ElementFilter.fieldsIn(model.getEnclosedElements())) {
             try {
-                fields.classify(model, f).ifPresent(c -> members.add(switch (c) {
-                    case FieldClassifier.Nested n -> n.module();
-                    case FieldClassifier.Weight w -> weight(model, pkg, defaults, w, constants);
-                }));
+                fields.classify(model, f)
+                        .ifPresent(c -> members.add(
+                                switch (c) {
+                                    case FieldClassifier.Nested n -> n.module();
+                                    case FieldClassifier.Weight w -> weight(model, pkg, defaults, w, constants);
+                                }));
             } catch (AbortException reported) {
                 // This field's error is reported; the next field is checked on its own.
             }
@@ -86,24 +87,43 @@ final class ModelAnalyzer {
         }
         TypeElement sup = modelTypes.superclassOf(model);
         String superRef = sup != null && modelTypes.isModelType(sup) ? modelTypes.typeRef(sup, pkg) : null;
-        return new Result(new ModelSpec(model.getQualifiedName().toString(), pkg, ModelTypes.visitorName(model),
-                modelTypes.typeRef(model, pkg), superRef, members), false);
+        return new Result(
+                new ModelSpec(
+                        model.getQualifiedName().toString(),
+                        pkg,
+                        ModelTypes.visitorName(model),
+                        modelTypes.typeRef(model, pkg),
+                        superRef,
+                        members),
+                false);
     }
 
     /** The spec of a weight field, with its scheme resolved when it is quantized. */
-    private ModelSpec.Weight weight(TypeElement model, String pkg, SchemeResolver.Defaults defaults,
-                                    FieldClassifier.Weight w, Set<String> constants) {
+    private ModelSpec.Weight weight(
+            TypeElement model,
+            String pkg,
+            SchemeResolver.Defaults defaults,
+            FieldClassifier.Weight w,
+            Set<String> constants) {
         String name = w.field().getSimpleName().toString();
         String fieldKey = elements.getBinaryName(model) + "#" + name;
         Attributes q = w.quantize();
         if (q == null) {
-            return new ModelSpec.Weight(name, w.kind(), null, null, null, null, fieldKey, w.dims(), w.getter(),
-                    w.setter());
+            return new ModelSpec.Weight(
+                    name, w.kind(), null, null, null, null, fieldKey, w.dims(), w.getter(), w.setter());
         }
         SchemeResolver.Effective scheme = schemes.resolve(model, w.field(), q, defaults, w.rank(), pkg);
-        return new ModelSpec.Weight(name, w.kind(), constantName(name, constants), scheme.init(),
-                scheme.scheme().toString(), q.describe() + (scheme.origin().isEmpty() ? "" : " " + scheme.origin()),
-                fieldKey, w.dims(), w.getter(), w.setter());
+        return new ModelSpec.Weight(
+                name,
+                w.kind(),
+                constantName(name, constants),
+                scheme.init(),
+                scheme.scheme().toString(),
+                q.describe() + (scheme.origin().isEmpty() ? "" : " " + scheme.origin()),
+                fieldKey,
+                w.dims(),
+                w.getter(),
+                w.setter());
     }
 
     private static String constantName(String field, Set<String> taken) {

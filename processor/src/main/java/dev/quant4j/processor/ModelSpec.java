@@ -13,8 +13,13 @@ import java.util.List;
  * @param superRef      how it names a model superclass whose visitor walks the inherited fields; or null
  * @param members       the fields to visit, in declaration order
  */
-record ModelSpec(String qualifiedName, String packageName, String visitorName, String modelRef, String superRef,
-                 List<Member> members) {
+record ModelSpec(
+        String qualifiedName,
+        String packageName,
+        String visitorName,
+        String modelRef,
+        String superRef,
+        List<Member> members) {
 
     /** One visited field. */
     sealed interface Member permits Weight, Module {
@@ -50,14 +55,24 @@ record ModelSpec(String qualifiedName, String packageName, String visitorName, S
      * @param getter         an expression reading the field from {@code model}
      * @param setter         a statement writing {@code value} to the field of {@code model}
      */
-    record Weight(String name, WeightKind kind, String schemeConstant, String schemeInit, String schemeText,
-                  String annotation, String fieldKey, List<String> dims, String getter, String setter)
-            implements Member {
-    }
+    record Weight(
+            String name,
+            WeightKind kind,
+            String schemeConstant,
+            String schemeInit,
+            String schemeText,
+            String annotation,
+            String fieldKey,
+            List<String> dims,
+            String getter,
+            String setter)
+            implements Member {}
 
     /** How a nested module field holds its modules. */
     enum ModuleShape {
-        SINGLE, ARRAY, LIST
+        SINGLE,
+        ARRAY,
+        LIST
     }
 
     /**
@@ -67,6 +82,5 @@ record ModelSpec(String qualifiedName, String packageName, String visitorName, S
      * @param shape  one module, an array of them, or a list
      * @param getter an expression reading the field from {@code model}
      */
-    record Module(String name, ModuleShape shape, String getter) implements Member {
-    }
+    record Module(String name, ModuleShape shape, String getter) implements Member {}
 }

@@ -1,7 +1,11 @@
 package dev.quant4j.processor;
 
 import dev.quant4j.scheme.VisitorNames;
-
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
@@ -10,11 +14,6 @@ import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * What the validators need to know about types as types: which are model classes, their visitors'
@@ -30,8 +29,8 @@ final class ModelTypes {
     static final String HOLDER = "dev.quant4j.model.QuantizableTensor";
 
     /** Simple names the generated file imports; a model named like one of them is written qualified. */
-    static final Set<String> IMPORTED = Set.of("Generated", "ModelVisitor", "ModelVisitors", "QuantScheme",
-            "WeightField", "WeightVisitor", "ModelPaths");
+    static final Set<String> IMPORTED = Set.of(
+            "Generated", "ModelVisitor", "ModelVisitors", "QuantScheme", "WeightField", "WeightVisitor", "ModelPaths");
 
     private final Elements elements;
     private final Map<TypeElement, Boolean> modelTypes = new HashMap<>();

@@ -1,7 +1,15 @@
 package dev.quant4j.processor;
 
 import com.google.auto.service.AutoService;
-
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Filer;
 import javax.annotation.processing.FilerException;
@@ -14,15 +22,6 @@ import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.tools.JavaFileObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The quant4j annotation processor: checks every {@code @Quantize} configuration at compile time and
@@ -51,8 +50,7 @@ public final class QuantizeProcessor extends AbstractProcessor {
 
     @Override
     public Set<String> getSupportedAnnotationTypes() {
-        return Set.of(ModelTypes.QUANTIZE, ModelTypes.DEFAULTS, ModelTypes.MODULE, ModelTypes.DIMS,
-                ModelTypes.CONFIG);
+        return Set.of(ModelTypes.QUANTIZE, ModelTypes.DEFAULTS, ModelTypes.MODULE, ModelTypes.DIMS, ModelTypes.CONFIG);
     }
 
     @Override
@@ -78,8 +76,8 @@ public final class QuantizeProcessor extends AbstractProcessor {
                 switch (name) {
                     case ModelTypes.QUANTIZE -> addModel(models, e.getEnclosingElement());
                     case ModelTypes.DEFAULTS, ModelTypes.MODULE -> addModel(models, e);
-                    case ModelTypes.CONFIG -> configs.put(((TypeElement) e).getQualifiedName().toString(),
-                            (TypeElement) e);
+                    case ModelTypes.CONFIG ->
+                        configs.put(((TypeElement) e).getQualifiedName().toString(), (TypeElement) e);
                     default -> {
                         // @Dims: checked with its class, unless the class is no model at all.
                     }
@@ -89,7 +87,8 @@ public final class QuantizeProcessor extends AbstractProcessor {
         for (TypeElement annotation : annotations) {
             if (annotation.getQualifiedName().contentEquals(ModelTypes.DIMS)) {
                 List<? extends Element> dims = round.getElementsAnnotatedWith(annotation).stream()
-                        .sorted(Comparator.comparing(Element::toString)).toList();
+                        .sorted(Comparator.comparing(Element::toString))
+                        .toList();
                 for (Element e : dims) {
                     TypeElement owner = (TypeElement) e.getEnclosingElement();
                     if (e.getKind() == ElementKind.FIELD && !analyzer.isModelType(owner)) {
@@ -111,7 +110,8 @@ public final class QuantizeProcessor extends AbstractProcessor {
                 result = analyzer.analyze(model);
             } catch (RuntimeException bug) {
                 // A bug here must not take javac down with a stack trace and no location: name the class.
-                diag.error("quant4j processor failed on " + name + ": " + bug + "; please report it with this class",
+                diag.error(
+                        "quant4j processor failed on " + name + ": " + bug + "; please report it with this class",
                         model);
                 continue;
             }
@@ -133,8 +133,7 @@ public final class QuantizeProcessor extends AbstractProcessor {
     }
 
     private void generate(ModelSpec spec, TypeElement model) {
-        String name = spec.packageName().isEmpty() ? spec.visitorName()
-                : spec.packageName() + "." + spec.visitorName();
+        String name = spec.packageName().isEmpty() ? spec.visitorName() : spec.packageName() + "." + spec.visitorName();
         Filer filer = processingEnv.getFiler();
         try {
             JavaFileObject file = filer.createSourceFile(name, model);
@@ -142,9 +141,11 @@ public final class QuantizeProcessor extends AbstractProcessor {
                 w.write(VisitorWriter.write(spec));
             }
         } catch (FilerException e) {
-            diag.error("cannot generate " + name + " for " + spec.qualifiedName() + ": " + e.getMessage()
-                    + " (another class of that name exists, e.g. a top-level class named like this nested one with"
-                    + " '_' between the names; rename one of them)", model);
+            diag.error(
+                    "cannot generate " + name + " for " + spec.qualifiedName() + ": " + e.getMessage()
+                            + " (another class of that name exists, e.g. a top-level class named like this nested one with"
+                            + " '_' between the names; rename one of them)",
+                    model);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + name, e);
         }

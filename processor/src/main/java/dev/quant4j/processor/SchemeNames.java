@@ -1,7 +1,11 @@
 package dev.quant4j.processor;
 
 import dev.quant4j.annotations.QuantizationConfig;
-
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.Modifier;
@@ -10,11 +14,6 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Named schemes: the {@code static final String} constants of {@link QuantizationConfig} classes. A model
@@ -41,7 +40,8 @@ final class SchemeNames {
             if (constant.getModifiers().contains(Modifier.PRIVATE)) {
                 return null;
             }
-            boolean samePackage = elements.getPackageOf(config).getQualifiedName().contentEquals(pkg);
+            boolean samePackage =
+                    elements.getPackageOf(config).getQualifiedName().contentEquals(pkg);
             for (Element e = config; e instanceof TypeElement t; e = e.getEnclosingElement()) {
                 Set<Modifier> m = t.getModifiers();
                 if (m.contains(Modifier.PRIVATE) || (!samePackage && !m.contains(Modifier.PUBLIC))) {
@@ -61,8 +61,7 @@ final class SchemeNames {
     }
 
     /** The outcome of a lookup: a scheme, or an error message. */
-    record Lookup(Named found, String error) {
-    }
+    record Lookup(Named found, String error) {}
 
     private final Elements elements;
 
@@ -80,7 +79,8 @@ final class SchemeNames {
         List<VariableElement> out = new ArrayList<>();
         for (VariableElement f : ElementFilter.fieldsIn(config.getEnclosedElements())) {
             Set<Modifier> m = f.getModifiers();
-            if (m.contains(Modifier.STATIC) && m.contains(Modifier.FINAL)
+            if (m.contains(Modifier.STATIC)
+                    && m.contains(Modifier.FINAL)
                     && f.asType().toString().equals("java.lang.String")) {
                 out.add(f);
             }
@@ -114,7 +114,8 @@ final class SchemeNames {
             }
         }
         // Package members come in no promised order; sort so that messages are stable.
-        topLevel.sort((a, b) -> a.getQualifiedName().toString().compareTo(b.getQualifiedName().toString()));
+        topLevel.sort((a, b) ->
+                a.getQualifiedName().toString().compareTo(b.getQualifiedName().toString()));
         out.addAll(topLevel);
         return new ArrayList<>(out);
     }
@@ -130,7 +131,8 @@ final class SchemeNames {
         } else {
             String qualifier = name.substring(0, dot);
             for (TypeElement t : visible) {
-                if (t.getSimpleName().contentEquals(qualifier) || t.getQualifiedName().contentEquals(qualifier)) {
+                if (t.getSimpleName().contentEquals(qualifier)
+                        || t.getQualifiedName().contentEquals(qualifier)) {
                     candidates.add(t);
                 }
             }
@@ -139,9 +141,12 @@ final class SchemeNames {
                 candidates.add(byName);
             }
             if (candidates.isEmpty()) {
-                return new Lookup(null, "no @QuantizationConfig class '" + qualifier + "' is visible from "
-                        + model.getSimpleName() + " (configs nested in it or around it, top-level ones in its package,"
-                        + " or a canonical name)");
+                return new Lookup(
+                        null,
+                        "no @QuantizationConfig class '" + qualifier + "' is visible from "
+                                + model.getSimpleName()
+                                + " (configs nested in it or around it, top-level ones in its package,"
+                                + " or a canonical name)");
             }
         }
         List<Named> found = new ArrayList<>();
@@ -158,18 +163,24 @@ final class SchemeNames {
             return new Lookup(found.get(0), null);
         }
         if (found.size() > 1) {
-            List<String> where = found.stream().map(n -> n.config().getQualifiedName().toString()).toList();
-            return new Lookup(null, "scheme name '" + name + "' is declared in " + String.join(" and ", where)
-                    + "; qualify it, e.g. \"" + found.get(0).display() + "\"");
+            List<String> where = found.stream()
+                    .map(n -> n.config().getQualifiedName().toString())
+                    .toList();
+            return new Lookup(
+                    null,
+                    "scheme name '" + name + "' is declared in " + String.join(" and ", where) + "; qualify it, e.g. \""
+                            + found.get(0).display() + "\"");
         }
         String suggestion = closest(constant, known);
-        return new Lookup(null, "unknown scheme name '" + name + "': no @QuantizationConfig constant of that name is"
-                + " visible from " + model.getSimpleName()
-                + (known.isEmpty() ? " (none are)" : " (known: " + String.join(", ", known) + ")")
-                + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
-                + " Declare it as a static final String in a @QuantizationConfig class, reference the constant"
-                + " itself (scheme = Schemes.NAME) so that javac checks the name, or write the scheme as text,"
-                + " e.g. \"q4f:block32:f16\"");
+        return new Lookup(
+                null,
+                "unknown scheme name '" + name + "': no @QuantizationConfig constant of that name is"
+                        + " visible from " + model.getSimpleName()
+                        + (known.isEmpty() ? " (none are)" : " (known: " + String.join(", ", known) + ")")
+                        + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+                        + " Declare it as a static final String in a @QuantizationConfig class, reference the constant"
+                        + " itself (scheme = Schemes.NAME) so that javac checks the name, or write the scheme as text,"
+                        + " e.g. \"q4f:block32:f16\"");
     }
 
     /** The known name nearest to {@code name} by edit distance, if it is plausibly a typo (distance <= 2). */

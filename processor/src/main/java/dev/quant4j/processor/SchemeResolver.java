@@ -11,18 +11,17 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeParseException;
 import dev.quant4j.scheme.SchemeProblem;
-
-import javax.lang.model.element.AnnotationValue;
-import javax.lang.model.element.Element;
-import javax.lang.model.element.TypeElement;
-import javax.lang.model.element.VariableElement;
-import javax.lang.model.util.Elements;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.util.Elements;
 
 /**
  * Works out the scheme of each {@code @Quantize} field: the class's {@code @QuantizeDefaults}, scheme
@@ -49,19 +48,21 @@ final class SchemeResolver {
      * The class's {@code @QuantizeDefaults}: its attributes, its scheme text if any, and its own problems.
      * {@code failed} when they are in error (already reported), so that no field's scheme can be known.
      */
-    record Defaults(Attributes attrs, QuantScheme schemeText, SchemeNames.Named named, List<SchemeProblem> problems,
-                    boolean failed) {
+    record Defaults(
+            Attributes attrs,
+            QuantScheme schemeText,
+            SchemeNames.Named named,
+            List<SchemeProblem> problems,
+            boolean failed) {
         static final Defaults NONE = new Defaults(null, null, null, List.of(), false);
         static final Defaults FAILED = new Defaults(null, null, null, List.of(), true);
     }
 
     /** A {@code scheme} attribute read: the scheme, and the named constant it came from (or null). */
-    private record Resolved(QuantScheme scheme, SchemeNames.Named named) {
-    }
+    private record Resolved(QuantScheme scheme, SchemeNames.Named named) {}
 
     /** A field's scheme, with its generated initializer and a note on where it came from. */
-    record Effective(QuantScheme scheme, String init, String origin) {
-    }
+    record Effective(QuantScheme scheme, String init, String origin) {}
 
     private final Elements elements;
     private final Diagnostics diag;
@@ -115,18 +116,28 @@ final class SchemeResolver {
     private Resolved schemeAttribute(TypeElement model, String subject, Attributes a) {
         List<String> parts = a.explicitParts();
         if (!parts.isEmpty()) {
-            throw diag.abort(subject + " sets scheme = \"" + a.string("scheme") + "\" and " + String.join(", ", parts)
-                    + "; a scheme sets value, level, blockSize, param and store all at once, so give either the"
-                    + " scheme or the attributes", a.element, a.mirror, a.value(parts.get(0)));
+            throw diag.abort(
+                    subject + " sets scheme = \"" + a.string("scheme") + "\" and " + String.join(", ", parts)
+                            + "; a scheme sets value, level, blockSize, param and store all at once, so give either the"
+                            + " scheme or the attributes",
+                    a.element,
+                    a.mirror,
+                    a.value(parts.get(0)));
         }
         Resolved resolved = readSchemeText(model, a);
         List<String> activationParts = a.explicitActivationParts();
         QuantScheme s = resolved.scheme();
         if (!activationParts.isEmpty()
-                && (s.activations() != ActivationMode.NONE || s.activationCalibration() != ActivationCalibration.NONE)) {
-            throw diag.abort(subject + " sets scheme = \"" + a.string("scheme") + "\", whose text gives the activations"
-                    + " (" + s + "), and " + String.join(", ", activationParts) + "; give the activations either in the"
-                    + " scheme or as attributes", a.element, a.mirror, a.value(activationParts.get(0)));
+                && (s.activations() != ActivationMode.NONE
+                        || s.activationCalibration() != ActivationCalibration.NONE)) {
+            throw diag.abort(
+                    subject + " sets scheme = \"" + a.string("scheme") + "\", whose text gives the activations"
+                            + " (" + s + "), and " + String.join(", ", activationParts)
+                            + "; give the activations either in the"
+                            + " scheme or as attributes",
+                    a.element,
+                    a.mirror,
+                    a.value(activationParts.get(0)));
         }
         return resolved;
     }
@@ -144,16 +155,20 @@ final class SchemeResolver {
             SchemeNames.Lookup lookup = names.lookup(text.strip(), model);
             if (lookup.found() == null) {
                 // An upper-case name is meant as a constant; anything else may be mistyped scheme text.
-                String asText = text.strip().equals(text.strip().toUpperCase(Locale.ROOT)) ? ""
+                String asText = text.strip().equals(text.strip().toUpperCase(Locale.ROOT))
+                        ? ""
                         : " (as scheme text: " + parseError.getMessage() + ")";
                 throw diag.abort(lookup.error() + asText, a.element, a.mirror, value);
             }
             try {
                 return new Resolved(QuantScheme.parse(lookup.found().text()), lookup.found());
             } catch (SchemeParseException badConstant) {
-                throw diag.abort("scheme name '" + text + "' refers to " + lookup.found().display() + " = \""
-                        + lookup.found().text() + "\", which is not a scheme: " + badConstant.getMessage(), a.element,
-                        a.mirror, value);
+                throw diag.abort(
+                        "scheme name '" + text + "' refers to " + lookup.found().display() + " = \""
+                                + lookup.found().text() + "\", which is not a scheme: " + badConstant.getMessage(),
+                        a.element,
+                        a.mirror,
+                        value);
             }
         }
     }
@@ -163,8 +178,8 @@ final class SchemeResolver {
      * exactly as {@link dev.quant4j.annotations.Quantize} documents it, starting from
      * {@link QuantScheme#DEFAULT}, and records where each one came from.
      */
-    private static QuantScheme combine(Attributes field, Attributes defaults, QuantScheme defaultsText,
-                                       Map<String, Source> origin) {
+    private static QuantScheme combine(
+            Attributes field, Attributes defaults, QuantScheme defaultsText, Map<String, Source> origin) {
         QuantScheme base = defaultsText == null ? QuantScheme.DEFAULT : defaultsText;
         QuantValue value = base.value();
         QuantLevel level = base.level();
@@ -202,8 +217,8 @@ final class SchemeResolver {
                 }
             }
         }
-        QuantScheme weights = QuantScheme.of(value, level, level == QuantLevel.BLOCK ? block : null, store, param,
-                mode, calibration);
+        QuantScheme weights =
+                QuantScheme.of(value, level, level == QuantLevel.BLOCK ? block : null, store, param, mode, calibration);
         return withActivations(weights, defaults, defaultsText, field, null, origin);
     }
 
@@ -212,8 +227,13 @@ final class SchemeResolver {
      * attribute, else its scheme text, else the class defaults' attribute, else their scheme text, else
      * {@link QuantScheme#DEFAULT}; and records where each came from.
      */
-    private static QuantScheme withActivations(QuantScheme weights, Attributes defaults, QuantScheme defaultsText,
-                                               Attributes field, QuantScheme fieldText, Map<String, Source> origin) {
+    private static QuantScheme withActivations(
+            QuantScheme weights,
+            Attributes defaults,
+            QuantScheme defaultsText,
+            Attributes field,
+            QuantScheme fieldText,
+            Map<String, Source> origin) {
         ActivationMode activations = QuantScheme.DEFAULT.activations();
         ActivationCalibration calibration = QuantScheme.DEFAULT.activationCalibration();
         for (String part : Attributes.ACTIVATION_PARTS) {
@@ -237,8 +257,7 @@ final class SchemeResolver {
                 origin.put(part, new Source(attrs[i], part));
                 switch (part) {
                     case "activations" -> activations = attrs[i].enumValue(part, ActivationMode.class);
-                    case "activationCalibration" ->
-                            calibration = attrs[i].enumValue(part, ActivationCalibration.class);
+                    case "activationCalibration" -> calibration = attrs[i].enumValue(part, ActivationCalibration.class);
                     default -> throw new AssertionError(part);
                 }
             }
@@ -270,11 +289,13 @@ final class SchemeResolver {
             for (String part : Attributes.SCHEME_PARTS) {
                 origin.put(part, new Source(q, "scheme"));
             }
-            scheme = withActivations(resolved.scheme(), defaults.attrs(), defaults.schemeText(), q, resolved.scheme(),
-                    origin);
+            scheme = withActivations(
+                    resolved.scheme(), defaults.attrs(), defaults.schemeText(), q, resolved.scheme(), origin);
         } else {
             scheme = combine(q, defaults.attrs(), defaults.schemeText(), origin);
-            if (q.explicitParts().isEmpty() && defaults.attrs() != null && defaults.attrs().explicitParts().isEmpty()) {
+            if (q.explicitParts().isEmpty()
+                    && defaults.attrs() != null
+                    && defaults.attrs().explicitParts().isEmpty()) {
                 named = defaults.named();
             }
         }
@@ -287,8 +308,8 @@ final class SchemeResolver {
 
         String init = "QuantScheme.parse(\"" + scheme + "\")";
         String from = "";
-        boolean usesDefaults = defaults.attrs() != null
-                && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs());
+        boolean usesDefaults =
+                defaults.attrs() != null && origin.values().stream().anyMatch(o -> o.attrs == defaults.attrs());
         if (usesDefaults) {
             from = "with " + defaults.attrs().describe();
         }
@@ -307,16 +328,24 @@ final class SchemeResolver {
      * Reports the scheme's own problems, then (only for a scheme valid on its own) a block with more
      * extents than the field's rank, in the field's terms.
      */
-    private void checkProblems(VariableElement f, Attributes q, Defaults defaults, QuantScheme scheme, int rank,
-                               Map<String, Source> origin) {
+    private void checkProblems(
+            VariableElement f,
+            Attributes q,
+            Defaults defaults,
+            QuantScheme scheme,
+            int rank,
+            Map<String, Source> origin) {
         String name = f.getSimpleName().toString();
         String fieldPrefix = "field '" + name + "': ";
         List<SchemeProblem> problems = rank >= 0 ? scheme.problemsForRank(rank) : scheme.problems();
         List<SchemeProblem> own = problems.stream()
-                .filter(p -> p.rule() != SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK).toList();
+                .filter(p -> p.rule() != SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK)
+                .toList();
         for (SchemeProblem p : own) {
             Source src = origin.get(p.attribute());
-            if (src.attrs != null && src.attrs == defaults.attrs() && defaults.problems().contains(p)) {
+            if (src.attrs != null
+                    && src.attrs == defaults.attrs()
+                    && defaults.problems().contains(p)) {
                 // Already reported once at the class defaults.
                 continue;
             }
@@ -326,10 +355,14 @@ final class SchemeResolver {
             throw new AbortException();
         }
         if (problems.size() > own.size()) {
-            report("block " + scheme.levelToken() + " has " + scheme.blockRank() + " extents but field '" + name
-                    + "' is a " + (rank == 1 ? "float[] vector (1 dimension)" : "tensor of rank " + rank) + "; "
-                    + (rank == 1 ? "declare its shape with @Dims({\"rows\", \"cols\"}), or " : "")
-                    + "use a block with at most " + rank + (rank == 1 ? " extent" : " extents"), fieldPrefix, f, q,
+            report(
+                    "block " + scheme.levelToken() + " has " + scheme.blockRank() + " extents but field '" + name
+                            + "' is a " + (rank == 1 ? "float[] vector (1 dimension)" : "tensor of rank " + rank) + "; "
+                            + (rank == 1 ? "declare its shape with @Dims({\"rows\", \"cols\"}), or " : "")
+                            + "use a block with at most " + rank + (rank == 1 ? " extent" : " extents"),
+                    fieldPrefix,
+                    f,
+                    q,
                     origin.get("blockSize"));
             throw new AbortException();
         }
@@ -358,7 +391,10 @@ final class SchemeResolver {
     /** Names such as {@code bias}, {@code attnNormWeight}, {@code ln1}, {@code ln_f}, {@code gamma}. */
     static boolean looksLikeBiasOrNorm(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return lower.contains("bias") || lower.contains("norm") || lower.equals("gamma") || lower.equals("beta")
+        return lower.contains("bias")
+                || lower.contains("norm")
+                || lower.equals("gamma")
+                || lower.equals("beta")
                 || LN_PREFIX.matcher(name).matches();
     }
 
@@ -366,25 +402,38 @@ final class SchemeResolver {
         String name = f.getSimpleName().toString();
         int bits = s.value().bits();
         if (bits == 2 && looksLikeBiasOrNorm(name)) {
-            warn("field '" + name + "' looks like a bias or a normalization weight: 2-bit values (" + s.value()
-                    + ") keep only " + (s.value().maxCode() - s.value().minCode() + 1) + " levels, which usually ruins"
-                    + " these small, sensitive tensors; use Q8S or Q4S, or leave the field unquantized"
-                    + " (@SuppressWarnings(\"" + Diagnostics.SUPPRESS_KEY + "\") if this is intended)", f, q,
+            warn(
+                    "field '" + name + "' looks like a bias or a normalization weight: 2-bit values (" + s.value()
+                            + ") keep only " + (s.value().maxCode() - s.value().minCode() + 1)
+                            + " levels, which usually ruins"
+                            + " these small, sensitive tensors; use Q8S or Q4S, or leave the field unquantized"
+                            + " (@SuppressWarnings(\"" + Diagnostics.SUPPRESS_KEY + "\") if this is intended)",
+                    f,
+                    q,
                     origin.get("value"));
         }
         if (s.blockRank() > 0 && s.value().isSubByte() && s.store() == QuantStore.U32) {
             int inner = s.blockExtent(s.blockRank() - 1);
             int perWord = 32 / bits;
             if (inner % perWord != 0) {
-                warn("block extent " + inner + " does not fill whole 32-bit words with " + bits + "-bit codes (U32"
-                        + " store packs " + perWord + " per word), so blocks straddle word boundaries and fused"
-                        + " kernels cannot take a block as whole words; use a multiple of " + perWord + ", e.g. "
-                        + Math.max(perWord, 32), f, q, origin.get("blockSize"));
+                warn(
+                        "block extent " + inner + " does not fill whole 32-bit words with " + bits + "-bit codes (U32"
+                                + " store packs " + perWord + " per word), so blocks straddle word boundaries and fused"
+                                + " kernels cannot take a block as whole words; use a multiple of " + perWord
+                                + ", e.g. "
+                                + Math.max(perWord, 32),
+                        f,
+                        q,
+                        origin.get("blockSize"));
             }
         }
         if (q.has("blockSize") && !q.has("scheme") && s.level() == QuantLevel.TENSOR) {
-            warn("blockSize " + Arrays.toString(q.blockSize()) + " is ignored at the tensor level: add"
-                    + " level = BLOCK to quantize per block, or remove blockSize", f, q, new Source(q, "blockSize"));
+            warn(
+                    "blockSize " + Arrays.toString(q.blockSize()) + " is ignored at the tensor level: add"
+                            + " level = BLOCK to quantize per block, or remove blockSize",
+                    f,
+                    q,
+                    new Source(q, "blockSize"));
         }
     }
 
@@ -396,9 +445,11 @@ final class SchemeResolver {
         for (VariableElement c : SchemeNames.constants(config)) {
             Object v = c.getConstantValue();
             if (!(v instanceof String text)) {
-                diag.error("scheme constant " + c.getSimpleName() + " has no compile-time value: the processor reads"
-                        + " named schemes while compiling; initialize it with a string literal such as"
-                        + " \"q4f:block32:f16\"", c);
+                diag.error(
+                        "scheme constant " + c.getSimpleName() + " has no compile-time value: the processor reads"
+                                + " named schemes while compiling; initialize it with a string literal such as"
+                                + " \"q4f:block32:f16\"",
+                        c);
                 continue;
             }
             QuantScheme s;
@@ -409,8 +460,10 @@ final class SchemeResolver {
                 continue;
             }
             for (SchemeProblem p : s.problems()) {
-                diag.error("scheme constant " + c.getSimpleName() + " = \"" + text + "\": " + p.message() + "; "
-                        + p.textFix(), c);
+                diag.error(
+                        "scheme constant " + c.getSimpleName() + " = \"" + text + "\": " + p.message() + "; "
+                                + p.textFix(),
+                        c);
             }
         }
     }

@@ -1,14 +1,13 @@
 package dev.quant4j.processor;
 
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.CompilationSubject;
 import com.google.testing.compile.JavaFileObjects;
-import org.junit.jupiter.api.Test;
-
 import javax.tools.JavaFileObject;
-
-import static com.google.testing.compile.CompilationSubject.assertThat;
-import static com.google.testing.compile.Compiler.javac;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every error and warning of the processor: its message, and the line (and for scheme problems the
@@ -31,7 +30,8 @@ class DiagnosticsTest {
 
     private static Compilation compile(JavaFileObject... sources) {
         // The project's own lint flags: everything but the notes about unclaimed annotations.
-        return javac().withProcessors(new QuantizeProcessor()).withOptions("-Xlint:all,-processing,-serial")
+        return javac().withProcessors(new QuantizeProcessor())
+                .withOptions("-Xlint:all,-processing,-serial")
                 .compile(sources);
     }
 
@@ -89,8 +89,10 @@ class DiagnosticsTest {
         }
 
         /** The diagnostic is in {@code file} on {@code line}, and at {@code column} unless that is NO_COLUMN. */
-        private Outcome at(CompilationSubject.DiagnosticInFile diagnostic, JavaFileObject file, long line, long column) {
-            CompilationSubject.DiagnosticAtColumn onLine = diagnostic.inFile(file).onLine(line);
+        private Outcome at(
+                CompilationSubject.DiagnosticInFile diagnostic, JavaFileObject file, long line, long column) {
+            CompilationSubject.DiagnosticAtColumn onLine =
+                    diagnostic.inFile(file).onLine(line);
             if (column != NO_COLUMN) {
                 onLine.atColumn(column);
             }
@@ -133,8 +135,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(9, 33, "Native storage is not supported for sub-byte quantization values (Q4F has 4"
-                        + " bits); use store = U32 to pack 8 codes per 32-bit word");
+                .error(
+                        9,
+                        33,
+                        "Native storage is not supported for sub-byte quantization values (Q4F has 4"
+                                + " bits); use store = U32 to pack 8 codes per 32-bit word");
     }
 
     @Test
@@ -147,8 +152,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(7, 37, "field 'w': Native storage is not supported for sub-byte quantization values (Q2S"
-                        + " has 2 bits)");
+                .error(
+                        7,
+                        37,
+                        "field 'w': Native storage is not supported for sub-byte quantization values (Q2S"
+                                + " has 2 bits)");
     }
 
     @Test
@@ -161,8 +169,10 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .errorOnLineContaining("@QuantizeDefaults", "@QuantizeDefaults: Native storage is not supported"
-                        + " for sub-byte quantization values (E2M1 has 4 bits)");
+                .errorOnLineContaining(
+                        "@QuantizeDefaults",
+                        "@QuantizeDefaults: Native storage is not supported"
+                                + " for sub-byte quantization values (E2M1 has 4 bits)");
     }
 
     @Test
@@ -172,10 +182,7 @@ class DiagnosticsTest {
                 class M {
                     @Quantize(value = QuantValue.Q4F) float[] w;
                 }
-                """)
-                .errors(1)
-                .warnings(0)
-                .error(7, "@QuantizeDefaults: Block level needs at least one block extent");
+                """).errors(1).warnings(0).error(7, "@QuantizeDefaults: Block level needs at least one block extent");
     }
 
     @Test
@@ -187,8 +194,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(8, 53, "Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
-                        + " extents, e.g. blockSize = 32");
+                .error(
+                        8,
+                        53,
+                        "Block extent 1 is 0 in [4, 0]; extents must be at least 1; use positive block"
+                                + " extents, e.g. blockSize = 32");
     }
 
     @Test
@@ -201,8 +211,9 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .errorOnLineContaining("blockSize = {2, 2", "A block has at most 5 extents, got 6 [2, 2, 2, 2,"
-                        + " 2, 2]; drop extents");
+                .errorOnLineContaining(
+                        "blockSize = {2, 2",
+                        "A block has at most 5 extents, got 6 [2, 2, 2, 2," + " 2, 2]; drop extents");
     }
 
     @Test
@@ -212,8 +223,7 @@ class DiagnosticsTest {
                     @Quantize(level = QuantLevel.BLOCK, blockSize = {})
                     QuantizableTensor w;
                 }
-                """)
-                .error(8, "Block level needs at least one block extent");
+                """).error(8, "Block level needs at least one block extent");
     }
 
     @Test
@@ -227,10 +237,14 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(2)
-                .error(8, "block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension); declare"
-                        + " its shape with @Dims({\"rows\", \"cols\"}), or use a block with at most 1 extent")
-                .error(9, "block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a block"
-                        + " with at most 2 extents");
+                .error(
+                        8,
+                        "block block2x16 has 2 extents but field 'w' is a float[] vector (1 dimension); declare"
+                                + " its shape with @Dims({\"rows\", \"cols\"}), or use a block with at most 1 extent")
+                .error(
+                        9,
+                        "block block2x2x16 has 3 extents but field 'rows' is a tensor of rank 2; use a block"
+                                + " with at most 2 extents");
     }
 
     @Test
@@ -243,8 +257,10 @@ class DiagnosticsTest {
                 """)
                 .errors(2)
                 .error(8, 24, "cannot read scheme 'q4f:blok32': 'blok32' is not a scheme part")
-                .error(9, "cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32'); keep"
-                        + " one param");
+                .error(
+                        9,
+                        "cannot read scheme 'q8s:f16:f32': it gives the param twice ('f16' and 'f32'); keep"
+                                + " one param");
     }
 
     @Test
@@ -253,8 +269,7 @@ class DiagnosticsTest {
                 class M {
                     @Quantize(scheme = "q2f:native") float[] w;
                 }
-                """)
-                .error(8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
+                """).error(8, 24, "Native storage is not supported for sub-byte quantization values (Q2F has 2 bits)");
     }
 
     @Test
@@ -266,8 +281,11 @@ class DiagnosticsTest {
                 """);
         Compilation c = compile(m);
         assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("Calibration MSE searches integer codes; E4M3 is a float value; use an"
-                + " integer value (q8f q8s q4f q4s q2f q2s) with MSE, or calibration = MIN_MAX").inFile(m).onLine(8)
+        assertThat(c)
+                .hadErrorContaining("Calibration MSE searches integer codes; E4M3 is a float value; use an"
+                        + " integer value (q8f q8s q4f q4s q2f q2s) with MSE, or calibration = MIN_MAX")
+                .inFile(m)
+                .onLine(8)
                 .atColumn(65);
     }
 
@@ -280,8 +298,11 @@ class DiagnosticsTest {
                 """);
         Compilation c = compile(bad);
         assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("Calibration IMATRIX searches integer codes; E2M1 is a float value")
-                .inFile(bad).onLine(8).atColumn(24);
+        assertThat(c)
+                .hadErrorContaining("Calibration IMATRIX searches integer codes; E2M1 is a float value")
+                .inFile(bad)
+                .onLine(8)
+                .atColumn(24);
         JavaFileObject good = source("N", """
                 class N {
                     @Quantize(scheme = "q4f:block32:f16:mse") float[] w;
@@ -300,9 +321,12 @@ class DiagnosticsTest {
                 """);
         Compilation c = compile(m);
         assertThat(c).hadErrorCount(1);
-        assertThat(c).hadErrorContaining("Affine mode uses all 16 codes of 4 bits (0 to 15), and Q4S is a symmetric"
-                + " value that leaves one out; use value = Q4F with mode = AFFINE, or mode = SYMMETRIC").inFile(m)
-                .onLine(8).atColumn(55);
+        assertThat(c)
+                .hadErrorContaining("Affine mode uses all 16 codes of 4 bits (0 to 15), and Q4S is a symmetric"
+                        + " value that leaves one out; use value = Q4F with mode = AFFINE, or mode = SYMMETRIC")
+                .inFile(m)
+                .onLine(8)
+                .atColumn(55);
     }
 
     @Test
@@ -315,11 +339,18 @@ class DiagnosticsTest {
                 """);
         Compilation c = compile(bad);
         assertThat(c).hadErrorCount(2);
-        assertThat(c).hadErrorContaining("Affine mode stores a signed offset per block in the param type, and UE8M0"
-                + " holds only positive powers of two; use f16, bf16 or f32 instead of ue8m0 with affine")
-                .inFile(bad).onLine(8).atColumn(24);
-        assertThat(c).hadErrorContaining("UE8M0 holds only positive powers of two; use param = F16, BF16 or F32 with"
-                + " mode = AFFINE").inFile(bad).onLine(9).atColumn(57);
+        assertThat(c)
+                .hadErrorContaining("Affine mode stores a signed offset per block in the param type, and UE8M0"
+                        + " holds only positive powers of two; use f16, bf16 or f32 instead of ue8m0 with affine")
+                .inFile(bad)
+                .onLine(8)
+                .atColumn(24);
+        assertThat(c)
+                .hadErrorContaining(
+                        "UE8M0 holds only positive powers of two; use param = F16, BF16 or F32 with" + " mode = AFFINE")
+                .inFile(bad)
+                .onLine(9)
+                .atColumn(57);
         JavaFileObject good = source("N", """
                 class N {
                     @Quantize(scheme = "q4f:block32:f16:affine") float[] w;
@@ -351,8 +382,12 @@ class DiagnosticsTest {
                 """);
         expect(compile(schemes, m))
                 .errors(1)
-                .error(m, 8, 24, "unknown scheme name 'ATENTION': no @QuantizationConfig constant of that name is"
-                        + " visible from M (known: ATTENTION, EMBEDDING); did you mean ATTENTION?");
+                .error(
+                        m,
+                        8,
+                        24,
+                        "unknown scheme name 'ATENTION': no @QuantizationConfig constant of that name is"
+                                + " visible from M (known: ATTENTION, EMBEDDING); did you mean ATTENTION?");
     }
 
     @Test
@@ -383,8 +418,11 @@ class DiagnosticsTest {
                 """);
         expect(compile(schemes, other, m))
                 .errors(1)
-                .error(m, 8, "scheme name 'ATTENTION' is declared in demo.Other and demo.Schemes; qualify it, e.g."
-                        + " \"Other.ATTENTION\"");
+                .error(
+                        m,
+                        8,
+                        "scheme name 'ATTENTION' is declared in demo.Other and demo.Schemes; qualify it, e.g."
+                                + " \"Other.ATTENTION\"");
     }
 
     @Test
@@ -400,9 +438,12 @@ class DiagnosticsTest {
                 """);
         expect(compile(schemes))
                 .errors(3)
-                .error(schemes, 10, "scheme constant SUB_BYTE_NATIVE = \"q2s:native\": Native storage is not"
-                        + " supported for sub-byte quantization values (Q2S has 2 bits); write u32 instead of native"
-                        + " to pack 16 codes per 32-bit word")
+                .error(
+                        schemes,
+                        10,
+                        "scheme constant SUB_BYTE_NATIVE = \"q2s:native\": Native storage is not"
+                                + " supported for sub-byte quantization values (Q2S has 2 bits); write u32 instead of native"
+                                + " to pack 16 codes per 32-bit word")
                 .error(schemes, 11, "scheme constant TYPO: cannot read scheme 'q8s:blok32'")
                 .error(schemes, 12, "scheme constant COMPUTED has no compile-time value");
     }
@@ -419,9 +460,12 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(7, 57, "conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value; a"
-                        + " scheme sets value, level, blockSize, param and store all at once, so give either the"
-                        + " scheme or the attributes");
+                .error(
+                        7,
+                        57,
+                        "conflicting defaults: @QuantizeDefaults sets scheme = \"q8s:f16\" and value; a"
+                                + " scheme sets value, level, blockSize, param and store all at once, so give either the"
+                                + " scheme or the attributes");
     }
 
     @Test
@@ -431,8 +475,11 @@ class DiagnosticsTest {
                     @Quantize(scheme = "q8s:f16", param = QuantParam.BF16) float[] w;
                 }
                 """)
-                .error(8, 53, "@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value, level,"
-                        + " blockSize, param and store all at once");
+                .error(
+                        8,
+                        53,
+                        "@Quantize on 'w' sets scheme = \"q8s:f16\" and param; a scheme sets value, level,"
+                                + " blockSize, param and store all at once");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -447,8 +494,10 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(2)
-                .error(8, "@Quantize cannot quantize field 'w' of type double[]: use float[], float[][] (the rows"
-                        + " of a matrix) or dev.quant4j.model.QuantizableTensor")
+                .error(
+                        8,
+                        "@Quantize cannot quantize field 'w' of type double[]: use float[], float[][] (the rows"
+                                + " of a matrix) or dev.quant4j.model.QuantizableTensor")
                 .error(9, "@Quantize cannot quantize field 'v' of type java.util.List<java.lang.Float>");
     }
 
@@ -464,9 +513,11 @@ class DiagnosticsTest {
                 .errors(3)
                 .error(8, "@Quantize field 'w' is final: quantizing replaces its value")
                 .error(9, "@Quantize field 'shared' is static: only instance fields are model weights")
-                .error(10, "weight field 'bias' is final: importing state replaces its value (a plain array with"
-                        + " null while the agent holds the quantized data, a holder with a new one); remove final;"
-                        + " or mark it transient to leave it out of the model's state");
+                .error(
+                        10,
+                        "weight field 'bias' is final: importing state replaces its value (a plain array with"
+                                + " null while the agent holds the quantized data, a holder with a new one); remove final;"
+                                + " or mark it transient to leave it out of the model's state");
     }
 
     @Test
@@ -484,12 +535,16 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(3)
-                .error(8, "field 'w' is private and the generated M_Quantization (same package) cannot reach it:"
-                        + " add non-private accessors getW() and setW(float[]), or make the field package-private")
+                .error(
+                        8,
+                        "field 'w' is private and the generated M_Quantization (same package) cannot reach it:"
+                                + " add non-private accessors getW() and setW(float[]), or make the field package-private")
                 .error(9, "add non-private accessors getT() and setT(QuantizableTensor)")
-                .error(10, "field 'bias' is private and the generated M_Quantization (same package) cannot reach"
-                        + " it: add non-private accessors getBias() and setBias(float[]), or make the field"
-                        + " package-private; or mark it transient to leave it out of the model's state");
+                .error(
+                        10,
+                        "field 'bias' is private and the generated M_Quantization (same package) cannot reach"
+                                + " it: add non-private accessors getBias() and setBias(float[]), or make the field"
+                                + " package-private; or mark it transient to leave it out of the model's state");
     }
 
     @Test
@@ -507,9 +562,12 @@ class DiagnosticsTest {
                 """);
         expect(compile(m, sub))
                 .errors(1)
-                .error(m, 9, "field 'sub' is private and the generated M_Quantization (same package) cannot reach"
-                        + " it: add non-private accessors getSub(), or make the field package-private; or mark it"
-                        + " transient to leave its weights out of the model");
+                .error(
+                        m,
+                        9,
+                        "field 'sub' is private and the generated M_Quantization (same package) cannot reach"
+                                + " it: add non-private accessors getSub(), or make the field package-private; or mark it"
+                                + " transient to leave its weights out of the model");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -529,12 +587,17 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(4)
-                .error(10, 21, "@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
-                        + " that the generated visitor can read")
+                .error(
+                        10,
+                        21,
+                        "@Dims entry 'colz' on 'a' is neither a positive integer nor an int field of M"
+                                + " that the generated visitor can read")
                 .error(11, "@Dims entry 'cols' on 'b'")
                 .error(12, "@Dims entry '0' on 'c'")
-                .error(13, "@Dims on 'd' names no dimension: give the shape outermost first, e.g."
-                        + " @Dims({\"rows\", \"cols\"})");
+                .error(
+                        13,
+                        "@Dims on 'd' names no dimension: give the shape outermost first, e.g."
+                                + " @Dims({\"rows\", \"cols\"})");
     }
 
     @Test
@@ -552,12 +615,21 @@ class DiagnosticsTest {
                 """);
         expect(compile(m, plain))
                 .errors(3)
-                .error(m, 8, "@Dims applies to float[] fields only, and 'rows' is float[][]: a float[][] field takes"
-                        + " [rows, cols] from the array; remove @Dims")
-                .error(m, 9, "and 't' is dev.quant4j.model.QuantizableTensor: a QuantizableTensor carries its own"
-                        + " shape")
-                .error(plain, 8, "@Dims on 'w' has no effect: Plain is not a model class (no @Quantize field,"
-                        + " @QuantModule or @QuantizeDefaults); mark the class @QuantModule");
+                .error(
+                        m,
+                        8,
+                        "@Dims applies to float[] fields only, and 'rows' is float[][]: a float[][] field takes"
+                                + " [rows, cols] from the array; remove @Dims")
+                .error(
+                        m,
+                        9,
+                        "and 't' is dev.quant4j.model.QuantizableTensor: a QuantizableTensor carries its own"
+                                + " shape")
+                .error(
+                        plain,
+                        8,
+                        "@Dims on 'w' has no effect: Plain is not a model class (no @Quantize field,"
+                                + " @QuantModule or @QuantizeDefaults); mark the class @QuantModule");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -579,8 +651,11 @@ class DiagnosticsTest {
                 """);
         expect(compile(outer))
                 .errors(3)
-                .error(outer, 8, "model class demo.Outer.Hidden is private: the generated Outer_Hidden_Quantization"
-                        + " in the same package cannot reach it; make it package-private")
+                .error(
+                        outer,
+                        8,
+                        "model class demo.Outer.Hidden is private: the generated Outer_Hidden_Quantization"
+                                + " in the same package cannot reach it; make it package-private")
                 .error(outer, 11, "generic model class Generic is not supported")
                 .error(outer, 14, "record Rec cannot be a model class");
     }
@@ -601,11 +676,16 @@ class DiagnosticsTest {
                 """)
                 .succeeded()
                 .warnings(2)
-                .warning(8, 33, "field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit values"
-                        + " (Q2S) keep only 3 levels, which usually ruins these small, sensitive tensors; use Q8S or"
-                        + " Q4S, or leave the field unquantized")
-                .warning(9, "field 'bias' looks like a bias or a normalization weight: 2-bit values (Q2F) keep"
-                        + " only 4 levels");
+                .warning(
+                        8,
+                        33,
+                        "field 'attnNormWeight' looks like a bias or a normalization weight: 2-bit values"
+                                + " (Q2S) keep only 3 levels, which usually ruins these small, sensitive tensors; use Q8S or"
+                                + " Q4S, or leave the field unquantized")
+                .warning(
+                        9,
+                        "field 'bias' looks like a bias or a normalization weight: 2-bit values (Q2F) keep"
+                                + " only 4 levels");
     }
 
     @Test
@@ -634,11 +714,16 @@ class DiagnosticsTest {
                 """)
                 .succeeded()
                 .warnings(2)
-                .warning(8, 77, "block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
-                        + " packs 8 per word), so blocks straddle word boundaries and fused kernels cannot take a"
-                        + " block as whole words; use a multiple of 8, e.g. 32")
-                .warning(9, "block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store packs"
-                        + " 16 per word)");
+                .warning(
+                        8,
+                        77,
+                        "block extent 12 does not fill whole 32-bit words with 4-bit codes (U32 store"
+                                + " packs 8 per word), so blocks straddle word boundaries and fused kernels cannot take a"
+                                + " block as whole words; use a multiple of 8, e.g. 32")
+                .warning(
+                        9,
+                        "block extent 24 does not fill whole 32-bit words with 2-bit codes (U32 store packs"
+                                + " 16 per word)");
     }
 
     @Test
@@ -650,8 +735,11 @@ class DiagnosticsTest {
                 """)
                 .succeeded()
                 .warnings(1)
-                .warning(8, 51, "blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
-                        + " per block, or remove blockSize");
+                .warning(
+                        8,
+                        51,
+                        "blockSize [64] is ignored at the tensor level: add level = BLOCK to quantize"
+                                + " per block, or remove blockSize");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -667,8 +755,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(8, 43, "Static activation quantization needs a calibration method to find its frozen scales;"
-                        + " set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY");
+                .error(
+                        8,
+                        43,
+                        "Static activation quantization needs a calibration method to find its frozen scales;"
+                                + " set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY");
     }
 
     @Test
@@ -680,8 +771,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(9, 60, "Activation calibration ENTROPY is only used by static activation quantization, and"
-                        + " the activations are DYNAMIC; set activations = STATIC, or remove activationCalibration");
+                .error(
+                        9,
+                        60,
+                        "Activation calibration ENTROPY is only used by static activation quantization, and"
+                                + " the activations are DYNAMIC; set activations = STATIC, or remove activationCalibration");
     }
 
     @Test
@@ -694,12 +788,18 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(2)
-                .error(8, 68, "DYNAMIC activation quantization multiplies int8 activations by integer weight"
-                        + " codes, and E4M3 is a float value; use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or"
-                        + " activations = NONE")
-                .error(9, 24, "STATIC activation quantization multiplies int8 activations by integer weight codes,"
-                        + " and E2M1 is a float value; use an integer value (q8s q8f q4s q4f q2s q2f), or remove"
-                        + " a8static");
+                .error(
+                        8,
+                        68,
+                        "DYNAMIC activation quantization multiplies int8 activations by integer weight"
+                                + " codes, and E4M3 is a float value; use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or"
+                                + " activations = NONE")
+                .error(
+                        9,
+                        24,
+                        "STATIC activation quantization multiplies int8 activations by integer weight codes,"
+                                + " and E2M1 is a float value; use an integer value (q8s q8f q4s q4f q2s q2f), or remove"
+                                + " a8static");
     }
 
     @Test
@@ -713,8 +813,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(9, 43, "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
-                        + " and the tensor has 1 dimension; leave this field's activations at NONE");
+                .error(
+                        9,
+                        43,
+                        "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer,"
+                                + " and the tensor has 1 dimension; leave this field's activations at NONE");
     }
 
     @Test
@@ -729,8 +832,11 @@ class DiagnosticsTest {
                 }
                 """)
                 .errors(1)
-                .error(8, 47, "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
-                        + " a linear layer, and the tensor has 1 dimension; leave this field's activations at NONE");
+                .error(
+                        8,
+                        47,
+                        "field 'bias': DYNAMIC activation quantization is for the [out, in] weight matrix of"
+                                + " a linear layer, and the tensor has 1 dimension; leave this field's activations at NONE");
     }
 
     @Test
@@ -744,9 +850,13 @@ class DiagnosticsTest {
                 """);
         expect(compile(schemes, m))
                 .errors(1)
-                .error(m, 9, 65, "@Quantize on 'twice' sets scheme = \"q8s:a8dyn\", whose text gives the activations"
-                        + " (q8s:tensor:f32:u32:a8dyn), and activations; give the activations either in the scheme or"
-                        + " as attributes");
+                .error(
+                        m,
+                        9,
+                        65,
+                        "@Quantize on 'twice' sets scheme = \"q8s:a8dyn\", whose text gives the activations"
+                                + " (q8s:tensor:f32:u32:a8dyn), and activations; give the activations either in the scheme or"
+                                + " as attributes");
 
         JavaFileObject ok = source("Ok", """
                 class Ok {
@@ -757,9 +867,13 @@ class DiagnosticsTest {
         Compilation c = compile(schemes, ok);
         assertThat(c).succeededWithoutWarnings();
         // The named scheme plus activations is another scheme: written out, not referenced by name.
-        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+        assertThat(c)
+                .generatedSourceFile("demo.Ok_Quantization")
+                .contentsAsUtf8String()
                 .contains("W_SCHEME = QuantScheme.parse(\"q4f:block32:f16:u32:a8dyn\");");
-        assertThat(c).generatedSourceFile("demo.Ok_Quantization").contentsAsUtf8String()
+        assertThat(c)
+                .generatedSourceFile("demo.Ok_Quantization")
+                .contentsAsUtf8String()
                 .contains("V_SCHEME = QuantScheme.parse(Schemes.ATTENTION);");
     }
 
@@ -774,9 +888,12 @@ class DiagnosticsTest {
                 """);
         expect(compile(schemes))
                 .errors(1)
-                .error(schemes, 9, "scheme constant STATIC_UNCALIBRATED = \"q8s:a8static\": Static activation"
-                        + " quantization needs a calibration method to find its frozen scales; add minmax,"
-                        + " movingminmax, percentile or entropy");
+                .error(
+                        schemes,
+                        9,
+                        "scheme constant STATIC_UNCALIBRATED = \"q8s:a8static\": Static activation"
+                                + " quantization needs a calibration method to find its frozen scales; add minmax,"
+                                + " movingminmax, percentile or entropy");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -820,7 +937,9 @@ class DiagnosticsTest {
                 """);
         Compilation c = compile(schemes, m, base, sub);
         assertThat(c).succeededWithoutWarnings();
-        assertThat(c).generatedSourceFile("demo.M_Quantization").contentsAsUtf8String()
+        assertThat(c)
+                .generatedSourceFile("demo.M_Quantization")
+                .contentsAsUtf8String()
                 .contains("ModelVisitors.visitAs(Base.class, model, path, visitor);");
         assertThat(c).generatedSourceFile("demo.Base_Quantization").isNotNull();
         assertThat(c).generatedSourceFile("demo.Sub_Quantization").isNotNull();

@@ -1,10 +1,12 @@
 package dev.quant4j.processor;
 
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
-import org.junit.jupiter.api.Test;
-
-import javax.tools.JavaFileObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static com.google.testing.compile.CompilationSubject.assertThat;
-import static com.google.testing.compile.Compiler.javac;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
 
 /**
  * Golden files: {@code golden/<case>/input/*.java} compiled with the processor must generate exactly the
@@ -64,7 +63,8 @@ class GoldenFilesTest {
     }
 
     private static Compilation compile(List<JavaFileObject> sources) {
-        return javac().withProcessors(new QuantizeProcessor()).withOptions("-Xlint:all,-processing,-serial")
+        return javac().withProcessors(new QuantizeProcessor())
+                .withOptions("-Xlint:all,-processing,-serial")
                 .compile(sources);
     }
 
@@ -77,7 +77,10 @@ class GoldenFilesTest {
             for (Map.Entry<String, String> e : actual.entrySet()) {
                 Path tmp = Files.createTempFile(expectedDir, "golden", ".tmp");
                 Files.writeString(tmp, e.getValue(), StandardCharsets.UTF_8);
-                Files.move(tmp, expectedDir.resolve(e.getKey() + SUFFIX), StandardCopyOption.REPLACE_EXISTING,
+                Files.move(
+                        tmp,
+                        expectedDir.resolve(e.getKey() + SUFFIX),
+                        StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
         }
@@ -86,7 +89,8 @@ class GoldenFilesTest {
             for (Path p : files.toList()) {
                 String file = p.getFileName().toString();
                 assertTrue(file.endsWith(SUFFIX), "expected file without " + SUFFIX + ": " + p);
-                expected.put(file.substring(0, file.length() - SUFFIX.length()),
+                expected.put(
+                        file.substring(0, file.length() - SUFFIX.length()),
                         Files.readString(p, StandardCharsets.UTF_8));
             }
         }

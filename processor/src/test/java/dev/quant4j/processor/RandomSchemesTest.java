@@ -1,5 +1,9 @@
 package dev.quant4j.processor;
 
+import static com.google.testing.compile.Compiler.javac;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
 import dev.quant4j.annotations.QuantLevel;
@@ -7,10 +11,6 @@ import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
-import org.junit.jupiter.api.Test;
-
-import javax.tools.Diagnostic;
-import javax.tools.JavaFileObject;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
-
-import static com.google.testing.compile.Compiler.javac;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.tools.Diagnostic;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
 
 /**
  * Random {@code @Quantize} attribute combinations, biased toward the invalid edges: each field must get
@@ -30,12 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * own line; each valid field must get exactly that scheme in the generated visitor.
  */
 class RandomSchemesTest {
-    private static final int[][] BLOCKS = {{32}, {}, {0}, {-4}, {1, 32}, {2, 16}, {1, 1, 1, 1, 1, 1, 8},
-        {2, 2, 2, 2, 2, 2}, {3}, {64}, {4, 0}};
+    private static final int[][] BLOCKS = {
+        {32}, {}, {0}, {-4}, {1, 32}, {2, 16}, {1, 1, 1, 1, 1, 1, 8}, {2, 2, 2, 2, 2, 2}, {3}, {64}, {4, 0}
+    };
 
     /** One drawn field: its annotation text and the scheme it must give. */
-    private record Drawn(String annotation, QuantScheme scheme) {
-    }
+    private record Drawn(String annotation, QuantScheme scheme) {}
 
     private static Drawn draw(SplittableRandom r) {
         QuantScheme s = QuantScheme.DEFAULT;
@@ -68,8 +67,8 @@ class RandomSchemesTest {
             param = QuantParam.values()[r.nextInt(QuantParam.values().length)];
             attrs.add("param = QuantParam." + param);
         }
-        s = QuantScheme.of(value, level, level == QuantLevel.BLOCK ? block : null, store, param, s.mode(),
-                s.calibration());
+        s = QuantScheme.of(
+                value, level, level == QuantLevel.BLOCK ? block : null, store, param, s.mode(), s.calibration());
         return new Drawn(attrs.toString(), s);
     }
 
@@ -83,10 +82,15 @@ class RandomSchemesTest {
             Drawn d = draw(r);
             (d.scheme().isValid() ? valid : invalid).add(d);
         }
-        String header = "package demo;\n\nimport dev.quant4j.annotations.*;\nimport dev.quant4j.model.QuantizableTensor;\n\n";
+        String header =
+                "package demo;\n\nimport dev.quant4j.annotations.*;\nimport dev.quant4j.model.QuantizableTensor;\n\n";
         StringBuilder good = new StringBuilder(header).append("class Good {\n");
         for (int i = 0; i < valid.size(); i++) {
-            good.append("    ").append(valid.get(i).annotation()).append(" QuantizableTensor f").append(i).append(";\n");
+            good.append("    ")
+                    .append(valid.get(i).annotation())
+                    .append(" QuantizableTensor f")
+                    .append(i)
+                    .append(";\n");
         }
         good.append("}\n");
         StringBuilder bad = new StringBuilder(header).append("class Bad {\n");
@@ -94,7 +98,11 @@ class RandomSchemesTest {
         for (int i = 0; i < invalid.size(); i++) {
             // Line of field i: 5 header lines, the class line, then one line per field.
             badByLine.put(7L + i, invalid.get(i));
-            bad.append("    ").append(invalid.get(i).annotation()).append(" QuantizableTensor f").append(i).append(";\n");
+            bad.append("    ")
+                    .append(invalid.get(i).annotation())
+                    .append(" QuantizableTensor f")
+                    .append(i)
+                    .append(";\n");
         }
         bad.append("}\n");
 
@@ -105,12 +113,18 @@ class RandomSchemesTest {
         Map<Long, List<String>> errorsByLine = new HashMap<>();
         for (Diagnostic<? extends JavaFileObject> d : c.errors()) {
             assertEquals(badFile.toUri(), d.getSource().toUri(), "seed " + seed + ": " + d);
-            errorsByLine.computeIfAbsent(d.getLineNumber(), k -> new ArrayList<>()).add(d.getMessage(null));
+            errorsByLine
+                    .computeIfAbsent(d.getLineNumber(), k -> new ArrayList<>())
+                    .add(d.getMessage(null));
         }
         for (Map.Entry<Long, Drawn> e : badByLine.entrySet()) {
             Drawn d = e.getValue();
-            List<String> expected = d.scheme().problems().stream().map(p -> p.message() + "; " + p.annotationFix()).toList();
-            assertEquals(expected, errorsByLine.getOrDefault(e.getKey(), List.of()),
+            List<String> expected = d.scheme().problems().stream()
+                    .map(p -> p.message() + "; " + p.annotationFix())
+                    .toList();
+            assertEquals(
+                    expected,
+                    errorsByLine.getOrDefault(e.getKey(), List.of()),
                     "seed " + seed + ", line " + e.getKey() + ": " + d.annotation());
         }
         assertEquals(badByLine.keySet(), errorsByLine.keySet(), "seed " + seed + ": errors only on invalid fields");
@@ -118,12 +132,18 @@ class RandomSchemesTest {
         Compilation ok = javac().withProcessors(new QuantizeProcessor()).compile(goodFile);
         assertTrue(ok.errors().isEmpty(), "seed " + seed + ": " + ok.errors());
         String generated = ok.generatedSourceFiles().stream()
-                .filter(f -> f.getName().endsWith("Good_Quantization.java")).findFirst().orElseThrow()
-                .getCharContent(true).toString();
+                .filter(f -> f.getName().endsWith("Good_Quantization.java"))
+                .findFirst()
+                .orElseThrow()
+                .getCharContent(true)
+                .toString();
         for (int i = 0; i < valid.size(); i++) {
-            String constant = "F" + i + "_SCHEME = QuantScheme.parse(\"" + valid.get(i).scheme() + "\");";
-            assertTrue(generated.contains(constant), "seed " + seed + ": " + valid.get(i).annotation() + " -> "
-                    + valid.get(i).scheme());
+            String constant =
+                    "F" + i + "_SCHEME = QuantScheme.parse(\"" + valid.get(i).scheme() + "\");";
+            assertTrue(
+                    generated.contains(constant),
+                    "seed " + seed + ": " + valid.get(i).annotation() + " -> "
+                            + valid.get(i).scheme());
         }
     }
 }

@@ -15,8 +15,7 @@ import dev.quant4j.rules.QuantRules;
  * MinMax does not merge (an average over batches depends on their order) and refuses. Serializable, so
  * observers filled on several machines can be merged where they meet.
  */
-public sealed interface ActivationObserver extends java.io.Serializable
-        permits RangeObserver, HistogramObserver {
+public sealed interface ActivationObserver extends java.io.Serializable permits RangeObserver, HistogramObserver {
 
     /** The method this observer implements. */
     ActivationCalibration method();

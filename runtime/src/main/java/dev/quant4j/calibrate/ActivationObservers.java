@@ -4,8 +4,7 @@ import dev.quant4j.annotations.ActivationCalibration;
 
 /** The observer for each {@link ActivationCalibration}, with the defaults docs/NUMERICS.md names. */
 public final class ActivationObservers {
-    private ActivationObservers() {
-    }
+    private ActivationObservers() {}
 
     /**
      * A fresh observer: MinMax; moving-average MinMax with constant 0.01; percentile 99.999 over 2048 bins;
@@ -19,8 +18,9 @@ public final class ActivationObservers {
             case MOVING_AVERAGE_MIN_MAX -> new MovingAverageMinMaxObserver();
             case PERCENTILE -> HistogramObserver.percentile();
             case ENTROPY -> HistogramObserver.entropy();
-            case NONE -> throw new IllegalArgumentException("activation calibration NONE records nothing; static"
-                    + " activations need minmax, movingminmax, percentile or entropy");
+            case NONE ->
+                throw new IllegalArgumentException("activation calibration NONE records nothing; static"
+                        + " activations need minmax, movingminmax, percentile or entropy");
         };
     }
 }

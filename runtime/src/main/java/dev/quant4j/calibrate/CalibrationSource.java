@@ -39,6 +39,5 @@ public interface CalibrationSource extends AutoCloseable {
     void record(String record, InputSink sink) throws IOException;
 
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 }

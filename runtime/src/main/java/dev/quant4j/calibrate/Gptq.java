@@ -3,14 +3,13 @@ package dev.quant4j.calibrate;
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.rules.QuantRules;
-import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-
 
 /**
  * GPTQ (Frantar et al., 2022) for a linear layer's weight {@code W [rows, cols]} = {@code [out, in]} with
@@ -38,12 +37,10 @@ public final class Gptq {
      */
     public static final double DAMP = 0.1;
 
-    private Gptq() {
-    }
+    private Gptq() {}
 
     /** The values GPTQ rounds ({@code [rows, cols]}) and the stored scale of each block. */
-    record Result(float[] values, float[] scales) {
-    }
+    record Result(float[] values, float[] scales) {}
 
     /**
      * Quantizes {@code weights [rows, cols]} with GPTQ.
@@ -53,31 +50,49 @@ public final class Gptq {
      *         blocks along the rows, a float value, non-finite input, a scale too large for the param, or
      *         second moments of the wrong size or not finite
      */
-    public static QuantizedTensor quantize(QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme,
-                                           double[] secondMoments) {
+    public static QuantizedTensor quantize(
+            QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme, double[] secondMoments) {
         int[] shape = weights.shape();
         QuantRules.checkScheme(name, shape, scheme);
         QuantRules.checkFinite(name, weights.data());
-        if (shape.length != 2 || scheme.level() != QuantLevel.BLOCK || scheme.blockRank() != 1
+        if (shape.length != 2
+                || scheme.level() != QuantLevel.BLOCK
+                || scheme.blockRank() != 1
                 || scheme.value().isFloat()) {
-            throw new QuantizationException(name, "GPTQ quantizes the [out, in] matrix of a linear layer with integer"
-                    + " codes in blocks along its rows (e.g. q4f:block32:f16); tensor '" + name + "' has shape "
-                    + Shapes.toString(shape) + " and scheme " + scheme + "; use calibration IMATRIX or MSE for it");
+            throw new QuantizationException(
+                    name,
+                    "GPTQ quantizes the [out, in] matrix of a linear layer with integer"
+                            + " codes in blocks along its rows (e.g. q4f:block32:f16); tensor '" + name + "' has shape "
+                            + Shapes.toString(shape) + " and scheme " + scheme
+                            + "; use calibration IMATRIX or MSE for it");
         }
         int cols = shape[1];
         if (secondMoments == null || secondMoments.length != (long) cols * cols) {
-            throw new QuantizationException(name, "GPTQ needs the " + cols + " x " + cols + " second moments of the"
-                    + " inputs of tensor '" + name + "', got " + (secondMoments == null ? "none"
-                    : secondMoments.length + " values") + "; record them with InputStatistics.withSecondMoments()");
+            throw new QuantizationException(
+                    name,
+                    "GPTQ needs the " + cols + " x " + cols + " second moments of the"
+                            + " inputs of tensor '" + name + "', got "
+                            + (secondMoments == null ? "none" : secondMoments.length + " values")
+                            + "; record them with InputStatistics.withSecondMoments()");
         }
         for (double v : secondMoments) {
             if (!Double.isFinite(v)) {
-                throw new QuantizationException(name, "the second moments of the inputs of tensor '" + name
-                        + "' hold " + v + "; they must be finite");
+                throw new QuantizationException(
+                        name,
+                        "the second moments of the inputs of tensor '" + name + "' hold " + v
+                                + "; they must be finite");
             }
         }
-        Result r = run(name, weights.data(), shape[0], cols, scheme.blockExtent(0), scheme.value(), scheme.param(),
-                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols), diagonal(secondMoments, cols));
+        Result r = run(
+                name,
+                weights.data(),
+                shape[0],
+                cols,
+                scheme.blockExtent(0),
+                scheme.value(),
+                scheme.param(),
+                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
+                diagonal(secondMoments, cols));
         return kernels.quantize(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
     }
 
@@ -153,8 +168,16 @@ public final class Gptq {
     }
 
     /** The column loop with error feedback; {@code u} from {@link #upperFactorOfInverse}. */
-    static Result run(String name, float[] x, int rows, int cols, int block, QuantValue value, QuantParam param,
-                      double[] u, float[] importance) {
+    static Result run(
+            String name,
+            float[] x,
+            int rows,
+            int cols,
+            int block,
+            QuantValue value,
+            QuantParam param,
+            double[] u,
+            float[] importance) {
         double[] w = new double[rows * cols];
         for (int i = 0; i < w.length; i++) {
             w[i] = x[i];
@@ -180,13 +203,18 @@ public final class Gptq {
                     }
                     float s0 = QuantRules.storedScale(amax, value, param);
                     if (s0 == Float.POSITIVE_INFINITY) {
-                        throw new QuantizationException(name, "tensor '" + name + "' block [" + r + ", " + b
-                                + "] needs a scale above what " + param + " holds after GPTQ's error feedback (max |v| = "
-                                + amax + "); use a wider param such as F32");
+                        throw new QuantizationException(
+                                name,
+                                "tensor '" + name + "' block [" + r + ", " + b
+                                        + "] needs a scale above what " + param
+                                        + " holds after GPTQ's error feedback (max |v| = "
+                                        + amax + "); use a wider param such as F32");
                     }
                     zero[r] = amax == 0f;
-                    scales[r * blocksPerRow + b] = amax == 0f ? s0 : ScaleSearch.searchBlock(segment, weights, 0, n,
-                            amax, s0, value, param, ScaleSearch::blockError, partials);
+                    scales[r * blocksPerRow + b] = amax == 0f
+                            ? s0
+                            : ScaleSearch.searchBlock(
+                                    segment, weights, 0, n, amax, s0, value, param, ScaleSearch::blockError, partials);
                 }
             }
             double ujj = u[j * cols + j];
@@ -214,9 +242,17 @@ public final class Gptq {
     }
 
     /** For tests: the values and scales without the final encoding. */
-    static Result values(float[] x, int rows, int cols, int block, QuantValue value, QuantParam param,
-                         double[] secondMoments) {
-        return run("t", x, rows, cols, block, value, param, upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
+    static Result values(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] secondMoments) {
+        return run(
+                "t",
+                x,
+                rows,
+                cols,
+                block,
+                value,
+                param,
+                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
                 diagonal(secondMoments, cols));
     }
 }

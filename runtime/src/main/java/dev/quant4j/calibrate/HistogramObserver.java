@@ -1,7 +1,6 @@
 package dev.quant4j.calibrate;
 
 import dev.quant4j.annotations.ActivationCalibration;
-
 import java.util.Arrays;
 
 /**
@@ -34,6 +33,7 @@ public final class HistogramObserver implements ActivationObserver {
     public static final double DEFAULT_PERCENTILE = 99.999;
     /** Quantized levels of the magnitude for int8 symmetric (TensorRT). */
     public static final int DEFAULT_LEVELS = 128;
+
     private static final int MIN_RANGE_EXPONENT = Float.MIN_EXPONENT;
 
     private final ActivationCalibration method;
@@ -159,10 +159,15 @@ public final class HistogramObserver implements ActivationObserver {
 
     @Override
     public void merge(ActivationObserver other) {
-        if (!(other instanceof HistogramObserver o) || o.method != method || o.bins != bins
-                || Double.compare(o.percentile, percentile) != 0 || o.levels != levels) {
+        if (!(other instanceof HistogramObserver o)
+                || o.method != method
+                || o.bins != bins
+                || Double.compare(o.percentile, percentile) != 0
+                || o.levels != levels) {
             throw new IllegalArgumentException("a " + describe() + " observer cannot merge a "
-                    + (other instanceof HistogramObserver o ? o.describe() : other.method().toString()) + " observer");
+                    + (other instanceof HistogramObserver o
+                            ? o.describe()
+                            : other.method().toString()) + " observer");
         }
         HistogramObserver copy = o.copy();
         copy.growTo(rangeExponent);
@@ -274,7 +279,7 @@ public final class HistogramObserver implements ActivationObserver {
 
     @Override
     public String toString() {
-        return describe() + " over [0, 2^" + rangeExponent + "), " + total + " values, amax " + amax
-                + ", counts " + (bins <= 16 ? Arrays.toString(counts) : "(" + bins + " bins)");
+        return describe() + " over [0, 2^" + rangeExponent + "), " + total + " values, amax " + amax + ", counts "
+                + (bins <= 16 ? Arrays.toString(counts) : "(" + bins + " bins)");
     }
 }

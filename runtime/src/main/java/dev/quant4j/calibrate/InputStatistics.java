@@ -7,7 +7,6 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +32,7 @@ public final class InputStatistics implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     /** The metadata key that marks a statistics file, and its value. */
     public static final String KIND_KEY = "input_statistics";
+
     public static final String KIND = "mean_square";
     private static final String ROWS_PREFIX = "rows.";
 
@@ -43,6 +43,7 @@ public final class InputStatistics implements java.io.Serializable {
     private final Map<String, Long> rows = new LinkedHashMap<>();
     /** Upper triangles of the sums of x x^T, row-major cols x cols, when recorded (for GPTQ). */
     private final Map<String, double[]> products = new LinkedHashMap<>();
+
     private final boolean secondMoments;
 
     /** Statistics of the diagonal only (for IMATRIX). */
@@ -70,13 +71,13 @@ public final class InputStatistics implements java.io.Serializable {
      */
     public synchronized void add(String path, float[] x, int n, int cols) {
         if ((long) n * cols > x.length) {
-            throw new IllegalArgumentException("inputs of '" + path + "': " + n + " rows of " + cols
-                    + " values need " + (long) n * cols + " floats, got " + x.length);
+            throw new IllegalArgumentException("inputs of '" + path + "': " + n + " rows of " + cols + " values need "
+                    + (long) n * cols + " floats, got " + x.length);
         }
         double[] s = sums.computeIfAbsent(path, k -> new double[cols]);
         if (s.length != cols) {
-            throw new IllegalArgumentException("inputs of '" + path + "' have " + cols + " values per row, earlier"
-                    + " rows had " + s.length);
+            throw new IllegalArgumentException(
+                    "inputs of '" + path + "' have " + cols + " values per row, earlier" + " rows had " + s.length);
         }
         for (int r = 0; r < n; r++) {
             int base = r * cols;
@@ -110,8 +111,8 @@ public final class InputStatistics implements java.io.Serializable {
             double[] o = other.sumsOf(path);
             double[] s = sums.computeIfAbsent(path, k -> new double[o.length]);
             if (s.length != o.length) {
-                throw new IllegalArgumentException("statistics of '" + path + "' have " + o.length
-                        + " inputs here and " + s.length + " there");
+                throw new IllegalArgumentException(
+                        "statistics of '" + path + "' have " + o.length + " inputs here and " + s.length + " there");
             }
             for (int j = 0; j < s.length; j++) {
                 s[j] += o[j];
@@ -197,8 +198,8 @@ public final class InputStatistics implements java.io.Serializable {
                 for (int j = 0; j < f.length; j++) {
                     f[j] = (float) full[j];
                 }
-                specs.add(TensorSpec.floats(path + SECOND_MOMENTS_SUFFIX, FloatTensor.of(f, m.length, m.length),
-                        Dtype.F32));
+                specs.add(TensorSpec.floats(
+                        path + SECOND_MOMENTS_SUFFIX, FloatTensor.of(f, m.length, m.length), Dtype.F32));
             }
         }
         SafetensorsWriter.write(file, metadata, specs);
@@ -214,8 +215,12 @@ public final class InputStatistics implements java.io.Serializable {
         try (SafetensorsReader in = SafetensorsReader.open(file)) {
             Map<String, String> meta = in.userMetadata();
             if (!KIND.equals(meta.get(KIND_KEY))) {
-                throw new SafetensorsFormatException(file, null, 0, "not an input statistics file: its metadata has no "
-                        + "\"" + KIND_KEY + "\": \"" + KIND + "\"; record one with the demo's --record-statistics");
+                throw new SafetensorsFormatException(
+                        file,
+                        null,
+                        0,
+                        "not an input statistics file: its metadata has no " + "\"" + KIND_KEY + "\": \"" + KIND
+                                + "\"; record one with the demo's --record-statistics");
             }
             for (TensorInfo t : in.tensors()) {
                 if (t.name().endsWith(SECOND_MOMENTS_SUFFIX)) {
@@ -230,15 +235,23 @@ public final class InputStatistics implements java.io.Serializable {
                 }
                 float[] m = in.readFloats(t);
                 if (n < 0 || t.shape().length != 1) {
-                    throw new SafetensorsFormatException(file, t.name(), 0, "statistics of '" + t.name()
-                            + "' need a rank-1 tensor and a whole number \"" + ROWS_PREFIX + t.name()
-                            + "\" in the metadata");
+                    throw new SafetensorsFormatException(
+                            file,
+                            t.name(),
+                            0,
+                            "statistics of '" + t.name()
+                                    + "' need a rank-1 tensor and a whole number \"" + ROWS_PREFIX + t.name()
+                                    + "\" in the metadata");
                 }
                 double[] s = new double[m.length];
                 for (int j = 0; j < m.length; j++) {
                     if (!(m[j] >= 0f) || m[j] == Float.POSITIVE_INFINITY) {
-                        throw new SafetensorsFormatException(file, t.name(), 0, "mean square " + j + " of '"
-                                + t.name() + "' is " + m[j] + "; it must be finite and >= 0");
+                        throw new SafetensorsFormatException(
+                                file,
+                                t.name(),
+                                0,
+                                "mean square " + j + " of '" + t.name() + "' is " + m[j]
+                                        + "; it must be finite and >= 0");
                     }
                     s[j] = (double) m[j] * n;
                 }
@@ -248,16 +261,24 @@ public final class InputStatistics implements java.io.Serializable {
                 if (full != null) {
                     float[] f = in.readFloats(full);
                     if (f.length != m.length * m.length) {
-                        throw new SafetensorsFormatException(file, full.name(), 0, "second moments of '" + t.name()
-                                + "' need " + m.length + " x " + m.length + " values, the file holds " + f.length);
+                        throw new SafetensorsFormatException(
+                                file,
+                                full.name(),
+                                0,
+                                "second moments of '" + t.name() + "' need " + m.length + " x " + m.length
+                                        + " values, the file holds " + f.length);
                     }
                     double[] p = new double[f.length];
                     for (int i = 0; i < m.length; i++) {
                         for (int k = i; k < m.length; k++) {
                             float v = f[i * m.length + k];
                             if (!Float.isFinite(v)) {
-                                throw new SafetensorsFormatException(file, full.name(), 0, "second moment (" + i + ", "
-                                        + k + ") of '" + t.name() + "' is " + v + "; it must be finite");
+                                throw new SafetensorsFormatException(
+                                        file,
+                                        full.name(),
+                                        0,
+                                        "second moment (" + i + ", " + k + ") of '" + t.name() + "' is " + v
+                                                + "; it must be finite");
                             }
                             p[i * m.length + k] = (double) v * n;
                         }

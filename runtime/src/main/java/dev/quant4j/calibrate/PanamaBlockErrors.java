@@ -26,8 +26,7 @@ final class PanamaBlockErrors implements ScaleSearch.BlockErrors {
     private static final int MAGIC_BITS = 0x4B400000;
     private static final float MAGIC = 12582912f; // 1.5 * 2^23
 
-    PanamaBlockErrors() {
-    }
+    PanamaBlockErrors() {}
 
     @Override
     public float error(float[] x, float[] w, int from, int n, float s, QuantValue value, float[] partials) {

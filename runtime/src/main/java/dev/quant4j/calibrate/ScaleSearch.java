@@ -3,17 +3,16 @@ package dev.quant4j.calibrate;
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.rules.QuantRules;
-import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-
 import java.lang.System.Logger.Level;
 
 /**
@@ -66,8 +65,7 @@ public final class ScaleSearch {
 
     private static final BlockErrors SCALAR = ScaleSearch::blockError;
 
-    private ScaleSearch() {
-    }
+    private ScaleSearch() {}
 
     /**
      * Quantizes with the scheme's calibration: MinMax through the kernels' own scales, a search through
@@ -79,8 +77,8 @@ public final class ScaleSearch {
      * @throws QuantizationException naming the tensor for everything {@link QuantKernels#quantize} rejects,
      *         and for IMATRIX without importance or with importance of the wrong length or values
      */
-    public static QuantizedTensor quantize(QuantKernels kernels, String name, FloatTensor tensor, QuantScheme scheme,
-                                           float[] importance) {
+    public static QuantizedTensor quantize(
+            QuantKernels kernels, String name, FloatTensor tensor, QuantScheme scheme, float[] importance) {
         if (!scheme.calibration().isSearch()) {
             return kernels.quantize(name, tensor, scheme);
         }
@@ -93,20 +91,23 @@ public final class ScaleSearch {
         return scales(name, tensor, scheme, importance, SCALAR);
     }
 
-    private static float[] scales(String name, FloatTensor tensor, QuantScheme scheme, float[] importance,
-                                  BlockErrors errors) {
+    private static float[] scales(
+            String name, FloatTensor tensor, QuantScheme scheme, float[] importance, BlockErrors errors) {
         int[] shape = tensor.shape();
         float[] x = tensor.data();
         QuantRules.checkScheme(name, shape, scheme);
         QuantRules.checkFinite(name, x);
         BlockLayout layout = new BlockLayout(shape, scheme);
         if (scheme.calibration() == Calibration.GPTQ) {
-            throw new QuantizationException(name, "calibration GPTQ needs the second moments of the inputs of tensor '"
-                    + name + "'; quantize it with Gptq.quantize, or through WeightQuantizer.calibrated with "
-                    + "InputStatistics.withSecondMoments() recorded on calibration data");
+            throw new QuantizationException(
+                    name,
+                    "calibration GPTQ needs the second moments of the inputs of tensor '"
+                            + name + "'; quantize it with Gptq.quantize, or through WeightQuantizer.calibrated with "
+                            + "InputStatistics.withSecondMoments() recorded on calibration data");
         }
         float[] weights = scheme.calibration() == Calibration.IMATRIX
-                ? checkedImportance(name, shape, layout.rowLength(), importance) : null;
+                ? checkedImportance(name, shape, layout.rowLength(), importance)
+                : null;
         float[] amax = new float[layout.blockCount()];
         layout.forEachRun((b, from, to) -> {
             float m = amax[b];
@@ -143,8 +144,8 @@ public final class ScaleSearch {
         QuantParam param = scheme.param();
         for (int b = 0; b < blocks; b++) {
             if (amax[b] > 0f) {
-                scales[b] = searchBlock(gx, gw, start[b], start[b + 1] - start[b], amax[b], scales[b], value, param,
-                        errors, partials);
+                scales[b] = searchBlock(
+                        gx, gw, start[b], start[b + 1] - start[b], amax[b], scales[b], value, param, errors, partials);
             }
         }
         return scales;
@@ -152,27 +153,42 @@ public final class ScaleSearch {
 
     private static float[] checkedImportance(String name, int[] shape, int rowLength, float[] importance) {
         if (importance == null) {
-            throw new QuantizationException(name, "calibration IMATRIX needs the input statistics of tensor '"
-                    + name + "' (the mean square of each of its " + rowLength + " inputs); record them on"
-                    + " calibration data (InputStatistics) or use calibration MSE, which needs none");
+            throw new QuantizationException(
+                    name,
+                    "calibration IMATRIX needs the input statistics of tensor '"
+                            + name + "' (the mean square of each of its " + rowLength + " inputs); record them on"
+                            + " calibration data (InputStatistics) or use calibration MSE, which needs none");
         }
         if (importance.length != rowLength) {
-            throw new QuantizationException(name, "tensor '" + name + "' of shape " + Shapes.toString(shape)
-                    + " has " + rowLength + " inputs (its last dimension) but its input statistics have "
-                    + importance.length + " values; record them on this model's layer");
+            throw new QuantizationException(
+                    name,
+                    "tensor '" + name + "' of shape " + Shapes.toString(shape)
+                            + " has " + rowLength + " inputs (its last dimension) but its input statistics have "
+                            + importance.length + " values; record them on this model's layer");
         }
         for (int j = 0; j < importance.length; j++) {
             if (!(importance[j] >= 0f) || importance[j] == Float.POSITIVE_INFINITY) {
-                throw new QuantizationException(name, "input statistic " + j + " of tensor '" + name + "' is "
-                        + importance[j] + "; mean squares must be finite and >= 0");
+                throw new QuantizationException(
+                        name,
+                        "input statistic " + j + " of tensor '" + name + "' is " + importance[j]
+                                + "; mean squares must be finite and >= 0");
             }
         }
         return importance;
     }
 
     /** One block's search (the candidates and their order are in the class comment). */
-    static float searchBlock(float[] x, float[] w, int from, int n, float amax, float minMaxScale, QuantValue value,
-                             QuantParam param, BlockErrors errors, float[] partials) {
+    static float searchBlock(
+            float[] x,
+            float[] w,
+            int from,
+            int n,
+            float amax,
+            float minMaxScale,
+            QuantValue value,
+            QuantParam param,
+            BlockErrors errors,
+            float[] partials) {
         boolean signed = ScaleFormat.allowsNegative(value, param);
         float floor = minMaxScale / FINEST;
         float best = minMaxScale;
@@ -256,8 +272,7 @@ public final class ScaleSearch {
      * k's {@code e} is added to partial sum {@code k mod 16}, in element order; the result is
      * {@code p0 + p1 + ... + p15}, left to right. The SIMD path keeps 16 lanes of partial sums.
      */
-    public static float blockError(float[] x, float[] w, int from, int n, float s, QuantValue value,
-                                   float[] partials) {
+    public static float blockError(float[] x, float[] w, int from, int n, float s, QuantValue value, float[] partials) {
         java.util.Arrays.fill(partials, 0f);
         for (int k = 0; k < n; k++) {
             partials[k & (PARTIALS - 1)] += term(x, w, from + k, s, value);
@@ -294,10 +309,12 @@ public final class ScaleSearch {
         private static BlockErrors load() {
             try {
                 return (BlockErrors) Class.forName("dev.quant4j.calibrate.PanamaBlockErrors")
-                        .getDeclaredConstructor().newInstance();
+                        .getDeclaredConstructor()
+                        .newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
-                LOG.log(Level.WARNING, "quant4j calibrate: the SIMD error kernel failed to load, the scalar one"
-                        + " runs: " + e);
+                LOG.log(
+                        Level.WARNING,
+                        "quant4j calibrate: the SIMD error kernel failed to load, the scalar one" + " runs: " + e);
                 return SCALAR;
             }
         }

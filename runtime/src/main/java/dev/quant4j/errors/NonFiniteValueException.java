@@ -6,8 +6,10 @@ public final class NonFiniteValueException extends QuantizationException {
     private final float value;
 
     public NonFiniteValueException(String tensor, long index, float value) {
-        super(tensor, "tensor '" + tensor + "' holds " + value + " at flat index " + index
-                + "; quantization needs finite values: fix or drop that weight (or skip the tensor)");
+        super(
+                tensor,
+                "tensor '" + tensor + "' holds " + value + " at flat index " + index
+                        + "; quantization needs finite values: fix or drop that weight (or skip the tensor)");
         this.index = index;
         this.value = value;
     }

@@ -24,16 +24,18 @@ final class FieldSerialization {
         @Override
         protected MethodHandle computeValue(Class<?> t) {
             try {
-                return MethodHandles.publicLookup().findVirtual(ObjectOutputStream.PutField.class, "put",
-                        MethodType.methodType(void.class, String.class, t));
+                return MethodHandles.publicLookup()
+                        .findVirtual(
+                                ObjectOutputStream.PutField.class,
+                                "put",
+                                MethodType.methodType(void.class, String.class, t));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("no PutField.put for " + t, e);
             }
         }
     };
 
-    private FieldSerialization() {
-    }
+    private FieldSerialization() {}
 
     static void writeFields(Object owner, ObjectOutputStream out, MethodHandles.Lookup lookup) throws IOException {
         Class<?> type = lookup.lookupClass();

@@ -1,7 +1,6 @@
 package dev.quant4j.fields;
 
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Map;
 
 /**
@@ -52,8 +51,7 @@ public interface FieldStore {
      * quantized fields hold null, so it gets the original's quantized data (shared: quantized tensors are
      * immutable by contract).
      */
-    default void cloned(Object original, Object copy) {
-    }
+    default void cloned(Object original, Object copy) {}
 
     /**
      * What the store holds and how it was set up, for diagnostics: the agent reports whether it is active,

@@ -1,7 +1,6 @@
 package dev.quant4j.fields;
 
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.lang.invoke.MethodHandles;
@@ -15,8 +14,7 @@ import java.util.Map;
 public final class QuantizedFields {
     private static volatile FieldStore store;
 
-    private QuantizedFields() {
-    }
+    private QuantizedFields() {}
 
     /** Called once by the agent at start-up. */
     public static void install(FieldStore s) {

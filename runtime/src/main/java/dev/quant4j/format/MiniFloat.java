@@ -27,9 +27,13 @@ public enum MiniFloat {
      * up are NaN and {@code infinityMagnitude} is infinity (-1 where the format has none);
      * {@code maxMagnitudeCode} is the largest finite magnitude's code (448 is 0x7E in E4M3).
      */
-    public record Layout(int mantissaBits, int bias, int signBit, int maxMagnitudeCode, int firstNanMagnitude,
-                         int infinityMagnitude) {
-    }
+    public record Layout(
+            int mantissaBits,
+            int bias,
+            int signBit,
+            int maxMagnitudeCode,
+            int firstNanMagnitude,
+            int infinityMagnitude) {}
 
     /** Which codes are not finite numbers. */
     enum Specials {
@@ -49,11 +53,13 @@ public enum MiniFloat {
     private final int signBit;
     /** Smallest normal exponent, 1 - bias. */
     private final int minNormalExponent;
+
     private final float minNormal;
     /** Code of the largest finite magnitude (no sign). */
     private final int maxCode;
     /** Decoded value of every code, indexed by code (sign included). */
     private final float[] decodeTable;
+
     private final Layout layout;
 
     MiniFloat(int exponentBits, int mantissaBits, int bias, Specials specials) {

@@ -15,10 +15,10 @@ public final class ScaleFormat {
     public static final float BF16_MAX = Float.intBitsToFloat(0x7F7F0000);
     /** UE8M0 covers 2^-127 .. 2^127. */
     public static final float UE8M0_MIN = Math.scalb(1f, -127);
+
     public static final float UE8M0_MAX = Math.scalb(1f, 127);
 
-    private ScaleFormat() {
-    }
+    private ScaleFormat() {}
 
     /**
      * Rounds a raw scale (finite, >= 0) up onto the param's grid. Returns {@code Float.POSITIVE_INFINITY}

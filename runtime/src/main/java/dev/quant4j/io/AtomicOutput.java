@@ -44,8 +44,9 @@ final class AtomicOutput implements AutoCloseable {
     private static final int MAX_NAME_BYTES = 255;
     /** Longest part of the destination's name kept in the temporary name: enough to recognize it. */
     private static final int MAX_KEPT_BYTES = 128;
-    private static final Pattern TEMP_NAME = Pattern.compile("\\..*\\.q4j([0-9]{1,19})-[0-9a-f]{1,16}\\.tmp",
-            Pattern.DOTALL);
+
+    private static final Pattern TEMP_NAME =
+            Pattern.compile("\\..*\\.q4j([0-9]{1,19})-[0-9a-f]{1,16}\\.tmp", Pattern.DOTALL);
 
     /** Temporary files being written by this JVM, deleted by the shutdown hook. */
     private static final Set<Path> LIVE = new HashSet<>();
@@ -79,7 +80,9 @@ final class AtomicOutput implements AutoCloseable {
     static AtomicOutput create(Path destination, Path target) throws IOException {
         Path dir = target.getParent();
         deleteStale(dir);
-        Path temp = dir.resolve(tempName(target.getFileName().toString(), ProcessHandle.current().pid(),
+        Path temp = dir.resolve(tempName(
+                target.getFileName().toString(),
+                ProcessHandle.current().pid(),
                 ThreadLocalRandom.current().nextLong() >>> 1));
         FileChannel ch;
         synchronized (LIVE) {
@@ -110,12 +113,12 @@ final class AtomicOutput implements AutoCloseable {
         Path target = destination.toAbsolutePath();
         Path dir = target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "the folder to write "
-                    + destination + " into does not exist");
+            throw new java.nio.file.NoSuchFileException(
+                    String.valueOf(dir), null, "the folder to write " + destination + " into does not exist");
         }
         if (Files.isDirectory(target)) {
-            throw new java.nio.file.FileSystemException(destination.toString(), null,
-                    "is a folder; give a file name to write to");
+            throw new java.nio.file.FileSystemException(
+                    destination.toString(), null, "is a folder; give a file name to write to");
         }
         try (AtomicOutput out = create(destination, target)) {
             body.writeTo(out.channel());

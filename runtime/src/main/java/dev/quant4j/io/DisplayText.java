@@ -16,8 +16,7 @@ package dev.quant4j.io;
 public final class DisplayText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private DisplayText() {
-    }
+    private DisplayText() {}
 
     /** Whether a code point must not reach a terminal as it is. */
     public static boolean needsEscape(int cp) {
@@ -28,8 +27,11 @@ public final class DisplayText {
             return false;
         }
         return switch (Character.getType(cp)) {
-            case Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SURROGATE,
-                 Character.CONTROL -> true;
+            case Character.FORMAT,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SURROGATE,
+                    Character.CONTROL -> true;
             default -> false;
         };
     }
@@ -93,8 +95,8 @@ public final class DisplayText {
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("the " + what + " '" + escape(s)
-                        + "' holds a lone UTF-16 surrogate, which has no UTF-8 form");
+                throw new IllegalArgumentException(
+                        "the " + what + " '" + escape(s) + "' holds a lone UTF-16 surrogate, which has no UTF-8 form");
             }
         }
     }

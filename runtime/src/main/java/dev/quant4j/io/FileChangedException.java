@@ -12,7 +12,9 @@ public final class FileChangedException extends IOException {
     private final transient Path file;
 
     FileChangedException(Path file, long mappedSize, long size, Throwable cause) {
-        super(file + " was truncated while it was being read (" + mappedSize + " bytes when opened, " + size + " now)",
+        super(
+                file + " was truncated while it was being read (" + mappedSize + " bytes when opened, " + size
+                        + " now)",
                 cause);
         this.file = file;
     }

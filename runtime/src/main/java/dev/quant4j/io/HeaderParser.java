@@ -3,7 +3,6 @@ package dev.quant4j.io;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -34,23 +33,23 @@ final class HeaderParser {
     static final String METADATA_KEY = "__metadata__";
     /** Valid headers nest 3 deep; unknown keys may nest more, but not without bound. */
     private static final int NESTING_LIMIT = 64;
+
     private static final int MAX_RANK = 1024;
 
     /**
      * A tensor entry as written; {@code headerOffset} is the file offset of its name (a char position
      * while parsing).
      */
-    record RawTensor(String name, String dtype, long[] shape, long begin, long end, long headerOffset) {
-    }
+    record RawTensor(String name, String dtype, long[] shape, long begin, long end, long headerOffset) {}
 
     /** The parsed header; {@code metadataOffsets} gives the file offset of each metadata key. */
-    record Header(Map<String, String> metadata, Map<String, Long> metadataOffsets, List<RawTensor> tensors) {
-    }
+    record Header(Map<String, String> metadata, Map<String, Long> metadataOffsets, List<RawTensor> tensors) {}
 
     private final Path file;
     private final String text;
     /** File offset of the first header byte (8). */
     private final long base;
+
     private JsonReader reader;
     private String currentTensor;
     /** Char positions of the metadata keys, converted to file offsets after parsing. */
@@ -65,7 +64,10 @@ final class HeaderParser {
     static Header parse(Path file, byte[] header, long base) throws SafetensorsFormatException {
         String text = decodeUtf8(file, header, base);
         if (header.length == 0 || header[0] != '{') {
-            throw new SafetensorsFormatException(file, null, base,
+            throw new SafetensorsFormatException(
+                    file,
+                    null,
+                    base,
                     "the header must be a JSON object starting with '{' but starts with "
                             + (header.length == 0 ? "nothing" : describeByte(header[0]))
                             + "; this is not a safetensors file or its header is damaged");
@@ -84,7 +86,8 @@ final class HeaderParser {
             m = m.substring(0, see);
         }
         return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                .replace('\n', ' ').strip();
+                .replace('\n', ' ')
+                .strip();
     }
 
     private static String describeChar(char c) {
@@ -97,7 +100,8 @@ final class HeaderParser {
     }
 
     private static String decodeUtf8(Path file, byte[] header, long base) throws SafetensorsFormatException {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(header);
@@ -114,7 +118,10 @@ final class HeaderParser {
             r = decoder.flush(window);
         }
         if (r.isError()) {
-            throw new SafetensorsFormatException(file, null, base + in.position(),
+            throw new SafetensorsFormatException(
+                    file,
+                    null,
+                    base + in.position(),
                     "the header is not valid UTF-8 (" + r.length() + " bad byte(s) at header byte " + in.position()
                             + "); the header must be UTF-8 JSON");
         }
@@ -137,9 +144,11 @@ final class HeaderParser {
                 String name = reader.nextName();
                 currentTensor = METADATA_KEY.equals(name) ? null : name;
                 if (!names.add(name)) {
-                    throw error(nameOffset, METADATA_KEY.equals(name)
-                            ? "the header has two \"__metadata__\" entries; keep one"
-                            : "the header names this tensor twice; tensor names must be unique");
+                    throw error(
+                            nameOffset,
+                            METADATA_KEY.equals(name)
+                                    ? "the header has two \"__metadata__\" entries; keep one"
+                                    : "the header names this tensor twice; tensor names must be unique");
                 }
                 if (METADATA_KEY.equals(name)) {
                     metadata = readMetadata();
@@ -154,8 +163,10 @@ final class HeaderParser {
             for (int i = end; i < text.length(); i++) {
                 char c = text.charAt(i);
                 if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                    throw error(i, "the header has more text after its JSON object (" + describeChar(c)
-                            + "); only spaces may follow it");
+                    throw error(
+                            i,
+                            "the header has more text after its JSON object (" + describeChar(c)
+                                    + "); only spaces may follow it");
                 }
             }
         } catch (SafetensorsFormatException e) {
@@ -200,8 +211,10 @@ final class HeaderParser {
                 throw error(at, "\"__metadata__\" has the key \"" + key + "\" twice; keys must be unique");
             }
             if (reader.peek() != JsonToken.STRING) {
-                throw error(here(), "\"__metadata__\" value of \"" + key + "\" is " + describe(reader.peek())
-                        + "; metadata values must be strings (write numbers and lists as text)");
+                throw error(
+                        here(),
+                        "\"__metadata__\" value of \"" + key + "\" is " + describe(reader.peek())
+                                + "; metadata values must be strings (write numbers and lists as text)");
             }
             out.put(key, reader.nextString());
         }
@@ -232,8 +245,9 @@ final class HeaderParser {
                     long arrayAt = here();
                     offsets = readWholeNumbers("data_offsets", "offset");
                     if (offsets.length != 2) {
-                        throw error(arrayAt, "\"data_offsets\" has " + offsets.length
-                                + " numbers; it must be [begin, end]");
+                        throw error(
+                                arrayAt,
+                                "\"data_offsets\" has " + offsets.length + " numbers; it must be [begin, end]");
                     }
                 }
                 // The format allows other keys; they carry nothing quant4j reads.
@@ -243,8 +257,10 @@ final class HeaderParser {
         reader.endObject();
         if (dtype == null || shape == null || offsets == null) {
             String missing = dtype == null ? "dtype" : shape == null ? "shape" : "data_offsets";
-            throw error(nameOffset, "the entry lacks \"" + missing
-                    + "\"; every tensor needs \"dtype\", \"shape\" and \"data_offsets\"");
+            throw error(
+                    nameOffset,
+                    "the entry lacks \"" + missing
+                            + "\"; every tensor needs \"dtype\", \"shape\" and \"data_offsets\"");
         }
         return new RawTensor(name, dtype, shape, offsets[0], offsets[1], nameOffset);
     }
@@ -257,20 +273,25 @@ final class HeaderParser {
         while (reader.hasNext()) {
             long at = here();
             if (reader.peek() != JsonToken.NUMBER) {
-                throw error(at, "\"" + key + "\" " + what + " " + n + " is " + describe(reader.peek())
-                        + "; it must be a whole number");
+                throw error(
+                        at,
+                        "\"" + key + "\" " + what + " " + n + " is " + describe(reader.peek())
+                                + "; it must be a whole number");
             }
             String literal = reader.nextString();
             if (literal.startsWith("-")) {
-                throw error(at, "\"" + key + "\" " + what + " " + n + " is negative (" + literal
-                        + "); it must be 0 or more");
+                throw error(
+                        at,
+                        "\"" + key + "\" " + what + " " + n + " is negative (" + literal + "); it must be 0 or more");
             }
             if (!literal.matches("0|[1-9][0-9]*")) {
                 throw error(at, "\"" + key + "\" " + what + " " + n + " is " + literal + ", not a whole number");
             }
             if (literal.length() > 19 || (literal.length() == 19 && literal.compareTo("9223372036854775807") > 0)) {
-                throw error(at, "\"" + key + "\" " + what + " " + n + " is " + literal
-                        + ", larger than any file or tensor can be");
+                throw error(
+                        at,
+                        "\"" + key + "\" " + what + " " + n + " is " + literal
+                                + ", larger than any file or tensor can be");
             }
             if (n == MAX_RANK) {
                 throw error(at, "\"" + key + "\" has more than " + MAX_RANK + " numbers");
@@ -339,7 +360,6 @@ final class HeaderParser {
     }
 
     private SafetensorsFormatException error(long charOffset, String reason, Throwable cause) {
-        return new SafetensorsFormatException(file, currentTensor, fileOffset(charOffset), "header: " + reason,
-                cause);
+        return new SafetensorsFormatException(file, currentTensor, fileOffset(charOffset), "header: " + reason, cause);
     }
 }

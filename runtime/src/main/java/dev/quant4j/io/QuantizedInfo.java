@@ -2,7 +2,6 @@ package dev.quant4j.io;
 
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.Shapes;
-
 import java.util.Arrays;
 
 /**
@@ -10,8 +9,9 @@ import java.util.Arrays;
  * the tensors of the file that hold its packed codes, its scales and, for an affine scheme, its offsets
  * ({@code offsets} is null for a symmetric one).
  */
-public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, TensorInfo codes, TensorInfo scales,
-                            TensorInfo offsets) implements SafetensorsEntry {
+public record QuantizedInfo(
+        String name, int[] shape, QuantScheme scheme, TensorInfo codes, TensorInfo scales, TensorInfo offsets)
+        implements SafetensorsEntry {
     public QuantizedInfo {
         shape = shape.clone();
     }
@@ -49,8 +49,12 @@ public record QuantizedInfo(String name, int[] shape, QuantScheme scheme, Tensor
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof QuantizedInfo q && name.equals(q.name) && Arrays.equals(shape, q.shape)
-                && scheme.equals(q.scheme) && codes.equals(q.codes) && scales.equals(q.scales)
+        return o instanceof QuantizedInfo q
+                && name.equals(q.name)
+                && Arrays.equals(shape, q.shape)
+                && scheme.equals(q.scheme)
+                && codes.equals(q.codes)
+                && scales.equals(q.scales)
                 && java.util.Objects.equals(offsets, q.offsets);
     }
 

@@ -12,7 +12,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.Shapes;
-
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -33,8 +32,7 @@ public final class QuantizedLayout {
     /** Prefix of the metadata keys that describe quantized tensors; reserved for quant4j. */
     public static final String METADATA_PREFIX = "quant4j.";
 
-    private QuantizedLayout() {
-    }
+    private QuantizedLayout() {}
 
     public static String scalesName(String name) {
         return name + SCALES_SUFFIX;
@@ -101,7 +99,11 @@ public final class QuantizedLayout {
     public static String metadataValue(int[] shape, QuantScheme scheme) {
         StringWriter sw = new StringWriter();
         try (JsonWriter w = new JsonWriter(sw)) {
-            w.beginObject().name("scheme").value(scheme.storedForm()).name("shape").beginArray();
+            w.beginObject()
+                    .name("scheme")
+                    .value(scheme.storedForm())
+                    .name("shape")
+                    .beginArray();
             for (int d : shape) {
                 w.value(d);
             }
@@ -113,8 +115,7 @@ public final class QuantizedLayout {
     }
 
     /** A metadata value read back: the scheme's text and the original shape. */
-    record Description(String schemeText, int[] shape) {
-    }
+    record Description(String schemeText, int[] shape) {}
 
     /**
      * Reads a metadata value written by {@link #metadataValue}; strict: exactly the keys {@code scheme}
@@ -146,8 +147,9 @@ public final class QuantizedLayout {
                         }
                         shape = readShape(r);
                     }
-                    default -> throw new IllegalArgumentException("it has an unknown key \"" + key
-                            + "\" (this reader knows \"scheme\" and \"shape\")");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "it has an unknown key \"" + key + "\" (this reader knows \"scheme\" and \"shape\")");
                 }
             }
             r.endObject();
@@ -172,8 +174,8 @@ public final class QuantizedLayout {
             expect(r, JsonToken.NUMBER, "every dimension of \"shape\" to be a number");
             String literal = r.nextString();
             if (!literal.matches("0|[1-9][0-9]{0,9}") || Long.parseLong(literal) > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape dimension '" + literal
-                        + "' is not a whole number from 0 to " + Integer.MAX_VALUE);
+                throw new IllegalArgumentException(
+                        "shape dimension '" + literal + "' is not a whole number from 0 to " + Integer.MAX_VALUE);
             }
             if (rank == dims.length) {
                 if (rank >= 1024) {
@@ -190,8 +192,8 @@ public final class QuantizedLayout {
     private static void expect(JsonReader r, JsonToken token, String what) throws IOException {
         JsonToken t = r.peek();
         if (t != token) {
-            throw new IllegalArgumentException("expected " + what + " but found " + t + r.toString()
-                    .replaceFirst("^JsonReader", ""));
+            throw new IllegalArgumentException(
+                    "expected " + what + " but found " + t + r.toString().replaceFirst("^JsonReader", ""));
         }
     }
 

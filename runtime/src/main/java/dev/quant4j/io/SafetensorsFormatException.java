@@ -1,7 +1,6 @@
 package dev.quant4j.io;
 
 import dev.quant4j.errors.FileFormatException;
-
 import java.nio.file.Path;
 
 /**
@@ -21,8 +20,10 @@ public class SafetensorsFormatException extends FileFormatException {
      */
     public SafetensorsFormatException(Path file, String tensor, long offset, String reason) {
         // Names and values in the reason come from the file: the message is escaped, safe to print.
-        super(file, offset, DisplayText.escape(describe(file, tensor == null ? null : "tensor '" + tensor + "'",
-                offset, reason)));
+        super(
+                file,
+                offset,
+                DisplayText.escape(describe(file, tensor == null ? null : "tensor '" + tensor + "'", offset, reason)));
         this.tensor = tensor;
     }
 

@@ -9,7 +9,6 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,8 +49,10 @@ public final class SafetensorsReader implements AutoCloseable {
     /** Largest header {@link #open(Path)} accepts (the Hugging Face reader uses the same 100 MB). */
     public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path file;
@@ -60,6 +61,7 @@ public final class SafetensorsReader implements AutoCloseable {
     private final MemorySegment window;
     /** The file offset of {@link #window}'s first byte. */
     private final long windowStart;
+
     private final long fileSize;
     private final long headerLength;
     private final long dataStart;
@@ -71,8 +73,15 @@ public final class SafetensorsReader implements AutoCloseable {
     private final Map<String, SafetensorsEntry> entriesByName;
     private final List<String> warnings = new ArrayList<>();
 
-    private SafetensorsReader(Path file, Arena arena, MemorySegment prefix, long fileSize, long windowStart,
-                              MemorySegment window, long maxHeaderBytes) throws IOException {
+    private SafetensorsReader(
+            Path file,
+            Arena arena,
+            MemorySegment prefix,
+            long fileSize,
+            long windowStart,
+            MemorySegment window,
+            long maxHeaderBytes)
+            throws IOException {
         this.file = file;
         this.arena = arena;
         this.window = window;
@@ -80,20 +89,32 @@ public final class SafetensorsReader implements AutoCloseable {
         this.fileSize = fileSize;
         long size = fileSize;
         if (size < 8) {
-            throw new SafetensorsFormatException(file, null, 0, "the file has " + size
-                    + " bytes; a safetensors file starts with an 8-byte header length, so it is truncated or not "
-                    + "a safetensors file");
+            throw new SafetensorsFormatException(
+                    file,
+                    null,
+                    0,
+                    "the file has " + size
+                            + " bytes; a safetensors file starts with an 8-byte header length, so it is truncated or not "
+                            + "a safetensors file");
         }
         long n = prefix.get(I64_LE, 0);
         // The length is an unsigned 64-bit number; a negative long is simply a huge one.
         if (n < 0 || n > maxHeaderBytes) {
-            throw new SafetensorsFormatException(file, null, 0, "the header length is "
-                    + Long.toUnsignedString(n) + " bytes, more than the limit of " + maxHeaderBytes
-                    + "; this is not a safetensors file or its first 8 bytes are damaged");
+            throw new SafetensorsFormatException(
+                    file,
+                    null,
+                    0,
+                    "the header length is "
+                            + Long.toUnsignedString(n) + " bytes, more than the limit of " + maxHeaderBytes
+                            + "; this is not a safetensors file or its first 8 bytes are damaged");
         }
         if (n > size - 8) {
-            throw new SafetensorsFormatException(file, null, 0, "the header length is " + n
-                    + " bytes but only " + (size - 8) + " bytes follow the length; the file is truncated");
+            throw new SafetensorsFormatException(
+                    file,
+                    null,
+                    0,
+                    "the header length is " + n + " bytes but only " + (size - 8)
+                            + " bytes follow the length; the file is truncated");
         }
         if (n == 0) {
             throw new SafetensorsFormatException(file, null, 0, "the header length is 0; a header is at least '{}'");
@@ -172,8 +193,14 @@ public final class SafetensorsReader implements AutoCloseable {
         // Heap segments need no arena; this one is closed by close(), like a mapped file's.
         Arena arena = Arena.ofShared();
         try {
-            return new SafetensorsReader(file, arena, MemorySegment.ofArray(prefix), fileSize, windowStart,
-                    MemorySegment.ofArray(window), DEFAULT_MAX_HEADER_BYTES);
+            return new SafetensorsReader(
+                    file,
+                    arena,
+                    MemorySegment.ofArray(prefix),
+                    fileSize,
+                    windowStart,
+                    MemorySegment.ofArray(window),
+                    DEFAULT_MAX_HEADER_BYTES);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -186,36 +213,58 @@ public final class SafetensorsReader implements AutoCloseable {
         for (HeaderParser.RawTensor r : raw) {
             Dtype dtype = Dtype.fromFileName(r.dtype());
             if (dtype == null) {
-                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "unknown dtype \""
-                        + r.dtype() + "\"; a safetensors dtype is one of " + Dtype.allNames());
+                throw new SafetensorsFormatException(
+                        file,
+                        r.name(),
+                        r.headerOffset(),
+                        "unknown dtype \"" + r.dtype() + "\"; a safetensors dtype is one of " + Dtype.allNames());
             }
             long count = Shapes.elementCountOrNegative(r.shape());
             long bytes = count < 0 ? -1 : dtype.byteSize(count);
             if (count < 0 || bytes < 0) {
-                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "shape "
-                        + Arrays.toString(r.shape()) + " of " + dtype + (count < 0
-                        ? " has more elements than a long counts"
-                        : bytes < 0 && count <= Long.MAX_VALUE / dtype.bits()
-                        ? " does not end on a byte boundary (" + count + " elements of " + dtype.bits() + " bits)"
-                        : " takes more bytes than a long counts"));
+                throw new SafetensorsFormatException(
+                        file,
+                        r.name(),
+                        r.headerOffset(),
+                        "shape "
+                                + Arrays.toString(r.shape()) + " of " + dtype
+                                + (count < 0
+                                        ? " has more elements than a long counts"
+                                        : bytes < 0 && count <= Long.MAX_VALUE / dtype.bits()
+                                                ? " does not end on a byte boundary (" + count + " elements of "
+                                                        + dtype.bits() + " bits)"
+                                                : " takes more bytes than a long counts"));
             }
             if (r.end() < r.begin()) {
-                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "data_offsets ["
-                        + r.begin() + ", " + r.end() + "] end before they begin");
+                throw new SafetensorsFormatException(
+                        file,
+                        r.name(),
+                        r.headerOffset(),
+                        "data_offsets [" + r.begin() + ", " + r.end() + "] end before they begin");
             }
             long span = r.end() - r.begin();
             if (span != bytes) {
-                throw new SafetensorsFormatException(file, r.name(), r.headerOffset(), "shape "
-                        + Arrays.toString(r.shape()) + " of " + dtype + " holds " + count + " elements = " + bytes
-                        + " bytes, but data_offsets [" + r.begin() + ", " + r.end() + "] span " + span + " bytes");
+                throw new SafetensorsFormatException(
+                        file,
+                        r.name(),
+                        r.headerOffset(),
+                        "shape "
+                                + Arrays.toString(r.shape()) + " of " + dtype + " holds " + count + " elements = "
+                                + bytes
+                                + " bytes, but data_offsets [" + r.begin() + ", " + r.end() + "] span " + span
+                                + " bytes");
             }
             if (r.end() > dataSize) {
                 // An offset beyond the data may be near Long.MAX_VALUE: point at the entry instead of adding.
                 long at = r.begin() <= dataSize ? dataStart + r.begin() : r.headerOffset();
-                throw new SafetensorsFormatException(file, r.name(), at, "data_offsets ["
-                        + r.begin() + ", " + r.end() + "] reach past the end of the data section, which has "
-                        + dataSize + " bytes (file size " + (dataStart + dataSize)
-                        + "); the file is truncated or the offsets are wrong");
+                throw new SafetensorsFormatException(
+                        file,
+                        r.name(),
+                        at,
+                        "data_offsets ["
+                                + r.begin() + ", " + r.end() + "] reach past the end of the data section, which has "
+                                + dataSize + " bytes (file size " + (dataStart + dataSize)
+                                + "); the file is truncated or the offsets are wrong");
             }
             out.add(new TensorInfo(r.name(), dtype, r.shape(), r.begin(), r.end()));
         }
@@ -227,9 +276,13 @@ public final class SafetensorsReader implements AutoCloseable {
                 continue;
             }
             if (t.begin() < reachEnd) {
-                throw new SafetensorsFormatException(file, t.name(), dataStart + t.begin(), "its data ["
-                        + t.begin() + ", " + t.end() + ") overlaps tensor '" + reach.name() + "' ["
-                        + reach.begin() + ", " + reach.end() + "); tensors must not share bytes");
+                throw new SafetensorsFormatException(
+                        file,
+                        t.name(),
+                        dataStart + t.begin(),
+                        "its data ["
+                                + t.begin() + ", " + t.end() + ") overlaps tensor '" + reach.name() + "' ["
+                                + reach.begin() + ", " + reach.end() + "); tensors must not share bytes");
             }
             if (t.begin() > reachEnd) {
                 warnings.add((t.begin() - reachEnd) + " unused bytes in the data section before tensor '"
@@ -263,9 +316,12 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         for (String name : quantized.keySet()) {
             if (consumedScales.contains(name)) {
-                throw new SafetensorsFormatException(file, name, metadataOffsets.getOrDefault(
-                        QuantizedLayout.metadataKey(name), 8L), "it is described as a quantized tensor and "
-                        + "also serves as the scales of another; the quant4j metadata is inconsistent");
+                throw new SafetensorsFormatException(
+                        file,
+                        name,
+                        metadataOffsets.getOrDefault(QuantizedLayout.metadataKey(name), 8L),
+                        "it is described as a quantized tensor and "
+                                + "also serves as the scales of another; the quant4j metadata is inconsistent");
             }
         }
         List<SafetensorsEntry> out = new ArrayList<>();
@@ -290,9 +346,13 @@ public final class SafetensorsReader implements AutoCloseable {
         long keyAt = metadataOffsets.getOrDefault(key, 8L);
         TensorInfo codes = tensorsByName.get(name);
         if (codes == null) {
-            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key
-                    + "\" describes a quantized tensor, but the file has no tensor of that name (keys starting "
-                    + "with \"" + QuantizedLayout.METADATA_PREFIX + "\" are reserved for quant4j)");
+            throw new SafetensorsFormatException(
+                    file,
+                    name,
+                    keyAt,
+                    "metadata \"" + key
+                            + "\" describes a quantized tensor, but the file has no tensor of that name (keys starting "
+                            + "with \"" + QuantizedLayout.METADATA_PREFIX + "\" are reserved for quant4j)");
         }
         long at = dataStart + codes.begin();
         QuantizedLayout.Description d;
@@ -307,31 +367,47 @@ public final class SafetensorsReader implements AutoCloseable {
         try {
             count = Shapes.elementCount(d.shape());
         } catch (ArithmeticException e) {
-            throw badMetadata(name, keyAt, key,
-                    "gives shape " + Arrays.toString(d.shape()) + ", which has more elements than a long counts", e);
+            throw badMetadata(
+                    name,
+                    keyAt,
+                    key,
+                    "gives shape " + Arrays.toString(d.shape()) + ", which has more elements than a long counts",
+                    e);
         }
         List<SchemeProblem> problems = scheme.problemsFor(d.shape());
         if (!problems.isEmpty()) {
-            throw new SafetensorsFormatException(file, name, keyAt, "metadata \"" + key + "\" gives scheme " + scheme
-                    + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
-                    + problems.stream().map(SchemeProblem::toTextString).collect(Collectors.joining("; ")));
+            throw new SafetensorsFormatException(
+                    file,
+                    name,
+                    keyAt,
+                    "metadata \"" + key + "\" gives scheme " + scheme
+                            + " that cannot hold shape " + Arrays.toString(d.shape()) + ": "
+                            + problems.stream().map(SchemeProblem::toTextString).collect(Collectors.joining("; ")));
         }
         if (count > Shapes.MAX_ARRAY_LENGTH) {
-            throw new SafetensorsFormatException(file, name, at, "the quantized tensor has " + count
-                    + " elements; quant4j holds at most " + Shapes.MAX_ARRAY_LENGTH + " per tensor");
+            throw new SafetensorsFormatException(
+                    file,
+                    name,
+                    at,
+                    "the quantized tensor has " + count + " elements; quant4j holds at most " + Shapes.MAX_ARRAY_LENGTH
+                            + " per tensor");
         }
         Dtype codesDtype = QuantizedLayout.codesDtype(scheme);
         long[] codesShape = QuantizedLayout.codesShape(d.shape(), scheme);
         if (codes.dtype() != codesDtype || !Arrays.equals(codes.shape(), codesShape)) {
-            throw new SafetensorsFormatException(file, name, at, "the codes of a " + scheme + " tensor of shape "
-                    + Arrays.toString(d.shape()) + " are " + codesDtype + Arrays.toString(codesShape)
-                    + ", but the file holds " + codes.dtype() + Arrays.toString(codes.shape()));
+            throw new SafetensorsFormatException(
+                    file,
+                    name,
+                    at,
+                    "the codes of a " + scheme + " tensor of shape "
+                            + Arrays.toString(d.shape()) + " are " + codesDtype + Arrays.toString(codesShape)
+                            + ", but the file holds " + codes.dtype() + Arrays.toString(codes.shape()));
         }
         String scalesName = QuantizedLayout.scalesName(name);
         TensorInfo scales = tensorsByName.get(scalesName);
         if (scales == null) {
-            throw new SafetensorsFormatException(file, name, at, "the quantized tensor has no scales tensor '"
-                    + scalesName + "'");
+            throw new SafetensorsFormatException(
+                    file, name, at, "the quantized tensor has no scales tensor '" + scalesName + "'");
         }
         Dtype scalesDtype = QuantizedLayout.scalesDtype(scheme.param());
         long[] scalesShape;
@@ -341,10 +417,14 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new SafetensorsFormatException(file, name, at, "its block grid is unusable: " + e.getMessage(), e);
         }
         if (scales.dtype() != scalesDtype || !Arrays.equals(scales.shape(), scalesShape)) {
-            throw new SafetensorsFormatException(file, scalesName, dataStart + scales.begin(), "the scales of a "
-                    + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
-                    + Arrays.toString(scalesShape) + ", but the file holds " + scales.dtype()
-                    + Arrays.toString(scales.shape()));
+            throw new SafetensorsFormatException(
+                    file,
+                    scalesName,
+                    dataStart + scales.begin(),
+                    "the scales of a "
+                            + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
+                            + Arrays.toString(scalesShape) + ", but the file holds " + scales.dtype()
+                            + Arrays.toString(scales.shape()));
         }
         if (scheme.mode() != QuantMode.AFFINE) {
             return new QuantizedInfo(name, d.shape(), scheme, codes, scales);
@@ -352,14 +432,18 @@ public final class SafetensorsReader implements AutoCloseable {
         String offsetsName = QuantizedLayout.offsetsName(name);
         TensorInfo offsets = tensorsByName.get(offsetsName);
         if (offsets == null) {
-            throw new SafetensorsFormatException(file, name, at, "the affine tensor has no offsets tensor '"
-                    + offsetsName + "'");
+            throw new SafetensorsFormatException(
+                    file, name, at, "the affine tensor has no offsets tensor '" + offsetsName + "'");
         }
         if (offsets.dtype() != scalesDtype || !Arrays.equals(offsets.shape(), scalesShape)) {
-            throw new SafetensorsFormatException(file, offsetsName, dataStart + offsets.begin(), "the offsets of a "
-                    + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
-                    + Arrays.toString(scalesShape) + ", but the file holds " + offsets.dtype()
-                    + Arrays.toString(offsets.shape()));
+            throw new SafetensorsFormatException(
+                    file,
+                    offsetsName,
+                    dataStart + offsets.begin(),
+                    "the offsets of a "
+                            + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
+                            + Arrays.toString(scalesShape) + ", but the file holds " + offsets.dtype()
+                            + Arrays.toString(offsets.shape()));
         }
         return new QuantizedInfo(name, d.shape(), scheme, codes, scales, offsets);
     }
@@ -469,17 +553,21 @@ public final class SafetensorsReader implements AutoCloseable {
 
     private void requireArray(TensorInfo t, long length, String what) throws SafetensorsFormatException {
         if (length > Shapes.MAX_ARRAY_LENGTH) {
-            throw new SafetensorsFormatException(file, t.name(), dataStart + t.begin(), "the tensor has " + length
-                    + " " + what + ", more than one Java array holds (" + Shapes.MAX_ARRAY_LENGTH
-                    + "); quant4j reads a tensor into one array");
+            throw new SafetensorsFormatException(
+                    file,
+                    t.name(),
+                    dataStart + t.begin(),
+                    "the tensor has " + length
+                            + " " + what + ", more than one Java array holds (" + Shapes.MAX_ARRAY_LENGTH
+                            + "); quant4j reads a tensor into one array");
         }
     }
 
     /** The values of an F32, F16 or BF16 tensor as float32 (exact: both 16-bit types widen exactly). */
     public float[] readFloats(TensorInfo t) throws IOException {
         if (!t.dtype().isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + DisplayText.escape(t.name()) + "' is " + t.dtype()
-                    + ", not F32, F16 or BF16");
+            throw new IllegalArgumentException(
+                    "tensor '" + DisplayText.escape(t.name()) + "' is " + t.dtype() + ", not F32, F16 or BF16");
         }
         MemorySegment seg = data(t);
         long n = t.elementCount();
@@ -530,8 +618,12 @@ public final class SafetensorsReader implements AutoCloseable {
         int[] out = new int[shape.length];
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] > Integer.MAX_VALUE) {
-                throw new SafetensorsFormatException(file, name, at, "dimension " + i + " of shape "
-                        + Arrays.toString(shape) + " is larger than a Java array index");
+                throw new SafetensorsFormatException(
+                        file,
+                        name,
+                        at,
+                        "dimension " + i + " of shape " + Arrays.toString(shape)
+                                + " is larger than a Java array index");
             }
             out[i] = (int) shape[i];
         }
@@ -552,8 +644,8 @@ public final class SafetensorsReader implements AutoCloseable {
      */
     public QuantizedTensor readQuantized(QuantizedInfo q) throws IOException {
         if (!q.equals(entriesByName.get(q.name()))) {
-            throw new IllegalArgumentException("quantized tensor " + DisplayText.escape(q.toString()) + " is not one of "
-                    + file);
+            throw new IllegalArgumentException(
+                    "quantized tensor " + DisplayText.escape(q.toString()) + " is not one of " + file);
         }
         QuantScheme scheme = q.scheme();
         byte[] codes = readBytes(q.codes());
@@ -561,11 +653,16 @@ public final class SafetensorsReader implements AutoCloseable {
         long bad = QuantizedLayout.firstInvalidCode(codes, count, scheme);
         if (bad >= 0) {
             long at = dataStart + q.codes().begin() + bad * scheme.value().bits() / 8;
-            throw new SafetensorsFormatException(file, q.name(), at, bad == count
-                    ? "the padding bits after the last code are not zero"
-                    : "code " + bad + " (raw bits 0x" + Integer.toHexString(
-                    Packing.getRaw(codes, (int) bad, scheme.value().bits()))
-                    + ") is not a " + scheme.value() + " code the quantizer produces");
+            throw new SafetensorsFormatException(
+                    file,
+                    q.name(),
+                    at,
+                    bad == count
+                            ? "the padding bits after the last code are not zero"
+                            : "code " + bad + " (raw bits 0x"
+                                    + Integer.toHexString(Packing.getRaw(
+                                            codes, (int) bad, scheme.value().bits()))
+                                    + ") is not a " + scheme.value() + " code the quantizer produces");
         }
         float[] scales = readScales(q.scales(), scheme.param());
         if (q.offsets() != null) {
@@ -574,17 +671,23 @@ public final class SafetensorsReader implements AutoCloseable {
         for (int i = 0; i < scales.length; i++) {
             float s = scales[i];
             if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
-                throw new SafetensorsFormatException(file, q.scales().name(),
-                        dataStart + q.scales().begin() + (long) i * scheme.param().bytes(), "scale " + i + " is " + s
-                        + "; " + scheme.value() + " scales must be finite "
-                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
-                        + scheme.param() + " values other than -0.0");
+                throw new SafetensorsFormatException(
+                        file,
+                        q.scales().name(),
+                        dataStart
+                                + q.scales().begin()
+                                + (long) i * scheme.param().bytes(),
+                        "scale " + i + " is " + s
+                                + "; " + scheme.value() + " scales must be finite "
+                                + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                                + scheme.param() + " values other than -0.0");
             }
         }
         try {
             return new QuantizedTensor(q.shape(), scheme, codes, scales);
         } catch (IllegalArgumentException e) {
-            throw new SafetensorsFormatException(file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
+            throw new SafetensorsFormatException(
+                    file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
         }
     }
 
@@ -594,19 +697,26 @@ public final class SafetensorsReader implements AutoCloseable {
         float[] offsets = readScales(q.offsets(), param);
         for (int i = 0; i < scales.length; i++) {
             if (!ScaleFormat.isValidAffineScale(scales[i], param)) {
-                throw new SafetensorsFormatException(file, q.scales().name(), dataStart + q.scales().begin()
-                        + (long) i * param.bytes(), "scale " + i + " is " + scales[i] + "; affine scales must be"
-                        + " finite non-negative " + param + " values other than -0.0");
+                throw new SafetensorsFormatException(
+                        file,
+                        q.scales().name(),
+                        dataStart + q.scales().begin() + (long) i * param.bytes(),
+                        "scale " + i + " is " + scales[i] + "; affine scales must be" + " finite non-negative " + param
+                                + " values other than -0.0");
             }
             if (!ScaleFormat.isValidOffset(offsets[i], param)) {
-                throw new SafetensorsFormatException(file, q.offsets().name(), dataStart + q.offsets().begin()
-                        + (long) i * param.bytes(), "offset " + i + " is " + offsets[i] + "; offsets must be finite");
+                throw new SafetensorsFormatException(
+                        file,
+                        q.offsets().name(),
+                        dataStart + q.offsets().begin() + (long) i * param.bytes(),
+                        "offset " + i + " is " + offsets[i] + "; offsets must be finite");
             }
         }
         try {
             return new QuantizedTensor(q.shape(), q.scheme(), codes, scales, offsets);
         } catch (IllegalArgumentException e) {
-            throw new SafetensorsFormatException(file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
+            throw new SafetensorsFormatException(
+                    file, q.name(), dataStart + q.codes().begin(), e.getMessage(), e);
         }
     }
 

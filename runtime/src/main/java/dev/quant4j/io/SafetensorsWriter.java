@@ -5,7 +5,6 @@ import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -35,12 +34,10 @@ import java.util.Map;
  * bytes so the data section is 8-byte aligned (as the Hugging Face writer does); then the data.
  */
 public final class SafetensorsWriter {
-    private SafetensorsWriter() {
-    }
+    private SafetensorsWriter() {}
 
     /** A stored tensor of the file to be written: its header fields, and the spec that produces it. */
-    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end, String spec) {
-    }
+    private record Planned(String name, Dtype dtype, long[] shape, long begin, long end, String spec) {}
 
     /**
      * Writes a file.
@@ -58,8 +55,9 @@ public final class SafetensorsWriter {
         Map<String, String> allMetadata = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             if (e.getKey().startsWith(QuantizedLayout.METADATA_PREFIX)) {
-                throw new IllegalArgumentException("metadata key \"" + DisplayText.escape(e.getKey()) + "\" starts with \""
-                        + QuantizedLayout.METADATA_PREFIX + "\", which is reserved for quant4j's own descriptions");
+                throw new IllegalArgumentException("metadata key \"" + DisplayText.escape(e.getKey())
+                        + "\" starts with \"" + QuantizedLayout.METADATA_PREFIX
+                        + "\", which is reserved for quant4j's own descriptions");
             }
             checkText(e.getKey(), "metadata key");
             checkText(e.getValue(), "metadata value of \"" + e.getKey() + "\"");
@@ -84,15 +82,26 @@ public final class SafetensorsWriter {
                     Dtype scalesDtype = QuantizedLayout.scalesDtype(q.scheme().param());
                     long[] scalesShape = QuantizedLayout.scalesShape(q.shape(), q.scheme());
                     long scalesSize = scalesDtype.byteSize(product(scalesShape));
-                    plan.add(new Planned(QuantizedLayout.scalesName(q.name()), scalesDtype, scalesShape, offset,
-                            offset + scalesSize, q.name()));
+                    plan.add(new Planned(
+                            QuantizedLayout.scalesName(q.name()),
+                            scalesDtype,
+                            scalesShape,
+                            offset,
+                            offset + scalesSize,
+                            q.name()));
                     offset += scalesSize;
                     if (q.scheme().mode() == QuantMode.AFFINE) {
-                        plan.add(new Planned(QuantizedLayout.offsetsName(q.name()), scalesDtype, scalesShape, offset,
-                                offset + scalesSize, q.name()));
+                        plan.add(new Planned(
+                                QuantizedLayout.offsetsName(q.name()),
+                                scalesDtype,
+                                scalesShape,
+                                offset,
+                                offset + scalesSize,
+                                q.name()));
                         offset += scalesSize;
                     }
-                    allMetadata.put(QuantizedLayout.metadataKey(q.name()),
+                    allMetadata.put(
+                            QuantizedLayout.metadataKey(q.name()),
                             QuantizedLayout.metadataValue(q.shape(), q.scheme()));
                 }
             }
@@ -111,7 +120,10 @@ public final class SafetensorsWriter {
         byte[] header = header(allMetadata, plan);
 
         AtomicOutput.write(destination, ch -> {
-            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+            ByteBuffer prefix = ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(header.length)
+                    .flip();
             while (prefix.hasRemaining()) {
                 ch.write(prefix);
             }
@@ -192,11 +204,22 @@ public final class SafetensorsWriter {
                 w.endObject();
             }
             for (Planned p : plan) {
-                w.name(p.name()).beginObject().name("dtype").value(p.dtype().fileName()).name("shape").beginArray();
+                w.name(p.name())
+                        .beginObject()
+                        .name("dtype")
+                        .value(p.dtype().fileName())
+                        .name("shape")
+                        .beginArray();
                 for (long d : p.shape()) {
                     w.value(d);
                 }
-                w.endArray().name("data_offsets").beginArray().value(p.begin()).value(p.end()).endArray().endObject();
+                w.endArray()
+                        .name("data_offsets")
+                        .beginArray()
+                        .value(p.begin())
+                        .value(p.end())
+                        .endArray()
+                        .endObject();
             }
             w.endObject();
         } catch (IOException e) {

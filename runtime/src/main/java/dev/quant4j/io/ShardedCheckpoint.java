@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonWriter;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,8 @@ public final class ShardedCheckpoint {
 
     /** True for a folder holding {@value #INDEX}, or for such an index file itself. */
     public static boolean isSharded(Path path) {
-        return Files.isDirectory(path) ? Files.isRegularFile(path.resolve(INDEX))
+        return Files.isDirectory(path)
+                ? Files.isRegularFile(path.resolve(INDEX))
                 : path.getFileName() != null && path.getFileName().toString().endsWith(".safetensors.index.json");
     }
 
@@ -64,23 +64,30 @@ public final class ShardedCheckpoint {
         JsonObject root;
         try {
             JsonElement e = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8));
-            if (!e.isJsonObject() || !e.getAsJsonObject().has("weight_map")
+            if (!e.isJsonObject()
+                    || !e.getAsJsonObject().has("weight_map")
                     || !e.getAsJsonObject().get("weight_map").isJsonObject()) {
                 throw new ShardIndexException(index + ": not a safetensors index: it has no \"weight_map\" object");
             }
             root = e.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ShardIndexException(index + ": not valid JSON: " + DisplayText.escape(String.valueOf(e.getMessage())), e);
+            throw new ShardIndexException(
+                    index + ": not valid JSON: " + DisplayText.escape(String.valueOf(e.getMessage())), e);
         }
         Map<String, String> map = new LinkedHashMap<>();
         Set<String> shards = new LinkedHashSet<>();
-        for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("weight_map").entrySet()) {
-            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
-                throw new ShardIndexException(index + ": weight_map entry '" + DisplayText.escape(e.getKey())
-                        + "' is not a shard file name");
+        for (Map.Entry<String, JsonElement> e :
+                root.getAsJsonObject("weight_map").entrySet()) {
+            if (!e.getValue().isJsonPrimitive()
+                    || !e.getValue().getAsJsonPrimitive().isString()) {
+                throw new ShardIndexException(
+                        index + ": weight_map entry '" + DisplayText.escape(e.getKey()) + "' is not a shard file name");
             }
             String shard = e.getValue().getAsString();
-            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")
+            if (shard.isEmpty()
+                    || shard.contains("/")
+                    || shard.contains("\\")
+                    || shard.equals("..")
                     || shard.equals(".")) {
                 throw new ShardIndexException(index + ": tensor '" + DisplayText.escape(e.getKey()) + "' names shard '"
                         + DisplayText.escape(shard) + "', which is not a plain file name in the index's folder");
@@ -90,8 +97,11 @@ public final class ShardedCheckpoint {
         }
         for (String s : shards) {
             if (!Files.isRegularFile(dir.resolve(s))) {
-                throw new NoSuchFileException(dir.resolve(s).toString(), null, "shard '" + DisplayText.escape(s)
-                        + "' named by " + index + " is missing; copy it next to the index");
+                throw new NoSuchFileException(
+                        dir.resolve(s).toString(),
+                        null,
+                        "shard '" + DisplayText.escape(s) + "' named by " + index
+                                + " is missing; copy it next to the index");
             }
         }
         return new ShardedCheckpoint(dir, map, List.copyOf(shards));
@@ -133,7 +143,12 @@ public final class ShardedCheckpoint {
         StringWriter sw = new StringWriter();
         try (JsonWriter w = new JsonWriter(sw)) {
             w.setIndent("  ");
-            w.beginObject().name("metadata").beginObject().name("total_size").value(total).endObject();
+            w.beginObject()
+                    .name("metadata")
+                    .beginObject()
+                    .name("total_size")
+                    .value(total)
+                    .endObject();
             w.name("weight_map").beginObject();
             for (Map.Entry<String, String> e : map.entrySet()) {
                 w.name(e.getKey()).value(e.getValue());

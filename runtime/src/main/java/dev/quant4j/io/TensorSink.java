@@ -67,7 +67,8 @@ public final class TensorSink {
         flush();
         long size = segment.byteSize();
         for (long pos = 0; pos < size; pos += BUFFER) {
-            ByteBuffer chunk = segment.asSlice(pos, Math.min(BUFFER, size - pos)).asByteBuffer();
+            ByteBuffer chunk =
+                    segment.asSlice(pos, Math.min(BUFFER, size - pos)).asByteBuffer();
             while (chunk.hasRemaining()) {
                 out.write(chunk);
             }

@@ -6,7 +6,6 @@ import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -78,8 +77,10 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
             // The one check of scheme against shape on the way to a file; the writer trusts it.
             List<SchemeProblem> problems = scheme.problemsFor(shape);
             if (!problems.isEmpty()) {
-                throw new InvalidSchemeException("tensor '" + DisplayText.escape(name) + "' of shape "
-                        + Arrays.toString(shape) + " cannot be quantized with " + scheme, problems);
+                throw new InvalidSchemeException(
+                        "tensor '" + DisplayText.escape(name) + "' of shape " + Arrays.toString(shape)
+                                + " cannot be quantized with " + scheme,
+                        problems);
             }
             if (n > Shapes.MAX_ARRAY_LENGTH) {
                 throw new IllegalArgumentException("tensor '" + DisplayText.escape(name) + "' of shape "
@@ -102,9 +103,8 @@ public sealed interface TensorSpec permits TensorSpec.Raw, TensorSpec.Quantized 
     /** A float tensor whose values are produced when the writer reaches it. */
     static Raw floats(String name, int[] shape, Dtype as, Producer<float[]> values) {
         if (!as.isQuantizable()) {
-            throw new IllegalArgumentException("tensor '" + DisplayText.escape(name)
-                    + "': floats are written as F32, F16 or BF16, not "
-                    + as);
+            throw new IllegalArgumentException(
+                    "tensor '" + DisplayText.escape(name) + "': floats are written as F32, F16 or BF16, not " + as);
         }
         long n = Shapes.elementCount(shape);
         return new Raw(name, as, Arrays.stream(shape).asLongStream().toArray(), sink -> {

@@ -8,8 +8,7 @@ import dev.quant4j.tensor.QuantizedTensor;
  * so that the tensor package does not depend on this one. Public only because the service loader needs it.
  */
 public final class ActiveDequantizer implements Dequantizer {
-    public ActiveDequantizer() {
-    }
+    public ActiveDequantizer() {}
 
     @Override
     public void dequantize(QuantizedTensor q, float[] out) {

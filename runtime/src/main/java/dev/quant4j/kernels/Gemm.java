@@ -10,8 +10,7 @@ public final class Gemm {
     private static final String PANAMA_CLASS = "dev.quant4j.kernels.PanamaGemm";
     private static final GemmKernels ACTIVE = choose();
 
-    private Gemm() {
-    }
+    private Gemm() {}
 
     /** The batched products in use. */
     public static GemmKernels active() {
@@ -28,10 +27,14 @@ public final class Gemm {
             return ScalarGemm.INSTANCE;
         }
         try {
-            return (GemmKernels) Class.forName(PANAMA_CLASS).getDeclaredField("INSTANCE").get(null);
+            return (GemmKernels)
+                    Class.forName(PANAMA_CLASS).getDeclaredField("INSTANCE").get(null);
         } catch (ReflectiveOperationException | LinkageError e) {
-            System.getLogger("dev.quant4j.kernels").log(Level.WARNING, "quant4j kernels: the Vector API batched"
-                    + " products failed to load, the scalar ones run: " + e);
+            System.getLogger("dev.quant4j.kernels")
+                    .log(
+                            Level.WARNING,
+                            "quant4j kernels: the Vector API batched"
+                                    + " products failed to load, the scalar ones run: " + e);
             return ScalarGemm.INSTANCE;
         }
     }

@@ -18,8 +18,8 @@ public record Int8Activations(byte[] codes, float[] scales, int tokens, int cols
         Objects.requireNonNull(codes, "codes");
         Objects.requireNonNull(scales, "scales");
         if (tokens < 1 || cols < 1) {
-            throw new IllegalArgumentException("quantized activations need at least 1 token and 1 column, got ["
-                    + tokens + ", " + cols + "]");
+            throw new IllegalArgumentException(
+                    "quantized activations need at least 1 token and 1 column, got [" + tokens + ", " + cols + "]");
         }
         if (block < 1 || block > cols) {
             throw new IllegalArgumentException("an activation block of " + block + " columns does not fit rows of "

@@ -2,7 +2,6 @@ package dev.quant4j.kernels;
 
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.function.Supplier;
 
 /**
@@ -10,8 +9,7 @@ import java.util.function.Supplier;
  * gives the same error for the same mistake.
  */
 final class KernelArguments {
-    private KernelArguments() {
-    }
+    private KernelArguments() {}
 
     /** Shape checks shared by every implementation; returns {@code [rows, cols]}. */
     static int[] checkMatvec(QuantizedTensor w, float[] x, int batch, float[] out) {
@@ -52,10 +50,9 @@ final class KernelArguments {
 
     static void checkIntegerWeights(QuantizedTensor w) {
         if (w.scheme().value().isFloat()) {
-            throw new IllegalArgumentException("matvecInt8 multiplies integer codes; " + w
-                    + " has float codes (" + w.scheme().value() + "); use matvec with float32 activations");
+            throw new IllegalArgumentException("matvecInt8 multiplies integer codes; " + w + " has float codes ("
+                    + w.scheme().value() + "); use matvec with float32 activations");
         }
-
     }
 
     /** Rows {@code [fromRow, toRow)} of {@code q} (runs along its last dimension) fit {@code out} at {@code offset}. */

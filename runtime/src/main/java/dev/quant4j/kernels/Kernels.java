@@ -31,8 +31,7 @@ public final class Kernels {
     private static final System.Logger LOG = System.getLogger("dev.quant4j.kernels");
     private static final QuantKernels ACTIVE = choose();
 
-    private Kernels() {
-    }
+    private Kernels() {}
 
     /** The kernels in use. */
     public static QuantKernels active() {
@@ -70,12 +69,16 @@ public final class Kernels {
             return ScalarKernels.INSTANCE;
         }
         if (!forced.isEmpty() && !forced.equals("panama")) {
-            LOG.log(Level.WARNING, "quant4j kernels: ignoring -D" + KERNELS_PROPERTY + "=" + forced
-                    + " (use scalar or panama)");
+            LOG.log(
+                    Level.WARNING,
+                    "quant4j kernels: ignoring -D" + KERNELS_PROPERTY + "=" + forced + " (use scalar or panama)");
         }
         if (!vectorModulePresent()) {
-            LOG.log(Level.WARNING, "quant4j kernels: SIMD is off, the scalar kernels run (several times slower);"
-                    + " start the JVM with --add-modules " + VECTOR_MODULE + " to enable the Vector API kernels");
+            LOG.log(
+                    Level.WARNING,
+                    "quant4j kernels: SIMD is off, the scalar kernels run (several times slower);"
+                            + " start the JVM with --add-modules " + VECTOR_MODULE
+                            + " to enable the Vector API kernels");
             return ScalarKernels.INSTANCE;
         }
         try {
@@ -87,8 +90,10 @@ public final class Kernels {
             }
             return k;
         } catch (ReflectiveOperationException | LinkageError e) {
-            LOG.log(Level.WARNING, "quant4j kernels: SIMD is off, the scalar kernels run, because the Vector API"
-                    + " kernels failed to load: " + e);
+            LOG.log(
+                    Level.WARNING,
+                    "quant4j kernels: SIMD is off, the scalar kernels run, because the Vector API"
+                            + " kernels failed to load: " + e);
             return ScalarKernels.INSTANCE;
         }
     }

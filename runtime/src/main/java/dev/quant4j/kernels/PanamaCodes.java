@@ -1,14 +1,5 @@
 package dev.quant4j.kernels;
 
-import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
-import dev.quant4j.rules.QuantRules;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
-
 import static dev.quant4j.kernels.PanamaSpecies.BH;
 import static dev.quant4j.kernels.PanamaSpecies.BH_EXACT;
 import static dev.quant4j.kernels.PanamaSpecies.BH_MASK;
@@ -21,6 +12,15 @@ import static dev.quant4j.kernels.PanamaSpecies.BQ_MASK;
 import static dev.quant4j.kernels.PanamaSpecies.F;
 import static dev.quant4j.kernels.PanamaSpecies.I;
 import static dev.quant4j.kernels.PanamaSpecies.L;
+
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.format.MiniFloat;
+import dev.quant4j.rules.QuantRules;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * One value's rule ({@link QuantRules#encode}, {@link QuantRules#codeValue}) for L lanes at a time: the
@@ -43,6 +43,7 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
 final class PanamaCodes {
     /** Bit pattern of {@link #MAGIC}: {@code MAGIC + k} for a small integer k has bits {@code MAGIC_BITS + k}. */
     static final int MAGIC_BITS = 0x4B400000;
+
     static final float MAGIC = 12582912f; // 1.5 * 2^23
     private static final float TWO_23 = 8388608f;
     private static final int TWO_23_BITS = 0x4B000000;
@@ -60,8 +61,7 @@ final class PanamaCodes {
     /** Left shifts that put code (i mod 4) of a byte in the top 2 bits. */
     private static final IntVector CRUMB_UP = IntVector.fromArray(I, lanePattern(30, 28, 26, 24), 0);
 
-    private PanamaCodes() {
-    }
+    private PanamaCodes() {}
 
     private static int[] lanePattern(int... period) {
         int[] a = new int[L];
@@ -79,7 +79,10 @@ final class PanamaCodes {
         if (value.isFloat()) {
             return encodeMini(y, MiniFloat.of(value));
         }
-        return y.add(MAGIC).reinterpretAsInts().max(MAGIC_BITS + value.minCode()).min(MAGIC_BITS + value.maxCode());
+        return y.add(MAGIC)
+                .reinterpretAsInts()
+                .max(MAGIC_BITS + value.minCode())
+                .min(MAGIC_BITS + value.maxCode());
     }
 
     /**
@@ -88,7 +91,11 @@ final class PanamaCodes {
      * rounding error, well inside the magic-number rounding's exact range; clamped to {@code [0, 2^bits - 1]}.
      */
     static IntVector affineCodeBits(FloatVector x, float d, float m, QuantValue value) {
-        return x.sub(m).div(d).add(MAGIC).reinterpretAsInts().max(MAGIC_BITS)
+        return x.sub(m)
+                .div(d)
+                .add(MAGIC)
+                .reinterpretAsInts()
+                .max(MAGIC_BITS)
                 .min(MAGIC_BITS + QuantRules.affineMaxCode(value));
     }
 
@@ -106,14 +113,18 @@ final class PanamaCodes {
         // Normal range: round the 23-bit mantissa to `mant` bits, half to even, then rebias the exponent.
         int drop = 23 - mant;
         IntVector lsb = a.lanewise(VectorOperators.LSHR, drop).and(1);
-        IntVector normal = a.add((1 << (drop - 1)) - 1).add(lsb).lanewise(VectorOperators.LSHR, drop)
+        IntVector normal = a.add((1 << (drop - 1)) - 1)
+                .add(lsb)
+                .lanewise(VectorOperators.LSHR, drop)
                 .sub((127 - bias) << mant);
         // Subnormal range: units of the smallest step 2^(1 - bias - mant); a * 2^(bias - 1 + mant) is exact.
         float up = Math.scalb(1f, bias - 1 + mant);
-        IntVector sub = a.reinterpretAsFloats().mul(up).add(TWO_23).reinterpretAsInts().sub(TWO_23_BITS);
+        IntVector sub =
+                a.reinterpretAsFloats().mul(up).add(TWO_23).reinterpretAsInts().sub(TWO_23_BITS);
         int minNormalBits = Float.floatToRawIntBits(Math.scalb(1f, 1 - bias));
         IntVector mag = normal.blend(sub, a.compare(VectorOperators.LT, minNormalBits));
-        mag = mag.blend(codes.maxMagnitudeCode(),
+        mag = mag.blend(
+                codes.maxMagnitudeCode(),
                 a.compare(VectorOperators.GE, Float.floatToRawIntBits(format.largestFinite())));
         return mag.or(sign);
     }
@@ -132,23 +143,32 @@ final class PanamaCodes {
 
     /** The values of the L 4-bit codes starting at code {@code i} (even). */
     static FloatVector codeValues4(byte[] codes, int i, QuantValue value) {
-        ByteVector b = BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1)
+        ByteVector b = BH_EXACT
+                ? ByteVector.fromArray(BH, codes, i >>> 1)
                 : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK);
-        IntVector spread = b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
+        IntVector spread =
+                b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
         if (value.isFloat()) {
             return decodeMini(spread.lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF), MiniFloat.of(value));
         }
-        return spread.lanewise(VectorOperators.LSHL, NIBBLE_UP).lanewise(VectorOperators.ASHR, 28)
-                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        return spread.lanewise(VectorOperators.LSHL, NIBBLE_UP)
+                .lanewise(VectorOperators.ASHR, 28)
+                .convert(VectorOperators.I2F, 0)
+                .reinterpretAsFloats();
     }
 
     /** The values of the L 2-bit integer codes starting at code {@code i} (a multiple of 4). */
     static FloatVector codeValues2(byte[] codes, int i) {
-        ByteVector b = BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2)
+        ByteVector b = BQ_EXACT
+                ? ByteVector.fromArray(BQ, codes, i >>> 2)
                 : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK);
-        return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
-                .lanewise(VectorOperators.LSHL, CRUMB_UP).lanewise(VectorOperators.ASHR, 30)
-                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        return b.convertShape(VectorOperators.B2I, I, 0)
+                .reinterpretAsInts()
+                .rearrange(SPREAD4)
+                .lanewise(VectorOperators.LSHL, CRUMB_UP)
+                .lanewise(VectorOperators.ASHR, 30)
+                .convert(VectorOperators.I2F, 0)
+                .reinterpretAsFloats();
     }
 
     /**
@@ -157,14 +177,28 @@ final class PanamaCodes {
      */
     static FloatVector affineValues(byte[] codes, int i, int bits, FloatVector d, FloatVector m) {
         IntVector q = switch (bits) {
-            case 8 -> (BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK))
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
-            case 4 -> (BH_EXACT ? ByteVector.fromArray(BH, codes, i >>> 1) : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK))
-                    .convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2)
-                    .lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF);
-            default -> (BQ_EXACT ? ByteVector.fromArray(BQ, codes, i >>> 2) : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK))
-                    .convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4)
-                    .lanewise(VectorOperators.LSHR, CRUMB_DOWN).and(0x3);
+            case 8 ->
+                (BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK))
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
+                        .reinterpretAsInts();
+            case 4 ->
+                (BH_EXACT
+                                ? ByteVector.fromArray(BH, codes, i >>> 1)
+                                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK))
+                        .convertShape(VectorOperators.B2I, I, 0)
+                        .reinterpretAsInts()
+                        .rearrange(SPREAD2)
+                        .lanewise(VectorOperators.LSHR, NIBBLE_DOWN)
+                        .and(0xF);
+            default ->
+                (BQ_EXACT
+                                ? ByteVector.fromArray(BQ, codes, i >>> 2)
+                                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK))
+                        .convertShape(VectorOperators.B2I, I, 0)
+                        .reinterpretAsInts()
+                        .rearrange(SPREAD4)
+                        .lanewise(VectorOperators.LSHR, CRUMB_DOWN)
+                        .and(0x3);
         };
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(d, m);
     }
@@ -191,11 +225,13 @@ final class PanamaCodes {
         int signBit = codes.signBit();
         IntVector mag = z.and(signBit - 1);
         IntVector sign = z.and(signBit).lanewise(VectorOperators.LSHL, 31 - Integer.numberOfTrailingZeros(signBit));
-        FloatVector normal = mag.lanewise(VectorOperators.LSHL, 23 - mant).add((127 - bias) << 23)
+        FloatVector normal = mag.lanewise(VectorOperators.LSHL, 23 - mant)
+                .add((127 - bias) << 23)
                 .reinterpretAsFloats();
-        FloatVector sub = mag.convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                .mul(Math.scalb(1f, 1 - bias - mant));
-        FloatVector v = normal.blend(sub, mag.compare(VectorOperators.LT, 1 << mant).cast(F));
+        FloatVector sub =
+                mag.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(Math.scalb(1f, 1 - bias - mant));
+        FloatVector v =
+                normal.blend(sub, mag.compare(VectorOperators.LT, 1 << mant).cast(F));
         IntVector bits = v.reinterpretAsInts();
         if (codes.firstNanMagnitude() >= 0) {
             bits = bits.blend(0x7FC00000, mag.compare(VectorOperators.GE, codes.firstNanMagnitude()));

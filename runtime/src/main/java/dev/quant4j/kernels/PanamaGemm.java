@@ -1,5 +1,13 @@
 package dev.quant4j.kernels;
 
+import static dev.quant4j.kernels.PanamaSpecies.BITS;
+import static dev.quant4j.kernels.PanamaSpecies.BL;
+import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
+import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
+import static dev.quant4j.kernels.PanamaSpecies.F;
+import static dev.quant4j.kernels.PanamaSpecies.I;
+import static dev.quant4j.kernels.PanamaSpecies.L;
+
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -9,14 +17,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-
-import static dev.quant4j.kernels.PanamaSpecies.BITS;
-import static dev.quant4j.kernels.PanamaSpecies.BL;
-import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
-import static dev.quant4j.kernels.PanamaSpecies.F;
-import static dev.quant4j.kernels.PanamaSpecies.I;
-import static dev.quant4j.kernels.PanamaSpecies.L;
 
 /**
  * Vector API batched products, bit for bit equal to {@link ScalarGemm} at every width.
@@ -51,13 +51,12 @@ final class PanamaGemm implements GemmKernels {
      * on a core whose FMA throughput in lanes per cycle is the same at both widths (AMD Zen 4 here), the padded
      * lanes are pure loss, and short sentences make them 28% of the lanes (the demo's 327 sentences at 16).
      */
-    static final VectorSpecies<Float> FH = BITS >= 256
-            ? FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2)) : F;
+    static final VectorSpecies<Float> FH =
+            BITS >= 256 ? FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2)) : F;
     /** Lanes of {@link #FH}. */
     static final int LH = FH.length();
 
-    private PanamaGemm() {
-    }
+    private PanamaGemm() {}
 
     @Override
     public String name() {
@@ -260,7 +259,8 @@ final class PanamaGemm implements GemmKernels {
                         }
                         for (int k = 0; k < m; k++) {
                             FloatVector scale = sat.mul(sw[base[k] + j]);
-                            FloatVector.fromArray(F, d, k * L).fma(scale, FloatVector.fromArray(F, o, k * L))
+                            FloatVector.fromArray(F, d, k * L)
+                                    .fma(scale, FloatVector.fromArray(F, o, k * L))
                                     .intoArray(o, k * L);
                         }
                         c0 = end;
@@ -279,8 +279,19 @@ final class PanamaGemm implements GemmKernels {
      * 2x slower (187 against 93 us for [384, 384] x 14 tokens), as the eight results then go through memory
      * every 32 columns.
      */
-    private static void int8Tile(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, int ba,
-                                 float[] sa, float[] sw, int[] base, float[] out) {
+    private static void int8Tile(
+            float[] w,
+            int[] off,
+            float[] xt,
+            int tp,
+            int g,
+            int cols,
+            int be,
+            int ba,
+            float[] sa,
+            float[] sw,
+            int[] base,
+            float[] out) {
         int xb = g * cols;
         int o0 = off[0];
         int o1 = off[1];
@@ -343,8 +354,19 @@ final class PanamaGemm implements GemmKernels {
     }
 
     /** {@link #int8Tile} for a short last group: {@link #FH}, LH lanes; the same arithmetic lane for lane. */
-    private static void int8TileHalf(float[] w, int[] off, float[] xt, int tp, int g, int cols, int be, int ba,
-                                 float[] sa, float[] sw, int[] base, float[] out) {
+    private static void int8TileHalf(
+            float[] w,
+            int[] off,
+            float[] xt,
+            int tp,
+            int g,
+            int cols,
+            int be,
+            int ba,
+            float[] sa,
+            float[] sw,
+            int[] base,
+            float[] out) {
         int xb = g * cols;
         int o0 = off[0];
         int o1 = off[1];
@@ -414,8 +436,7 @@ final class PanamaGemm implements GemmKernels {
     }
 
     /** A run longer than {@link #EXACT_RUN}: exact chunks, their sums added in int32, then one conversion. */
-    private static void longRun(float[] wf, int[] off, float[] at, int xb, int c0, int end, float[] d,
-                                int[] sums) {
+    private static void longRun(float[] wf, int[] off, float[] at, int xb, int c0, int end, float[] d, int[] sums) {
         java.util.Arrays.fill(sums, 0);
         for (int s = c0; s < end; s += EXACT_RUN) {
             chain(wf, off, at, xb, s, Math.min(s + EXACT_RUN, end), d);
@@ -439,7 +460,8 @@ final class PanamaGemm implements GemmKernels {
             }
         } else if (nibbles) {
             for (; c < cols; c += 2 * L) {
-                ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, (i0 + c) >> 1)
+                ByteVector b = BL_EXACT
+                        ? ByteVector.fromArray(BL, codes, (i0 + c) >> 1)
                         : ByteVector.fromArray(BL, codes, (i0 + c) >> 1, BL_MASK);
                 IntVector v = (IntVector) b.convertShape(VectorOperators.B2I, I, 0);
                 IntVector lo = v.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28);

@@ -1,9 +1,18 @@
 package dev.quant4j.kernels;
 
+import static dev.quant4j.kernels.PanamaSpecies.BH;
+import static dev.quant4j.kernels.PanamaSpecies.BH_EXACT;
+import static dev.quant4j.kernels.PanamaSpecies.BITS;
+import static dev.quant4j.kernels.PanamaSpecies.BL;
+import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
+import static dev.quant4j.kernels.PanamaSpecies.F;
+import static dev.quant4j.kernels.PanamaSpecies.I;
+import static dev.quant4j.kernels.PanamaSpecies.L;
+
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantMode;
-import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
@@ -11,24 +20,13 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
+import java.lang.System.Logger.Level;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-
-import java.lang.System.Logger.Level;
-import java.nio.ByteOrder;
-
-import static dev.quant4j.kernels.PanamaSpecies.BH;
-import static dev.quant4j.kernels.PanamaSpecies.BH_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BITS;
-import static dev.quant4j.kernels.PanamaSpecies.BL;
-import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
-import static dev.quant4j.kernels.PanamaSpecies.F;
-import static dev.quant4j.kernels.PanamaSpecies.I;
-import static dev.quant4j.kernels.PanamaSpecies.L;
 
 /**
  * Vector API (Panama) kernels: the numeric contract of {@link ScalarKernels}, bit for bit, L lanes at a
@@ -53,8 +51,7 @@ import static dev.quant4j.kernels.PanamaSpecies.L;
 final class PanamaKernels implements QuantKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
-    private PanamaKernels() {
-    }
+    private PanamaKernels() {}
 
     /**
      * The SIMD kernels, or null (after one WARNING line) when this JVM cannot run them well.
@@ -63,13 +60,17 @@ final class PanamaKernels implements QuantKernels {
     static PanamaKernels create() {
         System.Logger log = System.getLogger("dev.quant4j.kernels");
         if (PanamaSpecies.maxBits() < 128) {
-            log.log(Level.WARNING, "quant4j kernels: SIMD is off, the scalar kernels run: this CPU offers no"
-                    + " vectors of 128 bits or more to the Vector API");
+            log.log(
+                    Level.WARNING,
+                    "quant4j kernels: SIMD is off, the scalar kernels run: this CPU offers no"
+                            + " vectors of 128 bits or more to the Vector API");
             return null;
         }
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            log.log(Level.WARNING, "quant4j kernels: SIMD is off, the scalar kernels run: the SIMD code packing"
-                    + " assumes a little-endian CPU");
+            log.log(
+                    Level.WARNING,
+                    "quant4j kernels: SIMD is off, the scalar kernels run: the SIMD code packing"
+                            + " assumes a little-endian CPU");
             return null;
         }
         log.log(Level.DEBUG, "quant4j kernels: " + INSTANCE.name());
@@ -126,10 +127,10 @@ final class PanamaKernels implements QuantKernels {
      * min and max; the order of +0.0 and -0.0 does not matter, as {@link QuantRules#affineOffset} gives +0.0
      * for either and {@link QuantRules#affineScale} compares them), the rules' offsets and scales, the codes.
      */
-    private static QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout,
-                                                  QuantScheme scheme) {
-        return ScalarKernels.quantizeAffine(name, shape, x, layout, scheme, PanamaKernels::minMax,
-                (v, from, to, d, m, value, codes) -> {
+    private static QuantizedTensor quantizeAffine(
+            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
+        return ScalarKernels.quantizeAffine(
+                name, shape, x, layout, scheme, PanamaKernels::minMax, (v, from, to, d, m, value, codes) -> {
                     if (d != 0f) {
                         encodeSegment(v, from, to - from, d, m, true, value, codes);
                     }
@@ -161,8 +162,8 @@ final class PanamaKernels implements QuantKernels {
     }
 
     /** The codes of every block with its scale (blocks whose max |x| is 0 stay code 0), as a tensor. */
-    private static QuantizedTensor encoded(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
-                                           float[] amax, float[] scales) {
+    private static QuantizedTensor encoded(
+            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme, float[] amax, float[] scales) {
         byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
         encodeAll(x, layout, scheme.value(), amax, scales, codes);
         return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
@@ -186,8 +187,8 @@ final class PanamaKernels implements QuantKernels {
     }
 
     /** One pass: per block, max |x|, the stored scale, then the codes. False on anything the reference rejects. */
-    private static boolean quantizeRowBlocks(float[] x, BlockLayout layout, QuantScheme scheme, byte[] codes,
-                                             float[] scales) {
+    private static boolean quantizeRowBlocks(
+            float[] x, BlockLayout layout, QuantScheme scheme, byte[] codes, float[] scales) {
         QuantValue value = scheme.value();
         int len = layout.rowLength();
         int be = layout.lastBlockExtent();
@@ -240,8 +241,8 @@ final class PanamaKernels implements QuantKernels {
      * the general path's per-block dispatch and edge handling: one pass, each block measured, scaled and
      * encoded while it is in L1 (the loads of the next blocks overlap with this block's division).
      */
-    private static boolean quantizeRows32(float[] x, BlockLayout layout, QuantValue value,
-                                          QuantParam param, byte[] codes, float[] scales) {
+    private static boolean quantizeRows32(
+            float[] x, BlockLayout layout, QuantValue value, QuantParam param, byte[] codes, float[] scales) {
         int len = layout.rowLength();
         int blocks = len / 32;
         int lo = PanamaCodes.MAGIC_BITS + value.minCode();
@@ -254,7 +255,9 @@ final class PanamaKernels implements QuantKernels {
                 int i = row + 32 * k;
                 IntVector m = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF);
                 for (int j = L; j < 32; j += L) {
-                    m = m.max(FloatVector.fromArray(F, x, i + j).reinterpretAsInts().and(0x7FFFFFFF));
+                    m = m.max(FloatVector.fromArray(F, x, i + j)
+                            .reinterpretAsInts()
+                            .and(0x7FFFFFFF));
                 }
                 int v = m.reduceLanes(VectorOperators.MAX);
                 if (v >= 0x7F800000) {
@@ -280,8 +283,14 @@ final class PanamaKernels implements QuantKernels {
     private static void encodeBlock32Bytes(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo).min(hi)
-                    .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+            ByteVector b = FloatVector.fromArray(F, x, i + j)
+                    .div(s)
+                    .add(PanamaCodes.MAGIC)
+                    .reinterpretAsInts()
+                    .max(lo)
+                    .min(hi)
+                    .convertShape(VectorOperators.I2B, BL, 0)
+                    .reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i + j);
             } else {
@@ -293,8 +302,14 @@ final class PanamaKernels implements QuantKernels {
     private static void encodeBlock32Nibbles(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            LongVector pair = FloatVector.fromArray(F, x, i + j).div(s).add(PanamaCodes.MAGIC).reinterpretAsInts().max(lo)
-                    .min(hi).and(0xF).reinterpretAsLongs();
+            LongVector pair = FloatVector.fromArray(F, x, i + j)
+                    .div(s)
+                    .add(PanamaCodes.MAGIC)
+                    .reinterpretAsInts()
+                    .max(lo)
+                    .min(hi)
+                    .and(0xF)
+                    .reinterpretAsLongs();
             storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, (i + j) >>> 1);
         }
     }
@@ -331,8 +346,8 @@ final class PanamaKernels implements QuantKernels {
         return amax;
     }
 
-    private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,
-                                  byte[] codes) {
+    private static void encodeAll(
+            float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
         layout.forEachRun((b, from, to) -> {
             if (amax[b] != 0f) {
                 encodeSegment(x, from, to - from, scales[b], 0f, false, value, codes);
@@ -349,14 +364,20 @@ final class PanamaKernels implements QuantKernels {
             IntVector acc0 = IntVector.zero(I);
             IntVector acc1 = IntVector.zero(I);
             for (; i + 2 * L <= end; i += 2 * L) {
-                acc0 = acc0.max(FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF));
-                acc1 = acc1.max(FloatVector.fromArray(F, x, i + L).reinterpretAsInts().and(0x7FFFFFFF));
+                acc0 = acc0.max(
+                        FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF));
+                acc1 = acc1.max(
+                        FloatVector.fromArray(F, x, i + L).reinterpretAsInts().and(0x7FFFFFFF));
             }
             m = acc0.max(acc1).reduceLanes(VectorOperators.MAX);
         }
         if (i + L <= end) {
-            m = Math.max(m, FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF)
-                    .reduceLanes(VectorOperators.MAX));
+            m = Math.max(
+                    m,
+                    FloatVector.fromArray(F, x, i)
+                            .reinterpretAsInts()
+                            .and(0x7FFFFFFF)
+                            .reduceLanes(VectorOperators.MAX));
             i += L;
         }
         for (; i < end; i++) {
@@ -369,8 +390,8 @@ final class PanamaKernels implements QuantKernels {
      * Codes of {@code x[i0 .. i0 + n)} with one stored scale {@code s != 0} (negative only where the contract
      * allows it), or when {@code affine} with scale {@code s > 0} and offset {@code m}, written into {@code codes}.
      */
-    private static void encodeSegment(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
-                                      byte[] codes) {
+    private static void encodeSegment(
+            float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value, byte[] codes) {
         switch (value.bits()) {
             case 8 -> encode8(x, i0, n, s, m, affine, value, codes);
             case 4 -> encode4(x, i0, n, s, m, affine, value, codes);
@@ -397,8 +418,14 @@ final class PanamaKernels implements QuantKernels {
     static void encodeClampedQ8(float[] x, float s, byte[] codes) {
         int i = 0;
         for (; i + L <= x.length; i += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i).div(s).max(-127f).min(127f).add(PanamaCodes.MAGIC).reinterpretAsInts()
-                    .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+            ByteVector b = FloatVector.fromArray(F, x, i)
+                    .div(s)
+                    .max(-127f)
+                    .min(127f)
+                    .add(PanamaCodes.MAGIC)
+                    .reinterpretAsInts()
+                    .convertShape(VectorOperators.I2B, BL, 0)
+                    .reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
@@ -410,13 +437,14 @@ final class PanamaKernels implements QuantKernels {
         }
     }
 
-    private static void encode8(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
-                                byte[] codes) {
+    private static void encode8(
+            float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value, byte[] codes) {
         int i = i0;
         int end = i0 + n;
         for (; i + L <= end; i += L) {
             ByteVector b = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value)
-                    .convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+                    .convertShape(VectorOperators.I2B, BL, 0)
+                    .reinterpretAsBytes();
             if (BL_EXACT) {
                 b.intoArray(codes, i);
             } else {
@@ -428,8 +456,8 @@ final class PanamaKernels implements QuantKernels {
         }
     }
 
-    private static void encode4(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
-                                byte[] codes) {
+    private static void encode4(
+            float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value, byte[] codes) {
         int i = i0;
         int end = i0 + n;
         if ((i & 1) != 0 && i < end) {
@@ -439,7 +467,9 @@ final class PanamaKernels implements QuantKernels {
         for (; i + L <= end; i += L) {
             // Adjacent int lanes as one long: code 2k in the low half, 2k+1 in the high half; fold the
             // high nibble down next to the low one and keep the low byte.
-            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value).and(0xF).reinterpretAsLongs();
+            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value)
+                    .and(0xF)
+                    .reinterpretAsLongs();
             storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, i >>> 1);
         }
         for (; i < end; i++) {
@@ -447,8 +477,8 @@ final class PanamaKernels implements QuantKernels {
         }
     }
 
-    private static void encode2(float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value,
-                                byte[] codes) {
+    private static void encode2(
+            float[] x, int i0, int n, float s, float m, boolean affine, QuantValue value, byte[] codes) {
         int i = i0;
         int end = i0 + n;
         for (; (i & 3) != 0 && i < end; i++) {
@@ -456,7 +486,9 @@ final class PanamaKernels implements QuantKernels {
         }
         for (; i + L <= end; i += L) {
             // Two folds: int pairs to 4-bit groups in longs, then (after narrowing) long pairs to bytes.
-            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value).and(0x3).reinterpretAsLongs();
+            LongVector pair = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value)
+                    .and(0x3)
+                    .reinterpretAsLongs();
             LongVector nib = pair.or(pair.lanewise(VectorOperators.LSHR, 30)).and(0xF);
             // nib lane k holds codes 2k, 2k+1 as 4 bits; pack pairs of lanes into bytes.
             for (int k = 0; k < L / 4; k++) {
@@ -512,8 +544,10 @@ final class PanamaKernels implements QuantKernels {
         int shift = fromRow * len - offset;
         if (q.isAffine()) {
             float[] offsets = q.offsets();
-            layout.forEachRun(fromRow, toRow, (b, from, to) ->
-                    decodeAffineRun(codes, from, to, scales[b], offsets[b], value, out, shift));
+            layout.forEachRun(
+                    fromRow,
+                    toRow,
+                    (b, from, to) -> decodeAffineRun(codes, from, to, scales[b], offsets[b], value, out, shift));
             return;
         }
         if (!value.isFloat() && value.bits() >= 4 && be % (2 * L) == 0 && len % be == 0) {
@@ -527,21 +561,30 @@ final class PanamaKernels implements QuantKernels {
     }
 
     /** One row of whole blocks of whole vectors of 8- or 4-bit integer codes (the common layouts). */
-    private static void dequantizeRow(byte[] codes, int row, int len, int be, float[] scales, int base,
-                                      QuantValue value, float[] out, int shift) {
+    private static void dequantizeRow(
+            byte[] codes,
+            int row,
+            int len,
+            int be,
+            float[] scales,
+            int base,
+            QuantValue value,
+            float[] out,
+            int shift) {
         boolean eight = value.bits() == 8;
         for (int c0 = 0, b = base; c0 < len; c0 += be, b++) {
             FloatVector s = FloatVector.broadcast(F, scales[b]);
             for (int i = row + c0, end = row + c0 + be; i < end; i += L) {
-                FloatVector v = eight ? PanamaCodes.codeValues8(codes, i, value) : PanamaCodes.codeValues4(codes, i, value);
+                FloatVector v =
+                        eight ? PanamaCodes.codeValues8(codes, i, value) : PanamaCodes.codeValues4(codes, i, value);
                 v.mul(s).intoArray(out, i - shift);
             }
         }
     }
 
     /** {@code out[i - shift] = fma(code i, d, m)} over one affine block's run; the rule's at the edges. */
-    private static void decodeAffineRun(byte[] codes, int from, int to, float d, float m, QuantValue value, float[] out,
-                                        int shift) {
+    private static void decodeAffineRun(
+            byte[] codes, int from, int to, float d, float m, QuantValue value, float[] out, int shift) {
         int bits = value.bits();
         int perByte = 8 / bits;
         int i = from;
@@ -562,8 +605,7 @@ final class PanamaKernels implements QuantKernels {
      * {@code out[i - shift] = value(code i) * s} over one block's run; whole vectors where the codes start
      * on a byte, the rule's {@link QuantRules#codeValue} at the edges.
      */
-    private static void decodeRun(byte[] codes, int from, int to, float s, QuantValue value, float[] out,
-                                  int shift) {
+    private static void decodeRun(byte[] codes, int from, int to, float s, QuantValue value, float[] out, int shift) {
         int perByte = 8 / value.bits();
         int i = from;
         for (; i < to && i % perByte != 0; i++) {

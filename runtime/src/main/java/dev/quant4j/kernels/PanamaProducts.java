@@ -1,5 +1,13 @@
 package dev.quant4j.kernels;
 
+import static dev.quant4j.kernels.PanamaSpecies.BITS;
+import static dev.quant4j.kernels.PanamaSpecies.BL;
+import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
+import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
+import static dev.quant4j.kernels.PanamaSpecies.F;
+import static dev.quant4j.kernels.PanamaSpecies.I;
+import static dev.quant4j.kernels.PanamaSpecies.L;
+
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
@@ -12,14 +20,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-
-import static dev.quant4j.kernels.PanamaSpecies.BITS;
-import static dev.quant4j.kernels.PanamaSpecies.BL;
-import static dev.quant4j.kernels.PanamaSpecies.BL_EXACT;
-import static dev.quant4j.kernels.PanamaSpecies.BL_MASK;
-import static dev.quant4j.kernels.PanamaSpecies.F;
-import static dev.quant4j.kernels.PanamaSpecies.I;
-import static dev.quant4j.kernels.PanamaSpecies.L;
 
 /**
  * Vector API product kernels on quantized weights (see {@link QuantKernels#matvec}).
@@ -42,27 +42,29 @@ final class PanamaProducts {
     // loop-carried vector on every iteration (measured: hundreds of MB allocated per matvec).
 
     /** Short lanes for the integer path: half the width, so that widening them to int fills one vector. */
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, BITS / 2)));
+    private static final VectorSpecies<Short> S =
+            ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, BITS / 2)));
+
     private static final int SL = S.length();
     /** Int lanes matching S lane for lane (twice its bits). */
-    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(2 * S.vectorBitSize()));
-    private static final VectorSpecies<Float> SF = FloatVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(2 * S.vectorBitSize()));
-    private static final VectorSpecies<Byte> SB = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
+    private static final VectorSpecies<Integer> SI =
+            IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(2 * S.vectorBitSize()));
+
+    private static final VectorSpecies<Float> SF =
+            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(2 * S.vectorBitSize()));
+    private static final VectorSpecies<Byte> SB =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
     private static final boolean SB_EXACT = SB.length() == SL;
     private static final jdk.incubator.vector.VectorMask<Byte> SB_MASK = SB.indexInRange(0, SL);
 
     /** Lane rotations by 8, 4, 2 and 1: a fixed summation tree for {@link #sum}. */
     private static final VectorShuffle<Float> ROT8 = VectorShuffle.fromOp(F, i -> (i + 8) % L);
+
     private static final VectorShuffle<Float> ROT4 = VectorShuffle.fromOp(F, i -> (i + 4) % L);
     private static final VectorShuffle<Float> ROT2 = VectorShuffle.fromOp(F, i -> (i + 2) % L);
     private static final VectorShuffle<Float> ROT1 = VectorShuffle.fromOp(F, i -> (i + 1) % L);
 
-    private PanamaProducts() {
-    }
+    private PanamaProducts() {}
 
     /**
      * The sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order to the
@@ -102,8 +104,7 @@ final class PanamaProducts {
     }
 
     /** Writes the sums of a tile's first {@code n} activation rows (the others repeated the last row). */
-    private static void storeTile(float[] out, int rows, int r, int k0, int n, float s0, float s1, float s2,
-                                  float s3) {
+    private static void storeTile(float[] out, int rows, int r, int k0, int n, float s0, float s1, float s2, float s3) {
         out[k0 * rows + r] = s0;
         if (n > 1) {
             out[(k0 + 1) * rows + r] = s1;
@@ -126,16 +127,16 @@ final class PanamaProducts {
         matmul(w, x, batch, out, rc[0], rc[1], parallelism);
     }
 
-    private static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, int rows, int cols,
-                               Parallelism parallelism) {
+    private static void matmul(
+            QuantizedTensor w, float[] x, int batch, float[] out, int rows, int cols, Parallelism parallelism) {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         int be = layout.lastBlockExtent();
         byte[] codes = w.codes();
         float[] scales = w.scales();
         if (w.isAffine()) {
-            parallelism.forRows(rows, (long) cols * batch, (from, to) ->
-                    affineRows(w, cols, x, batch, out, rows, from, to));
+            parallelism.forRows(
+                    rows, (long) cols * batch, (from, to) -> affineRows(w, cols, x, batch, out, rows, from, to));
         } else if (isQ4(value) && runsOf32(cols, be)) {
             float[] xp = new float[batch * cols];
             float[] corr = new float[batch * (cols / 32) * L];
@@ -144,18 +145,23 @@ final class PanamaProducts {
             }
             int seg = Math.min(be, cols);
             if (batch == 1) {
-                parallelism.forRows(rows, cols, (from, to) ->
-                        q4Rows(codes, scales, layout, cols, seg, xp, corr, out, from, to));
+                parallelism.forRows(
+                        rows, cols, (from, to) -> q4Rows(codes, scales, layout, cols, seg, xp, corr, out, from, to));
             } else {
-                parallelism.forRows(rows, (long) cols * batch, (from, to) ->
-                        q4BatchRows(codes, scales, layout, cols, seg, xp, corr, batch, out, rows, from, to));
+                parallelism.forRows(
+                        rows,
+                        (long) cols * batch,
+                        (from, to) ->
+                                q4BatchRows(codes, scales, layout, cols, seg, xp, corr, batch, out, rows, from, to));
             }
         } else if (isQ8(value) && runsOf32(cols, be) && batch == 1) {
             int seg = Math.min(be, cols);
             parallelism.forRows(rows, cols, (from, to) -> q8Rows(codes, scales, layout, cols, seg, x, out, from, to));
         } else {
-            parallelism.forRows(rows, (long) cols * batch, (from, to) ->
-                    genericRows(codes, scales, layout, value, cols, x, batch, out, rows, from, to));
+            parallelism.forRows(
+                    rows,
+                    (long) cols * batch,
+                    (from, to) -> genericRows(codes, scales, layout, value, cols, x, batch, out, rows, from, to));
         }
     }
 
@@ -178,13 +184,19 @@ final class PanamaProducts {
     /** The sum over one 32-weight block of {@code (24 + q) * x} plus its correction, starting from {@code p}. */
     private static FloatVector q4Block(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
         for (int j = 0; j < 32; j += 2 * L) {
-            IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, byteOff + j / 2)
-                    : PanamaSpecies.loadFirst(BL, codes, byteOff + j / 2, BL_MASK))
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
-            FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE).lanewise(VectorOperators.XOR,
-                    ONE_PLUS_HALF).reinterpretAsFloats();
-            FloatVector hi = z.lanewise(VectorOperators.LSHL, 15).and(MANT_NIBBLE).lanewise(VectorOperators.XOR,
-                    ONE_PLUS_HALF).reinterpretAsFloats();
+            IntVector z = (BL_EXACT
+                            ? ByteVector.fromArray(BL, codes, byteOff + j / 2)
+                            : PanamaSpecies.loadFirst(BL, codes, byteOff + j / 2, BL_MASK))
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
+                    .reinterpretAsInts();
+            FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
+                    .and(MANT_NIBBLE)
+                    .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                    .reinterpretAsFloats();
+            FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
+                    .and(MANT_NIBBLE)
+                    .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                    .reinterpretAsFloats();
             p = lo.fma(FloatVector.fromArray(F, xp, c + j), p);
             p = hi.fma(FloatVector.fromArray(F, xp, c + j + L), p);
         }
@@ -196,27 +208,37 @@ final class PanamaProducts {
      * past its node budget, and a Vector API call left out of line falls back to Java code that
      * allocates a vector object per operation (measured: 200 MB and ~10x the time per matvec).
      */
-    private static void q4Rows(byte[] codes, float[] scales, BlockLayout layout, int cols, int seg, float[] xp,
-                               float[] corr, float[] out, int from, int to) {
+    private static void q4Rows(
+            byte[] codes,
+            float[] scales,
+            BlockLayout layout,
+            int cols,
+            int seg,
+            float[] xp,
+            float[] corr,
+            float[] out,
+            int from,
+            int to) {
         int blocks = cols / 32;
         boolean pairs = seg == 32 && (blocks & 1) == 0;
         for (int r = from; r < to; r++) {
             int base = layout.rowBlockBase(r);
             int rowByte = r * (cols >>> 1);
-            out[r] = pairs ? q4RowPairs(codes, rowByte, scales, base, blocks, xp, corr)
+            out[r] = pairs
+                    ? q4RowPairs(codes, rowByte, scales, base, blocks, xp, corr)
                     : q4RowSegments(codes, rowByte, scales, base, cols, seg, xp, corr);
         }
     }
 
     /** One row of 32-weight blocks, an even number of them, in two independent FMA chains. */
-    private static float q4RowPairs(byte[] codes, int rowByte, float[] scales, int base, int blocks, float[] xp,
-                                    float[] corr) {
+    private static float q4RowPairs(
+            byte[] codes, int rowByte, float[] scales, int base, int blocks, float[] xp, float[] corr) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b += 2) {
             FloatVector p0 = q4Block(codes, rowByte + b * 16, xp, b * 32, FloatVector.fromArray(F, corr, b * L));
-            FloatVector p1 = q4Block(codes, rowByte + b * 16 + 16, xp, b * 32 + 32,
-                    FloatVector.fromArray(F, corr, b * L + L));
+            FloatVector p1 =
+                    q4Block(codes, rowByte + b * 16 + 16, xp, b * 32 + 32, FloatVector.fromArray(F, corr, b * L + L));
             acc0 = p0.fma(FloatVector.broadcast(F, scales[base + b]), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, scales[base + b + 1]), acc1);
         }
@@ -224,8 +246,8 @@ final class PanamaProducts {
     }
 
     /** One row whose scale segments are whole runs of 32 weights (any count, tensor level included). */
-    private static float q4RowSegments(byte[] codes, int rowByte, float[] scales, int base, int cols, int seg,
-                                       float[] xp, float[] corr) {
+    private static float q4RowSegments(
+            byte[] codes, int rowByte, float[] scales, int base, int cols, int seg, float[] xp, float[] corr) {
         FloatVector acc = FloatVector.zero(F);
         for (int c0 = 0, sb = base; c0 < cols; c0 += seg, sb++) {
             int end = Math.min(c0 + seg, cols);
@@ -239,8 +261,19 @@ final class PanamaProducts {
     }
 
     /** Up to four activation rows at a time share each decoded code vector. */
-    private static void q4BatchRows(byte[] codes, float[] scales, BlockLayout layout, int cols, int seg,
-                                    float[] xp, float[] corr, int batch, float[] out, int rows, int from, int to) {
+    private static void q4BatchRows(
+            byte[] codes,
+            float[] scales,
+            BlockLayout layout,
+            int cols,
+            int seg,
+            float[] xp,
+            float[] corr,
+            int batch,
+            float[] out,
+            int rows,
+            int from,
+            int to) {
         for (int r = from; r < to; r++) {
             int base = layout.rowBlockBase(r);
             for (int k0 = 0; k0 < batch; k0 += 4) {
@@ -249,8 +282,19 @@ final class PanamaProducts {
         }
     }
 
-    private static void q4BatchTile(byte[] codes, float[] scales, int base, int r, int cols, int seg, float[] xp,
-                                    float[] corr, int k0, int n, float[] out, int rows) {
+    private static void q4BatchTile(
+            byte[] codes,
+            float[] scales,
+            int base,
+            int r,
+            int cols,
+            int seg,
+            float[] xp,
+            float[] corr,
+            int k0,
+            int n,
+            float[] out,
+            int rows) {
         int corrRow = (cols / 32) * L;
         int rowByte = r * (cols >>> 1);
         // Rows past the batch reuse the last one; their sums are dropped.
@@ -279,13 +323,19 @@ final class PanamaProducts {
                 p2 = p2.add(FloatVector.fromArray(F, corr, c2r + cb));
                 p3 = p3.add(FloatVector.fromArray(F, corr, c3r + cb));
                 for (int j = 0; j < 32; j += 2 * L) {
-                    IntVector z = (BL_EXACT ? ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2)
-                            : PanamaSpecies.loadFirst(BL, codes, rowByte + (c + j) / 2, BL_MASK))
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
-                    FloatVector lo = z.lanewise(VectorOperators.LSHL, 19).and(MANT_NIBBLE)
-                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF).reinterpretAsFloats();
-                    FloatVector hi = z.lanewise(VectorOperators.LSHL, 15).and(MANT_NIBBLE)
-                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF).reinterpretAsFloats();
+                    IntVector z = (BL_EXACT
+                                    ? ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2)
+                                    : PanamaSpecies.loadFirst(BL, codes, rowByte + (c + j) / 2, BL_MASK))
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
+                            .reinterpretAsInts();
+                    FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
+                            .and(MANT_NIBBLE)
+                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                            .reinterpretAsFloats();
+                    FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
+                            .and(MANT_NIBBLE)
+                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                            .reinterpretAsFloats();
                     int e = c + j;
                     int o = c + j + L;
                     p0 = hi.fma(FloatVector.fromArray(F, xp, x0 + o), lo.fma(FloatVector.fromArray(F, xp, x0 + e), p0));
@@ -305,21 +355,32 @@ final class PanamaProducts {
 
     private static FloatVector q8Block(byte[] codes, int i, float[] x, int c, FloatVector p) {
         for (int j = 0; j < 32; j += L) {
-            FloatVector v = (BL_EXACT ? ByteVector.fromArray(BL, codes, i + j)
-                    : PanamaSpecies.loadFirst(BL, codes, i + j, BL_MASK))
-                    .convertShape(VectorOperators.B2F, F, 0).reinterpretAsFloats();
+            FloatVector v = (BL_EXACT
+                            ? ByteVector.fromArray(BL, codes, i + j)
+                            : PanamaSpecies.loadFirst(BL, codes, i + j, BL_MASK))
+                    .convertShape(VectorOperators.B2F, F, 0)
+                    .reinterpretAsFloats();
             p = v.fma(FloatVector.fromArray(F, x, c + j), p);
         }
         return p;
     }
 
-    private static void q8Rows(byte[] codes, float[] scales, BlockLayout layout, int cols, int seg, float[] x,
-                               float[] out, int from, int to) {
+    private static void q8Rows(
+            byte[] codes,
+            float[] scales,
+            BlockLayout layout,
+            int cols,
+            int seg,
+            float[] x,
+            float[] out,
+            int from,
+            int to) {
         int blocks = cols / 32;
         boolean pairs = seg == 32 && (blocks & 1) == 0;
         for (int r = from; r < to; r++) {
             int base = layout.rowBlockBase(r);
-            out[r] = pairs ? q8RowPairs(codes, r * cols, scales, base, blocks, x)
+            out[r] = pairs
+                    ? q8RowPairs(codes, r * cols, scales, base, blocks, x)
                     : q8RowSegments(codes, r * cols, scales, base, cols, seg, x);
         }
     }
@@ -336,8 +397,7 @@ final class PanamaProducts {
         return sum(acc0.add(acc1));
     }
 
-    private static float q8RowSegments(byte[] codes, int row, float[] scales, int base, int cols, int seg,
-                                       float[] x) {
+    private static float q8RowSegments(byte[] codes, int row, float[] scales, int base, int cols, int seg, float[] x) {
         FloatVector acc = FloatVector.zero(F);
         for (int c0 = 0, sb = base; c0 < cols; c0 += seg, sb++) {
             int end = Math.min(c0 + seg, cols);
@@ -351,8 +411,18 @@ final class PanamaProducts {
     }
 
     /** Any value and layout: each code vector is dequantized in registers ({@code q * s}) and multiplied. */
-    private static void genericRows(byte[] codes, float[] scales, BlockLayout layout, QuantValue value, int cols,
-                                    float[] x, int batch, float[] out, int rows, int from, int to) {
+    private static void genericRows(
+            byte[] codes,
+            float[] scales,
+            BlockLayout layout,
+            QuantValue value,
+            int cols,
+            float[] x,
+            int batch,
+            float[] out,
+            int rows,
+            int from,
+            int to) {
         int be = layout.lastBlockExtent();
         for (int r = from; r < to; r++) {
             int base = layout.rowBlockBase(r);
@@ -363,8 +433,19 @@ final class PanamaProducts {
     }
 
     /** One row times up to four activation rows {@code k0 ..}; rows past the batch reuse the last one. */
-    private static void genericTile(byte[] codes, float[] scales, int base, int be, QuantValue value, int r, int cols,
-                                    float[] x, int k0, int n, float[] out, int rows) {
+    private static void genericTile(
+            byte[] codes,
+            float[] scales,
+            int base,
+            int be,
+            QuantValue value,
+            int r,
+            int cols,
+            float[] x,
+            int k0,
+            int n,
+            float[] out,
+            int rows) {
         int bits = value.bits();
         int align = 8 / bits;
         int row = r * cols;
@@ -447,8 +528,8 @@ final class PanamaProducts {
      * Affine weights: each row decoded once into float32 ({@code fma(q, d, m)}, the dequantize kernel's
      * values), then one dot product per activation row.
      */
-    private static void affineRows(QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows, int from,
-                                   int to) {
+    private static void affineRows(
+            QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows, int from, int to) {
         float[] row = new float[cols];
         for (int r = from; r < to; r++) {
             PanamaKernels.INSTANCE.dequantizeRows(w, r, r + 1, row, 0);
@@ -496,7 +577,8 @@ final class PanamaProducts {
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = layout.rowBlockBase(r);
-                out[r] = four ? q4Int8Row(codes, (r * cols) >>> 1, scales, base, cols, seg, qa, sa)
+                out[r] = four
+                        ? q4Int8Row(codes, (r * cols) >>> 1, scales, base, cols, seg, qa, sa)
                         : q8Int8Row(codes, r * cols, scales, base, cols, seg, qa, sa);
             }
         });
@@ -507,8 +589,8 @@ final class PanamaProducts {
      * for 4-bit weights, which int16 lanes hold; 8-bit products are widened to int32 before they are
      * added), converted to float32 and multiplied by the block's two scales.
      */
-    private static float q4Int8Row(byte[] codes, int rowByte, float[] scales, int base, int cols, int seg, short[] qa,
-                                   float[] sa) {
+    private static float q4Int8Row(
+            byte[] codes, int rowByte, float[] scales, int base, int cols, int seg, short[] qa, float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
         // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
         // compiles to an idiv per block (seg is not a constant).
@@ -524,8 +606,8 @@ final class PanamaProducts {
         return sum(acc);
     }
 
-    private static float q8Int8Row(byte[] codes, int row, float[] scales, int base, int cols, int seg, short[] qa,
-                                   float[] sa) {
+    private static float q8Int8Row(
+            byte[] codes, int row, float[] scales, int base, int cols, int seg, short[] qa, float[] sa) {
         FloatVector acc = FloatVector.zero(SF);
         // The scale index moves on every seg columns (a multiple of 32): counted, not c / seg, which C2
         // compiles to an idiv per block (seg is not a constant).
@@ -544,8 +626,11 @@ final class PanamaProducts {
     private static IntVector q4Int8Block(byte[] codes, int byteOff, short[] qa, int c) {
         ShortVector sum = ShortVector.zero(S);
         for (int j = 0; j < 32; j += 2 * SL) {
-            ShortVector z = (SB_EXACT ? ByteVector.fromArray(SB, codes, byteOff + j / 2) : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
-                    .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts();
+            ShortVector z = (SB_EXACT
+                            ? ByteVector.fromArray(SB, codes, byteOff + j / 2)
+                            : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
+                    .convertShape(VectorOperators.B2S, S, 0)
+                    .reinterpretAsShorts();
             ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
             ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
             sum = sum.add(lo.mul(ShortVector.fromArray(S, qa, c + j)))
@@ -557,8 +642,11 @@ final class PanamaProducts {
     private static IntVector q8Int8Block(byte[] codes, int i, short[] qa, int c) {
         IntVector sum = IntVector.zero(SI);
         for (int j = 0; j < 32; j += SL) {
-            ShortVector prod = (SB_EXACT ? ByteVector.fromArray(SB, codes, i + j) : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
-                    .convertShape(VectorOperators.B2S, S, 0).reinterpretAsShorts()
+            ShortVector prod = (SB_EXACT
+                            ? ByteVector.fromArray(SB, codes, i + j)
+                            : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
+                    .convertShape(VectorOperators.B2S, S, 0)
+                    .reinterpretAsShorts()
                     .mul(ShortVector.fromArray(S, qa, c + j));
             sum = sum.add(prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts());
         }

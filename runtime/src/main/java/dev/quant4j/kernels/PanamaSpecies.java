@@ -1,5 +1,9 @@
 package dev.quant4j.kernels;
 
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -7,11 +11,6 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.lang.System.Logger.Level;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The vector species of the SIMD kernels, fixed once per JVM. They are {@code static final} on purpose:
@@ -21,6 +20,7 @@ import java.nio.ByteOrder;
 final class PanamaSpecies {
     /** Vector width in bits: 128, 256 or 512. */
     static final int BITS = chooseBits();
+
     static final VectorShape SHAPE = VectorShape.forBitSize(BITS);
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
@@ -29,16 +29,17 @@ final class PanamaSpecies {
     /** Longs holding the same bits as one int vector. */
     static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED.withShape(SHAPE);
     /** The narrowest byte species with at least L lanes (64-bit is the smallest shape). */
-    static final VectorSpecies<Byte> BL = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, 8 * L)));
+    static final VectorSpecies<Byte> BL =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, 8 * L)));
     /** The narrowest byte species with at least L / 2 lanes. */
-    static final VectorSpecies<Byte> BH = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, 4 * L)));
+    static final VectorSpecies<Byte> BH =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, 4 * L)));
     /** The narrowest byte species with at least L / 4 lanes. */
-    static final VectorSpecies<Byte> BQ = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, 2 * L)));
+    static final VectorSpecies<Byte> BQ =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, 2 * L)));
     /** True when BL has exactly L lanes, so loads and stores need no mask. */
     static final boolean BL_EXACT = BL.length() == L;
+
     static final boolean BH_EXACT = BH.length() == L / 2;
     static final boolean BQ_EXACT = BQ.length() == L / 4;
     static final VectorMask<Byte> BL_MASK = BL.indexInRange(0, L);
@@ -46,11 +47,10 @@ final class PanamaSpecies {
     static final VectorMask<Byte> BQ_MASK = BQ.indexInRange(0, L / 4);
 
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class,
-            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private PanamaSpecies() {
-    }
+    private PanamaSpecies() {}
 
     /*
      * Byte vectors narrower than 64 bits do not exist, so at 128 and 256 bits some code loads and stores use
@@ -66,7 +66,8 @@ final class PanamaSpecies {
      * the following bytes and are ignored), a masked one only at the array's end.
      */
     static ByteVector loadFirst(VectorSpecies<Byte> species, byte[] a, int i, VectorMask<Byte> m) {
-        return i <= a.length - species.length() ? ByteVector.fromArray(species, a, i)
+        return i <= a.length - species.length()
+                ? ByteVector.fromArray(species, a, i)
                 : ByteVector.fromArray(species, a, i, m);
     }
 
@@ -98,14 +99,20 @@ final class PanamaSpecies {
             want = -1;
         }
         if (want != 128 && want != 256 && want != 512) {
-            System.getLogger("dev.quant4j.kernels").log(Level.WARNING, "quant4j kernels: ignoring -D"
-                    + Kernels.VECTOR_BITS_PROPERTY + "=" + p + " (use 128, 256 or 512); using " + max + " bits");
+            System.getLogger("dev.quant4j.kernels")
+                    .log(
+                            Level.WARNING,
+                            "quant4j kernels: ignoring -D" + Kernels.VECTOR_BITS_PROPERTY + "=" + p
+                                    + " (use 128, 256 or 512); using " + max + " bits");
             return Math.min(max, 512);
         }
         if (want > max) {
-            System.getLogger("dev.quant4j.kernels").log(Level.WARNING, "quant4j kernels: -D"
-                    + Kernels.VECTOR_BITS_PROPERTY + "=" + want + " is wider than this CPU's " + max
-                    + "-bit vectors; using " + max + " bits");
+            System.getLogger("dev.quant4j.kernels")
+                    .log(
+                            Level.WARNING,
+                            "quant4j kernels: -D"
+                                    + Kernels.VECTOR_BITS_PROPERTY + "=" + want + " is wider than this CPU's " + max
+                                    + "-bit vectors; using " + max + " bits");
             return max;
         }
         return want;

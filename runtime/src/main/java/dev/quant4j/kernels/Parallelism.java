@@ -19,6 +19,7 @@ public final class Parallelism {
     public static final String THREADS_PROPERTY = "quant4j.threads";
     /** Below this many weights per chunk, splitting costs more than it gains. */
     private static final long MIN_WEIGHTS_PER_CHUNK = 1L << 16;
+
     private static final int CHUNKS_PER_THREAD = 8;
 
     private static final Parallelism SINGLE = new Parallelism(1);
@@ -53,8 +54,10 @@ public final class Parallelism {
                 try {
                     n = Integer.parseInt(prop.trim());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + prop
-                            + " is not a whole number; give a thread count such as 4", e);
+                    throw new IllegalArgumentException(
+                            "-D" + THREADS_PROPERTY + "=" + prop
+                                    + " is not a whole number; give a thread count such as 4",
+                            e);
                 }
             }
             p = threads(Math.max(1, n));
@@ -146,12 +149,16 @@ public final class Parallelism {
                 }
             }
             AtomicInteger id = new AtomicInteger();
-            return new ForkJoinPool(n, p -> {
-                ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-                t.setName("quant4j-kernels-" + id.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            }, null, false);
+            return new ForkJoinPool(
+                    n,
+                    p -> {
+                        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+                        t.setName("quant4j-kernels-" + id.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    },
+                    null,
+                    false);
         }
     }
 }

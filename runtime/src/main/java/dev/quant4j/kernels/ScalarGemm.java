@@ -27,8 +27,7 @@ public final class ScalarGemm implements GemmKernels {
     /** The same for affine weights, whose codes reach 255: {@code floor((2^31 - 1) / (255 * 127))}. */
     static final int MAX_AFFINE_INT8_COLS = Integer.MAX_VALUE / (255 * 127);
 
-    private ScalarGemm() {
-    }
+    private ScalarGemm() {}
 
     @Override
     public String name() {
@@ -84,15 +83,21 @@ public final class ScalarGemm implements GemmKernels {
      */
     static Int8Activations quantizeActivationsWith(QuantKernels kernels, float[] x, int tokens, int cols, int block) {
         if (tokens < 1 || cols < 1 || (long) tokens * cols != x.length) {
-            throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", "
-                    + cols + "] (tokens x cols, both at least 1)");
+            throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", " + cols
+                    + "] (tokens x cols, both at least 1)");
         }
         if (block < 1 || block > cols) {
             throw new IllegalArgumentException("an activation block of " + block + " columns does not fit rows of "
                     + cols + "; give 1 to " + cols);
         }
-        QuantScheme perToken = QuantScheme.of(QuantValue.Q8S, QuantLevel.BLOCK, new int[] {block}, QuantStore.NATIVE,
-                QuantParam.F32, QuantScheme.DEFAULT.mode(), QuantScheme.DEFAULT.calibration());
+        QuantScheme perToken = QuantScheme.of(
+                QuantValue.Q8S,
+                QuantLevel.BLOCK,
+                new int[] {block},
+                QuantStore.NATIVE,
+                QuantParam.F32,
+                QuantScheme.DEFAULT.mode(),
+                QuantScheme.DEFAULT.calibration());
         QuantizedTensor q = kernels.quantize("activations", FloatTensor.of(x, tokens, cols), perToken);
         return new Int8Activations(q.codes(), q.scales(), tokens, cols, block);
     }
@@ -111,12 +116,12 @@ public final class ScalarGemm implements GemmKernels {
     /** Checks a static quantization's arguments; the zeroed codes array to fill. */
     static byte[] staticCodes(float[] x, int tokens, int cols, float scale) {
         if (tokens < 1 || cols < 1 || (long) tokens * cols != x.length) {
-            throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", "
-                    + cols + "] (tokens x cols, both at least 1)");
+            throw new IllegalArgumentException("activations of length " + x.length + " are not [" + tokens + ", " + cols
+                    + "] (tokens x cols, both at least 1)");
         }
         if (!(scale >= 0f) || Float.isInfinite(scale)) {
-            throw new IllegalArgumentException("a static activation scale must be finite and >= 0, got " + scale
-                    + "; recalibrate");
+            throw new IllegalArgumentException(
+                    "a static activation scale must be finite and >= 0, got " + scale + "; recalibrate");
         }
         dev.quant4j.rules.QuantRules.checkFinite("activations", x);
         return new byte[x.length];
@@ -157,7 +162,8 @@ public final class ScalarGemm implements GemmKernels {
                         int d = 0;
                         int asum = 0;
                         for (int c = c0; c < end; c++) {
-                            int q = mw == null ? Packing.getSigned(codes, r * cols + c, bits)
+                            int q = mw == null
+                                    ? Packing.getSigned(codes, r * cols + c, bits)
                                     : Packing.getRaw(codes, r * cols + c, bits);
                             d += q * qa[t * cols + c];
                             asum += qa[t * cols + c];

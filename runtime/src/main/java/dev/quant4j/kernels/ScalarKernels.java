@@ -16,8 +16,7 @@ import dev.quant4j.tensor.QuantizedTensor;
 final class ScalarKernels implements QuantKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
 
-    private ScalarKernels() {
-    }
+    private ScalarKernels() {}
 
     @Override
     public String name() {
@@ -33,19 +32,32 @@ final class ScalarKernels implements QuantKernels {
             return quantizeAffine(name, tensor, scheme, layout);
         }
         float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
-        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax,
+        return encoded(
+                name,
+                tensor.shape(),
+                tensor.data(),
+                layout,
+                scheme,
+                amax,
                 QuantRules.storedScales(name, amax, scheme, layout));
     }
 
     /** MinMax affine quantization, element by element. */
-    private static QuantizedTensor quantizeAffine(String name, FloatTensor tensor, QuantScheme scheme,
-                                                  BlockLayout layout) {
-        return quantizeAffine(name, tensor.shape(), tensor.data(), layout, scheme, (x, from, to, min, max, b) -> {
-            for (int i = from; i < to; i++) {
-                min[b] = Math.min(min[b], x[i]);
-                max[b] = Math.max(max[b], x[i]);
-            }
-        }, QuantRules::encodeAffineBlock);
+    private static QuantizedTensor quantizeAffine(
+            String name, FloatTensor tensor, QuantScheme scheme, BlockLayout layout) {
+        return quantizeAffine(
+                name,
+                tensor.shape(),
+                tensor.data(),
+                layout,
+                scheme,
+                (x, from, to, min, max, b) -> {
+                    for (int i = from; i < to; i++) {
+                        min[b] = Math.min(min[b], x[i]);
+                        max[b] = Math.max(max[b], x[i]);
+                    }
+                },
+                QuantRules::encodeAffineBlock);
     }
 
     /** Folds the elements {@code x[from .. to)} of block {@code b} into {@code min[b]} and {@code max[b]}. */
@@ -62,8 +74,14 @@ final class ScalarKernels implements QuantKernels {
      * The steps of MinMax affine quantization, shared by the kernels (each brings its own loops): the finite
      * check, per block its min and max (an empty block counts as 0), the rules' offsets and scales, the codes.
      */
-    static QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
-                                          RunRange range, AffineEncoder encoder) {
+    static QuantizedTensor quantizeAffine(
+            String name,
+            int[] shape,
+            float[] x,
+            BlockLayout layout,
+            QuantScheme scheme,
+            RunRange range,
+            AffineEncoder encoder) {
         QuantRules.checkFinite(name, x);
         int blocks = layout.blockCount();
         float[] min = new float[blocks];
@@ -110,15 +128,15 @@ final class ScalarKernels implements QuantKernels {
     }
 
     /** The codes of every block with its scale, as a tensor. */
-    private static QuantizedTensor encoded(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme,
-                                           float[] amax, float[] scales) {
+    private static QuantizedTensor encoded(
+            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme, float[] amax, float[] scales) {
         byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
         encodeAll(x, layout, scheme.value(), amax, scales, codes);
         return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
     }
 
-    private static void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales,
-                                  byte[] codes) {
+    private static void encodeAll(
+            float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
         layout.forEachRun((b, from, to) -> QuantRules.encodeBlock(x, from, to, amax[b], scales[b], value, codes));
     }
 
@@ -139,7 +157,8 @@ final class ScalarKernels implements QuantKernels {
             float[] offsets = q.offsets();
             layout.forEachRun(fromRow, toRow, (b, from, to) -> {
                 for (int i = from; i < to; i++) {
-                    out[i - shift] = QuantRules.affineValue(QuantRules.affineCode(codes, i, value), scales[b], offsets[b]);
+                    out[i - shift] =
+                            QuantRules.affineValue(QuantRules.affineCode(codes, i, value), scales[b], offsets[b]);
                 }
             });
             return;

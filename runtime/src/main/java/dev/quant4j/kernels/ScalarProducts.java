@@ -5,7 +5,6 @@ import dev.quant4j.rules.QuantRules;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Arrays;
 
 /**
@@ -15,8 +14,7 @@ import java.util.Arrays;
  */
 final class ScalarProducts {
 
-    private ScalarProducts() {
-    }
+    private ScalarProducts() {}
 
     static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
@@ -28,8 +26,8 @@ final class ScalarProducts {
         matmulRows(w, rc[1], x, batch, out, rc[0], parallelism);
     }
 
-    private static void matmulRows(QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows,
-                                   Parallelism parallelism) {
+    private static void matmulRows(
+            QuantizedTensor w, int cols, float[] x, int batch, float[] out, int rows, Parallelism parallelism) {
         BlockLayout layout = w.layout();
         QuantValue value = w.scheme().value();
         byte[] codes = w.codes();
@@ -47,7 +45,8 @@ final class ScalarProducts {
                     float m = offsets == null ? 0f : offsets[b];
                     int end = Math.min(c0 + be, cols);
                     for (int c = c0; c < end; c++) {
-                        float wv = offsets == null ? QuantRules.codeValue(codes, row + c, value) * s
+                        float wv = offsets == null
+                                ? QuantRules.codeValue(codes, row + c, value) * s
                                 : QuantRules.affineValue(QuantRules.affineCode(codes, row + c, value), s, m);
                         for (int k = 0; k < batch; k++) {
                             acc[k] += wv * x[k * cols + c];
@@ -86,8 +85,8 @@ final class ScalarProducts {
      * The integer product: for each row, each run of columns that shares one weight scale and one
      * activation scale is summed exactly in int32, then multiplied by both scales and added in float32.
      */
-    static void matvecInt8Rows(QuantizedTensor w, QuantRules.Int8Activations a, int rows, int cols, float[] out,
-                               Parallelism parallelism) {
+    static void matvecInt8Rows(
+            QuantizedTensor w, QuantRules.Int8Activations a, int rows, int cols, float[] out, Parallelism parallelism) {
         BlockLayout layout = w.layout();
         byte[] codes = w.codes();
         float[] scales = w.scales();
@@ -109,7 +108,9 @@ final class ScalarProducts {
                     int dot = 0;
                     int asum = 0;
                     for (; c < end; c++) {
-                        int q = offsets == null ? Packing.getSigned(codes, row + c, bits) : Packing.getRaw(codes, row + c, bits);
+                        int q = offsets == null
+                                ? Packing.getSigned(codes, row + c, bits)
+                                : Packing.getRaw(codes, row + c, bits);
                         dot += q * qa[c];
                         asum += qa[c];
                     }

@@ -4,7 +4,6 @@ import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.calibrate.ActivationObserver;
 import dev.quant4j.calibrate.ActivationObservers;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

@@ -2,7 +2,6 @@ package dev.quant4j.model;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,10 +72,14 @@ public final class ActivationScales {
             WeightField f = byPath.get(path);
             if (f == null || !isStatic(f)) {
                 throw new IllegalArgumentException("'" + path + SUFFIX + "' is an activation scale for "
-                        + (f == null ? "no weight field of " + model.getClass().getSimpleName()
-                        : "weight '" + path + "', whose activations are "
-                        + (effectiveScheme(f) == null ? ActivationMode.NONE : effectiveScheme(f).activations())
-                        + ", not STATIC") + "; drop it or declare the field a8static");
+                        + (f == null
+                                ? "no weight field of " + model.getClass().getSimpleName()
+                                : "weight '" + path + "', whose activations are "
+                                        + (effectiveScheme(f) == null
+                                                ? ActivationMode.NONE
+                                                : effectiveScheme(f).activations())
+                                        + ", not STATIC")
+                        + "; drop it or declare the field a8static");
             }
         }
         return this;

@@ -11,7 +11,6 @@ import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,8 +31,7 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ModelFiles {
-    private ModelFiles() {
-    }
+    private ModelFiles() {}
 
     /**
      * Writes the model's state: quantized fields in quant4j's quantized layout, float fields as F32.
@@ -61,15 +59,19 @@ public final class ModelFiles {
         Map<String, Object> state = Quantization.exportState(model);
         List<TensorSpec> specs = new ArrayList<>(state.size());
         for (Map.Entry<String, Object> e : state.entrySet()) {
-            specs.add(switch (e.getValue()) {
-                case QuantizedTensor q -> TensorSpec.quantized(e.getKey(), q);
-                case FloatTensor f -> TensorSpec.floats(e.getKey(), f, Dtype.F32);
-                default -> throw new IllegalStateException("field '" + e.getKey() + "' exported a "
-                        + e.getValue().getClass().getName() + "; expected a QuantizedTensor or FloatTensor");
-            });
+            specs.add(
+                    switch (e.getValue()) {
+                        case QuantizedTensor q -> TensorSpec.quantized(e.getKey(), q);
+                        case FloatTensor f -> TensorSpec.floats(e.getKey(), f, Dtype.F32);
+                        default ->
+                            throw new IllegalStateException("field '" + e.getKey() + "' exported a "
+                                    + e.getValue().getClass().getName()
+                                    + "; expected a QuantizedTensor or FloatTensor");
+                    });
         }
-        scales.asMap().forEach((path, scale) -> specs.add(TensorSpec.floats(path + ActivationScales.SUFFIX,
-                FloatTensor.of(new float[] {scale}, 1), Dtype.F32)));
+        scales.asMap()
+                .forEach((path, scale) -> specs.add(TensorSpec.floats(
+                        path + ActivationScales.SUFFIX, FloatTensor.of(new float[] {scale}, 1), Dtype.F32)));
         SafetensorsWriter.write(file, metadata, specs);
     }
 
@@ -106,12 +108,19 @@ public final class ModelFiles {
                 if (e.name().endsWith(ActivationScales.SUFFIX)) {
                     continue;
                 }
-                if (state.put(e.name(), switch (e) {
-                    case QuantizedInfo q -> reader.readQuantized(q);
-                    case TensorInfo t -> reader.readFloatTensor(t);
-                }) != null) {
-                    throw new SafetensorsFormatException(file, e.name(), -1, "the tensor is also in another shard of "
-                            + "the checkpoint; each tensor belongs to one shard");
+                if (state.put(
+                                e.name(),
+                                switch (e) {
+                                    case QuantizedInfo q -> reader.readQuantized(q);
+                                    case TensorInfo t -> reader.readFloatTensor(t);
+                                })
+                        != null) {
+                    throw new SafetensorsFormatException(
+                            file,
+                            e.name(),
+                            -1,
+                            "the tensor is also in another shard of "
+                                    + "the checkpoint; each tensor belongs to one shard");
                 }
             }
         }
@@ -135,10 +144,16 @@ public final class ModelFiles {
                     continue;
                 }
                 if (!(e instanceof TensorInfo t) || t.dtype() != Dtype.F32 || t.rank() != 1 || t.shape()[0] != 1) {
-                    throw new SafetensorsFormatException(file, e.name(), -1, "an activation scale must be an F32"
-                            + " tensor of shape [1], got " + (e instanceof TensorInfo t ? t.dtype() + " "
-                            + java.util.Arrays.toString(t.shape()) : "a quantized tensor")
-                            + "; rewrite the file with ModelFiles.save");
+                    throw new SafetensorsFormatException(
+                            file,
+                            e.name(),
+                            -1,
+                            "an activation scale must be an F32"
+                                    + " tensor of shape [1], got "
+                                    + (e instanceof TensorInfo t
+                                            ? t.dtype() + " " + java.util.Arrays.toString(t.shape())
+                                            : "a quantized tensor")
+                                    + "; rewrite the file with ModelFiles.save");
                 }
                 String path = e.name().substring(0, e.name().length() - ActivationScales.SUFFIX.length());
                 scales.put(path, reader.readFloatTensor(t).data()[0]);

@@ -5,8 +5,7 @@ package dev.quant4j.model;
  * top-level field's path is its name; a nested module's fields are prefixed with the module's path.
  */
 public final class ModelPaths {
-    private ModelPaths() {
-    }
+    private ModelPaths() {}
 
     /** The path of field {@code name} of the module at {@code parent} ({@code ""} for the model itself). */
     public static String child(String parent, String name) {

@@ -1,7 +1,6 @@
 package dev.quant4j.model;
 
 import dev.quant4j.scheme.VisitorNames;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,8 +37,7 @@ public final class ModelVisitors {
         }
     };
 
-    private ModelVisitors() {
-    }
+    private ModelVisitors() {}
 
     /**
      * Registers the visitor of {@code type} (generated visitors call this from their static initializer).
@@ -115,7 +113,8 @@ public final class ModelVisitors {
         ModelVisitor<?> v = findExact(type);
         if (v == null) {
             throw new IllegalArgumentException("no quant4j visitor for " + type.getName() + " (looked for "
-                    + visitorClassName(type) + "), the superclass of " + model.getClass().getName()
+                    + visitorClassName(type) + "), the superclass of "
+                    + model.getClass().getName()
                     + ": compile it with quant4j-processor on the annotationProcessorPaths");
         }
         visitUnchecked(v, model, path, visitor);

@@ -6,7 +6,6 @@ import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.lang.ref.SoftReference;
 import java.util.Arrays;
 import java.util.Objects;
@@ -46,8 +45,7 @@ public final class QuantizableTensor {
      */
     public static QuantizableTensor of(float[] data, int... shape) {
         Objects.requireNonNull(data, "data");
-        return new QuantizableTensor(shape.length == 0 ? FloatTensor.vector(data) : FloatTensor.of(data, shape),
-                null);
+        return new QuantizableTensor(shape.length == 0 ? FloatTensor.vector(data) : FloatTensor.of(data, shape), null);
     }
 
     /** Float weights; the tensor's array is shared, not copied. */
@@ -157,8 +155,8 @@ public final class QuantizableTensor {
     public void matvec(float[] x, float[] out, Parallelism parallelism) {
         int[] shape = shape();
         if (shape.length != 2) {
-            throw new IllegalArgumentException("matvec needs a rank-2 weight [rows, cols], this one has shape "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "matvec needs a rank-2 weight [rows, cols], this one has shape " + Arrays.toString(shape));
         }
         int rows = shape[0];
         int cols = shape[1];
@@ -175,7 +173,8 @@ public final class QuantizableTensor {
 
     @Override
     public String toString() {
-        return quantized != null ? "QuantizableTensor" + Arrays.toString(quantized.shape()) + " " + quantized.scheme()
+        return quantized != null
+                ? "QuantizableTensor" + Arrays.toString(quantized.shape()) + " " + quantized.scheme()
                 : "QuantizableTensor" + Arrays.toString(floats.shape()) + " f32";
     }
 }

@@ -7,7 +7,6 @@ import dev.quant4j.model.QuantizationReport.Operation;
 import dev.quant4j.model.QuantizationReport.Outcome;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,8 +35,7 @@ import java.util.Set;
  * weights, it does not build structure.
  */
 public final class Quantization {
-    private Quantization() {
-    }
+    private Quantization() {}
 
     /** Walks every weight field of {@code model}, nested modules included, in declaration order. */
     public static void visit(Object model, WeightVisitor visitor) {
@@ -125,8 +123,8 @@ public final class Quantization {
             double rmse = original.length == 0 ? 0 : Math.sqrt(squares / original.length);
             p.field.overwrite(restored);
             Entry e = p.entry;
-            entries.add(new Entry(e.path(), e.scheme(), e.shape(), e.bytesBefore(), e.bytesAfter(), Outcome.SIMULATED,
-                    max, rmse));
+            entries.add(new Entry(
+                    e.path(), e.scheme(), e.shape(), e.bytesBefore(), e.bytesAfter(), Outcome.SIMULATED, max, rmse));
         }
         return new QuantizationReport(name(model), Operation.SIMULATE, entries);
     }
@@ -144,8 +142,15 @@ public final class Quantization {
             }
             FloatTensor floats = q.dequantize();
             f.putFloats(floats);
-            entries.add(new Entry(f.path(), q.scheme(), q.shape(), q.byteSize(), floats.byteSize(),
-                    Outcome.DEQUANTIZED, Double.NaN, Double.NaN));
+            entries.add(new Entry(
+                    f.path(),
+                    q.scheme(),
+                    q.shape(),
+                    q.byteSize(),
+                    floats.byteSize(),
+                    Outcome.DEQUANTIZED,
+                    Double.NaN,
+                    Double.NaN));
         }
         return new QuantizationReport(name(model), Operation.DEQUANTIZE, entries);
     }
@@ -206,7 +211,8 @@ public final class Quantization {
                 shape = q.shape();
                 if (f.needsAgent() && !f.isQuantizable()) {
                     // The agent rewrites the reads of @Quantize fields only: this one would read as null.
-                    problems.add("field '" + f.path() + "' is a plain " + describe(f) + " without @Quantize but the state "
+                    problems.add("field '" + f.path() + "' is a plain " + describe(f)
+                            + " without @Quantize but the state "
                             + "holds it quantized (" + q.scheme() + "); annotate the field @Quantize, or dequantize "
                             + "that tensor before importing");
                 } else if (f.needsAgent() && firstNeedingAgent == null) {
@@ -235,11 +241,12 @@ public final class Quantization {
         }
         if (!problems.isEmpty()) {
             int shown = Math.min(problems.size(), 20);
-            throw new IllegalArgumentException("cannot import state into " + model.getClass().getName() + ": "
-                    + String.join("; ", problems.subList(0, shown))
-                    + (shown < problems.size() ? "; and " + (problems.size() - shown) + " more" : "")
-                    + ". The state must hold one tensor per non-null weight field, named by its path"
-                    + " (nested modules must exist before importing)");
+            throw new IllegalArgumentException(
+                    "cannot import state into " + model.getClass().getName() + ": "
+                            + String.join("; ", problems.subList(0, shown))
+                            + (shown < problems.size() ? "; and " + (problems.size() - shown) + " more" : "")
+                            + ". The state must hold one tensor per non-null weight field, named by its path"
+                            + " (nested modules must exist before importing)");
         }
         if (firstNeedingAgent != null && !QuantizedFields.agentActive()) {
             throw new AgentNotActiveException(firstNeedingAgent);
@@ -273,16 +280,25 @@ public final class Quantization {
     }
 
     /** A field and its quantized data (null when it is quantized already), with its report entry. */
-    private record Planned(WeightField field, QuantizedTensor quantized, Entry entry) {
-    }
+    private record Planned(WeightField field, QuantizedTensor quantized, Entry entry) {}
 
     private static List<Planned> plan(List<WeightField> targets, WeightQuantizer quantizer) {
         List<Planned> plan = new ArrayList<>();
         for (WeightField f : targets) {
             QuantizedTensor held = f.quantized();
             if (held != null) {
-                plan.add(new Planned(f, null, new Entry(f.path(), held.scheme(), held.shape(), held.byteSize(),
-                        held.byteSize(), Outcome.ALREADY_QUANTIZED, Double.NaN, Double.NaN)));
+                plan.add(new Planned(
+                        f,
+                        null,
+                        new Entry(
+                                f.path(),
+                                held.scheme(),
+                                held.shape(),
+                                held.byteSize(),
+                                held.byteSize(),
+                                Outcome.ALREADY_QUANTIZED,
+                                Double.NaN,
+                                Double.NaN)));
                 continue;
             }
             FloatTensor floats = f.floats();
@@ -291,12 +307,23 @@ public final class Quantization {
             }
             QuantizedTensor q = quantizer.quantize(f.path(), floats, f.scheme());
             if (q == null || !Arrays.equals(q.shape(), floats.shape())) {
-                throw new IllegalStateException("the quantizer returned " + (q == null ? "null" : "shape "
-                        + Arrays.toString(q.shape())) + " for field '" + f.path() + "' of shape "
-                        + Arrays.toString(floats.shape()) + "; it must return a tensor of the same shape");
+                throw new IllegalStateException(
+                        "the quantizer returned " + (q == null ? "null" : "shape " + Arrays.toString(q.shape()))
+                                + " for field '" + f.path() + "' of shape "
+                                + Arrays.toString(floats.shape()) + "; it must return a tensor of the same shape");
             }
-            plan.add(new Planned(f, q, new Entry(f.path(), q.scheme(), q.shape(), floats.byteSize(), q.byteSize(),
-                    Outcome.QUANTIZED, Double.NaN, Double.NaN)));
+            plan.add(new Planned(
+                    f,
+                    q,
+                    new Entry(
+                            f.path(),
+                            q.scheme(),
+                            q.shape(),
+                            floats.byteSize(),
+                            q.byteSize(),
+                            Outcome.QUANTIZED,
+                            Double.NaN,
+                            Double.NaN)));
         }
         return plan;
     }

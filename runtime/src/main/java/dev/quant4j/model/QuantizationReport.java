@@ -1,7 +1,6 @@
 package dev.quant4j.model;
 
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,8 +50,15 @@ public final class QuantizationReport {
      * @param maxAbsError largest {@code |x - dequantize(quantize(x))|}, measured in simulations; NaN otherwise
      * @param rmse        root mean square of the same errors, measured in simulations; NaN otherwise
      */
-    public record Entry(String path, QuantScheme scheme, int[] shape, long bytesBefore, long bytesAfter,
-                        Outcome outcome, double maxAbsError, double rmse) {
+    public record Entry(
+            String path,
+            QuantScheme scheme,
+            int[] shape,
+            long bytesBefore,
+            long bytesAfter,
+            Outcome outcome,
+            double maxAbsError,
+            double rmse) {
         public Entry {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(scheme, "scheme");
@@ -133,23 +139,35 @@ public final class QuantizationReport {
     public String toString() {
         boolean errors = operation == Operation.SIMULATE;
         List<String[]> rows = new ArrayList<>();
-        List<String> header = new ArrayList<>(List.of("path", "scheme", "shape", "outcome", "bytes before",
-                "bytes after", "ratio"));
+        List<String> header =
+                new ArrayList<>(List.of("path", "scheme", "shape", "outcome", "bytes before", "bytes after", "ratio"));
         if (errors) {
             header.addAll(List.of("max |err|", "rmse"));
         }
         rows.add(header.toArray(String[]::new));
         for (Entry e : entries) {
-            List<String> r = new ArrayList<>(List.of(e.path(), e.scheme().toString(), Arrays.toString(e.shape()),
-                    e.outcome().label(), bytes(e.bytesBefore()), bytes(e.bytesAfter()), ratioText(e.ratio())));
+            List<String> r = new ArrayList<>(List.of(
+                    e.path(),
+                    e.scheme().toString(),
+                    Arrays.toString(e.shape()),
+                    e.outcome().label(),
+                    bytes(e.bytesBefore()),
+                    bytes(e.bytesAfter()),
+                    ratioText(e.ratio())));
             if (errors) {
                 r.add(error(e.maxAbsError()));
                 r.add(error(e.rmse()));
             }
             rows.add(r.toArray(String[]::new));
         }
-        List<String> total = new ArrayList<>(List.of("total (" + entries.size() + " fields)", "", "", "",
-                bytes(totalBytesBefore()), bytes(totalBytesAfter()), ratioText(ratio())));
+        List<String> total = new ArrayList<>(List.of(
+                "total (" + entries.size() + " fields)",
+                "",
+                "",
+                "",
+                bytes(totalBytesBefore()),
+                bytes(totalBytesAfter()),
+                ratioText(ratio())));
         if (errors) {
             total.addAll(List.of("", ""));
         }
@@ -166,9 +184,17 @@ public final class QuantizationReport {
             lineWidth += w;
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("quant4j ").append(operation.name().toLowerCase(Locale.ROOT)).append(": ").append(model)
-                .append(", ").append(entries.size()).append(entries.size() == 1 ? " field" : " fields")
-                .append(", ").append(human(totalBytesBefore())).append(" -> ").append(human(totalBytesAfter()))
+        sb.append("quant4j ")
+                .append(operation.name().toLowerCase(Locale.ROOT))
+                .append(": ")
+                .append(model)
+                .append(", ")
+                .append(entries.size())
+                .append(entries.size() == 1 ? " field" : " fields")
+                .append(", ")
+                .append(human(totalBytesBefore()))
+                .append(" -> ")
+                .append(human(totalBytesAfter()))
                 .append('\n');
         for (int k = 0; k < rows.size(); k++) {
             String[] r = rows.get(k);

@@ -6,7 +6,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -57,20 +56,31 @@ public abstract sealed class WeightField {
      * @param getter   reads the field
      * @param setter   writes the field
      */
-    public static WeightField floatArray(String path, QuantScheme scheme, Object owner, String fieldKey, int[] dims,
-                                         Supplier<float[]> getter, Consumer<float[]> setter) {
+    public static WeightField floatArray(
+            String path,
+            QuantScheme scheme,
+            Object owner,
+            String fieldKey,
+            int[] dims,
+            Supplier<float[]> getter,
+            Consumer<float[]> setter) {
         return new ArrayField(path, scheme, owner, fieldKey, dims, getter, setter);
     }
 
     /** A {@code float[][]} field of rows (generated code calls this); see {@link #floatArray}. */
-    public static WeightField floatRows(String path, QuantScheme scheme, Object owner, String fieldKey,
-                                        Supplier<float[][]> getter, Consumer<float[][]> setter) {
+    public static WeightField floatRows(
+            String path,
+            QuantScheme scheme,
+            Object owner,
+            String fieldKey,
+            Supplier<float[][]> getter,
+            Consumer<float[][]> setter) {
         return new RowsField(path, scheme, owner, fieldKey, getter, setter);
     }
 
     /** A {@link QuantizableTensor} field (generated code calls this); see {@link #floatArray}. */
-    public static WeightField tensor(String path, QuantScheme scheme, Supplier<QuantizableTensor> getter,
-                                     Consumer<QuantizableTensor> setter) {
+    public static WeightField tensor(
+            String path, QuantScheme scheme, Supplier<QuantizableTensor> getter, Consumer<QuantizableTensor> setter) {
         return new TensorField(path, scheme, getter, setter);
     }
 
@@ -241,8 +251,14 @@ public abstract sealed class WeightField {
         private final Supplier<float[]> getter;
         private final Consumer<float[]> setter;
 
-        ArrayField(String path, QuantScheme scheme, Object owner, String fieldKey, int[] dims,
-                   Supplier<float[]> getter, Consumer<float[]> setter) {
+        ArrayField(
+                String path,
+                QuantScheme scheme,
+                Object owner,
+                String fieldKey,
+                int[] dims,
+                Supplier<float[]> getter,
+                Consumer<float[]> setter) {
             super(path, scheme, Kind.FLOAT_ARRAY, getter, owner, fieldKey);
             this.dims = dims == null ? null : dims.clone();
             this.getter = getter;
@@ -322,8 +338,13 @@ public abstract sealed class WeightField {
         private final Supplier<float[][]> getter;
         private final Consumer<float[][]> setter;
 
-        RowsField(String path, QuantScheme scheme, Object owner, String fieldKey, Supplier<float[][]> getter,
-                  Consumer<float[][]> setter) {
+        RowsField(
+                String path,
+                QuantScheme scheme,
+                Object owner,
+                String fieldKey,
+                Supplier<float[][]> getter,
+                Consumer<float[][]> setter) {
             super(path, scheme, Kind.FLOAT_ROWS, getter, owner, fieldKey);
             this.getter = getter;
             this.setter = Objects.requireNonNull(setter, "setter");
@@ -417,8 +438,11 @@ public abstract sealed class WeightField {
         private final Supplier<QuantizableTensor> getter;
         private final Consumer<QuantizableTensor> setter;
 
-        TensorField(String path, QuantScheme scheme, Supplier<QuantizableTensor> getter,
-                    Consumer<QuantizableTensor> setter) {
+        TensorField(
+                String path,
+                QuantScheme scheme,
+                Supplier<QuantizableTensor> getter,
+                Consumer<QuantizableTensor> setter) {
             super(path, scheme, Kind.TENSOR, getter);
             this.getter = getter;
             this.setter = Objects.requireNonNull(setter, "setter");

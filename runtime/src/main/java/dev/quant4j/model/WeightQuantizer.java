@@ -10,7 +10,6 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Objects;
 
 /**
@@ -67,7 +66,6 @@ public interface WeightQuantizer {
             return ScaleSearch.quantize(kernels, path, weights, s, importance);
         };
     }
-
 
     /**
      * Every field with {@code quantizer}'s one scheme, ignoring the annotated schemes: Burn's

@@ -4,7 +4,6 @@ import dev.quant4j.model.Quantization;
 import dev.quant4j.model.QuantizationReport;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +26,7 @@ public final class Plan {
      * @param bytes  its size with that scheme
      * @param addedError the output error this field alone adds over the float32 model's (measured)
      */
-    public record Choice(String path, QuantScheme scheme, long bytes, double addedError) {
-    }
+    public record Choice(String path, QuantScheme scheme, long bytes, double addedError) {}
 
     private final List<Choice> choices;
     private final Map<String, QuantScheme> byPath = new LinkedHashMap<>();
@@ -149,11 +147,20 @@ public final class Plan {
             width = Math.max(width, c.path().length());
         }
         for (Choice c : choices) {
-            sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-28s %10d %12.4e%n", c.path(), c.scheme(),
-                    c.bytes(), c.addedError()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-" + width + "s  %-28s %10d %12.4e%n",
+                    c.path(),
+                    c.scheme(),
+                    c.bytes(),
+                    c.addedError()));
         }
-        sb.append(String.format(Locale.ROOT, "%d bytes, %.4f bits per weight, predicted error %.4e%n", bytes,
-                bitsPerWeight(), predictedError));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%d bytes, %.4f bits per weight, predicted error %.4e%n",
+                bytes,
+                bitsPerWeight(),
+                predictedError));
         return sb.toString();
     }
 }

@@ -3,7 +3,6 @@ package dev.quant4j.plan;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.plan.Sensitivity.Field;
 import dev.quant4j.plan.Sensitivity.Option;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,8 +27,7 @@ public final class Planner {
     /** The most states one field's frontier keeps before it is thinned. */
     static final int MAX_FRONTIER = 50_000;
 
-    private Planner() {
-    }
+    private Planner() {}
 
     /**
      * The plan with the smallest predicted error whose bits per weight (over every weight of the model) are at most
@@ -40,7 +38,8 @@ public final class Planner {
     public static Plan forBudget(Sensitivity s, double bitsPerWeight) {
         Objects.requireNonNull(s, "sensitivity");
         if (!(bitsPerWeight > 0) || Double.isInfinite(bitsPerWeight)) {
-            throw new IllegalArgumentException("a budget of " + bitsPerWeight + " bits per weight: give a positive number");
+            throw new IllegalArgumentException(
+                    "a budget of " + bitsPerWeight + " bits per weight: give a positive number");
         }
         long budget = (long) Math.floor(bitsPerWeight * s.weights() / 8.0) - s.fixedBytes();
         long least = 0;
@@ -48,8 +47,11 @@ public final class Planner {
             least += f.options().stream().mapToLong(Option::bytes).min().orElseThrow();
         }
         if (least > budget) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "no plan fits %.4f bits per weight: the"
-                    + " smallest candidates give %.4f; raise the budget or add a smaller candidate", bitsPerWeight,
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "no plan fits %.4f bits per weight: the"
+                            + " smallest candidates give %.4f; raise the budget or add a smaller candidate",
+                    bitsPerWeight,
                     8.0 * (least + s.fixedBytes()) / s.weights()));
         }
         Frontier f = frontier(s, budget);
@@ -71,8 +73,11 @@ public final class Planner {
                 return f.plan(s, i);
             }
         }
-        throw new IllegalArgumentException(String.format(Locale.ROOT, "no plan meets an error of %.4e: the best"
-                + " candidates predict %.4e; allow more error or add a better candidate", maxError,
+        throw new IllegalArgumentException(String.format(
+                Locale.ROOT,
+                "no plan meets an error of %.4e: the best"
+                        + " candidates predict %.4e; allow more error or add a better candidate",
+                maxError,
                 f.error[f.size() - 1] + s.baseline()));
     }
 
@@ -84,8 +89,8 @@ public final class Planner {
      *
      * @return the first plan measured within {@code maxError}, else the last one tried, with its measured error
      */
-    public static Measured forError(Sensitivity s, double maxError, Object model, WeightQuantizer quantizer,
-                                    OutputError error, int rounds) {
+    public static Measured forError(
+            Sensitivity s, double maxError, Object model, WeightQuantizer quantizer, OutputError error, int rounds) {
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, not " + rounds);
         }
@@ -121,8 +126,7 @@ public final class Planner {
      *
      * @param rounds the measurements it took
      */
-    public record Measured(Plan plan, double measuredError, int rounds) {
-    }
+    public record Measured(Plan plan, double measuredError, int rounds) {}
 
     /**
      * The Pareto frontier of the last field: states sorted by bytes (rising), error strictly falling, each with the
@@ -133,6 +137,7 @@ public final class Planner {
         final double[] error;
         /** Per field, per state of that field's frontier: the state of the field before, and the option. */
         final List<int[]> parents;
+
         final List<int[]> options;
 
         Frontier(long[] bytes, double[] error, List<int[]> parents, List<int[]> options) {
@@ -177,8 +182,11 @@ public final class Planner {
         // The least bytes the fields after each one need: a state that cannot fit them is dropped early.
         long[] leastAfter = new long[n + 1];
         for (int i = n - 1; i >= 0; i--) {
-            leastAfter[i] = leastAfter[i + 1] + fields.get(i).options().stream().mapToLong(Option::bytes).min()
-                    .orElseThrow();
+            leastAfter[i] = leastAfter[i + 1]
+                    + fields.get(i).options().stream()
+                            .mapToLong(Option::bytes)
+                            .min()
+                            .orElseThrow();
         }
         long[] bytes = {0};
         double[] error = {0};

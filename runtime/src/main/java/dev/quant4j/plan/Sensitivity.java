@@ -6,7 +6,6 @@ import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,7 +55,8 @@ public final class Sensitivity {
             Objects.requireNonNull(path, "path");
             options = List.copyOf(options);
             if (options.isEmpty()) {
-                throw new IllegalArgumentException("field '" + path + "' has no candidate scheme; give one that fits it");
+                throw new IllegalArgumentException(
+                        "field '" + path + "' has no candidate scheme; give one that fits it");
             }
         }
     }
@@ -84,8 +84,9 @@ public final class Sensitivity {
             planned += f.weights();
         }
         if (fixedBytes < 0 || weights < planned || weights <= 0 || !Double.isFinite(baseline)) {
-            throw new IllegalArgumentException("a sensitivity table needs fixedBytes >= 0, weights >= the planned fields' "
-                    + planned + " (and > 0) and a finite baseline, not " + fixedBytes + ", " + weights + ", " + baseline);
+            throw new IllegalArgumentException(
+                    "a sensitivity table needs fixedBytes >= 0, weights >= the planned fields' " + planned
+                            + " (and > 0) and a finite baseline, not " + fixedBytes + ", " + weights + ", " + baseline);
         }
         this.fixedBytes = fixedBytes;
         this.weights = weights;
@@ -94,10 +95,9 @@ public final class Sensitivity {
     }
 
     /** {@link #measure(Object, List, WeightQuantizer, OutputError, Consumer)} without progress lines. */
-    public static Sensitivity measure(Object model, List<QuantScheme> candidates, WeightQuantizer quantizer,
-                                      OutputError error) {
-        return measure(model, candidates, quantizer, error, line -> {
-        });
+    public static Sensitivity measure(
+            Object model, List<QuantScheme> candidates, WeightQuantizer quantizer, OutputError error) {
+        return measure(model, candidates, quantizer, error, line -> {});
     }
 
     /**
@@ -110,8 +110,12 @@ public final class Sensitivity {
      * @param progress gets one line per measurement (field, scheme, error)
      * @throws IllegalArgumentException naming a field that no candidate fits
      */
-    public static Sensitivity measure(Object model, List<QuantScheme> candidates, WeightQuantizer quantizer,
-                                      OutputError error, Consumer<String> progress) {
+    public static Sensitivity measure(
+            Object model,
+            List<QuantScheme> candidates,
+            WeightQuantizer quantizer,
+            OutputError error,
+            Consumer<String> progress) {
         Objects.requireNonNull(quantizer, "quantizer");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(progress, "progress");
@@ -163,7 +167,9 @@ public final class Sensitivity {
                 done.add(pool.submit(() -> {
                     int i = pairs.get(kk)[0];
                     WeightField f = planned.get(i);
-                    quantized[kk] = quantizer.quantize(f.path(), FloatTensor.of(originals.get(i).clone(), f.shape()),
+                    quantized[kk] = quantizer.quantize(
+                            f.path(),
+                            FloatTensor.of(originals.get(i).clone(), f.shape()),
                             candidates.get(pairs.get(kk)[1]));
                 }));
             }
@@ -223,6 +229,7 @@ public final class Sensitivity {
 
     /** The field's floats as measured, and each (field, candidate)'s quantized tensor, for {@link #quantizer}. */
     private final java.util.Map<String, float[]> originals = new java.util.HashMap<>();
+
     private final java.util.Map<String, QuantizedTensor> quantized = new java.util.HashMap<>();
 
     private static String key(String path, QuantScheme scheme) {
@@ -240,10 +247,13 @@ public final class Sensitivity {
         return (path, w, scheme) -> {
             QuantizedTensor q = quantized.get(key(path, scheme));
             float[] original = originals.get(path);
-            if (q != null && original != null && Arrays.equals(original, w.data())
+            if (q != null
+                    && original != null
+                    && Arrays.equals(original, w.data())
                     && Arrays.equals(q.shape(), w.shape())) {
                 // A copy: the model it goes into owns its codes and scales (and its heap counts them).
-                return QuantizedTensor.fromKernel(q.shape(), q.scheme(), q.codes().clone(), q.scales().clone());
+                return QuantizedTensor.fromKernel(
+                        q.shape(), q.scheme(), q.codes().clone(), q.scales().clone());
             }
             return base.quantize(path, w, scheme);
         };
@@ -320,16 +330,28 @@ public final class Sensitivity {
         for (Field f : fields) {
             width = Math.max(width, f.path().length());
         }
-        sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-28s %10s %6s %12s%n", "field", "scheme", "bytes",
-                "bits", "added error"));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-" + width + "s  %-28s %10s %6s %12s%n",
+                "field",
+                "scheme",
+                "bytes",
+                "bits",
+                "added error"));
         for (Field f : fields) {
             for (Option o : f.options()) {
-                sb.append(String.format(Locale.ROOT, "%-" + width + "s  %-28s %10d %6.3f %12.4e%n", f.path(),
-                        o.scheme(), o.bytes(), 8.0 * o.bytes() / f.weights(), o.error() - baseline));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "%-" + width + "s  %-28s %10d %6.3f %12.4e%n",
+                        f.path(),
+                        o.scheme(),
+                        o.bytes(),
+                        8.0 * o.bytes() / f.weights(),
+                        o.error() - baseline));
             }
         }
-        sb.append(String.format(Locale.ROOT, "float32 error %.4e; %d forward passes over the calibration inputs%n",
-                baseline, passes));
+        sb.append(String.format(
+                Locale.ROOT, "float32 error %.4e; %d forward passes over the calibration inputs%n", baseline, passes));
         return sb.toString();
     }
 }

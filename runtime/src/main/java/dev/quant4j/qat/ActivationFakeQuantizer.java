@@ -6,7 +6,6 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.calibrate.ActivationObserver;
 import dev.quant4j.calibrate.ActivationObservers;
 import dev.quant4j.rules.QuantRules;
-
 import java.util.Objects;
 
 /**
@@ -33,8 +32,9 @@ public final class ActivationFakeQuantizer {
         this.name = Objects.requireNonNull(name, "name");
         this.mode = Objects.requireNonNull(mode, "mode");
         switch (mode) {
-            case NONE -> throw new IllegalArgumentException("'" + name + "' keeps float32 activations (NONE);"
-                    + " it has no activation fake quantization");
+            case NONE ->
+                throw new IllegalArgumentException(
+                        "'" + name + "' keeps float32 activations (NONE);" + " it has no activation fake quantization");
             case DYNAMIC -> this.observer = null;
             case STATIC -> {
                 try {
@@ -96,8 +96,8 @@ public final class ActivationFakeQuantizer {
      */
     public float[] apply(float[] x, int rows, int cols, boolean[] inside) {
         if ((long) rows * cols != x.length) {
-            throw new IllegalArgumentException("'" + name + "' activations: " + x.length + " values are not "
-                    + rows + " x " + cols);
+            throw new IllegalArgumentException(
+                    "'" + name + "' activations: " + x.length + " values are not " + rows + " x " + cols);
         }
         QuantRules.checkFinite(name + " (activations)", x);
         float[] out = new float[x.length];

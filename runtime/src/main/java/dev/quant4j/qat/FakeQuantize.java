@@ -9,7 +9,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Objects;
 
 /**
@@ -20,8 +19,7 @@ import java.util.Objects;
  * rule is {@link #inside} and docs/NUMERICS.md, "Fake quantization").
  */
 public final class FakeQuantize {
-    private FakeQuantize() {
-    }
+    private FakeQuantize() {}
 
     /** {@link #apply(String, FloatTensor, QuantScheme, QuantKernels)} with the active kernels. */
     public static FakeQuantized apply(String name, FloatTensor x, QuantScheme scheme) {
@@ -50,8 +48,8 @@ public final class FakeQuantize {
      */
     public static boolean[] insideMask(float[] x, QuantizedTensor q) {
         if (x.length != q.size()) {
-            throw new IllegalArgumentException("the input has " + x.length + " values but the quantized tensor "
-                    + q.size());
+            throw new IllegalArgumentException(
+                    "the input has " + x.length + " values but the quantized tensor " + q.size());
         }
         boolean[] inside = new boolean[x.length];
         float[] scales = q.scales();
@@ -87,8 +85,8 @@ public final class FakeQuantize {
      */
     public static float[] straightThrough(float[] gradient, boolean[] inside) {
         if (gradient.length != inside.length) {
-            throw new IllegalArgumentException("gradient of length " + gradient.length + " for a mask of "
-                    + inside.length + " elements");
+            throw new IllegalArgumentException(
+                    "gradient of length " + gradient.length + " for a mask of " + inside.length + " elements");
         }
         for (int i = 0; i < gradient.length; i++) {
             if (!inside[i]) {

@@ -1,7 +1,6 @@
 package dev.quant4j.qat;
 
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Objects;
 
 /**

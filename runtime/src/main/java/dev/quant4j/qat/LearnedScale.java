@@ -8,7 +8,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -96,15 +95,16 @@ public final class LearnedScale {
      */
     public Forward forward(float[] x) {
         if (x.length != layout.rows() * (long) layout.rowLength()) {
-            throw new IllegalArgumentException("'" + name + "' has shape " + Arrays.toString(shape) + ", got "
-                    + x.length + " values");
+            throw new IllegalArgumentException(
+                    "'" + name + "' has shape " + Arrays.toString(shape) + ", got " + x.length + " values");
         }
         QuantRules.checkFinite(name, x);
         QuantValue value = scheme.value();
         float[] used = new float[scales.length];
         for (int b = 0; b < used.length; b++) {
             // A scale past the param type's largest value is held there rather than failing mid-training.
-            used[b] = Math.min(ScaleFormat.roundUp(Math.max(scales[b], MIN_SCALE), scheme.param()),
+            used[b] = Math.min(
+                    ScaleFormat.roundUp(Math.max(scales[b], MIN_SCALE), scheme.param()),
                     ScaleFormat.max(scheme.param()));
         }
         QuantizedTensor q = Kernels.active().quantize(name, FloatTensor.of(x, shape), scheme, used);

@@ -7,7 +7,6 @@ import dev.quant4j.model.WeightField;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,11 +73,14 @@ public final class QatModel {
                 throw new IllegalStateException("field '" + f.path() + "' is quantized already; quantization-aware"
                         + " training starts from float32 weights (Quantization.dequantizeWeights first)");
             }
-            QuantScheme scheme = Objects.requireNonNull(schemes.apply(f), "scheme of " + f.path()).validate();
+            QuantScheme scheme = Objects.requireNonNull(schemes.apply(f), "scheme of " + f.path())
+                    .validate();
             FloatTensor floats = f.floats();
-            ActivationFakeQuantizer activations = scheme.activations() == ActivationMode.NONE ? null
+            ActivationFakeQuantizer activations = scheme.activations() == ActivationMode.NONE
+                    ? null
                     : new ActivationFakeQuantizer(f.path(), scheme.activations(), scheme.activationCalibration());
-            targets.put(f.path(), new Target(scheme, floats.shape(), floats.data().clone(), activations));
+            targets.put(
+                    f.path(), new Target(scheme, floats.shape(), floats.data().clone(), activations));
         }
         QatModel qat = new QatModel(model, targets);
         qat.refresh();

@@ -11,7 +11,6 @@ import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.Shapes;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -34,8 +33,7 @@ import java.util.stream.Collectors;
  * encodes each block with the given scale by {@link #encode}.
  */
 public final class QuantRules {
-    private QuantRules() {
-    }
+    private QuantRules() {}
 
     // ---------------------------------------------------------------- checks
 
@@ -43,9 +41,11 @@ public final class QuantRules {
     public static void checkScheme(String name, int[] shape, QuantScheme scheme) {
         List<SchemeProblem> problems = scheme.problemsFor(shape);
         if (!problems.isEmpty()) {
-            throw new QuantizationException(name, "cannot quantize tensor '" + name + "' of shape "
-                    + Shapes.toString(shape) + " with " + scheme + ": "
-                    + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
+            throw new QuantizationException(
+                    name,
+                    "cannot quantize tensor '" + name + "' of shape "
+                            + Shapes.toString(shape) + " with " + scheme + ": "
+                            + problems.stream().map(SchemeProblem::toString).collect(Collectors.joining("; ")));
         }
     }
 
@@ -67,8 +67,10 @@ public final class QuantRules {
     public static int packedLength(String name, long count, QuantScheme scheme) {
         long bytes = packedBytes(count, scheme);
         if (bytes > Shapes.MAX_ARRAY_LENGTH) {
-            throw new QuantizationException(name, "tensor '" + name + "' has " + count
-                    + " elements; its codes would take " + bytes + " bytes, more than one Java array holds");
+            throw new QuantizationException(
+                    name,
+                    "tensor '" + name + "' has " + count + " elements; its codes would take " + bytes
+                            + " bytes, more than one Java array holds");
         }
         return (int) bytes;
     }
@@ -79,25 +81,31 @@ public final class QuantRules {
      * ({@link ScaleFormat#isValidScale}: finite, on the param type's grid, not -0.0, negative only for
      * Q8F, Q4F, Q2F with a signed param), and not 0 for a block whose max |x| is above 0.
      */
-    public static void checkCallerScales(String name, QuantScheme scheme, BlockLayout layout, float[] amax,
-                                         float[] scales) {
+    public static void checkCallerScales(
+            String name, QuantScheme scheme, BlockLayout layout, float[] amax, float[] scales) {
         if (scales.length != layout.blockCount()) {
-            throw new QuantizationException(name, "tensor '" + name + "' with " + scheme + " has "
-                    + layout.blockCount() + " blocks; got " + scales.length + " scales");
+            throw new QuantizationException(
+                    name,
+                    "tensor '" + name + "' with " + scheme + " has " + layout.blockCount() + " blocks; got "
+                            + scales.length + " scales");
         }
         for (int b = 0; b < scales.length; b++) {
             float s = scales[b];
             if (!ScaleFormat.isValidScale(s, scheme.value(), scheme.param())) {
-                throw new QuantizationException(name, "tensor '" + name + "' block "
-                        + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite, "
-                        + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
-                        + scheme.param() + " value other than -0.0; round it onto the param type's grid");
+                throw new QuantizationException(
+                        name,
+                        "tensor '" + name + "' block "
+                                + Arrays.toString(layout.blockCoordinates(b)) + ": scale " + s + " is not a finite, "
+                                + (ScaleFormat.allowsNegative(scheme.value(), scheme.param()) ? "" : "non-negative ")
+                                + scheme.param() + " value other than -0.0; round it onto the param type's grid");
             }
             if (amax[b] > 0f && s == 0f) {
-                throw new QuantizationException(name, "tensor '" + name + "' block "
-                        + Arrays.toString(layout.blockCoordinates(b)) + " holds max |x| = " + amax[b]
-                        + " but its scale is 0; give it a scale above 0 (min-max gives "
-                        + storedScale(amax[b], scheme.value(), scheme.param()) + ")");
+                throw new QuantizationException(
+                        name,
+                        "tensor '" + name + "' block "
+                                + Arrays.toString(layout.blockCoordinates(b)) + " holds max |x| = " + amax[b]
+                                + " but its scale is 0; give it a scale above 0 (min-max gives "
+                                + storedScale(amax[b], scheme.value(), scheme.param()) + ")");
             }
         }
     }
@@ -109,9 +117,12 @@ public final class QuantRules {
      */
     public static void checkMinMaxCalibration(String name, QuantScheme scheme) {
         if (scheme.calibration() != dev.quant4j.annotations.Calibration.MIN_MAX) {
-            throw new QuantizationException(name, "tensor '" + name + "': the kernels choose MinMax scales, and " + scheme
-                    + " asks for calibration " + scheme.calibration() + "; quantize it through Quantizer, the model"
-                    + " layer or calibrate.ScaleSearch, which choose the scales and then call the kernels");
+            throw new QuantizationException(
+                    name,
+                    "tensor '" + name + "': the kernels choose MinMax scales, and " + scheme
+                            + " asks for calibration " + scheme.calibration()
+                            + "; quantize it through Quantizer, the model"
+                            + " layer or calibrate.ScaleSearch, which choose the scales and then call the kernels");
         }
     }
 
@@ -121,9 +132,11 @@ public final class QuantRules {
      */
     public static void checkSymmetricForCallerScales(String name, QuantScheme scheme) {
         if (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE) {
-            throw new QuantizationException(name, "tensor '" + name + "': " + scheme + " is affine, and caller-chosen"
-                    + " scales are for symmetric schemes (an affine block needs an offset too); quantize it with"
-                    + " quantize(name, tensor, scheme), which takes both from each block's min and max");
+            throw new QuantizationException(
+                    name,
+                    "tensor '" + name + "': " + scheme + " is affine, and caller-chosen"
+                            + " scales are for symmetric schemes (an affine block needs an offset too); quantize it with"
+                            + " quantize(name, tensor, scheme), which takes both from each block's min and max");
         }
     }
 
@@ -131,7 +144,8 @@ public final class QuantRules {
 
     /** The raw scale of a block: {@code amax / ((b - a) / 2)} or {@code amax / fmax}, never 0 for amax > 0. */
     public static float rawScale(float amax, QuantValue value) {
-        float raw = value.isFloat() ? amax / MiniFloat.of(value).largestFinite()
+        float raw = value.isFloat()
+                ? amax / MiniFloat.of(value).largestFinite()
                 : amax / ((value.maxCode() - value.minCode()) / 2f);
         if (amax > 0f && raw == 0f) {
             raw = Float.MIN_VALUE;
@@ -159,14 +173,16 @@ public final class QuantRules {
         return s;
     }
 
-    private static QuantizationException scaleOverflow(String name, float amax, QuantScheme scheme,
-                                                       BlockLayout layout, int block) {
+    private static QuantizationException scaleOverflow(
+            String name, float amax, QuantScheme scheme, BlockLayout layout, int block) {
         float raw = rawScale(amax, scheme.value());
-        return new QuantizationException(name, "tensor '" + name + "' block "
-                + Arrays.toString(layout.blockCoordinates(block)) + " of grid " + Arrays.toString(layout.grid())
-                + " needs scale " + raw + " (max |x| = " + amax + "), more than " + scheme.param()
-                + " holds (" + ScaleFormat.max(scheme.param()) + "); use a wider param such as "
-                + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
+        return new QuantizationException(
+                name,
+                "tensor '" + name + "' block "
+                        + Arrays.toString(layout.blockCoordinates(block)) + " of grid " + Arrays.toString(layout.grid())
+                        + " needs scale " + raw + " (max |x| = " + amax + "), more than " + scheme.param()
+                        + " holds (" + ScaleFormat.max(scheme.param()) + "); use a wider param such as "
+                        + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
     }
 
     // ---------------------------------------------------------------- one value
@@ -195,8 +211,8 @@ public final class QuantRules {
      * Encodes {@code x[from .. to)}, one block's run, with its stored scale into zeroed {@code codes}: every
      * code is 0 when the block's max |x| is 0 (so -0.0 gives code 0 too), else {@link #encode} per value.
      */
-    public static void encodeBlock(float[] x, int from, int to, float blockAbsMax, float s, QuantValue value,
-                                   byte[] codes) {
+    public static void encodeBlock(
+            float[] x, int from, int to, float blockAbsMax, float s, QuantValue value, byte[] codes) {
         if (blockAbsMax == 0f) {
             return;
         }
@@ -209,7 +225,8 @@ public final class QuantRules {
     /** The value of code number {@code i} before the scale: the signed integer, or the small float's value. */
     public static float codeValue(byte[] codes, int i, QuantValue value) {
         int bits = value.bits();
-        return value.isFloat() ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
+        return value.isFloat()
+                ? MiniFloat.of(value).decode(Packing.getRaw(codes, i, bits))
                 : (float) Packing.getSigned(codes, i, bits);
     }
 
@@ -251,20 +268,25 @@ public final class QuantRules {
      * {@link #affineScale}); an error naming the block when either does not fit the param type. The result
      * is {@code {scales, offsets}}.
      */
-    public static float[][] affineParams(String name, float[] min, float[] max, QuantScheme scheme,
-                                         BlockLayout layout) {
+    public static float[][] affineParams(
+            String name, float[] min, float[] max, QuantScheme scheme, BlockLayout layout) {
         float[] d = new float[min.length];
         float[] m = new float[min.length];
         for (int b = 0; b < min.length; b++) {
             m[b] = affineOffset(min[b], scheme.param());
-            d[b] = m[b] == Float.NEGATIVE_INFINITY ? Float.POSITIVE_INFINITY
+            d[b] = m[b] == Float.NEGATIVE_INFINITY
+                    ? Float.POSITIVE_INFINITY
                     : affineScale(max[b], m[b], scheme.value(), scheme.param());
             if (d[b] == Float.POSITIVE_INFINITY) {
-                throw new QuantizationException(name, "tensor '" + name + "' block "
-                        + Arrays.toString(layout.blockCoordinates(b)) + " of grid " + Arrays.toString(layout.grid())
-                        + " spans [" + min[b] + ", " + max[b] + "], more than an affine " + scheme.param()
-                        + " offset and scale hold (" + ScaleFormat.max(scheme.param()) + "); use a wider param such as "
-                        + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
+                throw new QuantizationException(
+                        name,
+                        "tensor '" + name + "' block "
+                                + Arrays.toString(layout.blockCoordinates(b)) + " of grid "
+                                + Arrays.toString(layout.grid())
+                                + " spans [" + min[b] + ", " + max[b] + "], more than an affine " + scheme.param()
+                                + " offset and scale hold (" + ScaleFormat.max(scheme.param())
+                                + "); use a wider param such as "
+                                + (scheme.param() == QuantParam.F16 ? "BF16 or F32" : "F32"));
             }
         }
         return new float[][] {d, m};
@@ -285,8 +307,8 @@ public final class QuantRules {
     }
 
     /** Encodes {@code x[from .. to)}, one affine block's run, into zeroed {@code codes}; nothing when {@code d == 0}. */
-    public static void encodeAffineBlock(float[] x, int from, int to, float d, float m, QuantValue value,
-                                         byte[] codes) {
+    public static void encodeAffineBlock(
+            float[] x, int from, int to, float d, float m, QuantValue value, byte[] codes) {
         if (d == 0f) {
             return;
         }
@@ -312,8 +334,7 @@ public final class QuantRules {
     public static final int ACTIVATION_BLOCK = 32;
 
     /** Activations quantized per {@link #ACTIVATION_BLOCK}: their codes and one scale per block. */
-    public record Int8Activations(byte[] codes, float[] scales) {
-    }
+    public record Int8Activations(byte[] codes, float[] scales) {}
 
     /**
      * Quantizes activations as the contract quantizes a Q8S weight with F32 scales: {@code s = amax / 127},

@@ -11,8 +11,7 @@ import dev.quant4j.annotations.QuantValue;
  * one byte per code and no word padding). A 8-, 4- or 2-bit code never straddles a byte.
  */
 public final class Packing {
-    private Packing() {
-    }
+    private Packing() {}
 
     /** Bytes that {@code count} codes of this value take in this store. */
     public static long packedBytes(long count, QuantValue value, QuantStore store) {
@@ -50,7 +49,9 @@ public final class Packing {
     /** The 32-bit word number {@code w} of a U32 store (little-endian bytes). */
     public static int word(byte[] packed, int w) {
         int o = w * 4;
-        return (packed[o] & 0xFF) | (packed[o + 1] & 0xFF) << 8 | (packed[o + 2] & 0xFF) << 16
+        return (packed[o] & 0xFF)
+                | (packed[o + 1] & 0xFF) << 8
+                | (packed[o + 2] & 0xFF) << 16
                 | (packed[o + 3] & 0xFF) << 24;
     }
 }

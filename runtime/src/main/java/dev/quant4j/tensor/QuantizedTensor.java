@@ -4,7 +4,6 @@ import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -45,16 +44,16 @@ public final class QuantizedTensor {
         this(shape, scheme, codes, scales, offsets, true);
     }
 
-    private QuantizedTensor(int[] shape, QuantScheme scheme, byte[] codes, float[] scales, float[] offsets,
-                            boolean scanScales) {
+    private QuantizedTensor(
+            int[] shape, QuantScheme scheme, byte[] codes, float[] scales, float[] offsets, boolean scanScales) {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(codes, "codes");
         Objects.requireNonNull(scales, "scales");
         List<?> problems = scheme.problemsFor(shape);
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("scheme " + scheme + " cannot hold a tensor of shape "
-                    + Arrays.toString(shape) + ": " + problems);
+            throw new IllegalArgumentException(
+                    "scheme " + scheme + " cannot hold a tensor of shape " + Arrays.toString(shape) + ": " + problems);
         }
         long n = Shapes.elementCount(shape);
         if (n > Shapes.MAX_ARRAY_LENGTH) {
@@ -68,17 +67,19 @@ public final class QuantizedTensor {
         }
         int blocks = new BlockLayout(shape, scheme).blockCount();
         if (scales.length != blocks) {
-            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
-                    + " has " + blocks + " scales, got " + scales.length);
+            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape) + " has "
+                    + blocks + " scales, got " + scales.length);
         }
         boolean affine = scheme.mode() == QuantMode.AFFINE;
         if (affine != (offsets != null)) {
-            throw new IllegalArgumentException(affine ? "an affine " + scheme + " tensor needs one offset per block"
-                    + " (" + blocks + ")" : "a symmetric " + scheme + " tensor has no offsets; pass null");
+            throw new IllegalArgumentException(
+                    affine
+                            ? "an affine " + scheme + " tensor needs one offset per block" + " (" + blocks + ")"
+                            : "a symmetric " + scheme + " tensor has no offsets; pass null");
         }
         if (affine && offsets.length != blocks) {
-            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape)
-                    + " has " + blocks + " offsets, got " + offsets.length);
+            throw new IllegalArgumentException("a " + scheme + " tensor of shape " + Arrays.toString(shape) + " has "
+                    + blocks + " offsets, got " + offsets.length);
         }
         for (int i = 0; affine && scanScales && i < blocks; i++) {
             if (!ScaleFormat.isValidAffineScale(scales[i], scheme.param())) {
@@ -86,8 +87,8 @@ public final class QuantizedTensor {
                         + scheme.param() + " value other than -0.0");
             }
             if (!ScaleFormat.isValidOffset(offsets[i], scheme.param())) {
-                throw new IllegalArgumentException("offset " + i + " = " + offsets[i] + " is not a finite "
-                        + scheme.param() + " value");
+                throw new IllegalArgumentException(
+                        "offset " + i + " = " + offsets[i] + " is not a finite " + scheme.param() + " value");
             }
         }
         for (int i = 0; !affine && scanScales && i < scales.length; i++) {
@@ -117,8 +118,8 @@ public final class QuantizedTensor {
     }
 
     /** {@link #fromKernel(int[], QuantScheme, byte[], float[])} for an affine tensor, with its offsets. */
-    public static QuantizedTensor fromKernel(int[] shape, QuantScheme scheme, byte[] codes, float[] scales,
-                                             float[] offsets) {
+    public static QuantizedTensor fromKernel(
+            int[] shape, QuantScheme scheme, byte[] codes, float[] scales, float[] offsets) {
         return new QuantizedTensor(shape, scheme, codes, scales, offsets, false);
     }
 
@@ -166,7 +167,10 @@ public final class QuantizedTensor {
 
     /** Exact bytes the quantized data takes: packed codes plus scales (and offsets) in the param type. */
     public long byteSize() {
-        return codes.length + (long) scales.length * (offsets == null ? 1 : 2) * scheme.param().bytes();
+        return codes.length
+                + (long) scales.length
+                        * (offsets == null ? 1 : 2)
+                        * scheme.param().bytes();
     }
 
     /** Bits per weight, scales included (0 for an empty tensor). */
@@ -180,7 +184,8 @@ public final class QuantizedTensor {
      */
     public int code(int i) {
         int bits = scheme.value().bits();
-        return scheme.value().isFloat() || offsets != null ? Packing.getRaw(codes, i, bits)
+        return scheme.value().isFloat() || offsets != null
+                ? Packing.getRaw(codes, i, bits)
                 : Packing.getSigned(codes, i, bits);
     }
 
@@ -203,8 +208,10 @@ public final class QuantizedTensor {
 
     /** The kernels' {@link Dequantizer}, looked up once, on the first {@link #dequantize()}. */
     private static final class ActiveDequantizer {
-        static final Dequantizer INSTANCE = ServiceLoader.load(Dequantizer.class, QuantizedTensor.class.getClassLoader())
-                .findFirst().orElseThrow(() -> new IllegalStateException("no " + Dequantizer.class.getName()
+        static final Dequantizer INSTANCE = ServiceLoader.load(
+                        Dequantizer.class, QuantizedTensor.class.getClassLoader())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + Dequantizer.class.getName()
                         + " service: the quant4j runtime's META-INF/services entry was dropped when its jar was"
                         + " repackaged; keep META-INF/services/" + Dequantizer.class.getName()));
     }

@@ -10,8 +10,7 @@ public final class Shapes {
      */
     public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
-    private Shapes() {
-    }
+    private Shapes() {}
 
     /** Number of elements, or -1 if a dimension is negative or the count exceeds {@code Long.MAX_VALUE}. */
     public static long elementCountOrNegative(long[] shape) {

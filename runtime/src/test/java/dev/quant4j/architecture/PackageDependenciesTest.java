@@ -1,8 +1,10 @@
 package dev.quant4j.architecture;
 
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.quant4j.tensor.QuantizedTensor;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +21,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * The runtime's packages depend on each other bottom-up, without loops (docs/ARCHITECTURE.md). The
@@ -100,7 +99,11 @@ class PackageDependenciesTest {
 
     /** Package (below dev/quant4j, slash-separated) to the other dev.quant4j packages its classes name. */
     private static Map<String, Set<String>> packageDependencies() throws IOException, URISyntaxException {
-        Path root = Path.of(QuantizedTensor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(QuantizedTensor.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         Path base = root.resolve("dev/quant4j");
         Map<String, Set<String>> deps = new TreeMap<>();
         List<Path> classes;
@@ -125,7 +128,8 @@ class PackageDependenciesTest {
 
     /** The UTF-8 constants of a class file, except those that are only the text of string literals. */
     private static List<String> typeNames(Path classFile) throws IOException {
-        try (InputStream in = Files.newInputStream(classFile); DataInputStream d = new DataInputStream(in)) {
+        try (InputStream in = Files.newInputStream(classFile);
+                DataInputStream d = new DataInputStream(in)) {
             if (d.readInt() != 0xCAFEBABE) {
                 fail(classFile + " is not a class file");
             }
@@ -181,9 +185,14 @@ class PackageDependenciesTest {
         return out;
     }
 
-    private static void connect(String v, Map<String, Set<String>> deps, Map<String, Integer> index,
-                                Map<String, Integer> low, List<String> stack, Set<String> onStack,
-                                List<List<String>> out) {
+    private static void connect(
+            String v,
+            Map<String, Set<String>> deps,
+            Map<String, Integer> index,
+            Map<String, Integer> low,
+            List<String> stack,
+            Set<String> onStack,
+            List<List<String>> out) {
         index.put(v, index.size());
         low.put(v, index.get(v));
         stack.add(v);

@@ -1,17 +1,16 @@
 package dev.quant4j.calibrate;
 
-import dev.quant4j.annotations.ActivationCalibration;
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.Random;
-import java.util.function.Supplier;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.ActivationCalibration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 
 /** Each calibration method against hand-computed cases, and exact merging where the method merges. */
 class ActivationObserverTest {
@@ -49,8 +48,8 @@ class ActivationObserverTest {
     @Test
     void movingAverageRefusesToMerge() {
         MovingAverageMinMaxObserver a = new MovingAverageMinMaxObserver();
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> a.merge(new MovingAverageMinMaxObserver()));
+        UnsupportedOperationException e =
+                assertThrows(UnsupportedOperationException.class, () -> a.merge(new MovingAverageMinMaxObserver()));
         assertTrue(e.getMessage().contains("depends on the order of the batches"), e.getMessage());
     }
 
@@ -67,9 +66,9 @@ class ActivationObserverTest {
     @Test
     void percentileReadsTheUpperEdgeOfTheBinThatReachesTheRankClippedToTheMax() {
         // cumulative counts 4, 4, 6, 7 of 7
-        assertEquals(1f, percentile(50).threshold());   // needs 3.5: bin 0, edge 1
+        assertEquals(1f, percentile(50).threshold()); // needs 3.5: bin 0, edge 1
         assertEquals(1f, percentile(4.0 / 7 * 100).threshold()); // needs exactly 4: still bin 0
-        assertEquals(3f, percentile(80).threshold());   // needs 5.6: bin 2, edge 3
+        assertEquals(3f, percentile(80).threshold()); // needs 5.6: bin 2, edge 3
         assertEquals(3.5f, percentile(100).threshold()); // bin 3, edge 4 > amax 3.5
         assertEquals(3.5f / 127f, percentile(100).scale());
     }
@@ -108,9 +107,12 @@ class ActivationObserverTest {
 
     @Test
     void allZeroDataHasScaleZero() {
-        for (ActivationCalibration m : new ActivationCalibration[] {ActivationCalibration.MIN_MAX,
-                ActivationCalibration.MOVING_AVERAGE_MIN_MAX, ActivationCalibration.PERCENTILE,
-                ActivationCalibration.ENTROPY}) {
+        for (ActivationCalibration m : new ActivationCalibration[] {
+            ActivationCalibration.MIN_MAX,
+            ActivationCalibration.MOVING_AVERAGE_MIN_MAX,
+            ActivationCalibration.PERCENTILE,
+            ActivationCalibration.ENTROPY
+        }) {
             ActivationObserver o = ActivationObservers.create(m);
             o.observe(new float[5], 0, 5);
             assertTrue(o.hasObserved(), m.toString());
@@ -126,10 +128,14 @@ class ActivationObserverTest {
 
     @Test
     void nonFiniteValuesAreRefusedByIndex() {
-        for (ActivationCalibration m : new ActivationCalibration[] {ActivationCalibration.MIN_MAX,
-                ActivationCalibration.MOVING_AVERAGE_MIN_MAX, ActivationCalibration.PERCENTILE,
-                ActivationCalibration.ENTROPY}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        for (ActivationCalibration m : new ActivationCalibration[] {
+            ActivationCalibration.MIN_MAX,
+            ActivationCalibration.MOVING_AVERAGE_MIN_MAX,
+            ActivationCalibration.PERCENTILE,
+            ActivationCalibration.ENTROPY
+        }) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> ActivationObservers.create(m).observe(new float[] {1f, Float.NaN}, 0, 2));
             assertTrue(e.getMessage().contains("NaN at index 1"), e.getMessage());
         }

@@ -1,21 +1,20 @@
 package dev.quant4j.calibrate;
 
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.rules.QuantRules;
-import dev.quant4j.errors.QuantizationException;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.QuantizationException;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /** GPTQ against a direct implementation (a fresh inverse of H over the columns left, per column). */
 class GptqTest {
@@ -52,7 +51,8 @@ class GptqTest {
     }
 
     /** The textbook form: for column j, invert H over the columns j.. still to quantize, then update them. */
-    static Gptq.Result direct(float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
+    static Gptq.Result direct(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
         double[] hd = Gptq.dampedCopy(h, cols);
         double[][] w = new double[rows][cols];
         for (int r = 0; r < rows; r++) {
@@ -80,8 +80,17 @@ class GptqTest {
                     }
                     float s0 = QuantRules.storedScale(amax, value, param);
                     float[] wi = java.util.Arrays.copyOfRange(imp, j, j + n);
-                    scales[r * perRow + b] = ScaleSearch.searchBlock(seg, wi, 0, n, amax, s0, value, param,
-                            ScaleSearch::blockError, new float[ScaleSearch.PARTIALS]);
+                    scales[r * perRow + b] = ScaleSearch.searchBlock(
+                            seg,
+                            wi,
+                            0,
+                            n,
+                            amax,
+                            s0,
+                            value,
+                            param,
+                            ScaleSearch::blockError,
+                            new float[ScaleSearch.PARTIALS]);
                 }
             }
             int m = cols - j;
@@ -153,7 +162,8 @@ class GptqTest {
             int rows = 1 + r.nextInt(6);
             int cols = 4 + r.nextInt(29);
             int block = new int[] {4, 8, 16, 32}[r.nextInt(4)];
-            QuantValue value = new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q8F, QuantValue.Q2F}[rep % 4];
+            QuantValue value =
+                    new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q8F, QuantValue.Q2F}[rep % 4];
             QuantParam param = new QuantParam[] {QuantParam.F16, QuantParam.F32, QuantParam.BF16}[rep % 3];
             double[] h = secondMoments(r, cols, 200);
             float[] x = new float[rows * cols];
@@ -191,14 +201,18 @@ class GptqTest {
         assertArrayEquals(g.codes(), simd.codes());
         assertArrayEquals(g.scales(), simd.scales());
         Gptq.Result v = Gptq.values(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h);
-        assertArrayEquals(Kernels.scalar().quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales()).codes(),
-                g.codes(), "the codes are the contract's rule on the values GPTQ rounded");
+        assertArrayEquals(
+                Kernels.scalar()
+                        .quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales())
+                        .codes(),
+                g.codes(),
+                "the codes are the contract's rule on the values GPTQ rounded");
         float[] imp = new float[cols];
         for (int j = 0; j < cols; j++) {
             imp[j] = (float) h[j * cols + j];
         }
-        QuantizedTensor search = ScaleSearch.quantize(Kernels.scalar(), "w", w,
-                scheme.withCalibration(dev.quant4j.annotations.Calibration.IMATRIX), imp);
+        QuantizedTensor search = ScaleSearch.quantize(
+                Kernels.scalar(), "w", w, scheme.withCalibration(dev.quant4j.annotations.Calibration.IMATRIX), imp);
         double eg = outputError(x, g, h, rows, cols);
         double es = outputError(x, search, h, rows, cols);
         // Measured on this seed: GPTQ's output error is well below the diagonal-weighted search's.
@@ -223,13 +237,18 @@ class GptqTest {
     @Test
     void rejectsWhatItCannotDo() {
         FloatTensor v = FloatTensor.of(new float[64], 64);
-        var e = assertThrows(QuantizationException.class, () -> Gptq.quantize(Kernels.scalar(), "norm", v,
-                QuantScheme.parse("q4f:block32:f16:gptq"), new double[64 * 64]));
+        var e = assertThrows(
+                QuantizationException.class,
+                () -> Gptq.quantize(
+                        Kernels.scalar(), "norm", v, QuantScheme.parse("q4f:block32:f16:gptq"), new double[64 * 64]));
         assertTrue(e.getMessage().contains("GPTQ quantizes the [out, in] matrix of a linear layer"), e.getMessage());
         FloatTensor m = FloatTensor.of(new float[2 * 64], 2, 64);
-        var s = assertThrows(QuantizationException.class, () -> Gptq.quantize(Kernels.scalar(), "w", m,
-                QuantScheme.parse("q4f:block32:f16:gptq"), new double[63 * 63]));
-        assertTrue(s.getMessage().contains("GPTQ needs the 64 x 64 second moments of the inputs of tensor 'w'"),
+        var s = assertThrows(
+                QuantizationException.class,
+                () -> Gptq.quantize(
+                        Kernels.scalar(), "w", m, QuantScheme.parse("q4f:block32:f16:gptq"), new double[63 * 63]));
+        assertTrue(
+                s.getMessage().contains("GPTQ needs the 64 x 64 second moments of the inputs of tensor 'w'"),
                 s.getMessage());
     }
 }

@@ -1,23 +1,22 @@
 package dev.quant4j.calibrate;
 
-import dev.quant4j.io.Dtype;
-import dev.quant4j.io.SafetensorsFormatException;
-import dev.quant4j.io.SafetensorsWriter;
-import dev.quant4j.io.TensorSpec;
-import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.io.Dtype;
+import dev.quant4j.io.SafetensorsFormatException;
+import dev.quant4j.io.SafetensorsWriter;
+import dev.quant4j.io.TensorSpec;
+import dev.quant4j.tensor.FloatTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class InputStatisticsTest {
     @Test
@@ -30,7 +29,9 @@ class InputStatisticsTest {
         assertEquals(3, s.rows("layer.w"));
         assertNull(s.meanSquares("other"));
         var e = assertThrows(IllegalArgumentException.class, () -> s.add("layer.w", new float[4], 1, 4));
-        assertTrue(e.getMessage().contains("inputs of 'layer.w' have 4 values per row, earlier rows had 3"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("inputs of 'layer.w' have 4 values per row, earlier rows had 3"),
+                e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> s.add("x", new float[5], 2, 3));
     }
 
@@ -83,11 +84,14 @@ class InputStatisticsTest {
             assertEquals(s.rows(p), back.rows(p));
         }
         Path plain = dir.resolve("plain.safetensors");
-        SafetensorsWriter.write(plain, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.of(new float[2], 2), Dtype.F32)));
+        SafetensorsWriter.write(
+                plain, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.of(new float[2], 2), Dtype.F32)));
         var e = assertThrows(SafetensorsFormatException.class, () -> InputStatistics.load(plain));
         assertTrue(e.getMessage().contains("not an input statistics file"), e.getMessage());
         Path negative = dir.resolve("negative.safetensors");
-        SafetensorsWriter.write(negative, Map.of(InputStatistics.KIND_KEY, InputStatistics.KIND, "rows.w", "3"),
+        SafetensorsWriter.write(
+                negative,
+                Map.of(InputStatistics.KIND_KEY, InputStatistics.KIND, "rows.w", "3"),
                 List.of(TensorSpec.floats("w", FloatTensor.of(new float[] {1, -1}, 2), Dtype.F32)));
         var n = assertThrows(SafetensorsFormatException.class, () -> InputStatistics.load(negative));
         assertTrue(n.getMessage().contains("mean square 1 of 'w' is -1.0; it must be finite and >= 0"), n.getMessage());

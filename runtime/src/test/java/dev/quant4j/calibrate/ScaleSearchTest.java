@@ -1,8 +1,15 @@
 package dev.quant4j.calibrate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.format.ScaleFormat;
 import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
@@ -10,16 +17,12 @@ import dev.quant4j.io.TensorSpec;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
 import dev.quant4j.rules.QuantRules;
-import dev.quant4j.errors.QuantizationException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeProblem;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,18 +30,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The scale searches against their rule, against brute force, and never worse than MinMax. */
 class ScaleSearchTest {
     private static final QuantKernels REF = Kernels.scalar();
-    private static final QuantValue[] INTEGERS = {QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S,
-            QuantValue.Q2F, QuantValue.Q2S};
+    private static final QuantValue[] INTEGERS = {
+        QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q2F, QuantValue.Q2S
+    };
 
     @Test
     void textFormCarriesTheCalibrationAndFilesDoNot() {
@@ -48,13 +48,18 @@ class ScaleSearchTest {
         assertEquals("q4f:block32:f16:u32", mse.storedForm());
         assertEquals(mse, QuantScheme.parse(mse.toString()));
         assertEquals(mse, QuantScheme.parse("MSE:f16:block32:q4f"));
-        assertEquals(Calibration.IMATRIX, QuantScheme.parse("q4f:imatrix:block32").calibration());
+        assertEquals(
+                Calibration.IMATRIX, QuantScheme.parse("q4f:imatrix:block32").calibration());
         // MinMax, the default, prints as it always did.
-        assertEquals("q4f:block32:f16:u32", QuantScheme.parse("q4f:block32:f16").withCalibration(Calibration.MIN_MAX)
-                .toString());
-        var twice = assertThrows(dev.quant4j.scheme.SchemeParseException.class,
-                () -> QuantScheme.parse("q4f:mse:imatrix"));
-        assertTrue(twice.getMessage().contains("gives the calibration twice ('mse' and 'imatrix')"), twice.getMessage());
+        assertEquals(
+                "q4f:block32:f16:u32",
+                QuantScheme.parse("q4f:block32:f16")
+                        .withCalibration(Calibration.MIN_MAX)
+                        .toString());
+        var twice =
+                assertThrows(dev.quant4j.scheme.SchemeParseException.class, () -> QuantScheme.parse("q4f:mse:imatrix"));
+        assertTrue(
+                twice.getMessage().contains("gives the calibration twice ('mse' and 'imatrix')"), twice.getMessage());
     }
 
     @Test
@@ -62,10 +67,12 @@ class ScaleSearchTest {
         List<SchemeProblem> p = QuantScheme.parse("e2m1:block32:ue8m0:mse").problems();
         assertEquals(1, p.size(), p.toString());
         assertEquals("calibration", p.get(0).attribute());
-        assertTrue(p.get(0).message().contains("Calibration MSE searches integer codes; E2M1 is a float value"),
+        assertTrue(
+                p.get(0).message().contains("Calibration MSE searches integer codes; E2M1 is a float value"),
                 p.get(0).message());
-        var e = assertThrows(QuantizationException.class, () -> REF.quantize("w", FloatTensor.of(new float[32], 32),
-                QuantScheme.parse("e4m3:block32:imatrix")));
+        var e = assertThrows(
+                QuantizationException.class,
+                () -> REF.quantize("w", FloatTensor.of(new float[32], 32), QuantScheme.parse("e4m3:block32:imatrix")));
         assertTrue(e.getMessage().contains("tensor 'w'"), e.getMessage());
     }
 
@@ -77,20 +84,24 @@ class ScaleSearchTest {
         // s* = (14.4 + 4 + 1) / (64 + 16 + 4) = 19.4 / 84 = 0.23095238 for those codes, which keep them:
         // error 0.0095.
         float[] x = {-1.8f, -1.0f, 0.0f, 0.5f};
-        QuantizedTensor q = ScaleSearch.quantize(REF, "x", FloatTensor.of(x, 4), QuantScheme.parse("q4f:f32:mse"), null);
+        QuantizedTensor q =
+                ScaleSearch.quantize(REF, "x", FloatTensor.of(x, 4), QuantScheme.parse("q4f:f32:mse"), null);
         assertEquals(19.4f / 84f, q.scales()[0], 1e-6f);
         assertArrayEquals(new int[] {-8, -4, 0, 2}, codes(q));
         // The same block mirrored: the extreme is positive, so the search takes a negative scale and the
         // extreme lands on -8 again, with the mirrored error (the codes have the same magnitudes).
         float[] m = {1.8f, 1.0f, 0.0f, -0.5f};
-        QuantizedTensor qm = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:f32:mse"), null);
+        QuantizedTensor qm =
+                ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:f32:mse"), null);
         assertEquals(-19.4f / 84f, qm.scales()[0], 1e-6f);
         assertArrayEquals(new int[] {-8, -4, 0, 2}, codes(qm));
         // Without a sign bit in the param (UE8M0) the scale stays positive.
-        QuantizedTensor qu = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:ue8m0:mse"), null);
+        QuantizedTensor qu =
+                ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4f:ue8m0:mse"), null);
         assertTrue(qu.scales()[0] > 0);
         // Q4S has a symmetric range: no sign choice either.
-        QuantizedTensor qs = ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4s:f16:mse"), null);
+        QuantizedTensor qs =
+                ScaleSearch.quantize(REF, "m", FloatTensor.of(m, 4), QuantScheme.parse("q4s:f16:mse"), null);
         assertTrue(qs.scales()[0] > 0);
     }
 
@@ -106,9 +117,13 @@ class ScaleSearchTest {
             QuantParam param = QuantParam.values()[r.nextInt(QuantParam.values().length)];
             int rows = 1 + r.nextInt(9);
             int cols = 1 + r.nextInt(130);
-            int[] block = r.nextBoolean() ? new int[] {1 + r.nextInt(64)} : new int[] {1 + r.nextInt(3), 1 + r.nextInt(40)};
+            int[] block =
+                    r.nextBoolean() ? new int[] {1 + r.nextInt(64)} : new int[] {1 + r.nextInt(3), 1 + r.nextInt(40)};
             boolean weighted = r.nextBoolean();
-            QuantScheme scheme = QuantScheme.DEFAULT.withValue(value).withParam(param).withBlockSize(block)
+            QuantScheme scheme = QuantScheme.DEFAULT
+                    .withValue(value)
+                    .withParam(param)
+                    .withBlockSize(block)
                     .withCalibration(weighted ? Calibration.IMATRIX : Calibration.MSE);
             float[] x = new float[rows * cols];
             double mag = Math.scalb(1.0, r.nextInt(-30, param == QuantParam.F16 ? 10 : 30));
@@ -142,8 +157,10 @@ class ScaleSearchTest {
                 }
                 float e = ScaleSearch.blockError(bx, bw, 0, bx.length, s, value, partials);
                 float e0 = ScaleSearch.blockError(bx, bw, 0, bx.length, s0, value, partials);
-                assertTrue(e <= e0 || bx.length == 0 || allZero(bx), what + " block " + b + ": error " + e
-                        + " with scale " + s + ", MinMax's " + e0 + " with " + s0);
+                assertTrue(
+                        e <= e0 || bx.length == 0 || allZero(bx),
+                        what + " block " + b + ": error " + e + " with scale " + s + ", MinMax's " + e0 + " with "
+                                + s0);
                 // In exact arithmetic too, up to the float32 rounding of the objective.
                 double d = exactError(bx, bw, s, value);
                 double d0 = exactError(bx, bw, s0, value);
@@ -166,22 +183,28 @@ class ScaleSearchTest {
         SplittableRandom r = new SplittableRandom(0x5EED_B00L);
         double worstGap = 0;
         for (int rep = 0; rep < 400; rep++) {
-            QuantValue value = new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q2F, QuantValue.Q8F}[rep % 4];
+            QuantValue value =
+                    new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q2F, QuantValue.Q8F}[rep % 4];
             int n = 1 + r.nextInt(8);
             float[] x = new float[n];
             for (int i = 0; i < n; i++) {
                 x[i] = (float) (r.nextGaussian() * (r.nextInt(5) == 0 ? 3 : 1));
             }
-            QuantScheme scheme = QuantScheme.DEFAULT.withValue(value).withParam(QuantParam.F16)
+            QuantScheme scheme = QuantScheme.DEFAULT
+                    .withValue(value)
+                    .withParam(QuantParam.F16)
                     .withCalibration(Calibration.MSE);
-            float s = ScaleSearch.quantize(REF, "b", FloatTensor.of(x, n), scheme, null).scales()[0];
+            float s = ScaleSearch.quantize(REF, "b", FloatTensor.of(x, n), scheme, null)
+                    .scales()[0];
             double got = exactError(x, null, s, value);
             double best = Double.POSITIVE_INFINITY;
             for (float c : documentedCandidates(x, value)) {
                 best = Math.min(best, exactError(x, null, c, value));
             }
-            assertTrue(got <= best * (1 + 1e-5) + 1e-12, "rep " + rep + " " + Arrays.toString(x) + ": search "
-                    + got + " > best documented candidate " + best);
+            assertTrue(
+                    got <= best * (1 + 1e-5) + 1e-12,
+                    "rep " + rep + " " + Arrays.toString(x) + ": search " + got + " > best documented candidate "
+                            + best);
             float amax = 0;
             for (float v : x) {
                 amax = Math.max(amax, Math.abs(v));
@@ -208,8 +231,8 @@ class ScaleSearchTest {
         }
         // The grid and two refits land close to the true optimum over every F16 scale on these blocks.
         assertTrue(worstGap < GAP, "worst excess error over the brute-force optimum: " + worstGap + " of the energy");
-        System.out.println("search's excess error over the brute-force optimum, worst of 400 small blocks: "
-                + worstGap + " of the block's energy");
+        System.out.println("search's excess error over the brute-force optimum, worst of 400 small blocks: " + worstGap
+                + " of the block's energy");
     }
 
     /** The candidates of the class comment (grid and both signs), written again from the rule. */
@@ -247,20 +270,26 @@ class ScaleSearchTest {
         FloatTensor t = FloatTensor.of(x, 6, 64);
         QuantScheme mse = QuantScheme.parse("q4f:block32:f16:mse");
         QuantScheme imatrix = mse.withCalibration(Calibration.IMATRIX);
-        assertArrayEquals(ScaleSearch.quantize(REF, "t", t, mse, null).scales(), ScaleSearch.quantize(REF, "t", t, imatrix, ones).scales());
+        assertArrayEquals(
+                ScaleSearch.quantize(REF, "t", t, mse, null).scales(),
+                ScaleSearch.quantize(REF, "t", t, imatrix, ones).scales());
         // The kernels choose MinMax scales only: asked for a search, they refuse rather than ignore it.
         var kernelsOnly = assertThrows(QuantizationException.class, () -> REF.quantize("t", t, mse));
         assertTrue(kernelsOnly.getMessage().contains("the kernels choose MinMax scales"), kernelsOnly.getMessage());
-        var missing = assertThrows(QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, null));
-        assertTrue(missing.getMessage().contains("calibration IMATRIX needs the input statistics of tensor 'layer.w'"),
+        var missing =
+                assertThrows(QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, null));
+        assertTrue(
+                missing.getMessage().contains("calibration IMATRIX needs the input statistics of tensor 'layer.w'"),
                 missing.getMessage());
-        var length = assertThrows(QuantizationException.class,
-                () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, new float[63]));
-        assertTrue(length.getMessage().contains("has 64 inputs (its last dimension) but its input statistics have 63"),
+        var length = assertThrows(
+                QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, new float[63]));
+        assertTrue(
+                length.getMessage().contains("has 64 inputs (its last dimension) but its input statistics have 63"),
                 length.getMessage());
         float[] bad = ones.clone();
         bad[5] = Float.NaN;
-        var nan = assertThrows(QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, bad));
+        var nan =
+                assertThrows(QuantizationException.class, () -> ScaleSearch.quantize(REF, "layer.w", t, imatrix, bad));
         assertTrue(nan.getMessage().contains("input statistic 5 of tensor 'layer.w' is NaN"), nan.getMessage());
         // Weighting moves the error to where the importance is low.
         float[] skew = new float[64];
@@ -269,7 +298,8 @@ class ScaleSearchTest {
         }
         QuantizedTensor w = ScaleSearch.quantize(REF, "t", t, imatrix, skew);
         QuantizedTensor u = ScaleSearch.quantize(REF, "t", t, mse, null);
-        assertTrue(weightedError(x, w, skew) <= weightedError(x, u, skew), "weighted search is better where it is asked");
+        assertTrue(
+                weightedError(x, w, skew) <= weightedError(x, u, skew), "weighted search is better where it is asked");
     }
 
     @Test
@@ -279,7 +309,8 @@ class ScaleSearchTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        QuantizedTensor q = ScaleSearch.quantize(REF, "w", FloatTensor.of(x, 4, 64), QuantScheme.parse("q4f:block32:bf16:mse"), null);
+        QuantizedTensor q = ScaleSearch.quantize(
+                REF, "w", FloatTensor.of(x, 4, 64), QuantScheme.parse("q4f:block32:bf16:mse"), null);
         assertTrue(Arrays.toString(q.scales()).contains("-"), "some scale is negative");
         Path file = dir.resolve("w.safetensors");
         SafetensorsWriter.write(file, Map.of(), List.of(TensorSpec.quantized("w", q)));
@@ -294,8 +325,9 @@ class ScaleSearchTest {
         assertFalse(ScaleFormat.isValidScale(-1f, QuantValue.Q4F, QuantParam.UE8M0));
         assertFalse(ScaleFormat.isValidScale(-0f, QuantValue.Q4F, QuantParam.F16));
         assertTrue(ScaleFormat.isValidScale(-1f, QuantValue.Q2F, QuantParam.F32));
-        var e = assertThrows(IllegalArgumentException.class, () -> new QuantizedTensor(new int[] {4},
-                QuantScheme.parse("q8s"), new byte[4], new float[] {-1f}));
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new QuantizedTensor(new int[] {4}, QuantScheme.parse("q8s"), new byte[4], new float[] {-1f}));
         assertTrue(e.getMessage().contains("not a finite, non-negative F32 value"), e.getMessage());
     }
 

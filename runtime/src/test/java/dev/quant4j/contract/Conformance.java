@@ -1,20 +1,5 @@
 package dev.quant4j.contract;
 
-import dev.quant4j.annotations.QuantStore;
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.kernels.QuantKernels;
-import dev.quant4j.errors.NonFiniteValueException;
-import dev.quant4j.errors.QuantizationException;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,10 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.quant4j.annotations.QuantStore;
+import dev.quant4j.errors.NonFiniteValueException;
+import dev.quant4j.errors.QuantizationException;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.QuantKernels;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /** Runs a kernel implementation on one input and holds it to {@link ContractOracle}'s expectation, bit for bit. */
 final class Conformance {
-    private Conformance() {
-    }
+    private Conformance() {}
 
     /** The scalar reference, and the active kernels too when they are a different implementation. */
     static List<QuantKernels> kernelsUnderTest() {
@@ -40,7 +38,9 @@ final class Conformance {
 
     /** The runtime scheme for the oracle's scheme, built through the public builder. */
     static QuantScheme toRuntime(ContractOracle.Scheme s) {
-        QuantScheme q = QuantScheme.DEFAULT.withValue(s.value().quantValue()).withStore(s.store())
+        QuantScheme q = QuantScheme.DEFAULT
+                .withValue(s.value().quantValue())
+                .withStore(s.store())
                 .withParam(s.param());
         return s.tensorLevel() ? q : q.withBlockSize(s.block());
     }
@@ -50,8 +50,8 @@ final class Conformance {
      * dequantized values (or the error) against the oracle. {@code context} goes into every failure
      * message so the case can be replayed (seed, case number).
      */
-    static ContractOracle.Expected check(String name, int[] shape, float[] x, ContractOracle.Scheme scheme,
-                                         String context) {
+    static ContractOracle.Expected check(
+            String name, int[] shape, float[] x, ContractOracle.Scheme scheme, String context) {
         ContractOracle.Expected want = ContractOracle.expect(shape, x, scheme);
         QuantScheme qs = toRuntime(scheme);
         String where = context + " tensor '" + name + "' shape " + Arrays.toString(shape) + " scheme " + qs;
@@ -59,7 +59,9 @@ final class Conformance {
             String at = "[" + k.name() + "] " + where;
             FloatTensor t = FloatTensor.of(x, shape);
             if (want.outcome() != ContractOracle.Outcome.OK) {
-                QuantizationException e = assertThrows(QuantizationException.class, () -> k.quantize(name, t, qs),
+                QuantizationException e = assertThrows(
+                        QuantizationException.class,
+                        () -> k.quantize(name, t, qs),
                         at + ": expected " + want.outcome());
                 checkError(name, x, want, e, at);
                 continue;
@@ -88,8 +90,8 @@ final class Conformance {
         return want;
     }
 
-    private static void checkError(String name, float[] x, ContractOracle.Expected want, QuantizationException e,
-                                   String at) {
+    private static void checkError(
+            String name, float[] x, ContractOracle.Expected want, QuantizationException e, String at) {
         String msg = e.getMessage();
         assertTrue(msg.contains(name), at + ": error must name the tensor: " + msg);
         assertEquals(name, e.tensor(), at + ": exception's tensor()");
@@ -97,7 +99,8 @@ final class Conformance {
             case NON_FINITE -> {
                 NonFiniteValueException n = assertInstanceOf(NonFiniteValueException.class, e, at);
                 int index = (int) n.index();
-                assertTrue(want.nonFinite().contains(index),
+                assertTrue(
+                        want.nonFinite().contains(index),
                         at + ": named index " + index + " is not one of the non-finite " + want.nonFinite());
                 assertEquals(Float.floatToIntBits(x[index]), Float.floatToIntBits(n.value()), at + ": value");
                 assertTrue(msg.contains(Long.toString(index)), at + ": message must name the index: " + msg);
@@ -105,10 +108,13 @@ final class Conformance {
             }
             case SCALE_OVERFLOW -> {
                 assertFalse(e instanceof NonFiniteValueException, at);
-                boolean named = want.badBlocks().stream()
-                        .anyMatch(c -> msg.contains("block " + Arrays.toString(c)));
-                assertTrue(named, at + ": message must name an overflowing block (one of "
-                        + want.badBlocks().stream().map(Arrays::toString).toList() + "): " + msg);
+                boolean named = want.badBlocks().stream().anyMatch(c -> msg.contains("block " + Arrays.toString(c)));
+                assertTrue(
+                        named,
+                        at + ": message must name an overflowing block (one of "
+                                + want.badBlocks().stream()
+                                        .map(Arrays::toString)
+                                        .toList() + "): " + msg);
             }
             case SCHEME_ERROR -> assertFalse(e instanceof NonFiniteValueException, at);
             default -> fail("unreachable");

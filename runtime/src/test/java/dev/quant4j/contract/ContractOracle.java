@@ -2,7 +2,6 @@ package dev.quant4j.contract;
 
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +14,7 @@ import java.util.List;
  * none of its arithmetic, layout or packing code.
  */
 final class ContractOracle {
-    private ContractOracle() {
-    }
+    private ContractOracle() {}
 
     enum Outcome {
         /** Quantizes; codes, scales and dequantized values are given. */
@@ -57,9 +55,16 @@ final class ContractOracle {
      * @param nonFinite      for NON_FINITE, the flat indices of every non-finite value
      * @param blockOf        the block (scale index) of every element
      */
-    record Expected(Outcome outcome, int[] codes, float[] scales, float[] dequantized, int[] words, int[] grid,
-                    List<int[]> badBlocks, List<Integer> nonFinite, int[] blockOf) {
-    }
+    record Expected(
+            Outcome outcome,
+            int[] codes,
+            float[] scales,
+            float[] dequantized,
+            int[] words,
+            int[] grid,
+            List<int[]> badBlocks,
+            List<Integer> nonFinite,
+            int[] blockOf) {}
 
     static Expected expect(int[] shape, float[] x, Scheme scheme) {
         ContractValue v = scheme.value();
@@ -155,8 +160,8 @@ final class ContractOracle {
             double q = v.isFloat() ? v.format.value(code) : code;
             deq[i] = Exact.multiply(Exact.of(q), Exact.of(s));
         }
-        return new Expected(Outcome.OK, codes, scales, deq, pack(codes, v, scheme.store()), grid, List.of(),
-                List.of(), blockOf);
+        return new Expected(
+                Outcome.OK, codes, scales, deq, pack(codes, v, scheme.store()), grid, List.of(), List.of(), blockOf);
     }
 
     private static Expected error(Outcome o, int[] grid, List<int[]> bad, List<Integer> nonFinite) {

@@ -21,6 +21,7 @@ enum ContractValue {
     final int bits;
     /** Integer range [a, b] (integer values only). */
     final int a;
+
     final int b;
     /** The float format (float values only). */
     final FloatFormat format;
@@ -46,8 +47,7 @@ enum ContractValue {
 
     /** The raw scale: amax / ((b - a) / 2) or amax / fmax, one float32 division, then the underflow rule. */
     float rawScale(float amax) {
-        float raw = isFloat() ? Exact.divide(amax, format.largestFinite())
-                : Exact.divideByRational(amax, b - a, 2);
+        float raw = isFloat() ? Exact.divide(amax, format.largestFinite()) : Exact.divideByRational(amax, b - a, 2);
         if (raw == 0f && Exact.magnitudeBits(amax) != 0) {
             raw = Float.intBitsToFloat(1); // 2^-149
         }

@@ -1,13 +1,11 @@
 package dev.quant4j.contract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.scheme.QuantScheme;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -16,9 +14,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every value x level x store x param of the contract, each on the same fixed set of shapes (rank 0
@@ -31,12 +30,11 @@ class CrossProductTest {
 
     /** Block extents as a user would write them (some with leading 1s); null is the tensor level. */
     private static final int[][] LEVELS = {
-            null, {1}, {4}, {32}, {2, 16}, {3, 5, 7}, {1, 3}, {2, 1, 3, 2}, {1, 2, 3, 2, 2}, {2, 2, 2, 2, 3},
-            {64, 64},
+        null, {1}, {4}, {32}, {2, 16}, {3, 5, 7}, {1, 3}, {2, 1, 3, 2}, {1, 2, 3, 2, 2}, {2, 2, 2, 2, 3}, {64, 64},
     };
 
     private static final int[][] FIXED_SHAPES = {
-            {}, {0}, {13}, {4, 0, 3}, {5, 33}, {3, 5, 7}, {2, 3, 4, 5}, {2, 1, 3, 2, 5}, {1, 1},
+        {}, {0}, {13}, {4, 0, 3}, {5, 33}, {3, 5, 7}, {2, 3, 4, 5}, {2, 1, 3, 2, 5}, {1, 1},
     };
     private static final int RANDOM_SHAPES = 2;
 
@@ -57,8 +55,8 @@ class CrossProductTest {
                 for (QuantStore store : QuantStore.values()) {
                     for (QuantParam param : QuantParam.values()) {
                         ContractOracle.Scheme s = new ContractOracle.Scheme(v, level, store, param);
-                        String label = Conformance.toRuntime(s) + (level == null ? "" : " given as "
-                                + Arrays.toString(level));
+                        String label =
+                                Conformance.toRuntime(s) + (level == null ? "" : " given as " + Arrays.toString(level));
                         out.add(Arguments.of(label, s, index++));
                     }
                 }

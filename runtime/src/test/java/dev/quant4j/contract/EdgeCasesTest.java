@@ -1,24 +1,5 @@
 package dev.quant4j.contract;
 
-import dev.quant4j.rules.QuantRules;
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.annotations.QuantStore;
-import dev.quant4j.annotations.QuantValue;
-import dev.quant4j.format.MiniFloat;
-import dev.quant4j.format.ScaleFormat;
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.errors.NonFiniteValueException;
-import dev.quant4j.errors.QuantizationException;
-import dev.quant4j.quantize.Quantizer;
-import dev.quant4j.scheme.InvalidSchemeException;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.BlockLayout;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static dev.quant4j.kernels.ScalarCodes.codes;
 import static dev.quant4j.kernels.ScalarCodes.deq;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -27,6 +8,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantStore;
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.errors.NonFiniteValueException;
+import dev.quant4j.errors.QuantizationException;
+import dev.quant4j.format.MiniFloat;
+import dev.quant4j.format.ScaleFormat;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.scheme.InvalidSchemeException;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.BlockLayout;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /**
  * The contract's named edge cases, each with its expected numbers derived by hand in a comment, and
@@ -53,7 +52,9 @@ class EdgeCasesTest {
     private static void assertBits(float[] want, float[] got) {
         assertEquals(want.length, got.length);
         for (int i = 0; i < want.length; i++) {
-            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+            assertEquals(
+                    Float.floatToRawIntBits(want[i]),
+                    Float.floatToRawIntBits(got[i]),
                     "element " + i + ": want " + want[i] + ", got " + got[i]);
         }
     }
@@ -61,8 +62,8 @@ class EdgeCasesTest {
     @Test
     void integerTiesRoundToEven() {
         // amax 127 with Q8S: s = 127 / 127 = 1 exactly, so x / s = x.
-        QuantizedTensor t = q(ContractValue.Q8S, QuantParam.F32, 127f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 1.5f,
-                126.5f);
+        QuantizedTensor t =
+                q(ContractValue.Q8S, QuantParam.F32, 127f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 1.5f, 126.5f);
         assertEquals(1f, t.scales()[0]);
         assertArrayEquals(new int[] {127, 2, 4, -2, -4, 0, 0, 2, 126}, codes(t));
         // -0.5 rounds to code 0, which dequantizes to +0.0, never -0.0.
@@ -78,7 +79,8 @@ class EdgeCasesTest {
         assertArrayEquals(new int[] {7, 0, 2, 2, -6, 6}, codes(u));
 
         // Q2F amax 1.5 -> s = 1.5 / 1.5 = 1: 1.5 -> 2 clamped to 1, -1.5 -> -2, +-0.5 -> 0.
-        assertArrayEquals(new int[] {1, -2, 0, 0}, codes(q(ContractValue.Q2F, QuantParam.BF16, 1.5f, -1.5f, 0.5f, -0.5f)));
+        assertArrayEquals(
+                new int[] {1, -2, 0, 0}, codes(q(ContractValue.Q2F, QuantParam.BF16, 1.5f, -1.5f, 0.5f, -0.5f)));
     }
 
     @Test
@@ -87,8 +89,7 @@ class EdgeCasesTest {
         // 1.1875 is halfway 1.125 (0x39) / 1.25 (0x3A): 0x3A. 17: halfway 16 (0x58) / 18 -> 16; 19 -> 20 (0x5A).
         // 2^-10 is halfway 0 / 2^-9 (smallest subnormal) -> 0; 1.5 * 2^-9 is halfway codes 1 / 2 -> 2^-8.
         float h = (float) Math.pow(2, -10);
-        QuantizedTensor t = q(ContractValue.E4M3, QuantParam.F32, 448f, 1.0625f, 1.1875f, -1.0625f, 17f, 19f, h,
-                3 * h);
+        QuantizedTensor t = q(ContractValue.E4M3, QuantParam.F32, 448f, 1.0625f, 1.1875f, -1.0625f, 17f, 19f, h, 3 * h);
         assertEquals(1f, t.scales()[0]);
         assertArrayEquals(new int[] {0x7E, 0x38, 0x3A, 0xB8, 0x58, 0x5A, 0x00, 0x02}, codes(t));
         assertBits(new float[] {448, 1f, 1.25f, -1f, 16, 20, 0f, (float) Math.pow(2, -8)}, deq(t));
@@ -120,9 +121,15 @@ class EdgeCasesTest {
 
         // The same underflowed raw scale 2^-149 rounded up in the other param types:
         // F16 -> its smallest subnormal 2^-24, BF16 -> 2^-133 (bits 0x00010000), UE8M0 -> 2^-127.
-        assertEquals((float) Math.pow(2, -24), q(ContractValue.Q8S, QuantParam.F16, 5 * TWO_M149).scales()[0]);
-        assertEquals((float) Math.pow(2, -133), q(ContractValue.Q8S, QuantParam.BF16, 5 * TWO_M149).scales()[0]);
-        assertEquals((float) Math.pow(2, -127), q(ContractValue.Q8S, QuantParam.UE8M0, 5 * TWO_M149).scales()[0]);
+        assertEquals(
+                (float) Math.pow(2, -24),
+                q(ContractValue.Q8S, QuantParam.F16, 5 * TWO_M149).scales()[0]);
+        assertEquals(
+                (float) Math.pow(2, -133),
+                q(ContractValue.Q8S, QuantParam.BF16, 5 * TWO_M149).scales()[0]);
+        assertEquals(
+                (float) Math.pow(2, -127),
+                q(ContractValue.Q8S, QuantParam.UE8M0, 5 * TWO_M149).scales()[0]);
         assertArrayEquals(new int[] {0}, codes(q(ContractValue.Q8S, QuantParam.F16, 5 * TWO_M149)));
     }
 
@@ -211,8 +218,12 @@ class EdgeCasesTest {
         assertTrue(e.getMessage().contains("'layer.weight'"), e.getMessage());
         assertTrue(e.getMessage().contains("block [1, 1]"), e.getMessage());
         assertTrue(e.getMessage().contains("F16"), e.getMessage());
-        Conformance.check("layer.weight", new int[] {2, 4}, x,
-                scheme(ContractValue.Q8S, new int[] {2}, QuantParam.F16), "F16 overflow");
+        Conformance.check(
+                "layer.weight",
+                new int[] {2, 4},
+                x,
+                scheme(ContractValue.Q8S, new int[] {2}, QuantParam.F16),
+                "F16 overflow");
 
         // BF16 tops out at 0x7F7F0000 (about 3.39e38); Q2S makes s_raw = amax.
         float bf16Max = Float.intBitsToFloat(0x7F7F0000);
@@ -224,12 +235,14 @@ class EdgeCasesTest {
         // UE8M0 tops out at 2^127.
         float p127 = (float) Math.pow(2, 127);
         assertEquals(p127, q(ContractValue.Q2S, QuantParam.UE8M0, p127).scales()[0]);
-        QuantizationException u = refused("mx", FloatTensor.vector(new float[] {0f, -Math.nextUp(p127)}),
-                QuantScheme.parse("q2s:ue8m0:block1"));
+        QuantizationException u = refused(
+                "mx", FloatTensor.vector(new float[] {0f, -Math.nextUp(p127)}), QuantScheme.parse("q2s:ue8m0:block1"));
         assertTrue(u.getMessage().contains("'mx'") && u.getMessage().contains("block [1]"), u.getMessage());
 
         // F32 holds any raw scale: the largest float quantizes.
-        assertEquals(Float.MAX_VALUE, q(ContractValue.Q2S, QuantParam.F32, Float.MAX_VALUE).scales()[0]);
+        assertEquals(
+                Float.MAX_VALUE,
+                q(ContractValue.Q2S, QuantParam.F32, Float.MAX_VALUE).scales()[0]);
     }
 
     @Test
@@ -250,14 +263,18 @@ class EdgeCasesTest {
                     for (int position : new int[] {0, n / 2, n - 1}) {
                         float[] x = TensorGen.values(r, n, TensorGen.Style.GAUSSIAN);
                         x[position] = v;
-                        NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
+                        NonFiniteValueException e = assertThrows(
+                                NonFiniteValueException.class,
                                 () -> Kernels.scalar().quantize("enc.layers.3.w", FloatTensor.of(x, shape), qs));
                         assertEquals(position, e.index());
                         assertEquals(Float.floatToIntBits(v), Float.floatToIntBits(e.value()));
                         assertEquals("enc.layers.3.w", e.tensor());
                         String m = e.getMessage();
-                        assertTrue(m.contains("'enc.layers.3.w'") && m.contains("index " + position)
-                                && m.contains(Float.toString(v)), m);
+                        assertTrue(
+                                m.contains("'enc.layers.3.w'")
+                                        && m.contains("index " + position)
+                                        && m.contains(Float.toString(v)),
+                                m);
                         checked++;
                     }
                 }
@@ -277,8 +294,8 @@ class EdgeCasesTest {
             x[i] = (float) ((r.nextDouble() * 2 - 1) * 1e-30);
         }
         // s_raw ~ 1e-32 rounds up to F16's smallest step 2^-24; |x / s| < 2^-75, so every code is 0.
-        for (ContractValue v : new ContractValue[] {ContractValue.Q8S, ContractValue.Q4F, ContractValue.E4M3,
-                ContractValue.E2M1}) {
+        for (ContractValue v :
+                new ContractValue[] {ContractValue.Q8S, ContractValue.Q4F, ContractValue.E4M3, ContractValue.E2M1}) {
             QuantizedTensor t = q(v, null, QuantParam.F16, new int[] {8, 8}, x);
             assertEquals((float) Math.pow(2, -24), t.scales()[0]);
             float[] d = deq(t);
@@ -325,7 +342,9 @@ class EdgeCasesTest {
         float[] x = new float[32];
         QuantizationException e = refused("proj", FloatTensor.of(x, 4, 8), QuantScheme.parse("q8s:block2x2x2"));
         assertTrue(e.getMessage().contains("'proj'") && e.getMessage().contains("block2x2x2"), e.getMessage());
-        assertFalse(QuantScheme.parse("q8s:block2x2x2").problemsFor(new int[] {4, 8}).isEmpty());
+        assertFalse(QuantScheme.parse("q8s:block2x2x2")
+                .problemsFor(new int[] {4, 8})
+                .isEmpty());
         // Leading 1s do not count: block1x1x4x8 is block4x8 and fits a rank-2 tensor.
         QuantizedTensor ok = q(ContractValue.Q8S, new int[] {1, 1, 4, 8}, QuantParam.F32, new int[] {4, 8}, x);
         assertEquals(QuantScheme.parse("q8s:block4x8"), ok.scheme());

@@ -1,18 +1,17 @@
 package dev.quant4j.contract;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.math.BigDecimal;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * The contract's accuracy promises, as seeded property loops over many thousands of random tensors
@@ -23,13 +22,14 @@ class ErrorBoundPropertiesTest {
     private static final long SEED = 0xB0B0L;
     /** Random tensors per test (about 140 elements each on average). */
     private static final int CASES = 1500;
-    private static final ContractValue[] INTEGERS = {ContractValue.Q8F, ContractValue.Q8S, ContractValue.Q4F,
-            ContractValue.Q4S, ContractValue.Q2F, ContractValue.Q2S};
+
+    private static final ContractValue[] INTEGERS = {
+        ContractValue.Q8F, ContractValue.Q8S, ContractValue.Q4F, ContractValue.Q4S, ContractValue.Q2F, ContractValue.Q2S
+    };
     private static final ContractValue[] FLOATS = {ContractValue.E4M3, ContractValue.E5M2, ContractValue.E2M1};
 
     /** A random scheme for a random shape, and values whose block scales stay normal float32. */
-    private record Case(int[] shape, float[] x, QuantScheme scheme) {
-    }
+    private record Case(int[] shape, float[] x, QuantScheme scheme) {}
 
     private static Case draw(SplittableRandom r, ContractValue v) {
         int rank = 1 + r.nextInt(3);
@@ -123,7 +123,8 @@ class ErrorBoundPropertiesTest {
                 BigDecimal bound = sd.multiply(half);
                 if (err.compareTo(bound) > 0) {
                     neededSlack++;
-                    BigDecimal slack = sd.multiply(new BigDecimal(Math.ulp(y))).multiply(half)
+                    BigDecimal slack = sd.multiply(new BigDecimal(Math.ulp(y)))
+                            .multiply(half)
                             .add(new BigDecimal(Math.ulp(d[i])).multiply(half));
                     if (err.compareTo(bound.add(slack)) > 0) {
                         fail("|x - x'| = " + err + " > s/2 + rounding slack " + slack + ": " + at);
@@ -132,8 +133,8 @@ class ErrorBoundPropertiesTest {
                 elements++;
             }
         }
-        System.out.println("integer bound: " + elements + " elements, " + neededSlack
-                + " needed the float32 rounding slack");
+        System.out.println(
+                "integer bound: " + elements + " elements, " + neededSlack + " needed the float32 rounding slack");
         assertTrue(elements > 100_000, "elements " + elements);
     }
 
@@ -172,8 +173,8 @@ class ErrorBoundPropertiesTest {
                 }
                 BigDecimal decoded = new BigDecimal(f.value(q.code(i)));
                 BigDecimal err = Exact.exact(y).subtract(decoded).abs();
-                BigDecimal bound = Math.abs(y) >= f.smallestNormal()
-                        ? Exact.exact(y).abs().multiply(relative) : halfSubnormal;
+                BigDecimal bound =
+                        Math.abs(y) >= f.smallestNormal() ? Exact.exact(y).abs().multiply(relative) : halfSubnormal;
                 if (err.compareTo(bound) > 0) {
                     fail(v + ": |y - v| = " + err + " > " + bound + " for x = " + x + ", s = " + s + ", y = " + y
                             + ", code 0x" + Integer.toHexString(q.code(i)) + " (seed " + (SEED + 1) + " case " + c

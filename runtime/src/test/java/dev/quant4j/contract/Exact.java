@@ -16,8 +16,7 @@ final class Exact {
     private static final int FLOAT_MIN_EXPONENT = -126;
     private static final int FLOAT_MAX_EXPONENT = 127;
 
-    private Exact() {
-    }
+    private Exact() {}
 
     /** A finite binary number {@code (-1)^negative * mantissa * 2^exponent}. */
     record Dyadic(boolean negative, BigInteger mantissa, int exponent) {
@@ -27,7 +26,8 @@ final class Exact {
 
         BigDecimal toBigDecimal() {
             BigDecimal m = new BigDecimal(negative ? mantissa.negate() : mantissa);
-            return exponent >= 0 ? m.multiply(new BigDecimal(BigInteger.ONE.shiftLeft(exponent)))
+            return exponent >= 0
+                    ? m.multiply(new BigDecimal(BigInteger.ONE.shiftLeft(exponent)))
                     : m.divide(new BigDecimal(BigInteger.ONE.shiftLeft(-exponent)));
         }
     }
@@ -75,13 +75,16 @@ final class Exact {
     /** {@code x / (num / den)} for a positive rational divisor, as one correctly rounded float32 operation. */
     static float divideByRational(float x, long num, long den) {
         Dyadic a = of(x);
-        return round(a.negative(), a.mantissa().multiply(BigInteger.valueOf(den)), BigInteger.valueOf(num),
-                a.exponent());
+        return round(
+                a.negative(), a.mantissa().multiply(BigInteger.valueOf(den)), BigInteger.valueOf(num), a.exponent());
     }
 
     /** {@code x * y} as one correctly rounded float32 operation, for exact binary operands. */
     static float multiply(Dyadic x, Dyadic y) {
-        return round(x.negative() != y.negative(), x.mantissa().multiply(y.mantissa()), BigInteger.ONE,
+        return round(
+                x.negative() != y.negative(),
+                x.mantissa().multiply(y.mantissa()),
+                BigInteger.ONE,
                 x.exponent() + y.exponent());
     }
 

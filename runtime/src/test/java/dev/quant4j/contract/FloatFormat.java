@@ -34,6 +34,7 @@ enum FloatFormat {
     private final double[] valueOfCode;
     /** Non-negative finite magnitudes in increasing order, and their codes. */
     private final BigDecimal[] magnitudes;
+
     private final int[] magnitudeCodes;
     /** Midpoints between neighbouring magnitudes. */
     private final BigDecimal[] midpoints;
@@ -68,8 +69,10 @@ enum FloatFormat {
             }
         }
         finitePositive.sort((x, y) -> Double.compare(valueOfCode[x], valueOfCode[y]));
-        this.magnitudeCodes = finitePositive.stream().mapToInt(Integer::intValue).toArray();
-        this.magnitudes = Arrays.stream(magnitudeCodes).mapToObj(c -> new BigDecimal(valueOfCode[c]))
+        this.magnitudeCodes =
+                finitePositive.stream().mapToInt(Integer::intValue).toArray();
+        this.magnitudes = Arrays.stream(magnitudeCodes)
+                .mapToObj(c -> new BigDecimal(valueOfCode[c]))
                 .toArray(BigDecimal[]::new);
         this.midpoints = new BigDecimal[magnitudes.length - 1];
         for (int i = 0; i < midpoints.length; i++) {

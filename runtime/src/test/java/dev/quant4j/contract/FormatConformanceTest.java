@@ -1,19 +1,18 @@
 package dev.quant4j.contract;
 
-import dev.quant4j.rules.QuantRules;
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.format.MiniFloat;
-import dev.quant4j.format.ScaleFormat;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.format.MiniFloat;
+import dev.quant4j.format.ScaleFormat;
+import dev.quant4j.rules.QuantRules;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The format classes ({@link MiniFloat}, {@link ScaleFormat}) and the scalar kernels' per-value steps
@@ -40,7 +39,9 @@ class FormatConformanceTest {
             if (Float.isNaN(want)) {
                 assertTrue(Float.isNaN(m.decode(c)), f + " code 0x" + Integer.toHexString(c) + " must be NaN");
             } else {
-                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(m.decode(c)),
+                assertEquals(
+                        Float.floatToRawIntBits(want),
+                        Float.floatToRawIntBits(m.decode(c)),
                         f + " code 0x" + Integer.toHexString(c));
             }
             assertEquals(Float.floatToRawIntBits(m.decode(c)), Float.floatToRawIntBits(table[c]));
@@ -62,7 +63,8 @@ class FormatConformanceTest {
             }
         }
         float max = f.largestFinite();
-        for (float big : new float[] {max * 1.0001f, max * 1.5f, max * 2, Float.MAX_VALUE, 1e30f, 449f, 60000f, 7f, 100f}) {
+        for (float big :
+                new float[] {max * 1.0001f, max * 1.5f, max * 2, Float.MAX_VALUE, 1e30f, 449f, 60000f, 7f, 100f}) {
             checked += encodeNeighbourhood(f, m, big);
         }
         assertTrue(checked > 8 * mags.length, "checked " + checked);
@@ -99,13 +101,15 @@ class FormatConformanceTest {
         int want = f.encode(y);
         int got = m.encode(y);
         if (want != got) {
-            fail(f + ".encode(" + y + ") = 0x" + Integer.toHexString(got) + " (" + f.value(got)
-                    + "), contract says 0x" + Integer.toHexString(want) + " (" + f.value(want) + "); " + context);
+            fail(f + ".encode(" + y + ") = 0x" + Integer.toHexString(got) + " (" + f.value(got) + "), contract says 0x"
+                    + Integer.toHexString(want) + " (" + f.value(want) + "); " + context);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = QuantParam.class, names = {"F16", "BF16", "UE8M0"})
+    @EnumSource(
+            value = QuantParam.class,
+            names = {"F16", "BF16", "UE8M0"})
     void everyGridValueRoundTripsAndRoundsUpToItself(QuantParam p) {
         double[] grid = ScaleGrid.values(p);
         assertEquals(ScaleGrid.largest(p), ScaleFormat.max(p));
@@ -168,23 +172,28 @@ class FormatConformanceTest {
             float amax = Math.abs(OracleSelfTest.anyFloat(r));
             for (ContractValue v : ContractValue.values()) {
                 float raw = v.rawScale(amax);
-                assertEquals(Float.floatToRawIntBits(raw), Float.floatToRawIntBits(QuantRules.rawScale(amax,
-                        v.quantValue())), v + " raw scale of amax " + amax);
+                assertEquals(
+                        Float.floatToRawIntBits(raw),
+                        Float.floatToRawIntBits(QuantRules.rawScale(amax, v.quantValue())),
+                        v + " raw scale of amax " + amax);
                 QuantParam p = QuantParam.values()[i % 4];
                 double want = ScaleGrid.roundUp(raw, p);
                 float got = QuantRules.storedScale(amax, v.quantValue(), p);
-                assertEquals(Double.isNaN(want) ? Float.POSITIVE_INFINITY : want, got,
+                assertEquals(
+                        Double.isNaN(want) ? Float.POSITIVE_INFINITY : want,
+                        got,
                         v + " " + p + " stored scale of amax " + amax);
                 if (amax > 0 && !Double.isNaN(want)) {
                     float s = (float) want;
                     float x = (float) (amax * (r.nextDouble() * 2 - 1));
                     float y = Exact.divide(x, s);
-                    int code = v.isFloat() ? v.format.encode(y)
+                    int code = v.isFloat()
+                            ? v.format.encode(y)
                             : (int) Math.max(v.a, Math.min(v.b, Exact.roundHalfEven(y)));
                     int gotCode = QuantRules.encode(x, s, v.quantValue());
                     if (code != gotCode) {
-                        fail(v + " encode(" + x + ", " + s + ") = " + gotCode + ", contract says " + code
-                                + " (seed " + (SEED + 1) + " case " + i + ")");
+                        fail(v + " encode(" + x + ", " + s + ") = " + gotCode + ", contract says " + code + " (seed "
+                                + (SEED + 1) + " case " + i + ")");
                     }
                     cases++;
                 }

@@ -1,15 +1,14 @@
 package dev.quant4j.contract;
 
-import dev.quant4j.annotations.QuantParam;
-import dev.quant4j.annotations.QuantStore;
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.quant4j.annotations.QuantParam;
+import dev.quant4j.annotations.QuantStore;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /**
  * The oracle itself is held to the contract's published check vectors and to the JVM's IEEE 754
@@ -20,8 +19,8 @@ class OracleSelfTest {
     private static final float[] X = {-1.8f, -1.0f, 0.0f, 0.5f};
 
     private static ContractOracle.Expected tensor(ContractValue v, float... x) {
-        return ContractOracle.expect(new int[] {x.length}, x,
-                new ContractOracle.Scheme(v, null, QuantStore.U32, QuantParam.F32));
+        return ContractOracle.expect(
+                new int[] {x.length}, x, new ContractOracle.Scheme(v, null, QuantStore.U32, QuantParam.F32));
     }
 
     @Test
@@ -55,7 +54,9 @@ class OracleSelfTest {
                 x[r * 8 + c] = r < 2 ? (c < 4 ? 1f : 10f) : (c < 4 ? 100f : 1000f);
             }
         }
-        ContractOracle.Expected e = ContractOracle.expect(new int[] {4, 8}, x,
+        ContractOracle.Expected e = ContractOracle.expect(
+                new int[] {4, 8},
+                x,
                 new ContractOracle.Scheme(ContractValue.Q8S, new int[] {2, 4}, QuantStore.U32, QuantParam.F32));
         assertArrayEquals(new int[] {2, 2}, e.grid());
         assertArrayEquals(new float[] {1f / 127, 10f / 127, 100f / 127, 1000f / 127}, e.scales());
@@ -80,8 +81,8 @@ class OracleSelfTest {
     @Test
     void packingCheckVector() {
         assertArrayEquals(new int[] {0x7FFD0280}, ContractOracle.packWords(new int[] {-128, 2, -3, 127}, 8));
-        assertArrayEquals(new int[] {0x7FFD0280, 0x00000037},
-                ContractOracle.packWords(new int[] {-128, 2, -3, 127, 55}, 8));
+        assertArrayEquals(
+                new int[] {0x7FFD0280, 0x00000037}, ContractOracle.packWords(new int[] {-128, 2, -3, 127, 55}, 8));
     }
 
     @Test
@@ -137,7 +138,8 @@ class OracleSelfTest {
 
     private static void check(float want, float got, String op, float a, float b, long seed, int i) {
         if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got)) {
-            fail(op + "(" + a + ", " + b + "): IEEE " + want + ", oracle " + got + " (seed " + seed + " case " + i + ")");
+            fail(op + "(" + a + ", " + b + "): IEEE " + want + ", oracle " + got + " (seed " + seed + " case " + i
+                    + ")");
         }
     }
 

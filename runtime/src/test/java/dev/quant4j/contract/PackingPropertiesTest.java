@@ -1,5 +1,9 @@
 package dev.quant4j.contract;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.kernels.Kernels;
@@ -7,14 +11,9 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * U32 packing round trips for 2-, 4- and 8-bit codes: {@link Packing} against the oracle's word

@@ -1,7 +1,6 @@
 package dev.quant4j.contract;
 
 import dev.quant4j.annotations.QuantParam;
-
 import java.util.Arrays;
 
 /**
@@ -14,8 +13,7 @@ final class ScaleGrid {
     private static final double[] BF16 = ieeeLike(8, 7, 127);
     private static final double[] UE8M0 = powersOfTwo();
 
-    private ScaleGrid() {
-    }
+    private ScaleGrid() {}
 
     private static double[] ieeeLike(int exponentBits, int mantissaBits, int bias) {
         int fields = (1 << exponentBits) - 1; // the all-ones field is infinity/NaN
@@ -23,7 +21,8 @@ final class ScaleGrid {
         int i = 0;
         for (int field = 0; field < fields; field++) {
             for (int m = 0; m < (1 << mantissaBits); m++) {
-                out[i++] = field == 0 ? m * Math.pow(2, 1 - bias - mantissaBits)
+                out[i++] = field == 0
+                        ? m * Math.pow(2, 1 - bias - mantissaBits)
                         : ((1 << mantissaBits) + m) * Math.pow(2, field - bias - mantissaBits);
             }
         }

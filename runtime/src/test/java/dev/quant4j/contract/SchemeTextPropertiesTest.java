@@ -1,13 +1,16 @@
 package dev.quant4j.contract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.scheme.SchemeParseException;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,11 +18,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The text form of a scheme: {@code toString} is canonical (all four parts, fixed order, lower case,
@@ -28,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SchemeTextPropertiesTest {
     private static final long SEED = 0x5C4E3EL;
-    private static final Pattern CANONICAL = Pattern.compile(
-            "(q8f|q8s|q4f|q4s|q2f|q2s|e4m3|e5m2|e2m1):(tensor|block[1-9][0-9]*(x[1-9][0-9]*){0,4})"
+    private static final Pattern CANONICAL =
+            Pattern.compile("(q8f|q8s|q4f|q4s|q2f|q2s|e4m3|e5m2|e2m1):(tensor|block[1-9][0-9]*(x[1-9][0-9]*){0,4})"
                     + ":(f32|f16|bf16|ue8m0):(u32|native)");
 
     private static int extent(SplittableRandom r) {
@@ -38,8 +37,10 @@ class SchemeTextPropertiesTest {
     }
 
     private static QuantScheme randomScheme(SplittableRandom r, List<Integer> givenBlock) {
-        QuantScheme s = QuantScheme.DEFAULT.withValue(QuantValue.values()[r.nextInt(QuantValue.values().length)])
-                .withParam(QuantParam.values()[r.nextInt(4)]).withStore(QuantStore.values()[r.nextInt(2)]);
+        QuantScheme s = QuantScheme.DEFAULT
+                .withValue(QuantValue.values()[r.nextInt(QuantValue.values().length)])
+                .withParam(QuantParam.values()[r.nextInt(4)])
+                .withStore(QuantStore.values()[r.nextInt(2)]);
         if (r.nextInt(4) > 0) {
             int k = 1 + r.nextInt(5);
             int[] b = new int[k];
@@ -122,7 +123,9 @@ class SchemeTextPropertiesTest {
         assertPrints("q8s:tensor:f32:u32", "q8s");
         assertEquals(QuantScheme.DEFAULT, QuantScheme.parse("q8s"));
         assertEquals(QuantScheme.parse("q4f:block32:f16:u32"), QuantScheme.parse("f16:block1x32:q4f"));
-        assertEquals(QuantScheme.parse("q8s:block32"), QuantScheme.parse("q8s:block1x32"),
+        assertEquals(
+                QuantScheme.parse("q8s:block32"),
+                QuantScheme.parse("q8s:block1x32"),
                 "block1x32 and block32 are the same scheme"::toString);
         assertPrints("e4m3:block2x16:bf16:u32", "bf16:e4m3:block2x16");
         assertPrints("e2m1:block32:ue8m0:u32", "E2M1:UE8M0:BLOCK32");
@@ -138,8 +141,21 @@ class SchemeTextPropertiesTest {
 
     @Test
     void unknownPartsAreErrorsNamingThePart() {
-        String[] bad = {"q3f", "int8", "f64", "u16", "blocks", "block", "blockx32", "block32x", "block-1", "block2y3",
-                "block1234567890", "per_tensor", "symmetric"};
+        String[] bad = {
+            "q3f",
+            "int8",
+            "f64",
+            "u16",
+            "blocks",
+            "block",
+            "blockx32",
+            "block32x",
+            "block-1",
+            "block2y3",
+            "block1234567890",
+            "per_tensor",
+            "symmetric"
+        };
         for (String part : bad) {
             String text = "q4f:" + part;
             SchemeParseException e = assertThrows(SchemeParseException.class, () -> QuantScheme.parse(text), text);

@@ -10,10 +10,17 @@ import java.util.SplittableRandom;
  * whole tensors of zeros.
  */
 final class TensorGen {
-    enum Style { GAUSSIAN, DYADIC, SUBNORMAL, WIDE, HUGE, ZEROS, MIXED }
-
-    private TensorGen() {
+    enum Style {
+        GAUSSIAN,
+        DYADIC,
+        SUBNORMAL,
+        WIDE,
+        HUGE,
+        ZEROS,
+        MIXED
     }
+
+    private TensorGen() {}
 
     static int elementCount(int[] shape) {
         int n = 1;
@@ -46,8 +53,11 @@ final class TensorGen {
         for (int i = 0; i < n; i++) {
             Style s = style == Style.MIXED ? Style.values()[r.nextInt(Style.values().length - 1)] : style;
             x[i] = switch (s) {
-                case GAUSSIAN -> (float) (r.nextDouble() < 0.5 ? r.nextGaussian() * gaussScale
-                        : (r.nextDouble() * 2 - 1) * gaussScale);
+                case GAUSSIAN ->
+                    (float)
+                            (r.nextDouble() < 0.5
+                                    ? r.nextGaussian() * gaussScale
+                                    : (r.nextDouble() * 2 - 1) * gaussScale);
                 case DYADIC -> Math.scalb((float) r.nextInt(-256, 257) / 2f, dyadicExponent);
                 case SUBNORMAL -> subnormalish(r);
                 case WIDE -> (r.nextBoolean() ? -1f : 1f) * (float) Math.pow(10, r.nextDouble() * 76 - 38);

@@ -1,10 +1,10 @@
 package dev.quant4j.format;
 
-import dev.quant4j.annotations.QuantValue;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.QuantValue;
+import org.junit.jupiter.api.Test;
 
 /**
  * MiniFloat derives every constant from (exponent bits, mantissa bits, bias, specials); these are the

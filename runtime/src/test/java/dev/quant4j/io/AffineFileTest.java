@@ -1,12 +1,15 @@
 package dev.quant4j.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,12 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Affine tensors in safetensors files: {@code NAME.__offsets} beside the scales, written and read back exactly. */
 class AffineFileTest {
@@ -51,9 +50,13 @@ class AffineFileTest {
 
     @Test
     void everyAffineSchemeRoundTripsBitForBitBesideASymmetricOne() throws IOException {
-        QuantizedTensor[] ts = {quantized("q4f:block32:f16:affine", 3, 64, 1), quantized("q8f:block16:bf16:native:affine", 2, 48, 2),
-                quantized("q2f:block2x8:f32:affine", 4, 24, 3), quantized("q8f:tensor:f16:affine", 5, 7, 4),
-                quantized("q4f:block32:f16", 3, 64, 5)};
+        QuantizedTensor[] ts = {
+            quantized("q4f:block32:f16:affine", 3, 64, 1),
+            quantized("q8f:block16:bf16:native:affine", 2, 48, 2),
+            quantized("q2f:block2x8:f32:affine", 4, 24, 3),
+            quantized("q8f:tensor:f16:affine", 5, 7, 4),
+            quantized("q4f:block32:f16", 3, 64, 5)
+        };
         Path f = write("a.safetensors", ts);
         try (SafetensorsReader r = SafetensorsReader.open(f)) {
             assertEquals(ts.length, r.entries().size(), "offsets are part of their tensor's entry");
@@ -76,7 +79,8 @@ class AffineFileTest {
             assertEquals(Dtype.U8, r.tensor("w1").dtype(), "native affine codes are unsigned bytes");
         }
         MiniReader mini = MiniReader.read(f);
-        assertTrue(mini.tensors.containsKey("w0.__offsets") && !mini.tensors.containsKey("w4.__offsets"),
+        assertTrue(
+                mini.tensors.containsKey("w0.__offsets") && !mini.tensors.containsKey("w4.__offsets"),
                 mini.tensors.keySet().toString());
     }
 
@@ -108,17 +112,24 @@ class AffineFileTest {
         byte[] data = data(good);
         assertTrue(header.contains("\"w0.__offsets\":{\"dtype\":\"F16\",\"shape\":[2,1]"), header);
 
-        SafetensorsFormatException missing = failure("m.safetensors",
-                MalformedFileTest.file(header.replace("w0.__offsets", "w0.__offsetz"), data));
+        SafetensorsFormatException missing =
+                failure("m.safetensors", MalformedFileTest.file(header.replace("w0.__offsets", "w0.__offsetz"), data));
         assertEquals("w0", missing.tensor());
-        assertTrue(missing.getMessage().contains("the affine tensor has no offsets tensor 'w0.__offsets'"),
+        assertTrue(
+                missing.getMessage().contains("the affine tensor has no offsets tensor 'w0.__offsets'"),
                 missing.getMessage());
 
-        SafetensorsFormatException dtype = failure("d.safetensors", MalformedFileTest.file(header.replace(
-                "\"w0.__offsets\":{\"dtype\":\"F16\"", "\"w0.__offsets\":{\"dtype\":\"I16\""), data));
+        SafetensorsFormatException dtype = failure(
+                "d.safetensors",
+                MalformedFileTest.file(
+                        header.replace("\"w0.__offsets\":{\"dtype\":\"F16\"", "\"w0.__offsets\":{\"dtype\":\"I16\""),
+                        data));
         assertEquals("w0.__offsets", dtype.tensor());
-        assertTrue(dtype.getMessage().contains("the offsets of a q4f:block32:f16:u32:affine tensor of shape [2, 32] are"
-                + " F16[2, 1], but the file holds I16[2, 1]"), dtype.getMessage());
+        assertTrue(
+                dtype.getMessage()
+                        .contains("the offsets of a q4f:block32:f16:u32:affine tensor of shape [2, 32] are"
+                                + " F16[2, 1], but the file holds I16[2, 1]"),
+                dtype.getMessage());
 
         // The offsets come last: put an F16 NaN (0x7E00) in the first one.
         byte[] nan = data.clone();
@@ -137,7 +148,8 @@ class AffineFileTest {
         int sBegin = Integer.parseInt(sOffs.substring(0, sOffs.indexOf(',')));
         negScale[sBegin + 1] |= (byte) 0x80;
         SafetensorsFormatException neg = failure("s.safetensors", MalformedFileTest.file(header, negScale));
-        assertTrue(neg.getMessage().contains("affine scales must be finite non-negative F16 values other than -0.0"),
+        assertTrue(
+                neg.getMessage().contains("affine scales must be finite non-negative F16 values other than -0.0"),
                 neg.getMessage());
     }
 }

@@ -1,9 +1,12 @@
 package dev.quant4j.io;
 
-import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.quant4j.tensor.FloatTensor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,12 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The writer's temporary file under faults: names of legal length, permission bits, signals, SIGKILL,
@@ -32,8 +31,8 @@ class AtomicOutputTest {
     Path dir;
 
     static void writeSmall(Path f) throws IOException {
-        SafetensorsWriter.write(f, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.vector(new float[] {1, 2}),
-                Dtype.F32)));
+        SafetensorsWriter.write(
+                f, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.vector(new float[] {1, 2}), Dtype.F32)));
     }
 
     List<String> folder() throws IOException {
@@ -57,7 +56,9 @@ class AtomicOutputTest {
         for (String name : List.of(ascii, wide)) {
             writeSmall(dir.resolve(name));
             try (SafetensorsReader r = SafetensorsReader.open(dir.resolve(name))) {
-                assertEquals(List.of("w"), r.entries().stream().map(SafetensorsEntry::name).toList());
+                assertEquals(
+                        List.of("w"),
+                        r.entries().stream().map(SafetensorsEntry::name).toList());
             }
         }
         assertEquals(List.of(ascii, wide).stream().sorted().toList(), folder());
@@ -87,7 +88,8 @@ class AtomicOutputTest {
     @Test
     void staleTemporaryFilesOfDeadWritersAreDeletedOnTheNextWrite() throws Exception {
         Path stale = dir.resolve(AtomicOutput.tempName("old.safetensors", deadPid(), 0xABCL));
-        Path live = dir.resolve(AtomicOutput.tempName("other.safetensors", ProcessHandle.current().pid(), 0xDEFL));
+        Path live = dir.resolve(AtomicOutput.tempName(
+                "other.safetensors", ProcessHandle.current().pid(), 0xDEFL));
         Path unrelated = dir.resolve(".notes.tmp");
         for (Path p : List.of(stale, live, unrelated)) {
             Files.write(p, new byte[] {1});
@@ -100,8 +102,13 @@ class AtomicOutputTest {
 
     Process child(String mode, String... prefix) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(prefix));
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), ChildWriter.class.getName(), dir.toString(), mode));
+        cmd.addAll(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ChildWriter.class.getName(),
+                dir.toString(),
+                mode));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
@@ -119,7 +126,11 @@ class AtomicOutputTest {
     void sigtermAndCtrlCLeaveNoTemporaryFile() throws Exception {
         for (String signal : List.of("TERM", "INT")) {
             Process p = writingChild();
-            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
+            assertEquals(
+                    0,
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                            .start()
+                            .waitFor());
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the child should exit on SIG" + signal);
             assertEquals(List.of(), folder(), "after SIG" + signal);
         }
@@ -142,8 +153,10 @@ class AtomicOutputTest {
         Process p = child("big", "bash", "-c", "ulimit -f 64; exec \"$@\"", "bash");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(3, p.waitFor(), out);
-        assertEquals("FileWriteException: the file grew past the file-size limit (ulimit -f) or the largest file the "
-                + "file system holds writing " + dir.resolve("out.safetensors"), out);
+        assertEquals(
+                "FileWriteException: the file grew past the file-size limit (ulimit -f) or the largest file the "
+                        + "file system holds writing " + dir.resolve("out.safetensors"),
+                out);
         assertEquals(List.of(), folder());
     }
 
@@ -151,7 +164,8 @@ class AtomicOutputTest {
     private Path smallDisk(String size) throws Exception {
         Path small = Files.createDirectory(dir.resolve("small"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", small.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assumeTrue(mount.waitFor() == 0, "needs root to mount a small tmpfs: " + out);
         return small;
@@ -162,8 +176,12 @@ class AtomicOutputTest {
         Path small = smallDisk("256k");
         try {
             Path f = small.resolve("out.safetensors");
-            FileWriteException e = assertThrows(FileWriteException.class, () -> SafetensorsWriter.write(f, Map.of(),
-                    List.of(TensorSpec.floats("w", FloatTensor.vector(new float[1 << 18]), Dtype.F32))));
+            FileWriteException e = assertThrows(
+                    FileWriteException.class,
+                    () -> SafetensorsWriter.write(
+                            f,
+                            Map.of(),
+                            List.of(TensorSpec.floats("w", FloatTensor.vector(new float[1 << 18]), Dtype.F32))));
             assertEquals("no space left on device writing " + f, e.getMessage());
             assertEquals(f, e.file());
             assertEquals(List.of(), folder(small));
@@ -176,7 +194,14 @@ class AtomicOutputTest {
     void theFolderIsForcedToDiskAfterTheRename() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "needs strace");
         Path log = dir.resolve("strace.log");
-        Process p = child("big", "/usr/bin/strace", "-f", "-qq", "-o", log.toString(), "-e",
+        Process p = child(
+                "big",
+                "/usr/bin/strace",
+                "-f",
+                "-qq",
+                "-o",
+                log.toString(),
+                "-e",
                 "trace=rename,renameat,renameat2,openat,fsync,fdatasync");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
@@ -194,8 +219,9 @@ class AtomicOutputTest {
         boolean forced = false;
         String quoted = "\"" + dir + "\"";
         for (String c : calls.subList(rename + 1, calls.size())) {
-            java.util.regex.Matcher open = java.util.regex.Pattern.compile("openat\\(AT_FDCWD, " + java.util.regex.Pattern
-                    .quote(quoted) + ", .*\\) = (\\d+)").matcher(c.replaceFirst("^\\d+ +", ""));
+            java.util.regex.Matcher open = java.util.regex.Pattern.compile(
+                            "openat\\(AT_FDCWD, " + java.util.regex.Pattern.quote(quoted) + ", .*\\) = (\\d+)")
+                    .matcher(c.replaceFirst("^\\d+ +", ""));
             if (open.find()) {
                 folderFd = open.group(1);
             } else if (folderFd != null && c.replaceFirst("^\\d+ +", "").startsWith("fsync(" + folderFd + ")")) {

@@ -1,12 +1,11 @@
 package dev.quant4j.io;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class DisplayTextTest {
     @Test

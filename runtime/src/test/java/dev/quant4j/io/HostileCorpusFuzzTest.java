@@ -1,9 +1,9 @@
 package dev.quant4j.io;
 
-import dev.quant4j.tensor.Shapes;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.quant4j.tensor.Shapes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded, structure-aware mutation of the hostile-file corpus (every case of {@link MalformedFileTest}
@@ -38,13 +37,41 @@ class HostileCorpusFuzzTest {
     private static final long SEED = Long.getLong("quant4j.fuzz.seed", 0x5AFEL);
     private static final int ROUNDS = Integer.getInteger("quant4j.fuzz.rounds", 2000);
 
-    private static final String[] NUMBERS = {"0", "1", "3", "4", "8", "32", "65536", "2147483639", "2147483647",
-            "2147483648", "4294967295", "4294967296", "9007199254740993", "9223372036854775807",
-            "9223372036854775808", "18446744073709551615", "-1", "1e3", "1.5", "00"};
-    private static final String[] DTYPES = {"F32", "F16", "BF16", "U32", "U8", "I8", "I64", "F4", "F6_E2M3",
-            "F8_E4M3", "BOOL", "C64", "F12", ""};
-    private static final String[] SCHEMES = {"q8s:tensor:f32:u32", "q4f:block32:f16:u32", "q2s:block2x16:bf16:u32",
-            "e2m1:block32:ue8m0:u32", "e4m3:block32:f32:native", "q4s:native", "q8s:block0", "q8s:block1x1x1x1x1x1"};
+    private static final String[] NUMBERS = {
+        "0",
+        "1",
+        "3",
+        "4",
+        "8",
+        "32",
+        "65536",
+        "2147483639",
+        "2147483647",
+        "2147483648",
+        "4294967295",
+        "4294967296",
+        "9007199254740993",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "-1",
+        "1e3",
+        "1.5",
+        "00"
+    };
+    private static final String[] DTYPES = {
+        "F32", "F16", "BF16", "U32", "U8", "I8", "I64", "F4", "F6_E2M3", "F8_E4M3", "BOOL", "C64", "F12", ""
+    };
+    private static final String[] SCHEMES = {
+        "q8s:tensor:f32:u32",
+        "q4f:block32:f16:u32",
+        "q2s:block2x16:bf16:u32",
+        "e2m1:block32:ue8m0:u32",
+        "e4m3:block32:f32:native",
+        "q4s:native",
+        "q8s:block0",
+        "q8s:block1x1x1x1x1x1"
+    };
     private static final Pattern NUMBER = Pattern.compile("-?[0-9][0-9.e]*");
     private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
     /** A {@code "name":{...}} entry (entries hold no nested braces). */
@@ -59,8 +86,10 @@ class HostileCorpusFuzzTest {
             c.add(k.bytes().get());
         }
         c.add(MalformedFileTest.file(MalformedFileTest.valid(), MalformedFileTest.DATA));
-        c.add(MalformedFileTest.file("{" + MalformedFileTest.Q_META + "," + MalformedFileTest.Q_CODES + ","
-                + MalformedFileTest.Q_SCALES + "}", MalformedFileTest.qData(0x7F81FF05, 0.5f)));
+        c.add(MalformedFileTest.file(
+                "{" + MalformedFileTest.Q_META + "," + MalformedFileTest.Q_CODES + "," + MalformedFileTest.Q_SCALES
+                        + "}",
+                MalformedFileTest.qData(0x7F81FF05, 0.5f)));
         return c;
     }
 
@@ -74,7 +103,8 @@ class HostileCorpusFuzzTest {
             if (n < 0 || n > file.length - 8) {
                 return null;
             }
-            return new Parts(new String(file, 8, (int) n, StandardCharsets.UTF_8),
+            return new Parts(
+                    new String(file, 8, (int) n, StandardCharsets.UTF_8),
                     Arrays.copyOfRange(file, 8 + (int) n, file.length));
         }
 
@@ -111,14 +141,21 @@ class HostileCorpusFuzzTest {
             case 1 -> {
                 String d = DTYPES[rnd.nextInt(DTYPES.length)];
                 what.append("dtype -> ").append(d).append("; ");
-                return new Parts(p.header().replaceFirst("\"dtype\":\"[A-Z0-9_]*\"", "\"dtype\":\"" + d + "\""),
-                        p.data()).bytes();
+                return new Parts(
+                                p.header().replaceFirst("\"dtype\":\"[A-Z0-9_]*\"", "\"dtype\":\"" + d + "\""),
+                                p.data())
+                        .bytes();
             }
             case 2 -> {
                 String s = SCHEMES[rnd.nextInt(SCHEMES.length)];
                 what.append("scheme -> ").append(s).append("; ");
-                return new Parts(p.header().replaceFirst("scheme\\\\\":\\\\\"[^\\\\]*\\\\\"", "scheme\\\\\\\\\":\\\\\\\\\""
-                        + s + "\\\\\\\\\""), p.data()).bytes();
+                return new Parts(
+                                p.header()
+                                        .replaceFirst(
+                                                "scheme\\\\\":\\\\\"[^\\\\]*\\\\\"",
+                                                "scheme\\\\\\\\\":\\\\\\\\\"" + s + "\\\\\\\\\""),
+                                p.data())
+                        .bytes();
             }
             case 3 -> {
                 // Duplicate or drop one "name":{...} entry.
@@ -130,9 +167,11 @@ class HostileCorpusFuzzTest {
                 String entry = p.header().substring(s[0], s[1]);
                 boolean drop = rnd.nextBoolean();
                 what.append(drop ? "dropped " : "duplicated ").append(entry).append("; ");
-                String h = drop ? p.header().substring(0, s[0]) + p.header().substring(s[1])
-                        : p.header().substring(0, s[1]) + "," + entry.replaceFirst("^\"", "\"" + (char) ('a' + rnd.nextInt(3)))
-                        + p.header().substring(s[1]);
+                String h = drop
+                        ? p.header().substring(0, s[0]) + p.header().substring(s[1])
+                        : p.header().substring(0, s[1]) + ","
+                                + entry.replaceFirst("^\"", "\"" + (char) ('a' + rnd.nextInt(3)))
+                                + p.header().substring(s[1]);
                 return new Parts(h.replace(",,", ",").replace("{,", "{").replace(",}", "}"), p.data()).bytes();
             }
             case 4 -> {

@@ -1,9 +1,12 @@
 package dev.quant4j.io;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,10 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 /**
  * A minimal safetensors reader written from the format's description only, sharing no code with
  * {@link SafetensorsReader}: it proves that what the writer produces is a plain, valid file that other
@@ -29,14 +28,24 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the file, standard dtypes, sizes matching shapes.
  */
 final class MiniReader {
-    record Tensor(String dtype, long[] shape, byte[] data) {
-    }
+    record Tensor(String dtype, long[] shape, byte[] data) {}
 
     static final Map<String, Integer> BITS = Map.ofEntries(
-            Map.entry("BOOL", 8), Map.entry("U8", 8), Map.entry("I8", 8), Map.entry("F8_E5M2", 8),
-            Map.entry("F8_E4M3", 8), Map.entry("I16", 16), Map.entry("U16", 16), Map.entry("F16", 16),
-            Map.entry("BF16", 16), Map.entry("I32", 32), Map.entry("U32", 32), Map.entry("F32", 32),
-            Map.entry("F64", 64), Map.entry("I64", 64), Map.entry("U64", 64));
+            Map.entry("BOOL", 8),
+            Map.entry("U8", 8),
+            Map.entry("I8", 8),
+            Map.entry("F8_E5M2", 8),
+            Map.entry("F8_E4M3", 8),
+            Map.entry("I16", 16),
+            Map.entry("U16", 16),
+            Map.entry("F16", 16),
+            Map.entry("BF16", 16),
+            Map.entry("I32", 32),
+            Map.entry("U32", 32),
+            Map.entry("F32", 32),
+            Map.entry("F64", 64),
+            Map.entry("I64", 64),
+            Map.entry("U64", 64));
 
     final Map<String, String> metadata = new LinkedHashMap<>();
     final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -52,12 +61,12 @@ final class MiniReader {
         assertTrue(json.substring(json.lastIndexOf('}') + 1).isBlank(), "only spaces after the JSON");
         JsonObject header = JsonParser.parseString(json).getAsJsonObject();
         int dataStart = (int) (8 + n);
-        record Range(String name, long begin, long end) {
-        }
+        record Range(String name, long begin, long end) {}
         List<Range> ranges = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
             if (e.getKey().equals("__metadata__")) {
-                for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
+                for (Map.Entry<String, JsonElement> m :
+                        e.getValue().getAsJsonObject().entrySet()) {
                     r.metadata.put(m.getKey(), m.getValue().getAsString());
                 }
                 continue;
@@ -79,8 +88,9 @@ final class MiniReader {
             long end = t.get("data_offsets").getAsJsonArray().get(1).getAsLong();
             assertEquals(count * bits / 8, end - begin, "size of " + e.getKey());
             ranges.add(new Range(e.getKey(), begin, end));
-            r.tensors.put(e.getKey(), new Tensor(dtype, shape,
-                    Arrays.copyOfRange(all, dataStart + (int) begin, dataStart + (int) end)));
+            r.tensors.put(
+                    e.getKey(),
+                    new Tensor(dtype, shape, Arrays.copyOfRange(all, dataStart + (int) begin, dataStart + (int) end)));
         }
         ranges.sort(Comparator.comparingLong(Range::begin));
         long at = 0;

@@ -1,12 +1,12 @@
 package dev.quant4j.io;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,9 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random damage to a valid file (byte flips, mostly in the header; truncation; a changed header length;
@@ -37,10 +36,16 @@ class SafetensorsFuzzTest {
         float[] x = TestFloats.of(12 * 40, rnd::nextGaussian);
         FloatTensor t = FloatTensor.of(x, 12, 40);
         Path f = dir.resolve("base.safetensors");
-        SafetensorsWriter.write(f, Map.of("format", "pt"), List.of(TensorSpec.floats("emb.weight", t, Dtype.BF16),
-                quantized("q4", t, "q4s:block2x16:f16"), quantized("e4", t, "e4m3:native:block32:ue8m0"),
-                quantized("e2", t, "e2m1:block32:ue8m0"), TensorSpec.bytes("ids", Dtype.I64, new long[] {3}, new byte[24]),
-                TensorSpec.floats("norm", FloatTensor.vector(Arrays.copyOf(x, 40)), Dtype.F32)));
+        SafetensorsWriter.write(
+                f,
+                Map.of("format", "pt"),
+                List.of(
+                        TensorSpec.floats("emb.weight", t, Dtype.BF16),
+                        quantized("q4", t, "q4s:block2x16:f16"),
+                        quantized("e4", t, "e4m3:native:block32:ue8m0"),
+                        quantized("e2", t, "e2m1:block32:ue8m0"),
+                        TensorSpec.bytes("ids", Dtype.I64, new long[] {3}, new byte[24]),
+                        TensorSpec.floats("norm", FloatTensor.vector(Arrays.copyOf(x, 40)), Dtype.F32)));
         return Files.readAllBytes(f);
     }
 
@@ -65,8 +70,10 @@ class SafetensorsFuzzTest {
                     StringBuilder sb = new StringBuilder("header flips");
                     for (int i = 0; i < flips; i++) {
                         int at = 8 + rnd.nextInt((int) headerLength);
-                        byte v = (byte) (rnd.nextBoolean() ? rnd.nextInt(256) : "{}[],:\"0123456789-. e\\"
-                                .charAt(rnd.nextInt(22)));
+                        byte v = (byte)
+                                (rnd.nextBoolean()
+                                        ? rnd.nextInt(256)
+                                        : "{}[],:\"0123456789-. e\\".charAt(rnd.nextInt(22)));
                         b[at] = v;
                         sb.append(' ').append(at).append('=').append(v);
                     }

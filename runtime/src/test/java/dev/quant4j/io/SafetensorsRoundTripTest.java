@@ -1,5 +1,10 @@
 package dev.quant4j.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
@@ -8,9 +13,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,11 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsRoundTripTest {
     private static final long SEED = 0x5AFE7E45L;
@@ -62,7 +61,9 @@ class SafetensorsRoundTripTest {
         int k = 0;
         for (Dtype dt : List.of(Dtype.F32, Dtype.F16, Dtype.BF16)) {
             for (int rep = 0; rep < 5; rep++) {
-                int[] shape = rep == 0 ? new int[0] : rep == 1 ? new int[] {0, 3} : new int[] {1 + rnd.nextInt(9), 1 + rnd.nextInt(40)};
+                int[] shape = rep == 0
+                        ? new int[0]
+                        : rep == 1 ? new int[] {0, 3} : new int[] {1 + rnd.nextInt(9), 1 + rnd.nextInt(40)};
                 int n = (int) QuantizedLayout.elementCount(shape);
                 float[] x = gaussian(rnd, n);
                 for (int i = 0; i < n; i++) {
@@ -75,7 +76,9 @@ class SafetensorsRoundTripTest {
                 }
                 if (n > 2) {
                     x[0] = -0.0f;
-                    x[1] = dt == Dtype.F16 ? 65504f : dt == Dtype.BF16 ? -Float.intBitsToFloat(0x7F7F0000) : Float.MIN_VALUE;
+                    x[1] = dt == Dtype.F16
+                            ? 65504f
+                            : dt == Dtype.BF16 ? -Float.intBitsToFloat(0x7F7F0000) : Float.MIN_VALUE;
                 }
                 String name = "t" + (k++) + "." + dt;
                 expected.put(name, x);
@@ -96,7 +99,9 @@ class SafetensorsRoundTripTest {
                 float[] want = e.getValue();
                 assertEquals(want.length, back.size());
                 for (int i = 0; i < want.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(back.data()[i]),
+                    assertEquals(
+                            Float.floatToRawIntBits(want[i]),
+                            Float.floatToRawIntBits(back.data()[i]),
                             e.getKey() + " element " + i + " (seed " + SEED + ")");
                 }
             }
@@ -111,13 +116,17 @@ class SafetensorsRoundTripTest {
         SplittableRandom rnd = new SplittableRandom(SEED + 1);
         float[] x = new float[4000];
         for (int i = 0; i < x.length; i++) {
-            x[i] = i < 2000 ? (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-6, 6)))
+            x[i] = i < 2000
+                    ? (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-6, 6)))
                     : Float.intBitsToFloat((Float.floatToRawIntBits(rnd.nextFloat() + 1f) & 0xFFFF0000) | 0x8000);
         }
         Path f = dir.resolve("round.safetensors");
-        SafetensorsWriter.write(f, Map.of(), List.of(
-                TensorSpec.floats("b", FloatTensor.vector(x), Dtype.BF16),
-                TensorSpec.floats("h", FloatTensor.vector(x), Dtype.F16)));
+        SafetensorsWriter.write(
+                f,
+                Map.of(),
+                List.of(
+                        TensorSpec.floats("b", FloatTensor.vector(x), Dtype.BF16),
+                        TensorSpec.floats("h", FloatTensor.vector(x), Dtype.F16)));
         MiniReader mini = MiniReader.read(f);
         ByteBuffer b = ByteBuffer.wrap(mini.tensors.get("b").data()).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer h = ByteBuffer.wrap(mini.tensors.get("h").data()).order(ByteOrder.LITTLE_ENDIAN);
@@ -163,7 +172,8 @@ class SafetensorsRoundTripTest {
             for (QuantParam p : QuantParam.values()) {
                 for (QuantStore s : QuantStore.values()) {
                     for (int[] block : new int[][] {null, {32}, {2, 16}, {3}, {2, 3, 5}}) {
-                        QuantScheme q = QuantScheme.DEFAULT.withValue(v).withParam(p).withStore(s);
+                        QuantScheme q =
+                                QuantScheme.DEFAULT.withValue(v).withParam(p).withStore(s);
                         if (block != null) {
                             q = q.withBlockSize(block);
                         }
@@ -209,7 +219,9 @@ class SafetensorsRoundTripTest {
                 assertArrayEquals(want.codes(), got.codes(), what);
                 assertEquals(want.scales().length, got.scales().length, what);
                 for (int j = 0; j < want.scales().length; j++) {
-                    assertEquals(Float.floatToRawIntBits(want.scales()[j]), Float.floatToRawIntBits(got.scales()[j]),
+                    assertEquals(
+                            Float.floatToRawIntBits(want.scales()[j]),
+                            Float.floatToRawIntBits(got.scales()[j]),
                             what + " scale " + j);
                 }
                 assertEquals(want.byteSize(), info.byteSize(), what);
@@ -229,19 +241,26 @@ class SafetensorsRoundTripTest {
                     assertEquals(Packing.word(want.codes(), w), words.getInt());
                 }
             } else {
-                assertEquals(want.scheme().value() == QuantValue.E4M3 ? "F8_E4M3"
-                        : want.scheme().value() == QuantValue.E5M2 ? "F8_E5M2" : "I8", codes.dtype());
+                assertEquals(
+                        want.scheme().value() == QuantValue.E4M3
+                                ? "F8_E4M3"
+                                : want.scheme().value() == QuantValue.E5M2 ? "F8_E5M2" : "I8",
+                        codes.dtype());
                 assertArrayEquals(Arrays.stream(want.shape()).asLongStream().toArray(), codes.shape());
             }
-            assertEquals(switch (want.scheme().param()) {
-                case F32 -> "F32";
-                case F16 -> "F16";
-                case BF16 -> "BF16";
-                case UE8M0 -> "U8";
-            }, scales.dtype());
+            assertEquals(
+                    switch (want.scheme().param()) {
+                        case F32 -> "F32";
+                        case F16 -> "F16";
+                        case BF16 -> "BF16";
+                        case UE8M0 -> "U8";
+                    },
+                    scales.dtype());
             String meta = mini.metadata.get("quant4j.w" + i);
-            assertEquals("{\"scheme\":\"" + want.scheme() + "\",\"shape\":" + Arrays.toString(want.shape())
-                    .replace(" ", "") + "}", meta);
+            assertEquals(
+                    "{\"scheme\":\"" + want.scheme() + "\",\"shape\":"
+                            + Arrays.toString(want.shape()).replace(" ", "") + "}",
+                    meta);
         }
     }
 
@@ -251,14 +270,19 @@ class SafetensorsRoundTripTest {
         FloatTensor a = FloatTensor.of(gaussian(rnd, 64 * 64), 64, 64);
         QuantizedTensor q = Kernels.scalar().quantize("mid", a, QuantScheme.parse("q4f:block32:f16"));
         Path f = dir.resolve("mixed.safetensors");
-        SafetensorsWriter.write(f, Map.of(), List.of(
-                TensorSpec.floats("first", a, Dtype.F32),
-                TensorSpec.quantized("mid", q),
-                TensorSpec.bytes("ids", Dtype.I64, new long[] {2}, new byte[16]),
-                // A tensor whose name merely looks like a scales tensor stays a plain tensor.
-                TensorSpec.floats("x.__scales", FloatTensor.vector(new float[] {1, 2}), Dtype.F32)));
+        SafetensorsWriter.write(
+                f,
+                Map.of(),
+                List.of(
+                        TensorSpec.floats("first", a, Dtype.F32),
+                        TensorSpec.quantized("mid", q),
+                        TensorSpec.bytes("ids", Dtype.I64, new long[] {2}, new byte[16]),
+                        // A tensor whose name merely looks like a scales tensor stays a plain tensor.
+                        TensorSpec.floats("x.__scales", FloatTensor.vector(new float[] {1, 2}), Dtype.F32)));
         try (SafetensorsReader r = SafetensorsReader.open(f)) {
-            assertEquals(List.of("first", "mid", "ids", "x.__scales"), r.entries().stream().map(SafetensorsEntry::name).toList());
+            assertEquals(
+                    List.of("first", "mid", "ids", "x.__scales"),
+                    r.entries().stream().map(SafetensorsEntry::name).toList());
             assertEquals(5, r.tensors().size());
             QuantizedInfo info = assertInstanceOf(QuantizedInfo.class, r.entry("mid"));
             assertEquals(4.5, info.bitsPerWeight(), 1e-9); // 4 bits + one f16 scale per 32

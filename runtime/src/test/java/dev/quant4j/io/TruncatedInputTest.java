@@ -1,10 +1,9 @@
 package dev.quant4j.io;
 
-import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.quant4j.tensor.FloatTensor;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A mapped input cut short by another program while it is read: the reads fault (the JVM raises
@@ -34,9 +33,18 @@ class TruncatedInputTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = i % 7;
         }
-        SafetensorsWriter.write(f, Map.of(), List.of(TensorSpec.floats("w", FloatTensor.vector(x), Dtype.F32),
-                TensorSpec.quantized("q", dev.quant4j.kernels.Kernels.scalar().quantize("q", FloatTensor.vector(x),
-                        dev.quant4j.scheme.QuantScheme.parse("q8s:block32")))));
+        SafetensorsWriter.write(
+                f,
+                Map.of(),
+                List.of(
+                        TensorSpec.floats("w", FloatTensor.vector(x), Dtype.F32),
+                        TensorSpec.quantized(
+                                "q",
+                                dev.quant4j.kernels.Kernels.scalar()
+                                        .quantize(
+                                                "q",
+                                                FloatTensor.vector(x),
+                                                dev.quant4j.scheme.QuantScheme.parse("q8s:block32")))));
         return f;
     }
 
@@ -48,12 +56,18 @@ class TruncatedInputTest {
                 ch.truncate(r.dataStart() + 8);
             }
             FileChangedException e = assertThrows(FileChangedException.class, read.apply(r), what);
-            assertEquals(f + " was truncated while it was being read (" + size + " bytes when opened, "
-                    + (r.dataStart() + 8) + " now)", e.getMessage(), what);
+            assertEquals(
+                    f + " was truncated while it was being read (" + size + " bytes when opened, " + (r.dataStart() + 8)
+                            + " now)",
+                    e.getMessage(),
+                    what);
             assertEquals(f, e.file());
         }
         try (Stream<Path> s = Files.list(dir)) {
-            assertEquals(List.of("in.safetensors"), s.map(p -> p.getFileName().toString()).toList(), what);
+            assertEquals(
+                    List.of("in.safetensors"),
+                    s.map(p -> p.getFileName().toString()).toList(),
+                    what);
         }
         Files.delete(f);
     }
@@ -63,7 +77,9 @@ class TruncatedInputTest {
         check("readFloats", r -> () -> r.readFloats(r.tensor("w")));
         check("readBytes", r -> () -> r.readBytes(r.tensor("w")));
         check("readQuantized", r -> () -> r.readQuantized("q"));
-        check("copy", r -> () -> SafetensorsWriter.write(dir.resolve("out.safetensors"), Map.of(),
-                List.of(TensorSpec.copyOf(r, r.tensor("w")))));
+        check(
+                "copy",
+                r -> () -> SafetensorsWriter.write(
+                        dir.resolve("out.safetensors"), Map.of(), List.of(TensorSpec.copyOf(r, r.tensor("w")))));
     }
 }

@@ -1,5 +1,11 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
@@ -13,15 +19,8 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
 import dev.quant4j.testing.FloatBits;
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The affine mode (docs/NUMERICS.md, "The affine mode"): hand-computed blocks, the error bound over a seeded
@@ -53,7 +52,8 @@ class AffineKernelsTest {
                 codes[i] = q.code(i);
             }
             assertArrayEquals(new int[] {0, 1, 2, 3, 15, 8}, codes, k.name());
-            assertArrayEquals(new float[] {-1f, 0f, 1f, 2f, 14f, 7f}, q.dequantize().data(), k.name());
+            assertArrayEquals(
+                    new float[] {-1f, 0f, 1f, 2f, 14f, 7f}, q.dequantize().data(), k.name());
             assertEquals(4 + 2 + 2, q.byteSize(), "one U32 word of codes, one F16 scale and one F16 offset");
         }
     }
@@ -68,13 +68,15 @@ class AffineKernelsTest {
         assertEquals(1311 * 0x1p-15f, q.scales()[0]);
         assertEquals(0, q.code(0));
         assertEquals(15, q.code(1));
-        assertEquals(Math.fma(15f, 1311 * 0x1p-15f, 0.0999755859375f), q.dequantize().data()[1]);
+        assertEquals(
+                Math.fma(15f, 1311 * 0x1p-15f, 0.0999755859375f), q.dequantize().data()[1]);
         assertEquals(0.0999755859375f, q.dequantize().data()[0]);
     }
 
     @Test
     void allEqualBlocksHaveScaleZeroOnlyWhenTheOffsetHoldsTheValue() {
-        QuantizedTensor exact = REF.quantize("w", FloatTensor.of(new float[] {3f, 3f, 3f}, 3), affine("q8f:f16:affine"));
+        QuantizedTensor exact =
+                REF.quantize("w", FloatTensor.of(new float[] {3f, 3f, 3f}, 3), affine("q8f:f16:affine"));
         assertEquals(0f, exact.scales()[0]);
         assertEquals(3f, exact.offsets()[0]);
         assertArrayEquals(new float[] {3f, 3f, 3f}, exact.dequantize().data());
@@ -98,18 +100,32 @@ class AffineKernelsTest {
         QuantizedTensor empty = REF.quantize("w", FloatTensor.of(new float[0], 0), affine("q4f:affine"));
         assertArrayEquals(new float[] {0f}, empty.scales());
         assertArrayEquals(new float[] {0f}, empty.offsets());
-        assertEquals(0, SIMD.quantize("w", FloatTensor.of(new float[0], 0, 4), affine("q4f:block32:affine")).offsets().length);
+        assertEquals(
+                0,
+                SIMD.quantize("w", FloatTensor.of(new float[0], 0, 4), affine("q4f:block32:affine"))
+                        .offsets()
+                        .length);
         for (QuantKernels k : new QuantKernels[] {REF, SIMD}) {
-            NonFiniteValueException nan = assertThrows(NonFiniteValueException.class, () -> k.quantize("layer.w",
-                    FloatTensor.of(new float[] {1f, Float.NaN}, 2), affine("q4f:affine")));
+            NonFiniteValueException nan = assertThrows(
+                    NonFiniteValueException.class,
+                    () -> k.quantize("layer.w", FloatTensor.of(new float[] {1f, Float.NaN}, 2), affine("q4f:affine")));
             assertTrue(nan.getMessage().contains("layer.w") && nan.getMessage().contains("1"), nan.getMessage());
-            QuantizationException big = assertThrows(QuantizationException.class, () -> k.quantize("layer.w",
-                    FloatTensor.of(new float[] {1f, 2f, -70000f, 0f}, 2, 2), affine("q4f:block2:f16:affine")));
-            assertEquals("tensor 'layer.w' block [1, 0] of grid [2, 1] spans [-70000.0, 0.0], more than an affine F16"
-                    + " offset and scale hold (65504.0); use a wider param such as BF16 or F32", big.getMessage());
-            QuantizationException given = assertThrows(QuantizationException.class, () -> k.quantize("layer.w",
-                    FloatTensor.of(new float[] {1f}, 1), affine("q4f:affine"), new float[] {1f}));
-            assertTrue(given.getMessage().contains("is affine, and caller-chosen scales are for symmetric schemes"),
+            QuantizationException big = assertThrows(
+                    QuantizationException.class,
+                    () -> k.quantize(
+                            "layer.w",
+                            FloatTensor.of(new float[] {1f, 2f, -70000f, 0f}, 2, 2),
+                            affine("q4f:block2:f16:affine")));
+            assertEquals(
+                    "tensor 'layer.w' block [1, 0] of grid [2, 1] spans [-70000.0, 0.0], more than an affine F16"
+                            + " offset and scale hold (65504.0); use a wider param such as BF16 or F32",
+                    big.getMessage());
+            QuantizationException given = assertThrows(
+                    QuantizationException.class,
+                    () -> k.quantize(
+                            "layer.w", FloatTensor.of(new float[] {1f}, 1), affine("q4f:affine"), new float[] {1f}));
+            assertTrue(
+                    given.getMessage().contains("is affine, and caller-chosen scales are for symmetric schemes"),
                     given.getMessage());
         }
     }
@@ -188,7 +204,9 @@ class AffineKernelsTest {
                 float[] part = new float[2 * layout.rowLength() + 3];
                 SIMD.dequantizeRows(ref, 1, 3, part, 3);
                 for (int i = 0; i < 2 * layout.rowLength(); i++) {
-                    assertEquals(Float.floatToRawIntBits(back[layout.rowLength() + i]), Float.floatToRawIntBits(part[3 + i]),
+                    assertEquals(
+                            Float.floatToRawIntBits(back[layout.rowLength() + i]),
+                            Float.floatToRawIntBits(part[3 + i]),
                             what);
                 }
             }
@@ -208,8 +226,10 @@ class AffineKernelsTest {
                     }
                     if (err > bound) {
                         fails[0]++;
-                        assertTrue(false, what + " element " + i + ": " + x[i] + " -> " + back[i] + " (d " + d[b]
-                                + ", m " + m[b] + ")");
+                        assertTrue(
+                                false,
+                                what + " element " + i + ": " + x[i] + " -> " + back[i] + " (d " + d[b] + ", m " + m[b]
+                                        + ")");
                     }
                 }
             });
@@ -223,12 +243,16 @@ class AffineKernelsTest {
                 + " blocks with d = 0)");
     }
 
-
     @Test
     void productsOnAffineWeightsAreTheProductsOfTheDequantizedWeights() {
         SplittableRandom r = new SplittableRandom(42);
-        for (String text : new String[] {"q4f:block32:f16:affine", "q8f:block16:bf16:affine", "q2f:block8:f32:affine",
-                "q4f:block7:f16:affine", "q8f:tensor:f32:native:affine"}) {
+        for (String text : new String[] {
+            "q4f:block32:f16:affine",
+            "q8f:block16:bf16:affine",
+            "q2f:block8:f32:affine",
+            "q4f:block7:f16:affine",
+            "q8f:tensor:f32:native:affine"
+        }) {
             QuantScheme scheme = affine(text);
             for (int[] rc : new int[][] {{5, 64}, {3, 37}, {8, 256}}) {
                 int rows = rc[0];
@@ -297,8 +321,9 @@ class AffineKernelsTest {
     @Test
     void theIntegerProductAddsTheOffsetTermPerRunAfterTheScaleTerm() {
         SplittableRandom r = new SplittableRandom(8);
-        for (String text : new String[] {"q4f:block32:f16:affine", "q8f:block16:bf16:affine", "q2f:block8:f32:affine",
-                "q4f:block7:f16:affine"}) {
+        for (String text : new String[] {
+            "q4f:block32:f16:affine", "q8f:block16:bf16:affine", "q2f:block8:f32:affine", "q4f:block7:f16:affine"
+        }) {
             int rows = 6;
             int cols = 96;
             int tokens = 5;
@@ -360,20 +385,23 @@ class AffineKernelsTest {
     void theTensorChecksItsOffsets() {
         QuantScheme s = affine("q4f:f16:affine");
         byte[] codes = new byte[4];
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> new QuantizedTensor(new int[] {8}, s, codes, new float[] {1f}));
+        IllegalArgumentException none = assertThrows(
+                IllegalArgumentException.class, () -> new QuantizedTensor(new int[] {8}, s, codes, new float[] {1f}));
         assertTrue(none.getMessage().contains("needs one offset per block"), none.getMessage());
-        IllegalArgumentException neg = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException neg = assertThrows(
+                IllegalArgumentException.class,
                 () -> new QuantizedTensor(new int[] {8}, s, codes, new float[] {-1f}, new float[] {0f}));
         assertTrue(neg.getMessage().contains("scale 0 = -1.0 is not a finite, non-negative F16"), neg.getMessage());
-        IllegalArgumentException off = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException off = assertThrows(
+                IllegalArgumentException.class,
                 () -> new QuantizedTensor(new int[] {8}, s, codes, new float[] {1f}, new float[] {0.1f}));
         assertTrue(off.getMessage().contains("offset 0 = 0.1 is not a finite F16 value"), off.getMessage());
-        QuantizedTensor ok = new QuantizedTensor(new int[] {8}, s, new byte[] {(byte) 0xF0, 0, 0, 0}, new float[] {0.5f},
-                new float[] {-0f});
+        QuantizedTensor ok = new QuantizedTensor(
+                new int[] {8}, s, new byte[] {(byte) 0xF0, 0, 0, 0}, new float[] {0.5f}, new float[] {-0f});
         assertEquals(15, ok.code(1));
         assertEquals(7.5f, ok.dequantize().data()[1]);
         assertEquals(0, Float.floatToRawIntBits(ok.dequantize().data()[0]), "fma(0, d, -0.0) is +0.0");
-        assertNull(REF.quantize("w", FloatTensor.of(new float[] {1f}, 1), QuantScheme.parse("q4f")).offsets());
+        assertNull(REF.quantize("w", FloatTensor.of(new float[] {1f}, 1), QuantScheme.parse("q4f"))
+                .offsets());
     }
 }

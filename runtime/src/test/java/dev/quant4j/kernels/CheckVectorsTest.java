@@ -1,19 +1,19 @@
 package dev.quant4j.kernels;
 
-import dev.quant4j.rules.QuantRules;
+import static dev.quant4j.kernels.ScalarCodes.codes;
+import static dev.quant4j.kernels.ScalarCodes.deq;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.format.MiniFloat;
+import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.junit.jupiter.api.Test;
-
-import static dev.quant4j.kernels.ScalarCodes.codes;
-import static dev.quant4j.kernels.ScalarCodes.deq;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The check vectors of the numeric contract (docs/NUMERICS.md), against the scalar reference. */
 class CheckVectorsTest {
@@ -32,8 +32,9 @@ class CheckVectorsTest {
 
     @Test
     void q8sTensor() {
-        assertTensorScale(q("q8s", X), new int[] {-127, -71, 0, 35}, 0.014173228f,
-                new float[] {-1.8f, -1.0062993f, 0f, 0.496063f});
+        assertTensorScale(
+                q("q8s", X), new int[] {-127, -71, 0, 35}, 0.014173228f, new float[] {-1.8f, -1.0062993f, 0f, 0.496063f
+                });
         QuantizedTensor u = q("q8s", 5f, 0f, 4f, -12.7f);
         assertArrayEquals(new int[] {50, 0, 40, -127}, codes(u));
         assertEquals(0.1f, u.scales()[0]);
@@ -41,8 +42,9 @@ class CheckVectorsTest {
 
     @Test
     void q8fTensor() {
-        assertTensorScale(q("q8f", X), new int[] {-128, -71, 0, 35}, 0.014117647f,
-                new float[] {-1.8070588f, -1.002353f, 0f, 0.49411765f});
+        assertTensorScale(q("q8f", X), new int[] {-128, -71, 0, 35}, 0.014117647f, new float[] {
+            -1.8070588f, -1.002353f, 0f, 0.49411765f
+        });
     }
 
     @Test
@@ -67,8 +69,7 @@ class CheckVectorsTest {
                 x[r * 8 + c] = c < 4 ? lo : hi;
             }
         }
-        QuantizedTensor t = Kernels.scalar().quantize("t", FloatTensor.of(x, 4, 8),
-                QuantScheme.parse("q8s:block2x4"));
+        QuantizedTensor t = Kernels.scalar().quantize("t", FloatTensor.of(x, 4, 8), QuantScheme.parse("q8s:block2x4"));
         assertArrayEquals(new float[] {1f / 127, 10f / 127, 100f / 127, 1000f / 127}, t.scales());
         assertArrayEquals(x, deq(t));
     }

@@ -1,5 +1,11 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
@@ -8,16 +14,9 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The batched products: the Vector API kernels against the scalar reference bit for bit (surefire runs
@@ -30,8 +29,9 @@ class GemmTest {
     private static final GemmKernels REF = Gemm.scalar();
     private static final GemmKernels SIMD = PanamaGemm.INSTANCE;
     private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 14, 15, 16, 17, 20, 24, 25, 31, 33, 69};
-    private static final QuantValue[] INTEGER = {QuantValue.Q8S, QuantValue.Q8F, QuantValue.Q4S, QuantValue.Q4F,
-            QuantValue.Q2S, QuantValue.Q2F};
+    private static final QuantValue[] INTEGER = {
+        QuantValue.Q8S, QuantValue.Q8F, QuantValue.Q4S, QuantValue.Q4F, QuantValue.Q2S, QuantValue.Q2F
+    };
 
     private static int cols(SplittableRandom r) {
         return switch (r.nextInt(6)) {
@@ -91,8 +91,11 @@ class GemmTest {
             for (int threads : new int[] {1, 2, 3}) {
                 Arrays.fill(got, Float.NaN);
                 SIMD.matmul(w, rows, cols, x, tokens, got, Parallelism.threads(threads));
-                assertSameBits(want, got, "seed " + seed + " f32 [" + rows + ", " + cols + "] x " + tokens
-                        + " tokens, " + threads + " threads");
+                assertSameBits(
+                        want,
+                        got,
+                        "seed " + seed + " f32 [" + rows + ", " + cols + "] x " + tokens + " tokens, " + threads
+                                + " threads");
             }
         }
     }
@@ -120,8 +123,8 @@ class GemmTest {
             int cols = cols(r);
             int tokens = TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = QuantValue.values()[r.nextInt(QuantValue.values().length)];
-            QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows,
-                    cols), scheme(r, value, cols));
+            QuantizedTensor w = Kernels.scalar()
+                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
             float[] deq = new float[rows * cols];
             Kernels.scalar().dequantize(w, deq);
             float[] x = gaussian(r, tokens * cols, 1);
@@ -172,8 +175,8 @@ class GemmTest {
         assertEquals(amax5 / 127f, five.scales()[five.blocksPerToken() + 1]);
         x[9] = Float.NaN;
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
-            NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
-                    () -> k.quantizeActivations(x, tokens, cols, 32));
+            NonFiniteValueException e =
+                    assertThrows(NonFiniteValueException.class, () -> k.quantizeActivations(x, tokens, cols, 32));
             assertTrue(e.getMessage().contains("activations"), e.getMessage());
         }
     }
@@ -189,8 +192,8 @@ class GemmTest {
             }
             int tokens = TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = INTEGER[r.nextInt(INTEGER.length)];
-            QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows,
-                    cols), scheme(r, value, cols));
+            QuantizedTensor w = Kernels.scalar()
+                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
             int block = switch (r.nextInt(4)) {
                 case 0 -> cols; // one scale per token
                 case 1 -> 1 + r.nextInt(cols); // cut short, and runs that cross the weight blocks
@@ -203,8 +206,10 @@ class GemmTest {
                 float[] got = new float[tokens * rows];
                 Arrays.fill(got, Float.NaN);
                 SIMD.matmulInt8(w, a, got, Parallelism.threads(threads));
-                assertSameBits(want, got, "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens, " + threads
-                        + " threads");
+                assertSameBits(
+                        want,
+                        got,
+                        "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens, " + threads + " threads");
             }
         }
     }
@@ -219,8 +224,11 @@ class GemmTest {
                 for (int i = 0; i < wv.length; i++) {
                     wv[i] = i % 7 == 3 ? 0.5f : -1f; // codes -128 (or -8) nearly everywhere, one scale per tensor
                 }
-                QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(wv, rows, cols),
-                        QuantScheme.DEFAULT.withValue(value).withStore(QuantStore.U32));
+                QuantizedTensor w = Kernels.scalar()
+                        .quantize(
+                                "w",
+                                FloatTensor.of(wv, rows, cols),
+                                QuantScheme.DEFAULT.withValue(value).withStore(QuantStore.U32));
                 int tokens = 2;
                 float[] xv = new float[tokens * cols];
                 Arrays.fill(xv, -1f);
@@ -249,9 +257,10 @@ class GemmTest {
     @Test
     void integerReferenceByHand() {
         // Two rows, block 2: w = [[1, -2, 3], [127, -127, 0]] in Q8S codes with scales 0.5, 0.25 / 1, 2.
-        QuantScheme block2 = QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
-        QuantizedTensor w = new QuantizedTensor(new int[] {2, 3}, block2, new byte[] {1, -2, 3, 127, -127, 0},
-                new float[] {0.5f, 0.25f, 1f, 2f});
+        QuantScheme block2 =
+                QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
+        QuantizedTensor w = new QuantizedTensor(
+                new int[] {2, 3}, block2, new byte[] {1, -2, 3, 127, -127, 0}, new float[] {0.5f, 0.25f, 1f, 2f});
         Int8Activations a = new Int8Activations(new byte[] {10, 20, -30}, new float[] {0.125f}, 1, 3, 3);
         float[] out = new float[2];
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
@@ -266,8 +275,10 @@ class GemmTest {
     @Test
     void activationBlocksSplitTheRuns() {
         // Weight block 2 and activation block 1 over 3 columns: runs [0,1) [1,2) [2,3), each its own pair of scales.
-        QuantScheme block2 = QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
-        QuantizedTensor w = new QuantizedTensor(new int[] {1, 3}, block2, new byte[] {1, -2, 3}, new float[] {0.5f, 0.25f});
+        QuantScheme block2 =
+                QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(2).withStore(QuantStore.NATIVE);
+        QuantizedTensor w =
+                new QuantizedTensor(new int[] {1, 3}, block2, new byte[] {1, -2, 3}, new float[] {0.5f, 0.25f});
         Int8Activations a = new Int8Activations(new byte[] {10, 20, -30}, new float[] {1f, 2f, 4f}, 1, 3, 1);
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
             float[] out = new float[1];
@@ -282,8 +293,11 @@ class GemmTest {
         int rows = 24;
         int cols = 384;
         int tokens = 9;
-        QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols),
-                QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(32));
+        QuantizedTensor w = Kernels.scalar()
+                .quantize(
+                        "w",
+                        FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols),
+                        QuantScheme.DEFAULT.withValue(QuantValue.Q8S).withBlockSize(32));
         Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 1), tokens, cols, 32);
         float[] out = new float[tokens * rows];
         SIMD.matmulInt8(w, a, out, Parallelism.single());
@@ -292,8 +306,10 @@ class GemmTest {
                 double exact = 0;
                 double magnitude = 0;
                 for (int c = 0; c < cols; c++) {
-                    double p = (double) w.code(rr * cols + c) * w.scales()[rr * 12 + c / 32]
-                            * a.codes()[t * cols + c] * a.scales()[t * 12 + c / 32];
+                    double p = (double) w.code(rr * cols + c)
+                            * w.scales()[rr * 12 + c / 32]
+                            * a.codes()[t * cols + c]
+                            * a.scales()[t * 12 + c / 32];
                     exact += p;
                     magnitude += Math.abs(p);
                 }
@@ -305,20 +321,26 @@ class GemmTest {
 
     @Test
     void badShapesAreRejectedWithTheExpectedSizes() {
-        QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(new float[6], 2, 3),
-                QuantScheme.DEFAULT.withValue(QuantValue.Q8S));
+        QuantizedTensor w = Kernels.scalar()
+                .quantize("w", FloatTensor.of(new float[6], 2, 3), QuantScheme.DEFAULT.withValue(QuantValue.Q8S));
         Int8Activations a = new Int8Activations(new byte[8], new float[2], 2, 4, 4);
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> k.matmulInt8(w, a, new float[4], Parallelism.single()));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> k.matmulInt8(w, a, new float[4], Parallelism.single()));
             assertTrue(e.getMessage().contains("4 columns"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matmul(new float[6], 2, 3, new float[6], 2, new float[3], Parallelism.single()));
             assertTrue(e.getMessage().contains("expected 2 x 2 = 4"), e.getMessage());
-            QuantizedTensor fp8 = Kernels.scalar().quantize("w", FloatTensor.of(new float[6], 2, 3),
-                    QuantScheme.DEFAULT.withValue(QuantValue.E4M3));
-            e = assertThrows(IllegalArgumentException.class, () -> k.matmulInt8(fp8,
-                    new Int8Activations(new byte[3], new float[1], 1, 3, 3), new float[2], Parallelism.single()));
+            QuantizedTensor fp8 = Kernels.scalar()
+                    .quantize("w", FloatTensor.of(new float[6], 2, 3), QuantScheme.DEFAULT.withValue(QuantValue.E4M3));
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.matmulInt8(
+                            fp8,
+                            new Int8Activations(new byte[3], new float[1], 1, 3, 3),
+                            new float[2],
+                            Parallelism.single()));
             assertTrue(e.getMessage().contains("float codes"), e.getMessage());
         }
     }

@@ -1,5 +1,10 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.errors.QuantizationException;
@@ -8,16 +13,10 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Row dequantization and quantization with caller-chosen scales, in every implementation, against the
@@ -39,8 +38,8 @@ class KernelEntriesTest {
     }
 
     /** A seeded random tensor, its scheme and the reference's quantization of it. */
-    private record Case(long seed, int[] shape, QuantScheme scheme, FloatTensor tensor, QuantizedTensor q,
-                        SplittableRandom rnd) {
+    private record Case(
+            long seed, int[] shape, QuantScheme scheme, FloatTensor tensor, QuantizedTensor q, SplittableRandom rnd) {
         String describe() {
             return RandomCases.describe(seed, shape, scheme);
         }
@@ -89,10 +88,11 @@ class KernelEntriesTest {
                     float[] out = new float[offset + (to - from) * len + r.nextInt(3)];
                     Arrays.fill(out, Float.NaN);
                     impl.dequantizeRows(q, from, to, out, offset);
-                    String where = impl.name() + " rows [" + from + ", " + to + ") at " + offset + ", "
-                            + c.describe();
-                    PanamaKernelsTest.assertSameBits(Arrays.copyOfRange(whole, from * len, to * len),
-                            Arrays.copyOfRange(out, offset, offset + (to - from) * len), where);
+                    String where = impl.name() + " rows [" + from + ", " + to + ") at " + offset + ", " + c.describe();
+                    PanamaKernelsTest.assertSameBits(
+                            Arrays.copyOfRange(whole, from * len, to * len),
+                            Arrays.copyOfRange(out, offset, offset + (to - from) * len),
+                            where);
                     for (int i = 0; i < offset; i++) {
                         assertTrue(Float.isNaN(out[i]), where + ": wrote before the offset");
                     }
@@ -103,22 +103,24 @@ class KernelEntriesTest {
                 }
             }
             for (QuantKernels impl : IMPLEMENTATIONS) {
-                PanamaKernelsTest.assertSameBits(whole, PanamaKernelsTest.dequantize(impl, q),
-                        impl.name() + " dequantize, " + c.describe());
+                PanamaKernelsTest.assertSameBits(
+                        whole, PanamaKernelsTest.dequantize(impl, q), impl.name() + " dequantize, " + c.describe());
             }
         }
-        System.out.println(checked + " row ranges identical to dequantize at " + Kernels.active().name());
+        System.out.println(checked + " row ranges identical to dequantize at "
+                + Kernels.active().name());
     }
 
     @Test
     void dequantizeRowsRejectsRowsOutsideTheTensorAndShortOutput() {
-        QuantizedTensor q = REF.quantize("t", FloatTensor.of(new float[6 * 40], 6, 40), QuantScheme.parse("q4s:block32:f16"));
+        QuantizedTensor q =
+                REF.quantize("t", FloatTensor.of(new float[6 * 40], 6, 40), QuantScheme.parse("q4s:block32:f16"));
         for (QuantKernels impl : IMPLEMENTATIONS) {
             assertThrows(IndexOutOfBoundsException.class, () -> impl.dequantizeRows(q, 5, 7, new float[80], 0));
             assertThrows(IndexOutOfBoundsException.class, () -> impl.dequantizeRows(q, -1, 1, new float[80], 0));
             assertThrows(IndexOutOfBoundsException.class, () -> impl.dequantizeRows(q, 3, 2, new float[80], 0));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> impl.dequantizeRows(q, 1, 3, new float[80], 1));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> impl.dequantizeRows(q, 1, 3, new float[80], 1));
             assertTrue(e.getMessage().contains("take 80 floats from offset 1; the output holds 80"), e.getMessage());
         }
     }
@@ -147,7 +149,8 @@ class KernelEntriesTest {
                 checked++;
             }
         }
-        System.out.println(checked + " tensors quantized with given scales identical at " + Kernels.active().name());
+        System.out.println(checked + " tensors quantized with given scales identical at "
+                + Kernels.active().name());
     }
 
     @Test
@@ -157,24 +160,27 @@ class KernelEntriesTest {
         x[40] = 1f;
         FloatTensor t = FloatTensor.of(x, 2, 32);
         for (QuantKernels impl : IMPLEMENTATIONS) {
-            QuantizationException count = assertThrows(QuantizationException.class,
-                    () -> impl.quantize("w", t, scheme, new float[] {1f}));
+            QuantizationException count =
+                    assertThrows(QuantizationException.class, () -> impl.quantize("w", t, scheme, new float[] {1f}));
             assertEquals("tensor 'w' with " + scheme + " has 2 blocks; got 1 scales", count.getMessage());
-            QuantizationException grid = assertThrows(QuantizationException.class,
-                    () -> impl.quantize("w", t, scheme, new float[] {1f, 0.1f}));
-            assertTrue(grid.getMessage().contains("block [1, 0]: scale 0.1 is not a finite, non-negative F16"),
+            QuantizationException grid = assertThrows(
+                    QuantizationException.class, () -> impl.quantize("w", t, scheme, new float[] {1f, 0.1f}));
+            assertTrue(
+                    grid.getMessage().contains("block [1, 0]: scale 0.1 is not a finite, non-negative F16"),
                     grid.getMessage());
             assertThrows(QuantizationException.class, () -> impl.quantize("w", t, scheme, new float[] {1f, -0f}));
-            QuantizationException zero = assertThrows(QuantizationException.class,
-                    () -> impl.quantize("w", t, scheme, new float[] {1f, 0f}));
-            assertTrue(zero.getMessage().contains("block [1, 0] holds max |x| = 1.0 but its scale is 0"),
+            QuantizationException zero = assertThrows(
+                    QuantizationException.class, () -> impl.quantize("w", t, scheme, new float[] {1f, 0f}));
+            assertTrue(
+                    zero.getMessage().contains("block [1, 0] holds max |x| = 1.0 but its scale is 0"),
                     zero.getMessage());
             // An all-zero block may have scale 0, as min-max gives it.
             QuantizedTensor ok = impl.quantize("w", t, scheme, new float[] {0f, 0.0078125f});
             assertEquals(0f, ok.scales()[0]);
             float[] wrongParam = {1f, Float.MIN_VALUE};
-            assertThrows(QuantizationException.class, () -> impl.quantize("w", t, scheme.withParam(QuantParam.BF16),
-                    wrongParam));
+            assertThrows(
+                    QuantizationException.class,
+                    () -> impl.quantize("w", t, scheme.withParam(QuantParam.BF16), wrongParam));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.quant4j.kernels;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Which kernels start-up picks, in this JVM and in child JVMs started with and without the Vector API. */
 class KernelsTest {
@@ -21,7 +20,8 @@ class KernelsTest {
             assertEquals("scalar", Kernels.active().name());
         } else {
             assertTrue(Kernels.vectorModulePresent(), "the test JVM runs with --add-modules jdk.incubator.vector");
-            assertEquals("panama-" + PanamaKernels.vectorBits(), Kernels.active().name());
+            assertEquals(
+                    "panama-" + PanamaKernels.vectorBits(), Kernels.active().name());
         }
         assertEquals("scalar", Kernels.scalar().name());
     }
@@ -47,8 +47,7 @@ class KernelsTest {
         assertTrue(bad.stderr.contains("ignoring -Dquant4j.vectorBits=100"), bad.toString());
     }
 
-    private record Result(int exit, String stdout, String stderr) {
-    }
+    private record Result(int exit, String stdout, String stderr) {}
 
     private static Result probe(List<String> jvmArgs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
@@ -62,8 +61,8 @@ class KernelsTest {
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe JVM did not finish: " + cmd);
-        Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-                new String(err, StandardCharsets.UTF_8));
+        Result r = new Result(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
         assertEquals(0, r.exit, r.toString());
         return r;
     }

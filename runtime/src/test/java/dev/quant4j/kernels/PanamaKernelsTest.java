@@ -1,5 +1,9 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
@@ -10,14 +14,9 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * The SIMD kernels against the scalar reference, bit for bit, at this JVM's vector width. Surefire runs
@@ -62,10 +61,16 @@ class PanamaKernelsTest {
                     }
                     long caseSeed = rnd.nextLong();
                     int[] shape = {5, 77};
-                    QuantScheme scheme = QuantScheme.DEFAULT.withValue(value).withParam(param).withStore(store)
+                    QuantScheme scheme = QuantScheme.DEFAULT
+                            .withValue(value)
+                            .withParam(param)
+                            .withStore(store)
                             .withBlockSize(32);
                     compare(caseSeed, shape, scheme, RandomCases.values(new SplittableRandom(caseSeed), 5 * 77, value));
-                    compare(caseSeed, shape, scheme.withLevel(dev.quant4j.annotations.QuantLevel.TENSOR),
+                    compare(
+                            caseSeed,
+                            shape,
+                            scheme.withLevel(dev.quant4j.annotations.QuantLevel.TENSOR),
                             RandomCases.values(new SplittableRandom(caseSeed + 1), 5 * 77, value));
                     cases += 2;
                 }
@@ -77,8 +82,9 @@ class PanamaKernelsTest {
     @Test
     void everyTieRoundsToEven() {
         // Scale exactly 1 (F32, amax = (b - a) / 2): every k + 0.5 in range is a tie.
-        for (QuantValue value : new QuantValue[] {QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S,
-                QuantValue.Q2F, QuantValue.Q2S}) {
+        for (QuantValue value : new QuantValue[] {
+            QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q2F, QuantValue.Q2S
+        }) {
             float amax = RandomCases.tieMax(value);
             int n = 0;
             float[] x = new float[2 * (int) (2 * amax + 4) + 1];
@@ -92,8 +98,12 @@ class PanamaKernelsTest {
         // Small floats: every midpoint between neighbouring codes, with scale 1.
         for (QuantValue value : new QuantValue[] {QuantValue.E4M3, QuantValue.E5M2, QuantValue.E2M1}) {
             float[] table = dev.quant4j.format.MiniFloat.of(value).decodeTable();
-            float[] pos = Arrays.stream(boxed(table)).filter(v -> Float.isFinite(v) && v >= 0)
-                    .sorted().distinct().collect(() -> new FloatList(), FloatList::add, FloatList::addAll).toArray();
+            float[] pos = Arrays.stream(boxed(table))
+                    .filter(v -> Float.isFinite(v) && v >= 0)
+                    .sorted()
+                    .distinct()
+                    .collect(() -> new FloatList(), FloatList::add, FloatList::addAll)
+                    .toArray();
             FloatList xs = new FloatList();
             xs.add(value.largestFinite());
             for (int i = 0; i + 1 < pos.length; i++) {
@@ -165,7 +175,9 @@ class PanamaKernelsTest {
         try {
             want = REF.quantize("t", t, scheme);
         } catch (QuantizationException e) {
-            QuantizationException got = assertThrows(QuantizationException.class, () -> SIMD.quantize("t", t, scheme),
+            QuantizationException got = assertThrows(
+                    QuantizationException.class,
+                    () -> SIMD.quantize("t", t, scheme),
                     RandomCases.describe(seed, shape, scheme));
             assertEquals(e.getMessage(), got.getMessage(), RandomCases.describe(seed, shape, scheme));
             return;

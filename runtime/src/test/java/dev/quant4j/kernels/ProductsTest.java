@@ -1,5 +1,10 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
@@ -7,15 +12,9 @@ import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * The fused product kernels (SIMD and scalar) against a double-precision product of the dequantized
@@ -151,7 +150,8 @@ class ProductsTest {
                         exact += wv * x[col];
                         slack += Math.abs(wv) * (a.scales()[col / 32] / 2 + Math.abs(x[col]) * 1e-5);
                     }
-                    assertTrue(Math.abs(out[r] - exact) <= slack + 1e-30,
+                    assertTrue(
+                            Math.abs(out[r] - exact) <= slack + 1e-30,
                             () -> "int8 far from float product, " + c.describe());
                 }
             }
@@ -237,7 +237,8 @@ class ProductsTest {
                         mag += Math.abs((double) w[row * cols + c] * x[c]);
                     }
                     double n = cols + 64;
-                    assertTrue(Math.abs(out[row] - exact) <= n * U / (1 - n * U) * mag + 1e-37,
+                    assertTrue(
+                            Math.abs(out[row] - exact) <= n * U / (1 - n * U) * mag + 1e-37,
                             k.name() + " float32 row " + row);
                 }
             }
@@ -246,25 +247,30 @@ class ProductsTest {
 
     @Test
     void badShapesAndFloatCodesAreRejectedWithTheReason() {
-        QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 32),
-                QuantScheme.parse("q4f:block32"));
-        QuantizedTensor e4 = Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 32),
-                QuantScheme.parse("e4m3:block32"));
-        QuantizedTensor rank3 = Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 2, 16),
-                QuantScheme.parse("q8s"));
+        QuantizedTensor w =
+                Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 32), QuantScheme.parse("q4f:block32"));
+        QuantizedTensor e4 =
+                Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 32), QuantScheme.parse("e4m3:block32"));
+        QuantizedTensor rank3 =
+                Kernels.scalar().quantize("w", FloatTensor.of(new float[64], 2, 2, 16), QuantScheme.parse("q8s"));
         for (QuantKernels k : IMPLEMENTATIONS) {
-            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException ex = assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matvec(w, new float[31], new float[2], Parallelism.single()));
             assertTrue(ex.getMessage().contains("expected 1 x 32"), ex.getMessage());
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matvec(w, new float[32], new float[3], Parallelism.single()));
-            ex = assertThrows(IllegalArgumentException.class,
+            ex = assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matvec(rank3, new float[16], new float[4], Parallelism.single()));
             assertTrue(ex.getMessage().contains("rank-2"), ex.getMessage());
-            ex = assertThrows(IllegalArgumentException.class,
+            ex = assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matvecInt8(e4, new float[32], new float[2], Parallelism.single()));
             assertTrue(ex.getMessage().contains("use matvec"), ex.getMessage());
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.matvec(new float[10], 3, 4, new float[4], new float[3], Parallelism.single()));
         }
         assertThrows(IllegalArgumentException.class, () -> Parallelism.threads(0));

@@ -4,7 +4,6 @@ import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -14,8 +13,7 @@ import java.util.SplittableRandom;
  * tensor's edge, 2-D blocks, tensor level, and sizes just around a vector's length.
  */
 final class RandomCases {
-    private RandomCases() {
-    }
+    private RandomCases() {}
 
     static final QuantValue[] VALUES = QuantValue.values();
     static final QuantParam[] PARAMS = QuantParam.values();
@@ -79,7 +77,8 @@ final class RandomCases {
                 case 2 -> tie(rnd, value);
                 case 3 -> Float.intBitsToFloat(rnd.nextInt(1, 1 << 23) | (rnd.nextBoolean() ? 0x80000000 : 0));
                 case 4 -> (float) (rnd.nextGaussian() * magnitude * (rnd.nextInt(4) == 0 ? 1e-6 : 1));
-                case 5 -> rnd.nextInt(10) == 0 ? (rnd.nextBoolean() ? -0f : 0f) : (float) (rnd.nextGaussian() * magnitude);
+                case 5 ->
+                    rnd.nextInt(10) == 0 ? (rnd.nextBoolean() ? -0f : 0f) : (float) (rnd.nextGaussian() * magnitude);
                 default -> (float) ((rnd.nextDouble() * 2 - 1) * magnitude);
             };
         }

@@ -5,8 +5,7 @@ import dev.quant4j.tensor.QuantizedTensor;
 /** What the check-vector and edge-case tests read back from a quantized tensor, through the scalar reference. */
 public final class ScalarCodes {
 
-    private ScalarCodes() {
-    }
+    private ScalarCodes() {}
 
     /** Every element's code, in order. */
     public static int[] codes(QuantizedTensor t) {

@@ -1,5 +1,9 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.calibrate.ScaleSearch;
@@ -8,14 +12,9 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The scale searches (MSE, IMATRIX) through the SIMD kernels against the scalar reference, bit for bit
@@ -26,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ScaleSearchSimdTest {
     private static final QuantKernels SIMD = PanamaKernels.INSTANCE;
     private static final QuantKernels REF = Kernels.scalar();
-    private static final QuantValue[] INTEGERS = {QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S,
-            QuantValue.Q2F, QuantValue.Q2S};
+    private static final QuantValue[] INTEGERS = {
+        QuantValue.Q8F, QuantValue.Q8S, QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q2F, QuantValue.Q2S
+    };
 
     @Test
     void searchRunsItsSimdErrorKernelAtTheRequestedWidth() {
@@ -74,8 +74,8 @@ class ScaleSearchSimdTest {
             }
         }
         assertTrue(negative > 0, "some searched scales are negative, so the sign choice is exercised");
-        System.out.println(cases + " searched tensors identical at " + SIMD.name() + " (" + negative
-                + " negative scales)");
+        System.out.println(
+                cases + " searched tensors identical at " + SIMD.name() + " (" + negative + " negative scales)");
     }
 
     @Test

@@ -1,19 +1,18 @@
 package dev.quant4j.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.errors.NonFiniteValueException;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Static activation quantization (one frozen scale per tensor): the Vector API kernel against the scalar
@@ -39,7 +38,10 @@ class StaticGemmTest {
     void scaleZeroGivesCodesZero() {
         Int8Activations a = REF.quantizeActivationsStatic(new float[] {1f, -2f, 3f}, 1, 3, 0f);
         assertArrayEquals(new byte[3], a.codes());
-        assertArrayEquals(a.codes(), SIMD.quantizeActivationsStatic(new float[] {1f, -2f, 3f}, 1, 3, 0f).codes());
+        assertArrayEquals(
+                a.codes(),
+                SIMD.quantizeActivationsStatic(new float[] {1f, -2f, 3f}, 1, 3, 0f)
+                        .codes());
     }
 
     @Test
@@ -80,14 +82,16 @@ class StaticGemmTest {
             QuantValue value = r.nextBoolean() ? QuantValue.Q8S : QuantValue.Q4S;
             int rows = 1 + r.nextInt(40);
             QuantScheme scheme = QuantScheme.DEFAULT.withValue(value).withBlockSize(1 + r.nextInt(40));
-            QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 1), rows, cols),
-                    scheme);
+            QuantizedTensor w =
+                    Kernels.scalar().quantize("w", FloatTensor.of(gaussian(r, rows * cols, 1), rows, cols), scheme);
             float[] wantOut = new float[tokens * rows];
             float[] gotOut = new float[tokens * rows];
             REF.matmulInt8(w, want, wantOut, Parallelism.single());
             SIMD.matmulInt8(w, got, gotOut, Parallelism.single());
             for (int i = 0; i < wantOut.length; i++) {
-                assertEquals(Float.floatToRawIntBits(wantOut[i]), Float.floatToRawIntBits(gotOut[i]),
+                assertEquals(
+                        Float.floatToRawIntBits(wantOut[i]),
+                        Float.floatToRawIntBits(gotOut[i]),
                         "output " + i + " of " + scheme + ", scale " + scale);
             }
         }
@@ -96,8 +100,8 @@ class StaticGemmTest {
     @Test
     void staticProductIsTheIntegerProductTimesBothScales() {
         // w = [[1, 2]] (q8s per tensor: s_w = 2/127), x = [[0.5, -1]] at s_a = 0.25: q_a = [2, -4].
-        QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(new float[] {1f, 2f}, 1, 2),
-                QuantScheme.DEFAULT);
+        QuantizedTensor w =
+                Kernels.scalar().quantize("w", FloatTensor.of(new float[] {1f, 2f}, 1, 2), QuantScheme.DEFAULT);
         Int8Activations a = REF.quantizeActivationsStatic(new float[] {0.5f, -1f}, 1, 2, 0.25f);
         float[] out = new float[1];
         REF.matmulInt8(w, a, out, Parallelism.single());
@@ -109,14 +113,16 @@ class StaticGemmTest {
     @Test
     void badInputsAreRefused() {
         for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
-            assertThrows(NonFiniteValueException.class,
+            assertThrows(
+                    NonFiniteValueException.class,
                     () -> k.quantizeActivationsStatic(new float[] {1f, Float.NaN}, 1, 2, 1f));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.quantizeActivationsStatic(new float[] {1f, 2f}, 1, 2, Float.NaN));
             assertTrue(e.getMessage().contains("static activation scale"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> k.quantizeActivationsStatic(new float[] {1f}, 1, 2, 1f));
-            assertThrows(IllegalArgumentException.class,
-                    () -> k.quantizeActivationsStatic(new float[] {1f, 2f}, 1, 2, -1f));
+            assertThrows(
+                    IllegalArgumentException.class, () -> k.quantizeActivationsStatic(new float[] {1f, 2f}, 1, 2, -1f));
         }
     }
 

@@ -1,5 +1,11 @@
 package dev.quant4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.io.Dtype;
@@ -12,22 +18,15 @@ import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.MemoryFieldStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loading a saved quantized model without the agent: the file is checked against the model first. */
 class ModelFilesLoadTest {
@@ -68,7 +67,10 @@ class ModelFilesLoadTest {
     @Test
     void aFileOfAnotherShapeReportsTheShapeNotTheMissingAgent() throws Exception {
         TinyModel other = empty(8, 8);
-        assertLoadFails(IllegalArgumentException.class, other, savedQuantized(4, 16),
+        assertLoadFails(
+                IllegalArgumentException.class,
+                other,
+                savedQuantized(4, 16),
                 "field 'w' has shape [8, 8] but the state holds [4, 16]");
         assertNull(other.w, "nothing loaded");
     }
@@ -89,10 +91,8 @@ class ModelFilesLoadTest {
             int i = 0;
             for (SafetensorsEntry e : r.entries()) {
                 TensorSpec spec = switch (e) {
-                    case QuantizedInfo q -> TensorSpec.quantized(q.name(),
-                            r.readQuantized(q));
-                    case TensorInfo t -> TensorSpec.floats(t.name(),
-                            r.readFloatTensor(t), Dtype.F32);
+                    case QuantizedInfo q -> TensorSpec.quantized(q.name(), r.readQuantized(q));
+                    case TensorInfo t -> TensorSpec.floats(t.name(), r.readFloatTensor(t), Dtype.F32);
                 };
                 (i++ % 2 == 0 ? first : second).add(spec);
             }
@@ -132,9 +132,10 @@ class ModelFilesLoadTest {
     void aMissingShardIsAClearError() throws Exception {
         Path shards = sharded(savedQuantized(4, 16));
         Files.delete(shards.resolve("model-00002-of-00002.safetensors"));
-        NoSuchFileException e = assertThrows(NoSuchFileException.class,
-                () -> ModelFiles.load(empty(4, 16), shards));
-        assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors") && e.getMessage().contains("missing"),
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> ModelFiles.load(empty(4, 16), shards));
+        assertTrue(
+                e.getMessage().contains("model-00002-of-00002.safetensors")
+                        && e.getMessage().contains("missing"),
                 e.getMessage());
     }
 }

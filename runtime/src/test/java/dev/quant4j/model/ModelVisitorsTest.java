@@ -1,20 +1,18 @@
 package dev.quant4j.model;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 class ModelVisitorsTest {
     static class Outer {
-        static class Inner {
-        }
+        static class Inner {}
     }
 
     /** A subclass nobody generated a visitor for: its superclass's visitor walks it. */
@@ -27,7 +25,8 @@ class ModelVisitorsTest {
     @Test
     void generatedNamesJoinNestedClassNamesWithUnderscores() {
         assertEquals("dev.quant4j.model.TinyModel_Quantization", ModelVisitors.visitorClassName(TinyModel.class));
-        assertEquals("dev.quant4j.model.ModelVisitorsTest_Outer_Inner_Quantization",
+        assertEquals(
+                "dev.quant4j.model.ModelVisitorsTest_Outer_Inner_Quantization",
                 ModelVisitors.visitorClassName(Outer.Inner.class));
     }
 
@@ -52,10 +51,13 @@ class ModelVisitorsTest {
 
     @Test
     void aClassWithoutVisitorGetsAnErrorWithTheFix() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.quantizeWeights(new Outer.Inner()));
-        assertTrue(e.getMessage().startsWith("no quant4j visitor for dev.quant4j.model.ModelVisitorsTest$Outer$Inner"
-                + " (looked for dev.quant4j.model.ModelVisitorsTest_Outer_Inner_Quantization"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Quantization.quantizeWeights(new Outer.Inner()));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("no quant4j visitor for dev.quant4j.model.ModelVisitorsTest$Outer$Inner"
+                                + " (looked for dev.quant4j.model.ModelVisitorsTest_Outer_Inner_Quantization"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("annotationProcessorPaths"), e.getMessage());
     }
 
@@ -64,8 +66,8 @@ class ModelVisitorsTest {
         ModelVisitor<TinyBlock> v = new TinyBlock_Quantization();
         @SuppressWarnings({"unchecked", "rawtypes"})
         ModelVisitor<Outer> wrong = (ModelVisitor) v;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelVisitors.register(Outer.class, wrong));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ModelVisitors.register(Outer.class, wrong));
         assertTrue(e.getMessage().contains("walks dev.quant4j.model.TinyBlock, not "), e.getMessage());
     }
 }

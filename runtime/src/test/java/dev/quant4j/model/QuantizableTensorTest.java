@@ -1,13 +1,5 @@
 package dev.quant4j.model;
 
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class QuantizableTensorTest {
     @Test
@@ -27,8 +26,8 @@ class QuantizableTensorTest {
         assertArrayEquals(new int[] {2, 3}, t.shape());
         assertEquals(24, t.byteSize());
         assertArrayEquals(new int[] {6}, QuantizableTensor.of(data).shape());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> QuantizableTensor.of(data, 4, 2));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> QuantizableTensor.of(data, 4, 2));
         assertTrue(e.getMessage().contains("holds 8 elements but the data has 6"), e.getMessage());
     }
 
@@ -53,7 +52,8 @@ class QuantizableTensorTest {
         QuantizableTensor t = QuantizableTensor.of(new float[] {1, 2}, 2);
         QuantScheme bad = QuantScheme.parse("q4f:native");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.quantize("w", bad));
-        assertTrue(e.getMessage().contains("Native storage is not supported for sub-byte quantization values"),
+        assertTrue(
+                e.getMessage().contains("Native storage is not supported for sub-byte quantization values"),
                 e.getMessage());
     }
 
@@ -72,8 +72,8 @@ class QuantizableTensorTest {
                 x[i] = (float) r.nextGaussian();
             }
             QuantizableTensor f = QuantizableTensor.of(w, rows, cols);
-            QuantizedTensor qt = Kernels.scalar().quantize("w", FloatTensor.of(w, rows, cols),
-                    QuantScheme.parse("q4f:block16:f16"));
+            QuantizedTensor qt =
+                    Kernels.scalar().quantize("w", FloatTensor.of(w, rows, cols), QuantScheme.parse("q4f:block16:f16"));
             QuantizableTensor q = QuantizableTensor.of(qt);
             float[] dq = qt.dequantize().data();
             float[] outF = new float[rows];
@@ -107,10 +107,11 @@ class QuantizableTensorTest {
     @Test
     void matvecNamesWhatDoesNotFit() {
         QuantizableTensor t = QuantizableTensor.of(new float[6], 2, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> t.matvec(new float[2], new float[2]));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> t.matvec(new float[2], new float[2]));
         assertEquals("matvec of a [2, 3] weight needs x of length 3 and out of length 2, got 2 and 2", e.getMessage());
-        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException rank = assertThrows(
+                IllegalArgumentException.class,
                 () -> QuantizableTensor.of(new float[6]).matvec(new float[6], new float[1]));
         assertTrue(rank.getMessage().contains("rank-2"), rank.getMessage());
     }

@@ -1,26 +1,5 @@
 package dev.quant4j.model;
 
-import dev.quant4j.fields.AgentNotActiveException;
-import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.errors.NonFiniteValueException;
-import dev.quant4j.quantize.Quantizer;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import dev.quant4j.testing.TestFloats;
-import dev.quant4j.testing.MemoryFieldStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.stream.IntStream;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,6 +9,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.errors.NonFiniteValueException;
+import dev.quant4j.fields.AgentNotActiveException;
+import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.quantize.Quantizer;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.MemoryFieldStore;
+import dev.quant4j.testing.TestFloats;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class QuantizationTest {
     private static final String W_KEY = "dev.quant4j.model.TinyModel#w";
@@ -73,7 +72,8 @@ class QuantizationTest {
 
     /** The message of the IllegalArgumentException that importing {@code state} into {@code target} throws. */
     private static String importError(Object target, Map<String, ?> state) {
-        return assertThrows(IllegalArgumentException.class, () -> Quantization.importState(target, state)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> Quantization.importState(target, state))
+                .getMessage();
     }
 
     @Test
@@ -85,8 +85,16 @@ class QuantizationTest {
             schemes.add(String.valueOf(f.scheme()));
         });
         assertEquals(List.of("w", "m", "h", "bias", "blocks[0].wq", "blocks[1].wq", "extra[0].wq"), paths);
-        assertEquals(List.of("q4f:block8:f32:u32", "q8s:tensor:f32:u32", "q8s:tensor:f16:u32", "null",
-                "q8f:tensor:f32:u32", "q8f:tensor:f32:u32", "q8f:tensor:f32:u32"), schemes);
+        assertEquals(
+                List.of(
+                        "q4f:block8:f32:u32",
+                        "q8s:tensor:f32:u32",
+                        "q8s:tensor:f16:u32",
+                        "null",
+                        "q8f:tensor:f32:u32",
+                        "q8f:tensor:f32:u32",
+                        "q8f:tensor:f32:u32"),
+                schemes);
     }
 
     @Test
@@ -94,8 +102,8 @@ class QuantizationTest {
         TinyModel model = filled(2);
         float[] w = model.w;
         QuantizableTensor h = model.h;
-        AgentNotActiveException e = assertThrows(AgentNotActiveException.class,
-                () -> Quantization.quantizeWeights(model));
+        AgentNotActiveException e =
+                assertThrows(AgentNotActiveException.class, () -> Quantization.quantizeWeights(model));
         assertTrue(e.getMessage().contains("'w'"), e.getMessage());
         assertTrue(e.getMessage().contains("-javaagent"), e.getMessage());
         assertTrue(e.getMessage().contains("QuantizableTensor"), e.getMessage());
@@ -111,7 +119,8 @@ class QuantizationTest {
         model.m = null;
         QuantizationReport report = Quantization.quantizeWeights(model);
         assertTrue(model.h.isQuantized());
-        assertEquals(List.of("h", "blocks[0].wq", "blocks[1].wq", "extra[0].wq"),
+        assertEquals(
+                List.of("h", "blocks[0].wq", "blocks[1].wq", "extra[0].wq"),
                 report.entries().stream().map(QuantizationReport.Entry::path).toList());
     }
 
@@ -143,7 +152,10 @@ class QuantizationTest {
             // 64 four-bit codes in 8 words, 8 blocks of 8 with one f32 scale each.
             assertEquals(32 + 8 * 4, e.bytesAfter());
             assertArrayEquals(new int[] {4, 16}, e.shape());
-            assertEquals(report.entries().stream().mapToLong(QuantizationReport.Entry::bytesBefore).sum(),
+            assertEquals(
+                    report.entries().stream()
+                            .mapToLong(QuantizationReport.Entry::bytesBefore)
+                            .sum(),
                     report.totalBytesBefore());
             assertEquals(6, report.entries().size(), "every annotated field, not the bias");
 
@@ -160,8 +172,8 @@ class QuantizationTest {
         model.blocks[1].wq = QuantizableTensor.of(new float[] {1, Float.NaN, 3}, 3);
         float[] w = model.w;
         try (MemoryFieldStore store = MemoryFieldStore.install()) {
-            NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
-                    () -> Quantization.quantizeWeights(model));
+            NonFiniteValueException e =
+                    assertThrows(NonFiniteValueException.class, () -> Quantization.quantizeWeights(model));
             assertEquals("blocks[1].wq", e.tensor());
             assertTrue(e.getMessage().contains("blocks[1].wq"), e.getMessage());
             assertSame(w, model.w);
@@ -184,7 +196,9 @@ class QuantizationTest {
         assertArrayEquals(expectedW, model.w);
         assertFalse(model.h.isQuantized());
         assertArrayEquals(reference("q8s:f16", h, 2, 12).dequantize().data(), model.h.get());
-        double[] d = IntStream.range(0, w.length).mapToDouble(i -> Math.abs((double) w[i] - expectedW[i])).toArray();
+        double[] d = IntStream.range(0, w.length)
+                .mapToDouble(i -> Math.abs((double) w[i] - expectedW[i]))
+                .toArray();
         double max = Arrays.stream(d).max().orElse(0);
         double sq = Arrays.stream(d).map(x -> x * x).sum();
         QuantizationReport.Entry e = report.entry("w");
@@ -201,7 +215,8 @@ class QuantizationTest {
         try (MemoryFieldStore store = MemoryFieldStore.install()) {
             Quantization.quantizeWeights(model);
             Map<String, Object> state = Quantization.exportState(model);
-            assertEquals(List.of("w", "m", "h", "bias", "blocks[0].wq", "blocks[1].wq", "extra[0].wq"),
+            assertEquals(
+                    List.of("w", "m", "h", "bias", "blocks[0].wq", "blocks[1].wq", "extra[0].wq"),
                     new ArrayList<>(state.keySet()));
             assertInstanceOf(QuantizedTensor.class, state.get("w"));
             assertInstanceOf(FloatTensor.class, state.get("bias"));
@@ -221,7 +236,8 @@ class QuantizationTest {
                 assertBitIdentical(model.m[r], fresh.m[r]);
             }
             assertBitIdentical(model.h.get(), fresh.h.get());
-            assertBitIdentical(model.extra.get(0).wq.get(), fresh.extra.get(0).wq.get());
+            assertBitIdentical(
+                    model.extra.get(0).wq.get(), fresh.extra.get(0).wq.get());
             assertBitIdentical(model.bias, fresh.bias);
         }
     }
@@ -263,11 +279,14 @@ class QuantizationTest {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("w", FloatTensor.of(new float[64], 8, 8));
         state.put("bias", FloatTensor.of(new float[4], 2, 2));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantization.importState(fresh, state));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Quantization.importState(fresh, state));
         assertTrue(e.getMessage().contains("field 'w' has shape [4, 16] but the state holds [8, 8]"), e.getMessage());
-        assertTrue(e.getMessage().contains("field 'bias' is float[] of rank 1 but the state holds shape [2, 2]"
-                + " (declare its shape with @Dims)"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("field 'bias' is float[] of rank 1 but the state holds shape [2, 2]"
+                                + " (declare its shape with @Dims)"),
+                e.getMessage());
     }
 
     @Test
@@ -278,8 +297,8 @@ class QuantizationTest {
         Map<String, Object> quantized = Quantization.exportState(other);
         QuantizedFields.install(null);
         TinyModel fresh = new TinyModel(4, 16, 2);
-        AgentNotActiveException e = assertThrows(AgentNotActiveException.class,
-                () -> Quantization.importState(fresh, quantized));
+        AgentNotActiveException e =
+                assertThrows(AgentNotActiveException.class, () -> Quantization.importState(fresh, quantized));
         assertTrue(e.getMessage().contains("'w'"), e.getMessage());
         assertNull(fresh.h, "nothing imported");
     }
@@ -311,10 +330,13 @@ class QuantizationTest {
             }
             TinyModel fresh = filled(16);
             float[] bias = fresh.bias;
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Quantization.importState(fresh, state), "agent " + agent);
-            assertTrue(e.getMessage().contains("field 'bias' is a plain float[] without @Quantize but the state holds "
-                    + "it quantized (q8s:tensor:f32:u32)"), e.getMessage());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> Quantization.importState(fresh, state), "agent " + agent);
+            assertTrue(
+                    e.getMessage()
+                            .contains("field 'bias' is a plain float[] without @Quantize but the state holds "
+                                    + "it quantized (q8s:tensor:f32:u32)"),
+                    e.getMessage());
             assertSame(bias, fresh.bias, "nothing imported");
         }
     }
@@ -324,12 +346,14 @@ class QuantizationTest {
         TinyModel model = filled(12);
         model.m = new float[][] {new float[3], new float[4]};
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Quantization.simulate(model));
-        assertTrue(e.getMessage().contains("field 'm' (float[][]) is not rectangular: row 1 has 4 floats but row 0 has 3"),
+        assertTrue(
+                e.getMessage().contains("field 'm' (float[][]) is not rectangular: row 1 has 4 floats but row 0 has 3"),
                 e.getMessage());
         TinyModel other = filled(13);
         other.cols = 15;
         e = assertThrows(IllegalStateException.class, () -> Quantization.simulate(other));
-        assertTrue(e.getMessage().contains("field 'w' holds 64 floats but its @Dims give [4, 15] = 60 elements"),
+        assertTrue(
+                e.getMessage().contains("field 'w' holds 64 floats but its @Dims give [4, 15] = 60 elements"),
                 e.getMessage());
     }
 
@@ -340,7 +364,8 @@ class QuantizationTest {
         model.m = null;
         Quantization.quantizeWeights(model, WeightQuantizer.uniform(Quantizer.of("e4m3:f16")));
         assertEquals(QuantScheme.parse("e4m3:f16"), model.h.quantized().scheme());
-        assertEquals(QuantScheme.parse("e4m3:f16"), model.blocks[0].wq.quantized().scheme());
+        assertEquals(
+                QuantScheme.parse("e4m3:f16"), model.blocks[0].wq.quantized().scheme());
     }
 
     @Test
@@ -348,10 +373,10 @@ class QuantizationTest {
         TinyModel model = filled(15);
         model.w = null;
         model.m = null;
-        WeightQuantizer wrong = (path, weights, scheme) ->
-                Kernels.scalar().quantize(path, FloatTensor.vector(weights.data()), scheme);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Quantization.quantizeWeights(model, wrong));
+        WeightQuantizer wrong =
+                (path, weights, scheme) -> Kernels.scalar().quantize(path, FloatTensor.vector(weights.data()), scheme);
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> Quantization.quantizeWeights(model, wrong));
         assertTrue(e.getMessage().contains("shape [24] for field 'h' of shape [2, 12]"), e.getMessage());
         assertFalse(model.h.isQuantized());
     }
@@ -374,8 +399,17 @@ class QuantizationTest {
 
     @Test
     void roundTripPropertyOverRandomShapesAndSchemes() {
-        String[] schemes = {"q8s", "q8f:native", "q4f:block8", "q4s:block2x4:f16", "q2s:block16:bf16", "e4m3:block4",
-            "e5m2:f16", "e2m1:block32:ue8m0", "q2f"};
+        String[] schemes = {
+            "q8s",
+            "q8f:native",
+            "q4f:block8",
+            "q4s:block2x4:f16",
+            "q2s:block16:bf16",
+            "e4m3:block4",
+            "e5m2:f16",
+            "e2m1:block32:ue8m0",
+            "q2f"
+        };
         for (long seed = 0; seed < 60; seed++) {
             SplittableRandom r = new SplittableRandom(seed);
             int rows = 1 + r.nextInt(6);

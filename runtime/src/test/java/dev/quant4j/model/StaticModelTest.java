@@ -1,5 +1,10 @@
 package dev.quant4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.calibrate.HistogramObserver;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsFormatException;
@@ -11,18 +16,12 @@ import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.testing.TestFloats;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** prepare -> calibrate -> convert on a two-layer model; its static scales saved, loaded and run again. */
 class StaticModelTest {
@@ -45,8 +44,8 @@ class StaticModelTest {
             @Override
             public void visit(TwoLayers m, String path, WeightVisitor v) {
                 v.weight(WeightField.tensor(ModelPaths.child(path, "first"), FIRST, () -> m.first, t -> m.first = t));
-                v.weight(WeightField.tensor(ModelPaths.child(path, "second"), SECOND, () -> m.second,
-                        t -> m.second = t));
+                v.weight(WeightField.tensor(
+                        ModelPaths.child(path, "second"), SECOND, () -> m.second, t -> m.second = t));
                 v.weight(WeightField.tensor(ModelPaths.child(path, "plain"), PLAIN, () -> m.plain, t -> m.plain = t));
             }
         });
@@ -65,8 +64,8 @@ class StaticModelTest {
     }
 
     /** The forward pass; with a calibrator it also records each layer's input (the calibrate step). */
-    private static float[] run(TwoLayers m, ActivationScales scales, ActivationCalibrator calibrator, float[] x,
-                               int tokens) {
+    private static float[] run(
+            TwoLayers m, ActivationScales scales, ActivationCalibrator calibrator, float[] x, int tokens) {
         float[] h = layer("first", m.first, scales, calibrator, x, tokens, IN);
         for (int i = 0; i < h.length; i++) {
             h[i] = Math.max(0f, h[i]);
@@ -74,8 +73,14 @@ class StaticModelTest {
         return layer("second", m.second, scales, calibrator, h, tokens, HIDDEN);
     }
 
-    private static float[] layer(String path, QuantizableTensor w, ActivationScales scales,
-                                 ActivationCalibrator calibrator, float[] x, int tokens, int cols) {
+    private static float[] layer(
+            String path,
+            QuantizableTensor w,
+            ActivationScales scales,
+            ActivationCalibrator calibrator,
+            float[] x,
+            int tokens,
+            int cols) {
         float[] y = new float[tokens * HIDDEN];
         if (calibrator != null) {
             calibrator.observe(path, x, 0, x.length);
@@ -113,7 +118,8 @@ class StaticModelTest {
 
         TwoLayers loaded = new TwoLayers();
         ModelFiles.load(loaded, file);
-        ActivationScales loadedScales = ModelFiles.loadActivationScales(loaded, file).checkCovers(loaded);
+        ActivationScales loadedScales =
+                ModelFiles.loadActivationScales(loaded, file).checkCovers(loaded);
         assertEquals(scales, loadedScales);
         SplittableRandom r = new SplittableRandom(9);
         for (int s = 0; s < 10; s++) {
@@ -148,8 +154,11 @@ class StaticModelTest {
         ModelFiles.load(loaded, file);
         ActivationScales none = ModelFiles.loadActivationScales(loaded, file);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> none.checkCovers(loaded));
-        assertTrue(e.getMessage().contains("weight 'first' is declared with static activations (a8static) but has no"
-                + " frozen activation scale ('first.__activation_scale' is missing)"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("weight 'first' is declared with static activations (a8static) but has no"
+                                + " frozen activation scale ('first.__activation_scale' is missing)"),
+                e.getMessage());
         assertThrows(IllegalStateException.class, () -> run(loaded, none, null, new float[IN], 1));
     }
 
@@ -158,27 +167,39 @@ class StaticModelTest {
         TwoLayers m = built(4);
         Quantization.quantizeWeights(m);
         ActivationScales wrong = new ActivationScales(Map.of("plain", 0.5f));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ModelFiles.save(m, dir.resolve("x.safetensors"), Map.of(), wrong));
-        assertTrue(e.getMessage().contains("'plain.__activation_scale' is an activation scale for weight 'plain',"
-                + " whose activations are NONE, not STATIC"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("'plain.__activation_scale' is an activation scale for weight 'plain',"
+                                + " whose activations are NONE, not STATIC"),
+                e.getMessage());
     }
 
     @Test
     void aMalformedScaleTensorIsRefusedNamingIt() throws Exception {
         Path file = dir.resolve("bad.safetensors");
-        SafetensorsWriter.write(file, Map.of(), List.of(TensorSpec.floats("first.__activation_scale",
-                FloatTensor.of(new float[] {1f, 2f}, 2), Dtype.F32)));
-        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
-                () -> ModelFiles.loadActivationScales(new TwoLayers(), file));
-        assertTrue(e.getMessage().contains("tensor 'first.__activation_scale'")
-                && e.getMessage().contains("must be an F32 tensor of shape [1], got F32 [2]"), e.getMessage());
+        SafetensorsWriter.write(
+                file,
+                Map.of(),
+                List.of(TensorSpec.floats(
+                        "first.__activation_scale", FloatTensor.of(new float[] {1f, 2f}, 2), Dtype.F32)));
+        SafetensorsFormatException e = assertThrows(
+                SafetensorsFormatException.class, () -> ModelFiles.loadActivationScales(new TwoLayers(), file));
+        assertTrue(
+                e.getMessage().contains("tensor 'first.__activation_scale'")
+                        && e.getMessage().contains("must be an F32 tensor of shape [1], got F32 [2]"),
+                e.getMessage());
 
         Path nan = dir.resolve("nan.safetensors");
-        SafetensorsWriter.write(nan, Map.of(), List.of(TensorSpec.floats("first.__activation_scale",
-                FloatTensor.of(new float[] {Float.NaN}, 1), Dtype.F32)));
-        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
-                () -> ModelFiles.loadActivationScales(new TwoLayers(), nan));
+        SafetensorsWriter.write(
+                nan,
+                Map.of(),
+                List.of(TensorSpec.floats(
+                        "first.__activation_scale", FloatTensor.of(new float[] {Float.NaN}, 1), Dtype.F32)));
+        IllegalArgumentException n = assertThrows(
+                IllegalArgumentException.class, () -> ModelFiles.loadActivationScales(new TwoLayers(), nan));
         assertTrue(n.getMessage().contains("activation scale of weight 'first' is NaN"), n.getMessage());
     }
 

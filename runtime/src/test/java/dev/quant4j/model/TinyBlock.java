@@ -2,5 +2,5 @@ package dev.quant4j.model;
 
 /** A nested module of {@link TinyModel}. */
 class TinyBlock {
-    QuantizableTensor wq;      // @Quantize(value = Q8F)
+    QuantizableTensor wq; // @Quantize(value = Q8F)
 }

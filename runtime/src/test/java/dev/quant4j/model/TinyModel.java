@@ -9,10 +9,10 @@ import java.util.List;
 class TinyModel {
     int rows;
     int cols;
-    float[] w;                 // @Quantize(value = Q4F, level = BLOCK, blockSize = 8) @Dims({"rows", "cols"})
-    float[][] m;               // @Quantize (Burn's default, q8s per tensor)
-    QuantizableTensor h;       // @Quantize(param = F16)
-    float[] bias;              // not annotated: state, never quantized
+    float[] w; // @Quantize(value = Q4F, level = BLOCK, blockSize = 8) @Dims({"rows", "cols"})
+    float[][] m; // @Quantize (Burn's default, q8s per tensor)
+    QuantizableTensor h; // @Quantize(param = F16)
+    float[] bias; // not annotated: state, never quantized
     TinyBlock[] blocks;
     List<TinyBlock> extra;
 

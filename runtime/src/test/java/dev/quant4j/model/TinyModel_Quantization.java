@@ -18,13 +18,30 @@ final class TinyModel_Quantization extends TestVisitor<TinyModel> {
 
     @Override
     public void visit(TinyModel model, String path, WeightVisitor visitor) {
-        visitor.weight(WeightField.floatArray(ModelPaths.child(path, "w"), W, model, "dev.quant4j.model.TinyModel#w",
-                new int[] {model.rows, model.cols}, () -> model.w, value -> model.w = value));
-        visitor.weight(WeightField.floatRows(ModelPaths.child(path, "m"), M, model, "dev.quant4j.model.TinyModel#m",
-                () -> model.m, value -> model.m = value));
+        visitor.weight(WeightField.floatArray(
+                ModelPaths.child(path, "w"),
+                W,
+                model,
+                "dev.quant4j.model.TinyModel#w",
+                new int[] {model.rows, model.cols},
+                () -> model.w,
+                value -> model.w = value));
+        visitor.weight(WeightField.floatRows(
+                ModelPaths.child(path, "m"),
+                M,
+                model,
+                "dev.quant4j.model.TinyModel#m",
+                () -> model.m,
+                value -> model.m = value));
         visitor.weight(WeightField.tensor(ModelPaths.child(path, "h"), H, () -> model.h, value -> model.h = value));
-        visitor.weight(WeightField.floatArray(ModelPaths.child(path, "bias"), null, model,
-                "dev.quant4j.model.TinyModel#bias", null, () -> model.bias, value -> model.bias = value));
+        visitor.weight(WeightField.floatArray(
+                ModelPaths.child(path, "bias"),
+                null,
+                model,
+                "dev.quant4j.model.TinyModel#bias",
+                null,
+                () -> model.bias,
+                value -> model.bias = value));
         visitor.modules(path, "blocks", model.blocks);
         visitor.modules(path, "extra", model.extra);
     }

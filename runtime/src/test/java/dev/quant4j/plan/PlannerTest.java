@@ -1,22 +1,23 @@
 package dev.quant4j.plan;
 
-import dev.quant4j.plan.Sensitivity.Field;
-import dev.quant4j.plan.Sensitivity.Option;
-import dev.quant4j.scheme.QuantScheme;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quant4j.plan.Sensitivity.Field;
+import dev.quant4j.plan.Sensitivity.Option;
+import dev.quant4j.scheme.QuantScheme;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
 /** The planner on synthetic sensitivity tables: budgets honoured, and the optimum a brute force finds. */
 class PlannerTest {
-    private static final List<QuantScheme> SCHEMES = List.of(QuantScheme.parse("q4f:block128:f16"),
-            QuantScheme.parse("q4f:block32:f16:gptq"), QuantScheme.parse("q8s:block32:f16"),
+    private static final List<QuantScheme> SCHEMES = List.of(
+            QuantScheme.parse("q4f:block128:f16"),
+            QuantScheme.parse("q4f:block32:f16:gptq"),
+            QuantScheme.parse("q8s:block32:f16"),
             QuantScheme.parse("q8s:block32:f32"));
 
     /** A random table: each field's options get larger and (mostly) better, as real candidates do. */
@@ -127,8 +128,10 @@ class PlannerTest {
             double bestAdded = 0;
             double worstAdded = 0;
             for (Field f : s.fields()) {
-                bestAdded += f.options().stream().mapToDouble(Option::error).min().orElseThrow() - s.baseline();
-                worstAdded += f.options().stream().mapToDouble(Option::error).max().orElseThrow() - s.baseline();
+                bestAdded +=
+                        f.options().stream().mapToDouble(Option::error).min().orElseThrow() - s.baseline();
+                worstAdded +=
+                        f.options().stream().mapToDouble(Option::error).max().orElseThrow() - s.baseline();
             }
             double maxAdded = bestAdded + rnd.nextDouble() * (worstAdded - bestAdded) + 1e-12;
             Plan p = Planner.forError(s, s.baseline() + maxAdded);

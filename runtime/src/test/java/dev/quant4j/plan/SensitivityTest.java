@@ -1,5 +1,10 @@
 package dev.quant4j.plan;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ModelPaths;
 import dev.quant4j.model.ModelVisitor;
@@ -11,16 +16,10 @@ import dev.quant4j.model.WeightField;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.model.WeightVisitor;
 import dev.quant4j.scheme.QuantScheme;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Sensitivity measured on a small model with a real forward function, and a plan applied to it. */
 class SensitivityTest {
@@ -43,8 +42,8 @@ class SensitivityTest {
             public void visit(Chain m, String path, WeightVisitor v) {
                 for (int i = 0; i < m.layers.length; i++) {
                     int l = i;
-                    v.weight(WeightField.tensor(ModelPaths.element(path, "layers", i), declared, () -> m.layers[l],
-                            t -> m.layers[l] = t));
+                    v.weight(WeightField.tensor(
+                            ModelPaths.element(path, "layers", i), declared, () -> m.layers[l], t -> m.layers[l] = t));
                 }
                 v.weight(WeightField.tensor(ModelPaths.child(path, "bias"), null, () -> m.bias, t -> m.bias = t));
             }
@@ -122,8 +121,10 @@ class SensitivityTest {
         }
     }
 
-    private static final List<QuantScheme> CANDIDATES = List.of(QuantScheme.parse("q4f:block32:f16"),
-            QuantScheme.parse("q4f:block32:f16:mse"), QuantScheme.parse("q8s:block32:f16"));
+    private static final List<QuantScheme> CANDIDATES = List.of(
+            QuantScheme.parse("q4f:block32:f16"),
+            QuantScheme.parse("q4f:block32:f16:mse"),
+            QuantScheme.parse("q8s:block32:f16"));
 
     private static final WeightQuantizer QUANTIZER = WeightQuantizer.calibrated(Kernels.active(), null, null);
 
@@ -151,7 +152,9 @@ class SensitivityTest {
             assertTrue(q8 < q4 && q8 > 0, f.toString());
             assertEquals(8L * N * N / 32 * (32 / 2 + 2) / 8, f.options().get(0).bytes()); // 4 bits + f16 per 32
         }
-        assertTrue(s.fields().get(1).options().get(0).error() > s.fields().get(0).options().get(0).error(),
+        assertTrue(
+                s.fields().get(1).options().get(0).error()
+                        > s.fields().get(0).options().get(0).error(),
                 "the layer with outliers is the sensitive one: " + s);
         assertTrue(s.toString().contains("layers[1]"));
     }
@@ -189,12 +192,15 @@ class SensitivityTest {
         Chain direct = model(2);
         plan.apply(direct, QUANTIZER);
         for (int l = 0; l < 3; l++) {
-            assertArrayEquals(direct.layers[l].quantized().dequantize().data(),
-                    fresh.layers[l].quantized().dequantize().data(), "layer " + l + ": cached = quantized afresh");
+            assertArrayEquals(
+                    direct.layers[l].quantized().dequantize().data(),
+                    fresh.layers[l].quantized().dequantize().data(),
+                    "layer " + l + ": cached = quantized afresh");
         }
         assertEquals(plan.bytes() - s.fixedBytes(), report.totalBytesAfter());
         for (Plan.Choice c : plan.choices()) {
-            assertEquals(c.scheme().storedForm(), report.entry(c.path()).scheme().storedForm(), c.path());
+            assertEquals(
+                    c.scheme().storedForm(), report.entry(c.path()).scheme().storedForm(), c.path());
         }
         // An error floor, re-measured: each round's plan predicts at most the floor, and the error returned is
         // that plan's, measured.
@@ -209,8 +215,10 @@ class SensitivityTest {
     @Test
     void refusesAFieldNoCandidateFits() {
         Chain m = model(3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sensitivity.measure(m,
-                List.of(QuantScheme.parse("q4f:block2x2x2:f16")), QUANTIZER, new Error(m)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Sensitivity.measure(
+                        m, List.of(QuantScheme.parse("q4f:block2x2x2:f16")), QUANTIZER, new Error(m)));
         assertTrue(e.getMessage().contains("'layers[0]'"), e.getMessage());
     }
 }

@@ -1,14 +1,14 @@
 package dev.quant4j.qat;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fake quantization with affine schemes: the forward is the kernels' pair, and MinMax params clip nothing. */
 class AffineFakeQuantizeTest {
@@ -32,7 +32,8 @@ class AffineFakeQuantizeTest {
 
     @Test
     void learnedScalesRefuseAffineSchemes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> LearnedScale.fromMinMax("w", FloatTensor.of(new float[4], 1, 4), AFFINE));
         assertTrue(e.getMessage().contains("a learned scale (LSQ) is for symmetric schemes"), e.getMessage());
     }

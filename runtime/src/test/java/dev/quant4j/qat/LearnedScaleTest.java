@@ -1,5 +1,9 @@
 package dev.quant4j.qat;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
@@ -7,15 +11,10 @@ import dev.quant4j.kernels.Kernels;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class LearnedScaleTest {
 
@@ -30,13 +29,18 @@ class LearnedScaleTest {
             FloatTensor t = FloatTensor.of(x, shape);
             LearnedScale lsq = LearnedScale.fromMinMax("w", t, scheme);
             LearnedScale.Forward f = lsq.forward(x);
-            float[] contract = Kernels.scalar().quantize("w", t, scheme).dequantize().data();
+            float[] contract =
+                    Kernels.scalar().quantize("w", t, scheme).dequantize().data();
             float[] learned = lsq.toQuantized(f).dequantize().data();
             for (int i = 0; i < x.length; i++) {
                 // All-zero blocks start at the smallest normal scale instead of 0: values stay 0 either way.
-                assertEquals(Float.floatToRawIntBits(contract[i]) == Float.floatToRawIntBits(-0f) ? 0f : contract[i],
-                        f.values()[i] == -0f ? 0f : f.values()[i], scheme + " element " + i);
-                assertEquals(Float.floatToRawIntBits(f.values()[i]), Float.floatToRawIntBits(learned[i]),
+                assertEquals(
+                        Float.floatToRawIntBits(contract[i]) == Float.floatToRawIntBits(-0f) ? 0f : contract[i],
+                        f.values()[i] == -0f ? 0f : f.values()[i],
+                        scheme + " element " + i);
+                assertEquals(
+                        Float.floatToRawIntBits(f.values()[i]),
+                        Float.floatToRawIntBits(learned[i]),
                         scheme + " converted element " + i);
             }
         }
@@ -50,13 +54,14 @@ class LearnedScaleTest {
             LearnedScale lsq = LearnedScale.fromMinMax("w", FloatTensor.vector(x), scheme);
             float[] s = lsq.scales();
             for (int b = 0; b < s.length; b++) {
-                s[b] *= 0.3f + rnd.nextFloat();   // some elements clip now
+                s[b] *= 0.3f + rnd.nextFloat(); // some elements clip now
             }
             LearnedScale.Forward f = lsq.forward(x);
             QuantizedTensor q = lsq.toQuantized(f);
             float[] back = q.dequantize().data();
             for (int i = 0; i < x.length; i++) {
-                assertEquals(Float.floatToRawIntBits(f.values()[i]), Float.floatToRawIntBits(back[i]), scheme + " " + i);
+                assertEquals(
+                        Float.floatToRawIntBits(f.values()[i]), Float.floatToRawIntBits(back[i]), scheme + " " + i);
             }
         }
     }
@@ -70,8 +75,11 @@ class LearnedScaleTest {
     @Test
     void scaleGradientMatchesFiniteDifferences() {
         Random rnd = new Random(5);
-        for (QuantScheme scheme : schemes("q4s:block16", "q2s:tensor",
-                "q8f:block(2,3)".replace("(", "").replace(")", "").replace(",", "x"), "e2m1:block8")) {
+        for (QuantScheme scheme : schemes(
+                "q4s:block16",
+                "q2s:tensor",
+                "q8f:block(2,3)".replace("(", "").replace(")", "").replace(",", "x"),
+                "e2m1:block8")) {
             int rows = 4;
             int cols = 24;
             float[] x = new float[rows * cols];
@@ -82,7 +90,7 @@ class LearnedScaleTest {
             LearnedScale lsq = LearnedScale.fromMinMax("w", t, scheme);
             float[] s = lsq.scales();
             for (int b = 0; b < s.length; b++) {
-                s[b] *= 0.6f;   // about a tenth of the elements clip
+                s[b] *= 0.6f; // about a tenth of the elements clip
             }
             LearnedScale.Forward f = lsq.forward(x);
             float[] g = new float[x.length];
@@ -140,9 +148,12 @@ class LearnedScaleTest {
     @Test
     void gradientScaleUsesTheElementsOfEachBlock() {
         // 40 elements in blocks of 32: the second block holds 8. Q4S qmax = 7.
-        LearnedScale lsq = LearnedScale.fromMinMax("w", FloatTensor.vector(new float[40]),
+        LearnedScale lsq = LearnedScale.fromMinMax(
+                "w",
+                FloatTensor.vector(new float[40]),
                 QuantScheme.parse("q4s:block32").withParam(QuantParam.F32));
-        assertArrayEquals(new float[] {(float) (1 / Math.sqrt(32 * 7.0)), (float) (1 / Math.sqrt(8 * 7.0))},
+        assertArrayEquals(
+                new float[] {(float) (1 / Math.sqrt(32 * 7.0)), (float) (1 / Math.sqrt(8 * 7.0))},
                 lsq.gradientScales());
         assertEquals(QuantValue.Q4S, lsq.scheme().value());
     }

@@ -3,7 +3,6 @@ package dev.quant4j.testing;
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.IdentityHashMap;
 import java.util.Map;
 

@@ -4,8 +4,7 @@ import java.util.function.DoubleSupplier;
 
 /** Test data: float32 arrays drawn from a generator, the one loop the tests' random-value helpers share. */
 public final class TestFloats {
-    private TestFloats() {
-    }
+    private TestFloats() {}
 
     /** {@code n} values, {@code (float) next.getAsDouble()} each, in index order. */
     public static float[] of(int n, DoubleSupplier next) {

@@ -8,7 +8,6 @@ import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,8 +49,15 @@ public final class QuantScheme {
      * combination start from it, and a test pins the annotation defaults of {@code @Quantize} and
      * {@code @QuantizeDefaults} (which cannot call code) to it and to {@link #DEFAULT_BLOCK_EXTENT}.
      */
-    public static final QuantScheme DEFAULT = new QuantScheme(QuantValue.Q8S, QuantLevel.TENSOR, new int[0],
-            QuantStore.U32, QuantParam.F32, QuantMode.SYMMETRIC, Calibration.MIN_MAX, ActivationMode.NONE,
+    public static final QuantScheme DEFAULT = new QuantScheme(
+            QuantValue.Q8S,
+            QuantLevel.TENSOR,
+            new int[0],
+            QuantStore.U32,
+            QuantParam.F32,
+            QuantMode.SYMMETRIC,
+            Calibration.MIN_MAX,
+            ActivationMode.NONE,
             ActivationCalibration.NONE);
 
     private final QuantValue value;
@@ -64,9 +70,16 @@ public final class QuantScheme {
     private final ActivationMode activations;
     private final ActivationCalibration activationCalibration;
 
-    private QuantScheme(QuantValue value, QuantLevel level, int[] block, QuantStore store, QuantParam param,
-                        QuantMode mode, Calibration calibration, ActivationMode activations,
-                        ActivationCalibration activationCalibration) {
+    private QuantScheme(
+            QuantValue value,
+            QuantLevel level,
+            int[] block,
+            QuantStore store,
+            QuantParam param,
+            QuantMode mode,
+            Calibration calibration,
+            ActivationMode activations,
+            ActivationCalibration activationCalibration) {
         this.value = Objects.requireNonNull(value, "value");
         this.level = Objects.requireNonNull(level, "level");
         this.block = level == QuantLevel.TENSOR ? new int[0] : canonicalBlock(block);
@@ -82,10 +95,24 @@ public final class QuantScheme {
      * Builds a scheme from all of its weight parts (the shape an annotation provides), with float32
      * activations; {@link #withActivations} and {@link #withActivationCalibration} set those.
      */
-    public static QuantScheme of(QuantValue value, QuantLevel level, int[] blockSize, QuantStore store,
-                                 QuantParam param, QuantMode mode, Calibration calibration) {
-        return new QuantScheme(value, level, blockSize == null ? new int[0] : blockSize, store, param, mode,
-                calibration, ActivationMode.NONE, ActivationCalibration.NONE);
+    public static QuantScheme of(
+            QuantValue value,
+            QuantLevel level,
+            int[] blockSize,
+            QuantStore store,
+            QuantParam param,
+            QuantMode mode,
+            Calibration calibration) {
+        return new QuantScheme(
+                value,
+                level,
+                blockSize == null ? new int[0] : blockSize,
+                store,
+                param,
+                mode,
+                calibration,
+                ActivationMode.NONE,
+                ActivationCalibration.NONE);
     }
 
     private static int[] canonicalBlock(int[] extents) {
@@ -110,7 +137,15 @@ public final class QuantScheme {
 
     /** Sets block level with these extents, right-aligned to the tensor's trailing dimensions. */
     public QuantScheme withBlockSize(int... extents) {
-        return new QuantScheme(value, QuantLevel.BLOCK, extents.clone(), store, param, mode, calibration, activations,
+        return new QuantScheme(
+                value,
+                QuantLevel.BLOCK,
+                extents.clone(),
+                store,
+                param,
+                mode,
+                calibration,
+                activations,
                 activationCalibration);
     }
 
@@ -199,27 +234,39 @@ public final class QuantScheme {
         List<SchemeProblem> out = new ArrayList<>();
         if (value.isSubByte() && store == QuantStore.NATIVE) {
             String perWord = " to pack " + (32 / value.bits()) + " codes per 32-bit word";
-            out.add(new SchemeProblem(SchemeProblem.Rule.SUB_BYTE_NATIVE, "store",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.SUB_BYTE_NATIVE,
+                    "store",
                     "Native storage is not supported for sub-byte quantization values (" + value + " has "
                             + value.bits() + " bits)",
-                    "use store = U32" + perWord, "write u32 instead of native" + perWord));
+                    "use store = U32" + perWord,
+                    "write u32 instead of native" + perWord));
         }
         if (level == QuantLevel.BLOCK) {
             if (block.length == 0) {
-                out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_WITHOUT_EXTENTS, "blockSize",
+                out.add(new SchemeProblem(
+                        SchemeProblem.Rule.BLOCK_WITHOUT_EXTENTS,
+                        "blockSize",
                         "Block level needs at least one block extent",
-                        "give blockSize one to " + MAX_BLOCK_RANK + " extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
+                        "give blockSize one to " + MAX_BLOCK_RANK + " extents, e.g. blockSize = "
+                                + DEFAULT_BLOCK_EXTENT,
                         "give the block one to " + MAX_BLOCK_RANK + " extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
             }
             if (block.length > MAX_BLOCK_RANK) {
                 String fix = "drop extents: a block is right-aligned to the tensor's trailing dimensions";
-                out.add(new SchemeProblem(SchemeProblem.Rule.TOO_MANY_BLOCK_EXTENTS, "blockSize",
+                out.add(new SchemeProblem(
+                        SchemeProblem.Rule.TOO_MANY_BLOCK_EXTENTS,
+                        "blockSize",
                         "A block has at most " + MAX_BLOCK_RANK + " extents, got " + block.length + " "
-                                + Arrays.toString(block), fix, fix));
+                                + Arrays.toString(block),
+                        fix,
+                        fix));
             }
             for (int i = 0; i < block.length; i++) {
                 if (block[i] < 1) {
-                    out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_EXTENT_BELOW_ONE, "blockSize",
+                    out.add(new SchemeProblem(
+                            SchemeProblem.Rule.BLOCK_EXTENT_BELOW_ONE,
+                            "blockSize",
                             "Block extent " + i + " is " + block[i] + " in " + Arrays.toString(block)
                                     + "; extents must be at least 1",
                             "use positive block extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
@@ -228,7 +275,9 @@ public final class QuantScheme {
             }
         }
         if (calibration.isSearch() && value.isFloat()) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, "calibration",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE,
+                    "calibration",
                     "Calibration " + calibration + " searches integer codes; " + value + " is a float value",
                     "use an integer value (q8f q8s q4f q4s q2f q2s) with " + calibration + ", or calibration = MIN_MAX",
                     "use an integer value (q8f q8s q4f q4s q2f q2s) with " + token(calibration) + ", or remove "
@@ -249,29 +298,37 @@ public final class QuantScheme {
     private void affineProblems(List<SchemeProblem> out) {
         if (!value.isFloat() && value.minCode() == -value.maxCode()) {
             String full = value.token().replace('s', 'f');
-            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE, "mode",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE,
+                    "mode",
                     "Affine mode uses all " + (1 << value.bits()) + " codes of " + value.bits() + " bits (0 to "
                             + ((1 << value.bits()) - 1) + "), and " + value + " is a symmetric value that leaves"
                             + " one out",
                     "use value = " + full.toUpperCase(Locale.ROOT) + " with mode = AFFINE, or mode = SYMMETRIC",
                     "use " + full + " instead of " + value.token() + " with affine, or remove affine"));
         } else if (value.isFloat()) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE, "mode",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.AFFINE_NEEDS_FULL_RANGE_VALUE,
+                    "mode",
                     "Affine mode is for integer codes, and " + value + " is a float value",
                     "use value = Q8F, Q4F or Q2F with mode = AFFINE, or mode = SYMMETRIC",
                     "use q8f, q4f or q2f with affine, or remove affine"));
         }
         if (param == QuantParam.UE8M0) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_SIGNED_PARAM, "param",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.AFFINE_NEEDS_SIGNED_PARAM,
+                    "param",
                     "Affine mode stores a signed offset per block in the param type, and UE8M0 holds only"
                             + " positive powers of two",
                     "use param = F16, BF16 or F32 with mode = AFFINE",
                     "use f16, bf16 or f32 instead of ue8m0 with affine"));
         }
         if (calibration != Calibration.MIN_MAX) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.AFFINE_NEEDS_MIN_MAX, "calibration",
-                    "Affine mode takes its scale and offset from each block's min and max; calibration "
-                            + calibration + " searches symmetric scales",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.AFFINE_NEEDS_MIN_MAX,
+                    "calibration",
+                    "Affine mode takes its scale and offset from each block's min and max; calibration " + calibration
+                            + " searches symmetric scales",
                     "use calibration = MIN_MAX with mode = AFFINE, or mode = SYMMETRIC",
                     "remove " + token(calibration) + ", or remove affine"));
         }
@@ -280,20 +337,26 @@ public final class QuantScheme {
     /** The rules of activation quantization that do not depend on the tensor. */
     private void activationProblems(List<SchemeProblem> out) {
         if (activations == ActivationMode.STATIC && activationCalibration == ActivationCalibration.NONE) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION, "activations",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION,
+                    "activations",
                     "Static activation quantization needs a calibration method to find its frozen scales",
                     "set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
                     "add minmax, movingminmax, percentile or entropy"));
         }
         if (activations != ActivationMode.STATIC && activationCalibration != ActivationCalibration.NONE) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.CALIBRATION_WITHOUT_STATIC, "activationCalibration",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.CALIBRATION_WITHOUT_STATIC,
+                    "activationCalibration",
                     "Activation calibration " + activationCalibration + " is only used by static activation"
                             + " quantization, and the activations are " + activations,
                     "set activations = STATIC, or remove activationCalibration",
                     "add a8static, or remove " + token(activationCalibration)));
         }
         if (activations != ActivationMode.NONE && value.isFloat()) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_INTEGER_WEIGHTS, "activations",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.ACTIVATIONS_NEED_INTEGER_WEIGHTS,
+                    "activations",
                     activations + " activation quantization multiplies int8 activations by integer weight codes,"
                             + " and " + value + " is a float value",
                     "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
@@ -337,15 +400,22 @@ public final class QuantScheme {
         List<SchemeProblem> out = problems();
         if (level == QuantLevel.BLOCK && block.length > rank) {
             String fix = "use a block with at most " + rank + " extents, or the tensor level";
-            out.add(new SchemeProblem(SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK, "blockSize",
-                    "Block " + blockToken() + " has " + block.length + " extents but the tensor has only "
-                            + rank + " dimensions" + shapeText, fix, fix));
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK,
+                    "blockSize",
+                    "Block " + blockToken() + " has " + block.length + " extents but the tensor has only " + rank
+                            + " dimensions" + shapeText,
+                    fix,
+                    fix));
         }
         if (activations != ActivationMode.NONE && rank != 2) {
-            out.add(new SchemeProblem(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, "activations",
+            out.add(new SchemeProblem(
+                    SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX,
+                    "activations",
                     activations + " activation quantization is for the [out, in] weight matrix of a linear layer,"
                             + " and the tensor has " + rank + (rank == 1 ? " dimension" : " dimensions") + shapeText,
-                    "leave this field's activations at NONE", "remove " + token(activations) + " for this tensor"));
+                    "leave this field's activations at NONE",
+                    "remove " + token(activations) + " for this tensor"));
         }
         return out;
     }
@@ -364,8 +434,8 @@ public final class QuantScheme {
         }
         int pad = shape.length - block.length;
         if (pad < 0) {
-            throw new IllegalArgumentException("block " + blockToken() + " has more extents than the tensor's "
-                    + shape.length + " dimensions");
+            throw new IllegalArgumentException(
+                    "block " + blockToken() + " has more extents than the tensor's " + shape.length + " dimensions");
         }
         Arrays.fill(b, 0, pad, 1);
         System.arraycopy(block, 0, b, pad, block.length);
@@ -412,7 +482,8 @@ public final class QuantScheme {
     private String text(boolean withCalibration) {
         String weights = value.token() + ":" + levelToken() + ":" + param.token() + ":" + token(store)
                 + (mode == QuantMode.SYMMETRIC ? "" : ":" + token(mode));
-        return weights + (!withCalibration || calibration == Calibration.MIN_MAX ? "" : ":" + token(calibration))
+        return weights
+                + (!withCalibration || calibration == Calibration.MIN_MAX ? "" : ":" + token(calibration))
                 + (activations == ActivationMode.NONE ? "" : ":" + token(activations))
                 + (activationCalibration == ActivationCalibration.NONE ? "" : ":" + token(activationCalibration));
     }
@@ -430,7 +501,9 @@ public final class QuantScheme {
      */
     public static QuantScheme parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new SchemeParseException(String.valueOf(text), "the scheme is empty",
+            throw new SchemeParseException(
+                    String.valueOf(text),
+                    "the scheme is empty",
                     "write VALUE[:LEVEL][:PARAM][:STORE], e.g. q4f:block32:f16:u32");
         }
         String trimmed = text.strip();
@@ -480,7 +553,9 @@ public final class QuantScheme {
                     b = parseBlock(trimmed, t);
                 }
             } else {
-                throw new SchemeParseException(trimmed, "'" + raw.strip() + "' is not a scheme part",
+                throw new SchemeParseException(
+                        trimmed,
+                        "'" + raw.strip() + "' is not a scheme part",
                         "use a value (q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1), a level (tensor, block32, "
                                 + "block2x16), a param (f32 f16 bf16 ue8m0), a store (u32 native), the mode affine, a weight "
                                 + "calibration (mse imatrix gptq), activations (a8dyn a8static) or an activation calibration (minmax movingminmax percentile "
@@ -488,8 +563,8 @@ public final class QuantScheme {
             }
         }
         if (v == null) {
-            throw new SchemeParseException(trimmed, "it names no value",
-                    "start with one of q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1");
+            throw new SchemeParseException(
+                    trimmed, "it names no value", "start with one of q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1");
         }
         QuantScheme out = DEFAULT.withValue(v);
         if (l == QuantLevel.BLOCK) {
@@ -517,8 +592,8 @@ public final class QuantScheme {
     }
 
     private static SchemeParseException duplicate(String text, String part, String first, String second) {
-        return new SchemeParseException(text, "it gives the " + part + " twice ('" + first + "' and '" + second + "')",
-                "keep one " + part);
+        return new SchemeParseException(
+                text, "it gives the " + part + " twice ('" + first + "' and '" + second + "')", "keep one " + part);
     }
 
     private static int[] parseBlock(String text, String token) {
@@ -531,7 +606,9 @@ public final class QuantScheme {
         for (int i = 0; i < parts.length; i++) {
             String d = parts[i];
             if (d.isEmpty() || d.length() > 9 || !d.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new SchemeParseException(text, "'" + token + "' has a bad extent '" + d + "'",
+                throw new SchemeParseException(
+                        text,
+                        "'" + token + "' has a bad extent '" + d + "'",
                         "extents are positive integers joined by 'x', e.g. block2x16");
             }
             out[i] = Integer.parseInt(d);
@@ -605,14 +682,29 @@ public final class QuantScheme {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof QuantScheme q && value == q.value && level == q.level && Arrays.equals(block, q.block)
-                && store == q.store && param == q.param && mode == q.mode && calibration == q.calibration
-                && activations == q.activations && activationCalibration == q.activationCalibration;
+        return o instanceof QuantScheme q
+                && value == q.value
+                && level == q.level
+                && Arrays.equals(block, q.block)
+                && store == q.store
+                && param == q.param
+                && mode == q.mode
+                && calibration == q.calibration
+                && activations == q.activations
+                && activationCalibration == q.activationCalibration;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(value, level, Arrays.hashCode(block), store, param, mode, calibration, activations,
+        return Objects.hash(
+                value,
+                level,
+                Arrays.hashCode(block),
+                store,
+                param,
+                mode,
+                calibration,
+                activations,
                 activationCalibration);
     }
 }

@@ -12,8 +12,7 @@ public final class VisitorNames {
     /** The suffix of a generated visitor's simple name. */
     public static final String SUFFIX = "_Quantization";
 
-    private VisitorNames() {
-    }
+    private VisitorNames() {}
 
     /**
      * The visitor's simple name.

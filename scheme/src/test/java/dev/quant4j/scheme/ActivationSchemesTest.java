@@ -1,16 +1,15 @@
 package dev.quant4j.scheme;
 
-import dev.quant4j.annotations.ActivationCalibration;
-import dev.quant4j.annotations.ActivationMode;
-import dev.quant4j.annotations.QuantValue;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.ActivationCalibration;
+import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.annotations.QuantValue;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The activation vocabulary: its text form, and its rules in the one validation routine. */
 class ActivationSchemesTest {
@@ -29,7 +28,9 @@ class ActivationSchemesTest {
         assertNotEquals(QuantScheme.DEFAULT.hashCode(), dyn.hashCode());
         for (ActivationMode a : ActivationMode.values()) {
             for (ActivationCalibration c : ActivationCalibration.values()) {
-                QuantScheme s = QuantScheme.DEFAULT.withValue(QuantValue.Q4S).withActivations(a)
+                QuantScheme s = QuantScheme.DEFAULT
+                        .withValue(QuantValue.Q4S)
+                        .withActivations(a)
                         .withActivationCalibration(c);
                 assertEquals(s, QuantScheme.parse(s.toString()), s.toString());
             }
@@ -38,17 +39,23 @@ class ActivationSchemesTest {
 
     @Test
     void aSecondActivationPartIsAnError() {
-        SchemeParseException twice = assertThrows(SchemeParseException.class,
-                () -> QuantScheme.parse("q8s:a8dyn:a8static"));
-        assertEquals("cannot read scheme 'q8s:a8dyn:a8static': it gives the activations twice ('a8dyn' and"
-                + " 'a8static'); keep one activations", twice.getMessage());
-        SchemeParseException calib = assertThrows(SchemeParseException.class,
-                () -> QuantScheme.parse("q8s:a8static:minmax:entropy"));
-        assertTrue(calib.getMessage().contains("gives the activation calibration twice ('minmax' and 'entropy')"),
+        SchemeParseException twice =
+                assertThrows(SchemeParseException.class, () -> QuantScheme.parse("q8s:a8dyn:a8static"));
+        assertEquals(
+                "cannot read scheme 'q8s:a8dyn:a8static': it gives the activations twice ('a8dyn' and"
+                        + " 'a8static'); keep one activations",
+                twice.getMessage());
+        SchemeParseException calib =
+                assertThrows(SchemeParseException.class, () -> QuantScheme.parse("q8s:a8static:minmax:entropy"));
+        assertTrue(
+                calib.getMessage().contains("gives the activation calibration twice ('minmax' and 'entropy')"),
                 calib.getMessage());
         SchemeParseException unknown = assertThrows(SchemeParseException.class, () -> QuantScheme.parse("q8s:a4dyn"));
-        assertTrue(unknown.getMessage().contains("activations (a8dyn a8static) or an activation calibration (minmax"
-                + " movingminmax percentile entropy)"), unknown.getMessage());
+        assertTrue(
+                unknown.getMessage()
+                        .contains("activations (a8dyn a8static) or an activation calibration (minmax"
+                                + " movingminmax percentile entropy)"),
+                unknown.getMessage());
     }
 
     @Test
@@ -56,12 +63,15 @@ class ActivationSchemesTest {
         SchemeProblem p = only(QuantScheme.parse("q8s:a8static").problems());
         assertEquals(SchemeProblem.Rule.STATIC_WITHOUT_CALIBRATION, p.rule());
         assertEquals("activations", p.attribute());
-        assertWords(p,
+        assertWords(
+                p,
                 "Static activation quantization needs a calibration method to find its frozen scales",
                 "set activationCalibration = MIN_MAX, MOVING_AVERAGE_MIN_MAX, PERCENTILE or ENTROPY",
                 "add minmax, movingminmax, percentile or entropy");
         for (ActivationCalibration c : ActivationCalibration.values()) {
-            boolean valid = QuantScheme.parse("q8s:a8static").withActivationCalibration(c).isValid();
+            boolean valid = QuantScheme.parse("q8s:a8static")
+                    .withActivationCalibration(c)
+                    .isValid();
             assertEquals(c != ActivationCalibration.NONE, valid, c.toString());
         }
     }
@@ -74,7 +84,8 @@ class ActivationSchemesTest {
             assertEquals("activationCalibration", p.attribute());
         }
         SchemeProblem p = only(QuantScheme.parse("q8s:a8dyn:entropy").problems());
-        assertWords(p,
+        assertWords(
+                p,
                 "Activation calibration ENTROPY is only used by static activation quantization, and the"
                         + " activations are DYNAMIC",
                 "set activations = STATIC, or remove activationCalibration",
@@ -98,7 +109,8 @@ class ActivationSchemesTest {
             assertTrue(QuantScheme.parse(v.token()).problems().isEmpty(), "float32 activations go with any value");
         }
         SchemeProblem p = only(QuantScheme.parse("e4m3:block32:a8dyn").problems());
-        assertWords(p,
+        assertWords(
+                p,
                 "DYNAMIC activation quantization multiplies int8 activations by integer weight codes, and E4M3"
                         + " is a float value",
                 "use an integer value (Q8S, Q8F, Q4S, Q4F, Q2S, Q2F), or activations = NONE",
@@ -112,13 +124,16 @@ class ActivationSchemesTest {
         assertTrue(s.problemsFor(new int[] {384, 1536}).isEmpty());
         SchemeProblem vector = only(s.problemsFor(new int[] {384}));
         assertEquals(SchemeProblem.Rule.ACTIVATIONS_NEED_MATRIX, vector.rule());
-        assertWords(vector,
+        assertWords(
+                vector,
                 "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
                         + " tensor has 1 dimension [384]",
                 "leave this field's activations at NONE",
                 "remove a8dyn for this tensor");
-        assertEquals("DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
-                + " tensor has 3 dimensions", only(s.problemsForRank(3)).message());
+        assertEquals(
+                "DYNAMIC activation quantization is for the [out, in] weight matrix of a linear layer, and the"
+                        + " tensor has 3 dimensions",
+                only(s.problemsForRank(3)).message());
         assertTrue(QuantScheme.DEFAULT.problemsForRank(1).isEmpty(), "float32 activations fit any tensor");
     }
 

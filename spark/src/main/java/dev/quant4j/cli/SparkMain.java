@@ -9,18 +9,26 @@ import picocli.CommandLine.Command;
  * {@code quant4j spark ...}: the Spark commands, with the CLI's option types and error handling (this
  * class sits in the CLI's package, in the spark module, so the CLI jar needs no Spark on its class path).
  */
-@Command(name = "quant4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "quant4j on Apache Spark.", subcommands = SparkMain.Spark.class)
+@Command(
+        name = "quant4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "quant4j on Apache Spark.",
+        subcommands = SparkMain.Spark.class)
 public final class SparkMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "give a command: spark quantize or spark calibrate");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "give a command: spark quantize or spark calibrate");
     }
 
-    @Command(name = "spark", mixinStandardHelpOptions = true, description = "Run a command on Apache Spark.",
+    @Command(
+            name = "spark",
+            mixinStandardHelpOptions = true,
+            description = "Run a command on Apache Spark.",
             subcommands = {SparkQuantizeCommand.class, SparkCalibrateCommand.class})
     static final class Spark implements Runnable {
         @CommandLine.Spec

@@ -4,25 +4,28 @@ import dev.quant4j.annotations.Calibration;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.spark.BadCheckpointException;
 import dev.quant4j.spark.ShardedQuantizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 /**
  * {@code quant4j spark quantize IN OUT}: {@code quant4j quantize} for every shard of a checkpoint folder,
  * one Spark task per tensor; each output shard has the bytes the CLI writes for that shard.
  */
-@Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Quantize every float tensor of a sharded checkpoint (a folder with "
-                + "model.safetensors.index.json, or of *.safetensors files) on Apache Spark.",
-                "Options and their meaning are those of 'quant4j quantize'; IN and OUT are folders, in any file "
-                        + "system Hadoop reads (file:, hdfs:, s3a:)."})
+@Command(
+        name = "quantize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Quantize every float tensor of a sharded checkpoint (a folder with "
+                    + "model.safetensors.index.json, or of *.safetensors files) on Apache Spark.",
+            "Options and their meaning are those of 'quant4j quantize'; IN and OUT are folders, in any file "
+                    + "system Hadoop reads (file:, hdfs:, s3a:)."
+        })
 final class SparkQuantizeCommand extends FileCommand {
     @Parameters(index = "0", paramLabel = "IN", description = "The checkpoint folder to read.")
     String input;
@@ -33,21 +36,31 @@ final class SparkQuantizeCommand extends FileCommand {
     @Mixin
     SchemeOptions schemes;
 
-    @Option(names = "--calibration", paramLabel = "NAME", converter = QuantizeCommand.CalibrationConverter.class,
+    @Option(
+            names = "--calibration",
+            paramLabel = "NAME",
+            converter = QuantizeCommand.CalibrationConverter.class,
             description = "How the weights' scales are chosen, for --scheme and every --rule: minmax, mse, imatrix "
                     + "or gptq (as 'quant4j quantize --calibration'). Without it each SPEC's own.")
     Calibration calibration;
 
-    @Option(names = "--calibration-data", paramLabel = "FILE", description = "Input statistics for imatrix and "
-            + "gptq ('quant4j spark calibrate --statistics' writes them); a Hadoop path. Read by the driver and "
-            + "broadcast to the executors.")
+    @Option(
+            names = "--calibration-data",
+            paramLabel = "FILE",
+            description = "Input statistics for imatrix and "
+                    + "gptq ('quant4j spark calibrate --statistics' writes them); a Hadoop path. Read by the driver and "
+                    + "broadcast to the executors.")
     String calibrationData;
 
-    @Option(names = "--master", paramLabel = "URL",
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
             description = "Spark master, e.g. local[2]; default: spark-submit's, else local[*].")
     String master;
 
-    @Option(names = {"-q", "--quiet"}, description = "Do not print the summary line.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Do not print the summary line.")
     boolean quiet;
 
     /** The scheme the CLI gives a float tensor: null when a --skip matches, else the first --rule, else --scheme. */
@@ -68,7 +81,8 @@ final class SparkQuantizeCommand extends FileCommand {
     /** The options that decide the output's bytes, for the per-shard completion digest. */
     String optionsText(String statisticsDigest) {
         StringBuilder b = new StringBuilder("scheme=").append(schemes.scheme.scheme());
-        schemes.rules.forEach(r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
+        schemes.rules.forEach(
+                r -> b.append(" rule=").append(r.glob()).append('=').append(r.scheme()));
         schemes.skips.forEach(g -> b.append(" skip=").append(g));
         if (calibration != null) {
             b.append(" calibration=").append(QuantScheme.token(calibration));
@@ -84,32 +98,53 @@ final class SparkQuantizeCommand extends FileCommand {
         if (schemes.recipe() != null) {
             throw new CliException("--scheme " + schemes.recipe().ggmlName() + " is a ggml K-quant, which only a .gguf "
                     + "file holds; spark quantize writes safetensors shards: give one of our schemes, or run "
-                    + "'quant4j quantize IN OUT.gguf --scheme " + schemes.recipe().ggmlName() + "'");
+                    + "'quant4j quantize IN OUT.gguf --scheme "
+                    + schemes.recipe().ggmlName() + "'");
         }
         ShardedQuantizer.Result r;
         try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark quantize")) {
-            ShardedQuantizer.CalibrationData data = calibrationData == null ? null
+            ShardedQuantizer.CalibrationData data = calibrationData == null
+                    ? null
                     : ShardedQuantizer.CalibrationData.load(sc.hadoopConfiguration(), calibrationData);
-            r = ShardedQuantizer.run(sc, input, output, new ShardedQuantizer.SchemeChoice() {
-                @Override
-                public QuantScheme schemeFor(String tensorName) {
-                    return SparkQuantizeCommand.this.schemeFor(tensorName);
-                }
+            r = ShardedQuantizer.run(
+                    sc,
+                    input,
+                    output,
+                    new ShardedQuantizer.SchemeChoice() {
+                        @Override
+                        public QuantScheme schemeFor(String tensorName) {
+                            return SparkQuantizeCommand.this.schemeFor(tensorName);
+                        }
 
-                @Override
-                public void seen(String tensorName) {
-                    SparkQuantizeCommand.this.seen(tensorName);
-                }
-            }, data == null ? null : data.statistics(), optionsText(data == null ? null : data.digest()),
-                    warnings -> warnings.forEach(this::warn), this::beforeWrite);
+                        @Override
+                        public void seen(String tensorName) {
+                            SparkQuantizeCommand.this.seen(tensorName);
+                        }
+                    },
+                    data == null ? null : data.statistics(),
+                    optionsText(data == null ? null : data.digest()),
+                    warnings -> warnings.forEach(this::warn),
+                    this::beforeWrite);
         } catch (BadCheckpointException e) {
             throw new CliException(e.getMessage());
         }
         if (!quiet) {
-            Terminal.line(err(), String.format(Locale.ROOT, "quantized %d tensors (%d copied, %d already quantized) "
-                            + "in %d shards (%d complete already): %s -> %s (%.2fx smaller) in %.1f s, wrote %s",
-                    r.quantized(), r.copied(), r.kept(), r.shards(), r.shardsSkipped(), Sizes.bytes(r.inBytes()),
-                    Sizes.bytes(r.outBytes()), (double) r.inBytes() / Math.max(r.outBytes(), 1), elapsed(), output));
+            Terminal.line(
+                    err(),
+                    String.format(
+                            Locale.ROOT,
+                            "quantized %d tensors (%d copied, %d already quantized) "
+                                    + "in %d shards (%d complete already): %s -> %s (%.2fx smaller) in %.1f s, wrote %s",
+                            r.quantized(),
+                            r.copied(),
+                            r.kept(),
+                            r.shards(),
+                            r.shardsSkipped(),
+                            Sizes.bytes(r.inBytes()),
+                            Sizes.bytes(r.outBytes()),
+                            (double) r.inBytes() / Math.max(r.outBytes(), 1),
+                            elapsed(),
+                            output));
             if (r.unweighted() > 0) {
                 note(r.unweighted() + " imatrix/gptq tensors had no entry in " + calibrationData
                         + " and were searched unweighted (mse)");

@@ -12,15 +12,6 @@ import dev.quant4j.io.TensorSpec;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
-
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,6 +28,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Data-parallel calibration: the input statistics ({@link InputStatistics}: sums of {@code x_j^2}, and of
@@ -61,31 +60,33 @@ public final class CalibrationJob {
      * @param activations   the observers' method, or null for none
      * @param chunkBytes    bytes of a file per chunk (task)
      */
-    public record Settings(String sourceClass, Map<String, String> options, boolean secondMoments,
-                           ActivationCalibration activations, long chunkBytes) implements Serializable {
+    public record Settings(
+            String sourceClass,
+            Map<String, String> options,
+            boolean secondMoments,
+            ActivationCalibration activations,
+            long chunkBytes)
+            implements Serializable {
         public Settings {
             options = new TreeMap<>(options);
         }
     }
 
     /** The merged recording. */
-    public record Result(long records, int chunks, InputStatistics inputs, Map<String, ActivationObserver> observers) {
-    }
+    public record Result(long records, int chunks, InputStatistics inputs, Map<String, ActivationObserver> observers) {}
 
     /** One task: the lines starting in bytes [start, end) of a file. */
-    record Chunk(int index, String file, long start, long end) implements Serializable {
-    }
+    record Chunk(int index, String file, long start, long end) implements Serializable {}
 
     /** One chunk's recording. */
-    record ChunkResult(int index, long records, InputStatistics inputs,
-                       LinkedHashMap<String, ActivationObserver> observers) implements Serializable {
-    }
+    record ChunkResult(
+            int index, long records, InputStatistics inputs, LinkedHashMap<String, ActivationObserver> observers)
+            implements Serializable {}
 
     /** Sources ready for another chunk, per class and options: a model is loaded once per thread, not per task. */
     private static final Map<String, Queue<CalibrationSource>> POOL = new ConcurrentHashMap<>();
 
-    private CalibrationJob() {
-    }
+    private CalibrationJob() {}
 
     /** Runs the recording on Spark: one task per chunk, merged on the driver in chunk order. */
     public static Result run(JavaSparkContext sc, String data, Settings settings) throws IOException {
@@ -95,7 +96,8 @@ public final class CalibrationJob {
         List<ChunkResult> results;
         try {
             results = sc.parallelize(chunks, Math.max(chunks.size(), 1))
-                    .map(c -> compute(c, settings, confCast.value().value())).collect();
+                    .map(c -> compute(c, settings, confCast.value().value()))
+                    .collect();
         } catch (Exception e) {
             throw SparkErrors.unwrap(e);
         } finally {
@@ -120,10 +122,11 @@ public final class CalibrationJob {
         }
         if (settings.activations() != null) {
             try {
-                ActivationObservers.create(settings.activations()).merge(ActivationObservers.create(settings.activations()));
+                ActivationObservers.create(settings.activations())
+                        .merge(ActivationObservers.create(settings.activations()));
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
-                throw new CalibrationException("--activations " + QuantScheme.token(settings.activations()) + ": "
-                        + e.getMessage());
+                throw new CalibrationException(
+                        "--activations " + QuantScheme.token(settings.activations()) + ": " + e.getMessage());
             }
         }
         newSource(settings.sourceClass()).close();
@@ -150,7 +153,10 @@ public final class CalibrationJob {
         List<Chunk> chunks = new ArrayList<>();
         for (FileStatus f : files) {
             for (long start = 0; start < f.getLen(); start += settings.chunkBytes()) {
-                chunks.add(new Chunk(chunks.size(), f.getPath().toString(), start,
+                chunks.add(new Chunk(
+                        chunks.size(),
+                        f.getPath().toString(),
+                        start,
                         Math.min(f.getLen(), start + settings.chunkBytes())));
             }
         }
@@ -182,7 +188,8 @@ public final class CalibrationJob {
     }
 
     private static CalibrationSource borrow(Settings s) throws IOException {
-        CalibrationSource ready = POOL.computeIfAbsent(poolKey(s), k -> new ConcurrentLinkedQueue<>()).poll();
+        CalibrationSource ready = POOL.computeIfAbsent(poolKey(s), k -> new ConcurrentLinkedQueue<>())
+                .poll();
         if (ready != null) {
             return ready;
         }
@@ -198,7 +205,8 @@ public final class CalibrationJob {
         CalibrationSource.InputSink sink = (path, x, rows, cols) -> {
             inputs.add(path, x, rows, cols);
             if (s.activations() != null) {
-                observers.computeIfAbsent(path, k -> ActivationObservers.create(s.activations()))
+                observers
+                        .computeIfAbsent(path, k -> ActivationObservers.create(s.activations()))
                         .observe(x, 0, Math.multiplyExact(rows, cols));
             }
         };
@@ -283,8 +291,10 @@ public final class CalibrationJob {
         long records = 0;
         for (ChunkResult r : ordered) {
             inputs.merge(r.inputs());
-            r.observers().forEach((path, o) -> observers.computeIfAbsent(path,
-                    k -> ActivationObservers.create(s.activations())).merge(o));
+            r.observers()
+                    .forEach((path, o) -> observers
+                            .computeIfAbsent(path, k -> ActivationObservers.create(s.activations()))
+                            .merge(o));
             records += r.records();
         }
         return new Result(records, ordered.size(), inputs, observers);
@@ -302,21 +312,22 @@ public final class CalibrationJob {
      *
      * @throws CalibrationException naming a layer whose observer saw no value
      */
-    public static void writeActivationScales(Configuration conf, String file, Result result,
-                                             ActivationCalibration method) throws IOException {
+    public static void writeActivationScales(
+            Configuration conf, String file, Result result, ActivationCalibration method) throws IOException {
         List<TensorSpec> specs = new ArrayList<>();
         result.observers().forEach((path, o) -> {
             if (!o.hasObserved()) {
                 throw new CalibrationException("layer '" + DisplayText.escape(path) + "' was reported with no input "
                         + "values; its activation scale cannot be frozen");
             }
-            specs.add(TensorSpec.floats(path + ActivationScales.SUFFIX, FloatTensor.of(new float[] {o.scale()}, 1),
-                    Dtype.F32));
+            specs.add(TensorSpec.floats(
+                    path + ActivationScales.SUFFIX, FloatTensor.of(new float[] {o.scale()}, 1), Dtype.F32));
         });
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("activation_calibration", QuantScheme.token(method));
         metadata.put("calibration_records", Long.toString(result.records()));
         Path target = new Path(file);
-        HadoopCommit.write(target.getFileSystem(conf), target, local -> SafetensorsWriter.write(local, metadata, specs));
+        HadoopCommit.write(
+                target.getFileSystem(conf), target, local -> SafetensorsWriter.write(local, metadata, specs));
     }
 }

@@ -5,10 +5,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.quant4j.io.DisplayText;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +13,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The shards of a checkpoint folder: those {@code model.safetensors.index.json} names, or every
@@ -66,9 +65,10 @@ record Checkpoint(Path folder, List<String> shards, Map<String, String> weightMa
         Map<String, String> weightMap = new LinkedHashMap<>();
         LinkedHashSet<String> shards = new LinkedHashSet<>();
         for (Map.Entry<String, JsonElement> e : map.entrySet()) {
-            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
-                throw new BadCheckpointException(index + ": weight_map[\"" + DisplayText.escape(e.getKey())
-                        + "\"] is not a file name");
+            if (!e.getValue().isJsonPrimitive()
+                    || !e.getValue().getAsJsonPrimitive().isString()) {
+                throw new BadCheckpointException(
+                        index + ": weight_map[\"" + DisplayText.escape(e.getKey()) + "\"] is not a file name");
             }
             String shard = e.getValue().getAsString();
             if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
@@ -99,9 +99,12 @@ record Checkpoint(Path folder, List<String> shards, Map<String, String> weightMa
         for (String name : storedNames) {
             String listed = weightMap.get(name);
             if (!shard.equals(listed)) {
-                throw new BadCheckpointException(index + (listed == null ? " does not list tensor '"
-                        + DisplayText.escape(name) + "'" : " puts tensor '" + DisplayText.escape(name) + "' in '"
-                        + DisplayText.escape(listed) + "'") + ", but it is stored in " + new Path(folder, shard)
+                throw new BadCheckpointException(index
+                        + (listed == null
+                                ? " does not list tensor '" + DisplayText.escape(name) + "'"
+                                : " puts tensor '" + DisplayText.escape(name) + "' in '" + DisplayText.escape(listed)
+                                        + "'")
+                        + ", but it is stored in " + new Path(folder, shard)
                         + "; the index does not match the shards: fix or regenerate it");
             }
         }

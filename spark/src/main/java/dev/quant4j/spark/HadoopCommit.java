@@ -1,12 +1,11 @@
 package dev.quant4j.spark;
 
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Writes a file whose writer needs a local path (the runtime's {@code SafetensorsWriter}, which commits by
@@ -21,8 +20,7 @@ final class HadoopCommit {
         void write(java.nio.file.Path file) throws IOException;
     }
 
-    private HadoopCommit() {
-    }
+    private HadoopCommit() {}
 
     static void write(FileSystem fs, Path target, LocalWriter writer) throws IOException {
         if (fs instanceof LocalFileSystem local) {

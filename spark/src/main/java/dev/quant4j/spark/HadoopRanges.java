@@ -1,21 +1,19 @@
 package dev.quant4j.spark;
 
 import dev.quant4j.io.SafetensorsReader;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Byte-range reads through the Hadoop FileSystem API (file:, hdfs:, s3a: alike): a header, or the bytes
  * of a few tensors, never a whole file. Positioned reads, so one stream per read and no shared state.
  */
 final class HadoopRanges {
-    private HadoopRanges() {
-    }
+    private HadoopRanges() {}
 
     /** Bytes [offset, offset + length) of a file. */
     static byte[] read(FileSystem fs, Path file, long offset, int length) throws IOException {
@@ -44,7 +42,7 @@ final class HadoopRanges {
 
     /** The header-only reader of a shard: every header check the CLI runs, no tensor data read. */
     static SafetensorsReader headerReader(FileSystem fs, Path file, byte[] header, long fileSize) throws IOException {
-        return SafetensorsReader.ofRange(java.nio.file.Path.of(file.toString()), header, fileSize, header.length,
-                new byte[0]);
+        return SafetensorsReader.ofRange(
+                java.nio.file.Path.of(file.toString()), header, fileSize, header.length, new byte[0]);
     }
 }

@@ -17,19 +17,6 @@ import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkEnv;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.SerializableConfiguration;
-
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +32,18 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Quantizes a sharded checkpoint on Spark, writing for each shard exactly the bytes
@@ -65,7 +64,8 @@ public final class ShardedQuantizer {
     /** Test hook: the tensor whose first task attempt fails while its shard is half written. */
     static final String FAIL_ONCE_CONF = "spark.quant4j.test.failFirstAttempt";
     /** Failures the test hook injected in this JVM (local mode runs the tasks here). */
-    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES = new java.util.concurrent.atomic.AtomicInteger();
+    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** The CLI's choices for a tensor. */
     public interface SchemeChoice {
@@ -73,8 +73,7 @@ public final class ShardedQuantizer {
         QuantScheme schemeFor(String tensorName);
 
         /** Called for every stored tensor of every shard, in order, before its scheme is asked for. */
-        default void seen(String tensorName) {
-        }
+        default void seen(String tensorName) {}
     }
 
     /**
@@ -84,10 +83,18 @@ public final class ShardedQuantizer {
      * @param quantizedSpecs the shape and scheme of every tensor quantized (no data), for the CLI's warnings
      * @param warnings the readers' notes about the input shards (e.g. unused bytes), as the CLI prints them
      */
-    public record Result(int shards, int shardsSkipped, int quantized, int copied, int kept, List<String> unfit,
-                         int unweighted, List<TensorSpec.Quantized> quantizedSpecs, List<String> warnings,
-                         long inBytes, long outBytes) {
-    }
+    public record Result(
+            int shards,
+            int shardsSkipped,
+            int quantized,
+            int copied,
+            int kept,
+            List<String> unfit,
+            int unweighted,
+            List<TensorSpec.Quantized> quantizedSpecs,
+            List<String> warnings,
+            long inBytes,
+            long outBytes) {}
 
     /**
      * One shard's decisions, made on the driver before any data is read, and its task.
@@ -95,9 +102,18 @@ public final class ShardedQuantizer {
      * @param schemes per stored tensor in file order, the scheme text to quantize it with, or null (copy, or
      *                keep a quantized tensor)
      */
-    record ShardPlan(int index, String name, String file, long size, byte[] header, String digest, String[] schemes,
-                     int quantized, int copied, int kept) implements Serializable {
-    }
+    record ShardPlan(
+            int index,
+            String name,
+            String file,
+            long size,
+            byte[] header,
+            String digest,
+            String[] schemes,
+            int quantized,
+            int copied,
+            int kept)
+            implements Serializable {}
 
     /** The statistics of {@code --calibration-data}, and a SHA-256 of the file for the completion digest. */
     public record CalibrationData(InputStatistics statistics, String digest) {
@@ -111,20 +127,24 @@ public final class ShardedQuantizer {
             }
             // A local file is read where it is, so that the runtime's messages name it.
             boolean isLocal = fs instanceof LocalFileSystem;
-            java.nio.file.Path local = isLocal ? java.nio.file.Path.of(((LocalFileSystem) fs).pathToFile(path).getPath())
+            java.nio.file.Path local = isLocal
+                    ? java.nio.file.Path.of(
+                            ((LocalFileSystem) fs).pathToFile(path).getPath())
                     : java.nio.file.Files.createTempFile("quant4j-statistics", ".safetensors");
             try {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
                 try (FSDataInputStream in = fs.open(path);
-                     java.io.OutputStream out = isLocal ? java.io.OutputStream.nullOutputStream()
-                             : java.nio.file.Files.newOutputStream(local)) {
+                        java.io.OutputStream out = isLocal
+                                ? java.io.OutputStream.nullOutputStream()
+                                : java.nio.file.Files.newOutputStream(local)) {
                     byte[] buffer = new byte[1 << 20];
                     for (int n; (n = in.read(buffer)) > 0; ) {
                         md.update(buffer, 0, n);
                         out.write(buffer, 0, n);
                     }
                 }
-                return new CalibrationData(InputStatistics.load(local), HexFormat.of().formatHex(md.digest()));
+                return new CalibrationData(
+                        InputStatistics.load(local), HexFormat.of().formatHex(md.digest()));
             } catch (NoSuchAlgorithmException e) {
                 throw new AssertionError(e);
             } finally {
@@ -135,8 +155,7 @@ public final class ShardedQuantizer {
         }
     }
 
-    private ShardedQuantizer() {
-    }
+    private ShardedQuantizer() {}
 
     /**
      * Runs the job.
@@ -147,9 +166,16 @@ public final class ShardedQuantizer {
      * @param onPlanned   given the decisions (counts, unfit tensors, quantized shapes) before anything is
      *                    written; it may refuse them by throwing (--strict)
      */
-    public static Result run(JavaSparkContext sc, String input, String output, SchemeChoice choice,
-                             InputStatistics statistics, String optionsText, Consumer<List<String>> onReaderWarnings,
-                             Consumer<Result> onPlanned) throws IOException {
+    public static Result run(
+            JavaSparkContext sc,
+            String input,
+            String output,
+            SchemeChoice choice,
+            InputStatistics statistics,
+            String optionsText,
+            Consumer<List<String>> onReaderWarnings,
+            Consumer<Result> onPlanned)
+            throws IOException {
         Configuration conf = sc.hadoopConfiguration();
         Path inFolder = new Path(input);
         Path outFolder = new Path(output);
@@ -169,11 +195,12 @@ public final class ShardedQuantizer {
             long size = inFs.getFileStatus(file).getLen();
             byte[] header = HadoopRanges.header(inFs, file, size);
             SafetensorsReader reader = HadoopRanges.headerReader(inFs, file, header, size);
-            ckpt.checkShard(name, reader.tensors().stream().map(TensorInfo::name).toList());
+            ckpt.checkShard(
+                    name, reader.tensors().stream().map(TensorInfo::name).toList());
             reader.warnings().forEach(w -> warnings.add(file + ": " + w));
             inBytes += size;
-            plans.add(plan(i, name, file, reader, header, choice, statistics, unfit, unweighted, quantizedSpecs,
-                    optionsText));
+            plans.add(plan(
+                    i, name, file, reader, header, choice, statistics, unfit, unweighted, quantizedSpecs, optionsText));
         }
         onReaderWarnings.accept(List.copyOf(warnings));
         int quantized = 0;
@@ -184,8 +211,18 @@ public final class ShardedQuantizer {
             copied += p.copied();
             kept += p.kept();
         }
-        onPlanned.accept(new Result(plans.size(), 0, quantized, copied, kept, List.copyOf(unfit), unweighted[0],
-                List.copyOf(quantizedSpecs), List.copyOf(warnings), inBytes, 0));
+        onPlanned.accept(new Result(
+                plans.size(),
+                0,
+                quantized,
+                copied,
+                kept,
+                List.copyOf(unfit),
+                unweighted[0],
+                List.copyOf(quantizedSpecs),
+                List.copyOf(warnings),
+                inBytes,
+                0));
         outFs.mkdirs(outFolder);
         List<ShardPlan> todo = new ArrayList<>();
         for (ShardPlan p : plans) {
@@ -207,8 +244,8 @@ public final class ShardedQuantizer {
             Broadcast<InputStatistics> statsCast = sc.broadcast(statistics);
             String outText = outFolder.toString();
             try {
-                sc.parallelize(todo, todo.size()).foreach(p -> writeShard(p, outText, confCast.value().value(),
-                        statsCast.value()));
+                sc.parallelize(todo, todo.size())
+                        .foreach(p -> writeShard(p, outText, confCast.value().value(), statsCast.value()));
             } catch (Exception e) {
                 throw SparkErrors.unwrap(e);
             } finally {
@@ -229,7 +266,8 @@ public final class ShardedQuantizer {
             long size = outFs.getFileStatus(out).getLen();
             outBytes += size;
             if (ckpt.weightMap() != null) {
-                SafetensorsReader r = HadoopRanges.headerReader(outFs, out, HadoopRanges.header(outFs, out, size), size);
+                SafetensorsReader r =
+                        HadoopRanges.headerReader(outFs, out, HadoopRanges.header(outFs, out, size), size);
                 for (TensorInfo t : r.tensors()) {
                     weightMap.put(t.name(), p.name());
                 }
@@ -238,8 +276,18 @@ public final class ShardedQuantizer {
         if (ckpt.weightMap() != null) {
             writeIndex(outFs, outFolder, ckpt, weightMap, plans);
         }
-        return new Result(plans.size(), plans.size() - todo.size(), quantized, copied, kept, List.copyOf(unfit),
-                unweighted[0], List.copyOf(quantizedSpecs), List.copyOf(warnings), inBytes, outBytes);
+        return new Result(
+                plans.size(),
+                plans.size() - todo.size(),
+                quantized,
+                copied,
+                kept,
+                List.copyOf(unfit),
+                unweighted[0],
+                List.copyOf(quantizedSpecs),
+                List.copyOf(warnings),
+                inBytes,
+                outBytes);
     }
 
     /** Where a stored quantized tensor's parts (codes, scales and an affine tensor's offsets) begin in the data. */
@@ -255,9 +303,18 @@ public final class ShardedQuantizer {
     }
 
     /** The CLI's decisions for one shard (QuantizeCommand.execute), made before any data is read. */
-    private static ShardPlan plan(int index, String name, Path file, SafetensorsReader reader, byte[] header,
-                                  SchemeChoice choice, InputStatistics statistics, List<String> unfit,
-                                  int[] unweighted, List<TensorSpec.Quantized> quantizedSpecs, String optionsText) {
+    private static ShardPlan plan(
+            int index,
+            String name,
+            Path file,
+            SafetensorsReader reader,
+            byte[] header,
+            SchemeChoice choice,
+            InputStatistics statistics,
+            List<String> unfit,
+            int[] unweighted,
+            List<TensorSpec.Quantized> quantizedSpecs,
+            String optionsText) {
         List<SafetensorsEntry> entries = reader.entries();
         String[] schemes = new String[entries.size()];
         int quantized = 0;
@@ -286,8 +343,17 @@ public final class ShardedQuantizer {
                 }
             }
         }
-        return new ShardPlan(index, name, file.toString(), reader.fileSize(), header,
-                digest(optionsText, name, reader.fileSize(), header), schemes, quantized, copied, kept);
+        return new ShardPlan(
+                index,
+                name,
+                file.toString(),
+                reader.fileSize(),
+                header,
+                digest(optionsText, name, reader.fileSize(), header),
+                schemes,
+                quantized,
+                copied,
+                kept);
     }
 
     /** A task reads a tensor into one Java array: at most {@link #MAX_WINDOW} bytes. */
@@ -341,8 +407,8 @@ public final class ShardedQuantizer {
         Path file = new Path(p.file());
         FileSystem inFs = file.getFileSystem(conf);
         java.nio.file.Path nioFile = java.nio.file.Path.of(file.toString());
-        SafetensorsReader header = SafetensorsReader.ofRange(nioFile, p.header(), p.size(), p.header().length,
-                new byte[0]);
+        SafetensorsReader header =
+                SafetensorsReader.ofRange(nioFile, p.header(), p.size(), p.header().length, new byte[0]);
         List<SafetensorsEntry> entries = header.entries();
         Map<QuantScheme, Quantizer> quantizers = new HashMap<>();
         List<TensorSpec> specs = new ArrayList<>();
@@ -359,9 +425,11 @@ public final class ShardedQuantizer {
                         }
                     }));
                 }
-                case TensorInfo t when schemeText != null -> {
+                case TensorInfo t
+                when schemeText != null -> {
                     QuantScheme s = QuantScheme.parse(schemeText);
-                    int[] shape = Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray();
+                    int[] shape =
+                            Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray();
                     long start = header.dataStart() + t.begin();
                     specs.add(TensorSpec.quantized(t.name(), shape, s, () -> {
                         failIfInjected(t.name());
@@ -371,16 +439,23 @@ public final class ShardedQuantizer {
                         }
                         // The CLI's choice: gptq passes errors on, imatrix weights the search, else the quantizer.
                         return switch (s.calibration()) {
-                            case GPTQ -> Gptq.quantize(Kernels.active(), t.name(), values, s,
-                                    statistics.secondMoments(t.name()));
-                            case IMATRIX -> ScaleSearch.quantize(Kernels.active(), t.name(), values, s,
-                                    statistics.meanSquares(t.name()));
-                            default -> quantizers.computeIfAbsent(s, Quantizer::new).quantize(t.name(), values);
+                            case GPTQ ->
+                                Gptq.quantize(
+                                        Kernels.active(), t.name(), values, s, statistics.secondMoments(t.name()));
+                            case IMATRIX ->
+                                ScaleSearch.quantize(
+                                        Kernels.active(), t.name(), values, s, statistics.meanSquares(t.name()));
+                            default ->
+                                quantizers.computeIfAbsent(s, Quantizer::new).quantize(t.name(), values);
                         };
                     }));
                 }
-                case TensorInfo t -> specs.add(new TensorSpec.Raw(t.name(), t.dtype(), t.shape(),
-                        sink -> copyRange(inFs, file, header.dataStart() + t.begin(), t.byteSize(), sink)));
+                case TensorInfo t ->
+                    specs.add(new TensorSpec.Raw(
+                            t.name(),
+                            t.dtype(),
+                            t.shape(),
+                            sink -> copyRange(inFs, file, header.dataStart() + t.begin(), t.byteSize(), sink)));
             }
         }
         Path outDir = new Path(outFolder);
@@ -388,22 +463,27 @@ public final class ShardedQuantizer {
         Path out = new Path(outDir, p.name());
         HadoopCommit.write(outFs, out, local -> SafetensorsWriter.write(local, header.userMetadata(), specs));
         long size = outFs.getFileStatus(out).getLen();
-        writeAtomically(outFs, new Path(outDir, "." + p.name() + DONE_SUFFIX),
+        writeAtomically(
+                outFs,
+                new Path(outDir, "." + p.name() + DONE_SUFFIX),
                 (p.digest() + "\n" + size + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** A reader over the bytes [start, end) of the shard, read by range, with every header check. */
-    private static SafetensorsReader window(FileSystem fs, Path file, java.nio.file.Path nioFile, ShardPlan p,
-                                            long start, long end) throws IOException {
-        int length = Math.toIntExact(end - start);  // at most MAX_WINDOW: checked by the driver
-        return SafetensorsReader.ofRange(nioFile, p.header(), p.size(), start, HadoopRanges.read(fs, file, start,
-                length));
+    private static SafetensorsReader window(
+            FileSystem fs, Path file, java.nio.file.Path nioFile, ShardPlan p, long start, long end)
+            throws IOException {
+        int length = Math.toIntExact(end - start); // at most MAX_WINDOW: checked by the driver
+        return SafetensorsReader.ofRange(
+                nioFile, p.header(), p.size(), start, HadoopRanges.read(fs, file, start, length));
     }
 
     private static void failIfInjected(String tensor) throws IOException {
         TaskContext ctx = TaskContext.get();
         SparkEnv env = SparkEnv.get();
-        if (ctx != null && env != null && ctx.attemptNumber() == 0
+        if (ctx != null
+                && env != null
+                && ctx.attemptNumber() == 0
                 && tensor.equals(env.conf().get(FAIL_ONCE_CONF, null))) {
             INJECTED_FAILURES.incrementAndGet();
             throw new IOException("injected failure of the first attempt at tensor '" + tensor + "'");
@@ -439,7 +519,8 @@ public final class ShardedQuantizer {
             return false;
         }
         String[] lines = new String(HadoopRanges.read(fs, done, 0, (int) len), StandardCharsets.UTF_8).split("\n");
-        return lines.length == 2 && lines[0].equals(p.digest())
+        return lines.length == 2
+                && lines[0].equals(p.digest())
                 && lines[1].equals(Long.toString(fs.getFileStatus(out).getLen()));
     }
 
@@ -456,10 +537,13 @@ public final class ShardedQuantizer {
     }
 
     /** The output index: the input's metadata with total_size recomputed, and every stored tensor's shard. */
-    private static void writeIndex(FileSystem fs, Path outFolder, Checkpoint ckpt, Map<String, String> weightMap,
-                                   List<ShardPlan> plans) throws IOException {
+    private static void writeIndex(
+            FileSystem fs, Path outFolder, Checkpoint ckpt, Map<String, String> weightMap, List<ShardPlan> plans)
+            throws IOException {
         JsonObject root = new JsonObject();
-        JsonObject metadata = ckpt.indexMetadata() == null ? new JsonObject() : ckpt.indexMetadata().deepCopy();
+        JsonObject metadata = ckpt.indexMetadata() == null
+                ? new JsonObject()
+                : ckpt.indexMetadata().deepCopy();
         long total = 0;
         for (ShardPlan p : plans) {
             Path out = new Path(outFolder, p.name());
@@ -472,7 +556,11 @@ public final class ShardedQuantizer {
         JsonObject map = new JsonObject();
         weightMap.forEach(map::addProperty);
         root.add("weight_map", map);
-        String text = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root) + "\n";
+        String text = new GsonBuilder()
+                        .setPrettyPrinting()
+                        .disableHtmlEscaping()
+                        .create()
+                        .toJson(root) + "\n";
         writeAtomically(fs, new Path(outFolder, Checkpoint.INDEX), text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -490,5 +578,4 @@ public final class ShardedQuantizer {
             fs.delete(tmp, false);
         }
     }
-
 }

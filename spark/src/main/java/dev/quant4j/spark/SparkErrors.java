@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /** A task's own exception (bad input, a NaN, a full disk) from the Spark exception that wraps it. */
 final class SparkErrors {
-    private SparkErrors() {
-    }
+    private SparkErrors() {}
 
     /** Throws quant4j's own runtime exception from the cause chain; else returns the I/O error to throw. */
     static IOException unwrap(Exception e) {

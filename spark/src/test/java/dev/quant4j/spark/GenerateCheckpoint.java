@@ -3,7 +3,6 @@ package dev.quant4j.spark;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +15,7 @@ import java.util.SplittableRandom;
  * {@code GenerateCheckpoint DIR SHARDS TENSORS_PER_SHARD ROWS COLS} (seeded, so every run is the same).
  */
 public final class GenerateCheckpoint {
-    private GenerateCheckpoint() {
-    }
+    private GenerateCheckpoint() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createDirectories(Path.of(args[0]));
@@ -40,12 +38,17 @@ public final class GenerateCheckpoint {
                     }
                     return v;
                 }));
-                map.append(map.isEmpty() ? "" : ",\n").append("    \"").append(name).append("\": \"").append(shard)
+                map.append(map.isEmpty() ? "" : ",\n")
+                        .append("    \"")
+                        .append(name)
+                        .append("\": \"")
+                        .append(shard)
                         .append('"');
             }
             SafetensorsWriter.write(dir.resolve(shard), Map.of("format", "pt"), specs);
         }
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
                 "{\n  \"metadata\": {},\n  \"weight_map\": {\n" + map + "\n  }\n}\n");
     }
 }

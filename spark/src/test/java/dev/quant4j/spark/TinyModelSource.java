@@ -1,7 +1,6 @@
 package dev.quant4j.spark;
 
 import dev.quant4j.calibrate.CalibrationSource;
-
 import java.util.Map;
 import java.util.SplittableRandom;
 

@@ -18,8 +18,7 @@ public final class ChildJvm {
         }
     }
 
-    private ChildJvm() {
-    }
+    private ChildJvm() {}
 
     /** The agent jar under test (set by the build), checked to exist. */
     public static String agentJar() {
@@ -40,8 +39,9 @@ public final class ChildJvm {
         return run(jvmArgs, testClassPath(), mainClass.getName(), List.of(), 60);
     }
 
-    public static Result run(List<String> jvmArgs, String classPath, String mainClass, List<String> args,
-                             long timeoutSeconds) throws IOException, InterruptedException {
+    public static Result run(
+            List<String> jvmArgs, String classPath, String mainClass, List<String> args, long timeoutSeconds)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
@@ -52,13 +52,18 @@ public final class ChildJvm {
         Path out = Files.createTempFile("child-jvm", ".out");
         Path err = Files.createTempFile("child-jvm", ".err");
         try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                throw new IllegalStateException("child JVM did not finish in " + timeoutSeconds + " s: " + cmd
-                        + "\n" + Files.readString(err, StandardCharsets.UTF_8));
+                throw new IllegalStateException("child JVM did not finish in " + timeoutSeconds + " s: " + cmd + "\n"
+                        + Files.readString(err, StandardCharsets.UTF_8));
             }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Result(
+                    p.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);

@@ -5,8 +5,7 @@ package dev.quant4j.testkit;
  * values, and for the agent's arrays that is a million floats in the report.
  */
 public final class Identity {
-    private Identity() {
-    }
+    private Identity() {}
 
     /** Fails unless {@code actual} is the very object {@code expected}. */
     @SuppressWarnings("ReferenceEquality") // identity is what is checked

@@ -5,7 +5,6 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.Locale;
@@ -23,8 +22,7 @@ import java.util.Map;
  * <p>Usage: {@code MemoryClaimMain quantize|float32 LAYERS PER_LAYER SCHEME}
  */
 public final class MemoryClaimMain {
-    private MemoryClaimMain() {
-    }
+    private MemoryClaimMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -67,7 +65,8 @@ public final class MemoryClaimMain {
             }
             model[l] = new BigLayer(w);
             if (mode.equals("quantize")) {
-                packed += quantize(model[l], quantizer, "layers[" + l + "].weights").byteSize();
+                packed += quantize(model[l], quantizer, "layers[" + l + "].weights")
+                        .byteSize();
             }
         }
         long afterQuantize = usedAfterGc(memory) - baseline;

@@ -6,8 +6,10 @@ import dev.quant4j.annotations.Quantize;
 public class Attention {
     @Quantize
     public float[][] query;
+
     @Quantize(scheme = "q4s:block32")
     public float[] key;
+
     public final int dim;
 
     public Attention(int dim, long seed) {

@@ -6,6 +6,7 @@ import dev.quant4j.annotations.Quantize;
 public class Block {
     @Quantize
     public float[] gate;
+
     public final Attention attention;
 
     public Block(int dim, long seed) {

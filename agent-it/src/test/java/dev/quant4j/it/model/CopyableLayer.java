@@ -1,7 +1,6 @@
 package dev.quant4j.it.model;
 
 import dev.quant4j.annotations.Quantize;
-
 import java.io.Serializable;
 
 /** A layer copied the two common ways: {@code clone()} (its own, through {@code super.clone()}) and serialization. */
@@ -11,6 +10,7 @@ public class CopyableLayer implements Cloneable, Serializable {
 
     @Quantize
     public float[] weights;
+
     public int size;
     public String name;
     /** Not serialized: comes back null. */

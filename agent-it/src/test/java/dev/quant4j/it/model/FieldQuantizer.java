@@ -4,15 +4,13 @@ import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.function.Consumer;
 
 /** Quantizes one float[] field the way {@code Quantization.quantizeWeights} does (see {@link TinyModelQuantizer}). */
 public final class FieldQuantizer {
     private static final Quantizer Q8 = Quantizer.of("q8s");
 
-    private FieldQuantizer() {
-    }
+    private FieldQuantizer() {}
 
     /** Quantizes {@code floats}, the value of {@code owner}'s field {@code key}; {@code clear} writes null to it. */
     public static <T> QuantizedTensor quantize(T owner, String key, float[] floats, Consumer<T> clear) {

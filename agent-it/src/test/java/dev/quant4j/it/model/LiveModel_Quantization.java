@@ -18,8 +18,7 @@ final class LiveModel_Quantization implements ModelVisitor<LiveModel> {
         ModelVisitors.register(LiveModel.class, new LiveModel_Quantization());
     }
 
-    private LiveModel_Quantization() {
-    }
+    private LiveModel_Quantization() {}
 
     @Override
     public Class<LiveModel> modelType() {
@@ -28,7 +27,13 @@ final class LiveModel_Quantization implements ModelVisitor<LiveModel> {
 
     @Override
     public void visit(LiveModel model, String path, WeightVisitor visitor) {
-        visitor.weight(WeightField.floatArray(ModelPaths.child(path, "weights"), WEIGHTS, model, LiveModel.WEIGHTS_KEY,
-                null, () -> model.weights, value -> model.weights = value));
+        visitor.weight(WeightField.floatArray(
+                ModelPaths.child(path, "weights"),
+                WEIGHTS,
+                model,
+                LiveModel.WEIGHTS_KEY,
+                null,
+                () -> model.weights,
+                value -> model.weights = value));
     }
 }

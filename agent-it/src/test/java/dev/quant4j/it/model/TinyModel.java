@@ -11,6 +11,7 @@ public class TinyModel {
     public float[] embedding;
     /** Not annotated: stays float32 and is never touched by the agent. */
     public float[] bias;
+
     public final Block[] blocks;
     public final int dim;
 

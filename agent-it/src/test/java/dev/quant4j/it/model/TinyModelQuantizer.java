@@ -16,8 +16,7 @@ public final class TinyModelQuantizer {
     private static final Quantizer Q8 = Quantizer.of("q8s");
     private static final Quantizer Q4_BLOCK = Quantizer.of("q4s:block32");
 
-    private TinyModelQuantizer() {
-    }
+    private TinyModelQuantizer() {}
 
     public static void quantizeWeights(TinyModel m) {
         if (m.embedding != null) {

@@ -4,8 +4,7 @@ import java.util.SplittableRandom;
 
 /** Deterministic test weights. */
 public final class Weights {
-    private Weights() {
-    }
+    private Weights() {}
 
     public static float[] flat(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

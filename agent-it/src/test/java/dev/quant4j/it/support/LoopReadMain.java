@@ -9,8 +9,7 @@ import dev.quant4j.it.model.Vector;
  * Prints the dequantizations each loop cost and the fields the agent warned about.
  */
 public final class LoopReadMain {
-    private LoopReadMain() {
-    }
+    private LoopReadMain() {}
 
     public static void main(String[] args) {
         int n = Integer.parseInt(args[0]);
@@ -34,8 +33,8 @@ public final class LoopReadMain {
             expected += hoisted[i % n];
         }
         for (int loop = 0; loop < 2; loop++) {
-            System.out.println("loop" + loop + ".sameSum="
-                    + (Float.floatToIntBits(sums[loop]) == Float.floatToIntBits(expected)));
+            System.out.println(
+                    "loop" + loop + ".sameSum=" + (Float.floatToIntBits(sums[loop]) == Float.floatToIntBits(expected)));
         }
         System.out.println("warned=" + QuantizedFields.status().get("repeatedDequantizationWarnings"));
     }

@@ -7,8 +7,7 @@ import dev.quant4j.it.model.TinyModelQuantizer;
 
 /** Quantizes a plain-array model without the agent: must fail with the explanation, and lose no weights. */
 public final class NoAgentMain {
-    private NoAgentMain() {
-    }
+    private NoAgentMain() {}
 
     public static void main(String[] args) {
         System.out.println("status=" + QuantizedFields.status());

@@ -1,13 +1,11 @@
 package dev.quant4j.it.support;
 
 import dev.quant4j.fields.QuantizedFields;
-
 import java.util.List;
 
 /** Typed access to the agent's status map. */
 public final class Status {
-    private Status() {
-    }
+    private Status() {}
 
     public static long number(String key) {
         Object v = QuantizedFields.status().get(key);

@@ -4,8 +4,7 @@ import dev.quant4j.fields.QuantizedFields;
 
 /** Prints the agent status, for child-JVM tests of the agent's start-up. */
 public final class StatusMain {
-    private StatusMain() {
-    }
+    private StatusMain() {}
 
     public static void main(String[] args) {
         System.out.println("agentActive=" + QuantizedFields.agentActive());

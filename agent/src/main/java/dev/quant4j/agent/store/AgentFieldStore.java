@@ -5,7 +5,6 @@ import dev.quant4j.agent.AgentOptions;
 import dev.quant4j.agent.transform.TransformRecord;
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
@@ -116,9 +115,10 @@ public final class AgentFieldStore implements FieldStore {
         FieldSlot slot = slotFor(owner, fieldKey, q);
         Object current = slot.currentValue(owner);
         if (current != null) {
-            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
-                    + " still holds an array: write null to the field before storing its quantized form, or call "
-                    + "replaceWithQuantized, otherwise reads keep returning that array and its memory is never released");
+            throw new IllegalStateException(
+                    "field '" + fieldKey + "' of " + owner.getClass().getName()
+                            + " still holds an array: write null to the field before storing its quantized form, or call "
+                            + "replaceWithQuantized, otherwise reads keep returning that array and its memory is never released");
         }
         Entry old = slot.replace(owner, new Entry(owner, collectedOwners, slot, q));
         if (old != null) {
@@ -158,8 +158,9 @@ public final class AgentFieldStore implements FieldStore {
             }
         }
         if (!cleared[0]) {
-            throw new IllegalStateException("field '" + fieldKey + "' of " + owner.getClass().getName()
-                    + " still holds an array after clearField ran: it must write null to that field");
+            throw new IllegalStateException(
+                    "field '" + fieldKey + "' of " + owner.getClass().getName()
+                            + " still holds an array after clearField ran: it must write null to that field");
         }
     }
 
@@ -200,7 +201,8 @@ public final class AgentFieldStore implements FieldStore {
     /** The slot of a field key, after checking the arguments of a store. */
     private FieldSlot slotFor(Object owner, String fieldKey, QuantizedTensor q) {
         if (owner == null) {
-            throw new IllegalArgumentException("cannot store the quantized form of '" + fieldKey + "' for a null owner");
+            throw new IllegalArgumentException(
+                    "cannot store the quantized form of '" + fieldKey + "' for a null owner");
         }
         Objects.requireNonNull(fieldKey, "fieldKey");
         if (q == null) {
@@ -241,7 +243,10 @@ public final class AgentFieldStore implements FieldStore {
         if (check) {
             Object previous = e.swapHandedOut(value);
             if (previous != null) {
-                compare(e, previous, "cache=" + options.cacheText() + " dropped it and this read dequantized the field anew");
+                compare(
+                        e,
+                        previous,
+                        "cache=" + options.cacheText() + " dropped it and this read dequantized the field anew");
             }
         }
         return value;
@@ -290,7 +295,8 @@ public final class AgentFieldStore implements FieldStore {
     /** Check mode: the array handed out must still hold the quantized values, else the change would be lost. */
     private void compare(Entry e, Object handed, String why) {
         Object expected = dequantize(e);
-        String difference = e.slot.rows() ? firstDifference((float[][]) expected, (float[][]) handed)
+        String difference = e.slot.rows()
+                ? firstDifference((float[][]) expected, (float[][]) handed)
                 : firstDifference((float[]) expected, (float[]) handed, "");
         if (difference == null) {
             return;
@@ -361,17 +367,19 @@ public final class AgentFieldStore implements FieldStore {
             if (expungerStarted) {
                 return;
             }
-            Thread t = new Thread(() -> {
-                while (true) {
-                    try {
-                        expunge((Entry) collectedOwners.remove());
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (RuntimeException e) {
-                        AgentLog.warn("releasing the quantized data of a collected owner failed: " + e);
-                    }
-                }
-            }, "quant4j-agent-expunge");
+            Thread t = new Thread(
+                    () -> {
+                        while (true) {
+                            try {
+                                expunge((Entry) collectedOwners.remove());
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (RuntimeException e) {
+                                AgentLog.warn("releasing the quantized data of a collected owner failed: " + e);
+                            }
+                        }
+                    },
+                    "quant4j-agent-expunge");
             t.setDaemon(true);
             t.start();
             expungerStarted = true;

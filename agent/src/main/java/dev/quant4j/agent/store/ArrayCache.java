@@ -45,8 +45,7 @@ abstract sealed class ArrayCache {
         }
 
         @Override
-        void release(Entry e) {
-        }
+        void release(Entry e) {}
 
         @Override
         void describe(Map<String, Object> status, Iterable<FieldSlot> slots) {
@@ -146,6 +145,7 @@ abstract sealed class ArrayCache {
         private final Set<Entry> resident = new HashSet<>();
         /** Guarded by lock. */
         private long residentBytes;
+
         private final AtomicLong clock = new AtomicLong();
         /**
          * The entry whose array was returned last: eviction skips it. Written with an opaque store (a plain move,

@@ -1,7 +1,6 @@
 package dev.quant4j.agent.store;
 
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.ReferenceQueue;
@@ -30,6 +29,7 @@ final class Entry extends WeakReference<Object> {
     final QuantizedTensor q;
     /** Heap bytes of the dequantized value (array headers included), for the budget. */
     final long arrayBytes;
+
     final String ownerClass;
 
     /** BUDGET: the cached dequantized value, published fully filled (volatile write after the fill). */
@@ -72,8 +72,8 @@ final class Entry extends WeakReference<Object> {
     /** Check mode: remembers the array just handed out; returns the one handed out before, if still reachable. */
     Object swapHandedOut(Object array) {
         @SuppressWarnings("unchecked")
-        WeakReference<Object> previous = (WeakReference<Object>) HANDED_OUT.getAndSet(this,
-                array == null ? null : new WeakReference<>(array));
+        WeakReference<Object> previous =
+                (WeakReference<Object>) HANDED_OUT.getAndSet(this, array == null ? null : new WeakReference<>(array));
         return previous == null ? null : previous.get();
     }
 

@@ -14,6 +14,7 @@ final class FieldSlot {
     private final boolean rows;
     /** For checking that the field holds null when its quantized form is stored; null where reflection is denied. */
     private final Field field;
+
     private final ConcurrentHashMap<Object, Entry> entries = new ConcurrentHashMap<>();
     /**
      * The entry found last: a model usually has one owner per field, so this spares the map lookup. Plain, not
@@ -50,19 +51,20 @@ final class FieldSlot {
             }
         }
         if (declaring == null) {
-            throw new IllegalArgumentException("field key '" + key + "': the owner is a " + owner.getClass().getName()
-                    + ", which is not a " + className + "; the key must name the class that declares the field");
+            throw new IllegalArgumentException("field key '" + key + "': the owner is a "
+                    + owner.getClass().getName() + ", which is not a " + className
+                    + "; the key must name the class that declares the field");
         }
         Field f;
         try {
             f = declaring.getDeclaredField(fieldName);
         } catch (NoSuchFieldException e) {
-            throw new IllegalArgumentException("field key '" + key + "': " + className + " declares no field '"
-                    + fieldName + "'");
+            throw new IllegalArgumentException(
+                    "field key '" + key + "': " + className + " declares no field '" + fieldName + "'");
         }
         if (Modifier.isStatic(f.getModifiers())) {
-            throw new IllegalArgumentException("field key '" + key + "' names a static field; only instance fields "
-                    + "are kept quantized");
+            throw new IllegalArgumentException(
+                    "field key '" + key + "' names a static field; only instance fields " + "are kept quantized");
         }
         boolean rows;
         if (f.getType() == float[].class) {

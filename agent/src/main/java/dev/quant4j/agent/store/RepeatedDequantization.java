@@ -1,7 +1,6 @@
 package dev.quant4j.agent.store;
 
 import dev.quant4j.agent.AgentLog;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.Set;
 final class RepeatedDequantization {
     /** Dequantizations of one field in a row, within {@link #WINDOW_NANOS}, that make a warning. */
     static final int THRESHOLD = 64;
+
     private static final long WINDOW_NANOS = 1_000_000_000L;
     private static final int MAX_WARNED = 100;
 
@@ -52,7 +52,8 @@ final class RepeatedDequantization {
         String name = key.substring(key.indexOf('#') + 1);
         String type = e.slot.rows() ? "float[][]" : "float[]";
         AgentLog.warn("field " + key + " of " + e.ownerDescription() + " was dequantized " + THRESHOLD
-                + " times in a row (cache=" + cacheText + "), each time the whole tensor. If a loop reads it per element "
+                + " times in a row (cache=" + cacheText
+                + "), each time the whole tensor. If a loop reads it per element "
                 + "(for (...) s += " + name + "[i]), read it once into a local before the loop: " + type + " " + name
                 + " = this." + name + "; (docs/AGENT.md, \"Reading quantized fields in loops\")");
     }

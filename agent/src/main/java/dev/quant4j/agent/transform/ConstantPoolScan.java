@@ -13,13 +13,13 @@ final class ConstantPoolScan {
     static final int CLONEABLE = 4;
 
     private static final byte[] FLOAT_ARRAY = {'[', 'F'};
-    private static final byte[] CLONEABLE_NAME = "java/lang/Cloneable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] CLONEABLE_NAME =
+            "java/lang/Cloneable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] FLOAT_MATRIX = {'[', '[', 'F'};
     static final String QUANTIZE_DESCRIPTOR = "Ldev/quant4j/annotations/Quantize;";
     private static final byte[] QUANTIZE = QUANTIZE_DESCRIPTOR.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private ConstantPoolScan() {
-    }
+    private ConstantPoolScan() {}
 
     /**
      * Flags {@link #TOUCHES_FLOAT_ARRAYS}, {@link #HAS_QUANTIZE_ANNOTATION} and {@link #CLONEABLE} for a class file.
@@ -27,7 +27,10 @@ final class ConstantPoolScan {
      * @throws IllegalArgumentException if the bytes are not a class file this scan understands
      */
     static int scan(byte[] b) {
-        if (b.length < 10 || (b[0] & 0xff) != 0xCA || (b[1] & 0xff) != 0xFE || (b[2] & 0xff) != 0xBA
+        if (b.length < 10
+                || (b[0] & 0xff) != 0xCA
+                || (b[1] & 0xff) != 0xFE
+                || (b[2] & 0xff) != 0xBA
                 || (b[3] & 0xff) != 0xBE) {
             throw new IllegalArgumentException("not a class file (bad magic number)");
         }
@@ -56,8 +59,9 @@ final class ConstantPoolScan {
                 }
                 case 7, 8, 16, 19, 20 -> p += 3;
                 case 15 -> p += 4;
-                default -> throw new IllegalArgumentException("unknown constant pool tag " + tag + " at entry " + i
-                        + " (byte offset " + p + ")");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown constant pool tag " + tag + " at entry " + i + " (byte offset " + p + ")");
             }
         }
         return flags;

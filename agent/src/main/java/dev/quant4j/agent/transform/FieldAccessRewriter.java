@@ -1,12 +1,11 @@
 package dev.quant4j.agent.transform;
 
+import java.util.Map;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
-
-import java.util.Map;
 
 /**
  * Rewrites the field instructions of a class: for every reference in {@code hooked}
@@ -64,8 +63,7 @@ final class FieldAccessRewriter {
         }
     }
 
-    private FieldAccessRewriter() {
-    }
+    private FieldAccessRewriter() {}
 
     /**
      * @param declaresQuantized the class declares @Quantize fields: its serialization is carried over (an added
@@ -75,38 +73,47 @@ final class FieldAccessRewriter {
         ClassWriter writer = new ClassWriter(reader, 0);
         int[] counts = new int[4];
         boolean[] added = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            private boolean serializable;
-            private boolean hasWriteObject;
+        reader.accept(
+                new ClassVisitor(Opcodes.ASM9, writer) {
+                    private boolean serializable;
+                    private boolean hasWriteObject;
 
-            @Override
-            public void visit(int version, int access, String name, String signature, String superName,
-                              String[] interfaces) {
-                // Interfaces have no instance fields; records and enums are serialized without writeObject.
-                serializable = declaresQuantized && (access & (Opcodes.ACC_INTERFACE | Opcodes.ACC_ENUM)) == 0
-                        && !"java/lang/Record".equals(superName);
-                super.visit(version, access, name, signature, superName, interfaces);
-            }
+                    @Override
+                    public void visit(
+                            int version,
+                            int access,
+                            String name,
+                            String signature,
+                            String superName,
+                            String[] interfaces) {
+                        // Interfaces have no instance fields; records and enums are serialized without writeObject.
+                        serializable = declaresQuantized
+                                && (access & (Opcodes.ACC_INTERFACE | Opcodes.ACC_ENUM)) == 0
+                                && !"java/lang/Record".equals(superName);
+                        super.visit(version, access, name, signature, superName, interfaces);
+                    }
 
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                                             String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                boolean writeObject = name.equals("writeObject") && descriptor.equals(WRITE_OBJECT_DESCRIPTOR)
-                        && (access & Opcodes.ACC_STATIC) == 0;
-                hasWriteObject |= writeObject;
-                return new Hooks(next, name.equals("<init>"), writeObject && serializable, hooked, counts);
-            }
+                    @Override
+                    public MethodVisitor visitMethod(
+                            int access, String name, String descriptor, String signature, String[] exceptions) {
+                        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+                        boolean writeObject = name.equals("writeObject")
+                                && descriptor.equals(WRITE_OBJECT_DESCRIPTOR)
+                                && (access & Opcodes.ACC_STATIC) == 0;
+                        hasWriteObject |= writeObject;
+                        return new Hooks(next, name.equals("<init>"), writeObject && serializable, hooked, counts);
+                    }
 
-            @Override
-            public void visitEnd() {
-                if (serializable && !hasWriteObject) {
-                    addWriteObject(cv);
-                    added[0] = true;
-                }
-                super.visitEnd();
-            }
-        }, 0);
+                    @Override
+                    public void visitEnd() {
+                        if (serializable && !hasWriteObject) {
+                            addWriteObject(cv);
+                            added[0] = true;
+                        }
+                        super.visitEnd();
+                    }
+                },
+                0);
         return new Result(writer.toByteArray(), counts[0], counts[1], counts[2], counts[3], added[0]);
     }
 
@@ -116,8 +123,12 @@ final class FieldAccessRewriter {
      * serialVersionUID, so the class keeps its serialized identity.
      */
     private static void addWriteObject(ClassVisitor cv) {
-        MethodVisitor m = cv.visitMethod(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "writeObject",
-                WRITE_OBJECT_DESCRIPTOR, null, new String[] {"java/io/IOException"});
+        MethodVisitor m = cv.visitMethod(
+                Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC,
+                "writeObject",
+                WRITE_OBJECT_DESCRIPTOR,
+                null,
+                new String[] {"java/io/IOException"});
         m.visitCode();
         m.visitVarInsn(Opcodes.ALOAD, 0);
         m.visitVarInsn(Opcodes.ALOAD, 1);
@@ -135,13 +146,18 @@ final class FieldAccessRewriter {
         private boolean beforeSuperCall;
         /** NEW instructions whose constructor call has not been seen yet (so that call is not ours). */
         private int pendingNew;
+
         private boolean changed;
 
         /** In the class's own writeObject of a class with @Quantize fields: defaultWriteObject is hooked. */
         private final boolean ownWriteObject;
 
-        Hooks(MethodVisitor next, boolean constructor, boolean ownWriteObject, Map<String, String> hooked,
-              int[] counts) {
+        Hooks(
+                MethodVisitor next,
+                boolean constructor,
+                boolean ownWriteObject,
+                Map<String, String> hooked,
+                int[] counts) {
             super(Opcodes.ASM9, next);
             this.beforeSuperCall = constructor;
             this.ownWriteObject = ownWriteObject;
@@ -176,14 +192,17 @@ final class FieldAccessRewriter {
                 changed = true;
                 return;
             }
-            if (ownWriteObject && opcode == Opcodes.INVOKEVIRTUAL && owner.equals(OUTPUT_STREAM)
-                    && name.equals("defaultWriteObject") && descriptor.equals("()V")) {
+            if (ownWriteObject
+                    && opcode == Opcodes.INVOKEVIRTUAL
+                    && owner.equals(OUTPUT_STREAM)
+                    && name.equals("defaultWriteObject")
+                    && descriptor.equals("()V")) {
                 // Local 0 is `this` in an instance writeObject (javac never reassigns it).
                 super.visitVarInsn(Opcodes.ALOAD, 0);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
-                        LOOKUP_DESCRIPTOR, false);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "defaultWriteObject", DEFAULT_WRITE_DESCRIPTOR,
-                        false);
+                super.visitMethodInsn(
+                        Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup", LOOKUP_DESCRIPTOR, false);
+                super.visitMethodInsn(
+                        Opcodes.INVOKESTATIC, HOOKS, "defaultWriteObject", DEFAULT_WRITE_DESCRIPTOR, false);
                 counts[3]++;
                 changed = true;
                 return;
@@ -194,7 +213,8 @@ final class FieldAccessRewriter {
         @Override
         public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
             String key = opcode == Opcodes.GETFIELD || opcode == Opcodes.PUTFIELD
-                    ? hooked.get(owner + '.' + name + ':' + descriptor) : null;
+                    ? hooked.get(owner + '.' + name + ':' + descriptor)
+                    : null;
             if (key == null) {
                 super.visitFieldInsn(opcode, owner, name, descriptor);
             } else if (opcode == Opcodes.GETFIELD) {
@@ -219,7 +239,8 @@ final class FieldAccessRewriter {
 
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
-            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +2 (the duplicated owner and value),
+            // Peak growth: GETFIELD +2 (the duplicated owner and the key), PUTFIELD +2 (the duplicated owner and
+            // value),
             // clone +1 (the duplicated this), defaultWriteObject +2 (this and the lookup).
             super.visitMaxs(changed ? maxStack + 2 : maxStack, maxLocals);
         }

@@ -1,11 +1,5 @@
 package dev.quant4j.agent.transform;
 
-import net.bytebuddy.jar.asm.AnnotationVisitor;
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.FieldVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashSet;
@@ -13,6 +7,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import net.bytebuddy.jar.asm.AnnotationVisitor;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.FieldVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
 
 /**
  * Answers "is the field that {@code owner.name:desc} refers to annotated {@code @Quantize}?" without loading any
@@ -23,14 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class FieldIndex {
     /** Where a field reference resolves to. */
-    record Resolution(String declaringInternalName, boolean quantized) {
-    }
+    record Resolution(String declaringInternalName, boolean quantized) {}
 
     static final Resolution NOT_QUANTIZED = new Resolution(null, false);
 
     /** The instance fields a class declares (name + descriptor) and which of them are {@code @Quantize} arrays. */
-    record ClassFields(String superName, Set<String> declared, Set<String> quantized) {
-    }
+    record ClassFields(String superName, Set<String> declared, Set<String> quantized) {}
 
     private static final int MAX_HIERARCHY_DEPTH = 256;
 
@@ -41,28 +38,31 @@ final class FieldIndex {
         ClassReader reader = new ClassReader(classFile);
         Set<String> declared = new HashSet<>();
         Set<String> quantized = new HashSet<>();
-        reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
-                if ((access & Opcodes.ACC_STATIC) != 0) {
-                    return null;
-                }
-                String member = name + ':' + descriptor;
-                declared.add(member);
-                if (!isFloatArrayDescriptor(descriptor)) {
-                    return null;
-                }
-                return new FieldVisitor(Opcodes.ASM9) {
+        reader.accept(
+                new ClassVisitor(Opcodes.ASM9) {
                     @Override
-                    public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
-                        if (ConstantPoolScan.QUANTIZE_DESCRIPTOR.equals(annotation)) {
-                            quantized.add(member);
+                    public FieldVisitor visitField(
+                            int access, String name, String descriptor, String signature, Object value) {
+                        if ((access & Opcodes.ACC_STATIC) != 0) {
+                            return null;
                         }
-                        return null;
+                        String member = name + ':' + descriptor;
+                        declared.add(member);
+                        if (!isFloatArrayDescriptor(descriptor)) {
+                            return null;
+                        }
+                        return new FieldVisitor(Opcodes.ASM9) {
+                            @Override
+                            public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
+                                if (ConstantPoolScan.QUANTIZE_DESCRIPTOR.equals(annotation)) {
+                                    quantized.add(member);
+                                }
+                                return null;
+                            }
+                        };
                     }
-                };
-            }
-        }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+                },
+                ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
         // The header names the super class (null for java/lang/Object) without a visit of its own.
         return new ClassFields(reader.getSuperName(), Set.copyOf(declared), Set.copyOf(quantized));
     }
@@ -105,8 +105,11 @@ final class FieldIndex {
     }
 
     private static boolean isPlatformClass(String internalName) {
-        return internalName.startsWith("java/") || internalName.startsWith("javax/") || internalName.startsWith("jdk/")
-                || internalName.startsWith("sun/") || internalName.startsWith("com/sun/");
+        return internalName.startsWith("java/")
+                || internalName.startsWith("javax/")
+                || internalName.startsWith("jdk/")
+                || internalName.startsWith("sun/")
+                || internalName.startsWith("com/sun/");
     }
 
     private ClassFields lookup(ClassLoader loader, String internalName) {
@@ -139,7 +142,8 @@ final class FieldIndex {
 
     private static ClassFields read(ClassLoader loader, String internalName) {
         String resource = internalName + ".class";
-        try (InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(resource)
+        try (InputStream in = loader == null
+                ? ClassLoader.getSystemResourceAsStream(resource)
                 : loader.getResourceAsStream(resource)) {
             if (in == null) {
                 return null;

@@ -1,8 +1,6 @@
 package dev.quant4j.agent.transform;
 
 import dev.quant4j.agent.AgentLog;
-import net.bytebuddy.jar.asm.ClassReader;
-
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -11,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import net.bytebuddy.jar.asm.ClassReader;
 
 /**
  * Rewrites, as classes load, every GETFIELD/PUTFIELD of a {@code float[]}/{@code float[][]} instance field annotated
@@ -25,8 +24,8 @@ import java.util.WeakHashMap;
  */
 public final class QuantizeFieldTransformer implements ClassFileTransformer {
     private static final String HOOKS_RESOURCE = FieldAccessRewriter.HOOKS + ".class";
-    private static final List<String> ALWAYS_EXCLUDED = List.of("java/", "javax/", "jdk/", "sun/", "com/sun/",
-            "dev/quant4j/agent/");
+    private static final List<String> ALWAYS_EXCLUDED =
+            List.of("java/", "javax/", "jdk/", "sun/", "com/sun/", "dev/quant4j/agent/");
 
     private final TransformRecord record;
     private final FieldIndex index = new FieldIndex();
@@ -40,8 +39,8 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
      * @param instrumentation for read edges from named modules to the hooks' module; may be null (tests)
      * @param hooksClass      the QuantizedFields class the store was installed into; may be null
      */
-    public QuantizeFieldTransformer(TransformRecord record, List<String> excludes, Instrumentation instrumentation,
-                                    Class<?> hooksClass) {
+    public QuantizeFieldTransformer(
+            TransformRecord record, List<String> excludes, Instrumentation instrumentation, Class<?> hooksClass) {
         this.record = record;
         this.excludes = new String[ALWAYS_EXCLUDED.size() + excludes.size()];
         int i = 0;
@@ -56,8 +55,13 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
     }
 
     @Override
-    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
-                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+    public byte[] transform(
+            Module module,
+            ClassLoader loader,
+            String className,
+            Class<?> classBeingRedefined,
+            ProtectionDomain protectionDomain,
+            byte[] classfileBuffer) {
         // Bootstrap classes cannot see the runtime; hidden classes (className null) have no field references of ours;
         // redefinitions keep the class as the application redefines it.
         if (loader == null || className == null || classBeingRedefined != null || isExcluded(className)) {
@@ -107,8 +111,8 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
             declaresQuantized = !fields.quantized().isEmpty();
         }
         ClassReader reader = new ClassReader(classFile);
-        Map<String, String> hooked = (flags & ConstantPoolScan.TOUCHES_FLOAT_ARRAYS) != 0
-                ? hookedFieldReferences(loader, reader) : Map.of();
+        Map<String, String> hooked =
+                (flags & ConstantPoolScan.TOUCHES_FLOAT_ARRAYS) != 0 ? hookedFieldReferences(loader, reader) : Map.of();
         boolean takesPart = !hooked.isEmpty() || declaresQuantized;
         if (!takesPart && (flags & ConstantPoolScan.CLONEABLE) == 0) {
             return null;
@@ -118,7 +122,8 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
                 return null; // a Cloneable class of a loader without the runtime: nothing of ours to carry over
             }
             throw new IllegalStateException("quant4j-runtime (" + FieldAccessRewriter.HOOKS.replace('/', '.')
-                    + ") is not visible from class loader " + loader + "; put quant4j-runtime on that loader's class path");
+                    + ") is not visible from class loader " + loader
+                    + "; put quant4j-runtime on that loader's class path");
         }
         FieldAccessRewriter.Result result = FieldAccessRewriter.rewrite(reader, hooked, declaresQuantized);
         if (!result.changed()) {
@@ -152,7 +157,8 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
             String name = reader.readUTF8(nameAndType, buffer);
             FieldIndex.Resolution r = index.resolve(loader, owner, name, descriptor);
             if (r.quantized()) {
-                hooked.put(owner + '.' + name + ':' + descriptor,
+                hooked.put(
+                        owner + '.' + name + ':' + descriptor,
                         r.declaringInternalName().replace('/', '.') + '#' + name);
             }
         }

@@ -1,5 +1,13 @@
 package dev.quant4j.agent.store;
 
+import static dev.quant4j.testkit.Identity.assertNotSame;
+import static dev.quant4j.testkit.Identity.assertSame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.agent.AgentOptions;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
@@ -7,8 +15,6 @@ import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testfixtures.NoFloatArrays;
 import dev.quant4j.testfixtures.SubWeights;
 import dev.quant4j.testfixtures.Weights;
-import org.junit.jupiter.api.Test;
-
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,14 +24,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.quant4j.testkit.Identity.assertSame;
-import static dev.quant4j.testkit.Identity.assertNotSame;
+import org.junit.jupiter.api.Test;
 
 /** The store on its own (no rewriting): the hooks are called directly, as rewritten code would. */
 class AgentFieldStoreTest {
@@ -208,8 +207,8 @@ class AgentFieldStoreTest {
         Weights m = new Weights();
         float[] floats = randomWeights(22, 8);
         m.w = floats;
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> s.replaceWithQuantized(m, W, q(floats), () -> { }));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> s.replaceWithQuantized(m, W, q(floats), () -> {}));
         assertTrue(e.getMessage().contains(W) && e.getMessage().contains("clearField"), e.getMessage());
         assertNull(s.quantized(m, W), "no quantized data next to an array in the field");
         assertSame(floats, read(s, m));
@@ -222,7 +221,8 @@ class AgentFieldStoreTest {
         float[] written = {4, 5};
         m.w = written;
         s.write(m, written, W); // the rewritten PUTFIELD: the value is in the field, then the data is dropped
-        assertSame(written, s.read(m, null, W), "the raw null this reader saw is stale: the field's array is the answer");
+        assertSame(
+                written, s.read(m, null, W), "the raw null this reader saw is stale: the field's array is the answer");
     }
 
     @Test
@@ -247,8 +247,8 @@ class AgentFieldStoreTest {
         for (int r = 0; r < 3; r++) {
             assertArrayEquals(java.util.Arrays.copyOfRange(expected, r * 5, r * 5 + 5), rows[r], "row " + r);
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> s.store(new Weights(), ROWS, q(flat)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> s.store(new Weights(), ROWS, q(flat)));
         assertTrue(e.getMessage().contains("[rows, cols]"), e.getMessage());
     }
 
@@ -256,13 +256,19 @@ class AgentFieldStoreTest {
     void badKeysAreRefusedWithTheKeyInTheMessage() {
         AgentFieldStore s = store("cache=none");
         QuantizedTensor qt = q(new float[] {1});
-        for (String bad : List.of("noHash", "#w", "dev.quant4j.testfixtures.Weights#", "a#b#c",
-                "dev.quant4j.testfixtures.Other#w", "dev.quant4j.testfixtures.Weights#missing")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> s.store(new Weights(), bad, qt));
+        for (String bad : List.of(
+                "noHash",
+                "#w",
+                "dev.quant4j.testfixtures.Weights#",
+                "a#b#c",
+                "dev.quant4j.testfixtures.Other#w",
+                "dev.quant4j.testfixtures.Weights#missing")) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> s.store(new Weights(), bad, qt));
             assertTrue(e.getMessage().contains(bad), e.getMessage());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> s.store(new NoFloatArrays(), "dev.quant4j.testfixtures.NoFloatArrays#name", qt));
         assertTrue(e.getMessage().contains("java.lang.String"), e.getMessage());
     }
@@ -292,8 +298,9 @@ class AgentFieldStoreTest {
         assertEquals(1, stat(s, "modifiedArrays"));
         @SuppressWarnings("unchecked")
         String report = ((List<String>) s.status().get("modifiedArrayReports")).getFirst();
-        assertTrue(report.contains(W) && report.contains("[17]") && report.contains("42.0")
-                && report.contains("evicted"), report);
+        assertTrue(
+                report.contains(W) && report.contains("[17]") && report.contains("42.0") && report.contains("evicted"),
+                report);
 
         read(s, a);
         assertEquals(1, stat(s, "modifiedArrays"), "an untouched array evicted again is no report");

@@ -1,13 +1,6 @@
 package dev.quant4j.agent.transform;
 
-import dev.quant4j.fields.QuantizedFields;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.lang.reflect.InvocationTargetException;
-import java.util.List;
-
+import static dev.quant4j.testkit.Identity.assertSame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.quant4j.testkit.Identity.assertSame;
+
+import dev.quant4j.fields.QuantizedFields;
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class QuantizeFieldTransformerTest {
     private static final String FIXTURES = "dev.quant4j.testfixtures.";
@@ -117,7 +116,8 @@ class QuantizeFieldTransformerTest {
         assertEquals("cloned", c.kind());
         assertSame(m, c.owner());
         assertSame(copy, c.value(), "the hook gets the copy and returns it unchanged");
-        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").contains("clones=1"),
+        assertTrue(
+                record.rewrittenClasses().get(FIXTURES + "CopyableWeights").contains("clones=1"),
                 record.rewrittenClasses().toString());
     }
 
@@ -126,13 +126,18 @@ class QuantizeFieldTransformerTest {
         Class<?> rewritten = loader.loadClass(FIXTURES + "CopyableWeights");
         java.lang.reflect.Method w = rewritten.getDeclaredMethod("writeObject", java.io.ObjectOutputStream.class);
         assertTrue(java.lang.reflect.Modifier.isPrivate(w.getModifiers()) && w.isSynthetic(), w.toString());
-        assertTrue(record.rewrittenClasses().get(FIXTURES + "CopyableWeights").endsWith("writeObject=added"),
+        assertTrue(
+                record.rewrittenClasses().get(FIXTURES + "CopyableWeights").endsWith("writeObject=added"),
                 record.rewrittenClasses().toString());
         Class<?> original = dev.quant4j.testfixtures.CopyableWeights.class;
-        assertThrows(NoSuchMethodException.class, () -> original.getDeclaredMethod("writeObject",
-                java.io.ObjectOutputStream.class), "the fixture itself has none (no agent in this test)");
-        assertEquals(java.io.ObjectStreamClass.lookup(original).getSerialVersionUID(),
-                java.io.ObjectStreamClass.lookup(rewritten).getSerialVersionUID(), "the computed serialVersionUID");
+        assertThrows(
+                NoSuchMethodException.class,
+                () -> original.getDeclaredMethod("writeObject", java.io.ObjectOutputStream.class),
+                "the fixture itself has none (no agent in this test)");
+        assertEquals(
+                java.io.ObjectStreamClass.lookup(original).getSerialVersionUID(),
+                java.io.ObjectStreamClass.lookup(rewritten).getSerialVersionUID(),
+                "the computed serialVersionUID");
     }
 
     @Test
@@ -170,7 +175,9 @@ class QuantizeFieldTransformerTest {
         assertEquals("write", store.calls.getLast().kind());
         assertSame(v, call(m, "readW"));
         assertTrue(record.rewrittenClasses().containsKey(FIXTURES + "OtherReader"));
-        assertEquals("reads=2, writes=1", record.rewrittenClasses().get(FIXTURES + "OtherReader"),
+        assertEquals(
+                "reads=2, writes=1",
+                record.rewrittenClasses().get(FIXTURES + "OtherReader"),
                 "read, readThroughSub and write; readPlain untouched");
     }
 
@@ -196,7 +203,8 @@ class QuantizeFieldTransformerTest {
         assertSame(second, store.calls.getFirst().value());
         assertSame(second, call(e, "readW"));
         // The NEW inside the prologue (the exception) must not be mistaken for the super() call.
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> newInstance("EarlyWrite", new Class<?>[] {float[].class, float[].class}, null, second));
     }
 
@@ -204,13 +212,15 @@ class QuantizeFieldTransformerTest {
     void classesThatTouchNoQuantizedFieldAreLeftByteForByte() throws Exception {
         long parsedBefore = record.classesParsed();
         byte[] noFloats = RewritingLoader.classBytes(FIXTURES + "NoFloatArrays");
-        assertNull(transformer.transform(null, loader, (FIXTURES + "NoFloatArrays").replace('.', '/'), null, null,
-                noFloats), "null tells the JVM to keep the original bytes");
+        assertNull(
+                transformer.transform(
+                        null, loader, (FIXTURES + "NoFloatArrays").replace('.', '/'), null, null, noFloats),
+                "null tells the JVM to keep the original bytes");
         assertEquals(parsedBefore, record.classesParsed(), "the constant-pool scan alone must reject it");
 
         byte[] plain = RewritingLoader.classBytes(FIXTURES + "PlainFloatArrays");
-        assertNull(transformer.transform(null, loader, (FIXTURES + "PlainFloatArrays").replace('.', '/'), null, null,
-                plain));
+        assertNull(transformer.transform(
+                null, loader, (FIXTURES + "PlainFloatArrays").replace('.', '/'), null, null, plain));
         assertEquals(parsedBefore + 1, record.classesParsed(), "float[] fields make it parse, but nothing changes");
         Object p = newInstance("PlainFloatArrays", new Class<?>[0]);
         assertFalse(loader.rewritten.get(FIXTURES + "PlainFloatArrays"));
@@ -223,7 +233,8 @@ class QuantizeFieldTransformerTest {
         byte[] any = RewritingLoader.classBytes(FIXTURES + "Weights");
         assertNull(transformer.transform(null, loader, "java/util/Fake", null, null, any));
         assertNull(transformer.transform(null, loader, "dev/quant4j/agent/Fake", null, null, any));
-        assertNull(transformer.transform(null, null, FIXTURES.replace('.', '/') + "Weights", null, null, any),
+        assertNull(
+                transformer.transform(null, null, FIXTURES.replace('.', '/') + "Weights", null, null, any),
                 "bootstrap classes cannot see the runtime");
         assertEquals(seen, record.classesSeen());
     }
@@ -241,8 +252,8 @@ class QuantizeFieldTransformerTest {
 
     @Test
     void excludedPrefixesAreNotRewritten() throws Exception {
-        QuantizeFieldTransformer excluding = new QuantizeFieldTransformer(new TransformRecord(),
-                List.of("dev.quant4j.testfixtures.Other"), null, null);
+        QuantizeFieldTransformer excluding = new QuantizeFieldTransformer(
+                new TransformRecord(), List.of("dev.quant4j.testfixtures.Other"), null, null);
         byte[] other = RewritingLoader.classBytes(FIXTURES + "OtherReader");
         assertNull(excluding.transform(null, loader, (FIXTURES + "OtherReader").replace('.', '/'), null, null, other));
         byte[] weights = RewritingLoader.classBytes(FIXTURES + "Weights");

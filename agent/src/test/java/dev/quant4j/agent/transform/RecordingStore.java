@@ -2,15 +2,13 @@ package dev.quant4j.agent.transform;
 
 import dev.quant4j.fields.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /** Records what the hooks see; a read of a null field answers with {@link #substitute}. */
 final class RecordingStore implements FieldStore {
     /** {@code fieldAtHook}: for a write, what the field held when the hook ran (read by reflection). */
-    record Call(String kind, Object owner, Object value, String key, Object fieldAtHook) {
-    }
+    record Call(String kind, Object owner, Object value, String key, Object fieldAtHook) {}
 
     final List<Call> calls = new ArrayList<>();
     Object substitute;

@@ -5,6 +5,8 @@ import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,9 +18,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a field read costs under the agent (run with -javaagent; see benchmarks/run-agent-benchmarks.sh):
@@ -47,6 +46,7 @@ public class FieldReadBenchmark {
 
     public static class AnnotatedHolder {
         public static final String KEY = "dev.quant4j.benchmarks.agent.FieldReadBenchmark$AnnotatedHolder#w";
+
         @Quantize
         public float[] w;
     }

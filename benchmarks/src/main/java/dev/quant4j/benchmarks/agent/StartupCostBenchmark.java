@@ -1,9 +1,6 @@
 package dev.quant4j.benchmarks.agent;
 
 import dev.quant4j.testkit.ChildJvm;
-
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 
 /**
  * Start-up cost of the agent for an application of a few hundred classes: generates {@code classes} classes
@@ -23,13 +22,14 @@ import java.util.Locale;
  * {@code generate DIR [classes]} then {@code run AGENT_JAR DIR [runs]}. The class path must hold the runtime.
  */
 public final class StartupCostBenchmark {
-    private StartupCostBenchmark() {
-    }
+    private StartupCostBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("generate")) {
             // generate OUT_DIR [classes]: compile the application only (for a machine without javac).
-            generateAndCompile(Path.of(args[1]).resolve("src"), Path.of(args[1]).resolve("classes"),
+            generateAndCompile(
+                    Path.of(args[1]).resolve("src"),
+                    Path.of(args[1]).resolve("classes"),
                     args.length > 2 ? Integer.parseInt(args[2]) : 300);
             return;
         }
@@ -78,12 +78,19 @@ public final class StartupCostBenchmark {
         Arrays.sort(with);
         Arrays.sort(cpuWithout);
         Arrays.sort(cpuWith);
-        System.out.printf(Locale.ROOT, "application: %s, %d runs each, %d cores%n", classesDir,
-                runs, Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                Locale.ROOT,
+                "application: %s, %d runs each, %d cores%n",
+                classesDir,
+                runs,
+                Runtime.getRuntime().availableProcessors());
         printRuns("without agent:", without, cpuWithout);
         printRuns("with agent:   ", with, cpuWith);
-        System.out.printf(Locale.ROOT, "  difference of medians: wall %.1f ms, CPU %.1f ms%n",
-                ms(with[runs / 2] - without[runs / 2]), cpuWith[runs / 2] - cpuWithout[runs / 2]);
+        System.out.printf(
+                Locale.ROOT,
+                "  difference of medians: wall %.1f ms, CPU %.1f ms%n",
+                ms(with[runs / 2] - without[runs / 2]),
+                cpuWith[runs / 2] - cpuWithout[runs / 2]);
         System.out.println("  agent's own account (last run): " + lastReport.replace("\n", " "));
     }
 
@@ -102,8 +109,14 @@ public final class StartupCostBenchmark {
     /** One line for sorted wall times and process CPU times of one kind of run. */
     private static void printRuns(String label, long[] wall, double[] cpu) {
         int n = wall.length;
-        System.out.printf(Locale.ROOT, "  wall %s median %.1f ms (min %.1f, max %.1f); process CPU median %.1f ms%n",
-                label, ms(wall[n / 2]), ms(wall[0]), ms(wall[n - 1]), cpu[n / 2]);
+        System.out.printf(
+                Locale.ROOT,
+                "  wall %s median %.1f ms (min %.1f, max %.1f); process CPU median %.1f ms%n",
+                label,
+                ms(wall[n / 2]),
+                ms(wall[0]),
+                ms(wall[n - 1]),
+                cpu[n / 2]);
     }
 
     private static double ms(long nanos) {
@@ -128,12 +141,13 @@ public final class StartupCostBenchmark {
                         + " + \" classesSeen=\" + st.get(\"classesSeen\") + \" classesParsed=\" + st.get(\"classesParsed\")"
                         + " + \" rewritten=\" + (st.get(\"rewrittenClasses\") instanceof java.util.Map<?, ?> m ? m.size() : 0)"
                         + " + \" transformMillis=\" + st.get(\"transformMillis\"));\n")
-                .append("    System.out.println(\"cpuMs=\" + ((com.sun.management.OperatingSystemMXBean) java.lang.management"
-                        + ".ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e6);\n  }\n}\n");
+                .append(
+                        "    System.out.println(\"cpuMs=\" + ((com.sun.management.OperatingSystemMXBean) java.lang.management"
+                                + ".ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e6);\n  }\n}\n");
         files.add(write(pkg, "Main", main.toString()));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        List<String> options = new ArrayList<>(List.of("-d", out.toString(), "-cp", System.getProperty("java.class.path"),
-                "-proc:none", "-nowarn"));
+        List<String> options = new ArrayList<>(
+                List.of("-d", out.toString(), "-cp", System.getProperty("java.class.path"), "-proc:none", "-nowarn"));
         for (Path f : files) {
             options.add(f.toString());
         }
@@ -155,7 +169,8 @@ public final class StartupCostBenchmark {
         boolean quantized = i % 50 == 0;
         StringBuilder s = new StringBuilder("package app;\nimport java.util.*;\n");
         s.append("public class C").append(i).append(" {\n");
-        s.append("  private final int id;\n  private final String name;\n  private final List<String> items = new ArrayList<>();\n");
+        s.append(
+                "  private final int id;\n  private final String name;\n  private final List<String> items = new ArrayList<>();\n");
         s.append("  private final Map<String, Integer> counts = new HashMap<>();\n");
         if (floats) {
             s.append("  public float[] buffer = new float[16];\n  public float[][] table = new float[4][4];\n");
@@ -165,10 +180,18 @@ public final class StartupCostBenchmark {
         }
         s.append("  public C").append(i).append("(int id) { this.id = id; this.name = \"c\" + id; }\n");
         for (int m = 0; m < 8; m++) {
-            s.append("  int m").append(m).append("(String x) {\n")
-                    .append("    items.add(x + ").append(m).append(");\n")
-                    .append("    counts.merge(x, ").append(m).append(", Integer::sum);\n")
-                    .append("    return x.length() * ").append(m + 1).append(" + items.size();\n  }\n");
+            s.append("  int m")
+                    .append(m)
+                    .append("(String x) {\n")
+                    .append("    items.add(x + ")
+                    .append(m)
+                    .append(");\n")
+                    .append("    counts.merge(x, ")
+                    .append(m)
+                    .append(", Integer::sum);\n")
+                    .append("    return x.length() * ")
+                    .append(m + 1)
+                    .append(" + items.size();\n  }\n");
         }
         s.append("  public long run() {\n    long t = 0;\n");
         for (int m = 0; m < 8; m++) {

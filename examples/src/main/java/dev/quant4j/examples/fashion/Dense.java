@@ -6,7 +6,6 @@ import dev.quant4j.annotations.QuantLevel;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.annotations.Quantize;
 import dev.quant4j.model.QuantizableTensor;
-
 import java.util.SplittableRandom;
 
 /**
@@ -19,9 +18,14 @@ public final class Dense {
     final int in;
     final int out;
 
-    @Quantize(value = QuantValue.Q4S, level = QuantLevel.BLOCK, blockSize = 32, activations = ActivationMode.STATIC,
+    @Quantize(
+            value = QuantValue.Q4S,
+            level = QuantLevel.BLOCK,
+            blockSize = 32,
+            activations = ActivationMode.STATIC,
             activationCalibration = ActivationCalibration.MOVING_AVERAGE_MIN_MAX)
     QuantizableTensor weight;
+
     float[] bias;
 
     /** He-initialized weights (normal, variance 2 / in) and zero biases, from {@code random}. */
@@ -40,7 +44,8 @@ public final class Dense {
     private Dense(Dense other) {
         this.in = other.in;
         this.out = other.out;
-        this.weight = other.weight.isQuantized() ? other.weight
+        this.weight = other.weight.isQuantized()
+                ? other.weight
                 : QuantizableTensor.of(other.weight.get().clone(), out, in);
         this.bias = other.bias.clone();
     }

@@ -1,7 +1,6 @@
 package dev.quant4j.examples.fashion;
 
 import dev.quant4j.annotations.QuantModule;
-
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -12,14 +12,15 @@ import java.util.Arrays;
 public final class FashionMnist {
     /** Where the Debian package puts the files. */
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
     public static final int SIDE = 28;
     public static final int PIXELS = SIDE * SIDE;
     public static final int CLASSES = 10;
-    static final String[] CLASS_NAMES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-            "Sneaker", "Bag", "Ankle boot"};
+    static final String[] CLASS_NAMES = {
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+    };
 
-    private FashionMnist() {
-    }
+    private FashionMnist() {}
 
     /** One split: {@code count} images of {@link #PIXELS} bytes each and their labels 0..9. */
     public record Split(String name, byte[] pixels, byte[] labels) {
@@ -37,8 +38,7 @@ public final class FashionMnist {
     }
 
     /** The two splits. */
-    public record Data(Split train, Split test) {
-    }
+    public record Data(Split train, Split test) {}
 
     /** The message that says how to get the data set when {@code dir} lacks it. */
     public static String missingMessage(Path dir) {
@@ -48,8 +48,12 @@ public final class FashionMnist {
 
     /** True when all four files are in {@code dir}. */
     public static boolean present(Path dir) {
-        for (String f : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+        for (String f : new String[] {
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz"
+        }) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 return false;
             }
@@ -86,8 +90,8 @@ public final class FashionMnist {
         byte[] l = labels.data();
         for (int i = 0; i < l.length; i++) {
             if ((l[i] & 0xFF) >= CLASSES) {
-                throw new IdxFormatException(labelsPath + ": label " + (l[i] & 0xFF) + " at byte offset " + (8 + i)
-                        + "; labels are 0 to 9");
+                throw new IdxFormatException(
+                        labelsPath + ": label " + (l[i] & 0xFF) + " at byte offset " + (8 + i) + "; labels are 0 to 9");
             }
         }
         return new Split(name, images.data(), l);

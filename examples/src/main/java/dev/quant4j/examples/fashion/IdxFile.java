@@ -42,8 +42,8 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
             int type = c.readByte("type");
             int n = c.readByte("rank");
             if (zero0 != 0 || zero1 != 0) {
-                throw new IdxFormatException(path + ": not an IDX file: byte offset 0 holds 0x"
-                        + hex(zero0) + hex(zero1) + ", an IDX file starts with 0x0000");
+                throw new IdxFormatException(path + ": not an IDX file: byte offset 0 holds 0x" + hex(zero0)
+                        + hex(zero1) + ", an IDX file starts with 0x0000");
             }
             if (type != UNSIGNED_BYTE) {
                 throw new IdxFormatException(path + ": byte offset 2 gives element type 0x" + hex(type)
@@ -64,8 +64,9 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
                 }
                 total *= dims[i];
                 if (total > MAX_BYTES) {
-                    throw new IdxFormatException(path + ": the dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
-                            + " (byte offset " + offset + ") give more than " + MAX_BYTES + " bytes of data");
+                    throw new IdxFormatException(
+                            path + ": the dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1)) + " (byte offset "
+                                    + offset + ") give more than " + MAX_BYTES + " bytes of data");
                 }
             }
             long header = c.offset;
@@ -91,8 +92,9 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
             return new GZIPInputStream(raw, 1 << 16);
         } catch (ZipException | EOFException e) {
             raw.close();
-            throw new IdxFormatException(path + ": not a gzip file (" + e.getMessage() + "); the data set ships"
-                    + " its IDX files gzipped", e);
+            throw new IdxFormatException(
+                    path + ": not a gzip file (" + e.getMessage() + "); the data set ships" + " its IDX files gzipped",
+                    e);
         }
     }
 
@@ -114,8 +116,8 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
         int readByte(String what) throws IOException {
             int b = read();
             if (b < 0) {
-                throw new IdxFormatException(path + ": truncated at byte offset " + offset + ", inside the header ("
-                        + what + ")");
+                throw new IdxFormatException(
+                        path + ": truncated at byte offset " + offset + ", inside the header (" + what + ")");
             }
             offset++;
             return b;
@@ -173,8 +175,10 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
         }
 
         private IdxFormatException broken(long at, IOException e) {
-            return new IdxFormatException(path + ": the gzip stream is cut or damaged near decompressed byte offset "
-                    + at + " (" + e.getMessage() + "); reinstall the data set", e);
+            return new IdxFormatException(
+                    path + ": the gzip stream is cut or damaged near decompressed byte offset " + at + " ("
+                            + e.getMessage() + "); reinstall the data set",
+                    e);
         }
     }
 }

@@ -65,8 +65,14 @@ final class Progress implements QatExperiment.Listener {
     private void draw() {
         lastDraw = System.nanoTime();
         int filled = (int) (WIDTH * Math.min(done, units) / units);
-        err.printf(Locale.ROOT, "\r[%s%s] %3d%% %-44s %5.0f s", "#".repeat(filled), "-".repeat(WIDTH - filled),
-                100 * Math.min(done, units) / units, stage, seconds());
+        err.printf(
+                Locale.ROOT,
+                "\r[%s%s] %3d%% %-44s %5.0f s",
+                "#".repeat(filled),
+                "-".repeat(WIDTH - filled),
+                100 * Math.min(done, units) / units,
+                stage,
+                seconds());
         err.flush();
     }
 

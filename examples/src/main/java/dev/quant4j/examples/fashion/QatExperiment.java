@@ -8,7 +8,6 @@ import dev.quant4j.model.WeightField;
 import dev.quant4j.qat.ActivationFakeQuantizer;
 import dev.quant4j.qat.QatModel;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -29,9 +28,19 @@ final class QatExperiment {
      * @param decayEpochs the last float32 epochs, which run at a tenth of the learning rate so that the
      *                    float32 baseline has settled before it is quantized
      */
-    record Options(int trainExamples, int testExamples, int floatEpochs, int decayEpochs, int qatEpochs, int batch,
-                   float learningRate, float qatLearningRate, long seed, int calibrationBatches, List<String> schemes,
-                   boolean annotatedRow) {
+    record Options(
+            int trainExamples,
+            int testExamples,
+            int floatEpochs,
+            int decayEpochs,
+            int qatEpochs,
+            int batch,
+            float learningRate,
+            float qatLearningRate,
+            long seed,
+            int calibrationBatches,
+            List<String> schemes,
+            boolean annotatedRow) {
         static Options full() {
             return new Options(60_000, 10_000, 10, 2, 3, 64, 1e-3f, 1e-4f, 12, 50, SCHEMES, true);
         }
@@ -41,8 +50,19 @@ final class QatExperiment {
         }
 
         Options with(int floatEpochs, int qatEpochs, long seed, List<String> schemes) {
-            return new Options(trainExamples, testExamples, floatEpochs, Math.min(decayEpochs, floatEpochs - 1),
-                    qatEpochs, batch, learningRate, qatLearningRate, seed, calibrationBatches, schemes, annotatedRow);
+            return new Options(
+                    trainExamples,
+                    testExamples,
+                    floatEpochs,
+                    Math.min(decayEpochs, floatEpochs - 1),
+                    qatEpochs,
+                    batch,
+                    learningRate,
+                    qatLearningRate,
+                    seed,
+                    calibrationBatches,
+                    schemes,
+                    annotatedRow);
         }
     }
 
@@ -51,17 +71,27 @@ final class QatExperiment {
      * before converting (equal to {@code qatAccuracy} by construction; kept to show it), and the bytes of
      * the three quantized weight matrices (codes and scales).
      */
-    record Row(String scheme, double floatAccuracy, double ptqAccuracy, double qatAccuracy, double fakeQuantAccuracy,
-               long weightBytes, double bitsPerWeight) {
-    }
+    record Row(
+            String scheme,
+            double floatAccuracy,
+            double ptqAccuracy,
+            double qatAccuracy,
+            double fakeQuantAccuracy,
+            long weightBytes,
+            double bitsPerWeight) {}
 
     /**
      * @param floatFineTunedAccuracy the float32 model trained on for as many epochs as QAT fine-tunes, at the
      *                               QAT learning rate: what the extra epochs alone give, to read QAT against
      */
-    record Result(Options options, double floatAccuracy, double floatFineTunedAccuracy, List<Double> floatLosses,
-                  long weightCount, List<Row> rows, double seconds) {
-    }
+    record Result(
+            Options options,
+            double floatAccuracy,
+            double floatFineTunedAccuracy,
+            List<Double> floatLosses,
+            long weightCount,
+            List<Row> rows,
+            double seconds) {}
 
     /** What the experiment reports as it goes; the launcher draws a bar from it. */
     interface Listener {
@@ -99,25 +129,39 @@ final class QatExperiment {
         List<Row> rows = new ArrayList<>();
         for (String text : o.schemes()) {
             QuantScheme scheme = QuantScheme.parse(text).validate();
-            rows.add(row(scheme.toString(), model, f -> scheme, floatAccuracy, train, test, o, batchesPerEpoch,
-                    listener));
+            rows.add(row(
+                    scheme.toString(), model, f -> scheme, floatAccuracy, train, test, o, batchesPerEpoch, listener));
         }
         if (o.annotatedRow()) {
-            rows.add(row(ANNOTATED, model, WeightField::scheme, floatAccuracy, train, test, o, batchesPerEpoch,
-                    listener));
+            rows.add(row(
+                    ANNOTATED, model, WeightField::scheme, floatAccuracy, train, test, o, batchesPerEpoch, listener));
         }
-        return new Result(o, floatAccuracy, floatFineTunedAccuracy, losses, model.weightCount(), rows, (System.nanoTime() - start) / 1e9);
+        return new Result(
+                o,
+                floatAccuracy,
+                floatFineTunedAccuracy,
+                losses,
+                model.weightCount(),
+                rows,
+                (System.nanoTime() - start) / 1e9);
     }
 
-    private static Row row(String name, FashionMlp trained, Function<WeightField, QuantScheme> schemes,
-                           double floatAccuracy, FashionMnist.Split train, FashionMnist.Split test, Options o,
-                           int batchesPerEpoch, Listener listener) {
+    private static Row row(
+            String name,
+            FashionMlp trained,
+            Function<WeightField, QuantScheme> schemes,
+            double floatAccuracy,
+            FashionMnist.Split train,
+            FashionMnist.Split test,
+            Options o,
+            int batchesPerEpoch,
+            Listener listener) {
         // PTQ: the float32 weights quantized as they are; static activation scales from calibration batches.
         listener.stage(name + ": post-training quantization", 1);
         FashionMlp ptq = trained.copy();
         List<WeightField> fields = Quantization.fields(ptq);
-        QuantizationReport report = Quantization.quantizeWeights(ptq, (path, w, annotated) ->
-                Kernels.active().quantize(path, w, schemes.apply(fieldAt(fields, path))));
+        QuantizationReport report = Quantization.quantizeWeights(
+                ptq, (path, w, annotated) -> Kernels.active().quantize(path, w, schemes.apply(fieldAt(fields, path))));
         ActivationFakeQuantizer[] ptqActivations = calibratedActivations(trained, fields, schemes, train, o);
         double ptqAccuracy = Trainer.accuracy(ptq, ptqActivations, test);
         listener.advance();
@@ -136,14 +180,21 @@ final class QatExperiment {
         qat.convert();
         double qatAccuracy = Trainer.accuracy(model, activations, test);
         if (qatAccuracy != fakeQuantAccuracy) {
-            throw new IllegalStateException(name + ": the converted model scores " + qatAccuracy
-                    + " but its fake-quantized forward scored " + fakeQuantAccuracy + "; convert must keep the weights");
+            throw new IllegalStateException(
+                    name + ": the converted model scores " + qatAccuracy + " but its fake-quantized forward scored "
+                            + fakeQuantAccuracy + "; convert must keep the weights");
         }
         long bytes = report.totalBytesAfter();
         if (name.equals(ANNOTATED)) {
             name = ANNOTATED + " " + qat.scheme(FashionMlp.weightPath(0));
         }
-        return new Row(name, floatAccuracy, ptqAccuracy, qatAccuracy, fakeQuantAccuracy, bytes,
+        return new Row(
+                name,
+                floatAccuracy,
+                ptqAccuracy,
+                qatAccuracy,
+                fakeQuantAccuracy,
+                bytes,
                 8.0 * bytes / trained.weightCount());
     }
 
@@ -160,9 +211,12 @@ final class QatExperiment {
      * For PTQ with static activations: observers fed the float32 model's layer inputs on the first
      * training batches, then frozen (PyTorch's calibrate step). Null entries where a layer keeps float32.
      */
-    private static ActivationFakeQuantizer[] calibratedActivations(FashionMlp trained, List<WeightField> fields,
-                                                                   Function<WeightField, QuantScheme> schemes,
-                                                                   FashionMnist.Split train, Options o) {
+    private static ActivationFakeQuantizer[] calibratedActivations(
+            FashionMlp trained,
+            List<WeightField> fields,
+            Function<WeightField, QuantScheme> schemes,
+            FashionMnist.Split train,
+            Options o) {
         ActivationFakeQuantizer[] a = new ActivationFakeQuantizer[3];
         boolean any = false;
         for (int l = 0; l < 3; l++) {

@@ -29,8 +29,7 @@ public final class QatMain {
                            q2s:block32 e2m1:block32:ue8m0; plus the model's annotated schemes)
             """;
 
-    private QatMain() {
-    }
+    private QatMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -74,8 +73,11 @@ public final class QatMain {
         }
         QatExperiment.Options o = quick ? QatExperiment.Options.quick() : QatExperiment.Options.full();
         if (epochs != null || qatEpochs != null || seed != null || !schemes.isEmpty()) {
-            o = o.with(epochs != null ? epochs : o.floatEpochs(), qatEpochs != null ? qatEpochs : o.qatEpochs(),
-                    seed != null ? seed : o.seed(), schemes.isEmpty() ? o.schemes() : schemes);
+            o = o.with(
+                    epochs != null ? epochs : o.floatEpochs(),
+                    qatEpochs != null ? qatEpochs : o.qatEpochs(),
+                    seed != null ? seed : o.seed(),
+                    schemes.isEmpty() ? o.schemes() : schemes);
         }
         try {
             for (String s : o.schemes()) {
@@ -113,7 +115,8 @@ public final class QatMain {
             try {
                 Files.writeString(report, QatReport.html(result));
             } catch (IOException e) {
-                err.println("quant4j qat: cannot write " + Safe.text(report.toString()) + ": " + Safe.text(e.getMessage()));
+                err.println(
+                        "quant4j qat: cannot write " + Safe.text(report.toString()) + ": " + Safe.text(e.getMessage()));
                 return 1;
             }
             err.println("quant4j qat: wrote " + Safe.text(report.toString()));
@@ -142,8 +145,7 @@ public final class QatMain {
 
     /** Text from arguments or files, with control characters escaped before it reaches a terminal. */
     static final class Safe {
-        private Safe() {
-        }
+        private Safe() {}
 
         static String text(String s) {
             if (s == null) {
@@ -151,7 +153,10 @@ public final class QatMain {
             }
             StringBuilder b = new StringBuilder(s.length());
             s.codePoints().forEach(c -> {
-                if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
+                if (Character.isISOControl(c)
+                        || c == 0x2028
+                        || c == 0x2029
+                        || Character.getType(c) == Character.FORMAT) {
                     b.append(String.format(Locale.ROOT, "\\u%04x", c));
                 } else {
                     b.appendCodePoint(c);

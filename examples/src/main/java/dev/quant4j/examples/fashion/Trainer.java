@@ -3,7 +3,6 @@ package dev.quant4j.examples.fashion;
 import dev.quant4j.qat.ActivationFakeQuantizer;
 import dev.quant4j.qat.FakeQuantize;
 import dev.quant4j.qat.QatModel;
-
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -16,6 +16,5 @@ public final class DefaultScheme {
     /** The six matrices of each encoder layer. */
     public static final String LAYERS = "q8s:block32:f16:u32";
 
-    private DefaultScheme() {
-    }
+    private DefaultScheme() {}
 }

@@ -9,9 +9,18 @@ import dev.quant4j.annotations.Quantize;
  */
 public final class Embeddings extends EmbeddingWeights {
 
-    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"vocabSize", "hidden"}) float[] wordEmbeddings;
-    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"typeVocabSize", "hidden"}) float[] tokenTypeEmbeddings;
-    @Quantize(scheme = DefaultScheme.EMBEDDINGS) @Dims({"maxPositions", "hidden"}) float[] positionEmbeddings;
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS)
+    @Dims({"vocabSize", "hidden"})
+    float[] wordEmbeddings;
+
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS)
+    @Dims({"typeVocabSize", "hidden"})
+    float[] tokenTypeEmbeddings;
+
+    @Quantize(scheme = DefaultScheme.EMBEDDINGS)
+    @Dims({"maxPositions", "hidden"})
+    float[] positionEmbeddings;
+
     final LayerNorm layerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     /** Embeddings without weights; the loader or an imported state fills them. */

@@ -15,20 +15,42 @@ import dev.quant4j.annotations.Quantize;
 public final class EncoderLayer extends EncoderLayerWeights {
 
     // Self-attention: query, key, value projections [hidden, hidden] and the output projection [hidden, hidden].
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] queryWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"hidden", "hidden"})
+    float[] queryWeight;
+
     float[] queryBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] keyWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"hidden", "hidden"})
+    float[] keyWeight;
+
     float[] keyBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] valueWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"hidden", "hidden"})
+    float[] valueWeight;
+
     float[] valueBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "hidden"}) float[] attentionOutputWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"hidden", "hidden"})
+    float[] attentionOutputWeight;
+
     float[] attentionOutputBias;
     final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     // Feed-forward: intermediate [intermediateSize, hidden] and output [hidden, intermediateSize].
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"intermediateSize", "hidden"}) float[] intermediateWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"intermediateSize", "hidden"})
+    float[] intermediateWeight;
+
     float[] intermediateBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) @Dims({"hidden", "intermediateSize"}) float[] outputWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Dims({"hidden", "intermediateSize"})
+    float[] outputWeight;
+
     float[] outputBias;
     final LayerNorm outputLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
@@ -43,10 +65,11 @@ public final class EncoderLayer extends EncoderLayerWeights {
             case QUERY -> Linear.apply("queryWeight", queryWeight, hidden, hidden, queryBias, x, n);
             case KEY -> Linear.apply("keyWeight", keyWeight, hidden, hidden, keyBias, x, n);
             case VALUE -> Linear.apply("valueWeight", valueWeight, hidden, hidden, valueBias, x, n);
-            case ATTENTION_OUTPUT -> Linear.apply("attentionOutputWeight", attentionOutputWeight, hidden, hidden,
-                    attentionOutputBias, x, n);
-            case INTERMEDIATE -> Linear.apply("intermediateWeight", intermediateWeight, intermediateSize, hidden,
-                    intermediateBias, x, n);
+            case ATTENTION_OUTPUT ->
+                Linear.apply("attentionOutputWeight", attentionOutputWeight, hidden, hidden, attentionOutputBias, x, n);
+            case INTERMEDIATE ->
+                Linear.apply(
+                        "intermediateWeight", intermediateWeight, intermediateSize, hidden, intermediateBias, x, n);
             case OUTPUT -> Linear.apply("outputWeight", outputWeight, hidden, intermediateSize, outputBias, x, n);
         };
     }

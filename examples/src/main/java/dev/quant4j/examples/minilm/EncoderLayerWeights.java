@@ -19,8 +19,8 @@ abstract sealed class EncoderLayerWeights permits EncoderLayer, HolderEncoderLay
 
     EncoderLayerWeights(MiniLmConfig c) {
         if (c.hidden() % c.heads() != 0) {
-            throw new IllegalArgumentException("hidden size " + c.hidden() + " is not a multiple of " + c.heads()
-                    + " heads");
+            throw new IllegalArgumentException(
+                    "hidden size " + c.hidden() + " is not a multiple of " + c.heads() + " heads");
         }
         this.hidden = c.hidden();
         this.heads = c.heads();

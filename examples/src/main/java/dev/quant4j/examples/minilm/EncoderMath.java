@@ -17,8 +17,7 @@ import dev.quant4j.kernels.Parallelism;
  */
 final class EncoderMath {
 
-    private EncoderMath() {
-    }
+    private EncoderMath() {}
 
     /** The sentence embedding of one tokenized text, of unit length. */
     static float[] embed(EmbeddingWeights embeddings, EncoderLayerWeights[] layers, int[] tokenIds) {
@@ -35,8 +34,8 @@ final class EncoderMath {
         float[] x = embed(embeddings, tokenIds);
         for (EncoderLayerWeights layer : layers) {
             if (layer.hidden != embeddings.hidden) {
-                throw new IllegalStateException("layer width " + layer.hidden + " differs from the embeddings' "
-                        + embeddings.hidden);
+                throw new IllegalStateException(
+                        "layer width " + layer.hidden + " differs from the embeddings' " + embeddings.hidden);
             }
             x = layer(layer, x, n);
         }
@@ -54,8 +53,8 @@ final class EncoderMath {
         for (int t = 0; t < n; t++) {
             int id = ids[t];
             if (id < 0 || id >= e.vocabSize) {
-                throw new IllegalArgumentException("token id " + id + " at position " + t + " is outside the vocab [0, "
-                        + e.vocabSize + ")");
+                throw new IllegalArgumentException(
+                        "token id " + id + " at position " + t + " is outside the vocab [0, " + e.vocabSize + ")");
             }
             positions[t] = t;
         }

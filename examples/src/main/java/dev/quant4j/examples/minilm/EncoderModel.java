@@ -1,7 +1,6 @@
 package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.QuantModule;
-
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -27,8 +26,8 @@ public abstract sealed class EncoderModel implements SentenceEncoder permits Min
     }
 
     /** {@code config.layers()} empty layers made by {@code layer}. */
-    static <L extends EncoderLayerWeights> L[] layers(MiniLmConfig config, IntFunction<L[]> array,
-                                                      Function<MiniLmConfig, L> layer) {
+    static <L extends EncoderLayerWeights> L[] layers(
+            MiniLmConfig config, IntFunction<L[]> array, Function<MiniLmConfig, L> layer) {
         L[] layers = array.apply(config.layers());
         for (int l = 0; l < layers.length; l++) {
             layers[l] = layer.apply(config);

@@ -13,6 +13,7 @@ final class Gelu {
     private static final double SATURATION = 6.0;
     /** erf is expanded around the nearest multiple of STEP, so the offset h is at most STEP / 2 = 1/32. */
     private static final double STEP = 1.0 / 16;
+
     private static final int GRID = (int) (SATURATION / STEP) + 1;
     /**
      * Taylor terms. With |h| <= 1/32 and exact grid values, 8 terms already keep the error at 2e-16 on
@@ -22,6 +23,7 @@ final class Gelu {
 
     /** erf(c) and erf'(c) = 2/sqrt(pi) exp(-c^2) at the grid points c = k * STEP. */
     private static final double[] ERF_AT = new double[GRID];
+
     private static final double[] SLOPE_AT = new double[GRID];
     /** 1 / (n + 1), to build h^(n+1) / (n+1)! by multiplication. */
     private static final double[] INVERSE = new double[TERMS + 1];
@@ -37,8 +39,7 @@ final class Gelu {
         }
     }
 
-    private Gelu() {
-    }
+    private Gelu() {}
 
     /**
      * Applies GELU to every element, in place: {@code x * 0.5 * (1 + erf(x / sqrt 2))} in double precision with
@@ -59,6 +60,7 @@ final class Gelu {
     static final double RATIONAL_CLAMP = 4.0;
     /** Numerator of erfRational, coefficients of s^0 .. s^6 (s = z^2); fitted here (Lawson-weighted least squares). */
     private static final double P0 = 1.1283791821195965;
+
     private static final double P1 = 0.18471057694053927;
     private static final double P2 = 0.05433258624349921;
     private static final double P3 = 0.0038395330259915813;
@@ -67,6 +69,7 @@ final class Gelu {
     private static final double P6 = -1.3666556855681834e-08;
     /** Denominator, coefficients of s^1 .. s^5 (s^0: 1). */
     private static final double Q1 = 0.49702903220846256;
+
     private static final double Q2 = 0.11382636682034744;
     private static final double Q3 = 0.015453518415523674;
     private static final double Q4 = 0.0013095776968954206;
@@ -81,8 +84,8 @@ final class Gelu {
     static double erfRational(double z) {
         double c = Math.min(RATIONAL_CLAMP, Math.max(-RATIONAL_CLAMP, z));
         double s = c * c;
-        double p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P6, s, P5), s, P4), s, P3), s, P2), s, P1),
-                s, P0);
+        double p = Math.fma(
+                Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P6, s, P5), s, P4), s, P3), s, P2), s, P1), s, P0);
         double q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Q5, s, Q4), s, Q3), s, Q2), s, Q1), s, 1.0);
         return c * p / q;
     }
@@ -104,10 +107,10 @@ final class Gelu {
         int k = (int) (a / STEP + 0.5);
         double c = k * STEP;
         double h = a - c;
-        double power = h;    // h^(n+1) / (n+1)!
-        double hermite = 1;  // H_n(c)
+        double power = h; // h^(n+1) / (n+1)!
+        double hermite = 1; // H_n(c)
         double previous = 0; // H_(n-1)(c)
-        double sum = h;      // the n = 0 term
+        double sum = h; // the n = 0 term
         for (int n = 1; n < TERMS; n++) {
             double next = 2 * c * hermite - 2 * (n - 1) * previous;
             previous = hermite;

@@ -1,7 +1,7 @@
 package dev.quant4j.examples.minilm;
 
-import dev.quant4j.annotations.Quantize;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.annotations.Quantize;
 import dev.quant4j.io.gguf.GgmlType;
 import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.model.ActivationScales;
@@ -17,19 +17,35 @@ import dev.quant4j.model.QuantizableTensor;
  */
 public final class HolderEncoderLayer extends EncoderLayerWeights {
 
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor queryWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor queryWeight;
+
     float[] queryBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor keyWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor keyWeight;
+
     float[] keyBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor valueWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor valueWeight;
+
     float[] valueBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor attentionOutputWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor attentionOutputWeight;
+
     float[] attentionOutputBias;
     final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor intermediateWeight;
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor intermediateWeight;
+
     float[] intermediateBias;
-    @Quantize(scheme = DefaultScheme.LAYERS) QuantizableTensor outputWeight;
+
+    @Quantize(scheme = DefaultScheme.LAYERS)
+    QuantizableTensor outputWeight;
+
     float[] outputBias;
     final LayerNorm outputLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 

@@ -3,7 +3,6 @@ package dev.quant4j.examples.minilm;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
-
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +38,8 @@ public final class InputRecorder {
      * As {@link #record(SentenceEncoder, List)}, into {@code statistics} (e.g.
      * {@link InputStatistics#withSecondMoments()} for GPTQ).
      */
-    public static synchronized InputStatistics record(SentenceEncoder model, List<int[]> tokenIds,
-                                                      InputStatistics statistics) {
+    public static synchronized InputStatistics record(
+            SentenceEncoder model, List<int[]> tokenIds, InputStatistics statistics) {
         InputRecorder r = new InputRecorder(model, statistics);
         active = r;
         try {

@@ -13,7 +13,7 @@ public final class LayerNorm {
     final int dim;
     final float eps;
     float[] weight; // gamma, [dim]
-    float[] bias;   // beta, [dim]
+    float[] bias; // beta, [dim]
 
     /** A LayerNorm without its vectors; the loader or an imported state fills them. */
     LayerNorm(int dim, float eps) {
@@ -26,8 +26,8 @@ public final class LayerNorm {
         float[] gamma = weight;
         float[] beta = bias;
         if (gamma == null || beta == null) {
-            throw new IllegalStateException("LayerNorm weights are null: the model was built without weights and"
-                    + " none were loaded");
+            throw new IllegalStateException(
+                    "LayerNorm weights are null: the model was built without weights and" + " none were loaded");
         }
         for (int t = 0; t < n; t++) {
             int off = t * dim;

@@ -1,17 +1,16 @@
 package dev.quant4j.examples.minilm;
 
-import dev.quant4j.model.ActivationScales;
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.kernels.QuantKernels;
-import dev.quant4j.model.QuantizableTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import dev.quant4j.kernels.Gemm;
-import dev.quant4j.kernels.Int8Activations;
-import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.io.gguf.GgmlQuants;
 import dev.quant4j.io.gguf.GgmlType;
-
+import dev.quant4j.kernels.Gemm;
+import dev.quant4j.kernels.Int8Activations;
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.kernels.Parallelism;
+import dev.quant4j.kernels.QuantKernels;
+import dev.quant4j.model.ActivationScales;
+import dev.quant4j.model.QuantizableTensor;
+import dev.quant4j.tensor.QuantizedTensor;
 import java.util.Arrays;
 
 /**
@@ -38,8 +37,7 @@ final class Linear {
      */
     static final int ACTIVATION_BLOCK = 32;
 
-    private Linear() {
-    }
+    private Linear() {}
 
     /**
      * Applies a linear layer held as a plain array.
@@ -55,8 +53,8 @@ final class Linear {
                     + " none were loaded (import a state, or build it from the ONNX file)");
         }
         if (weights.length != (long) out * in) {
-            throw new IllegalStateException("weight '" + name + "' holds " + weights.length + " floats, but ["
-                    + out + ", " + in + "] needs " + (long) out * in);
+            throw new IllegalStateException("weight '" + name + "' holds " + weights.length + " floats, but [" + out
+                    + ", " + in + "] needs " + (long) out * in);
         }
         checkInput(name, in, bias, out, x, n);
         InputRecorder.observe(weights, x, n, in);
@@ -76,15 +74,22 @@ final class Linear {
      * always take float32 activations). Static activations take the one frozen scale {@code scales} holds
      * for {@code name} (the weight's field path then), and are refused naming it when there is none.
      */
-    static float[] apply(String name, QuantizableTensor weights, float[] bias, float[] x, int n,
-                         ActivationMode activations, ActivationScales scales) {
+    static float[] apply(
+            String name,
+            QuantizableTensor weights,
+            float[] bias,
+            float[] x,
+            int n,
+            ActivationMode activations,
+            ActivationScales scales) {
         if (weights == null) {
             throw new IllegalStateException("weight '" + name + "' is null: the model was built without weights and"
                     + " none were loaded (import a state, or build it from the ONNX file)");
         }
         int[] shape = weights.shape();
         if (shape.length != 2) {
-            throw new IllegalStateException("weight '" + name + "' must be [out, in], has shape " + Arrays.toString(shape));
+            throw new IllegalStateException(
+                    "weight '" + name + "' must be [out, in], has shape " + Arrays.toString(shape));
         }
         int out = shape[0];
         int in = shape[1];
@@ -126,8 +131,8 @@ final class Linear {
         boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
         int block = kQuant ? 256 : 32;
         if (in % block != 0) {
-            throw new IllegalStateException("weight '" + name + "' has rows of " + in + ", which ggml's " + type.ggmlName()
-                    + " product cannot take (its activations come in blocks of " + block + ")");
+            throw new IllegalStateException("weight '" + name + "' has rows of " + in + ", which ggml's "
+                    + type.ggmlName() + " product cannot take (its activations come in blocks of " + block + ")");
         }
         byte[] codes = new byte[x.length];
         float[] scales = new float[x.length / block];
@@ -136,7 +141,9 @@ final class Linear {
         } else {
             GgmlQuants.q8_0Activations(x, 0, x.length, codes, scales, 0);
         }
-        if (!kQuant && weights.isQuantized() && !weights.quantized().scheme().value().isFloat()
+        if (!kQuant
+                && weights.isQuantized()
+                && !weights.quantized().scheme().value().isFloat()
                 && weights.quantized().layout().lastBlockExtent() == block) {
             QuantizedTensor q = weights.quantized();
             float[] y = new float[n * weights.shape()[0]];
@@ -152,9 +159,10 @@ final class Linear {
 
     private static void requireIntegerCodes(String name, QuantizedTensor q, String mode) {
         if (q.scheme().value().isFloat()) {
-            throw new IllegalStateException("weight '" + name + "' has float codes (" + q.scheme().value()
-                    + "); " + mode + " int8 activations multiply integer codes only: use an integer scheme"
-                    + " (q8s, q4f, ...) or activations none");
+            throw new IllegalStateException(
+                    "weight '" + name + "' has float codes (" + q.scheme().value()
+                            + "); " + mode + " int8 activations multiply integer codes only: use an integer scheme"
+                            + " (q8s, q4f, ...) or activations none");
         }
     }
 
@@ -191,12 +199,12 @@ final class Linear {
 
     private static void checkInput(String name, int in, float[] bias, int out, float[] x, int n) {
         if (x.length != n * in) {
-            throw new IllegalArgumentException("input to '" + name + "' has " + x.length + " floats, not " + n
-                    + " tokens x " + in);
+            throw new IllegalArgumentException(
+                    "input to '" + name + "' has " + x.length + " floats, not " + n + " tokens x " + in);
         }
         if (bias != null && bias.length != out) {
-            throw new IllegalStateException("bias of '" + name + "' has " + bias.length + " floats, the weight has "
-                    + out + " rows");
+            throw new IllegalStateException(
+                    "bias of '" + name + "' has " + bias.length + " floats, the weight has " + out + " rows");
         }
     }
 }

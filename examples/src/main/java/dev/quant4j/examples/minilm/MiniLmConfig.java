@@ -6,8 +6,8 @@ import java.util.Map;
  * The sizes of a MiniLM-style BERT, read from its weights: enough to build a model without weights
  * and load a saved state into it.
  */
-public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, int hidden, int heads,
-                           int intermediateSize, int layers) {
+public record MiniLmConfig(
+        int vocabSize, int maxPositions, int typeVocabSize, int hidden, int heads, int intermediateSize, int layers) {
 
     /** Not in the weights: the model config says 12 heads, and the graph reshapes to [batch, n, 12, 32]. */
     public static final int HEADS = 12;
@@ -15,8 +15,14 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
     public static final float LAYER_NORM_EPS = 1e-12f;
 
     public MiniLmConfig {
-        if (vocabSize <= 0 || maxPositions <= 0 || typeVocabSize <= 0 || hidden <= 0 || heads <= 0
-                || intermediateSize <= 0 || layers <= 0 || hidden % heads != 0) {
+        if (vocabSize <= 0
+                || maxPositions <= 0
+                || typeVocabSize <= 0
+                || hidden <= 0
+                || heads <= 0
+                || intermediateSize <= 0
+                || layers <= 0
+                || hidden % heads != 0) {
             throw new IllegalArgumentException("not a valid encoder shape: " + this);
         }
     }
@@ -37,9 +43,14 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
             throw new IllegalArgumentException("the state has no tensor 'layers[0].queryWeight'; it is not a saved"
                     + " MiniLM model (its names: " + shapes.keySet() + ")");
         }
-        return new MiniLmConfig(word[0], require(shapes, "embeddings.positionEmbeddings")[0],
-                require(shapes, "embeddings.tokenTypeEmbeddings")[0], word[1], HEADS,
-                require(shapes, "layers[0].intermediateWeight")[0], layers);
+        return new MiniLmConfig(
+                word[0],
+                require(shapes, "embeddings.positionEmbeddings")[0],
+                require(shapes, "embeddings.tokenTypeEmbeddings")[0],
+                word[1],
+                HEADS,
+                require(shapes, "layers[0].intermediateWeight")[0],
+                layers);
     }
 
     private static int[] require(Map<String, int[]> shapes, String name) {
@@ -54,8 +65,11 @@ public record MiniLmConfig(int vocabSize, int maxPositions, int typeVocabSize, i
     /** Number of weights: every parameter, quantizable or not. */
     public long parameters() {
         long h = hidden;
-        long perLayer = 4 * (h * h + h) + 2 * h + (h * intermediateSize + intermediateSize)
-                + (intermediateSize * h + h) + 2 * h;
+        long perLayer = 4 * (h * h + h)
+                + 2 * h
+                + (h * intermediateSize + intermediateSize)
+                + (intermediateSize * h + h)
+                + 2 * h;
         return (vocabSize + maxPositions + typeVocabSize) * h + 2 * h + layers * perLayer;
     }
 }

@@ -1,15 +1,14 @@
 package dev.quant4j.examples.fashion;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The example on the real data set, at a size that stays fast: Debian's package must be installed
@@ -41,16 +40,14 @@ class FashionMnistDataTest {
 
     @Test
     void aSmallRunTrainsAndConvertsToTheAccuracyTheFakeQuantizedForwardMeasured() {
-        QatExperiment.Options o = new QatExperiment.Options(1_000, 500, 2, 0, 1, 64, 1e-3f, 1e-4f, 3, 5,
-                List.of("q2s:block32"), true);
+        QatExperiment.Options o =
+                new QatExperiment.Options(1_000, 500, 2, 0, 1, 64, 1e-3f, 1e-4f, 3, 5, List.of("q2s:block32"), true);
         QatExperiment.Result r = QatExperiment.run(data, o, new QatExperiment.Listener() {
             @Override
-            public void stage(String text, long units) {
-            }
+            public void stage(String text, long units) {}
 
             @Override
-            public void advance() {
-            }
+            public void advance() {}
         });
         assertTrue(r.floatAccuracy() > 0.6, "float32 accuracy after 2 short epochs: " + r.floatAccuracy());
         assertEquals(2, r.rows().size());
@@ -65,8 +62,8 @@ class FashionMnistDataTest {
         // a little over 3 bits per weight.
         assertTrue(q2.bitsPerWeight() > 3.0 && q2.bitsPerWeight() < 3.1, "bits per weight " + q2.bitsPerWeight());
         String json = QatReport.jsonRow(q2);
-        for (String key : List.of("\"scheme\"", "\"float_accuracy\"", "\"ptq_accuracy\"", "\"qat_accuracy\"",
-                "\"weight_bytes\"")) {
+        for (String key : List.of(
+                "\"scheme\"", "\"float_accuracy\"", "\"ptq_accuracy\"", "\"qat_accuracy\"", "\"weight_bytes\"")) {
             assertTrue(json.contains(key), json);
         }
         String html = QatReport.html(r);

@@ -1,7 +1,9 @@
 package dev.quant4j.examples.fashion;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,11 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class IdxFileTest {
     @TempDir
@@ -46,7 +45,8 @@ class IdxFileTest {
     }
 
     private String failure(Path p, int rank) {
-        return assertThrows(IdxFormatException.class, () -> IdxFile.read(p, rank)).getMessage();
+        return assertThrows(IdxFormatException.class, () -> IdxFile.read(p, rank))
+                .getMessage();
     }
 
     @Test
@@ -119,7 +119,8 @@ class IdxFileTest {
         write("t10k-images-idx3-ubyte.gz", images);
         write("t10k-labels-idx1-ubyte.gz", gzip(idx(new int[] {2}, new byte[] {1, 9})));
         write("train-labels-idx1-ubyte.gz", gzip(idx(new int[] {2}, new byte[] {3, 12})));
-        String m = assertThrows(IdxFormatException.class, () -> FashionMnist.load(dir)).getMessage();
+        String m = assertThrows(IdxFormatException.class, () -> FashionMnist.load(dir))
+                .getMessage();
         assertTrue(m.contains("label 12 at byte offset 9"), m);
         write("train-labels-idx1-ubyte.gz", gzip(idx(new int[] {3}, new byte[] {3, 2, 1})));
         m = assertThrows(IdxFormatException.class, () -> FashionMnist.load(dir)).getMessage();
@@ -133,12 +134,13 @@ class IdxFileTest {
     @Test
     void aMissingDataSetSaysHowToInstallIt() {
         Path empty = dir.resolve("none");
-        String m = assertThrows(java.nio.file.NoSuchFileException.class, () -> FashionMnist.load(empty)).getReason();
+        String m = assertThrows(java.nio.file.NoSuchFileException.class, () -> FashionMnist.load(empty))
+                .getReason();
         assertTrue(m.contains("apt-get install dataset-fashion-mnist"), m);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = QatMain.run(new String[] {"--data", empty.toString()}, new java.io.PrintStream(out),
-                new java.io.PrintStream(err));
+        int rc = QatMain.run(
+                new String[] {"--data", empty.toString()}, new java.io.PrintStream(out), new java.io.PrintStream(err));
         assertEquals(3, rc);
         assertTrue(err.toString().contains("sudo apt-get install dataset-fashion-mnist"), err.toString());
     }

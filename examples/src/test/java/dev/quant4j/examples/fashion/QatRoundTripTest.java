@@ -1,5 +1,13 @@
 package dev.quant4j.examples.fashion;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.Quantization;
@@ -9,17 +17,8 @@ import dev.quant4j.qat.QatModel;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** prepare -> train -> convert through the generated visitor of {@link FashionMlp}. */
 class QatRoundTripTest {
@@ -41,16 +40,22 @@ class QatRoundTripTest {
         QatModel qat = QatModel.prepare(model, f -> scheme);
         assertEquals(List.of("hidden1.weight", "hidden2.weight", "output.weight"), qat.paths());
         assertArrayEquals(bits(original), bits(qat.master("hidden1.weight")), "the master is the float32 weight");
-        float[] expected = Kernels.scalar().quantize("w", FloatTensor.of(original, 48, FashionMnist.PIXELS), scheme)
-                .dequantize().data();
+        float[] expected = Kernels.scalar()
+                .quantize("w", FloatTensor.of(original, 48, FashionMnist.PIXELS), scheme)
+                .dequantize()
+                .data();
         assertArrayEquals(bits(expected), bits(model.hidden1.weight.get()), "the field holds dequantize(quantize(w))");
         assertFalse(model.hidden1.weight.isQuantized());
         assertNull(qat.activations("hidden1.weight"), "a weight-only scheme quantizes no activations");
         // A step moves the master; refresh shows its new fake quantization.
         qat.master("hidden1.weight")[0] += 1f;
         qat.refresh();
-        assertEquals(Kernels.scalar().quantize("w", FloatTensor.of(qat.master("hidden1.weight"), 48,
-                FashionMnist.PIXELS), scheme).dequantize().data()[0], model.hidden1.weight.get()[0]);
+        assertEquals(
+                Kernels.scalar()
+                        .quantize("w", FloatTensor.of(qat.master("hidden1.weight"), 48, FashionMnist.PIXELS), scheme)
+                        .dequantize()
+                        .data()[0],
+                model.hidden1.weight.get()[0]);
     }
 
     @Test
@@ -59,7 +64,7 @@ class QatRoundTripTest {
         FashionMlp model = new FashionMlp(WIDTHS, 4);
         new Trainer(model, null, null, 1e-3f).epoch(batch, 8, 0, null);
 
-        QatModel qat = QatModel.prepare(model);   // the annotated schemes: Q4S block32, static int8 activations
+        QatModel qat = QatModel.prepare(model); // the annotated schemes: Q4S block32, static int8 activations
         assertEquals(QuantScheme.parse("q4s:block32:a8static:movingminmax"), qat.scheme("output.weight"));
         ActivationFakeQuantizer[] activations = Trainer.activationsOf(qat);
         for (ActivationFakeQuantizer a : activations) {
@@ -95,7 +100,9 @@ class QatRoundTripTest {
         assertArrayEquals(fakePredictions, Trainer.predict(model, activations, batch));
         assertFalse(activations[0].isObserving(), "the converted model keeps the frozen activation scales");
         // The visitor sees the converted state: three quantized weights.
-        long quantized = Quantization.fields(model).stream().filter(WeightField::isQuantized).count();
+        long quantized = Quantization.fields(model).stream()
+                .filter(WeightField::isQuantized)
+                .count();
         assertEquals(3, quantized);
         assertThrows(IllegalStateException.class, qat::refresh);
         // Quantized fields cannot be prepared again without dequantizing first.

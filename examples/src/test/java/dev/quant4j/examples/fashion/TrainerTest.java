@@ -1,14 +1,13 @@
 package dev.quant4j.examples.fashion;
 
-import dev.quant4j.model.Quantization;
-import dev.quant4j.model.WeightField;
-import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.model.Quantization;
+import dev.quant4j.model.WeightField;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class TrainerTest {
 
@@ -86,10 +85,14 @@ class TrainerTest {
         FashionMlp model = new FashionMlp(new int[] {FashionMnist.PIXELS, 16, 8, 10}, 1);
         StringBuilder paths = new StringBuilder();
         for (WeightField f : Quantization.fields(model)) {
-            paths.append(f.path()).append(f.isQuantizable() ? "=" + f.scheme() : "").append(' ');
+            paths.append(f.path())
+                    .append(f.isQuantizable() ? "=" + f.scheme() : "")
+                    .append(' ');
         }
-        assertEquals("hidden1.weight=q4s:block32:f32:u32:a8static:movingminmax hidden1.bias "
-                + "hidden2.weight=q4s:block32:f32:u32:a8static:movingminmax hidden2.bias "
-                + "output.weight=q4s:block32:f32:u32:a8static:movingminmax output.bias ", paths.toString());
+        assertEquals(
+                "hidden1.weight=q4s:block32:f32:u32:a8static:movingminmax hidden1.bias "
+                        + "hidden2.weight=q4s:block32:f32:u32:a8static:movingminmax hidden2.bias "
+                        + "output.weight=q4s:block32:f32:u32:a8static:movingminmax output.bias ",
+                paths.toString());
     }
 }

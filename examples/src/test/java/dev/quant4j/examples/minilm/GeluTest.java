@@ -1,9 +1,9 @@
 package dev.quant4j.examples.minilm;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class GeluTest {
 
@@ -78,9 +78,10 @@ class GeluTest {
         for (int i = 0; i < x.length; i++) {
             double v = x[i];
             double exact = v * 0.5 * (1.0 + Gelu.erfSeries(v / Math.sqrt(2.0)));
-            assertEquals((float) (v * 0.5 * (1.0 + Gelu.erfRational(v / Math.sqrt(2.0)))), y[i], Math.ulp(y[i]),
-                    "at " + v);
-            assertEquals(exact, y[i], Math.ulp((float) exact) + Math.abs(v) * (Math.abs(v) <= 5.6 ? 1e-9 : 1e-8), "at " + v);
+            assertEquals(
+                    (float) (v * 0.5 * (1.0 + Gelu.erfRational(v / Math.sqrt(2.0)))), y[i], Math.ulp(y[i]), "at " + v);
+            assertEquals(
+                    exact, y[i], Math.ulp((float) exact) + Math.abs(v) * (Math.abs(v) <= 5.6 ? 1e-9 : 1e-8), "at " + v);
         }
     }
 

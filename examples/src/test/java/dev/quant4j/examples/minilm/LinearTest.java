@@ -1,23 +1,22 @@
 package dev.quant4j.examples.minilm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Gemm;
 import dev.quant4j.kernels.Parallelism;
-import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.model.QuantizableTensor;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class LinearTest {
 
@@ -51,8 +50,11 @@ class LinearTest {
                         }
                         // Any summation order is within (in + 1) * eps * sum |terms| of the exact value.
                         double bound = (in + 2) * Math.ulp(1f) * magnitude;
-                        assertEquals(exact, y[t * out + r], bound, "seed " + seed + " in " + in + " n " + n
-                                + " token " + t + " row " + r);
+                        assertEquals(
+                                exact,
+                                y[t * out + r],
+                                bound,
+                                "seed " + seed + " in " + in + " n " + n + " token " + t + " row " + r);
                     }
                 }
             }
@@ -81,8 +83,16 @@ class LinearTest {
         float[] w = gaussian(random, out * in);
         float[] bias = gaussian(random, out);
         float[] x = gaussian(random, 6 * in);
-        for (String scheme : List.of("q8s:tensor", "q8f:block32:f16", "q4f:block32:f16", "q4s:block16",
-                "q2s:block8:bf16", "e4m3:tensor", "e5m2:block32", "e2m1:block32:ue8m0", "q4f:block2x16")) {
+        for (String scheme : List.of(
+                "q8s:tensor",
+                "q8f:block32:f16",
+                "q4f:block32:f16",
+                "q4s:block16",
+                "q2s:block8:bf16",
+                "e4m3:tensor",
+                "e5m2:block32",
+                "e2m1:block32:ue8m0",
+                "q4f:block2x16")) {
             QuantizedTensor q = Quantizer.of(scheme).quantize("w", FloatTensor.of(w, out, in));
             float[] viaHolder = Linear.apply("w", QuantizableTensor.of(q), bias, x, 6);
             float[] viaArray = Linear.apply("w", q.dequantize().data(), out, in, bias, x, 6);
@@ -111,20 +121,29 @@ class LinearTest {
             }
             assertArrayEquals(want, got, scheme);
             QuantizedTensor declared = Quantizer.of(scheme + ":a8dyn").quantize("w", FloatTensor.of(w, out, in));
-            assertArrayEquals(want, Linear.apply("w", QuantizableTensor.of(declared), bias, x, n),
+            assertArrayEquals(
+                    want,
+                    Linear.apply("w", QuantizableTensor.of(declared), bias, x, n),
                     scheme + ":a8dyn: the weight's scheme declares the dynamic activations");
             float[] none = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.NONE, null);
             assertTrue(!Arrays.equals(none, got), scheme + ": dynamic must differ from float32 activations");
         }
-        QuantizableTensor fp8 = QuantizableTensor.of(Quantizer.of("e4m3:tensor").quantize("w", FloatTensor.of(w, out, in)));
-        IllegalStateException floats = assertThrows(IllegalStateException.class,
+        QuantizableTensor fp8 =
+                QuantizableTensor.of(Quantizer.of("e4m3:tensor").quantize("w", FloatTensor.of(w, out, in)));
+        IllegalStateException floats = assertThrows(
+                IllegalStateException.class,
                 () -> Linear.apply("layers[2].keyWeight", fp8, bias, x, n, ActivationMode.DYNAMIC, null));
-        assertTrue(floats.getMessage().contains("layers[2].keyWeight") && floats.getMessage().contains("float codes"),
+        assertTrue(
+                floats.getMessage().contains("layers[2].keyWeight")
+                        && floats.getMessage().contains("float codes"),
                 floats.getMessage());
-        QuantizableTensor q8 = QuantizableTensor.of(Quantizer.of("q8s:block32").quantize("w", FloatTensor.of(w, out, in)));
-        IllegalStateException statik = assertThrows(IllegalStateException.class,
+        QuantizableTensor q8 =
+                QuantizableTensor.of(Quantizer.of("q8s:block32").quantize("w", FloatTensor.of(w, out, in)));
+        IllegalStateException statik = assertThrows(
+                IllegalStateException.class,
                 () -> Linear.apply("layers[5].outputWeight", q8, bias, x, n, ActivationMode.STATIC, null));
-        assertTrue(statik.getMessage().contains("weight 'layers[5].outputWeight' is declared with static activations"),
+        assertTrue(
+                statik.getMessage().contains("weight 'layers[5].outputWeight' is declared with static activations"),
                 statik.getMessage());
     }
 
@@ -141,8 +160,8 @@ class LinearTest {
         ActivationScales scales = new ActivationScales(java.util.Map.of("layers[0].queryWeight", 0.02f));
         float[] got = Linear.apply("layers[0].queryWeight", QuantizableTensor.of(q), bias, x, n, null, scales);
         float[] want = new float[n * out];
-        Gemm.scalar().matmulInt8(q, Gemm.scalar().quantizeActivationsStatic(x, n, in, 0.02f), want,
-                Parallelism.single());
+        Gemm.scalar()
+                .matmulInt8(q, Gemm.scalar().quantizeActivationsStatic(x, n, in, 0.02f), want, Parallelism.single());
         for (int i = 0; i < want.length; i++) {
             want[i] += bias[i % out];
         }
@@ -158,21 +177,25 @@ class LinearTest {
         int[] ids = {49, 0, 7, 7};
         float[] rows = Linear.gather(q, ids);
         for (int t = 0; t < ids.length; t++) {
-            assertArrayEquals(Arrays.copyOfRange(all, ids[t] * 32, ids[t] * 32 + 32),
-                    Arrays.copyOfRange(rows, t * 32, t * 32 + 32), "id " + ids[t]);
+            assertArrayEquals(
+                    Arrays.copyOfRange(all, ids[t] * 32, ids[t] * 32 + 32),
+                    Arrays.copyOfRange(rows, t * 32, t * 32 + 32),
+                    "id " + ids[t]);
         }
     }
 
     @Test
     void shapeMistakesNameTheWeight() {
         float[] x = new float[8];
-        IllegalStateException wrongSize = assertThrows(IllegalStateException.class,
+        IllegalStateException wrongSize = assertThrows(
+                IllegalStateException.class,
                 () -> Linear.apply("layers[0].queryWeight", new float[15], 4, 4, null, x, 2));
         assertTrue(wrongSize.getMessage().contains("layers[0].queryWeight"), wrongSize.getMessage());
-        IllegalStateException missing = assertThrows(IllegalStateException.class,
-                () -> Linear.apply("outputWeight", (float[]) null, 4, 4, null, x, 2));
+        IllegalStateException missing = assertThrows(
+                IllegalStateException.class, () -> Linear.apply("outputWeight", (float[]) null, 4, 4, null, x, 2));
         assertTrue(missing.getMessage().contains("outputWeight"), missing.getMessage());
-        IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException input = assertThrows(
+                IllegalArgumentException.class,
                 () -> Linear.apply("keyWeight", new float[16], 4, 4, null, new float[7], 2));
         assertTrue(input.getMessage().contains("keyWeight"), input.getMessage());
     }
@@ -191,8 +214,10 @@ class LinearTest {
         float[] w = gaussian(random, out * in);
         float[] x = gaussian(random, n * in);
         float[] bias = gaussian(random, out);
-        for (dev.quant4j.io.gguf.GgmlType type : List.of(dev.quant4j.io.gguf.GgmlType.Q8_0,
-                dev.quant4j.io.gguf.GgmlType.Q4_0, dev.quant4j.io.gguf.GgmlType.Q4_K)) {
+        for (dev.quant4j.io.gguf.GgmlType type : List.of(
+                dev.quant4j.io.gguf.GgmlType.Q8_0,
+                dev.quant4j.io.gguf.GgmlType.Q4_0,
+                dev.quant4j.io.gguf.GgmlType.Q4_K)) {
             boolean k = type == dev.quant4j.io.gguf.GgmlType.Q4_K;
             int block = k ? 256 : 32;
             byte[] codes = new byte[x.length];
@@ -206,9 +231,11 @@ class LinearTest {
             for (int i = 0; i < x.length; i++) {
                 xq[i] = codes[i] * scales[i / block];
             }
-            QuantizableTensor weight = k ? QuantizableTensor.of(w, out, in)
-                    : QuantizableTensor.of(Quantizer.of(type == dev.quant4j.io.gguf.GgmlType.Q8_0 ? "q8s:block32:f16"
-                    : "q4f:block32:f16").quantize("w", FloatTensor.of(w, out, in)));
+            QuantizableTensor weight = k
+                    ? QuantizableTensor.of(w, out, in)
+                    : QuantizableTensor.of(Quantizer.of(
+                                    type == dev.quant4j.io.gguf.GgmlType.Q8_0 ? "q8s:block32:f16" : "q4f:block32:f16")
+                            .quantize("w", FloatTensor.of(w, out, in)));
             float[] expected = Linear.apply("w", weight, bias, xq, n, ActivationMode.NONE, null);
             float[] got = Linear.applyGgml("w", weight, bias, x, n, type);
             for (int i = 0; i < got.length; i++) {
@@ -217,7 +244,14 @@ class LinearTest {
             float[] unquantized = Linear.apply("w", weight, bias, x, n, ActivationMode.NONE, null);
             assertTrue(!Arrays.equals(unquantized, got), type + ": the activations were quantized");
         }
-        assertThrows(IllegalStateException.class, () -> Linear.applyGgml("w", QuantizableTensor.of(w, 8, 448), null,
-                new float[448], 1, dev.quant4j.io.gguf.GgmlType.Q6_K));
+        assertThrows(
+                IllegalStateException.class,
+                () -> Linear.applyGgml(
+                        "w",
+                        QuantizableTensor.of(w, 8, 448),
+                        null,
+                        new float[448],
+                        1,
+                        dev.quant4j.io.gguf.GgmlType.Q6_K));
     }
 }

@@ -1,14 +1,15 @@
 package dev.quant4j.examples.minilm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.quant4j.examples.minilm.demo.Quality;
 import dev.quant4j.examples.minilm.demo.Sentences;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxFormatException;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -17,10 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The float32 Java encoder against LangChain4j's AllMiniLmL6V2EmbeddingModel (ONNX Runtime). */
 class MiniLmModelTest {
@@ -74,8 +73,11 @@ class MiniLmModelTest {
             for (String s : sentences) {
                 tokens += ours.tokenizer().encode(s).length;
             }
-            System.out.printf("f32 Java encoder: %.1f ms wall, %.1f ms CPU per sentence, %.1f tokens on average,"
-                            + " single thread%n", nanos / 1e6 / sentences.size(), cpuNanos / 1e6 / sentences.size(),
+            System.out.printf(
+                    "f32 Java encoder: %.1f ms wall, %.1f ms CPU per sentence, %.1f tokens on average,"
+                            + " single thread%n",
+                    nanos / 1e6 / sentences.size(),
+                    cpuNanos / 1e6 / sentences.size(),
                     (double) tokens / sentences.size());
             oursOnSentences = vectors;
         }
@@ -95,8 +97,9 @@ class MiniLmModelTest {
                 worst = e.getKey();
             }
         }
-        System.out.printf("min cosine %.9f (1 - min = %.2e) over %d sentences (worst: %s)%n", min, 1 - min,
-                oursOnSentences().size(), worst);
+        System.out.printf(
+                "min cosine %.9f (1 - min = %.2e) over %d sentences (worst: %s)%n",
+                min, 1 - min, oursOnSentences().size(), worst);
         assertTrue(min >= MIN_COSINE, "min cosine " + min + " < " + MIN_COSINE + " for: " + worst);
         // The bar above is the one quantized variants will be held to. Two float32 implementations of the
         // same math differ only by rounding (measured 1 - min ~ 3e-12), so also demand that: a real math
@@ -108,15 +111,18 @@ class MiniLmModelTest {
     void nearestNeighbourOfASentenceIsItsParaphrase() throws IOException {
         Map<String, float[]> vectors = oursOnSentences();
         Map<String, String> paraphrases = Map.of(
-                "The cat is sleeping on the sofa.", "A cat is asleep on the couch.",
+                "The cat is sleeping on the sofa.",
+                "A cat is asleep on the couch.",
                 "Water boils at 100 degrees Celsius at sea level.",
                 "At sea level, water reaches its boiling point at 100 °C.",
                 "Quantizing weights to 8 bits makes the model four times smaller.",
                 "Storing the weights as int8 instead of float32 shrinks the model by a factor of four.",
                 "The central bank raised rates by a quarter of a point.",
                 "Interest rates rose by 0.25 percentage points this month.",
-                "How do I reset my password?", "I forgot my password and need a new one.",
-                "Can dogs eat chocolate?", "Chocolate is poisonous to dogs.");
+                "How do I reset my password?",
+                "I forgot my password and need a new one.",
+                "Can dogs eat chocolate?",
+                "Chocolate is poisonous to dogs.");
         for (Map.Entry<String, String> pair : paraphrases.entrySet()) {
             float[] query = vectors.get(pair.getKey());
             String nearest = null;
@@ -134,10 +140,18 @@ class MiniLmModelTest {
 
     @Test
     void matchesLangChain4jOnEdgeCases() {
-        String longText = "The committee met again on Tuesday to discuss the budget, the schedule and the staffing plan. "
-                .repeat(12);
-        for (String s : List.of(longText, "Héllo wörld, naïve café", "我爱北京天安门", "x", "!!!", "[MASK] me",
-                "a".repeat(101) + " word", "I love pizza 🍕")) {
+        String longText =
+                "The committee met again on Tuesday to discuss the budget, the schedule and the staffing plan. "
+                        .repeat(12);
+        for (String s : List.of(
+                longText,
+                "Héllo wörld, naïve café",
+                "我爱北京天安门",
+                "x",
+                "!!!",
+                "[MASK] me",
+                "a".repeat(101) + " word",
+                "I love pizza 🍕")) {
             double c = cosine(referenceVector(s), ours.embed(s));
             assertTrue(c >= SAME_MATH_COSINE, "cosine " + c + " for: " + s);
         }
@@ -197,10 +211,12 @@ class MiniLmModelTest {
         assertEquals(138.050722, sum(word), 1e-3);
         float[] output0 = weights.floats("encoder.layer.0.output.dense.weight", 1536, 384);
         assertEquals(19.473491, sum(output0), 1e-3);
-        assertEquals("onnx::MatMul_799", weights.tensor("encoder.layer.0.output.dense.weight").storedName());
+        assertEquals(
+                "onnx::MatMul_799",
+                weights.tensor("encoder.layer.0.output.dense.weight").storedName());
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> weights.tensor("embeddings.position_ids"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> weights.tensor("embeddings.position_ids"));
         assertTrue(e.getMessage().contains("INT64"), e.getMessage());
     }
 

@@ -1,5 +1,9 @@
 package dev.quant4j.examples.minilm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.kernels.QuantKernels;
@@ -7,16 +11,11 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Row-wise dequantization ({@link QuantKernels#dequantizeRows}, what {@link Linear} uses for holder
@@ -63,7 +62,8 @@ class RowDequantizationTest {
                     int e = Float.floatToRawIntBits(expected[r * len + i]);
                     int a = Float.floatToRawIntBits(row[3 + i]);
                     if (e != a) {
-                        throw new AssertionError("seed " + seed + ", case " + c + ": " + text + " " + Arrays.toString(shape)
+                        throw new AssertionError("seed " + seed + ", case " + c + ": " + text + " "
+                                + Arrays.toString(shape)
                                 + " row " + r + " column " + i + ": expected " + expected[r * len + i] + ", got "
                                 + row[3 + i]);
                     }

@@ -1,5 +1,8 @@
 package dev.quant4j.processor.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ModelFiles;
 import dev.quant4j.model.QuantizableTensor;
@@ -8,16 +11,12 @@ import dev.quant4j.model.WeightField;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * Activation quantization as declared on {@link Projection}, compiled by the processor: the visitor gives
@@ -47,9 +46,14 @@ class ActivationDeclarationTest {
 
     @Test
     void theVisitorCarriesTheActivationParts() {
-        List<QuantScheme> schemes = Quantization.fields(model()).stream().map(WeightField::scheme).toList();
-        assertEquals(List.of(QuantScheme.parse("q4f:block32:f16:u32:a8dyn"),
-                QuantScheme.parse("q8s:a8static:percentile"), QuantScheme.parse("q4f:block32:f16:u32")), schemes);
+        List<QuantScheme> schemes =
+                Quantization.fields(model()).stream().map(WeightField::scheme).toList();
+        assertEquals(
+                List.of(
+                        QuantScheme.parse("q4f:block32:f16:u32:a8dyn"),
+                        QuantScheme.parse("q8s:a8static:percentile"),
+                        QuantScheme.parse("q4f:block32:f16:u32")),
+                schemes);
     }
 
     @Test
@@ -63,7 +67,10 @@ class ActivationDeclarationTest {
         assertEquals("q4f:block32:f16:u32:a8dyn", withActivations.scheme().toString());
         assertArrayEquals(weightsOnly.codes(), withActivations.codes());
         assertArrayEquals(weightsOnly.scales(), withActivations.scales());
-        assertEquals(Kernels.scalar().quantize("plain", plain, QuantScheme.parse("q4f:block32:f16")).dequantize(),
+        assertEquals(
+                Kernels.scalar()
+                        .quantize("plain", plain, QuantScheme.parse("q4f:block32:f16"))
+                        .dequantize(),
                 m.plain.quantized().dequantize());
 
         Path file = Files.createTempDirectory("quant4j-activations").resolve("projection.safetensors");
@@ -71,7 +78,9 @@ class ActivationDeclarationTest {
         Projection loaded = new Projection();
         ModelFiles.load(loaded, file);
         Files.delete(file);
-        assertEquals(QuantScheme.parse("q8s:a8static:percentile"), loaded.down.quantized().scheme());
+        assertEquals(
+                QuantScheme.parse("q8s:a8static:percentile"),
+                loaded.down.quantized().scheme());
         assertEquals(withActivations.scheme(), loaded.up.quantized().scheme());
         assertArrayEquals(withActivations.codes(), loaded.up.quantized().codes());
     }

@@ -9,10 +9,22 @@ import dev.quant4j.model.QuantizableTensor;
 /** Every kind of weight field: plain arrays, rows, holders, a private holder with accessors. */
 class Attention {
     final int dim;
-    @Quantize(scheme = Schemes.ATTENTION) @Dims({"dim", "dim"}) float[] wq;
-    @Quantize(scheme = "ATTENTION") QuantizableTensor wk;
-    @Quantize(value = QuantValue.Q8F, level = QuantLevel.BLOCK, blockSize = {2, 16}) float[][] wv;
-    @Quantize(value = QuantValue.E4M3, level = QuantLevel.BLOCK, blockSize = 32) private QuantizableTensor wo;
+
+    @Quantize(scheme = Schemes.ATTENTION)
+    @Dims({"dim", "dim"})
+    float[] wq;
+
+    @Quantize(scheme = "ATTENTION")
+    QuantizableTensor wk;
+
+    @Quantize(
+            value = QuantValue.Q8F,
+            level = QuantLevel.BLOCK,
+            blockSize = {2, 16})
+    float[][] wv;
+
+    @Quantize(value = QuantValue.E4M3, level = QuantLevel.BLOCK, blockSize = 32)
+    private QuantizableTensor wo;
 
     Attention(int dim) {
         this.dim = dim;

@@ -7,7 +7,10 @@ import dev.quant4j.annotations.Quantize;
 class Embedding {
     final int vocab;
     final int dim;
-    @Quantize(scheme = "EMBEDDING") @Dims({"vocab", "dim"}) float[] table;
+
+    @Quantize(scheme = "EMBEDDING")
+    @Dims({"vocab", "dim"})
+    float[] table;
 
     Embedding(int vocab, int dim) {
         this.vocab = vocab;

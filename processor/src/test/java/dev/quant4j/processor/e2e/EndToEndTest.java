@@ -1,5 +1,14 @@
 package dev.quant4j.processor.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.fields.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.kernels.Kernels;
@@ -13,9 +22,6 @@ import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.MemoryFieldStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,15 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The models in this package were compiled by the processor during the build, the way users compile
@@ -85,8 +84,16 @@ class EndToEndTest {
     private static List<String> expectedPaths() {
         List<String> paths = new ArrayList<>(List.of("embedding.table"));
         for (int i = 0; i < LAYERS; i++) {
-            for (String f : List.of("attention.wq", "attention.wk", "attention.wv", "attention.wo", "mlp.w1", "mlp.w2",
-                    "mlp.bias", "norm.gamma", "norm.beta")) {
+            for (String f : List.of(
+                    "attention.wq",
+                    "attention.wk",
+                    "attention.wv",
+                    "attention.wo",
+                    "mlp.w1",
+                    "mlp.w2",
+                    "mlp.bias",
+                    "norm.gamma",
+                    "norm.beta")) {
                 paths.add("blocks[" + i + "]." + f);
             }
         }
@@ -133,7 +140,9 @@ class EndToEndTest {
         assertEquals("[48, 32]", java.util.Arrays.toString(w1.shape()), "@Dims({\"hidden\", \"dim\"})");
         WeightField wv = fields.get(expectedPaths().indexOf("blocks[0].attention.wv"));
         assertEquals(WeightField.Kind.FLOAT_ROWS, wv.kind());
-        assertEquals("TinyTransformer_Quantization", ModelVisitors.find(TinyTransformer.class).getClass().getSimpleName());
+        assertEquals(
+                "TinyTransformer_Quantization",
+                ModelVisitors.find(TinyTransformer.class).getClass().getSimpleName());
     }
 
     @Test
@@ -202,7 +211,8 @@ class EndToEndTest {
             assertNotNull(store.quantized(loaded.embedding, "dev.quant4j.processor.e2e.Embedding#table"));
             Files.delete(file);
             assertSame(state.get("blocks[1].attention.wk"), fresh.blocks[1].attention.wk.quantized());
-            assertSame(state.get("embedding.table"),
+            assertSame(
+                    state.get("embedding.table"),
                     store.quantized(fresh.embedding, "dev.quant4j.processor.e2e.Embedding#table"));
 
             Quantization.dequantizeWeights(m);
@@ -226,10 +236,12 @@ class EndToEndTest {
      * What a weight must hold after quantizing and dequantizing: the scalar reference kernel's round trip
      * of its original values, or the original values for an unquantized weight.
      */
-    private static FloatTensor reference(String path, Map<String, FloatTensor> original,
-                                         Map<String, QuantScheme> schemes) {
+    private static FloatTensor reference(
+            String path, Map<String, FloatTensor> original, Map<String, QuantScheme> schemes) {
         QuantScheme s = schemes.get(path);
-        return s == null ? original.get(path) : Kernels.scalar().quantize(path, original.get(path), s).dequantize();
+        return s == null
+                ? original.get(path)
+                : Kernels.scalar().quantize(path, original.get(path), s).dequantize();
     }
 
     /** Keeps the report of the last run where the docs can quote it. */
@@ -238,7 +250,10 @@ class EndToEndTest {
         Files.createDirectories(out.getParent());
         Path tmp = Files.createTempFile(out.getParent(), "report", ".tmp");
         Files.writeString(tmp, report.toString(), StandardCharsets.UTF_8);
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                out,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

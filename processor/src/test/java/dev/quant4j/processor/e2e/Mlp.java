@@ -13,8 +13,14 @@ import dev.quant4j.model.QuantizableTensor;
 class Mlp {
     final int dim;
     final int hidden;
-    @Quantize(level = QuantLevel.BLOCK, blockSize = 32, value = QuantValue.Q4F) @Dims({"hidden", "dim"}) float[] w1;
-    @Quantize(value = QuantValue.Q8S) QuantizableTensor w2;
+
+    @Quantize(level = QuantLevel.BLOCK, blockSize = 32, value = QuantValue.Q4F)
+    @Dims({"hidden", "dim"})
+    float[] w1;
+
+    @Quantize(value = QuantValue.Q8S)
+    QuantizableTensor w2;
+
     float[] bias;
 
     Mlp(int dim, int hidden) {

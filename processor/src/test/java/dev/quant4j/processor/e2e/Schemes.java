@@ -8,6 +8,5 @@ final class Schemes {
     static final String ATTENTION = "q4f:block32:f16:u32";
     static final String EMBEDDING = "q8s:block32:f16";
 
-    private Schemes() {
-    }
+    private Schemes() {}
 }

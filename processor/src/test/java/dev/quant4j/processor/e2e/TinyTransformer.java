@@ -1,7 +1,6 @@
 package dev.quant4j.processor.e2e;
 
 import dev.quant4j.annotations.QuantModule;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -8,7 +8,6 @@ import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -39,14 +38,14 @@ public final class GgmlBlocks {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** ggml's {@code kvalues_mxfp4}: E2M1 values times two, indexed by the 4-bit code. */
     private static final int[] KVALUES_MXFP4 = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
     private static final int QK = 32;
 
     /** The schemes that map onto a ggml type, for messages. */
     public static final String TWINS = "q8s:block32:f16 (Q8_0), q4f:block32:f16 (Q4_0), q4f:block32:f16:affine"
             + " (Q4_1), e2m1:block32:ue8m0 (MXFP4)";
 
-    private GgmlBlocks() {
-    }
+    private GgmlBlocks() {}
 
     /**
      * The ggml type that is exactly this scheme for a tensor of this shape, or null when there is none.
@@ -153,7 +152,7 @@ public final class GgmlBlocks {
     /**
      * Our quantized tensor for ggml blocks of a twin type, or null when some block has no exact
      * equivalent in our contract: a negative, infinite or NaN scale (for Q4_1 also a -0.0 scale or a NaN or
- * infinite offset) (ggml's quantizers write d = max / -8
+     * infinite offset) (ggml's quantizers write d = max / -8
      * for Q4_0, so negative scales are common there), a Q8_0 code of -128, an MXFP4 exponent of 255.
      * A null answer means: read the tensor as floats ({@link #dequantize}).
      */
@@ -285,121 +284,131 @@ public final class GgmlBlocks {
                     out[i] = Float.intBitsToFloat((data.get(I16, 2L * i) & 0xFFFF) << 16);
                 }
             }
-            case Q8_0 -> forBlocks(n, QK, 34, (b, o) -> {
-                float d = f16(data, o);
-                for (int j = 0; j < QK; j++) {
-                    out[b + j] = data.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
-                }
-            });
-            case Q4_0 -> forBlocks(n, QK, 18, (b, o) -> {
-                float d = f16(data, o);
-                for (int j = 0; j < QK / 2; j++) {
-                    int v = u8(data, o + 2 + j);
-                    out[b + j] = ((v & 0xF) - 8) * d;
-                    out[b + j + 16] = ((v >>> 4) - 8) * d;
-                }
-            });
-            case Q4_1 -> forBlocks(n, QK, 20, (b, o) -> {
-                float d = f16(data, o);
-                float m = f16(data, o + 2);
-                for (int j = 0; j < QK / 2; j++) {
-                    int v = u8(data, o + 4 + j);
-                    out[b + j] = (v & 0xF) * d + m;
-                    out[b + j + 16] = (v >>> 4) * d + m;
-                }
-            });
-            case Q5_0 -> forBlocks(n, QK, 22, (b, o) -> {
-                float d = f16(data, o);
-                int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), o + 2);
-                for (int j = 0; j < QK / 2; j++) {
-                    int v = u8(data, o + 6 + j);
-                    out[b + j] = (((v & 0xF) | (qh >>> j << 4 & 0x10)) - 16) * d;
-                    out[b + j + 16] = (((v >>> 4) | (qh >>> (j + 12) & 0x10)) - 16) * d;
-                }
-            });
-            case MXFP4 -> forBlocks(n, QK, 17, (b, o) -> {
-                // ggml's GGML_E8M0_TO_FP32_HALF: 2^(e - 128), subnormal for e < 2.
-                float d = Math.scalb(1f, u8(data, o) - 128);
-                for (int j = 0; j < QK / 2; j++) {
-                    int v = u8(data, o + 1 + j);
-                    out[b + j] = KVALUES_MXFP4[v & 0xF] * d;
-                    out[b + j + 16] = KVALUES_MXFP4[v >>> 4] * d;
-                }
-            });
-            case Q4_K -> forBlocks(n, 256, 144, (b, o) -> {
-                float d = f16(data, o);
-                float min = f16(data, o + 2);
-                long scales = o + 4;
-                long q = o + 16;
-                int y = b;
-                for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
-                    float d1 = d * scaleK4(data, scales, is);
-                    float m1 = min * minK4(data, scales, is);
-                    float d2 = d * scaleK4(data, scales, is + 1);
-                    float m2 = min * minK4(data, scales, is + 1);
-                    for (int l = 0; l < 32; l++) {
-                        out[y + l] = d1 * (u8(data, q + l) & 0xF) - m1;
+            case Q8_0 ->
+                forBlocks(n, QK, 34, (b, o) -> {
+                    float d = f16(data, o);
+                    for (int j = 0; j < QK; j++) {
+                        out[b + j] = data.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
                     }
-                    for (int l = 0; l < 32; l++) {
-                        out[y + 32 + l] = d2 * (u8(data, q + l) >>> 4) - m2;
+                });
+            case Q4_0 ->
+                forBlocks(n, QK, 18, (b, o) -> {
+                    float d = f16(data, o);
+                    for (int j = 0; j < QK / 2; j++) {
+                        int v = u8(data, o + 2 + j);
+                        out[b + j] = ((v & 0xF) - 8) * d;
+                        out[b + j + 16] = ((v >>> 4) - 8) * d;
                     }
-                    y += 64;
-                }
-            });
-            case Q5_K -> forBlocks(n, 256, 176, (b, o) -> {
-                float d = f16(data, o);
-                float min = f16(data, o + 2);
-                long scales = o + 4;
-                long qh = o + 16;
-                long ql = o + 48;
-                int y = b;
-                int u1 = 1;
-                int u2 = 2;
-                for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-                    float d1 = d * scaleK4(data, scales, is);
-                    float m1 = min * minK4(data, scales, is);
-                    float d2 = d * scaleK4(data, scales, is + 1);
-                    float m2 = min * minK4(data, scales, is + 1);
-                    for (int l = 0; l < 32; l++) {
-                        int h = (u8(data, qh + l) & u1) != 0 ? 16 : 0;
-                        out[y + l] = d1 * ((u8(data, ql + l) & 0xF) + h) - m1;
+                });
+            case Q4_1 ->
+                forBlocks(n, QK, 20, (b, o) -> {
+                    float d = f16(data, o);
+                    float m = f16(data, o + 2);
+                    for (int j = 0; j < QK / 2; j++) {
+                        int v = u8(data, o + 4 + j);
+                        out[b + j] = (v & 0xF) * d + m;
+                        out[b + j + 16] = (v >>> 4) * d + m;
                     }
-                    for (int l = 0; l < 32; l++) {
-                        int h = (u8(data, qh + l) & u2) != 0 ? 16 : 0;
-                        out[y + 32 + l] = d2 * ((u8(data, ql + l) >>> 4) + h) - m2;
+                });
+            case Q5_0 ->
+                forBlocks(n, QK, 22, (b, o) -> {
+                    float d = f16(data, o);
+                    int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), o + 2);
+                    for (int j = 0; j < QK / 2; j++) {
+                        int v = u8(data, o + 6 + j);
+                        out[b + j] = (((v & 0xF) | (qh >>> j << 4 & 0x10)) - 16) * d;
+                        out[b + j + 16] = (((v >>> 4) | (qh >>> (j + 12) & 0x10)) - 16) * d;
                     }
-                    y += 64;
-                }
-            });
-            case Q6_K -> forBlocks(n, 256, 210, (b, o) -> {
-                float d = f16(data, o + 208);
-                long ql = o;
-                long qh = o + 128;
-                long sc = o + 192;
-                int y = b;
-                for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, y += 128) {
-                    for (int l = 0; l < 32; l++) {
-                        int is = l / 16;
-                        int h = u8(data, qh + l);
-                        int q1 = ((u8(data, ql + l) & 0xF) | (h & 3) << 4) - 32;
-                        int q2 = ((u8(data, ql + l + 32) & 0xF) | (h >>> 2 & 3) << 4) - 32;
-                        int q3 = ((u8(data, ql + l) >>> 4) | (h >>> 4 & 3) << 4) - 32;
-                        int q4 = ((u8(data, ql + l + 32) >>> 4) | (h >>> 6 & 3) << 4) - 32;
-                        out[y + l] = d * i8(data, sc + is) * q1;
-                        out[y + l + 32] = d * i8(data, sc + is + 2) * q2;
-                        out[y + l + 64] = d * i8(data, sc + is + 4) * q3;
-                        out[y + l + 96] = d * i8(data, sc + is + 6) * q4;
+                });
+            case MXFP4 ->
+                forBlocks(n, QK, 17, (b, o) -> {
+                    // ggml's GGML_E8M0_TO_FP32_HALF: 2^(e - 128), subnormal for e < 2.
+                    float d = Math.scalb(1f, u8(data, o) - 128);
+                    for (int j = 0; j < QK / 2; j++) {
+                        int v = u8(data, o + 1 + j);
+                        out[b + j] = KVALUES_MXFP4[v & 0xF] * d;
+                        out[b + j + 16] = KVALUES_MXFP4[v >>> 4] * d;
                     }
-                }
-            });
-            case Q8_K -> forBlocks(n, 256, 292, (b, o) -> {
-                float d = data.get(F32, o);
-                for (int j = 0; j < 256; j++) {
-                    out[b + j] = d * data.get(ValueLayout.JAVA_BYTE, o + 4 + j);
-                }
-            });
-            default -> throw new IllegalArgumentException("quant4j cannot dequantize ggml type " + type.ggmlName()
-                    + "; it reads " + readableNames());
+                });
+            case Q4_K ->
+                forBlocks(n, 256, 144, (b, o) -> {
+                    float d = f16(data, o);
+                    float min = f16(data, o + 2);
+                    long scales = o + 4;
+                    long q = o + 16;
+                    int y = b;
+                    for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
+                        float d1 = d * scaleK4(data, scales, is);
+                        float m1 = min * minK4(data, scales, is);
+                        float d2 = d * scaleK4(data, scales, is + 1);
+                        float m2 = min * minK4(data, scales, is + 1);
+                        for (int l = 0; l < 32; l++) {
+                            out[y + l] = d1 * (u8(data, q + l) & 0xF) - m1;
+                        }
+                        for (int l = 0; l < 32; l++) {
+                            out[y + 32 + l] = d2 * (u8(data, q + l) >>> 4) - m2;
+                        }
+                        y += 64;
+                    }
+                });
+            case Q5_K ->
+                forBlocks(n, 256, 176, (b, o) -> {
+                    float d = f16(data, o);
+                    float min = f16(data, o + 2);
+                    long scales = o + 4;
+                    long qh = o + 16;
+                    long ql = o + 48;
+                    int y = b;
+                    int u1 = 1;
+                    int u2 = 2;
+                    for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
+                        float d1 = d * scaleK4(data, scales, is);
+                        float m1 = min * minK4(data, scales, is);
+                        float d2 = d * scaleK4(data, scales, is + 1);
+                        float m2 = min * minK4(data, scales, is + 1);
+                        for (int l = 0; l < 32; l++) {
+                            int h = (u8(data, qh + l) & u1) != 0 ? 16 : 0;
+                            out[y + l] = d1 * ((u8(data, ql + l) & 0xF) + h) - m1;
+                        }
+                        for (int l = 0; l < 32; l++) {
+                            int h = (u8(data, qh + l) & u2) != 0 ? 16 : 0;
+                            out[y + 32 + l] = d2 * ((u8(data, ql + l) >>> 4) + h) - m2;
+                        }
+                        y += 64;
+                    }
+                });
+            case Q6_K ->
+                forBlocks(n, 256, 210, (b, o) -> {
+                    float d = f16(data, o + 208);
+                    long ql = o;
+                    long qh = o + 128;
+                    long sc = o + 192;
+                    int y = b;
+                    for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, y += 128) {
+                        for (int l = 0; l < 32; l++) {
+                            int is = l / 16;
+                            int h = u8(data, qh + l);
+                            int q1 = ((u8(data, ql + l) & 0xF) | (h & 3) << 4) - 32;
+                            int q2 = ((u8(data, ql + l + 32) & 0xF) | (h >>> 2 & 3) << 4) - 32;
+                            int q3 = ((u8(data, ql + l) >>> 4) | (h >>> 4 & 3) << 4) - 32;
+                            int q4 = ((u8(data, ql + l + 32) >>> 4) | (h >>> 6 & 3) << 4) - 32;
+                            out[y + l] = d * i8(data, sc + is) * q1;
+                            out[y + l + 32] = d * i8(data, sc + is + 2) * q2;
+                            out[y + l + 64] = d * i8(data, sc + is + 4) * q3;
+                            out[y + l + 96] = d * i8(data, sc + is + 6) * q4;
+                        }
+                    }
+                });
+            case Q8_K ->
+                forBlocks(n, 256, 292, (b, o) -> {
+                    float d = data.get(F32, o);
+                    for (int j = 0; j < 256; j++) {
+                        out[b + j] = d * data.get(ValueLayout.JAVA_BYTE, o + 4 + j);
+                    }
+                });
+            default ->
+                throw new IllegalArgumentException(
+                        "quant4j cannot dequantize ggml type " + type.ggmlName() + "; it reads " + readableNames());
         }
     }
 
@@ -427,13 +436,15 @@ public final class GgmlBlocks {
 
     /** ggml's {@code get_scale_min_k4}: the 6-bit scale of sub-block j of a Q4_K / Q5_K block. */
     private static int scaleK4(MemorySegment data, long scales, int j) {
-        return j < 4 ? u8(data, scales + j) & 63
+        return j < 4
+                ? u8(data, scales + j) & 63
                 : (u8(data, scales + j + 4) & 0xF) | (u8(data, scales + j - 4) >>> 6) << 4;
     }
 
     /** The 6-bit min of sub-block j. */
     private static int minK4(MemorySegment data, long scales, int j) {
-        return j < 4 ? u8(data, scales + j + 4) & 63
+        return j < 4
+                ? u8(data, scales + j + 4) & 63
                 : (u8(data, scales + j + 4) >>> 4) | (u8(data, scales + j) >>> 6) << 4;
     }
 

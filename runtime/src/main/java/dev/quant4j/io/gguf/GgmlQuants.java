@@ -30,8 +30,7 @@ public final class GgmlQuants {
     /** ggml's GROUP_MAX_EPS: a group whose largest |x| is below this is all zeros. */
     private static final float GROUP_MAX_EPS = 1e-15f;
 
-    private GgmlQuants() {
-    }
+    private GgmlQuants() {}
 
     /** True for the types {@link #quantize} writes. */
     public static boolean writes(GgmlType type) {
@@ -46,13 +45,14 @@ public final class GgmlQuants {
      */
     public static byte[] quantize(GgmlType type, float[] x) {
         if (!writes(type)) {
-            throw new IllegalArgumentException("quant4j writes ggml type " + type.ggmlName() + " only from our schemes ("
-                    + GgmlBlocks.TWINS + "); its own quantizers write q4_k, q6_k, q5_0 and q8_0");
+            throw new IllegalArgumentException(
+                    "quant4j writes ggml type " + type.ggmlName() + " only from our schemes (" + GgmlBlocks.TWINS
+                            + "); its own quantizers write q4_k, q6_k, q5_0 and q8_0");
         }
         int block = type.blockSize();
         if (x.length % block != 0) {
-            throw new IllegalArgumentException(type.ggmlName() + " blocks hold " + block + " values, and " + x.length
-                    + " is not a multiple");
+            throw new IllegalArgumentException(
+                    type.ggmlName() + " blocks hold " + block + " values, and " + x.length + " is not a multiple");
         }
         int blocks = x.length / block;
         byte[] out = new byte[Math.multiplyExact(blocks, type.typeSize())];
@@ -82,7 +82,8 @@ public final class GgmlQuants {
      */
     public static void q8_0Activations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
         if (n % QK != 0) {
-            throw new IllegalArgumentException("Q8_0 activations come in runs of 32 values; " + n + " is not a multiple");
+            throw new IllegalArgumentException(
+                    "Q8_0 activations come in runs of 32 values; " + n + " is not a multiple");
         }
         for (int b = 0; b < n / QK; b++) {
             int s = from + b * QK;
@@ -111,7 +112,8 @@ public final class GgmlQuants {
      */
     public static void q8_KActivations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
         if (n % QK_K != 0) {
-            throw new IllegalArgumentException("Q8_K activations come in runs of 256 values; " + n + " is not a multiple");
+            throw new IllegalArgumentException(
+                    "Q8_K activations come in runs of 256 values; " + n + " is not a multiple");
         }
         for (int b = 0; b < n / QK_K; b++) {
             int s = from + b * QK_K;
@@ -226,8 +228,19 @@ public final class GgmlQuants {
      * with the smallest weighted squared error among {@code nstep + 1} candidates; returns the scale and
      * puts {@code min} (>= 0: the grid's offset is {@code -min}) in {@code minOut[0]}.
      */
-    private static float fitAsymmetric(int n, int nmax, float[] x, int xf, float[] w, int[] codes, int cf,
-                                       float[] minOut, int[] aux, float rmin, float rdelta, int nstep) {
+    private static float fitAsymmetric(
+            int n,
+            int nmax,
+            float[] x,
+            int xf,
+            float[] w,
+            int[] codes,
+            int cf,
+            float[] minOut,
+            int[] aux,
+            float rmin,
+            float rdelta,
+            int nstep) {
         float min = x[xf];
         float max = x[xf];
         float sumW = w[0];

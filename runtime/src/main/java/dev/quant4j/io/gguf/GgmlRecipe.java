@@ -130,8 +130,11 @@ public enum GgmlRecipe {
 
     private static boolean quantized(Entry e) {
         String n = e.name();
-        return e.shape.length >= 2 && !n.contains("position_embd") && !n.contains("token_types")
-                && !n.contains("position_embeddings") && !n.contains("token_type_embeddings");
+        return e.shape.length >= 2
+                && !n.contains("position_embd")
+                && !n.contains("token_types")
+                && !n.contains("position_embeddings")
+                && !n.contains("token_type_embeddings");
     }
 
     private static boolean isOutput(String n) {
@@ -139,7 +142,8 @@ public enum GgmlRecipe {
     }
 
     private static boolean isTokenEmbedding(String n) {
-        return n.equals("token_embd.weight") || n.endsWith("embed_tokens.weight")
+        return n.equals("token_embd.weight")
+                || n.endsWith("embed_tokens.weight")
                 || n.endsWith("word_embeddings.weight");
     }
 

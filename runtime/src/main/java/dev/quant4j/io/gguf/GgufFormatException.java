@@ -1,7 +1,6 @@
 package dev.quant4j.io.gguf;
 
 import dev.quant4j.errors.FileFormatException;
-
 import java.nio.file.Path;
 
 /**

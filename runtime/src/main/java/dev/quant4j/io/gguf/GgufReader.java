@@ -2,9 +2,8 @@ package dev.quant4j.io.gguf;
 
 import dev.quant4j.io.DisplayText;
 import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.Shapes;
 import dev.quant4j.tensor.QuantizedTensor;
-
+import dev.quant4j.tensor.Shapes;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -46,10 +45,12 @@ import java.util.Map;
 public final class GgufReader implements AutoCloseable {
     /** "GGUF" read as a little-endian u32. */
     static final int MAGIC = 0x46554747;
+
     public static final int DEFAULT_ALIGNMENT = 32;
     public static final String ALIGNMENT_KEY = "general.alignment";
     /** ggml's GGML_MAX_NAME: a tensor name has fewer bytes than this. */
     public static final int MAX_NAME_BYTES = 64;
+
     public static final int MAX_DIMS = 4;
     /** Array elements (of all metadata arrays together) this reader keeps on the heap. */
     public static final long MAX_METADATA_ELEMENTS = 1L << 26;
@@ -60,7 +61,8 @@ public final class GgufReader implements AutoCloseable {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** One tensor as its info describes it: ggml dims ({@code ne[0]} innermost), type, data offset. */
     public record TensorInfo(String name, long[] ne, GgmlType type, long offset, long byteSize, long infoOffset) {
@@ -92,8 +94,12 @@ public final class GgufReader implements AutoCloseable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof TensorInfo t && name.equals(t.name) && Arrays.equals(ne, t.ne) && type == t.type
-                    && offset == t.offset && byteSize == t.byteSize;
+            return o instanceof TensorInfo t
+                    && name.equals(t.name)
+                    && Arrays.equals(ne, t.ne)
+                    && type == t.type
+                    && offset == t.offset
+                    && byteSize == t.byteSize;
         }
 
         @Override
@@ -128,9 +134,12 @@ public final class GgufReader implements AutoCloseable {
 
         void need(long bytes, String what, String item) throws GgufFormatException {
             if (bytes < 0 || bytes > left()) {
-                throw fail(item, pos, what + " needs " + (bytes < 0 ? "more than 2^63" : Long.toString(bytes))
-                        + " bytes but only " + left() + " are left in the file; the file is truncated or the "
-                        + "length is damaged");
+                throw fail(
+                        item,
+                        pos,
+                        what + " needs " + (bytes < 0 ? "more than 2^63" : Long.toString(bytes))
+                                + " bytes but only " + left() + " are left in the file; the file is truncated or the "
+                                + "length is damaged");
             }
         }
 
@@ -158,13 +167,18 @@ public final class GgufReader implements AutoCloseable {
             long at = pos;
             long n = i64(what + " length", item);
             if (n < 0 || n > left()) {
-                throw fail(item, at, what + " has length " + Long.toUnsignedString(n) + " but only " + left()
-                        + " bytes are left in the file; the file is truncated or the length is damaged");
+                throw fail(
+                        item,
+                        at,
+                        what + " has length " + Long.toUnsignedString(n) + " but only " + left()
+                                + " bytes are left in the file; the file is truncated or the length is damaged");
             }
             byte[] bytes = mapped.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
             try {
-                CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+                CharsetDecoder dec = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
                 CharBuffer chars = dec.decode(ByteBuffer.wrap(bytes));
                 pos += n;
                 return chars.toString();
@@ -180,24 +194,40 @@ public final class GgufReader implements AutoCloseable {
         this.mapped = mapped;
         Cursor c = new Cursor();
         if (mapped.byteSize() < 24) {
-            throw fail(null, 0, "the file has " + mapped.byteSize() + " bytes; a GGUF header takes 24 (magic, "
-                    + "version, tensor count, key count), so it is truncated or not a GGUF file");
+            throw fail(
+                    null,
+                    0,
+                    "the file has " + mapped.byteSize() + " bytes; a GGUF header takes 24 (magic, "
+                            + "version, tensor count, key count), so it is truncated or not a GGUF file");
         }
         int magic = c.i32("magic", null);
         if (magic != MAGIC) {
-            throw fail(null, 0, "the file does not start with the GGUF magic (47 47 55 46, \"GGUF\") but "
-                    + String.format("%02x %02x %02x %02x", magic & 0xFF, magic >>> 8 & 0xFF, magic >>> 16 & 0xFF,
-                    magic >>> 24 & 0xFF) + "; it is not a GGUF file");
+            throw fail(
+                    null,
+                    0,
+                    "the file does not start with the GGUF magic (47 47 55 46, \"GGUF\") but "
+                            + String.format(
+                                    "%02x %02x %02x %02x",
+                                    magic & 0xFF, magic >>> 8 & 0xFF, magic >>> 16 & 0xFF, magic >>> 24 & 0xFF)
+                            + "; it is not a GGUF file");
         }
         int v = c.i32("version", null);
         if ((v & 0xFFFF) == 0 && v != 0) {
-            throw fail(null, 4, "version " + Integer.toUnsignedString(v) + " is a byte-swapped version: the file is "
-                    + "big-endian, and quant4j reads little-endian GGUF only");
+            throw fail(
+                    null,
+                    4,
+                    "version " + Integer.toUnsignedString(v) + " is a byte-swapped version: the file is "
+                            + "big-endian, and quant4j reads little-endian GGUF only");
         }
         if (v != 2 && v != 3) {
-            throw fail(null, 4, "GGUF version " + Integer.toUnsignedString(v) + " is not supported; this reader "
-                    + "reads versions 2 and 3" + (v == 1 ? " (version 1 used 32-bit counts; convert it with a "
-                    + "newer llama.cpp)" : ""));
+            throw fail(
+                    null,
+                    4,
+                    "GGUF version " + Integer.toUnsignedString(v) + " is not supported; this reader "
+                            + "reads versions 2 and 3"
+                            + (v == 1
+                                    ? " (version 1 used 32-bit counts; convert it with a " + "newer llama.cpp)"
+                                    : ""));
         }
         this.version = v;
         long nTensors = c.i64("tensor count", null);
@@ -205,12 +235,18 @@ public final class GgufReader implements AutoCloseable {
         // Each tensor info takes at least 24 bytes (an empty name, n_dims, type, offset), each key/value at
         // least 13 (an empty key, the type, a 1-byte value): the counts cannot exceed what the file holds.
         if (nTensors < 0 || nTensors > c.left() / 24) {
-            throw fail(null, 8, "tensor count " + Long.toUnsignedString(nTensors) + " cannot fit in the "
-                    + c.left() + " bytes left; the header is damaged");
+            throw fail(
+                    null,
+                    8,
+                    "tensor count " + Long.toUnsignedString(nTensors) + " cannot fit in the " + c.left()
+                            + " bytes left; the header is damaged");
         }
         if (nKv < 0 || nKv > c.left() / 13) {
-            throw fail(null, 16, "metadata key count " + Long.toUnsignedString(nKv) + " cannot fit in the "
-                    + c.left() + " bytes left; the header is damaged");
+            throw fail(
+                    null,
+                    16,
+                    "metadata key count " + Long.toUnsignedString(nKv) + " cannot fit in the " + c.left()
+                            + " bytes left; the header is damaged");
         }
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
@@ -227,8 +263,11 @@ public final class GgufReader implements AutoCloseable {
             int typeId = c.i32("value type", item);
             GgufValue.Type type = GgufValue.Type.byId(Integer.toUnsignedLong(typeId));
             if (type == null) {
-                throw fail(item, typeAt, "value type " + Integer.toUnsignedString(typeId) + " is unknown; GGUF "
-                        + "value types are 0 to 12");
+                throw fail(
+                        item,
+                        typeAt,
+                        "value type " + Integer.toUnsignedString(typeId) + " is unknown; GGUF "
+                                + "value types are 0 to 12");
             }
             kv.put(key, readValue(c, type, item));
         }
@@ -240,8 +279,10 @@ public final class GgufReader implements AutoCloseable {
             }
             alignment = a.asLong();
             if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > MAX_ALIGNMENT) {
-                throw fail("key '" + ALIGNMENT_KEY + "'", -1, "alignment " + alignment + " is not a power of two "
-                        + "from 1 to 2^30");
+                throw fail(
+                        "key '" + ALIGNMENT_KEY + "'",
+                        -1,
+                        "alignment " + alignment + " is not a power of two " + "from 1 to 2^30");
             }
         }
         this.alignment = alignment;
@@ -256,8 +297,8 @@ public final class GgufReader implements AutoCloseable {
             String item = "tensor '" + DisplayText.escape(name) + "'";
             int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
             if (nameBytes >= MAX_NAME_BYTES) {
-                throw fail(item, at, "the name has " + nameBytes + " bytes; ggml allows at most "
-                        + (MAX_NAME_BYTES - 1));
+                throw fail(
+                        item, at, "the name has " + nameBytes + " bytes; ggml allows at most " + (MAX_NAME_BYTES - 1));
             }
             if (names.containsKey(name)) {
                 throw fail(item, at, "two tensors have this name; names must be unique");
@@ -265,8 +306,11 @@ public final class GgufReader implements AutoCloseable {
             long dimsAt = c.pos;
             int nDims = c.i32("n_dims", item);
             if (nDims < 0 || nDims > MAX_DIMS) {
-                throw fail(item, dimsAt, "n_dims is " + Integer.toUnsignedString(nDims) + "; ggml tensors have "
-                        + "at most " + MAX_DIMS + " dimensions");
+                throw fail(
+                        item,
+                        dimsAt,
+                        "n_dims is " + Integer.toUnsignedString(nDims) + "; ggml tensors have " + "at most " + MAX_DIMS
+                                + " dimensions");
             }
             long[] ne = new long[nDims];
             long count = 1;
@@ -274,12 +318,18 @@ public final class GgufReader implements AutoCloseable {
                 long dimAt = c.pos;
                 ne[d] = c.i64("dimension " + d, item);
                 if (ne[d] < 0) {
-                    throw fail(item, dimAt, "dimension ne[" + d + "] = " + Long.toUnsignedString(ne[d])
-                            + " is negative as a signed 64-bit number");
+                    throw fail(
+                            item,
+                            dimAt,
+                            "dimension ne[" + d + "] = " + Long.toUnsignedString(ne[d])
+                                    + " is negative as a signed 64-bit number");
                 }
                 if (ne[d] != 0 && count > Long.MAX_VALUE / ne[d]) {
-                    throw fail(item, dimAt, "the dimensions " + Arrays.toString(Arrays.copyOf(ne, d + 1))
-                            + " hold more elements than a signed 64-bit number counts");
+                    throw fail(
+                            item,
+                            dimAt,
+                            "the dimensions " + Arrays.toString(Arrays.copyOf(ne, d + 1))
+                                    + " hold more elements than a signed 64-bit number counts");
                 }
                 count *= ne[d];
             }
@@ -291,20 +341,29 @@ public final class GgufReader implements AutoCloseable {
             }
             long ne0 = nDims == 0 ? 1 : ne[0];
             if (ne0 % type.blockSize() != 0) {
-                throw fail(item, dimsAt + 4, "its row length ne[0] = " + ne0 + " is not a multiple of "
-                        + type.ggmlName() + "'s block size " + type.blockSize());
+                throw fail(
+                        item,
+                        dimsAt + 4,
+                        "its row length ne[0] = " + ne0 + " is not a multiple of " + type.ggmlName() + "'s block size "
+                                + type.blockSize());
             }
             long bytes = type.byteSize(count);
             if (bytes < 0 || bytes > Long.MAX_VALUE - alignment) {
-                throw fail(item, dimsAt, count + " elements of " + type.ggmlName()
-                        + " take more bytes than a signed 64-bit number counts");
+                throw fail(
+                        item,
+                        dimsAt,
+                        count + " elements of " + type.ggmlName()
+                                + " take more bytes than a signed 64-bit number counts");
             }
             long offsetAt = c.pos;
             long offset = c.i64("data offset", item);
             if (offset != expectedOffset) {
-                throw fail(item, offsetAt, "its data offset is " + Long.toUnsignedString(offset) + ", expected "
-                        + expectedOffset + ": ggml requires tensors packed in info order, each padded to the "
-                        + "alignment " + alignment);
+                throw fail(
+                        item,
+                        offsetAt,
+                        "its data offset is " + Long.toUnsignedString(offset) + ", expected "
+                                + expectedOffset + ": ggml requires tensors packed in info order, each padded to the "
+                                + "alignment " + alignment);
             }
             TensorInfo info = new TensorInfo(name, ne, type, offset, bytes, at);
             infos.add(info);
@@ -317,10 +376,14 @@ public final class GgufReader implements AutoCloseable {
         long start = pad(c.pos, alignment);
         this.dataStart = start;
         for (TensorInfo t : infos) {
-            if (t.byteSize() > 0 && (start > mapped.byteSize() || t.offset() + t.byteSize() > mapped.byteSize() - start)) {
-                throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "its data [" + (start + t.offset()) + ", "
-                        + (start + t.offset() + t.byteSize()) + ") reaches past the end of the file ("
-                        + mapped.byteSize() + " bytes); the file is truncated");
+            if (t.byteSize() > 0
+                    && (start > mapped.byteSize() || t.offset() + t.byteSize() > mapped.byteSize() - start)) {
+                throw fail(
+                        "tensor '" + DisplayText.escape(t.name()) + "'",
+                        t.infoOffset(),
+                        "its data [" + (start + t.offset()) + ", "
+                                + (start + t.offset() + t.byteSize()) + ") reaches past the end of the file ("
+                                + mapped.byteSize() + " bytes); the file is truncated");
             }
         }
         this.tensors = List.copyOf(infos);
@@ -345,12 +408,18 @@ public final class GgufReader implements AutoCloseable {
                 long countAt = c.pos;
                 long n = c.i64("array length", item);
                 if (n < 0 || n > c.left() / elem.size) {
-                    throw fail(item, countAt, "the array has " + Long.toUnsignedString(n) + " elements of " + elem
-                            + " but only " + c.left() + " bytes are left in the file");
+                    throw fail(
+                            item,
+                            countAt,
+                            "the array has " + Long.toUnsignedString(n) + " elements of " + elem + " but only "
+                                    + c.left() + " bytes are left in the file");
                 }
                 if (n > c.elementsLeft) {
-                    throw fail(item, countAt, "the metadata arrays hold more than " + MAX_METADATA_ELEMENTS
-                            + " elements in all, this reader's limit");
+                    throw fail(
+                            item,
+                            countAt,
+                            "the metadata arrays hold more than " + MAX_METADATA_ELEMENTS
+                                    + " elements in all, this reader's limit");
                 }
                 c.elementsLeft -= n;
                 int count = (int) n;
@@ -512,8 +581,10 @@ public final class GgufReader implements AutoCloseable {
     public int[] intShape(TensorInfo t) throws GgufFormatException {
         long n = t.elementCount();
         if (n > Shapes.MAX_ARRAY_LENGTH) {
-            throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "it has " + n + " elements; quant4j holds at "
-                    + "most " + Shapes.MAX_ARRAY_LENGTH + " per tensor");
+            throw fail(
+                    "tensor '" + DisplayText.escape(t.name()) + "'",
+                    t.infoOffset(),
+                    "it has " + n + " elements; quant4j holds at " + "most " + Shapes.MAX_ARRAY_LENGTH + " per tensor");
         }
         long[] s = t.shape();
         int[] out = new int[s.length];
@@ -527,8 +598,11 @@ public final class GgufReader implements AutoCloseable {
     public FloatTensor readFloatTensor(TensorInfo t) throws GgufFormatException {
         int[] shape = intShape(t);
         if (!t.type().readable()) {
-            throw fail("tensor '" + DisplayText.escape(t.name()) + "'", t.infoOffset(), "quant4j cannot read ggml type "
-                    + t.type().ggmlName() + "; it reads " + GgmlBlocks.readableNames());
+            throw fail(
+                    "tensor '" + DisplayText.escape(t.name()) + "'",
+                    t.infoOffset(),
+                    "quant4j cannot read ggml type " + t.type().ggmlName() + "; it reads "
+                            + GgmlBlocks.readableNames());
         }
         float[] out = new float[(int) t.elementCount()];
         GgmlBlocks.dequantize(data(t), t.type(), out);

@@ -15,8 +15,19 @@ import java.util.Objects;
 public record GgufValue(Type type, Type elementType, Object value) {
     /** GGUF value types, by their id in the file. */
     public enum Type {
-        UINT8(1), INT8(1), UINT16(2), INT16(2), UINT32(4), INT32(4), FLOAT32(4), BOOL(1), STRING(8), ARRAY(-1),
-        UINT64(8), INT64(8), FLOAT64(8);
+        UINT8(1),
+        INT8(1),
+        UINT16(2),
+        INT16(2),
+        UINT32(4),
+        INT32(4),
+        FLOAT32(4),
+        BOOL(1),
+        STRING(8),
+        ARRAY(-1),
+        UINT64(8),
+        INT64(8),
+        FLOAT64(8);
 
         /** Bytes of one value in the file; for STRING the length prefix only (its least size). */
         final int size;
@@ -198,9 +209,13 @@ public record GgufValue(Type type, Type elementType, Object value) {
         return switch (value) {
             case String s -> '"' + s + '"';
             case String[] a -> "[" + element + " x " + a.length + "] " + preview(Arrays.asList(a));
-            case long[] a -> "[" + element + " x " + a.length + "] " + preview(Arrays.stream(a).boxed().toList());
+            case long[] a ->
+                "[" + element + " x " + a.length + "] "
+                        + preview(Arrays.stream(a).boxed().toList());
             case float[] a -> "[" + element + " x " + a.length + "] " + preview(floats(a));
-            case double[] a -> "[" + element + " x " + a.length + "] " + preview(Arrays.stream(a).boxed().toList());
+            case double[] a ->
+                "[" + element + " x " + a.length + "] "
+                        + preview(Arrays.stream(a).boxed().toList());
             case boolean[] a -> "[" + element + " x " + a.length + "]";
             case Long l when type == Type.UINT64 -> Long.toUnsignedString(l);
             default -> value.toString();
@@ -222,7 +237,9 @@ public record GgufValue(Type type, Type elementType, Object value) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GgufValue g && type == g.type && elementType == g.elementType
+        return o instanceof GgufValue g
+                && type == g.type
+                && elementType == g.elementType
                 && Arrays.deepEquals(new Object[] {value}, new Object[] {g.value});
     }
 

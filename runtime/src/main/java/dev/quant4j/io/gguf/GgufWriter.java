@@ -1,13 +1,12 @@
 package dev.quant4j.io.gguf;
 
 import dev.quant4j.io.DisplayText;
+import dev.quant4j.io.Dtype;
 import dev.quant4j.io.TensorSink;
 import dev.quant4j.io.TensorSpec;
-import dev.quant4j.io.Dtype;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -35,8 +34,7 @@ public final class GgufWriter {
     /** ggml's GGML_QNT_VERSION. */
     public static final int QUANTIZATION_VERSION = 2;
 
-    private GgufWriter() {
-    }
+    private GgufWriter() {}
 
     /** One tensor to write: name, shape in our order (last dimension innermost), ggml type, bytes. */
     public record Tensor(String name, long[] shape, GgmlType type, TensorSpec.ByteSource source) {
@@ -66,8 +64,9 @@ public final class GgufWriter {
                 case F32 -> Dtype.F32;
                 case F16 -> Dtype.F16;
                 case BF16 -> Dtype.BF16;
-                default -> throw new IllegalArgumentException("floats are written as f32, f16 or bf16, not "
-                        + as.ggmlName() + "; quantize them first");
+                default ->
+                    throw new IllegalArgumentException(
+                            "floats are written as f32, f16 or bf16, not " + as.ggmlName() + "; quantize them first");
             };
             return new Tensor(name, toLong(t.shape()), as, sink -> sink.writeFloats(t.data(), dtype));
         }
@@ -77,8 +76,8 @@ public final class GgufWriter {
          *
          * @throws IllegalArgumentException when the scheme has none (the message says which schemes map)
          */
-        public static Tensor quantized(String name, int[] shape, QuantScheme scheme,
-                                       TensorSpec.Producer<QuantizedTensor> source) {
+        public static Tensor quantized(
+                String name, int[] shape, QuantScheme scheme, TensorSpec.Producer<QuantizedTensor> source) {
             String why = GgmlBlocks.whyNoTwin(scheme, shape);
             if (why != null) {
                 throw new IllegalArgumentException("tensor '" + name + "': " + why);
@@ -118,9 +117,10 @@ public final class GgufWriter {
                         case I32 -> GgmlType.I32;
                         case I64 -> GgmlType.I64;
                         case F64 -> GgmlType.F64;
-                        default -> throw new IllegalArgumentException("tensor '" + DisplayText.escape(r.name())
-                                + "' is " + r.dtype() + ", which has no ggml type; GGUF holds F32, F16, BF16, I8, "
-                                + "I16, I32, I64, F64 and ggml's block types");
+                        default ->
+                            throw new IllegalArgumentException("tensor '" + DisplayText.escape(r.name())
+                                    + "' is " + r.dtype() + ", which has no ggml type; GGUF holds F32, F16, BF16, I8, "
+                                    + "I16, I32, I64, F64 and ggml's block types");
                     };
                     yield new Tensor(r.name(), r.shape(), type, r.source());
                 }
@@ -209,7 +209,8 @@ public final class GgufWriter {
             long ne0 = shape.length == 0 ? 1 : shape[shape.length - 1];
             if (ne0 % t.type().blockSize() != 0) {
                 throw new IllegalArgumentException("tensor '" + t.name() + "': its rows have " + ne0 + " elements, "
-                        + "not a multiple of " + t.type().ggmlName() + "'s block size " + t.type().blockSize());
+                        + "not a multiple of " + t.type().ggmlName() + "'s block size "
+                        + t.type().blockSize());
             }
             long bytes = t.type().byteSize(t.elementCount());
             h.string(t.name());
@@ -233,7 +234,8 @@ public final class GgufWriter {
                 t.source().writeTo(sink);
                 long written = sink.written() - before;
                 if (written != sizes.get(i)) {
-                    throw new IllegalStateException("tensor '" + t.name() + "' (" + t.type().ggmlName()
+                    throw new IllegalStateException("tensor '" + t.name() + "' ("
+                            + t.type().ggmlName()
                             + Arrays.toString(t.shape()) + ") takes " + sizes.get(i) + " bytes but its source wrote "
                             + written);
                 }

@@ -1,9 +1,12 @@
 package dev.quant4j.io.gguf;
 
-import dev.quant4j.tensor.FloatTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quant4j.tensor.FloatTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
@@ -15,12 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * quant4j's ggml quantizers: the same bytes as ggml's own reference quantizers on the inputs of
@@ -54,8 +53,10 @@ class GgmlQuantsTest {
             assertEquals(ggml.length, ours.length, t.ggmlName());
             for (int b = 0; b < ours.length / t.typeSize(); b++) {
                 int from = b * t.typeSize();
-                assertArrayEquals(Arrays.copyOfRange(ggml, from, from + t.typeSize()),
-                        Arrays.copyOfRange(ours, from, from + t.typeSize()), t.ggmlName() + " block " + b);
+                assertArrayEquals(
+                        Arrays.copyOfRange(ggml, from, from + t.typeSize()),
+                        Arrays.copyOfRange(ours, from, from + t.typeSize()),
+                        t.ggmlName() + " block " + b);
             }
         }
     }
@@ -69,7 +70,9 @@ class GgmlQuantsTest {
             float[] ours = new float[ggml.length];
             GgmlBlocks.dequantize(MemorySegment.ofArray(resource(t.ggmlName() + ".bin")), t, ours);
             for (int i = 0; i < ours.length; i++) {
-                assertEquals(Float.floatToRawIntBits(ggml[i]), Float.floatToRawIntBits(ours[i]),
+                assertEquals(
+                        Float.floatToRawIntBits(ggml[i]),
+                        Float.floatToRawIntBits(ours[i]),
                         t.ggmlName() + " element " + i);
             }
         }
@@ -213,14 +216,18 @@ class GgmlQuantsTest {
 
     @Test
     void refusesTypesItDoesNotWriteAndRowsThatDoNotFit() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GgmlQuants.quantize(GgmlType.Q4_0, new float[32]));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GgmlQuants.quantize(GgmlType.Q4_0, new float[32]));
         assertTrue(e.getMessage().contains("q4_k, q6_k, q5_0 and q8_0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> GgufWriter.Tensor.quantize("blk.0.attn_q.weight", new int[] {4, 384}, GgmlType.Q4_K,
-                        () -> new float[4 * 384]));
-        assertTrue(e.getMessage().contains("blk.0.attn_q.weight") && e.getMessage().contains("384")
-                && e.getMessage().contains("256"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> GgufWriter.Tensor.quantize(
+                        "blk.0.attn_q.weight", new int[] {4, 384}, GgmlType.Q4_K, () -> new float[4 * 384]));
+        assertTrue(
+                e.getMessage().contains("blk.0.attn_q.weight")
+                        && e.getMessage().contains("384")
+                        && e.getMessage().contains("256"),
+                e.getMessage());
     }
 
     private static List<GgmlRecipe.Entry> llama(int layers, int hidden) {
@@ -265,8 +272,8 @@ class GgmlQuantsTest {
         assertEquals(GgmlType.Q5_0, m.get("blk.1.attn_v.weight"));
         assertNull(m.get("position_embd.weight"));
         assertNull(m.get("odd.weight"), "rows of 100 fit no block: left as they are");
-        Map<String, GgmlType> q6 = GgmlRecipe.Q6_K.plan(List.of(new GgmlRecipe.Entry("a", new long[] {2, 512}),
-                new GgmlRecipe.Entry("b", new long[] {2, 96})));
+        Map<String, GgmlType> q6 = GgmlRecipe.Q6_K.plan(
+                List.of(new GgmlRecipe.Entry("a", new long[] {2, 512}), new GgmlRecipe.Entry("b", new long[] {2, 96})));
         assertEquals(GgmlType.Q6_K, q6.get("a"));
         assertEquals(GgmlType.Q8_0, q6.get("b"));
         assertEquals(GgmlRecipe.Q4_K_M, GgmlRecipe.named(" Q4_K_M "));

@@ -1,7 +1,9 @@
 package dev.quant4j.io.gguf;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,11 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile GGUF files, built here byte by byte: each fault of ggml's hardened loader gets its clear error
@@ -76,7 +75,10 @@ class GgufMalformedFileTest {
         }
 
         byte[] build() {
-            Le b = new Le().i32(magic).i32(version).i64(nTensors != null ? nTensors : infos.size())
+            Le b = new Le()
+                    .i32(magic)
+                    .i32(version)
+                    .i64(nTensors != null ? nTensors : infos.size())
                     .i64(nKv != null ? nKv : kvs.size());
             kvs.forEach(b.out::writeBytes);
             infos.forEach(b.out::writeBytes);
@@ -125,16 +127,15 @@ class GgufMalformedFileTest {
         }
     }
 
-    record Case(String name, Consumer<Bytes> edit, String message, long offset) {
-    }
+    record Case(String name, Consumer<Bytes> edit, String message, long offset) {}
 
     static byte[] le(java.util.function.UnaryOperator<Le> f) {
         return f.apply(new Le()).bytes();
     }
 
     static List<Case> cases() {
-        int kv0 = 24;                          // first key/value
-        int kv1 = 24 + 8 + 20 + 4 + 8 + 4;     // after general.architecture = "test"
+        int kv0 = 24; // first key/value
+        int kv1 = 24 + 8 + 20 + 4 + 8 + 4; // after general.architecture = "test"
         return List.of(
                 new Case("bad magic", b -> b.magic = 0x46554746, "GGUF magic", 0),
                 new Case("version 1", b -> b.version = 1, "version 1 is not supported", 4),
@@ -144,55 +145,119 @@ class GgufMalformedFileTest {
                 new Case("tensor count past the file", b -> b.nTensors = 1L << 40, "cannot fit", 8),
                 new Case("key count past the file", b -> b.nKv = 1L << 50, "cannot fit", 16),
                 new Case("key count one too many", b -> b.nKv = 3L, "", -4),
-                new Case("key length past the file", b -> b.kvs.set(0, le(l -> l.i64(1L << 40))),
-                        "has length 1099511627776", kv0),
+                new Case(
+                        "key length past the file",
+                        b -> b.kvs.set(0, le(l -> l.i64(1L << 40))),
+                        "has length 1099511627776",
+                        kv0),
                 new Case("negative key length", b -> b.kvs.set(0, le(l -> l.i64(-5))), "has length", kv0),
                 new Case("empty key", b -> b.kv("", 4, le(l -> l.i32(1))), "the key is empty", -2),
                 new Case("duplicate key", b -> b.kv("test.count", 4, le(l -> l.i32(1))), "appears twice", -2),
-                new Case("invalid UTF-8 key", b -> b.kvs.set(1, le(l -> l.i64(2).raw(0xC3, 0x28).i32(4).i32(0))),
-                        "not valid UTF-8", kv1 + 8),
+                new Case(
+                        "invalid UTF-8 key",
+                        b -> b.kvs.set(
+                                1, le(l -> l.i64(2).raw(0xC3, 0x28).i32(4).i32(0))),
+                        "not valid UTF-8",
+                        kv1 + 8),
                 new Case("unknown value type", b -> b.kv("x.y", 13, new byte[4]), "value type 13 is unknown", -2),
                 new Case("array of arrays", b -> b.kv("x.y", 9, le(l -> l.i32(9).i64(1))), "array of arrays", -2),
-                new Case("unknown array element type", b -> b.kv("x.y", 9, le(l -> l.i32(77).i64(0))),
-                        "element type 77", -2),
-                new Case("array longer than the file", b -> b.kv("x.y", 9, le(l -> l.i32(4).i64(1L << 33))),
-                        "8589934592 elements", -2),
-                new Case("negative array length", b -> b.kv("x.y", 9, le(l -> l.i32(0).i64(-1))), "elements", -2),
-                new Case("string array longer than the file", b -> b.kv("x.y", 9, le(l -> l.i32(8).i64(1L << 20))),
-                        "1048576 elements of STRING", -2),
+                new Case(
+                        "unknown array element type",
+                        b -> b.kv("x.y", 9, le(l -> l.i32(77).i64(0))),
+                        "element type 77",
+                        -2),
+                new Case(
+                        "array longer than the file",
+                        b -> b.kv("x.y", 9, le(l -> l.i32(4).i64(1L << 33))),
+                        "8589934592 elements",
+                        -2),
+                new Case(
+                        "negative array length",
+                        b -> b.kv("x.y", 9, le(l -> l.i32(0).i64(-1))),
+                        "elements",
+                        -2),
+                new Case(
+                        "string array longer than the file",
+                        b -> b.kv("x.y", 9, le(l -> l.i32(8).i64(1L << 20))),
+                        "1048576 elements of STRING",
+                        -2),
                 new Case("bool 2", b -> b.kv("x.y", 7, new byte[] {2}), "only 0 and 1", -2),
-                new Case("bool 255 in an array", b -> b.kv("x.y", 9, le(l -> l.i32(7).i64(2).raw(1, 255))),
-                        "only 0 and 1", -2),
-                new Case("truncated value", b -> {
-                    b.kvs.set(1, le(l -> l.string("test.count").i32(11).raw(1, 2)));
-                    b.infos.clear();
-                    b.data = new byte[0];
-                    b.alignment = 1;
-                }, "INT64 value needs 8 bytes but only 2 are left", -2),
-                new Case("alignment as INT32", b -> b.kv(GgufReader.ALIGNMENT_KEY, 5, le(l -> l.i32(32))),
-                        "requires a UINT32", -1),
-                new Case("alignment 0", b -> b.kv(GgufReader.ALIGNMENT_KEY, 4, le(l -> l.i32(0))),
-                        "not a power of two", -1),
-                new Case("alignment 48", b -> b.kv(GgufReader.ALIGNMENT_KEY, 4, le(l -> l.i32(48))),
-                        "not a power of two", -1),
-                new Case("64-byte tensor name", b -> b.infos.set(1, tensorInfo("x".repeat(64), 3)),
-                        "64 bytes; ggml allows at most 63", -3),
+                new Case(
+                        "bool 255 in an array",
+                        b -> b.kv("x.y", 9, le(l -> l.i32(7).i64(2).raw(1, 255))),
+                        "only 0 and 1",
+                        -2),
+                new Case(
+                        "truncated value",
+                        b -> {
+                            b.kvs.set(1, le(l -> l.string("test.count").i32(11).raw(1, 2)));
+                            b.infos.clear();
+                            b.data = new byte[0];
+                            b.alignment = 1;
+                        },
+                        "INT64 value needs 8 bytes but only 2 are left",
+                        -2),
+                new Case(
+                        "alignment as INT32",
+                        b -> b.kv(GgufReader.ALIGNMENT_KEY, 5, le(l -> l.i32(32))),
+                        "requires a UINT32",
+                        -1),
+                new Case(
+                        "alignment 0",
+                        b -> b.kv(GgufReader.ALIGNMENT_KEY, 4, le(l -> l.i32(0))),
+                        "not a power of two",
+                        -1),
+                new Case(
+                        "alignment 48",
+                        b -> b.kv(GgufReader.ALIGNMENT_KEY, 4, le(l -> l.i32(48))),
+                        "not a power of two",
+                        -1),
+                new Case(
+                        "64-byte tensor name",
+                        b -> b.infos.set(1, tensorInfo("x".repeat(64), 3)),
+                        "64 bytes; ggml allows at most 63",
+                        -3),
                 new Case("duplicate tensor name", b -> b.infos.set(1, tensorInfo("q", 3)), "two tensors", -3),
-                new Case("5 dimensions", b -> b.infos.set(1, le(l -> l.string("f").i32(5))), "n_dims is 5", -4),
-                new Case("negative n_dims", b -> b.infos.set(1, le(l -> l.string("f").i32(-1))), "n_dims is", -4),
-                new Case("negative dimension", b -> b.infos.set(1, le(l -> l.string("f").i32(1).i64(-3))),
-                        "is negative", -5),
-                new Case("element count overflow", b -> b.infos.set(1, le(l -> l.string("f").i32(3)
-                        .i64(1L << 31).i64(1L << 31).i64(1L << 31))), "more elements than", -6),
-                new Case("byte count overflow", b -> b.infos.set(1, tensorInfo("f", 28, 96, 1L << 31, 1L << 31)),
-                        "more bytes than", -4),
+                new Case(
+                        "5 dimensions",
+                        b -> b.infos.set(1, le(l -> l.string("f").i32(5))),
+                        "n_dims is 5",
+                        -4),
+                new Case(
+                        "negative n_dims",
+                        b -> b.infos.set(1, le(l -> l.string("f").i32(-1))),
+                        "n_dims is",
+                        -4),
+                new Case(
+                        "negative dimension",
+                        b -> b.infos.set(1, le(l -> l.string("f").i32(1).i64(-3))),
+                        "is negative",
+                        -5),
+                new Case(
+                        "element count overflow",
+                        b -> b.infos.set(
+                                1,
+                                le(l -> l.string("f")
+                                        .i32(3)
+                                        .i64(1L << 31)
+                                        .i64(1L << 31)
+                                        .i64(1L << 31))),
+                        "more elements than",
+                        -6),
+                new Case(
+                        "byte count overflow",
+                        b -> b.infos.set(1, tensorInfo("f", 28, 96, 1L << 31, 1L << 31)),
+                        "more bytes than",
+                        -4),
                 new Case("unknown type id", b -> b.infos.set(1, tensorInfo("f", 4, 96, 3)), "type id 4 is unknown", -7),
-                new Case("row not a multiple of the block", b -> b.infos.set(0, tensorInfo("q", 8, 0, 33, 2)),
-                        "not a multiple of q8_0's block size 32", -4),
+                new Case(
+                        "row not a multiple of the block",
+                        b -> b.infos.set(0, tensorInfo("q", 8, 0, 33, 2)),
+                        "not a multiple of q8_0's block size 32",
+                        -4),
                 new Case("gap between tensors", b -> b.infos.set(1, tensorInfo("f", 0, 128, 3)), "expected 96", -8),
                 new Case("unaligned offset", b -> b.infos.set(1, tensorInfo("f", 0, 68, 3)), "expected 96", -8),
-                new Case("data past the end", b -> b.data = Arrays.copyOf(b.data, 100), "past the end of the file",
-                        -3),
+                new Case("data past the end", b -> b.data = Arrays.copyOf(b.data, 100), "past the end of the file", -3),
                 new Case("version 0", b -> b.version = 0, "version 0 is not supported", 4));
     }
 
@@ -235,8 +300,8 @@ class GgufMalformedFileTest {
             byte[] file = b.build();
             Path f = dir.resolve("case.gguf");
             Files.write(f, file);
-            GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufReader.open(f).close(),
-                    c.name());
+            GgufFormatException e = assertThrows(
+                    GgufFormatException.class, () -> GgufReader.open(f).close(), c.name());
             assertTrue(e.getMessage().contains(c.message()), c.name() + ": " + e.getMessage());
             assertTrue(e.getMessage().startsWith(f.toString()), c.name() + ": " + e.getMessage());
             long lastKv = b.infosStart() - (b.kvs.isEmpty() ? 0 : b.kvs.getLast().length);
@@ -246,15 +311,20 @@ class GgufMalformedFileTest {
             } else if (c.offset() == -1) {
                 assertEquals(-1, e.offset(), c.name());
             } else if (c.offset() == -2) {
-                assertTrue(e.offset() >= lastKv && e.offset() < b.infosStart() + 1, c.name() + ": " + e.offset()
-                        + " not in the last key/value [" + lastKv + ", " + b.infosStart() + ")");
+                assertTrue(
+                        e.offset() >= lastKv && e.offset() < b.infosStart() + 1,
+                        c.name() + ": " + e.offset() + " not in the last key/value [" + lastKv + ", " + b.infosStart()
+                                + ")");
             } else if (c.offset() == -3) {
                 long first = b.infosStart();
                 assertTrue(e.offset() == secondInfo || e.offset() == first, c.name() + ": " + e.offset());
             } else {
-                long end = b.infosStart() + b.infos.stream().mapToInt(a -> a.length).sum();
-                assertTrue(e.offset() >= b.infosStart() && e.offset() < end, c.name() + ": " + e.offset()
-                        + " not in the tensor infos [" + b.infosStart() + ", " + end + ")");
+                long end = b.infosStart()
+                        + b.infos.stream().mapToInt(a -> a.length).sum();
+                assertTrue(
+                        e.offset() >= b.infosStart() && e.offset() < end,
+                        c.name() + ": " + e.offset() + " not in the tensor infos [" + b.infosStart() + ", " + end
+                                + ")");
             }
         }
     }
@@ -263,7 +333,8 @@ class GgufMalformedFileTest {
     void aFileShorterThanAHeaderIsTruncated() throws IOException {
         Path f = dir.resolve("short.gguf");
         Files.write(f, Arrays.copyOf(Bytes.valid().build(), 20));
-        GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufReader.open(f).close());
+        GgufFormatException e =
+                assertThrows(GgufFormatException.class, () -> GgufReader.open(f).close());
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
@@ -271,11 +342,20 @@ class GgufMalformedFileTest {
     @Test
     void mutatedFilesGiveACleanReadOrAGgufFormatExceptionNeverAnotherException() throws IOException {
         Path base = dir.resolve("written.gguf");
-        GgufWriter.write(base, Map.of("general.architecture", GgufValue.string("test"),
-                        "test.list", GgufValue.strings(List.of("a", "bb", "ccc")),
-                        "test.scores", GgufValue.float32s(new float[] {1, 2, 3})),
-                List.of(GgufWriter.Tensor.quantized("q", dev.quant4j.quantize.Quantizer.of("q4f:block32:f16")
-                                .quantize("q", GgufRoundTripTest.randomTensor(1, 2, 64))),
+        GgufWriter.write(
+                base,
+                Map.of(
+                        "general.architecture",
+                        GgufValue.string("test"),
+                        "test.list",
+                        GgufValue.strings(List.of("a", "bb", "ccc")),
+                        "test.scores",
+                        GgufValue.float32s(new float[] {1, 2, 3})),
+                List.of(
+                        GgufWriter.Tensor.quantized(
+                                "q",
+                                dev.quant4j.quantize.Quantizer.of("q4f:block32:f16")
+                                        .quantize("q", GgufRoundTripTest.randomTensor(1, 2, 64))),
                         GgufWriter.Tensor.floats("f", GgufRoundTripTest.randomTensor(2, 5), GgmlType.F16)));
         List<byte[]> seeds = List.of(Files.readAllBytes(base), Bytes.valid().build());
         Random random = new Random(13);

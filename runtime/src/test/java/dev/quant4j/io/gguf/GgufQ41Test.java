@@ -1,20 +1,5 @@
 package dev.quant4j.io.gguf;
 
-import dev.quant4j.kernels.Kernels;
-import dev.quant4j.scheme.QuantScheme;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
-import dev.quant4j.testing.FloatBits;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,13 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quant4j.kernels.Kernels;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testing.FloatBits;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** {@code q4f:block32:f16:affine} and ggml's Q4_1 are the same tensors, both ways, bit for bit. */
 class GgufQ41Test {
     private static final QuantScheme Q4_1 = QuantScheme.parse("q4f:block32:f16:affine");
 
     @TempDir
     Path dir;
-
 
     @Test
     void ourAffineTensorIsQ41InAFileAndComesBackTheSame() throws IOException {
@@ -50,7 +48,9 @@ class GgufQ41Test {
             assertArrayEquals(FloatBits.of(q.scales()), FloatBits.of(back.scales()));
             assertArrayEquals(FloatBits.of(q.offsets()), FloatBits.of(back.offsets()));
             // ggml's dequantize_row_q4_1 (q * d + m) gives our fma(q, d, m) exactly.
-            assertArrayEquals(FloatBits.of(q.dequantize().data()), FloatBits.of(r.readFloatTensor(t).data()));
+            assertArrayEquals(
+                    FloatBits.of(q.dequantize().data()),
+                    FloatBits.of(r.readFloatTensor(t).data()));
         }
     }
 

@@ -1,12 +1,17 @@
 package dev.quant4j.io.gguf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -18,14 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GgufRoundTripTest {
     @TempDir
@@ -46,8 +45,8 @@ class GgufRoundTripTest {
 
     @Test
     void everyTwinSchemeRoundTripsWithItsCodesScalesAndFloatsBitForBit() throws IOException {
-        for (String text : List.of("q8s:block32:f16", "q4f:block32:f16", "e2m1:block32:ue8m0",
-                "q8s:block32:f16:native")) {
+        for (String text :
+                List.of("q8s:block32:f16", "q4f:block32:f16", "e2m1:block32:ue8m0", "q8s:block32:f16:native")) {
             QuantScheme scheme = QuantScheme.parse(text);
             QuantizedTensor q = new Quantizer(scheme).quantize("w", randomTensor(text.hashCode(), 3, 5, 64));
             Path f = dir.resolve(text.replace(':', '_') + ".gguf");
@@ -56,8 +55,12 @@ class GgufRoundTripTest {
                 GgufReader.TensorInfo t = r.tensor("w");
                 assertArrayEquals(new long[] {64, 5, 3}, t.ne(), "ggml dims are ours reversed");
                 assertEquals(GgmlBlocks.twin(scheme, q.shape()), t.type());
-                assertEquals(2L, r.metadata().get(GgufWriter.QUANTIZATION_VERSION_KEY).asLong());
-                assertEquals(GgufValue.Type.UINT32, r.metadata().get(GgufWriter.QUANTIZATION_VERSION_KEY).type());
+                assertEquals(
+                        2L,
+                        r.metadata().get(GgufWriter.QUANTIZATION_VERSION_KEY).asLong());
+                assertEquals(
+                        GgufValue.Type.UINT32,
+                        r.metadata().get(GgufWriter.QUANTIZATION_VERSION_KEY).type());
                 QuantizedTensor back = r.readQuantized(t);
                 assertNotNull(back, text);
                 assertArrayEquals(q.scales(), back.scales(), text);
@@ -68,7 +71,9 @@ class GgufRoundTripTest {
                 float[] ggml = r.readFloatTensor(t).data();
                 for (int i = 0; i < ours.length; i++) {
                     float expected = ours[i] == 0 && text.startsWith("e2m1") ? 0f : ours[i];
-                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(ggml[i]),
+                    assertEquals(
+                            Float.floatToRawIntBits(expected),
+                            Float.floatToRawIntBits(ggml[i]),
                             text + " element " + i);
                 }
             }
@@ -79,8 +84,13 @@ class GgufRoundTripTest {
     void floatTypesRoundTrip() throws IOException {
         FloatTensor x = randomTensor(7, 4, 6);
         Path f = dir.resolve("floats.gguf");
-        GgufWriter.write(f, Map.of(), List.of(GgufWriter.Tensor.floats("a", x, GgmlType.F32),
-                GgufWriter.Tensor.floats("b", x, GgmlType.F16), GgufWriter.Tensor.floats("c", x, GgmlType.BF16)));
+        GgufWriter.write(
+                f,
+                Map.of(),
+                List.of(
+                        GgufWriter.Tensor.floats("a", x, GgmlType.F32),
+                        GgufWriter.Tensor.floats("b", x, GgmlType.F16),
+                        GgufWriter.Tensor.floats("c", x, GgmlType.BF16)));
         try (GgufReader r = GgufReader.open(f)) {
             assertFalse(r.metadata().containsKey(GgufWriter.QUANTIZATION_VERSION_KEY), "nothing is quantized");
             assertArrayEquals(x.data(), r.readFloatTensor(r.tensor("a")).data());
@@ -118,8 +128,12 @@ class GgufRoundTripTest {
         kv.put(GgufReader.ALIGNMENT_KEY, GgufValue.uint32(64));
         Path f = dir.resolve("kv.gguf");
         FloatTensor x = randomTensor(3, 3);
-        GgufWriter.write(f, kv, List.of(GgufWriter.Tensor.floats("a", x, GgmlType.F32),
-                GgufWriter.Tensor.floats("b", x, GgmlType.F32)));
+        GgufWriter.write(
+                f,
+                kv,
+                List.of(
+                        GgufWriter.Tensor.floats("a", x, GgmlType.F32),
+                        GgufWriter.Tensor.floats("b", x, GgmlType.F32)));
         try (GgufReader r = GgufReader.open(f)) {
             assertEquals(kv, r.metadata());
             assertEquals(64, r.alignment());
@@ -132,8 +146,8 @@ class GgufRoundTripTest {
     @Test
     void aSchemeWithNoGgmlTwinIsRefusedNamingTheSchemesThatMap() {
         QuantizedTensor q = Quantizer.of("q4s:block32:f32").quantize("w", randomTensor(1, 2, 32));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GgufWriter.Tensor.quantized("w", q));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GgufWriter.Tensor.quantized("w", q));
         assertTrue(e.getMessage().contains("q8s:block32:f16 (Q8_0)"), e.getMessage());
         QuantizedTensor odd = Quantizer.of("q8s:block32:f16").quantize("w", randomTensor(1, 2, 40));
         e = assertThrows(IllegalArgumentException.class, () -> GgufWriter.Tensor.quantized("w", odd));
@@ -177,9 +191,9 @@ class GgufRoundTripTest {
         putString(b, "general.alignment");
         b.putInt(4).putInt(16);
         putString(b, "q");
-        b.putInt(2).putLong(32).putLong(2).putInt(8).putLong(0);   // ne = [32, 2], Q8_0, 68 bytes
+        b.putInt(2).putLong(32).putLong(2).putInt(8).putLong(0); // ne = [32, 2], Q8_0, 68 bytes
         putString(b, "f");
-        b.putInt(1).putLong(3).putInt(0).putLong(80);              // 68 padded to 16 = 80
+        b.putInt(1).putLong(3).putInt(0).putLong(80); // 68 padded to 16 = 80
         while (b.position() % 16 != 0) {
             b.put((byte) 0);
         }
@@ -204,7 +218,9 @@ class GgufRoundTripTest {
             QuantizedTensor qt = r.readQuantized(r.tensor("q"));
             assertEquals("q8s:block32:f16:u32", qt.scheme().toString());
             assertArrayEquals(q, qt.dequantize().data());
-            assertArrayEquals(new float[] {1f, -2f, 3.5f}, r.readFloatTensor(r.tensor("f")).data());
+            assertArrayEquals(
+                    new float[] {1f, -2f, 3.5f},
+                    r.readFloatTensor(r.tensor("f")).data());
         }
     }
 

@@ -1,11 +1,10 @@
 package dev.quant4j.io.gguf;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * K-quant blocks packed here from chosen sub-block scales, mins and codes, following the layouts of

@@ -18,11 +18,11 @@ final class AgentChild {
 
     /** System property naming the agent jar; the launcher and the build set it. */
     static final String AGENT_JAR_PROPERTY = "quant4j.agent.jar";
+
     static final String DEFAULT_AGENT_JAR = "agent/target/quant4j-agent.jar";
     static final String RESULT_PREFIX = "RESULT ";
 
-    private AgentChild() {
-    }
+    private AgentChild() {}
 
     /** The agent jar to use, checked to exist. */
     static Path agentJar() throws IOException {
@@ -42,9 +42,11 @@ final class AgentChild {
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
         cmd.add("-javaagent:" + agentJar.toAbsolutePath());
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        for (String arg :
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // The heap limit and explicit GC settings change what the child measures; keep them equal.
-            if (arg.startsWith("-Xmx") || arg.startsWith("-Xms")
+            if (arg.startsWith("-Xmx")
+                    || arg.startsWith("-Xms")
                     || (arg.startsWith("-XX:+Use") && arg.endsWith("GC"))) {
                 cmd.add(arg);
             }
@@ -65,7 +67,8 @@ final class AgentChild {
         Process p = pb.start();
         List<DemoResult> results = new ArrayList<>();
         List<String> other = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.startsWith(RESULT_PREFIX)) {
                     results.add(DemoReport.parseInternalLine(line.substring(RESULT_PREFIX.length())));

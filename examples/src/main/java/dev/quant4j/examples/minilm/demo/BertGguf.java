@@ -7,7 +7,6 @@ import dev.quant4j.io.gguf.GgufValue;
 import dev.quant4j.io.gguf.GgufWriter;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +32,10 @@ final class BertGguf {
     private static final int POOLING_MEAN = 1;
     /** gguf-py's TokenType values. */
     private static final int NORMAL = 1;
+
     private static final int CONTROL = 3;
 
-    private BertGguf() {
-    }
+    private BertGguf() {}
 
     static void write(Path file, Map<String, Object> state, MiniLmConfig c, WordPieceTokenizer tokenizer, String name)
             throws IOException {
@@ -44,8 +43,7 @@ final class BertGguf {
     }
 
     /** A state tensor's field path, its GGUF name, and whether it goes in as F32 whatever its form. */
-    record Placement(String field, String gguf, boolean asFloat) {
-    }
+    record Placement(String field, String gguf, boolean asFloat) {}
 
     /** Where each tensor of a MiniLM state goes in llama.cpp's BERT, in file order. */
     static List<Placement> layout(MiniLmConfig c) {
@@ -58,13 +56,20 @@ final class BertGguf {
         for (int l = 0; l < c.layers(); l++) {
             String f = "layers[" + l + "].";
             String b = "blk." + l + ".";
-            for (String[] p : new String[][] {{"query", "attn_q"}, {"key", "attn_k"}, {"value", "attn_v"},
-                    {"attentionOutput", "attn_output"}, {"intermediate", "ffn_up"}, {"output", "ffn_down"}}) {
+            for (String[] p : new String[][] {
+                {"query", "attn_q"},
+                {"key", "attn_k"},
+                {"value", "attn_v"},
+                {"attentionOutput", "attn_output"},
+                {"intermediate", "ffn_up"},
+                {"output", "ffn_down"}
+            }) {
                 out.add(new Placement(f + p[0] + "Weight", b + p[1] + ".weight", false));
                 out.add(new Placement(f + p[0] + "Bias", b + p[1] + ".bias", true));
             }
-            for (String[] p : new String[][] {{"attentionLayerNorm", "attn_output_norm"},
-                    {"outputLayerNorm", "layer_output_norm"}}) {
+            for (String[] p :
+                    new String[][] {{"attentionLayerNorm", "attn_output_norm"}, {"outputLayerNorm", "layer_output_norm"}
+                    }) {
                 out.add(new Placement(f + p[0] + ".weight", b + p[1] + ".weight", true));
                 out.add(new Placement(f + p[0] + ".bias", b + p[1] + ".bias", true));
             }
@@ -77,8 +82,14 @@ final class BertGguf {
      * that {@code plan} (GGUF name to ggml type, e.g. from {@code GgmlRecipe.plan}) names quantized by
      * ggml's own quantizer for that type ({@code GgmlQuants}); null: none.
      */
-    static void write(Path file, Map<String, Object> state, MiniLmConfig c, WordPieceTokenizer tokenizer, String name,
-                      Map<String, GgmlType> plan) throws IOException {
+    static void write(
+            Path file,
+            Map<String, Object> state,
+            MiniLmConfig c,
+            WordPieceTokenizer tokenizer,
+            String name,
+            Map<String, GgmlType> plan)
+            throws IOException {
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put("general.architecture", GgufValue.string("bert"));
         kv.put("general.name", GgufValue.string(name));
@@ -142,20 +153,24 @@ final class BertGguf {
         kv.put(key, GgufValue.uint32(id));
     }
 
-    private static void add(List<GgufWriter.Tensor> out, Set<String> used, Map<String, Object> state, Placement p,
-                            GgmlType ggml) {
+    private static void add(
+            List<GgufWriter.Tensor> out, Set<String> used, Map<String, Object> state, Placement p, GgmlType ggml) {
         Object t = state.get(p.field());
         String name = p.gguf();
         if (t == null) {
             throw new IllegalArgumentException("the state has no tensor '" + p.field() + "' for " + name);
         }
         used.add(p.field());
-        out.add(switch (t) {
-            case QuantizedTensor q when p.asFloat() -> GgufWriter.Tensor.floats(name, q.dequantize(), GgmlType.F32);
-            case QuantizedTensor q -> GgufWriter.Tensor.quantized(name, q);
-            case FloatTensor f when ggml != null -> GgufWriter.Tensor.quantize(name, f.shape(), ggml, f::data);
-            case FloatTensor f -> GgufWriter.Tensor.floats(name, f, GgmlType.F32);
-            default -> throw new IllegalArgumentException("tensor '" + p.field() + "' is a " + t.getClass().getName());
-        });
+        out.add(
+                switch (t) {
+                    case QuantizedTensor q
+                    when p.asFloat() -> GgufWriter.Tensor.floats(name, q.dequantize(), GgmlType.F32);
+                    case QuantizedTensor q -> GgufWriter.Tensor.quantized(name, q);
+                    case FloatTensor f when ggml != null -> GgufWriter.Tensor.quantize(name, f.shape(), ggml, f::data);
+                    case FloatTensor f -> GgufWriter.Tensor.floats(name, f, GgmlType.F32);
+                    default ->
+                        throw new IllegalArgumentException("tensor '" + p.field() + "' is a "
+                                + t.getClass().getName());
+                });
     }
 }

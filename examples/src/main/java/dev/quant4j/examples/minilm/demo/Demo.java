@@ -5,7 +5,6 @@ import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,12 +27,11 @@ import java.util.Map;
  */
 public final class Demo {
 
-    private Demo() {
-    }
+    private Demo() {}
 
     public static void main(String[] args) {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
+        PrintStream out =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         if (DemoOptions.wantsHelp(args)) {
             out.print(DemoOptions.USAGE);
             return;
@@ -74,8 +72,8 @@ public final class Demo {
         }
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
         SavedModels.Reference reference = options.load() == null ? null : SavedModels.loadReference(options.load());
-        List<Integer> indices = reference != null ? reference.indices()
-                : Sentences.evenSubset(all.size(), options.sentences());
+        List<Integer> indices =
+                reference != null ? reference.indices() : Sentences.evenSubset(all.size(), options.sentences());
         List<int[]> tokenIds = new ArrayList<>();
         for (int i : indices) {
             if (i < 0 || i >= all.size()) {
@@ -87,17 +85,29 @@ public final class Demo {
 
         if (options.child()) {
             // The agent-mode child: results as lines for the parent, nothing else on stdout.
-            for (DemoResult r : runMode(DemoMode.AGENT, options, tokenIds, indices, reference, bar,
-                    options.saveDir(), new java.util.HashMap<>())) {
+            for (DemoResult r : runMode(
+                    DemoMode.AGENT,
+                    options,
+                    tokenIds,
+                    indices,
+                    reference,
+                    bar,
+                    options.saveDir(),
+                    new java.util.HashMap<>())) {
                 out.println(AgentChild.RESULT_PREFIX + DemoReport.internalLine(r));
             }
             return;
         }
 
-        if (options.load() == null && options.sentences() != Integer.MAX_VALUE && options.sentences() < all.size()
+        if (options.load() == null
+                && options.sentences() != Integer.MAX_VALUE
+                && options.sentences() < all.size()
                 && !options.json()) {
-            System.err.printf(Locale.ROOT, "%d of the %d sentences (--sentences all for every one)%n",
-                    indices.size(), all.size());
+            System.err.printf(
+                    Locale.ROOT,
+                    "%d of the %d sentences (--sentences all for every one)%n",
+                    indices.size(),
+                    all.size());
         }
         List<DemoResult> results = new ArrayList<>();
         Map<String, ModeRunner.PlanRow> plans = new java.util.LinkedHashMap<>();
@@ -125,10 +135,12 @@ public final class Demo {
             out.print(DemoReport.table(results));
             out.println();
             out.println(modesLine(results));
-            out.println("weight bytes: every parameter as stored (quantized: packed codes + scales; biases, LayerNorm: f32).");
-            out.println(options.load() == null
-                    ? "heap MiB: live heap after quantizing and a full GC, minus the live heap before the model was built."
-                    : "heap MiB: live heap after loading and a full GC, minus the live heap before loading.");
+            out.println(
+                    "weight bytes: every parameter as stored (quantized: packed codes + scales; biases, LayerNorm: f32).");
+            out.println(
+                    options.load() == null
+                            ? "heap MiB: live heap after quantizing and a full GC, minus the live heap before the model was built."
+                            : "heap MiB: live heap after loading and a full GC, minus the live heap before loading.");
             out.println("""
                     cos mean / min: cosine of each sentence's vector to its float32 vector. top-1: how often a sentence's
                     nearest neighbour among the others is the one float32 finds. ms/sent: wall time / sentences;
@@ -145,20 +157,35 @@ public final class Demo {
         }
         if (options.saveDir() != null) {
             System.err.println("saved the quantized models and the float32 reference vectors in " + options.saveDir()
-                    + "; run one with ./quant4j demo --load " + SavedModels.fileFor(options.saveDir(),
-                    options.schemes().get(options.schemes().size() - 1)));
+                    + "; run one with ./quant4j demo --load "
+                    + SavedModels.fileFor(
+                            options.saveDir(),
+                            options.schemes().get(options.schemes().size() - 1)));
         }
     }
 
     /** One mode in this JVM; the plans its plan rows ran with go into {@code plans}. */
-    private static List<DemoResult> runMode(DemoMode mode, DemoOptions options, List<int[]> tokenIds,
-                                            List<Integer> indices, SavedModels.Reference reference, boolean bar,
-                                            Path saveDir, Map<String, ModeRunner.PlanRow> plans) throws IOException {
+    private static List<DemoResult> runMode(
+            DemoMode mode,
+            DemoOptions options,
+            List<int[]> tokenIds,
+            List<Integer> indices,
+            SavedModels.Reference reference,
+            boolean bar,
+            Path saveDir,
+            Map<String, ModeRunner.PlanRow> plans)
+            throws IOException {
         int schemes = options.load() != null ? 1 : options.schemes().size();
-        DemoProgress progress = new DemoProgress(System.err, bar, mode.text(),
-                ModeRunner.workUnits(schemes, tokenIds.size()));
-        ModeRunner runner = new ModeRunner(mode, tokenIds, options.threads(), progress, options.planCandidates(),
-                options.planSentences(), options.sensitivity());
+        DemoProgress progress =
+                new DemoProgress(System.err, bar, mode.text(), ModeRunner.workUnits(schemes, tokenIds.size()));
+        ModeRunner runner = new ModeRunner(
+                mode,
+                tokenIds,
+                options.threads(),
+                progress,
+                options.planCandidates(),
+                options.planSentences(),
+                options.sensitivity());
         try {
             if (options.load() != null) {
                 return List.of(runner.loadAndRun(options.load(), reference.vectors()));
@@ -185,11 +212,18 @@ public final class Demo {
             for (dev.quant4j.plan.Plan.Choice c : plan.choices()) {
                 counts.merge(c.scheme().toString(), 1, Integer::sum);
             }
-            String common = java.util.Collections.max(counts.entrySet(), Map.Entry.comparingByValue()).getKey();
+            String common = java.util.Collections.max(counts.entrySet(), Map.Entry.comparingByValue())
+                    .getKey();
             out.println();
-            out.printf(Locale.ROOT, "%s: %.4f bits per weight; on %d calibration sentences (not measured above) mean"
-                            + " 1 - cosine predicted %.3e, measured %.3e; fields: %s%n", e.getKey(), plan.bitsPerWeight(),
-                    options.planSentences(), plan.predictedError(), e.getValue().calibrationError(),
+            out.printf(
+                    Locale.ROOT,
+                    "%s: %.4f bits per weight; on %d calibration sentences (not measured above) mean"
+                            + " 1 - cosine predicted %.3e, measured %.3e; fields: %s%n",
+                    e.getKey(),
+                    plan.bitsPerWeight(),
+                    options.planSentences(),
+                    plan.predictedError(),
+                    e.getValue().calibrationError(),
                     counts.toString().replace("{", "").replace("}", ""));
             List<String> annotations = plan.annotationLines();
             List<String> rules = plan.ruleLines();
@@ -214,17 +248,26 @@ public final class Demo {
             }
         });
         return differ.isEmpty()
-                ? "agent and holder gave bit-identical vectors for " + (agree.size() == 1 ? "the scheme."
-                : "all " + agree.size() + " schemes.")
+                ? "agent and holder gave bit-identical vectors for "
+                        + (agree.size() == 1 ? "the scheme." : "all " + agree.size() + " schemes.")
                 : "agent and holder vectors differ for: " + String.join(", ", differ);
     }
 
     private static String context(DemoOptions options, int sentences, int total, List<DemoResult> results) {
         int threads = results.isEmpty() ? options.threads() : results.getFirst().threads();
-        String source = options.load() != null ? "loaded from " + options.load() : "quantized from the ONNX float32 weights";
-        return String.format(Locale.ROOT, "all-MiniLM-L6-v2 (22.6M weights) %s; %d of %d sentences, %d thread%s; Java %s"
-                        + " on %s, %d cores", source, sentences, total, threads, threads == 1 ? "" : "s",
-                Runtime.version(), cpuModel(), Runtime.getRuntime().availableProcessors());
+        String source =
+                options.load() != null ? "loaded from " + options.load() : "quantized from the ONNX float32 weights";
+        return String.format(
+                Locale.ROOT,
+                "all-MiniLM-L6-v2 (22.6M weights) %s; %d of %d sentences, %d thread%s; Java %s" + " on %s, %d cores",
+                source,
+                sentences,
+                total,
+                threads,
+                threads == 1 ? "" : "s",
+                Runtime.version(),
+                cpuModel(),
+                Runtime.getRuntime().availableProcessors());
     }
 
     /** The CPU's model name from /proc/cpuinfo, or the architecture where there is none. */
@@ -243,7 +286,8 @@ public final class Demo {
 
     static void writeAtomically(Path file, String text) throws IOException {
         Path target = file.toAbsolutePath();
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Path tmp = target.resolveSibling(
+                target.getFileName() + ".tmp" + ProcessHandle.current().pid());
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

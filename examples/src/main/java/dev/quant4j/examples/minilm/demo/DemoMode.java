@@ -4,7 +4,6 @@ import dev.quant4j.examples.minilm.HolderMiniLmModel;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.SentenceEncoder;
-
 import java.util.Locale;
 import java.util.function.Function;
 

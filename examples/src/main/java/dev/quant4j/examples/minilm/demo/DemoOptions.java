@@ -2,7 +2,6 @@ package dev.quant4j.examples.minilm.demo;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -30,9 +29,22 @@ import java.util.Set;
  * @param planSentences how many of the calibration sentences the plan rows' sensitivity runs on
  * @param sensitivity print the sensitivity report of the plan rows on stderr
  */
-record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMode> modes, int sentences, int threads,
-                   boolean json, Path html, Path saveDir, Path load, Path saveGguf, Boolean progress, boolean child,
-                   List<String> planCandidates, int planSentences, boolean sensitivity) {
+record DemoOptions(
+        List<String> schemes,
+        List<String> agentSchemes,
+        List<DemoMode> modes,
+        int sentences,
+        int threads,
+        boolean json,
+        Path html,
+        Path saveDir,
+        Path load,
+        Path saveGguf,
+        Boolean progress,
+        boolean child,
+        List<String> planCandidates,
+        int planSentences,
+        boolean sensitivity) {
 
     static final String F32 = "f32";
     /** Not one scheme: each field quantized with the scheme its {@code @Quantize} annotation names. */
@@ -42,22 +54,35 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
     static final String PLAN = "plan";
 
     /** The schemes the demo compares unless told otherwise. */
-    static final List<String> DEFAULT_SCHEMES = List.of(F32, "q8s:tensor", "q8s:block32", "q4f:block32:f16",
-            "q4f:block32:f16:mse", "q4f:block32:f16:imatrix", "q4f:block32:f16:gptq", "q4f:block32:f16:affine",
-            "e4m3:tensor", "e2m1:block32:ue8m0", "q8s:block32:a8dyn", "q8s:block32:a8static:percentile",
-            "q4f:block32:f16:a8dyn", "plan4.5", "plan5.0");
+    static final List<String> DEFAULT_SCHEMES = List.of(
+            F32,
+            "q8s:tensor",
+            "q8s:block32",
+            "q4f:block32:f16",
+            "q4f:block32:f16:mse",
+            "q4f:block32:f16:imatrix",
+            "q4f:block32:f16:gptq",
+            "q4f:block32:f16:affine",
+            "e4m3:tensor",
+            "e2m1:block32:ue8m0",
+            "q8s:block32:a8dyn",
+            "q8s:block32:a8static:percentile",
+            "q4f:block32:f16:a8dyn",
+            "plan4.5",
+            "plan5.0");
     /**
      * The schemes the agent mode runs unless schemes are given: enough to show that its vectors are the holder's bit
      * for bit (the reference and a 4-bit block scheme); the agent computes exactly what the holder does.
      */
     static final List<String> DEFAULT_AGENT_SCHEMES = List.of(F32, "q4f:block32:f16:u32");
     /** What a plan row chooses from for each field (docs/CALIBRATION.md, "Mixed precision"). */
-    static final List<String> DEFAULT_PLAN_CANDIDATES = List.of("q4f:block64:f16:gptq", "q4f:block32:f16:gptq",
-            "q8s:block32:f16");
+    static final List<String> DEFAULT_PLAN_CANDIDATES =
+            List.of("q4f:block64:f16:gptq", "q4f:block32:f16:gptq", "q8s:block32:f16");
     /** Calibration sentences the plan rows' sensitivity runs on (of the 70; spread evenly). */
     static final int DEFAULT_PLAN_SENTENCES = 16;
     /** Every shipped sentence (docs/DEMO.md gives the default run's time). */
     static final int DEFAULT_SENTENCES = Integer.MAX_VALUE;
+
     static final int DEFAULT_THREADS = 2;
 
     static final String USAGE = """
@@ -97,8 +122,12 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
                                   (benchmarks/llama-cpp-embeddings.sh compares)
               --progress / --no-progress   force the progress bar on stderr on or off
               --help
-            """.formatted(String.join(",", DEFAULT_SCHEMES), String.join(",", DEFAULT_PLAN_CANDIDATES),
-            DEFAULT_PLAN_SENTENCES, String.join(",", DEFAULT_AGENT_SCHEMES), DEFAULT_THREADS);
+            """.formatted(
+                    String.join(",", DEFAULT_SCHEMES),
+                    String.join(",", DEFAULT_PLAN_CANDIDATES),
+                    DEFAULT_PLAN_SENTENCES,
+                    String.join(",", DEFAULT_AGENT_SCHEMES),
+                    DEFAULT_THREADS);
 
     /**
      * Reads the arguments.
@@ -118,7 +147,9 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
         Boolean progress = null;
         boolean child = false;
         boolean schemesGiven = false;
-        List<String> planCandidates = DEFAULT_PLAN_CANDIDATES.stream().map(t -> QuantScheme.parse(t).toString()).toList();
+        List<String> planCandidates = DEFAULT_PLAN_CANDIDATES.stream()
+                .map(t -> QuantScheme.parse(t).toString())
+                .toList();
         int planSentences = DEFAULT_PLAN_SENTENCES;
         boolean sensitivity = false;
         for (int i = 0; i < args.length; i++) {
@@ -163,13 +194,28 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
         }
         List<String> agentSchemes = new ArrayList<>();
         for (String t : schemes) {
-            if ((schemesGiven || DEFAULT_AGENT_SCHEMES.contains(t)) && !isPlan(t)
+            if ((schemesGiven || DEFAULT_AGENT_SCHEMES.contains(t))
+                    && !isPlan(t)
                     && activationsOf(t) == ActivationMode.NONE) {
                 agentSchemes.add(t);
             }
         }
-        return new DemoOptions(schemes, List.copyOf(agentSchemes), modes, sentences, threads, json, html, save, load,
-                saveGguf, progress, child, planCandidates, planSentences, sensitivity);
+        return new DemoOptions(
+                schemes,
+                List.copyOf(agentSchemes),
+                modes,
+                sentences,
+                threads,
+                json,
+                html,
+                save,
+                load,
+                saveGguf,
+                progress,
+                child,
+                planCandidates,
+                planSentences,
+                sensitivity);
     }
 
     /** True for a plan row's name, {@code plan} and a budget in bits per weight. */
@@ -193,9 +239,16 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
 
     /** The arguments that make a child JVM do the same work in agent mode. */
     List<String> childArguments() {
-        List<String> out = new ArrayList<>(List.of("--child", "--mode", DemoMode.AGENT.text(), "--threads", Integer.toString(threads),
-                "--sentences", sentences == Integer.MAX_VALUE ? "all" : Integer.toString(sentences),
-                "--schemes", String.join(",", agentSchemes)));
+        List<String> out = new ArrayList<>(List.of(
+                "--child",
+                "--mode",
+                DemoMode.AGENT.text(),
+                "--threads",
+                Integer.toString(threads),
+                "--sentences",
+                sentences == Integer.MAX_VALUE ? "all" : Integer.toString(sentences),
+                "--schemes",
+                String.join(",", agentSchemes)));
         if (load != null) {
             out.addAll(List.of("--load", load.toString()));
         }
@@ -227,7 +280,8 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
 
     /** How a demo entry's linear layers take their activations: its scheme's, NONE for f32 and annotated. */
     static ActivationMode activationsOf(String entry) {
-        return entry.equals(F32) || entry.equals(ANNOTATED) || isPlan(entry) ? ActivationMode.NONE
+        return entry.equals(F32) || entry.equals(ANNOTATED) || isPlan(entry)
+                ? ActivationMode.NONE
                 : QuantScheme.parse(entry).activations();
     }
 
@@ -245,7 +299,8 @@ record DemoOptions(List<String> schemes, List<String> agentSchemes, List<DemoMod
             out.add(t);
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--plan-candidates: give at least one scheme, e.g. q4f:block32:f16:gptq");
+            throw new IllegalArgumentException(
+                    "--plan-candidates: give at least one scheme, e.g. q4f:block32:f16:gptq");
         }
         return List.copyOf(out);
     }

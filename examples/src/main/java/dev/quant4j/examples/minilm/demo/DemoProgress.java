@@ -86,8 +86,15 @@ final class DemoProgress {
         lastDraw = now;
         double f = Math.min(1.0, (double) done.get() / total);
         int filled = (int) Math.round(f * WIDTH);
-        String line = String.format(Locale.ROOT, "[%s] %s%s %3.0f%%  %.0f s  %s", label, "#".repeat(filled),
-                "-".repeat(WIDTH - filled), f * 100, (now - start) / 1e9, step);
+        String line = String.format(
+                Locale.ROOT,
+                "[%s] %s%s %3.0f%%  %.0f s  %s",
+                label,
+                "#".repeat(filled),
+                "-".repeat(WIDTH - filled),
+                f * 100,
+                (now - start) / 1e9,
+                step);
         int pad = Math.max(0, lastLength - line.length());
         lastLength = line.length();
         err.print("\r" + line + " ".repeat(pad));

@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.quant4j.scheme.QuantScheme;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,20 +14,43 @@ import java.util.Map;
 final class DemoReport {
 
     /** The keys of each object of {@code --json}, in order. */
-    static final List<String> JSON_KEYS = List.of("scheme", "calibration", "activations", "mode", "weight_bytes",
-            "bits_per_weight", "ratio", "heap_bytes", "cosine_mean", "cosine_min", "top1_agreement", "ms_per_sentence");
+    static final List<String> JSON_KEYS = List.of(
+            "scheme",
+            "calibration",
+            "activations",
+            "mode",
+            "weight_bytes",
+            "bits_per_weight",
+            "ratio",
+            "heap_bytes",
+            "cosine_mean",
+            "cosine_min",
+            "top1_agreement",
+            "ms_per_sentence");
 
-    private DemoReport() {
-    }
+    private DemoReport() {}
 
     // ---------------------------------------------------------------------------------------------
     // Text
 
     static String table(List<DemoResult> results) {
-        String header = String.format(Locale.ROOT, "%-28s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
-                "scheme", "mode", "weight bytes", "ratio", "heap MiB", "cos mean", "cos min", "top-1", "ms/sent",
+        String header = String.format(
+                Locale.ROOT,
+                "%-28s %-6s %13s %6s %9s %9s %9s %6s %8s %8s",
+                "scheme",
+                "mode",
+                "weight bytes",
+                "ratio",
+                "heap MiB",
+                "cos mean",
+                "cos min",
+                "top-1",
+                "ms/sent",
                 "cpu ms");
-        return header + '\n' + "-".repeat(header.length()) + '\n'
+        return header
+                + '\n'
+                + "-".repeat(header.length())
+                + '\n'
                 + rows(results, "%-28s %-6s %,13d %6.3f %9.1f %9.6f %9.6f %6.3f %8.1f %8.1f%n");
     }
 
@@ -43,8 +65,18 @@ final class DemoReport {
     private static String rows(List<DemoResult> results, String format) {
         StringBuilder sb = new StringBuilder();
         for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, format, r.scheme(), r.mode(), r.weightBytes(), r.ratio(),
-                    r.heapBytes() / 1048576.0, r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence(),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    format,
+                    r.scheme(),
+                    r.mode(),
+                    r.weightBytes(),
+                    r.ratio(),
+                    r.heapBytes() / 1048576.0,
+                    r.cosineMean(),
+                    r.cosineMin(),
+                    r.top1Agreement(),
+                    r.msPerSentence(),
                     r.cpuMsPerSentence()));
         }
         return sb.toString();
@@ -66,7 +98,8 @@ final class DemoReport {
         JsonObject o = new JsonObject();
         o.addProperty("scheme", storedScheme(r.scheme()));
         o.addProperty("calibration", r.calibration());
-        o.addProperty("activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
+        o.addProperty(
+                "activations", DemoOptions.activationsOf(r.scheme()).name().toLowerCase(Locale.ROOT));
         o.addProperty("mode", r.mode().text());
         o.addProperty("weight_bytes", r.weightBytes());
         // Every parameter counts, the float32 biases and LayerNorms too: 32 times the size ratio.
@@ -122,12 +155,22 @@ final class DemoReport {
 
     static DemoResult parseInternalLine(String line) {
         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(o.get("scheme_text").getAsString(), DemoMode.named(o.get("mode").getAsString()),
-                o.get("weight_bytes").getAsLong(), o.get("ratio").getAsDouble(), o.get("heap_bytes").getAsLong(),
-                o.get("cosine_mean").getAsDouble(), o.get("cosine_min").getAsDouble(),
-                o.get("top1_agreement").getAsDouble(), o.get("ms_per_sentence").getAsDouble(),
-                o.get("cpu_ms_per_sentence").getAsDouble(), o.get("threads").getAsInt(), o.get("sentences").getAsInt(), o.get("quantize_seconds").getAsDouble(),
-                o.get("digest").getAsString(), o.get("calibration").getAsString());
+        return new DemoResult(
+                o.get("scheme_text").getAsString(),
+                DemoMode.named(o.get("mode").getAsString()),
+                o.get("weight_bytes").getAsLong(),
+                o.get("ratio").getAsDouble(),
+                o.get("heap_bytes").getAsLong(),
+                o.get("cosine_mean").getAsDouble(),
+                o.get("cosine_min").getAsDouble(),
+                o.get("top1_agreement").getAsDouble(),
+                o.get("ms_per_sentence").getAsDouble(),
+                o.get("cpu_ms_per_sentence").getAsDouble(),
+                o.get("threads").getAsInt(),
+                o.get("sentences").getAsInt(),
+                o.get("quantize_seconds").getAsDouble(),
+                o.get("digest").getAsString(),
+                o.get("calibration").getAsString());
     }
 
     /**
@@ -173,16 +216,35 @@ final class DemoReport {
         sb.append("<p class=\"note\">").append(escape(context)).append("</p>\n");
         sb.append(chart(results));
         sb.append("<table><caption>Size, memory and quality per scheme and mode</caption>\n<tr>");
-        for (String h : List.of("scheme", "mode", "weight bytes", "ratio", "heap MiB", "cosine mean", "cosine min",
-                "top-1 agreement", "ms/sentence", "CPU ms/sentence")) {
+        for (String h : List.of(
+                "scheme",
+                "mode",
+                "weight bytes",
+                "ratio",
+                "heap MiB",
+                "cosine mean",
+                "cosine min",
+                "top-1 agreement",
+                "ms/sentence",
+                "CPU ms/sentence")) {
             sb.append("<th>").append(h).append("</th>");
         }
         sb.append("</tr>\n");
         for (DemoResult r : results) {
-            sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%,d</td><td>%.3f</td><td>%.1f</td>"
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<tr><td>%s</td><td>%s</td><td>%,d</td><td>%.3f</td><td>%.1f</td>"
                             + "<td>%.6f</td><td>%.6f</td><td>%.3f</td><td>%.1f</td><td>%.1f</td></tr>%n",
-                    escape(r.scheme()), r.mode(), r.weightBytes(), r.ratio(), r.heapBytes() / 1048576.0,
-                    r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence(), r.cpuMsPerSentence()));
+                    escape(r.scheme()),
+                    r.mode(),
+                    r.weightBytes(),
+                    r.ratio(),
+                    r.heapBytes() / 1048576.0,
+                    r.cosineMean(),
+                    r.cosineMin(),
+                    r.top1Agreement(),
+                    r.msPerSentence(),
+                    r.cpuMsPerSentence()));
         }
         sb.append("</table>\n<p class=\"note\">weight bytes: every parameter as stored (quantized tensors as packed"
                 + " codes plus scales, the rest float32). heap: live heap after quantization and a full GC, minus the"
@@ -234,29 +296,65 @@ final class DemoReport {
             decadeHi++;
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
-                + " viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"quality against size per scheme\""
-                + " font-family=\"sans-serif\" font-size=\"12\">%n", w, h, w, h));
-        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\""
-                + " stroke=\"#999\"/>%n", left, top, w - left - right, h - top - bottom));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
+                        + " viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"quality against size per scheme\""
+                        + " font-family=\"sans-serif\" font-size=\"12\">%n",
+                w,
+                h,
+                w,
+                h));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\"" + " stroke=\"#999\"/>%n",
+                left,
+                top,
+                w - left - right,
+                h - top - bottom));
         for (int d = decadeLo; d <= decadeHi; d++) {
             double y = yOf(Math.pow(10, d), decadeLo, decadeHi, top, h - bottom);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
-                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>%n", left, w - right, y, y,
-                    left - 6, y + 4, d));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>%n",
+                    left,
+                    w - right,
+                    y,
+                    y,
+                    left - 6,
+                    y + 4,
+                    d));
         }
         for (int i = 0; i <= 5; i++) {
             double mb = maxMb * i / 5;
             double x = xOf(mb, maxMb, left, w - right);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#e0e0e0\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>%n", x, x, top, h - bottom, x,
-                    h - bottom + 16, mb));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#e0e0e0\"/>"
+                            + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>%n",
+                    x,
+                    x,
+                    top,
+                    h - bottom,
+                    x,
+                    h - bottom + 16,
+                    mb));
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">weight MB (float32 ="
-                        + " %.1f MB)</text>%n", (left + w - right) / 2, h - 20,
-                byScheme.containsKey(DemoOptions.F32) ? byScheme.get(DemoOptions.F32).weightBytes() / 1e6 : 0));
-        sb.append(String.format(Locale.ROOT, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18"
-                + " %d)\">1 - cosine to float32 (lower is better)</text>%n", (top + h - bottom) / 2, (top + h - bottom) / 2));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">weight MB (float32 =" + " %.1f MB)</text>%n",
+                (left + w - right) / 2,
+                h - 20,
+                byScheme.containsKey(DemoOptions.F32)
+                        ? byScheme.get(DemoOptions.F32).weightBytes() / 1e6
+                        : 0));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18"
+                        + " %d)\">1 - cosine to float32 (lower is better)</text>%n",
+                (top + h - bottom) / 2,
+                (top + h - bottom) / 2));
         // Labels go in a column right of the points they name, ordered by height and pushed apart so that
         // schemes of about the same size and quality (the 4-bit ones) stay readable; a thin line joins each
         // label to its point.
@@ -264,25 +362,55 @@ final class DemoReport {
         double labelY = Double.NEGATIVE_INFINITY;
         for (DemoResult r : points) {
             double x = xOf(r.weightBytes() / 1e6, maxMb, left, w - right);
-            double yMean = yOf(Math.max(1 - r.cosineMean(), Math.pow(10, decadeLo)), decadeLo, decadeHi, top, h - bottom);
+            double yMean =
+                    yOf(Math.max(1 - r.cosineMean(), Math.pow(10, decadeLo)), decadeLo, decadeHi, top, h - bottom);
             double yMin = yOf(Math.max(1 - r.cosineMin(), Math.pow(10, decadeLo)), decadeLo, decadeHi, top, h - bottom);
             labelY = Math.max(yMean + 4, labelY + 15);
             double labelX = xOf(maxMb * 0.42, maxMb, left, w - right);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>"
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>"
                             + "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>"
                             + "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#1f77b4\"><title>%s mean cosine %.6f</title>"
                             + "</circle><rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"#d62728\"><title>%s min"
                             + " cosine %.6f</title></rect><text x=\"%.1f\" y=\"%.1f\">%s (%.1f MB, mean %.4f)</text>%n",
-                    x, x, yMean, yMin, x + 6, labelX - 4, yMean, labelY - 4, x, yMean, escape(r.scheme()),
-                    r.cosineMean(), x - 4, yMin - 4, escape(r.scheme()), r.cosineMin(), labelX, labelY,
-                    escape(r.scheme()), r.weightBytes() / 1e6, r.cosineMean()));
+                    x,
+                    x,
+                    yMean,
+                    yMin,
+                    x + 6,
+                    labelX - 4,
+                    yMean,
+                    labelY - 4,
+                    x,
+                    yMean,
+                    escape(r.scheme()),
+                    r.cosineMean(),
+                    x - 4,
+                    yMin - 4,
+                    escape(r.scheme()),
+                    r.cosineMin(),
+                    labelX,
+                    labelY,
+                    escape(r.scheme()),
+                    r.weightBytes() / 1e6,
+                    r.cosineMean()));
         }
         // The legend sits in the top margin, above the plot, where no label can reach.
         int legendX = w - right - 300;
-        sb.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"#1f77b4\"/><text x=\"%d\""
+        sb.append(String.format(
+                Locale.ROOT,
+                "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"#1f77b4\"/><text x=\"%d\""
                         + " y=\"%d\">mean over sentences</text><rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\""
                         + " fill=\"#d62728\"/><text x=\"%d\" y=\"%d\">worst sentence</text>%n",
-                legendX, top - 16, legendX + 10, top - 12, legendX + 160, top - 20, legendX + 174, top - 12));
+                legendX,
+                top - 16,
+                legendX + 10,
+                top - 12,
+                legendX + 160,
+                top - 20,
+                legendX + 174,
+                top - 12));
         sb.append("</svg>\n");
         return sb.toString();
     }

@@ -24,15 +24,54 @@ package dev.quant4j.examples.minilm.demo;
  * @param calibration     how the scales were chosen ({@link DemoReport#calibration(String)}; a plan row's: the
  *                        calibrations of the schemes its plan chose, joined with '+')
  */
-record DemoResult(String scheme, DemoMode mode, long weightBytes, double ratio, long heapBytes, double cosineMean,
-                  double cosineMin, double top1Agreement, double msPerSentence, double cpuMsPerSentence, int threads, int sentences,
-                  double quantizeSeconds, String digest, String calibration) {
+record DemoResult(
+        String scheme,
+        DemoMode mode,
+        long weightBytes,
+        double ratio,
+        long heapBytes,
+        double cosineMean,
+        double cosineMin,
+        double top1Agreement,
+        double msPerSentence,
+        double cpuMsPerSentence,
+        int threads,
+        int sentences,
+        double quantizeSeconds,
+        String digest,
+        String calibration) {
 
     /** A row of one scheme (or f32, annotated): its calibration is the scheme's. */
-    DemoResult(String scheme, DemoMode mode, long weightBytes, double ratio, long heapBytes, double cosineMean,
-               double cosineMin, double top1Agreement, double msPerSentence, double cpuMsPerSentence, int threads,
-               int sentences, double quantizeSeconds, String digest) {
-        this(scheme, mode, weightBytes, ratio, heapBytes, cosineMean, cosineMin, top1Agreement, msPerSentence,
-                cpuMsPerSentence, threads, sentences, quantizeSeconds, digest, DemoReport.calibration(scheme));
+    DemoResult(
+            String scheme,
+            DemoMode mode,
+            long weightBytes,
+            double ratio,
+            long heapBytes,
+            double cosineMean,
+            double cosineMin,
+            double top1Agreement,
+            double msPerSentence,
+            double cpuMsPerSentence,
+            int threads,
+            int sentences,
+            double quantizeSeconds,
+            String digest) {
+        this(
+                scheme,
+                mode,
+                weightBytes,
+                ratio,
+                heapBytes,
+                cosineMean,
+                cosineMin,
+                top1Agreement,
+                msPerSentence,
+                cpuMsPerSentence,
+                threads,
+                sentences,
+                quantizeSeconds,
+                digest,
+                DemoReport.calibration(scheme));
     }
 }

@@ -1,22 +1,21 @@
 package dev.quant4j.examples.minilm.demo;
 
 import com.google.gson.stream.JsonWriter;
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
-import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.io.gguf.GgmlBlocks;
 import dev.quant4j.io.gguf.GgmlQuants;
 import dev.quant4j.io.gguf.GgmlRecipe;
 import dev.quant4j.io.gguf.GgmlType;
-import dev.quant4j.tensor.FloatTensor;
-import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightQuantizer;
 import dev.quant4j.quantize.Quantizer;
-
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
@@ -51,13 +50,16 @@ import java.util.Map;
  */
 final class GgufExport {
     /** File stem; our scheme, or the ggml recipe's name (null: float32). */
-    static final List<String[]> VARIANTS = List.of(new String[] {"f32", null},
-            new String[] {"q8_0", "q8s:block32:f16"}, new String[] {"q4_0", "q4f:block32:f16"},
-            new String[] {"q4_k", "q4_k"}, new String[] {"q4_k_m", "q4_k_m"});
+    static final List<String[]> VARIANTS = List.of(
+            new String[] {"f32", null},
+            new String[] {"q8_0", "q8s:block32:f16"},
+            new String[] {"q4_0", "q4f:block32:f16"},
+            new String[] {"q4_k", "q4_k"},
+            new String[] {"q4_k_m", "q4_k_m"});
+
     static final String VECTORS_FILE = "vectors.json";
 
-    private GgufExport() {
-    }
+    private GgufExport() {}
 
     static void run(Path dir, List<String> sentences, PrintStream log) throws IOException {
         Files.createDirectories(dir);
@@ -136,7 +138,8 @@ final class GgufExport {
         List<String> asFloat = new ArrayList<>();
         for (BertGguf.Placement p : BertGguf.layout(config)) {
             int[] shape = ((FloatTensor) state.get(p.field())).shape();
-            entries.add(new GgmlRecipe.Entry(p.gguf(), Arrays.stream(shape).asLongStream().toArray()));
+            entries.add(new GgmlRecipe.Entry(
+                    p.gguf(), Arrays.stream(shape).asLongStream().toArray()));
             if (p.asFloat()) {
                 asFloat.add(p.gguf());
             }
@@ -146,8 +149,9 @@ final class GgufExport {
         return plan;
     }
 
-    private static void vectors(JsonWriter w, String key, HolderMiniLmModel model, WordPieceTokenizer tokenizer,
-                                List<String> sentences) throws IOException {
+    private static void vectors(
+            JsonWriter w, String key, HolderMiniLmModel model, WordPieceTokenizer tokenizer, List<String> sentences)
+            throws IOException {
         w.name(key).beginArray();
         for (String s : sentences) {
             w.beginArray();

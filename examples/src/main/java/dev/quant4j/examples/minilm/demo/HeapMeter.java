@@ -18,8 +18,7 @@ final class HeapMeter {
 
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
-    private HeapMeter() {
-    }
+    private HeapMeter() {}
 
     /** Used heap in bytes after collecting all garbage. */
     static long liveHeap() {

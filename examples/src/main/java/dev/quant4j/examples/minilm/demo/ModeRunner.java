@@ -1,5 +1,6 @@
 package dev.quant4j.examples.minilm.demo;
 
+import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.examples.minilm.DefaultScheme;
@@ -12,7 +13,6 @@ import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.fields.QuantizedFields;
-import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.model.Quantization;
@@ -24,7 +24,6 @@ import dev.quant4j.plan.Sensitivity;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -60,6 +59,7 @@ final class ModeRunner {
     private InputStatistics statistics;
     /** What the plan rows choose from, and on how many calibration sentences their sensitivity is measured. */
     private final List<QuantScheme> planCandidates;
+
     private final int planSentences;
     private final boolean printSensitivity;
     /** The sensitivity of every field, measured once per run for the plan rows. */
@@ -68,16 +68,27 @@ final class ModeRunner {
     private final Map<String, PlanRow> plans = new java.util.LinkedHashMap<>();
 
     /** A plan row's plan and its error (mean 1 - cosine) on the sensitivity's calibration sentences, measured. */
-    record PlanRow(Plan plan, double calibrationError) {
-    }
+    record PlanRow(Plan plan, double calibrationError) {}
 
     ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress) {
-        this(mode, tokenIds, threads, progress, DemoOptions.DEFAULT_PLAN_CANDIDATES, DemoOptions.DEFAULT_PLAN_SENTENCES,
+        this(
+                mode,
+                tokenIds,
+                threads,
+                progress,
+                DemoOptions.DEFAULT_PLAN_CANDIDATES,
+                DemoOptions.DEFAULT_PLAN_SENTENCES,
                 false);
     }
 
-    ModeRunner(DemoMode mode, List<int[]> tokenIds, int threads, DemoProgress progress, List<String> planCandidates,
-               int planSentences, boolean printSensitivity) {
+    ModeRunner(
+            DemoMode mode,
+            List<int[]> tokenIds,
+            int threads,
+            DemoProgress progress,
+            List<String> planCandidates,
+            int planSentences,
+            boolean printSensitivity) {
         this.mode = java.util.Objects.requireNonNull(mode, "mode");
         this.tokenIds = tokenIds;
         this.threads = threads;
@@ -113,17 +124,21 @@ final class ModeRunner {
         if (schemes.stream().anyMatch(this::needsStatistics)) {
             progress.step("recording input statistics on the calibration sentences", false);
             // GPTQ needs the whole second moment of each layer's inputs; IMATRIX only its diagonal.
-            boolean gptq = schemes.stream().anyMatch(s -> needsStatistics(s) && (DemoOptions.isPlan(s)
-                    ? planCandidates.stream().anyMatch(c -> c.calibration() == Calibration.GPTQ)
-                    : QuantScheme.parse(s).calibration() == Calibration.GPTQ));
-            statistics = InputRecorder.record(build(weights), calibrationTokenIds(),
+            boolean gptq = schemes.stream()
+                    .anyMatch(s -> needsStatistics(s)
+                            && (DemoOptions.isPlan(s)
+                                    ? planCandidates.stream().anyMatch(c -> c.calibration() == Calibration.GPTQ)
+                                    : QuantScheme.parse(s).calibration() == Calibration.GPTQ));
+            statistics = InputRecorder.record(
+                    build(weights),
+                    calibrationTokenIds(),
                     gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
         }
         List<DemoResult> results = new ArrayList<>();
         float[][] reference = null;
         for (String scheme : schemes) {
-            if (mode == DemoMode.AGENT && (DemoOptions.activationsOf(scheme) != ActivationMode.NONE
-                    || DemoOptions.isPlan(scheme))) {
+            if (mode == DemoMode.AGENT
+                    && (DemoOptions.activationsOf(scheme) != ActivationMode.NONE || DemoOptions.isPlan(scheme))) {
                 continue; // agent mode keeps float[] fields and float32 activations; plans run in holder mode
             }
             if (DemoOptions.isPlan(scheme) && !plans.containsKey(scheme)) {
@@ -139,20 +154,27 @@ final class ModeRunner {
             }
             DemoResult r = run.result();
             results.add(r);
-            progress.step(String.format(java.util.Locale.ROOT, "%s: cosine mean %.6f, min %.6f, top-1 %.3f, %.1f ms"
-                    + "/sentence", scheme, r.cosineMean(), r.cosineMin(), r.top1Agreement(), r.msPerSentence()), true);
+            progress.step(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%s: cosine mean %.6f, min %.6f, top-1 %.3f, %.1f ms" + "/sentence",
+                            scheme,
+                            r.cosineMean(),
+                            r.cosineMin(),
+                            r.top1Agreement(),
+                            r.msPerSentence()),
+                    true);
         }
         return results;
     }
 
-    private record SchemeRun(DemoResult result, float[][] vectors) {
-    }
+    private record SchemeRun(DemoResult result, float[][] vectors) {}
 
     /** True for a scheme whose calibration uses input statistics (IMATRIX, GPTQ), or a plan with such candidates. */
     private boolean needsStatistics(String scheme) {
         if (DemoOptions.isPlan(scheme)) {
-            return planCandidates.stream().anyMatch(c -> c.calibration() == Calibration.IMATRIX
-                    || c.calibration() == Calibration.GPTQ);
+            return planCandidates.stream()
+                    .anyMatch(c -> c.calibration() == Calibration.IMATRIX || c.calibration() == Calibration.GPTQ);
         }
         return usesStatistics(scheme);
     }
@@ -199,8 +221,11 @@ final class ModeRunner {
         } else if (DemoOptions.isPlan(scheme)) {
             // Each field with its plan's scheme, through the same API (and calibrations) as every other row.
             // The tensors the sensitivity quantized are given back for the same weights: nothing is quantized again.
-            plans.get(scheme).plan().apply(model, sensitivity.quantizer(WeightQuantizer.calibrated(Kernels.active(), null,
-                    statistics)));
+            plans.get(scheme)
+                    .plan()
+                    .apply(
+                            model,
+                            sensitivity.quantizer(WeightQuantizer.calibrated(Kernels.active(), null, statistics)));
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
             Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme)));
@@ -228,8 +253,16 @@ final class ModeRunner {
         float[][] vectors = embedded.vectors();
         double ms = (System.nanoTime() - runStart) / 1e6 / tokenIds.size();
         progress.advance(tokenIds.size() / 10);
-        DemoResult r = result(scheme, weightBytes, f32Bytes, heap, vectors, f32 ? vectors : reference, ms,
-                embedded.cpuNanos() / 1e6 / tokenIds.size(), quantizeSeconds);
+        DemoResult r = result(
+                scheme,
+                weightBytes,
+                f32Bytes,
+                heap,
+                vectors,
+                f32 ? vectors : reference,
+                ms,
+                embedded.cpuNanos() / 1e6 / tokenIds.size(),
+                quantizeSeconds);
         return new SchemeRun(r, vectors);
     }
 
@@ -240,8 +273,11 @@ final class ModeRunner {
      */
     private WeightQuantizer uniformOnLayers(QuantScheme scheme) {
         WeightQuantizer layers = WeightQuantizer.calibrated(Kernels.active(), scheme, statistics);
-        WeightQuantizer tables = WeightQuantizer.calibrated(Kernels.active(), scheme.withActivations(ActivationMode.NONE)
-                .withActivationCalibration(dev.quant4j.annotations.ActivationCalibration.NONE), statistics);
+        WeightQuantizer tables = WeightQuantizer.calibrated(
+                Kernels.active(),
+                scheme.withActivations(ActivationMode.NONE)
+                        .withActivationCalibration(dev.quant4j.annotations.ActivationCalibration.NONE),
+                statistics);
         return (path, weights, declared) ->
                 (path.startsWith("embeddings.") ? tables : layers).quantize(path, weights, declared);
     }
@@ -289,8 +325,10 @@ final class ModeRunner {
         };
         WeightQuantizer quantizer = WeightQuantizer.calibrated(Kernels.active(), null, statistics);
         if (sensitivity == null) {
-            progress.step("plans: measuring each field's sensitivity to " + planCandidates.size() + " schemes on "
-                    + ids.size() + " calibration sentences", false);
+            progress.step(
+                    "plans: measuring each field's sensitivity to " + planCandidates.size() + " schemes on "
+                            + ids.size() + " calibration sentences",
+                    false);
             AtomicInteger done = new AtomicInteger();
             sensitivity = Sensitivity.measure(model, planCandidates, quantizer, error, line -> {
                 if (done.getAndIncrement() % 10 == 0) {
@@ -304,8 +342,15 @@ final class ModeRunner {
         }
         Plan plan = Planner.forBudget(sensitivity, bitsPerWeight);
         double measured = Sensitivity.measure(model, plan, sensitivity.quantizer(quantizer), error);
-        progress.step(String.format(java.util.Locale.ROOT, "plan%s: %.4f bits per weight, calibration error predicted"
-                + " %.3e, measured %.3e", bitsPerWeight, plan.bitsPerWeight(), plan.predictedError(), measured), true);
+        progress.step(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "plan%s: %.4f bits per weight, calibration error predicted" + " %.3e, measured %.3e",
+                        bitsPerWeight,
+                        plan.bitsPerWeight(),
+                        plan.predictedError(),
+                        measured),
+                true);
         return new PlanRow(plan, measured);
     }
 
@@ -329,15 +374,38 @@ final class ModeRunner {
         long runStart = System.nanoTime();
         Embedded embedded = embedAll(model);
         double ms = (System.nanoTime() - runStart) / 1e6 / tokenIds.size();
-        DemoResult r = result(scheme, weightBytes, 4 * config.parameters(), heap, embedded.vectors(), reference, ms,
-                embedded.cpuNanos() / 1e6 / tokenIds.size(), loadSeconds);
-        progress.step(String.format(java.util.Locale.ROOT, "%s (loaded): cosine mean %.6f, min %.6f, top-1 %.3f",
-                scheme, r.cosineMean(), r.cosineMin(), r.top1Agreement()), true);
+        DemoResult r = result(
+                scheme,
+                weightBytes,
+                4 * config.parameters(),
+                heap,
+                embedded.vectors(),
+                reference,
+                ms,
+                embedded.cpuNanos() / 1e6 / tokenIds.size(),
+                loadSeconds);
+        progress.step(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%s (loaded): cosine mean %.6f, min %.6f, top-1 %.3f",
+                        scheme,
+                        r.cosineMean(),
+                        r.cosineMin(),
+                        r.top1Agreement()),
+                true);
         return r;
     }
 
-    private DemoResult result(String scheme, long weightBytes, long f32Bytes, long heap, float[][] vectors,
-                              float[][] reference, double ms, double cpuMs, double quantizeSeconds) {
+    private DemoResult result(
+            String scheme,
+            long weightBytes,
+            long f32Bytes,
+            long heap,
+            float[][] vectors,
+            float[][] reference,
+            double ms,
+            double cpuMs,
+            double quantizeSeconds) {
         double[] cos = Quality.cosines(vectors, reference);
         double sum = 0;
         double min = Double.POSITIVE_INFINITY;
@@ -347,9 +415,22 @@ final class ModeRunner {
         }
         PlanRow plan = plans.get(scheme);
         String calibration = plan == null ? DemoReport.calibration(scheme) : calibrations(plan.plan());
-        return new DemoResult(scheme, mode, weightBytes, (double) weightBytes / f32Bytes, heap, sum / cos.length, min,
-                Quality.top1Agreement(vectors, reference), ms, cpuMs, threads, vectors.length, quantizeSeconds,
-                digest(vectors), calibration);
+        return new DemoResult(
+                scheme,
+                mode,
+                weightBytes,
+                (double) weightBytes / f32Bytes,
+                heap,
+                sum / cos.length,
+                min,
+                Quality.top1Agreement(vectors, reference),
+                ms,
+                cpuMs,
+                threads,
+                vectors.length,
+                quantizeSeconds,
+                digest(vectors),
+                calibration);
     }
 
     /** The calibrations a plan's schemes use, in the order first chosen, joined with '+': {@code gptq+minmax}. */
@@ -386,9 +467,13 @@ final class ModeRunner {
         Quantization.fields(new MiniLmModel(tiny));
         FloatTensor small = FloatTensor.of(new float[2 * 64], 2, 64);
         for (String scheme : schemes) {
-            if (!scheme.equals(DemoOptions.F32) && !scheme.equals(DemoOptions.ANNOTATED) && !DemoOptions.isPlan(scheme)
+            if (!scheme.equals(DemoOptions.F32)
+                    && !scheme.equals(DemoOptions.ANNOTATED)
+                    && !DemoOptions.isPlan(scheme)
                     && !usesStatistics(scheme)) {
-                new Quantizer(QuantScheme.parse(scheme)).quantize("warm-up", small).dequantize();
+                new Quantizer(QuantScheme.parse(scheme))
+                        .quantize("warm-up", small)
+                        .dequantize();
             }
         }
         new Quantizer(QuantScheme.parse(DefaultScheme.EMBEDDINGS)).quantize("warm-up", small);
@@ -417,8 +502,7 @@ final class ModeRunner {
     }
 
     /** Vectors of all sentences, and the CPU time the threads spent on them. */
-    record Embedded(float[][] vectors, long cpuNanos) {
-    }
+    record Embedded(float[][] vectors, long cpuNanos) {}
 
     /** The measured sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
     Embedded embedAll(SentenceEncoder model) {
@@ -518,7 +602,8 @@ final class ModeRunner {
                 return;
             }
         }
-        throw new IllegalStateException("the agent's store still holds the previous model: " + QuantizedFields.status());
+        throw new IllegalStateException(
+                "the agent's store still holds the previous model: " + QuantizedFields.status());
     }
 
     /** heap_bytes must not count dequantized copies: right after quantizing, the agent has handed out none. */

@@ -3,8 +3,7 @@ package dev.quant4j.examples.minilm.demo;
 /** How close a set of sentence vectors is to the float32 reference set. */
 public final class Quality {
 
-    private Quality() {
-    }
+    private Quality() {}
 
     /** Cosine of two vectors, in double. */
     public static double cosine(float[] a, float[] b) {

@@ -10,7 +10,6 @@ import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorSpec;
 import dev.quant4j.model.ModelFiles;
 import dev.quant4j.tensor.FloatTensor;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +30,11 @@ final class SavedModels {
 
     /** Next to the saved models: the float32 vectors of the sentences they were run on. */
     static final String REFERENCE_FILE = "f32-reference.safetensors";
+
     static final String REFERENCE_TENSOR = "embeddings";
     static final String SENTENCE_INDICES = "sentence_indices";
 
-    private SavedModels() {
-    }
+    private SavedModels() {}
 
     /** The file a scheme's model is saved to: its text form with ':' turned into '-'. */
     static Path fileFor(Path dir, String scheme) {
@@ -48,8 +47,7 @@ final class SavedModels {
     }
 
     /** What a saved model's header says: its sizes and scheme; no tensor is read. */
-    record Header(MiniLmConfig config, String scheme) {
-    }
+    record Header(MiniLmConfig config, String scheme) {}
 
     /**
      * Reads a saved model's header. The scheme is that of its quantized tensors ({@code f32} when there
@@ -106,13 +104,14 @@ final class SavedModels {
         for (int i : indices) {
             list.append(list.isEmpty() ? "" : ",").append(i);
         }
-        SafetensorsWriter.write(dir.resolve(REFERENCE_FILE), Map.of(SENTENCE_INDICES, list.toString()),
+        SafetensorsWriter.write(
+                dir.resolve(REFERENCE_FILE),
+                Map.of(SENTENCE_INDICES, list.toString()),
                 List.of(TensorSpec.floats(REFERENCE_TENSOR, FloatTensor.of(flat, vectors.length, dim), Dtype.F32)));
     }
 
     /** Float32 reference vectors and the sentences they belong to. */
-    record Reference(List<Integer> indices, float[][] vectors) {
-    }
+    record Reference(List<Integer> indices, float[][] vectors) {}
 
     /** Reads {@link #REFERENCE_FILE} from the folder of a saved model. */
     static Reference loadReference(Path modelFile) throws IOException {

@@ -16,8 +16,7 @@ import java.util.List;
  */
 public final class Sentences {
 
-    private Sentences() {
-    }
+    private Sentences() {}
 
     /**
      * The calibration sentences (resource, one per line), which the demo records input statistics on for
@@ -41,7 +40,8 @@ public final class Sentences {
             if (in == null) {
                 throw new IOException(resource + " not found next to " + Sentences.class.getName());
             }
-            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .lines()
                     .filter(line -> !line.isBlank())
                     .toList();
         }

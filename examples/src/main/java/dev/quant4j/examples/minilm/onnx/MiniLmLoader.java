@@ -7,7 +7,6 @@ import dev.quant4j.examples.minilm.MiniLmModel;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.tensor.FloatTensor;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -25,10 +24,10 @@ public final class MiniLmLoader {
 
     /** Resource names inside the LangChain4j jar (at its root). */
     public static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
+
     public static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
-    private MiniLmLoader() {
-    }
+    private MiniLmLoader() {}
 
     /** Loads the tokenizer and the plain-array model from the class path; takes about a second (90 MB of weights). */
     public static MiniLm fromClasspath() throws IOException {
@@ -100,8 +99,14 @@ public final class MiniLmLoader {
             throw new IllegalArgumentException("no encoder layers found (no " + layerPrefix(0)
                     + "attention.self.query.weight); names: " + w.names());
         }
-        return new MiniLmConfig(word[0], w.tensor(POSITION).shape()[0], w.tensor(TOKEN_TYPE).shape()[0], word[1],
-                MiniLmConfig.HEADS, w.tensor(layerPrefix(0) + "intermediate.dense.weight").shape()[1], layers);
+        return new MiniLmConfig(
+                word[0],
+                w.tensor(POSITION).shape()[0],
+                w.tensor(TOKEN_TYPE).shape()[0],
+                word[1],
+                MiniLmConfig.HEADS,
+                w.tensor(layerPrefix(0) + "intermediate.dense.weight").shape()[1],
+                layers);
     }
 
     /**
@@ -153,8 +158,8 @@ public final class MiniLmLoader {
      * A linear layer: field {@code <field>Weight} from the ONNX {@code [in, out]} matrix {@code <onnx>.weight},
      * transposed to {@code [out, in]}, and {@code <field>Bias} from {@code <onnx>.bias}.
      */
-    private static void linear(Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx, int in,
-                               int out) {
+    private static void linear(
+            Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx, int in, int out) {
         float[] src = w.floats(onnx + ".weight", in, out);
         float[] t = new float[src.length];
         for (int i = 0; i < in; i++) {
@@ -166,8 +171,8 @@ public final class MiniLmLoader {
         state.put(field + "Bias", vector(w, onnx + ".bias", out));
     }
 
-    private static void layerNorm(Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx,
-                                  int hidden) {
+    private static void layerNorm(
+            Map<String, FloatTensor> state, String field, OnnxWeights w, String onnx, int hidden) {
         state.put(field + ".weight", vector(w, onnx + ".weight", hidden));
         state.put(field + ".bias", vector(w, onnx + ".bias", hidden));
     }

@@ -3,7 +3,6 @@ package dev.quant4j.examples.minilm.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import dev.quant4j.tensor.Shapes;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -100,18 +99,20 @@ public final class OnnxWeights {
         }
         String type = otherTypes.get(name);
         if (type != null) {
-            throw new IllegalArgumentException("initializer '" + name + "' has type " + type + ", only FLOAT is decoded");
+            throw new IllegalArgumentException(
+                    "initializer '" + name + "' has type " + type + ", only FLOAT is decoded");
         }
-        throw new IllegalArgumentException("the model has no float initializer named '" + name + "' (it has "
-                + tensors.size() + ", e.g. " + tensors.keySet().stream().limit(8).toList() + ")");
+        throw new IllegalArgumentException(
+                "the model has no float initializer named '" + name + "' (it has " + tensors.size() + ", e.g. "
+                        + tensors.keySet().stream().limit(8).toList() + ")");
     }
 
     /** The data of a float32 initializer, after checking that its shape is exactly {@code expectedShape}. */
     public float[] floats(String name, int... expectedShape) {
         Tensor t = tensor(name);
         if (!Arrays.equals(t.shape(), expectedShape)) {
-            throw new IllegalArgumentException("initializer '" + name + "' has shape " + t.shapeString()
-                    + ", expected " + Arrays.toString(expectedShape));
+            throw new IllegalArgumentException("initializer '" + name + "' has shape " + t.shapeString() + ", expected "
+                    + Arrays.toString(expectedShape));
         }
         return t.data();
     }
@@ -120,13 +121,18 @@ public final class OnnxWeights {
     // Wire-format reading
 
     /** A TensorProto as found on the wire; raw_data is kept as a slice of the file until decoded. */
-    private record RawTensor(String name, int dataType, long[] dims, int rawOffset, int rawLength,
-                             float[] floatData, boolean external, long offset) {
-    }
+    private record RawTensor(
+            String name,
+            int dataType,
+            long[] dims,
+            int rawOffset,
+            int rawLength,
+            float[] floatData,
+            boolean external,
+            long offset) {}
 
     /** The parts of a NodeProto we use to name anonymous weights. */
-    private record Node(String name, String opType, List<String> inputs, long offset) {
-    }
+    private record Node(String name, String opType, List<String> inputs, long offset) {}
 
     private static final class Reader {
         private final byte[] bytes;
@@ -179,12 +185,13 @@ public final class OnnxWeights {
                     }
                 }
                 if (irVersion < 0) {
-                    throw new OnnxFormatException("not an ONNX model: no ir_version (ModelProto field 1) found in "
-                            + bytes.length + " bytes", -1);
+                    throw new OnnxFormatException(
+                            "not an ONNX model: no ir_version (ModelProto field 1) found in " + bytes.length + " bytes",
+                            -1);
                 }
                 if (!sawGraph) {
-                    throw new OnnxFormatException("not an ONNX model: no graph (ModelProto field 7) found in "
-                            + bytes.length + " bytes", -1);
+                    throw new OnnxFormatException(
+                            "not an ONNX model: no graph (ModelProto field 7) found in " + bytes.length + " bytes", -1);
                 }
                 return resolve(irVersion);
             } catch (OnnxFormatException e) {
@@ -192,8 +199,8 @@ public final class OnnxWeights {
             } catch (IOException e) {
                 // A CodedInputStream over a byte[] only throws InvalidProtocolBufferException: bad tag, bad
                 // wire type, a varint that never ends, or a field running past the end of the data.
-                throw new OnnxFormatException("malformed ONNX/protobuf data while reading " + where + ": "
-                        + e.getMessage(), pos(), e);
+                throw new OnnxFormatException(
+                        "malformed ONNX/protobuf data while reading " + where + ": " + e.getMessage(), pos(), e);
             }
         }
 
@@ -297,8 +304,9 @@ public final class OnnxWeights {
                         if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                             int length = checkedLength("TensorProto.float_data");
                             if (length % Float.BYTES != 0) {
-                                throw new OnnxFormatException("packed float_data of " + length
-                                        + " bytes is not a whole number of floats", fieldAt);
+                                throw new OnnxFormatException(
+                                        "packed float_data of " + length + " bytes is not a whole number of floats",
+                                        fieldAt);
                             }
                             for (int i = 0; i < length / Float.BYTES; i++) {
                                 floatData.add(in.readFloat());
@@ -335,8 +343,15 @@ public final class OnnxWeights {
             if (name == null || name.isEmpty()) {
                 throw new OnnxFormatException("an initializer has no name", at);
             }
-            return new RawTensor(name, dataType, dims.build().toArray(), rawOffset, rawLength,
-                    floatData == null ? null : floatData.toArray(), external, at);
+            return new RawTensor(
+                    name,
+                    dataType,
+                    dims.build().toArray(),
+                    rawOffset,
+                    rawLength,
+                    floatData == null ? null : floatData.toArray(),
+                    external,
+                    at);
         }
 
         /**
@@ -357,8 +372,10 @@ public final class OnnxWeights {
                 String context = untilLimit >= 0 && untilLimit < bytes.length - pos()
                         ? " in its enclosing message (corrupt length)"
                         : " in the file (truncated file?)";
-                throw new OnnxFormatException(what + " in " + where + " declares " + Integer.toUnsignedLong(length)
-                        + " bytes but only " + remaining + " remain" + context, at);
+                throw new OnnxFormatException(
+                        what + " in " + where + " declares " + Integer.toUnsignedLong(length) + " bytes but only "
+                                + remaining + " remain" + context,
+                        at);
             }
             return length;
         }
@@ -366,8 +383,10 @@ public final class OnnxWeights {
         private void expectWireType(int tag, int expected, String field, long at) throws OnnxFormatException {
             int actual = WireFormat.getTagWireType(tag);
             if (actual != expected) {
-                throw new OnnxFormatException(field + " in " + where + " has wire type " + actual + ", expected "
-                        + expected + " (corrupt file or not ONNX)", at);
+                throw new OnnxFormatException(
+                        field + " in " + where + " has wire type " + actual + ", expected " + expected
+                                + " (corrupt file or not ONNX)",
+                        at);
             }
         }
 
@@ -396,14 +415,17 @@ public final class OnnxWeights {
                     }
                     Node earlier = namedBy.putIfAbsent(input, node);
                     if (earlier != null) {
-                        throw new OnnxFormatException("initializer '" + input + "' is used by two MatMul nodes, '"
-                                + earlier.name() + "' and '" + node.name() + "', so it has no single layer name",
+                        throw new OnnxFormatException(
+                                "initializer '" + input + "' is used by two MatMul nodes, '" + earlier.name()
+                                        + "' and '" + node.name() + "', so it has no single layer name",
                                 node.offset());
                     }
                     String newName = layer + ".weight";
                     if (byName.containsKey(newName)) {
-                        throw new OnnxFormatException("renaming '" + input + "' to '" + newName
-                                + "' clashes with the initializer of that name", node.offset());
+                        throw new OnnxFormatException(
+                                "renaming '" + input + "' to '" + newName
+                                        + "' clashes with the initializer of that name",
+                                node.offset());
                     }
                     newNames.put(input, newName);
                 }
@@ -418,8 +440,8 @@ public final class OnnxWeights {
                     continue;
                 }
                 if (tensors.putIfAbsent(name, decode(name, raw)) != null) {
-                    throw new OnnxFormatException("two MatMul nodes would give their weights the same name '"
-                            + name + "'", raw.offset());
+                    throw new OnnxFormatException(
+                            "two MatMul nodes would give their weights the same name '" + name + "'", raw.offset());
                 }
             }
             return new OnnxWeights(irVersion, tensors, otherTypes);
@@ -427,18 +449,20 @@ public final class OnnxWeights {
 
         /** "/encoder/layer.0/attention/self/query/MatMul" -> "encoder.layer.0.attention.self.query", else null. */
         private static String layerPath(String nodeName) {
-            if (!nodeName.startsWith("/") || !nodeName.endsWith(MATMUL_SUFFIX)
+            if (!nodeName.startsWith("/")
+                    || !nodeName.endsWith(MATMUL_SUFFIX)
                     || nodeName.length() <= 1 + MATMUL_SUFFIX.length()) {
                 return null;
             }
-            return nodeName.substring(1, nodeName.length() - MATMUL_SUFFIX.length()).replace('/', '.');
+            return nodeName.substring(1, nodeName.length() - MATMUL_SUFFIX.length())
+                    .replace('/', '.');
         }
 
         private Tensor decode(String name, RawTensor raw) throws OnnxFormatException {
             String label = "initializer '" + raw.name() + "'" + (name.equals(raw.name()) ? "" : " (" + name + ")");
             if (raw.external()) {
-                throw new OnnxFormatException(label + " keeps its data in an external file, which is not supported",
-                        raw.offset());
+                throw new OnnxFormatException(
+                        label + " keeps its data in an external file, which is not supported", raw.offset());
             }
             int[] shape = new int[raw.dims().length];
             long count = 1;
@@ -450,39 +474,64 @@ public final class OnnxWeights {
                 shape[i] = (int) d;
                 count *= d;
                 if (count > Shapes.MAX_ARRAY_LENGTH) {
-                    throw new OnnxFormatException(label + " has too many elements for a Java array: "
-                            + Arrays.toString(raw.dims()), raw.offset());
+                    throw new OnnxFormatException(
+                            label + " has too many elements for a Java array: " + Arrays.toString(raw.dims()),
+                            raw.offset());
                 }
             }
             float[] data;
             if (raw.rawLength() >= 0) {
                 if (raw.rawLength() != count * Float.BYTES) {
-                    throw new OnnxFormatException(label + " has shape " + Arrays.toString(shape) + " = " + count
-                            + " floats (" + count * Float.BYTES + " bytes) but its raw_data holds "
-                            + raw.rawLength() + " bytes", raw.rawOffset());
+                    throw new OnnxFormatException(
+                            label + " has shape " + Arrays.toString(shape) + " = " + count
+                                    + " floats (" + count * Float.BYTES + " bytes) but its raw_data holds "
+                                    + raw.rawLength() + " bytes",
+                            raw.rawOffset());
                 }
                 data = new float[(int) count];
                 // ONNX raw_data is little-endian whatever the platform.
-                ByteBuffer.wrap(bytes, raw.rawOffset(), raw.rawLength()).order(ByteOrder.LITTLE_ENDIAN)
-                        .asFloatBuffer().get(data);
+                ByteBuffer.wrap(bytes, raw.rawOffset(), raw.rawLength())
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(data);
             } else if (raw.floatData() != null) {
                 data = raw.floatData();
                 if (data.length != count) {
-                    throw new OnnxFormatException(label + " has shape " + Arrays.toString(shape) + " = " + count
-                            + " floats but its float_data holds " + data.length, raw.offset());
+                    throw new OnnxFormatException(
+                            label + " has shape " + Arrays.toString(shape) + " = " + count
+                                    + " floats but its float_data holds " + data.length,
+                            raw.offset());
                 }
             } else if (count == 0) {
                 data = new float[0];
             } else {
-                throw new OnnxFormatException(label + " has shape " + Arrays.toString(shape)
-                        + " but neither raw_data nor float_data", raw.offset());
+                throw new OnnxFormatException(
+                        label + " has shape " + Arrays.toString(shape) + " but neither raw_data nor float_data",
+                        raw.offset());
             }
             return new Tensor(name, raw.name(), shape, data);
         }
 
         private static String dataTypeName(int type) {
-            String[] names = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING",
-                "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
+            String[] names = {
+                "UNDEFINED",
+                "FLOAT",
+                "UINT8",
+                "INT8",
+                "UINT16",
+                "INT16",
+                "INT32",
+                "INT64",
+                "STRING",
+                "BOOL",
+                "FLOAT16",
+                "DOUBLE",
+                "UINT32",
+                "UINT64",
+                "COMPLEX64",
+                "COMPLEX128",
+                "BFLOAT16"
+            };
             return type >= 0 && type < names.length ? names[type] : "data type " + type;
         }
     }

@@ -3,7 +3,6 @@ package dev.quant4j.examples.minilm.text;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.Reader;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -50,6 +49,7 @@ public final class WordPieceTokenizer {
     private final int sepId;
     /** Total length including [CLS] and [SEP]; Integer.MAX_VALUE when the json has no truncation. */
     private final int maxLength;
+
     private final boolean cleanText;
     private final boolean handleChineseChars;
     private final boolean stripAccents;
@@ -68,7 +68,8 @@ public final class WordPieceTokenizer {
         idToToken = new String[vocab.size()];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             int id = e.getValue();
-            require(id >= 0 && id < idToToken.length && idToToken[id] == null,
+            require(
+                    id >= 0 && id < idToToken.length && idToToken[id] == null,
                     "vocab ids must be 0.." + (idToToken.length - 1) + " without gaps; bad id " + id);
             idToToken[id] = e.getKey();
         }
@@ -78,7 +79,8 @@ public final class WordPieceTokenizer {
         maxInputCharsPerWord = model.get("max_input_chars_per_word").getAsInt();
 
         JsonObject normalizer = object(json, "normalizer");
-        require("BertNormalizer".equals(string(normalizer, "type")),
+        require(
+                "BertNormalizer".equals(string(normalizer, "type")),
                 "normalizer.type must be BertNormalizer, is " + normalizer.get("type"));
         cleanText = normalizer.get("clean_text").getAsBoolean();
         handleChineseChars = normalizer.get("handle_chinese_chars").getAsBoolean();
@@ -88,7 +90,8 @@ public final class WordPieceTokenizer {
         stripAccents = strip == null || strip.isJsonNull() ? lowercase : strip.getAsBoolean();
 
         JsonObject preTokenizer = object(json, "pre_tokenizer");
-        require("BertPreTokenizer".equals(string(preTokenizer, "type")),
+        require(
+                "BertPreTokenizer".equals(string(preTokenizer, "type")),
                 "pre_tokenizer.type must be BertPreTokenizer, is " + preTokenizer.get("type"));
 
         // The post_processor's single-sequence template is [CLS] $A [SEP] for BERT; the ids come from the vocab.
@@ -106,10 +109,15 @@ public final class WordPieceTokenizer {
             JsonObject t = e.getAsJsonObject();
             String content = string(t, "content");
             // Only the plain form is implemented: matched verbatim in the raw text, no stripping around it.
-            require(!t.get("normalized").getAsBoolean() && !t.get("single_word").getAsBoolean()
-                            && !t.get("lstrip").getAsBoolean() && !t.get("rstrip").getAsBoolean(),
+            require(
+                    !t.get("normalized").getAsBoolean()
+                            && !t.get("single_word").getAsBoolean()
+                            && !t.get("lstrip").getAsBoolean()
+                            && !t.get("rstrip").getAsBoolean(),
                     "added token " + content + " uses options this tokenizer does not implement: " + t);
-            require(vocab.get(content) != null && vocab.get(content) == t.get("id").getAsInt(),
+            require(
+                    vocab.get(content) != null
+                            && vocab.get(content) == t.get("id").getAsInt(),
                     "added token " + content + " has id " + t.get("id") + " but the vocab says " + vocab.get(content));
             specials.add(content);
         }
@@ -230,7 +238,8 @@ public final class WordPieceTokenizer {
         }
         if (stripAccents) {
             StringBuilder b = new StringBuilder(s.length());
-            Normalizer.normalize(s, Normalizer.Form.NFD).codePoints()
+            Normalizer.normalize(s, Normalizer.Form.NFD)
+                    .codePoints()
                     .filter(c -> Character.getType(c) != Character.NON_SPACING_MARK)
                     .forEach(b::appendCodePoint);
             s = b.toString();
@@ -253,8 +262,16 @@ public final class WordPieceTokenizer {
 
     /** Unicode White_Space, as Rust's char::is_whitespace; \t \n \r count although they are controls. */
     static boolean isWhitespace(int c) {
-        return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680
-                || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F
+        return c == ' '
+                || (c >= 0x09 && c <= 0x0D)
+                || c == 0x85
+                || c == 0xA0
+                || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200A)
+                || c == 0x2028
+                || c == 0x2029
+                || c == 0x202F
+                || c == 0x205F
                 || c == 0x3000;
     }
 
@@ -267,13 +284,18 @@ public final class WordPieceTokenizer {
     }
 
     /** {@link Character#getType} values of the general category C: Cc, Cf, Cn, Co, Cs. */
-    private static final int OTHER_TYPES = typeMask(Character.CONTROL, Character.FORMAT, Character.UNASSIGNED,
-            Character.PRIVATE_USE, Character.SURROGATE);
+    private static final int OTHER_TYPES = typeMask(
+            Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE, Character.SURROGATE);
 
     /** {@link Character#getType} values of the general category P: Pc, Pd, Ps, Pe, Pi, Pf, Po. */
-    private static final int PUNCTUATION_TYPES = typeMask(Character.CONNECTOR_PUNCTUATION,
-            Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-            Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION);
+    private static final int PUNCTUATION_TYPES = typeMask(
+            Character.CONNECTOR_PUNCTUATION,
+            Character.DASH_PUNCTUATION,
+            Character.START_PUNCTUATION,
+            Character.END_PUNCTUATION,
+            Character.INITIAL_QUOTE_PUNCTUATION,
+            Character.FINAL_QUOTE_PUNCTUATION,
+            Character.OTHER_PUNCTUATION);
 
     /** One bit a type; the types are below 32. */
     private static int typeMask(byte... types) {
@@ -290,9 +312,13 @@ public final class WordPieceTokenizer {
 
     /** The CJK ideograph blocks BERT treats as one-character words (not Hiragana, Katakana or Hangul). */
     static boolean isChineseChar(int c) {
-        return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF)
-                || (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F)
-                || (c >= 0x2B920 && c <= 0x2CEAF) || (c >= 0xF900 && c <= 0xFAFF)
+        return (c >= 0x4E00 && c <= 0x9FFF)
+                || (c >= 0x3400 && c <= 0x4DBF)
+                || (c >= 0x20000 && c <= 0x2A6DF)
+                || (c >= 0x2A700 && c <= 0x2B73F)
+                || (c >= 0x2B740 && c <= 0x2B81F)
+                || (c >= 0x2B920 && c <= 0x2CEAF)
+                || (c >= 0xF900 && c <= 0xFAFF)
                 || (c >= 0x2F800 && c <= 0x2FA1F);
     }
 

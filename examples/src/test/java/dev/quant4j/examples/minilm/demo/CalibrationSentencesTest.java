@@ -1,20 +1,19 @@
 package dev.quant4j.examples.minilm.demo;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.examples.minilm.InputRecorder;
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The calibration sentences never overlap the measured ones, and recording on them covers every linear layer. */
 class CalibrationSentencesTest {
@@ -36,7 +35,10 @@ class CalibrationSentencesTest {
     }
 
     private static List<String> wordRuns(String sentence, int n) {
-        String[] w = sentence.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} ]", " ").trim().split("\\s+");
+        String[] w = sentence.toLowerCase(Locale.ROOT)
+                .replaceAll("[^\\p{L}\\p{N} ]", " ")
+                .trim()
+                .split("\\s+");
         java.util.ArrayList<String> out = new java.util.ArrayList<>();
         for (int i = 0; i + n <= w.length; i++) {
             out.add(String.join(" ", java.util.Arrays.asList(w).subList(i, i + n)));

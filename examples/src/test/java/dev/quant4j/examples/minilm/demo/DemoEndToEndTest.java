@@ -1,5 +1,11 @@
 package dev.quant4j.examples.minilm.demo;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -10,10 +16,6 @@ import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.model.Quantization;
 import dev.quant4j.model.WeightField;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,12 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo as users run it, on a few sentences: the agent mode in a child JVM with the real agent jar,
@@ -61,17 +60,22 @@ class DemoEndToEndTest {
     private static void requireAgentJar() {
         String property = System.getProperty(AgentChild.AGENT_JAR_PROPERTY);
         if (property == null) {
-            assumeTrue(Files.isRegularFile(Path.of(AgentChild.DEFAULT_AGENT_JAR)), "no agent jar: -D"
-                    + AgentChild.AGENT_JAR_PROPERTY + " is not set and " + AgentChild.DEFAULT_AGENT_JAR + " does not"
-                    + " exist (the Maven build sets the property and builds the jar first)");
+            assumeTrue(
+                    Files.isRegularFile(Path.of(AgentChild.DEFAULT_AGENT_JAR)),
+                    "no agent jar: -D"
+                            + AgentChild.AGENT_JAR_PROPERTY + " is not set and " + AgentChild.DEFAULT_AGENT_JAR
+                            + " does not"
+                            + " exist (the Maven build sets the property and builds the jar first)");
         } else {
-            assertTrue(Files.isRegularFile(Path.of(property)), "the build names the agent jar " + property
-                    + ", but it does not exist");
+            assertTrue(
+                    Files.isRegularFile(Path.of(property)),
+                    "the build names the agent jar " + property + ", but it does not exist");
         }
     }
 
     private static List<DemoResult> holder(String schemes, Path saveDir) throws IOException {
-        List<String> list = DemoOptions.parse(new String[] {"--schemes", schemes}).schemes();
+        List<String> list =
+                DemoOptions.parse(new String[] {"--schemes", schemes}).schemes();
         DemoProgress progress = new DemoProgress(System.err, false, "test", 1);
         return new ModeRunner(DemoMode.HOLDER, ids, 2, progress)
                 .quantizeAndRun(MiniLmLoader.weightsFromClasspath(), list, saveDir, indices);
@@ -80,8 +84,17 @@ class DemoEndToEndTest {
     @Test
     void agentAndHolderGiveBitIdenticalVectors() throws IOException {
         requireAgentJar();
-        List<DemoResult> agent = AgentChild.run(List.of("--child", "--mode", "agent", "--sentences",
-                Integer.toString(SENTENCES), "--schemes", SCHEMES, "--threads", "2", "--no-progress"));
+        List<DemoResult> agent = AgentChild.run(List.of(
+                "--child",
+                "--mode",
+                "agent",
+                "--sentences",
+                Integer.toString(SENTENCES),
+                "--schemes",
+                SCHEMES,
+                "--threads",
+                "2",
+                "--no-progress"));
         List<DemoResult> holder = holder(SCHEMES, null);
         assertEquals(4, agent.size(), "f32 and three schemes");
         assertEquals(holder.size(), agent.size());
@@ -90,13 +103,18 @@ class DemoEndToEndTest {
             DemoResult a = agent.get(i);
             assertEquals(DemoMode.AGENT, a.mode());
             assertEquals(h.scheme(), a.scheme());
-            assertEquals(h.digest(), a.digest(), h.scheme() + ": the agent's dequantized arrays and the holder's"
-                    + " row-wise dequantization must give the same vectors");
+            assertEquals(
+                    h.digest(),
+                    a.digest(),
+                    h.scheme() + ": the agent's dequantized arrays and the holder's"
+                            + " row-wise dequantization must give the same vectors");
             assertEquals(h.weightBytes(), a.weightBytes(), h.scheme());
             assertEquals(h.cosineMean(), a.cosineMean(), 0.0, h.scheme());
         }
         // Each scheme really changed the vectors: equal digests are not equal by accident.
-        assertEquals(holder.size(), holder.stream().map(DemoResult::digest).distinct().count());
+        assertEquals(
+                holder.size(),
+                holder.stream().map(DemoResult::digest).distinct().count());
     }
 
     @Test
@@ -160,25 +178,28 @@ class DemoEndToEndTest {
                 f32Bytes = o.get("weight_bytes").getAsLong();
                 assertEquals(1.0, o.get("ratio").getAsDouble());
             }
-            assertEquals(o.get("scheme").getAsString().equals("f32") ? "none" : "minmax",
-                    o.get("calibration").getAsString(), o.toString());
-            assertEquals(32 * o.get("ratio").getAsDouble(), o.get("bits_per_weight").getAsDouble(), 1e-12, o.toString());
+            assertEquals(
+                    o.get("scheme").getAsString().equals("f32") ? "none" : "minmax",
+                    o.get("calibration").getAsString(),
+                    o.toString());
+            assertEquals(
+                    32 * o.get("ratio").getAsDouble(), o.get("bits_per_weight").getAsDouble(), 1e-12, o.toString());
         }
-        assertEquals(Set.of("f32/agent", "f32/holder", "q8s:block32:f32:u32/agent", "q8s:block32:f32:u32/holder"),
-                seen);
+        assertEquals(
+                Set.of("f32/agent", "f32/holder", "q8s:block32:f32:u32/agent", "q8s:block32:f32:u32/holder"), seen);
         assertEquals(4 * 22_565_376L, f32Bytes);
     }
 
     @Test
     void badArgumentsAreExplained() {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> DemoOptions.parse(new String[] {"--schemes", "q9x:block32"}));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DemoOptions.parse(new String[] {"--schemes", "q9x:block32"}));
         assertTrue(e.getMessage().contains("q9x:block32"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> DemoOptions.parse(new String[] {"--sentences", "0"}));
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DemoOptions.parse(new String[] {"--sentences", "0"}));
         assertTrue(e.getMessage().contains("--sentences"), e.getMessage());
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> DemoOptions.parse(new String[] {"--save", "a", "--load", "b"}));
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> DemoOptions.parse(new String[] {"--save", "a", "--load", "b"}));
         assertTrue(e.getMessage().contains("--load"), e.getMessage());
     }
 
@@ -186,9 +207,11 @@ class DemoEndToEndTest {
     void loadingWithoutTheReferenceFileSaysHowToGetIt(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("model.safetensors");
         Files.writeString(file, "not used");
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> SavedModels.loadReference(file));
-        assertTrue(e.getMessage().contains(SavedModels.REFERENCE_FILE) && e.getMessage().contains("--save"),
+        IOException e =
+                org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> SavedModels.loadReference(file));
+        assertTrue(
+                e.getMessage().contains(SavedModels.REFERENCE_FILE)
+                        && e.getMessage().contains("--save"),
                 e.getMessage());
     }
 

@@ -1,5 +1,8 @@
 package dev.quant4j.examples.minilm.demo;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.quant4j.examples.minilm.MiniLmConfig;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
@@ -7,17 +10,13 @@ import dev.quant4j.examples.minilm.text.WordPieceTokenizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.Packing;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Quality floors per scheme, holder mode, on 60 of the demo sentences (chosen as the demo chooses
@@ -50,8 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DemoQualityTest {
 
-    private record Floor(double mean, double min, double top1) {
-    }
+    private record Floor(double mean, double min, double top1) {}
 
     private static final Map<String, Floor> FLOORS = new LinkedHashMap<>();
 
@@ -141,13 +139,15 @@ class DemoQualityTest {
             long expected = switch (r.scheme()) {
                 case DemoOptions.F32 -> f32;
                 // The schemes written in the model's @Quantize annotations.
-                case DemoOptions.ANNOTATED -> expectedBytes(QuantScheme.parse("q4f:block32:f16"),
-                        QuantScheme.parse("q8s:block32:f16"));
+                case DemoOptions.ANNOTATED ->
+                    expectedBytes(QuantScheme.parse("q4f:block32:f16"), QuantScheme.parse("q8s:block32:f16"));
                 // The planned sizes (each field's candidate as the sensitivity quantized it), and within the budget.
-                case String plan when DemoOptions.isPlan(plan) -> {
+                case String plan
+                when DemoOptions.isPlan(plan) -> {
                     long planned = plans.get(plan).plan().bytes();
-                    assertTrue(8.0 * planned / config.parameters() <= DemoOptions.planBudget(plan), plan + ": "
-                            + 8.0 * planned / config.parameters() + " bits per weight");
+                    assertTrue(
+                            8.0 * planned / config.parameters() <= DemoOptions.planBudget(plan),
+                            plan + ": " + 8.0 * planned / config.parameters() + " bits per weight");
                     yield planned;
                 }
                 default -> expectedBytes(QuantScheme.parse(r.scheme()), QuantScheme.parse(r.scheme()));
@@ -174,7 +174,8 @@ class DemoQualityTest {
     private static long expectedBytes(QuantScheme embeddings, QuantScheme layers) {
         int h = config.hidden();
         int i = config.intermediateSize();
-        long bytes = packed(embeddings, config.vocabSize(), h) + packed(embeddings, config.typeVocabSize(), h)
+        long bytes = packed(embeddings, config.vocabSize(), h)
+                + packed(embeddings, config.typeVocabSize(), h)
                 + packed(embeddings, config.maxPositions(), h);
         long rest = 2L * h; // embeddings LayerNorm
         for (int l = 0; l < config.layers(); l++) {
@@ -187,7 +188,8 @@ class DemoQualityTest {
     private static long packed(QuantScheme scheme, int rows, int cols) {
         int[] shape = {rows, cols};
         return Packing.packedBytes((long) rows * cols, scheme.value(), scheme.store())
-                + (long) new BlockLayout(shape, scheme).blockCount() * scheme.param().bytes()
-                * (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE ? 2 : 1); // scales, and offsets
+                + (long) new BlockLayout(shape, scheme).blockCount()
+                        * scheme.param().bytes()
+                        * (scheme.mode() == dev.quant4j.annotations.QuantMode.AFFINE ? 2 : 1); // scales, and offsets
     }
 }

@@ -1,10 +1,10 @@
 package dev.quant4j.examples.minilm.demo;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A row's JSON names its stored scheme and its calibration apart, and its bits per weight. */
 class DemoReportCalibrationTest {
@@ -17,15 +17,32 @@ class DemoReportCalibrationTest {
         assertEquals("minmax", DemoReport.calibration("q4f:block32:f16"));
         assertEquals("none", DemoReport.calibration(DemoOptions.F32));
         assertEquals(DemoOptions.ANNOTATED, DemoReport.storedScheme(DemoOptions.ANNOTATED));
-        DemoResult r = new DemoResult("q4f:block32:f16:u32:mse", DemoMode.HOLDER, 12_798_624, 12_798_624 / 90_261_504.0,
-                1, 0.97, 0.87, 0.9, 10, 10, 2, 327, 1.5, "00");
-        JsonObject o = JsonParser.parseString(DemoReport.json(java.util.List.of(r))).getAsJsonArray().get(0)
+        DemoResult r = new DemoResult(
+                "q4f:block32:f16:u32:mse",
+                DemoMode.HOLDER,
+                12_798_624,
+                12_798_624 / 90_261_504.0,
+                1,
+                0.97,
+                0.87,
+                0.9,
+                10,
+                10,
+                2,
+                327,
+                1.5,
+                "00");
+        JsonObject o = JsonParser.parseString(DemoReport.json(java.util.List.of(r)))
+                .getAsJsonArray()
+                .get(0)
                 .getAsJsonObject();
         assertEquals(DemoReport.JSON_KEYS, java.util.List.copyOf(o.keySet()));
         assertEquals("q4f:block32:f16:u32", o.get("scheme").getAsString());
         assertEquals("mse", o.get("calibration").getAsString());
         assertEquals(12_798_624 * 8.0 / 22_565_376, o.get("bits_per_weight").getAsDouble(), 1e-12);
         // The child JVM's line keeps the whole text, so agent rows come back with their calibration.
-        assertEquals(r.scheme(), DemoReport.parseInternalLine(DemoReport.internalLine(r)).scheme());
+        assertEquals(
+                r.scheme(),
+                DemoReport.parseInternalLine(DemoReport.internalLine(r)).scheme());
     }
 }

@@ -1,9 +1,13 @@
 package dev.quant4j.examples.minilm.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,12 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /** The ONNX reader on small models written here with protobuf's CodedOutputStream, field by field. */
 class OnnxWeightsTest {
@@ -49,7 +48,9 @@ class OnnxWeightsTest {
     private static byte[] rawTensor(String name, int dataType, long[] dims, byte[] raw) throws IOException {
         return message(out -> {
             out.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            out.writeUInt32NoTag(Arrays.stream(dims).mapToInt(CodedOutputStream::computeInt64SizeNoTag).sum());
+            out.writeUInt32NoTag(Arrays.stream(dims)
+                    .mapToInt(CodedOutputStream::computeInt64SizeNoTag)
+                    .sum());
             for (long d : dims) {
                 out.writeInt64NoTag(d);
             }
@@ -89,9 +90,14 @@ class OnnxWeightsTest {
 
     private static byte[] smallModel() throws IOException {
         return model(
-                List.of(node(QUERY_NODE, "MatMul", "/embeddings/LayerNorm/Add_1_output_0", "onnx::MatMul_7"),
+                List.of(
+                        node(QUERY_NODE, "MatMul", "/embeddings/LayerNorm/Add_1_output_0", "onnx::MatMul_7"),
                         node("/encoder/layer.0/attention/self/MatMul", "MatMul", "q", "k")),
-                List.of(rawTensor("encoder.layer.0.attention.self.query.bias", 1, new long[] {3},
+                List.of(
+                        rawTensor(
+                                "encoder.layer.0.attention.self.query.bias",
+                                1,
+                                new long[] {3},
                                 littleEndian(0.5f, -0.5f, 0.25f)),
                         rawTensor("onnx::MatMul_7", 1, new long[] {2, 3}, littleEndian(1, 2, 3, 4, 5, 6)),
                         rawTensor("embeddings.position_ids", 7, new long[] {1, 2}, new byte[16])));
@@ -101,7 +107,8 @@ class OnnxWeightsTest {
     void namesAnonymousWeightAfterTheMatMulNodeThatUsesIt() throws IOException {
         OnnxWeights w = OnnxWeights.read(smallModel());
         assertEquals(6, w.irVersion());
-        assertEquals(List.of("encoder.layer.0.attention.self.query.bias", "encoder.layer.0.attention.self.query.weight"),
+        assertEquals(
+                List.of("encoder.layer.0.attention.self.query.bias", "encoder.layer.0.attention.self.query.weight"),
                 List.copyOf(w.names()));
         OnnxWeights.Tensor weight = w.tensor("encoder.layer.0.attention.self.query.weight");
         assertEquals("onnx::MatMul_7", weight.storedName());
@@ -115,11 +122,11 @@ class OnnxWeightsTest {
         OnnxWeights w = OnnxWeights.read(smallModel());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> w.tensor("nope"));
         assertTrue(missing.getMessage().contains("no float initializer named 'nope'"), missing.getMessage());
-        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
-                () -> w.floats("encoder.layer.0.attention.self.query.weight", 3, 2));
+        IllegalArgumentException shape = assertThrows(
+                IllegalArgumentException.class, () -> w.floats("encoder.layer.0.attention.self.query.weight", 3, 2));
         assertTrue(shape.getMessage().contains("[2, 3]") && shape.getMessage().contains("[3, 2]"), shape.getMessage());
-        IllegalArgumentException int64 = assertThrows(IllegalArgumentException.class,
-                () -> w.tensor("embeddings.position_ids"));
+        IllegalArgumentException int64 =
+                assertThrows(IllegalArgumentException.class, () -> w.tensor("embeddings.position_ids"));
         assertTrue(int64.getMessage().contains("INT64"), int64.getMessage());
     }
 
@@ -151,9 +158,11 @@ class OnnxWeightsTest {
 
     @Test
     void keepsTheStoredNameWhenTheNodeNameIsNotALayerPath() throws IOException {
-        byte[] bytes = model(List.of(node("MatMul_12", "MatMul", "x", "onnx::MatMul_3")),
+        byte[] bytes = model(
+                List.of(node("MatMul_12", "MatMul", "x", "onnx::MatMul_3")),
                 List.of(rawTensor("onnx::MatMul_3", 1, new long[] {1, 1}, littleEndian(2f))));
-        assertEquals(List.of("onnx::MatMul_3"), List.copyOf(OnnxWeights.read(bytes).names()));
+        assertEquals(
+                List.of("onnx::MatMul_3"), List.copyOf(OnnxWeights.read(bytes).names()));
     }
 
     @Test
@@ -181,9 +190,11 @@ class OnnxWeightsTest {
 
     @Test
     void rejectsFilesThatAreNotOnnx() {
-        OnnxFormatException text = assertThrows(OnnxFormatException.class,
+        OnnxFormatException text = assertThrows(
+                OnnxFormatException.class,
                 () -> OnnxWeights.read("This is a text file, not a model.\n".getBytes(StandardCharsets.UTF_8)));
-        assertTrue(text.getMessage().contains("malformed") || text.getMessage().contains("not an ONNX model"),
+        assertTrue(
+                text.getMessage().contains("malformed") || text.getMessage().contains("not an ONNX model"),
                 text.getMessage());
         OnnxFormatException empty = assertThrows(OnnxFormatException.class, () -> OnnxWeights.read(new byte[0]));
         assertTrue(empty.getMessage().contains("no ir_version"), empty.getMessage());
@@ -238,7 +249,8 @@ class OnnxWeightsTest {
     @Test
     void rejectsAWeightSharedByTwoLayers() throws IOException {
         byte[] bytes = model(
-                List.of(node(QUERY_NODE, "MatMul", "x", "onnx::MatMul_7"),
+                List.of(
+                        node(QUERY_NODE, "MatMul", "x", "onnx::MatMul_7"),
                         node("/encoder/layer.0/attention/self/key/MatMul", "MatMul", "x", "onnx::MatMul_7")),
                 List.of(rawTensor("onnx::MatMul_7", 1, new long[] {1, 1}, littleEndian(1f))));
         rejected(bytes, QUERY_NODE, "/key/MatMul");
