@@ -181,26 +181,25 @@ final class PanamaProducts {
         }
     }
 
-    /** The sum over one 32-weight block of {@code (24 + q) * x} plus its correction, starting from {@code p}. */
-    private static FloatVector q4Block(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
-        for (int j = 0; j < 32; j += 2 * L) {
-            IntVector z = (BL_EXACT
-                            ? ByteVector.fromArray(BL, codes, byteOff + j / 2)
-                            : PanamaSpecies.loadFirst(BL, codes, byteOff + j / 2, BL_MASK))
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
-                    .reinterpretAsInts();
-            FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
-                    .and(MANT_NIBBLE)
-                    .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
-                    .reinterpretAsFloats();
-            FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
-                    .and(MANT_NIBBLE)
-                    .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
-                    .reinterpretAsFloats();
-            p = lo.fma(FloatVector.fromArray(F, xp, c + j), p);
-            p = hi.fma(FloatVector.fromArray(F, xp, c + j + L), p);
-        }
-        return p;
+    /**
+     * One step of 2L weights from code byte {@code byteOff}: {@code p} plus the L-lane sums of {@code (24 + q) * x}
+     * of its even and odd weights. The callers hold the loop over a block: see {@link #q8Lanes} for why.
+     */
+    private static FloatVector q4Step(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
+        IntVector z = (BL_EXACT
+                        ? ByteVector.fromArray(BL, codes, byteOff)
+                        : PanamaSpecies.loadFirst(BL, codes, byteOff, BL_MASK))
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
+                .reinterpretAsInts();
+        FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
+                .and(MANT_NIBBLE)
+                .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                .reinterpretAsFloats();
+        FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
+                .and(MANT_NIBBLE)
+                .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
+                .reinterpretAsFloats();
+        return hi.fma(FloatVector.fromArray(F, xp, c + L), lo.fma(FloatVector.fromArray(F, xp, c), p));
     }
 
     /*
@@ -236,9 +235,12 @@ final class PanamaProducts {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b += 2) {
-            FloatVector p0 = q4Block(codes, rowByte + b * 16, xp, b * 32, FloatVector.fromArray(F, corr, b * L));
-            FloatVector p1 =
-                    q4Block(codes, rowByte + b * 16 + 16, xp, b * 32 + 32, FloatVector.fromArray(F, corr, b * L + L));
+            FloatVector p0 = FloatVector.fromArray(F, corr, b * L);
+            FloatVector p1 = FloatVector.fromArray(F, corr, b * L + L);
+            for (int j = 0; j < 32; j += 2 * L) {
+                p0 = q4Step(codes, rowByte + b * 16 + j / 2, xp, b * 32 + j, p0);
+                p1 = q4Step(codes, rowByte + b * 16 + 16 + j / 2, xp, b * 32 + 32 + j, p1);
+            }
             acc0 = p0.fma(FloatVector.broadcast(F, scales[base + b]), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, scales[base + b + 1]), acc1);
         }
@@ -253,7 +255,10 @@ final class PanamaProducts {
             int end = Math.min(c0 + seg, cols);
             FloatVector p = FloatVector.zero(F);
             for (int c = c0; c < end; c += 32) {
-                p = q4Block(codes, rowByte + c / 2, xp, c, p.add(FloatVector.fromArray(F, corr, c / 32 * L)));
+                p = p.add(FloatVector.fromArray(F, corr, c / 32 * L));
+                for (int j = 0; j < 32; j += 2 * L) {
+                    p = q4Step(codes, rowByte + (c + j) / 2, xp, c + j, p);
+                }
             }
             acc = p.fma(FloatVector.broadcast(F, scales[sb]), acc);
         }
@@ -604,7 +609,11 @@ final class PanamaProducts {
                 sb++;
                 next += seg;
             }
-            IntVector dot = q4Int8Block(codes, rowByte + c / 2, qa, c);
+            ShortVector block = ShortVector.zero(S);
+            for (int j = 0; j < 32; j += 2 * SL) {
+                block = block.add(q4Int8Step(codes, rowByte + (c + j) / 2, qa, c + j));
+            }
+            IntVector dot = block.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
             float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
@@ -621,40 +630,39 @@ final class PanamaProducts {
                 sb++;
                 next += seg;
             }
-            IntVector dot = q8Int8Block(codes, row + c, qa, c);
+            IntVector dot = IntVector.zero(SI);
+            for (int j = 0; j < 32; j += SL) {
+                dot = dot.add(q8Int8Step(codes, row + c + j, qa, c + j));
+            }
             float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
     }
 
-    private static IntVector q4Int8Block(byte[] codes, int byteOff, short[] qa, int c) {
-        ShortVector sum = ShortVector.zero(S);
-        for (int j = 0; j < 32; j += 2 * SL) {
-            ShortVector z = (SB_EXACT
-                            ? ByteVector.fromArray(SB, codes, byteOff + j / 2)
-                            : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
-                    .convertShape(VectorOperators.B2S, S, 0)
-                    .reinterpretAsShorts();
-            ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-            ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
-            sum = sum.add(lo.mul(ShortVector.fromArray(S, qa, c + j)))
-                    .add(hi.mul(ShortVector.fromArray(S, qa, c + j + SL)));
-        }
-        return sum.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
+    /**
+     * The 2 * SL products of one step from code byte {@code byteOff}, added in int16 lanes (exact: see above).
+     * The callers hold the loop over a block: see {@link #q8Lanes} for why.
+     */
+    private static ShortVector q4Int8Step(byte[] codes, int byteOff, short[] qa, int c) {
+        ShortVector z = (SB_EXACT
+                        ? ByteVector.fromArray(SB, codes, byteOff)
+                        : PanamaSpecies.loadFirst(SB, codes, byteOff, SB_MASK))
+                .convertShape(VectorOperators.B2S, S, 0)
+                .reinterpretAsShorts();
+        ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+        ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
+        return lo.mul(ShortVector.fromArray(S, qa, c)).add(hi.mul(ShortVector.fromArray(S, qa, c + SL)));
     }
 
-    private static IntVector q8Int8Block(byte[] codes, int i, short[] qa, int c) {
-        IntVector sum = IntVector.zero(SI);
-        for (int j = 0; j < 32; j += SL) {
-            ShortVector prod = (SB_EXACT
-                            ? ByteVector.fromArray(SB, codes, i + j)
-                            : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
-                    .convertShape(VectorOperators.B2S, S, 0)
-                    .reinterpretAsShorts()
-                    .mul(ShortVector.fromArray(S, qa, c + j));
-            sum = sum.add(prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts());
-        }
-        return sum;
+    /** The SL products of one step from code {@code i}, widened to int32. */
+    private static IntVector q8Int8Step(byte[] codes, int i, short[] qa, int c) {
+        ShortVector prod = (SB_EXACT
+                        ? ByteVector.fromArray(SB, codes, i)
+                        : PanamaSpecies.loadFirst(SB, codes, i, SB_MASK))
+                .convertShape(VectorOperators.B2S, S, 0)
+                .reinterpretAsShorts()
+                .mul(ShortVector.fromArray(S, qa, c));
+        return prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
     }
 }
