@@ -186,20 +186,26 @@ final class PanamaProducts {
      * of its even and odd weights. The callers hold the loop over a block: see {@link #q8Lanes} for why.
      */
     private static FloatVector q4Step(byte[] codes, int byteOff, float[] xp, int c, FloatVector p) {
-        IntVector z = (BL_EXACT
+        IntVector z = nibbleBytes(codes, byteOff);
+        return nibbleFloats(z, 15)
+                .fma(FloatVector.fromArray(F, xp, c + L), nibbleFloats(z, 19).fma(FloatVector.fromArray(F, xp, c), p));
+    }
+
+    /** The L code bytes from {@code byteOff}, zero-extended to int lanes. */
+    private static IntVector nibbleBytes(byte[] codes, int byteOff) {
+        return (BL_EXACT
                         ? ByteVector.fromArray(BL, codes, byteOff)
                         : PanamaSpecies.loadFirst(BL, codes, byteOff, BL_MASK))
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
                 .reinterpretAsInts();
-        FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
+    }
+
+    /** {@code 1 + u / 16} per lane for the nibble that {@code shift} (19: low, 15: high) moves to the mantissa. */
+    private static FloatVector nibbleFloats(IntVector z, int shift) {
+        return z.lanewise(VectorOperators.LSHL, shift)
                 .and(MANT_NIBBLE)
                 .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
                 .reinterpretAsFloats();
-        FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
-                .and(MANT_NIBBLE)
-                .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
-                .reinterpretAsFloats();
-        return hi.fma(FloatVector.fromArray(F, xp, c + L), lo.fma(FloatVector.fromArray(F, xp, c), p));
     }
 
     /*
@@ -328,19 +334,9 @@ final class PanamaProducts {
                 p2 = p2.add(FloatVector.fromArray(F, corr, c2r + cb));
                 p3 = p3.add(FloatVector.fromArray(F, corr, c3r + cb));
                 for (int j = 0; j < 32; j += 2 * L) {
-                    IntVector z = (BL_EXACT
-                                    ? ByteVector.fromArray(BL, codes, rowByte + (c + j) / 2)
-                                    : PanamaSpecies.loadFirst(BL, codes, rowByte + (c + j) / 2, BL_MASK))
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
-                            .reinterpretAsInts();
-                    FloatVector lo = z.lanewise(VectorOperators.LSHL, 19)
-                            .and(MANT_NIBBLE)
-                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
-                            .reinterpretAsFloats();
-                    FloatVector hi = z.lanewise(VectorOperators.LSHL, 15)
-                            .and(MANT_NIBBLE)
-                            .lanewise(VectorOperators.XOR, ONE_PLUS_HALF)
-                            .reinterpretAsFloats();
+                    IntVector z = nibbleBytes(codes, rowByte + (c + j) / 2);
+                    FloatVector lo = nibbleFloats(z, 19);
+                    FloatVector hi = nibbleFloats(z, 15);
                     int e = c + j;
                     int o = c + j + L;
                     p0 = hi.fma(FloatVector.fromArray(F, xp, x0 + o), lo.fma(FloatVector.fromArray(F, xp, x0 + e), p0));
@@ -609,11 +605,7 @@ final class PanamaProducts {
                 sb++;
                 next += seg;
             }
-            ShortVector block = ShortVector.zero(S);
-            for (int j = 0; j < 32; j += 2 * SL) {
-                block = block.add(q4Int8Step(codes, rowByte + (c + j) / 2, qa, c + j));
-            }
-            IntVector dot = block.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
+            IntVector dot = q4Int8Block(codes, rowByte + c / 2, qa, c);
             float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
@@ -630,39 +622,40 @@ final class PanamaProducts {
                 sb++;
                 next += seg;
             }
-            IntVector dot = IntVector.zero(SI);
-            for (int j = 0; j < 32; j += SL) {
-                dot = dot.add(q8Int8Step(codes, row + c + j, qa, c + j));
-            }
+            IntVector dot = q8Int8Block(codes, row + c, qa, c);
             float scale = scales[sb] * sa[c / 32];
             acc = dot.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(FloatVector.broadcast(SF, scale), acc);
         }
         return sum(acc);
     }
 
-    /**
-     * The 2 * SL products of one step from code byte {@code byteOff}, added in int16 lanes (exact: see above).
-     * The callers hold the loop over a block: see {@link #q8Lanes} for why.
-     */
-    private static ShortVector q4Int8Step(byte[] codes, int byteOff, short[] qa, int c) {
-        ShortVector z = (SB_EXACT
-                        ? ByteVector.fromArray(SB, codes, byteOff)
-                        : PanamaSpecies.loadFirst(SB, codes, byteOff, SB_MASK))
-                .convertShape(VectorOperators.B2S, S, 0)
-                .reinterpretAsShorts();
-        ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-        ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
-        return lo.mul(ShortVector.fromArray(S, qa, c)).add(hi.mul(ShortVector.fromArray(S, qa, c + SL)));
+    private static IntVector q4Int8Block(byte[] codes, int byteOff, short[] qa, int c) {
+        ShortVector sum = ShortVector.zero(S);
+        for (int j = 0; j < 32; j += 2 * SL) {
+            ShortVector z = (SB_EXACT
+                            ? ByteVector.fromArray(SB, codes, byteOff + j / 2)
+                            : PanamaSpecies.loadFirst(SB, codes, byteOff + j / 2, SB_MASK))
+                    .convertShape(VectorOperators.B2S, S, 0)
+                    .reinterpretAsShorts();
+            ShortVector lo = z.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+            ShortVector hi = z.lanewise(VectorOperators.ASHR, 4);
+            sum = sum.add(lo.mul(ShortVector.fromArray(S, qa, c + j)))
+                    .add(hi.mul(ShortVector.fromArray(S, qa, c + j + SL)));
+        }
+        return sum.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
     }
 
-    /** The SL products of one step from code {@code i}, widened to int32. */
-    private static IntVector q8Int8Step(byte[] codes, int i, short[] qa, int c) {
-        ShortVector prod = (SB_EXACT
-                        ? ByteVector.fromArray(SB, codes, i)
-                        : PanamaSpecies.loadFirst(SB, codes, i, SB_MASK))
-                .convertShape(VectorOperators.B2S, S, 0)
-                .reinterpretAsShorts()
-                .mul(ShortVector.fromArray(S, qa, c));
-        return prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts();
+    private static IntVector q8Int8Block(byte[] codes, int i, short[] qa, int c) {
+        IntVector sum = IntVector.zero(SI);
+        for (int j = 0; j < 32; j += SL) {
+            ShortVector prod = (SB_EXACT
+                            ? ByteVector.fromArray(SB, codes, i + j)
+                            : PanamaSpecies.loadFirst(SB, codes, i + j, SB_MASK))
+                    .convertShape(VectorOperators.B2S, S, 0)
+                    .reinterpretAsShorts()
+                    .mul(ShortVector.fromArray(S, qa, c + j));
+            sum = sum.add(prod.convertShape(VectorOperators.S2I, SI, 0).reinterpretAsInts());
+        }
+        return sum;
     }
 }
