@@ -69,6 +69,14 @@ public final class GgmlQuants {
         return out;
     }
 
+    /** {@code n} activations of {@code type} must fill whole runs of {@code run} values. */
+    private static void checkRuns(String type, int n, int run) {
+        if (n % run != 0) {
+            throw new IllegalArgumentException(
+                    type + " activations come in runs of " + run + " values; " + n + " is not a multiple");
+        }
+    }
+
     /**
      * llama.cpp's quantization of activations for a Q8_0 / Q4_0 / Q5_0 matrix product on x86 (the AVX
      * {@code quantize_row_q8_0} of its CPU backend): per run of 32 values, {@code amax} the largest |x|,
@@ -81,10 +89,7 @@ public final class GgmlQuants {
      * @param scales receives {@code n / 32} scales (the f16 values, widened) from {@code scaleFrom}
      */
     public static void q8_0Activations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
-        if (n % QK != 0) {
-            throw new IllegalArgumentException(
-                    "Q8_0 activations come in runs of 32 values; " + n + " is not a multiple");
-        }
+        checkRuns("Q8_0", n, QK);
         for (int b = 0; b < n / QK; b++) {
             int s = from + b * QK;
             float amax = 0f;
@@ -111,10 +116,7 @@ public final class GgmlQuants {
      * @param scales receives {@code n / 256} scales from {@code scaleFrom}
      */
     public static void q8_KActivations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
-        if (n % QK_K != 0) {
-            throw new IllegalArgumentException(
-                    "Q8_K activations come in runs of 256 values; " + n + " is not a multiple");
-        }
+        checkRuns("Q8_K", n, QK_K);
         for (int b = 0; b < n / QK_K; b++) {
             int s = from + b * QK_K;
             float max = 0f;
