@@ -119,15 +119,8 @@ public final class GgmlQuants {
         checkRuns("Q8_K", n, QK_K);
         for (int b = 0; b < n / QK_K; b++) {
             int s = from + b * QK_K;
-            float max = 0f;
-            float amax = 0f;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = Math.abs(x[s + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[s + j];
-                }
-            }
+            float max = signedAbsMax(x, s, QK_K);
+            float amax = Math.abs(max);
             if (amax == 0f) {
                 scales[scaleFrom + b] = 0f;
                 java.util.Arrays.fill(codes, s, s + QK_K, (byte) 0);
@@ -139,6 +132,20 @@ public final class GgmlQuants {
             }
             scales[scaleFrom + b] = 1 / iscale;
         }
+    }
+
+    /** The signed value of the first largest |x| in {@code x[from .. from + n)}, 0 when all are 0 (as ggml). */
+    private static float signedAbsMax(float[] x, int from, int n) {
+        float max = 0f;
+        float amax = 0f;
+        for (int i = from; i < from + n; i++) {
+            float ax = Math.abs(x[i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[i];
+            }
+        }
+        return max;
     }
 
     /** ggml's {@code nearest_int}: half to even by adding 1.5 * 2^23 (meant for |v| up to 2^22, as there). */
@@ -372,15 +379,8 @@ public final class GgmlQuants {
      * may be negative: {@code max} is the signed value of the largest |x|).
      */
     private static float fitSymmetric(int n, int nmax, float[] x, int xf, int[] codes, int cf) {
-        float max = 0f;
-        float amax = 0f;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xf + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xf + i];
-            }
-        }
+        float max = signedAbsMax(x, xf, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) {
                 codes[cf + i] = 0;
