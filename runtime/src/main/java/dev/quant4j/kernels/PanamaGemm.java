@@ -35,7 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  * into such chunks whose exact sums are added in int32. The Vector API has no int8 dot instruction
  * (VNNI); this uses the float units' full FMA throughput (16 multiply-adds per 512-bit instruction, two
  * per cycle here) for int8 x int8, with one int-to-float conversion per weight per call (amortized over
- * all tokens) instead of one widening sequence per product. See docs/PERFORMANCE.md.
+ * all tokens) instead of one widening sequence per product. Affine weights take the same path with their
+ * unsigned codes (products up to 255 * 127, so exact chains of at most {@link #AFFINE_EXACT_RUN}) and one more
+ * FMA per run for the offset's term. See docs/PERFORMANCE.md.
  */
 final class PanamaGemm implements GemmKernels {
     static final PanamaGemm INSTANCE = new PanamaGemm();
