@@ -1,7 +1,6 @@
 package dev.quant4j.cli;
 
 import dev.quant4j.io.TensorSpec;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 
 /** Copies a file into the other format (or the same one): safetensors and GGUF, chosen by extension. */
@@ -26,16 +25,7 @@ final class ConvertCommand extends TransformCommand {
     }
 
     @Override
-    void summary(long inBytes, long outBytes) {
-        Terminal.line(
-                err(),
-                String.format(
-                        Locale.ROOT,
-                        "converted %d tensors: %s -> %s in %.1f s, wrote %s",
-                        count,
-                        Sizes.bytes(inBytes),
-                        Sizes.bytes(outBytes),
-                        elapsed(),
-                        files.output));
+    String counts() {
+        return "converted " + count + " tensors";
     }
 }

@@ -2,7 +2,6 @@ package dev.quant4j.cli;
 
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.TensorSpec;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -88,18 +87,7 @@ final class DequantizeCommand extends TransformCommand {
     }
 
     @Override
-    void summary(long inBytes, long outBytes) {
-        Terminal.line(
-                err(),
-                String.format(
-                        Locale.ROOT,
-                        "dequantized %d tensors (%d widened to F32, %d copied): " + "%s -> %s in %.1f s, wrote %s",
-                        dequantized,
-                        widened,
-                        copied,
-                        Sizes.bytes(inBytes),
-                        Sizes.bytes(outBytes),
-                        elapsed(),
-                        files.output));
+    String counts() {
+        return "dequantized " + dequantized + " tensors (" + widened + " widened to F32, " + copied + " copied)";
     }
 }

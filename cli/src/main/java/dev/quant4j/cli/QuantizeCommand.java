@@ -235,21 +235,18 @@ final class QuantizeCommand extends TransformCommand {
     }
 
     @Override
+    String counts() {
+        return "quantized " + quantized + " tensors (" + copied + " copied, " + kept + " already quantized)";
+    }
+
+    @Override
+    String sizeNote(long inBytes, long outBytes) {
+        return String.format(Locale.ROOT, " (%.2fx smaller)", (double) inBytes / Math.max(outBytes, 1));
+    }
+
+    @Override
     void summary(long inBytes, long outBytes) {
-        Terminal.line(
-                err(),
-                String.format(
-                        Locale.ROOT,
-                        "quantized %d tensors (%d copied, %d already quantized): "
-                                + "%s -> %s (%.2fx smaller) in %.1f s, wrote %s",
-                        quantized,
-                        copied,
-                        kept,
-                        Sizes.bytes(inBytes),
-                        Sizes.bytes(outBytes),
-                        (double) inBytes / Math.max(outBytes, 1),
-                        elapsed(),
-                        files.output));
+        super.summary(inBytes, outBytes);
         if (unweighted > 0) {
             note(unweighted + " imatrix/gptq tensors had no entry in " + calibrationData
                     + " and were searched unweighted (mse)");

@@ -43,8 +43,28 @@ abstract class TransformCommand extends FileCommand {
     /** Called when the output is written. */
     void written() {}
 
-    /** Prints the summary line(s) (not with {@code -q}). */
-    abstract void summary(long inBytes, long outBytes);
+    /** What the command did to how many tensors, the start of its summary line. */
+    abstract String counts();
+
+    /** Text after the sizes in the summary line; none unless a command has more to say there. */
+    String sizeNote(long inBytes, long outBytes) {
+        return "";
+    }
+
+    /** Prints the summary line(s) (not with {@code -q}): counts, sizes, time and the output file. */
+    void summary(long inBytes, long outBytes) {
+        Terminal.line(
+                err(),
+                String.format(
+                        Locale.ROOT,
+                        "%s: %s -> %s%s in %.1f s, wrote %s",
+                        counts(),
+                        Sizes.bytes(inBytes),
+                        Sizes.bytes(outBytes),
+                        sizeNote(inBytes, outBytes),
+                        elapsed(),
+                        files.output));
+    }
 
     @Override
     final int execute() throws Exception {

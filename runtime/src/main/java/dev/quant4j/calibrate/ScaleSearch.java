@@ -108,14 +108,7 @@ public final class ScaleSearch {
         float[] weights = scheme.calibration() == Calibration.IMATRIX
                 ? checkedImportance(name, shape, layout.rowLength(), importance)
                 : null;
-        float[] amax = new float[layout.blockCount()];
-        layout.forEachRun((b, from, to) -> {
-            float m = amax[b];
-            for (int i = from; i < to; i++) {
-                m = Math.max(m, Math.abs(x[i]));
-            }
-            amax[b] = m;
-        });
+        float[] amax = layout.blockAbsMax(x);
         // The MinMax scales are the first candidates; computing them reports a scale too large for the
         // param exactly as MinMax does.
         float[] scales = QuantRules.storedScales(name, amax, scheme, layout);

@@ -416,16 +416,7 @@ public final class SafetensorsReader implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new SafetensorsFormatException(file, name, at, "its block grid is unusable: " + e.getMessage(), e);
         }
-        if (scales.dtype() != scalesDtype || !Arrays.equals(scales.shape(), scalesShape)) {
-            throw new SafetensorsFormatException(
-                    file,
-                    scalesName,
-                    dataStart + scales.begin(),
-                    "the scales of a "
-                            + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
-                            + Arrays.toString(scalesShape) + ", but the file holds " + scales.dtype()
-                            + Arrays.toString(scales.shape()));
-        }
+        checkParams("scales", scalesName, scales, scalesDtype, scalesShape, scheme, d.shape());
         if (scheme.mode() != QuantMode.AFFINE) {
             return new QuantizedInfo(name, d.shape(), scheme, codes, scales);
         }
@@ -435,17 +426,24 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new SafetensorsFormatException(
                     file, name, at, "the affine tensor has no offsets tensor '" + offsetsName + "'");
         }
-        if (offsets.dtype() != scalesDtype || !Arrays.equals(offsets.shape(), scalesShape)) {
+        checkParams("offsets", offsetsName, offsets, scalesDtype, scalesShape, scheme, d.shape());
+        return new QuantizedInfo(name, d.shape(), scheme, codes, scales, offsets);
+    }
+
+    /** The scales or offsets tensor {@code t} of a quantized tensor of {@code shape} has the expected dtype and shape. */
+    private void checkParams(
+            String what, String tensorName, TensorInfo t, Dtype dtype, long[] expected, QuantScheme scheme, int[] shape)
+            throws SafetensorsFormatException {
+        if (t.dtype() != dtype || !Arrays.equals(t.shape(), expected)) {
             throw new SafetensorsFormatException(
                     file,
-                    offsetsName,
-                    dataStart + offsets.begin(),
-                    "the offsets of a "
-                            + scheme + " tensor of shape " + Arrays.toString(d.shape()) + " are " + scalesDtype
-                            + Arrays.toString(scalesShape) + ", but the file holds " + offsets.dtype()
-                            + Arrays.toString(offsets.shape()));
+                    tensorName,
+                    dataStart + t.begin(),
+                    "the " + what + " of a "
+                            + scheme + " tensor of shape " + Arrays.toString(shape) + " are " + dtype
+                            + Arrays.toString(expected) + ", but the file holds " + t.dtype()
+                            + Arrays.toString(t.shape()));
         }
-        return new QuantizedInfo(name, d.shape(), scheme, codes, scales, offsets);
     }
 
     public Path file() {

@@ -82,22 +82,12 @@ public final class SafetensorsWriter {
                     Dtype scalesDtype = QuantizedLayout.scalesDtype(q.scheme().param());
                     long[] scalesShape = QuantizedLayout.scalesShape(q.shape(), q.scheme());
                     long scalesSize = scalesDtype.byteSize(product(scalesShape));
-                    plan.add(new Planned(
-                            QuantizedLayout.scalesName(q.name()),
-                            scalesDtype,
-                            scalesShape,
-                            offset,
-                            offset + scalesSize,
-                            q.name()));
-                    offset += scalesSize;
-                    if (q.scheme().mode() == QuantMode.AFFINE) {
-                        plan.add(new Planned(
-                                QuantizedLayout.offsetsName(q.name()),
-                                scalesDtype,
-                                scalesShape,
-                                offset,
-                                offset + scalesSize,
-                                q.name()));
+                    // The scales, and for an affine scheme the offsets after them, of one dtype and shape.
+                    List<String> params = q.scheme().mode() == QuantMode.AFFINE
+                            ? List.of(QuantizedLayout.scalesName(q.name()), QuantizedLayout.offsetsName(q.name()))
+                            : List.of(QuantizedLayout.scalesName(q.name()));
+                    for (String param : params) {
+                        plan.add(new Planned(param, scalesDtype, scalesShape, offset, offset + scalesSize, q.name()));
                         offset += scalesSize;
                     }
                     allMetadata.put(

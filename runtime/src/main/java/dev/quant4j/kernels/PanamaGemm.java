@@ -35,7 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  * into such chunks whose exact sums are added in int32. The Vector API has no int8 dot instruction
  * (VNNI); this uses the float units' full FMA throughput (16 multiply-adds per 512-bit instruction, two
  * per cycle here) for int8 x int8, with one int-to-float conversion per weight per call (amortized over
- * all tokens) instead of one widening sequence per product. See docs/PERFORMANCE.md.
+ * all tokens) instead of one widening sequence per product. Affine weights take the same path with their
+ * unsigned codes (products up to 255 * 127, so exact chains of at most {@link #AFFINE_EXACT_RUN}) and one more
+ * FMA per run for the offset's term. See docs/PERFORMANCE.md.
  */
 final class PanamaGemm implements GemmKernels {
     static final PanamaGemm INSTANCE = new PanamaGemm();
@@ -44,6 +46,8 @@ final class PanamaGemm implements GemmKernels {
     static final int R = 8;
     /** Longest lane chain of int8 x int8 products that stays exact in float32: 1024 * 16256 < 2^24. */
     static final int EXACT_RUN = 1024;
+    /** The same for affine weights, whose unsigned codes reach 255: 512 * 255 * 127 < 2^24. */
+    static final int AFFINE_EXACT_RUN = 512;
 
     /**
      * The species of a short last group: half the width (at 256 and 512 bits; at 128 the same as {@code F}).
@@ -178,11 +182,6 @@ final class PanamaGemm implements GemmKernels {
     @Override
     public void matmulInt8(QuantizedTensor w, Int8Activations a, float[] out, Parallelism parallelism) {
         int[] rc = ScalarGemm.checkInt8(w, a, out);
-        if (w.isAffine()) {
-            // Affine weights: the reference's loop (each output is one chain of exact run sums).
-            ScalarGemm.INSTANCE.matmulInt8(w, a, out, parallelism);
-            return;
-        }
         int rows = rc[0];
         int cols = rc[1];
         int tokens = a.tokens();
@@ -196,8 +195,11 @@ final class PanamaGemm implements GemmKernels {
         int nab = a.blocksPerToken();
         boolean nibbles = bits == 4 && cols % (2 * L) == 0 && be % (2 * L) == 0 && ba % (2 * L) == 0;
         int longest = Math.min(be, ba);
+        // Affine weights: unsigned codes, and per run the offset's term fma(A, m * s_a, acc) after the scale's.
+        float[] mw = w.offsets();
+        int exact = mw == null ? EXACT_RUN : AFFINE_EXACT_RUN;
         // A half-width last group only on the tile path (every run exact in float); the general path is full width.
-        boolean halfTail = longest <= EXACT_RUN;
+        boolean halfTail = longest <= exact;
         int tp = padded(tokens, halfTail);
         float[] at = new float[cols * tp];
         byte[] qa = a.codes();
@@ -217,6 +219,7 @@ final class PanamaGemm implements GemmKernels {
                 sa[ab * tp + t] = as[t * nab + ab];
             }
         }
+        float[] asum = mw == null ? null : activationRunSums(qa, tokens, cols, be, ba, tp);
         byte[] codes = w.codes();
         float[] sw = w.scales();
         parallelism.forRows(rows, (long) cols * tokens, (from, to) -> {
@@ -229,7 +232,7 @@ final class PanamaGemm implements GemmKernels {
             for (int r = from; r < to; r += R) {
                 int m = Math.min(R, to - r);
                 for (int k = 0; k < m; k++) {
-                    codeRow(codes, bits, nibbles, r + k, cols, wf, k * cols);
+                    codeRow(codes, bits, mw != null, nibbles, r + k, cols, wf, k * cols);
                 }
                 for (int k = 0; k < R; k++) {
                     off[k] = Math.min(k, m - 1) * cols;
@@ -239,29 +242,33 @@ final class PanamaGemm implements GemmKernels {
                     if (halfTail) {
                         int n = lanes(g, tokens, true);
                         if (n == L) {
-                            int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
+                            int8Tile(wf, off, at, tp, g, cols, be, ba, sa, sw, mw, asum, base, o);
                         } else {
-                            int8TileHalf(wf, off, at, tp, g, cols, be, ba, sa, sw, base, o);
+                            int8TileHalf(wf, off, at, tp, g, cols, be, ba, sa, sw, mw, asum, base, o);
                         }
                         scatter(o, n, m, out, rows, r, g, tokens);
                         continue;
                     }
                     java.util.Arrays.fill(o, 0f);
-                    for (int c0 = 0; c0 < cols; ) {
+                    for (int c0 = 0, run = 0; c0 < cols; run++) {
                         int j = c0 / be;
                         int ab = c0 / ba;
                         int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
                         FloatVector sat = FloatVector.fromArray(F, sa, ab * tp + g);
-                        if (end - c0 <= EXACT_RUN) {
+                        if (end - c0 <= exact) {
                             chain(wf, off, at, g * cols, c0, end, d);
                         } else {
-                            longRun(wf, off, at, g * cols, c0, end, d, sums);
+                            longRun(wf, off, at, g * cols, c0, end, exact, d, sums);
                         }
                         for (int k = 0; k < m; k++) {
                             FloatVector scale = sat.mul(sw[base[k] + j]);
-                            FloatVector.fromArray(F, d, k * L)
-                                    .fma(scale, FloatVector.fromArray(F, o, k * L))
-                                    .intoArray(o, k * L);
+                            FloatVector acc =
+                                    FloatVector.fromArray(F, d, k * L).fma(scale, FloatVector.fromArray(F, o, k * L));
+                            if (mw != null) {
+                                acc = FloatVector.fromArray(F, asum, run * tp + g)
+                                        .fma(sat.mul(mw[base[k] + j]), acc);
+                            }
+                            acc.intoArray(o, k * L);
                         }
                         c0 = end;
                     }
@@ -290,6 +297,8 @@ final class PanamaGemm implements GemmKernels {
             int ba,
             float[] sa,
             float[] sw,
+            float[] mw,
+            float[] asum,
             int[] base,
             float[] out) {
         int xb = g * cols;
@@ -309,7 +318,7 @@ final class PanamaGemm implements GemmKernels {
         FloatVector r5 = FloatVector.zero(F);
         FloatVector r6 = FloatVector.zero(F);
         FloatVector r7 = FloatVector.zero(F);
-        for (int c0 = 0; c0 < cols; ) {
+        for (int c0 = 0, run = 0; c0 < cols; run++) {
             int j = c0 / be;
             int ab = c0 / ba;
             int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
@@ -341,6 +350,17 @@ final class PanamaGemm implements GemmKernels {
             r5 = a5.fma(s.mul(sw[base[5] + j]), r5);
             r6 = a6.fma(s.mul(sw[base[6] + j]), r6);
             r7 = a7.fma(s.mul(sw[base[7] + j]), r7);
+            if (mw != null) {
+                FloatVector n = FloatVector.fromArray(F, asum, run * tp + g);
+                r0 = n.fma(s.mul(mw[base[0] + j]), r0);
+                r1 = n.fma(s.mul(mw[base[1] + j]), r1);
+                r2 = n.fma(s.mul(mw[base[2] + j]), r2);
+                r3 = n.fma(s.mul(mw[base[3] + j]), r3);
+                r4 = n.fma(s.mul(mw[base[4] + j]), r4);
+                r5 = n.fma(s.mul(mw[base[5] + j]), r5);
+                r6 = n.fma(s.mul(mw[base[6] + j]), r6);
+                r7 = n.fma(s.mul(mw[base[7] + j]), r7);
+            }
             c0 = end;
         }
         r0.intoArray(out, 0);
@@ -365,6 +385,8 @@ final class PanamaGemm implements GemmKernels {
             int ba,
             float[] sa,
             float[] sw,
+            float[] mw,
+            float[] asum,
             int[] base,
             float[] out) {
         int xb = g * cols;
@@ -384,7 +406,7 @@ final class PanamaGemm implements GemmKernels {
         FloatVector r5 = FloatVector.zero(FH);
         FloatVector r6 = FloatVector.zero(FH);
         FloatVector r7 = FloatVector.zero(FH);
-        for (int c0 = 0; c0 < cols; ) {
+        for (int c0 = 0, run = 0; c0 < cols; run++) {
             int j = c0 / be;
             int ab = c0 / ba;
             int end = Math.min(Math.min((j + 1) * be, (ab + 1) * ba), cols);
@@ -416,6 +438,17 @@ final class PanamaGemm implements GemmKernels {
             r5 = a5.fma(s.mul(sw[base[5] + j]), r5);
             r6 = a6.fma(s.mul(sw[base[6] + j]), r6);
             r7 = a7.fma(s.mul(sw[base[7] + j]), r7);
+            if (mw != null) {
+                FloatVector n = FloatVector.fromArray(FH, asum, run * tp + g);
+                r0 = n.fma(s.mul(mw[base[0] + j]), r0);
+                r1 = n.fma(s.mul(mw[base[1] + j]), r1);
+                r2 = n.fma(s.mul(mw[base[2] + j]), r2);
+                r3 = n.fma(s.mul(mw[base[3] + j]), r3);
+                r4 = n.fma(s.mul(mw[base[4] + j]), r4);
+                r5 = n.fma(s.mul(mw[base[5] + j]), r5);
+                r6 = n.fma(s.mul(mw[base[6] + j]), r6);
+                r7 = n.fma(s.mul(mw[base[7] + j]), r7);
+            }
             c0 = end;
         }
         r0.intoArray(out, 0);
@@ -435,11 +468,12 @@ final class PanamaGemm implements GemmKernels {
         return g + (i >> 1) + ((i & 1) == 0 ? 0 : L);
     }
 
-    /** A run longer than {@link #EXACT_RUN}: exact chunks, their sums added in int32, then one conversion. */
-    private static void longRun(float[] wf, int[] off, float[] at, int xb, int c0, int end, float[] d, int[] sums) {
+    /** A run longer than {@code exact}: exact chunks, their sums added in int32, then one conversion. */
+    private static void longRun(
+            float[] wf, int[] off, float[] at, int xb, int c0, int end, int exact, float[] d, int[] sums) {
         java.util.Arrays.fill(sums, 0);
-        for (int s = c0; s < end; s += EXACT_RUN) {
-            chain(wf, off, at, xb, s, Math.min(s + EXACT_RUN, end), d);
+        for (int s = c0; s < end; s += exact) {
+            chain(wf, off, at, xb, s, Math.min(s + exact, end), d);
             for (int k = 0; k < R; k++) {
                 IntVector part = (IntVector) FloatVector.fromArray(F, d, k * L).convert(VectorOperators.F2I, 0);
                 IntVector.fromArray(I, sums, k * L).add(part).intoArray(sums, k * L);
@@ -450,10 +484,18 @@ final class PanamaGemm implements GemmKernels {
         }
     }
 
-    /** Row {@code r}'s integer codes as floats into {@code dst[d0 ..]}, in nibble order if asked. */
-    private static void codeRow(byte[] codes, int bits, boolean nibbles, int r, int cols, float[] dst, int d0) {
+    /**
+     * Row {@code r}'s integer codes as floats into {@code dst[d0 ..]}, in nibble order if asked: signed, or raw
+     * unsigned for affine weights.
+     */
+    private static void codeRow(
+            byte[] codes, int bits, boolean unsigned, boolean nibbles, int r, int cols, float[] dst, int d0) {
         int i0 = r * cols;
         int c = 0;
+        if (unsigned) {
+            unsignedCodeRow(codes, bits, nibbles, i0, cols, dst, d0);
+            return;
+        }
         if (bits == 8) {
             for (; c + L <= cols; c += L) {
                 codesAsFloats(codes, i0 + c).intoArray(dst, d0 + c);
@@ -473,6 +515,60 @@ final class PanamaGemm implements GemmKernels {
         for (; c < cols; c++) {
             dst[d0 + c] = Packing.getSigned(codes, i0 + c, bits);
         }
+    }
+
+    /** {@link #codeRow} for affine weights: the raw unsigned codes 0 .. 2^bits - 1 (as {@code Packing.getRaw}). */
+    private static void unsignedCodeRow(
+            byte[] codes, int bits, boolean nibbles, int i0, int cols, float[] dst, int d0) {
+        int c = 0;
+        if (bits == 8) {
+            for (; c + L <= cols; c += L) {
+                ByteVector b = BL_EXACT
+                        ? ByteVector.fromArray(BL, codes, i0 + c)
+                        : ByteVector.fromArray(BL, codes, i0 + c, BL_MASK);
+                IntVector v = ((IntVector) b.convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+                ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + c);
+            }
+        } else if (nibbles) {
+            for (; c < cols; c += 2 * L) {
+                ByteVector b = BL_EXACT
+                        ? ByteVector.fromArray(BL, codes, (i0 + c) >> 1)
+                        : ByteVector.fromArray(BL, codes, (i0 + c) >> 1, BL_MASK);
+                IntVector v = (IntVector) b.convertShape(VectorOperators.B2I, I, 0);
+                IntVector lo = v.and(0xF);
+                IntVector hi = v.lanewise(VectorOperators.ASHR, 4).and(0xF);
+                ((FloatVector) lo.convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + c);
+                ((FloatVector) hi.convert(VectorOperators.I2F, 0)).intoArray(dst, d0 + c + L);
+            }
+        }
+        for (; c < cols; c++) {
+            dst[d0 + c] = Packing.getRaw(codes, i0 + c, bits);
+        }
+    }
+
+    /**
+     * The exact sums {@code A} of the activation codes over each run (the runs in column order, as the tiles
+     * walk them), transposed like the scales: {@code [runs, tp]}, token t of run k at {@code k * tp + t}. Exact
+     * as floats: {@code |A| <= 127 * cols < 2^24} for the columns an affine product accepts.
+     */
+    private static float[] activationRunSums(byte[] qa, int tokens, int cols, int be, int ba, int tp) {
+        int runs = 0;
+        for (int c0 = 0; c0 < cols; runs++) {
+            c0 = Math.min(Math.min((c0 / be + 1) * be, (c0 / ba + 1) * ba), cols);
+        }
+        float[] sums = new float[runs * tp];
+        for (int t = 0; t < tokens; t++) {
+            for (int c0 = 0, run = 0; c0 < cols; run++) {
+                int end = Math.min(Math.min((c0 / be + 1) * be, (c0 / ba + 1) * ba), cols);
+                int sum = 0;
+                for (int c = c0; c < end; c++) {
+                    sum += qa[t * cols + c];
+                }
+                sums[run * tp + t] = sum;
+                c0 = end;
+            }
+        }
+        return sums;
     }
 
     /**

@@ -48,7 +48,7 @@ import jdk.incubator.vector.VectorOperators;
  * for one array) sends the tensor down the general path, which reports it through the rules in the
  * reference's order, so the error is the reference's own.
  */
-final class PanamaKernels implements QuantKernels {
+final class PanamaKernels extends BlockKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
     private PanamaKernels() {}
@@ -112,16 +112,6 @@ final class PanamaKernels implements QuantKernels {
         return encoded(name, shape, x, layout, scheme, amax, QuantRules.storedScales(name, amax, scheme, layout));
     }
 
-    @Override
-    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
-        QuantRules.checkScheme(name, tensor.shape(), scheme);
-        QuantRules.checkSymmetricForCallerScales(name, scheme);
-        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
-        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
-        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
-        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
-    }
-
     /**
      * MinMax affine quantization, the reference's steps: the finite check, per block its min and max (vector
      * min and max; the order of +0.0 and -0.0 does not matter, as {@link QuantRules#affineOffset} gives +0.0
@@ -159,14 +149,6 @@ final class PanamaKernels implements QuantKernels {
         }
         min[b] = lo;
         max[b] = hi;
-    }
-
-    /** The codes of every block with its scale (blocks whose max |x| is 0 stay code 0), as a tensor. */
-    private static QuantizedTensor encoded(
-            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme, float[] amax, float[] scales) {
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        encodeAll(x, layout, scheme.value(), amax, scales, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
     }
 
     /** True when every block lies within one row, so each block can be measured and encoded in one go. */
@@ -280,36 +262,37 @@ final class PanamaKernels implements QuantKernels {
         return true;
     }
 
+    /** The low byte of each int lane (one vector of codes) stored at {@code codes[at ..]}. */
+    private static void storeBytes(IntVector v, byte[] codes, int at) {
+        ByteVector b = v.convertShape(VectorOperators.I2B, BL, 0).reinterpretAsBytes();
+        if (BL_EXACT) {
+            b.intoArray(codes, at);
+        } else {
+            PanamaSpecies.storeFirst(b, L, codes, at);
+        }
+    }
+
+    /** The bits of {@code MAGIC + x / s} for one vector (codes biased by MAGIC_BITS), clamped to [lo, hi]. */
+    private static IntVector clampedCodes(float[] x, int at, FloatVector s, int lo, int hi) {
+        return FloatVector.fromArray(F, x, at)
+                .div(s)
+                .add(PanamaCodes.MAGIC)
+                .reinterpretAsInts()
+                .max(lo)
+                .min(hi);
+    }
+
     private static void encodeBlock32Bytes(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i + j)
-                    .div(s)
-                    .add(PanamaCodes.MAGIC)
-                    .reinterpretAsInts()
-                    .max(lo)
-                    .min(hi)
-                    .convertShape(VectorOperators.I2B, BL, 0)
-                    .reinterpretAsBytes();
-            if (BL_EXACT) {
-                b.intoArray(codes, i + j);
-            } else {
-                PanamaSpecies.storeFirst(b, L, codes, i + j);
-            }
+            storeBytes(clampedCodes(x, i + j, s, lo, hi), codes, i + j);
         }
     }
 
     private static void encodeBlock32Nibbles(float[] x, int i, float scale, int lo, int hi, byte[] codes) {
         FloatVector s = FloatVector.broadcast(F, scale);
         for (int j = 0; j < 32; j += L) {
-            LongVector pair = FloatVector.fromArray(F, x, i + j)
-                    .div(s)
-                    .add(PanamaCodes.MAGIC)
-                    .reinterpretAsInts()
-                    .max(lo)
-                    .min(hi)
-                    .and(0xF)
-                    .reinterpretAsLongs();
+            LongVector pair = clampedCodes(x, i + j, s, lo, hi).and(0xF).reinterpretAsLongs();
             storeNibblePairs(pair.or(pair.lanewise(VectorOperators.LSHR, 28)), codes, (i + j) >>> 1);
         }
     }
@@ -332,7 +315,8 @@ final class PanamaKernels implements QuantKernels {
     }
 
     /** Per-block max |x| for any layout; a non-finite value is reported by the rule's check. */
-    private static float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
+    @Override
+    float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
         float[] amax = new float[layout.blockCount()];
         int[] worst = {0};
         layout.forEachRun((b, from, to) -> {
@@ -346,8 +330,9 @@ final class PanamaKernels implements QuantKernels {
         return amax;
     }
 
-    private static void encodeAll(
-            float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
+    /** Blocks whose max |x| is 0 stay code 0. */
+    @Override
+    void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
         layout.forEachRun((b, from, to) -> {
             if (amax[b] != 0f) {
                 encodeSegment(x, from, to - from, scales[b], 0f, false, value, codes);
@@ -418,19 +403,15 @@ final class PanamaKernels implements QuantKernels {
     static void encodeClampedQ8(float[] x, float s, byte[] codes) {
         int i = 0;
         for (; i + L <= x.length; i += L) {
-            ByteVector b = FloatVector.fromArray(F, x, i)
-                    .div(s)
-                    .max(-127f)
-                    .min(127f)
-                    .add(PanamaCodes.MAGIC)
-                    .reinterpretAsInts()
-                    .convertShape(VectorOperators.I2B, BL, 0)
-                    .reinterpretAsBytes();
-            if (BL_EXACT) {
-                b.intoArray(codes, i);
-            } else {
-                PanamaSpecies.storeFirst(b, L, codes, i);
-            }
+            storeBytes(
+                    FloatVector.fromArray(F, x, i)
+                            .div(s)
+                            .max(-127f)
+                            .min(127f)
+                            .add(PanamaCodes.MAGIC)
+                            .reinterpretAsInts(),
+                    codes,
+                    i);
         }
         for (; i < x.length; i++) {
             codes[i] = (byte) dev.quant4j.rules.QuantRules.encode(x[i], s, QuantValue.Q8S);
@@ -442,14 +423,7 @@ final class PanamaKernels implements QuantKernels {
         int i = i0;
         int end = i0 + n;
         for (; i + L <= end; i += L) {
-            ByteVector b = codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value)
-                    .convertShape(VectorOperators.I2B, BL, 0)
-                    .reinterpretAsBytes();
-            if (BL_EXACT) {
-                b.intoArray(codes, i);
-            } else {
-                PanamaSpecies.storeFirst(b, L, codes, i);
-            }
+            storeBytes(codeBits(FloatVector.fromArray(F, x, i), s, m, affine, value), codes, i);
         }
         for (; i < end; i++) {
             codes[i] = (byte) code(x[i], s, m, affine, value);

@@ -13,7 +13,7 @@ import dev.quant4j.tensor.QuantizedTensor;
  * rules of {@link QuantRules} applied one element at a time, in float32 exactly as the contract states
  * each step. Faster kernels are tested against this one bit for bit.
  */
-final class ScalarKernels implements QuantKernels {
+final class ScalarKernels extends BlockKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
 
     private ScalarKernels() {}
@@ -103,40 +103,15 @@ final class ScalarKernels implements QuantKernels {
         return QuantizedTensor.fromKernel(shape, scheme, codes, dm[0], dm[1]);
     }
 
-    @Override
-    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
-        QuantRules.checkScheme(name, tensor.shape(), scheme);
-        QuantRules.checkSymmetricForCallerScales(name, scheme);
-        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
-        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
-        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
-        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
-    }
-
     /** Max |x| per block, after the rule's check that every value is finite. */
-    private static float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
+    @Override
+    float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout) {
         QuantRules.checkFinite(name, x);
-        float[] amax = new float[layout.blockCount()];
-        layout.forEachRun((b, from, to) -> {
-            float m = amax[b];
-            for (int i = from; i < to; i++) {
-                m = Math.max(m, Math.abs(x[i]));
-            }
-            amax[b] = m;
-        });
-        return amax;
+        return layout.blockAbsMax(x);
     }
 
-    /** The codes of every block with its scale, as a tensor. */
-    private static QuantizedTensor encoded(
-            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme, float[] amax, float[] scales) {
-        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
-        encodeAll(x, layout, scheme.value(), amax, scales, codes);
-        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
-    }
-
-    private static void encodeAll(
-            float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
+    @Override
+    void encodeAll(float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes) {
         layout.forEachRun((b, from, to) -> QuantRules.encodeBlock(x, from, to, amax[b], scales[b], value, codes));
     }
 

@@ -115,6 +115,22 @@ public final class BlockLayout {
         }
     }
 
+    /**
+     * Max |x| per block, by {@link Math#max} in run order (the scalar reference's walk). Callers check that
+     * every value is finite first.
+     */
+    public float[] blockAbsMax(float[] x) {
+        float[] amax = new float[blockCount()];
+        forEachRun((b, from, to) -> {
+            float m = amax[b];
+            for (int i = from; i < to; i++) {
+                m = Math.max(m, Math.abs(x[i]));
+            }
+            amax[b] = m;
+        });
+        return amax;
+    }
+
     /** The grid coordinates of a block, for error messages. */
     public int[] blockCoordinates(int block) {
         int[] c = new int[grid.length];

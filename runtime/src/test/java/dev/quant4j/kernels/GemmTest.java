@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
@@ -214,6 +215,74 @@ class GemmTest {
         }
     }
 
+    /**
+     * Affine weights (unsigned codes, an offset per block): the vector path against the reference bit for bit,
+     * over the same odd shapes (1 token, rows not a multiple of the tile, blocks cut short, runs longer than the
+     * exact chunk).
+     */
+    @Test
+    void affineIntegerProductEqualsTheReferenceBitForBit() {
+        QuantValue[] values = {QuantValue.Q8F, QuantValue.Q4F, QuantValue.Q2F};
+        for (long seed = 0; seed < 200; seed++) {
+            SplittableRandom r = new SplittableRandom(7000 + seed);
+            int rows = 1 + r.nextInt(30);
+            int cols = cols(r);
+            if (r.nextInt(4) == 0) {
+                cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
+            }
+            int tokens = seed % 10 == 0 ? 1 : TOKENS[r.nextInt(TOKENS.length)];
+            QuantValue value = values[r.nextInt(values.length)];
+            QuantScheme scheme = scheme(r, value, cols).withMode(QuantMode.AFFINE);
+            float[] wv = gaussian(r, rows * cols, 0.1);
+            for (int i = 0; i < wv.length; i++) {
+                wv[i] += 0.05f; // an offset that is not zero
+            }
+            QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(wv, rows, cols), scheme);
+            assertTrue(w.isAffine(), scheme.toString());
+            int block = switch (r.nextInt(4)) {
+                case 0 -> cols;
+                case 1 -> 1 + r.nextInt(cols);
+                default -> Math.min(32, cols);
+            };
+            Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols, block);
+            float[] want = new float[tokens * rows];
+            REF.matmulInt8(w, a, want, Parallelism.single());
+            for (int threads : new int[] {1, 2}) {
+                float[] got = new float[tokens * rows];
+                Arrays.fill(got, Float.NaN);
+                SIMD.matmulInt8(w, a, got, Parallelism.threads(threads));
+                assertSameBits(
+                        want,
+                        got,
+                        "seed " + (7000 + seed) + " " + w + " x " + tokens + " tokens, block " + block + ", " + threads
+                                + " threads");
+            }
+        }
+    }
+
+    /**
+     * Affine codes at 255 (and 15) against activation codes of -127 over one run per row of up to 4096 columns:
+     * a float chain of more than 512 such products would leave the exact range, so the vector path must cut it.
+     */
+    @Test
+    void affineIntegerSumsAreExactAtTheExtremes() {
+        for (int cols : new int[] {1, 31, 512, 513, 1024, 1025, 2100, 4096}) {
+            for (QuantValue value : new QuantValue[] {QuantValue.Q8F, QuantValue.Q4F}) {
+                int rows = 3;
+                float[] wv = new float[rows * cols];
+                for (int i = 0; i < wv.length; i++) {
+                    wv[i] = i % 7 == 3 ? 0f : 1f; // the largest code nearly everywhere, one scale per tensor
+                }
+                QuantScheme scheme = QuantScheme.DEFAULT
+                        .withValue(value)
+                        .withStore(QuantStore.U32)
+                        .withMode(QuantMode.AFFINE);
+                QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(wv, rows, cols), scheme);
+                assertExactAtTheExtremes(w, value + " affine");
+            }
+        }
+    }
+
     /** Codes at the largest magnitudes, over rows long enough that a careless float sum would round. */
     @Test
     void integerSumsAreExactAtTheExtremes() {
@@ -229,27 +298,42 @@ class GemmTest {
                                 "w",
                                 FloatTensor.of(wv, rows, cols),
                                 QuantScheme.DEFAULT.withValue(value).withStore(QuantStore.U32));
-                int tokens = 2;
-                float[] xv = new float[tokens * cols];
-                Arrays.fill(xv, -1f);
-                xv[cols + 1 % cols] = 1f;
-                Int8Activations a = REF.quantizeActivations(xv, tokens, cols, cols);
-                float[] want = new float[tokens * rows];
-                REF.matmulInt8(w, a, want, Parallelism.single());
-                float[] got = new float[tokens * rows];
-                SIMD.matmulInt8(w, a, got, Parallelism.single());
-                assertSameBits(want, got, value + " extremes, " + cols + " columns");
-                // The reference against an exact sum in long arithmetic, converted once.
-                for (int t = 0; t < tokens; t++) {
-                    for (int rr = 0; rr < rows; rr++) {
-                        long d = 0;
-                        for (int c = 0; c < cols; c++) {
-                            d += (long) w.code(rr * cols + c) * a.codes()[t * cols + c];
-                        }
-                        float exact = Math.fma((float) d, w.scales()[0] * a.scales()[t], 0f);
-                        assertEquals(exact, want[t * rows + rr], value + " " + cols + " columns, token " + t);
-                    }
+                assertExactAtTheExtremes(w, value.toString());
+            }
+        }
+    }
+
+    /**
+     * A one-scale weight {@code w [rows, cols]} times two tokens of activation codes -127 (one +127): the vector
+     * path equals the reference, and the reference equals exact sums in long arithmetic, each converted once
+     * ({@code fma(D, s_w s_a, 0)}, then {@code fma(A, m s_a, acc)} for affine weights).
+     */
+    private static void assertExactAtTheExtremes(QuantizedTensor w, String what) {
+        int rows = w.shape()[0];
+        int cols = w.shape()[1];
+        int tokens = 2;
+        float[] xv = new float[tokens * cols];
+        Arrays.fill(xv, -1f);
+        xv[cols + 1 % cols] = 1f;
+        Int8Activations a = REF.quantizeActivations(xv, tokens, cols, cols);
+        float[] want = new float[tokens * rows];
+        REF.matmulInt8(w, a, want, Parallelism.single());
+        float[] got = new float[tokens * rows];
+        SIMD.matmulInt8(w, a, got, Parallelism.single());
+        assertSameBits(want, got, what + " extremes, " + cols + " columns");
+        for (int t = 0; t < tokens; t++) {
+            for (int rr = 0; rr < rows; rr++) {
+                long d = 0;
+                long asum = 0;
+                for (int c = 0; c < cols; c++) {
+                    d += (long) w.code(rr * cols + c) * a.codes()[t * cols + c];
+                    asum += a.codes()[t * cols + c];
                 }
+                float exact = Math.fma((float) d, w.scales()[0] * a.scales()[t], 0f);
+                if (w.isAffine()) {
+                    exact = Math.fma((float) asum, w.offsets()[0] * a.scales()[t], exact);
+                }
+                assertEquals(exact, want[t * rows + rr], what + " " + cols + " columns, token " + t);
             }
         }
     }

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -570,25 +571,18 @@ public final class QuantScheme {
         if (l == QuantLevel.BLOCK) {
             out = out.withBlockSize(b);
         }
-        if (p != null) {
-            out = out.withParam(p);
-        }
-        if (s != null) {
-            out = out.withStore(s);
-        }
-        if (c != null) {
-            out = out.withCalibration(c);
-        }
-        if (m != null) {
-            out = out.withMode(m);
-        }
-        if (a != null) {
-            out = out.withActivations(a);
-        }
-        if (ac != null) {
-            out = out.withActivationCalibration(ac);
-        }
+        out = given(out, p, QuantScheme::withParam);
+        out = given(out, s, QuantScheme::withStore);
+        out = given(out, c, QuantScheme::withCalibration);
+        out = given(out, m, QuantScheme::withMode);
+        out = given(out, a, QuantScheme::withActivations);
+        out = given(out, ac, QuantScheme::withActivationCalibration);
         return out;
+    }
+
+    /** {@code scheme} with the part the text gave, or as it is where the text gave none. */
+    private static <T> QuantScheme given(QuantScheme scheme, T part, BiFunction<QuantScheme, T, QuantScheme> with) {
+        return part == null ? scheme : with.apply(scheme, part);
     }
 
     private static SchemeParseException duplicate(String text, String part, String first, String second) {

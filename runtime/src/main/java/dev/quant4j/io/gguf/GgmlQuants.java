@@ -69,6 +69,14 @@ public final class GgmlQuants {
         return out;
     }
 
+    /** {@code n} activations of {@code type} must fill whole runs of {@code run} values. */
+    private static void checkRuns(String type, int n, int run) {
+        if (n % run != 0) {
+            throw new IllegalArgumentException(
+                    type + " activations come in runs of " + run + " values; " + n + " is not a multiple");
+        }
+    }
+
     /**
      * llama.cpp's quantization of activations for a Q8_0 / Q4_0 / Q5_0 matrix product on x86 (the AVX
      * {@code quantize_row_q8_0} of its CPU backend): per run of 32 values, {@code amax} the largest |x|,
@@ -81,10 +89,7 @@ public final class GgmlQuants {
      * @param scales receives {@code n / 32} scales (the f16 values, widened) from {@code scaleFrom}
      */
     public static void q8_0Activations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
-        if (n % QK != 0) {
-            throw new IllegalArgumentException(
-                    "Q8_0 activations come in runs of 32 values; " + n + " is not a multiple");
-        }
+        checkRuns("Q8_0", n, QK);
         for (int b = 0; b < n / QK; b++) {
             int s = from + b * QK;
             float amax = 0f;
@@ -111,21 +116,11 @@ public final class GgmlQuants {
      * @param scales receives {@code n / 256} scales from {@code scaleFrom}
      */
     public static void q8_KActivations(float[] x, int from, int n, byte[] codes, float[] scales, int scaleFrom) {
-        if (n % QK_K != 0) {
-            throw new IllegalArgumentException(
-                    "Q8_K activations come in runs of 256 values; " + n + " is not a multiple");
-        }
+        checkRuns("Q8_K", n, QK_K);
         for (int b = 0; b < n / QK_K; b++) {
             int s = from + b * QK_K;
-            float max = 0f;
-            float amax = 0f;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = Math.abs(x[s + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[s + j];
-                }
-            }
+            float max = signedAbsMax(x, s, QK_K);
+            float amax = Math.abs(max);
             if (amax == 0f) {
                 scales[scaleFrom + b] = 0f;
                 java.util.Arrays.fill(codes, s, s + QK_K, (byte) 0);
@@ -137,6 +132,20 @@ public final class GgmlQuants {
             }
             scales[scaleFrom + b] = 1 / iscale;
         }
+    }
+
+    /** The signed value of the first largest |x| in {@code x[from .. from + n)}, 0 when all are 0 (as ggml). */
+    private static float signedAbsMax(float[] x, int from, int n) {
+        float max = 0f;
+        float amax = 0f;
+        for (int i = from; i < from + n; i++) {
+            float ax = Math.abs(x[i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[i];
+            }
+        }
+        return max;
     }
 
     /** ggml's {@code nearest_int}: half to even by adding 1.5 * 2^23 (meant for |v| up to 2^22, as there). */
@@ -370,15 +379,8 @@ public final class GgmlQuants {
      * may be negative: {@code max} is the signed value of the largest |x|).
      */
     private static float fitSymmetric(int n, int nmax, float[] x, int xf, int[] codes, int cf) {
-        float max = 0f;
-        float amax = 0f;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xf + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xf + i];
-            }
-        }
+        float max = signedAbsMax(x, xf, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) {
                 codes[cf + i] = 0;

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** The demo's results as a text table, as JSON, and as a self-contained HTML page with a chart. */
 final class DemoReport {
@@ -63,12 +64,17 @@ final class DemoReport {
 
     /** One line per result, {@code format} applied to the ten columns of the table (heap in MiB). */
     private static String rows(List<DemoResult> results, String format) {
+        return rows(results, format, scheme -> scheme);
+    }
+
+    /** As {@link #rows(List, String)}, the scheme column written by {@code schemeText}. */
+    private static String rows(List<DemoResult> results, String format, UnaryOperator<String> schemeText) {
         StringBuilder sb = new StringBuilder();
         for (DemoResult r : results) {
             sb.append(String.format(
                     Locale.ROOT,
                     format,
-                    r.scheme(),
+                    schemeText.apply(r.scheme()),
                     r.mode(),
                     r.weightBytes(),
                     r.ratio(),
@@ -230,22 +236,11 @@ final class DemoReport {
             sb.append("<th>").append(h).append("</th>");
         }
         sb.append("</tr>\n");
-        for (DemoResult r : results) {
-            sb.append(String.format(
-                    Locale.ROOT,
-                    "<tr><td>%s</td><td>%s</td><td>%,d</td><td>%.3f</td><td>%.1f</td>"
-                            + "<td>%.6f</td><td>%.6f</td><td>%.3f</td><td>%.1f</td><td>%.1f</td></tr>%n",
-                    escape(r.scheme()),
-                    r.mode(),
-                    r.weightBytes(),
-                    r.ratio(),
-                    r.heapBytes() / 1048576.0,
-                    r.cosineMean(),
-                    r.cosineMin(),
-                    r.top1Agreement(),
-                    r.msPerSentence(),
-                    r.cpuMsPerSentence()));
-        }
+        sb.append(rows(
+                results,
+                "<tr><td>%s</td><td>%s</td><td>%,d</td><td>%.3f</td><td>%.1f</td>"
+                        + "<td>%.6f</td><td>%.6f</td><td>%.3f</td><td>%.1f</td><td>%.1f</td></tr>%n",
+                DemoReport::escape));
         sb.append("</table>\n<p class=\"note\">weight bytes: every parameter as stored (quantized tensors as packed"
                 + " codes plus scales, the rest float32). heap: live heap after quantization and a full GC, minus the"
                 + " live heap before the model was built. cosine: between each sentence's vector and its float32"

@@ -39,39 +39,4 @@ record DemoResult(
         int sentences,
         double quantizeSeconds,
         String digest,
-        String calibration) {
-
-    /** A row of one scheme (or f32, annotated): its calibration is the scheme's. */
-    DemoResult(
-            String scheme,
-            DemoMode mode,
-            long weightBytes,
-            double ratio,
-            long heapBytes,
-            double cosineMean,
-            double cosineMin,
-            double top1Agreement,
-            double msPerSentence,
-            double cpuMsPerSentence,
-            int threads,
-            int sentences,
-            double quantizeSeconds,
-            String digest) {
-        this(
-                scheme,
-                mode,
-                weightBytes,
-                ratio,
-                heapBytes,
-                cosineMean,
-                cosineMin,
-                top1Agreement,
-                msPerSentence,
-                cpuMsPerSentence,
-                threads,
-                sentences,
-                quantizeSeconds,
-                digest,
-                DemoReport.calibration(scheme));
-    }
-}
+        String calibration) {}

@@ -31,7 +31,8 @@ class DemoReportCalibrationTest {
                 2,
                 327,
                 1.5,
-                "00");
+                "00",
+                DemoReport.calibration("q4f:block32:f16:u32:mse"));
         JsonObject o = JsonParser.parseString(DemoReport.json(java.util.List.of(r)))
                 .getAsJsonArray()
                 .get(0)

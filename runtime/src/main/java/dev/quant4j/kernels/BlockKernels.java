@@ -1,0 +1,40 @@
+package dev.quant4j.kernels;
+
+import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.rules.QuantRules;
+import dev.quant4j.scheme.QuantScheme;
+import dev.quant4j.tensor.BlockLayout;
+import dev.quant4j.tensor.FloatTensor;
+import dev.quant4j.tensor.QuantizedTensor;
+
+/**
+ * The steps the scalar and the Panama kernels take alike (checks, caller scales, the encoded tensor), once;
+ * each kernel supplies its own per-block max |x| and its own block encoder.
+ */
+abstract class BlockKernels implements QuantKernels {
+
+    /** Per-block max |x|; a non-finite value is reported by {@link QuantRules#checkFinite}. */
+    abstract float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout);
+
+    /** The codes of every block with its stored scale, written into {@code codes}. */
+    abstract void encodeAll(
+            float[] x, BlockLayout layout, QuantValue value, float[] amax, float[] scales, byte[] codes);
+
+    @Override
+    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme, float[] scales) {
+        QuantRules.checkScheme(name, tensor.shape(), scheme);
+        QuantRules.checkSymmetricForCallerScales(name, scheme);
+        BlockLayout layout = new BlockLayout(tensor.shape(), scheme);
+        float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
+        QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
+        return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
+    }
+
+    /** The codes of every block with its scale, as a tensor. */
+    final QuantizedTensor encoded(
+            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme, float[] amax, float[] scales) {
+        byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
+        encodeAll(x, layout, scheme.value(), amax, scales, codes);
+        return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
+    }
+}
