@@ -64,6 +64,11 @@ class SparkQuantizeTest {
         return run(SparkMain.commandLine(), args);
     }
 
+    /** {@code spark quantize IN OUT --master MASTER OPTIONS...}: every quantize run of these tests. */
+    private static Run sparkQuantize(String in, String out, String... options) {
+        return spark(concat(new String[] {"spark", "quantize", in, out, "--master", MASTER}, options));
+    }
+
     static Run cli(String... args) {
         return run(Main.commandLine(), args);
     }
@@ -185,8 +190,7 @@ class SparkQuantizeTest {
     void shardsAreByteIdenticalToTheCliAndTheIndexListsEveryStoredTensor() throws IOException {
         Path in = checkpoint(true);
         Path out = dir.resolve("out");
-        Run r = spark(
-                concat(new String[] {"spark", "quantize", in.toString(), out.toString(), "--master", MASTER}, OPTIONS));
+        Run r = sparkQuantize(in.toString(), out.toString(), OPTIONS);
         assertEquals(0, r.code(), r.err());
         assertTrue(
                 r.err()
@@ -207,7 +211,7 @@ class SparkQuantizeTest {
     void withoutAnIndexEveryShardIsQuantizedAndNoIndexIsWritten() throws IOException {
         Path in = checkpoint(false);
         Path out = dir.resolve("out");
-        Run r = spark("spark", "quantize", in.toString(), out.toString(), "--master", MASTER, "--scheme", "q8s", "-q");
+        Run r = sparkQuantize(in.toString(), out.toString(), "--scheme", "q8s", "-q");
         assertEquals(0, r.code(), r.err());
         assertSameAsCli(in, out, "--scheme", "q8s");
         assertFalse(Files.exists(out.resolve(Checkpoint.INDEX)));
@@ -218,8 +222,7 @@ class SparkQuantizeTest {
         Path in = checkpoint(true, "retry.me.weight");
         Path out = dir.resolve("out");
         int before = ShardedQuantizer.INJECTED_FAILURES.get();
-        Run r = spark(
-                concat(new String[] {"spark", "quantize", in.toString(), out.toString(), "--master", MASTER}, OPTIONS));
+        Run r = sparkQuantize(in.toString(), out.toString(), OPTIONS);
         assertEquals(0, r.code(), r.err());
         assertEquals(before + 1, ShardedQuantizer.INJECTED_FAILURES.get(), "the first attempt did not fail");
         assertSameAsCli(in, out, OPTIONS);
@@ -245,7 +248,7 @@ class SparkQuantizeTest {
         assertEquals(firstModified, Files.getLastModifiedTime(first).toMillis());
         assertSameAsCli(in, out, OPTIONS);
         // Other options make another digest: nothing is skipped.
-        Run other = spark("spark", "quantize", in.toString(), out.toString(), "--master", MASTER, "--scheme", "q8s");
+        Run other = sparkQuantize(in.toString(), out.toString(), "--scheme", "q8s");
         assertTrue(other.err().contains("in 4 shards (0 complete already)"), other.err());
         assertSameAsCli(in, out, "--scheme", "q8s");
     }
@@ -296,7 +299,7 @@ class SparkQuantizeTest {
         Path in = checkpoint(true);
         Files.delete(in.resolve("model-00002-of-00004.safetensors"));
         Path out = dir.resolve("out");
-        Run r = spark("spark", "quantize", in.toString(), out.toString(), "--master", MASTER, "--scheme", "q8s");
+        Run r = sparkQuantize(in.toString(), out.toString(), "--scheme", "q8s");
         assertEquals(2, r.code(), r.err());
         assertEquals(
                 "quant4j spark quantize: " + in.resolve(Checkpoint.INDEX) + " puts tensors in shard "
@@ -316,15 +319,7 @@ class SparkQuantizeTest {
                         .replace(
                                 "\"lm_head.weight\": \"model-00003-of-00004.safetensors\"",
                                 "\"lm_head.weight\": \"model-00001-of-00004.safetensors\""));
-        Run r = spark(
-                "spark",
-                "quantize",
-                in.toString(),
-                dir.resolve("out").toString(),
-                "--master",
-                MASTER,
-                "--scheme",
-                "q8s");
+        Run r = sparkQuantize(in.toString(), dir.resolve("out").toString(), "--scheme", "q8s");
         assertEquals(2, r.code(), r.err());
         assertTrue(
                 r.err()
@@ -342,15 +337,7 @@ class SparkQuantizeTest {
         byte[] bytes = Files.readAllBytes(shard);
         Files.write(shard, Arrays.copyOf(bytes, 100));
         Run cli = cli("quantize", shard.toString(), dir.resolve("o.safetensors").toString(), "--scheme", "q8s");
-        Run r = spark(
-                "spark",
-                "quantize",
-                in.toString(),
-                dir.resolve("out").toString(),
-                "--master",
-                MASTER,
-                "--scheme",
-                "q8s");
+        Run r = sparkQuantize(in.toString(), dir.resolve("out").toString(), "--scheme", "q8s");
         assertEquals(2, cli.code(), cli.err());
         assertEquals(2, r.code(), r.err());
         assertNotEquals("", cli.err());
@@ -373,7 +360,7 @@ class SparkQuantizeTest {
                 "--scheme",
                 "q8s");
         Path out = dir.resolve("out");
-        Run r = spark("spark", "quantize", in.toString(), out.toString(), "--master", MASTER, "--scheme", "q8s");
+        Run r = sparkQuantize(in.toString(), out.toString(), "--scheme", "q8s");
         assertEquals(2, cli.code(), cli.err());
         assertEquals(cli.err().replace("quant4j quantize:", "quant4j spark quantize:"), r.err());
         assertFalse(Files.exists(out.resolve("a.safetensors")));
