@@ -147,23 +147,12 @@ class SparkCalibrateTest {
     void theCommandWritesTheFilesTheCliQuantizesWithAndTheInProcessRunWritesTheSameBytes() throws IOException {
         Path file = data();
         String[] common = {
-            "spark",
-            "calibrate",
-            file.toString(),
-            "--source",
-            SOURCE,
-            "--source-option",
-            "seed=14",
-            "--second-moments",
-            "--activations",
-            "entropy",
-            "--chunk-bytes",
-            "1024"
+            "--source-option", "seed=14", "--second-moments", "--activations", "entropy", "--chunk-bytes", "1024"
         };
-        SparkQuantizeTest.Run r = calibrateTo(common, "s.safetensors", "a.safetensors", "--master", "local[2]");
+        SparkQuantizeTest.Run r = calibrateTo(file, common, "s.safetensors", "a.safetensors", "--master", "local[2]");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("recorded 400 records in "), r.err());
-        SparkQuantizeTest.Run p = calibrateTo(common, "s1.safetensors", "a1.safetensors", "--in-process");
+        SparkQuantizeTest.Run p = calibrateTo(file, common, "s1.safetensors", "a1.safetensors", "--in-process");
         assertEquals(0, p.code(), p.err());
         assertArrayEquals(
                 Files.readAllBytes(dir.resolve("s1.safetensors")), Files.readAllBytes(dir.resolve("s.safetensors")));
@@ -262,26 +251,15 @@ class SparkCalibrateTest {
     void aBadRecordFailsTheJobNamingTheFileAndByteAndMovingAverageIsRefused() throws IOException {
         Path file = dir.resolve("bad.txt");
         Files.writeString(file, "1 2 3\n4 five 6\n");
-        SparkQuantizeTest.Run r = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
-                SOURCE,
-                "--statistics",
-                dir.resolve("s.safetensors").toString(),
-                "--master",
-                "local[1]");
+        SparkQuantizeTest.Run r = sparkCalibrate(
+                file, SOURCE, "--statistics", dir.resolve("s.safetensors").toString(), "--master", "local[1]");
         assertEquals(2, r.code(), r.err());
         assertTrue(
                 r.err().startsWith("quant4j spark calibrate: file:" + file + " at byte 6: 'five' is not a token id"),
                 r.err());
         assertFalse(Files.exists(dir.resolve("s.safetensors")));
-        SparkQuantizeTest.Run m = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
+        SparkQuantizeTest.Run m = sparkCalibrate(
+                file,
                 SOURCE,
                 "--activations",
                 "movingminmax",
@@ -291,11 +269,8 @@ class SparkCalibrateTest {
         assertEquals(2, m.code(), m.err());
         assertTrue(
                 m.err().contains("--activations movingminmax: MOVING_AVERAGE_MIN_MAX observers do not merge"), m.err());
-        SparkQuantizeTest.Run c = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
+        SparkQuantizeTest.Run c = sparkCalibrate(
+                file,
                 "no.such.Source",
                 "--statistics",
                 dir.resolve("s.safetensors").toString(),
@@ -322,17 +297,28 @@ class SparkCalibrateTest {
         }
     }
 
+    /** {@code quant4j spark calibrate DATA --source SOURCE OPTIONS...}. */
+    private static SparkQuantizeTest.Run sparkCalibrate(Path data, String source, String... options) {
+        return SparkQuantizeTest.spark(
+                concat(new String[] {"spark", "calibrate", data.toString(), "--source", source}, options));
+    }
+
     /**
-     * Runs {@code common} where {@code where} says (--master URL, or --in-process), writing the statistics and
-     * the activation scales to the files {@code statistics} and {@code scales} of the test folder.
+     * Calibrates on {@code data} with the tiny model and {@code common} options where {@code where} says
+     * (--master URL, or --in-process), writing the statistics and the activation scales to the files
+     * {@code statistics} and {@code scales} of the test folder.
      */
-    private SparkQuantizeTest.Run calibrateTo(String[] common, String statistics, String scales, String... where) {
-        return SparkQuantizeTest.spark(concat(
-                concat(common, where),
-                "--statistics",
-                dir.resolve(statistics).toString(),
-                "--activation-scales",
-                dir.resolve(scales).toString()));
+    private SparkQuantizeTest.Run calibrateTo(
+            Path data, String[] common, String statistics, String scales, String... where) {
+        return sparkCalibrate(
+                data,
+                SOURCE,
+                concat(
+                        concat(common, where),
+                        "--statistics",
+                        dir.resolve(statistics).toString(),
+                        "--activation-scales",
+                        dir.resolve(scales).toString()));
     }
 
     /** {@code quant4j quantize IN OUT OPTIONS...}, OUT a file of the test folder. */
