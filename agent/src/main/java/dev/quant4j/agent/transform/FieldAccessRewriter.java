@@ -11,8 +11,8 @@ import net.bytebuddy.jar.asm.Opcodes;
  * Rewrites the field instructions of a class: for every reference in {@code hooked}
  * ({@code "owner.name:descriptor"} to the field key),
  * <pre>
- *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.read(Object,Object,String); CHECKCAST
- *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String)
+ *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC FieldHooks.read(Object,Object,String); CHECKCAST
+ *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC FieldHooks.write(Object,Object,String)
  * </pre>
  * The write hook runs after the store, so the new value is in the field before the old quantized data is dropped:
  * a reader that still sees the old null finds the old data, one that sees the new value uses it.
@@ -22,11 +22,11 @@ import net.bytebuddy.jar.asm.Opcodes;
  *
  * <p>Two copy paths that read fields without GETFIELD are carried over too, with the work in the runtime's hooks:
  * <pre>
- *   INVOKESPECIAL X.clone()Object   becomes  DUP; INVOKESPECIAL X.clone()Object; INVOKESTATIC QuantizedFields.cloned(Object,Object)
+ *   INVOKESPECIAL X.clone()Object   becomes  DUP; INVOKESPECIAL X.clone()Object; INVOKESTATIC FieldHooks.cloned(Object,Object)
  *   (in a class that declares @Quantize fields and has no writeObject)  adds
- *     private synthetic void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, MethodHandles.lookup()); }
+ *     private synthetic void writeObject(ObjectOutputStream out) { FieldHooks.writeObject(this, out, MethodHandles.lookup()); }
  *   (in its own writeObject)  INVOKEVIRTUAL ObjectOutputStream.defaultWriteObject()
- *     becomes  ALOAD 0; INVOKESTATIC MethodHandles.lookup(); INVOKESTATIC QuantizedFields.defaultWriteObject(ObjectOutputStream,Object,Lookup)
+ *     becomes  ALOAD 0; INVOKESTATIC MethodHandles.lookup(); INVOKESTATIC FieldHooks.defaultWriteObject(ObjectOutputStream,Object,Lookup)
  * </pre>
  * so a clone gets the original's quantized data and the serialized form holds the weights (dequantized, the form the
  * class has without the agent). None of these adds a branch either.
@@ -37,7 +37,7 @@ import net.bytebuddy.jar.asm.Opcodes;
  * no quantized data, so the hook would have nothing to drop.
  */
 final class FieldAccessRewriter {
-    static final String HOOKS = "dev/quant4j/fields/QuantizedFields";
+    static final String HOOKS = "dev/quant4j/fields/internal/FieldHooks";
     static final String READ_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)Ljava/lang/Object;";
     static final String WRITE_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V";
 
@@ -118,7 +118,7 @@ final class FieldAccessRewriter {
     }
 
     /**
-     * {@code private void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, lookup()); }}:
+     * {@code private void writeObject(ObjectOutputStream out) { FieldHooks.writeObject(this, out, lookup()); }}:
      * what serialization calls instead of reading the fields itself. Private methods do not enter the default
      * serialVersionUID, so the class keeps its serialized identity.
      */
