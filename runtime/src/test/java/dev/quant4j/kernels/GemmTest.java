@@ -44,6 +44,21 @@ class GemmTest {
         };
     }
 
+    /** A row length for the integer products: {@link #cols}, or a quarter of the time the nibble-order fast path. */
+    private static int integerCols(SplittableRandom r) {
+        int cols = cols(r);
+        if (r.nextInt(4) == 0) {
+            cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
+        }
+        return cols;
+    }
+
+    /** Gaussian weights (scale 0.1), then a random {@link #scheme} for them, quantized by the reference. */
+    private static QuantizedTensor randomWeights(SplittableRandom r, int rows, int cols, QuantValue value) {
+        return Kernels.scalar()
+                .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
+    }
+
     private static float[] gaussian(SplittableRandom r, int n, double scale) {
         return TestFloats.of(n, () -> r.nextInt(25) == 0 ? 0 : r.nextGaussian() * scale);
     }
@@ -124,8 +139,7 @@ class GemmTest {
             int cols = cols(r);
             int tokens = TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = QuantValue.values()[r.nextInt(QuantValue.values().length)];
-            QuantizedTensor w = Kernels.scalar()
-                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
+            QuantizedTensor w = randomWeights(r, rows, cols, value);
             float[] deq = new float[rows * cols];
             Kernels.scalar().dequantize(w, deq);
             float[] x = gaussian(r, tokens * cols, 1);
@@ -187,14 +201,10 @@ class GemmTest {
         for (long seed = 0; seed < 300; seed++) {
             SplittableRandom r = new SplittableRandom(5000 + seed);
             int rows = 1 + r.nextInt(30);
-            int cols = cols(r);
-            if (r.nextInt(4) == 0) {
-                cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
-            }
+            int cols = integerCols(r);
             int tokens = TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = INTEGER[r.nextInt(INTEGER.length)];
-            QuantizedTensor w = Kernels.scalar()
-                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
+            QuantizedTensor w = randomWeights(r, rows, cols, value);
             int block = activationBlock(r, cols);
             assertInt8ProductIsTheReferences(
                     r, w, rows, cols, tokens, block, "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens");
@@ -212,10 +222,7 @@ class GemmTest {
         for (long seed = 0; seed < 200; seed++) {
             SplittableRandom r = new SplittableRandom(7000 + seed);
             int rows = 1 + r.nextInt(30);
-            int cols = cols(r);
-            if (r.nextInt(4) == 0) {
-                cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
-            }
+            int cols = integerCols(r);
             int tokens = seed % 10 == 0 ? 1 : TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = values[r.nextInt(values.length)];
             QuantScheme scheme = scheme(r, value, cols).withMode(QuantMode.AFFINE);
