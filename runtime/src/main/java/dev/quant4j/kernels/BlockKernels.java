@@ -9,9 +9,15 @@ import dev.quant4j.tensor.QuantizedTensor;
 
 /**
  * The steps the scalar and the Panama kernels take alike (checks, caller scales, the encoded tensor), once;
- * each kernel supplies its own per-block max |x| and its own block encoder.
+ * each kernel supplies its own per-block max |x| and its own block encoder, and its own {@link Products},
+ * which the product methods run.
  */
 abstract class BlockKernels implements QuantKernels {
+    private final Products products;
+
+    BlockKernels(Products products) {
+        this.products = products;
+    }
 
     /** Per-block max |x|; a non-finite value is reported by {@link QuantRules#checkFinite}. */
     abstract float[] finiteBlockAbsMax(String name, float[] x, BlockLayout layout);
@@ -36,5 +42,25 @@ abstract class BlockKernels implements QuantKernels {
         byte[] codes = new byte[QuantRules.packedLength(name, x.length, scheme)];
         encodeAll(x, layout, scheme.value(), amax, scales, codes);
         return QuantizedTensor.fromKernel(shape, scheme, codes, scales);
+    }
+
+    @Override
+    public final void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+        products.matvec(w, x, out, parallelism);
+    }
+
+    @Override
+    public final void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
+        products.matvec(w, rows, cols, x, out, parallelism);
+    }
+
+    @Override
+    public final void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
+        products.matmul(w, x, batch, out, parallelism);
+    }
+
+    @Override
+    public final void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+        products.matvecInt8(w, x, out, parallelism);
     }
 }

@@ -51,7 +51,9 @@ import jdk.incubator.vector.VectorOperators;
 final class PanamaKernels extends BlockKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
-    private PanamaKernels() {}
+    private PanamaKernels() {
+        super(PanamaProducts.INSTANCE);
+    }
 
     /**
      * The SIMD kernels, or null (after one WARNING line) when this JVM cannot run them well.
@@ -474,28 +476,6 @@ final class PanamaKernels extends BlockKernels {
         for (; i < end; i++) {
             Packing.put(codes, i, 2, code(x[i], s, m, affine, value));
         }
-    }
-
-    // ---------------------------------------------------------------- products
-
-    @Override
-    public void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvec(w, x, out, parallelism);
-    }
-
-    @Override
-    public void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvecF32(w, rows, cols, x, out, parallelism);
-    }
-
-    @Override
-    public void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        PanamaProducts.matmul(w, x, batch, out, parallelism);
-    }
-
-    @Override
-    public void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvecInt8(w, x, out, parallelism);
     }
 
     // ---------------------------------------------------------------- dequantize

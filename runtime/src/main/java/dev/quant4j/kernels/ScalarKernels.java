@@ -16,7 +16,9 @@ import dev.quant4j.tensor.QuantizedTensor;
 final class ScalarKernels extends BlockKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
 
-    private ScalarKernels() {}
+    private ScalarKernels() {
+        super(ScalarProducts.INSTANCE);
+    }
 
     @Override
     public String name() {
@@ -144,27 +146,5 @@ final class ScalarKernels extends BlockKernels {
                 out[i - shift] = QuantRules.codeValue(codes, i, value) * s;
             }
         });
-    }
-
-    // ---------------------------------------------------------------- products (ScalarProducts)
-
-    @Override
-    public void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.matvec(w, x, out, parallelism);
-    }
-
-    @Override
-    public void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.matvec(w, rows, cols, x, out, parallelism);
-    }
-
-    @Override
-    public void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        ScalarProducts.matmul(w, x, batch, out, parallelism);
-    }
-
-    @Override
-    public void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        ScalarProducts.matvecInt8(w, x, out, parallelism);
     }
 }
