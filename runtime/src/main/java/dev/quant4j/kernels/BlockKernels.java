@@ -8,7 +8,8 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 
 /**
- * The steps the scalar and the Panama kernels take alike (checks, caller scales, the encoded tensor), once;
+ * The steps the scalar and the Panama kernels take alike (checks, caller scales, the encoded tensor, the
+ * checked row range of a dequantization), once;
  * each kernel supplies its own per-block max |x| and its own block encoder, and its own {@link Products},
  * which the product methods run.
  */
@@ -34,6 +35,24 @@ abstract class BlockKernels implements QuantKernels {
         float[] amax = finiteBlockAbsMax(name, tensor.data(), layout);
         QuantRules.checkCallerScales(name, scheme, layout, amax, scales);
         return encoded(name, tensor.shape(), tensor.data(), layout, scheme, amax, scales.clone());
+    }
+
+    /**
+     * Rows {@code [fromRow, toRow)} of {@code q} decoded: element {@code i} of the tensor goes to
+     * {@code out[i - shift]}. The arguments are checked already.
+     */
+    abstract void decodeRows(QuantizedTensor q, BlockLayout layout, int fromRow, int toRow, float[] out, int shift);
+
+    @Override
+    public final void dequantize(QuantizedTensor q, float[] out) {
+        dequantizeRows(q, 0, q.layout().rows(), out, 0);
+    }
+
+    @Override
+    public final void dequantizeRows(QuantizedTensor q, int fromRow, int toRow, float[] out, int offset) {
+        BlockLayout layout = q.layout();
+        KernelArguments.checkRows(q, layout, fromRow, toRow, out, offset);
+        decodeRows(q, layout, fromRow, toRow, out, fromRow * layout.rowLength() - offset);
     }
 
     /** The codes of every block with its scale, as a tensor. */

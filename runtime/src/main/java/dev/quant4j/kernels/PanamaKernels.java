@@ -481,21 +481,12 @@ final class PanamaKernels extends BlockKernels {
     // ---------------------------------------------------------------- dequantize
 
     @Override
-    public void dequantize(QuantizedTensor q, float[] out) {
-        dequantizeRows(q, 0, q.layout().rows(), out, 0);
-    }
-
-    @Override
-    public void dequantizeRows(QuantizedTensor q, int fromRow, int toRow, float[] out, int offset) {
-        BlockLayout layout = q.layout();
-        KernelArguments.checkRows(q, layout, fromRow, toRow, out, offset);
+    void decodeRows(QuantizedTensor q, BlockLayout layout, int fromRow, int toRow, float[] out, int shift) {
         QuantValue value = q.scheme().value();
         byte[] codes = q.codes();
         float[] scales = q.scales();
         int len = layout.rowLength();
         int be = layout.lastBlockExtent();
-        // Element i of the tensor goes to out[i - shift].
-        int shift = fromRow * len - offset;
         if (q.isAffine()) {
             float[] offsets = q.offsets();
             layout.forEachRun(

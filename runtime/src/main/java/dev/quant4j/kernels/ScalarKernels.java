@@ -118,18 +118,10 @@ final class ScalarKernels extends BlockKernels {
     }
 
     @Override
-    public void dequantize(QuantizedTensor q, float[] out) {
-        dequantizeRows(q, 0, q.layout().rows(), out, 0);
-    }
-
-    @Override
-    public void dequantizeRows(QuantizedTensor q, int fromRow, int toRow, float[] out, int offset) {
-        BlockLayout layout = q.layout();
-        KernelArguments.checkRows(q, layout, fromRow, toRow, out, offset);
+    void decodeRows(QuantizedTensor q, BlockLayout layout, int fromRow, int toRow, float[] out, int shift) {
         QuantValue value = q.scheme().value();
         byte[] codes = q.codes();
         float[] scales = q.scales();
-        int shift = fromRow * layout.rowLength() - offset;
         if (q.isAffine()) {
             float[] offsets = q.offsets();
             layout.forEachRun(fromRow, toRow, (b, from, to) -> {
