@@ -8,6 +8,7 @@ import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.annotations.Quantize;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,9 +40,9 @@ public final class QuantScheme {
 
     /**
      * The block extent a block-level scheme gets when none is given ({@code @Quantize(level = BLOCK)},
-     * {@link #withLevel withLevel(BLOCK)}).
+     * {@link #withLevel withLevel(BLOCK)}): the annotation's {@link Quantize#DEFAULT_BLOCK_EXTENT}.
      */
-    public static final int DEFAULT_BLOCK_EXTENT = 32;
+    public static final int DEFAULT_BLOCK_EXTENT = Quantize.DEFAULT_BLOCK_EXTENT;
 
     /**
      * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max, float32 activations
