@@ -10,13 +10,11 @@ import static dev.quant4j.kernels.PanamaSpecies.I;
 import static dev.quant4j.kernels.PanamaSpecies.L;
 
 import dev.quant4j.annotations.QuantLevel;
-import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
-import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
@@ -92,15 +90,7 @@ final class PanamaKernels extends BlockKernels {
     // ---------------------------------------------------------------- quantize
 
     @Override
-    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
-        int[] shape = tensor.shape();
-        float[] x = tensor.data();
-        QuantRules.checkScheme(name, shape, scheme);
-        QuantRules.checkMinMaxCalibration(name, scheme);
-        BlockLayout layout = new BlockLayout(shape, scheme);
-        if (scheme.mode() == QuantMode.AFFINE) {
-            return quantizeAffine(name, shape, x, layout, scheme);
-        }
+    QuantizedTensor quantizeSymmetric(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
         long bytes = QuantRules.packedBytes(x.length, scheme);
         if (bytes <= Shapes.MAX_ARRAY_LENGTH && rowBlocked(layout, scheme, shape)) {
             byte[] codes = new byte[(int) bytes];
@@ -119,9 +109,9 @@ final class PanamaKernels extends BlockKernels {
      * min and max; the order of +0.0 and -0.0 does not matter, as {@link QuantRules#affineOffset} gives +0.0
      * for either and {@link QuantRules#affineScale} compares them), the rules' offsets and scales, the codes.
      */
-    private static QuantizedTensor quantizeAffine(
-            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
-        return ScalarKernels.quantizeAffine(
+    @Override
+    QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
+        return minMaxAffine(
                 name, shape, x, layout, scheme, PanamaKernels::minMax, (v, from, to, d, m, value, codes) -> {
                     if (d != 0f) {
                         encodeSegment(v, from, to - from, d, m, true, value, codes);
