@@ -131,34 +131,9 @@ final class PanamaCodes {
 
     // ---------------------------------------------------------------- decode
 
-    /** The L code bytes starting at code {@code i} (8-bit codes). */
-    private static ByteVector bytes8(byte[] codes, int i) {
-        return BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK);
-    }
-
-    /**
-     * The code bytes of the L 4-bit codes starting at code {@code i} (even), sign-extended into int lanes,
-     * each byte in the two lanes of its two codes: shift a lane by its {@link #NIBBLE_DOWN} or
-     * {@link #NIBBLE_UP} to bring its own nibble to the bottom or top.
-     */
-    private static IntVector nibbleLanes(byte[] codes, int i) {
-        ByteVector b = BH_EXACT
-                ? ByteVector.fromArray(BH, codes, i >>> 1)
-                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK);
-        return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
-    }
-
-    /** As {@link #nibbleLanes} for 2-bit codes ({@code i} a multiple of 4): {@link #CRUMB_DOWN}, {@link #CRUMB_UP}. */
-    private static IntVector crumbLanes(byte[] codes, int i) {
-        ByteVector b = BQ_EXACT
-                ? ByteVector.fromArray(BQ, codes, i >>> 2)
-                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK);
-        return b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD4);
-    }
-
     /** The values (before the scale) of the L 8-bit codes starting at code {@code i}. */
     static FloatVector codeValues8(byte[] codes, int i, QuantValue value) {
-        ByteVector b = bytes8(codes, i);
+        ByteVector b = BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK);
         if (value.isFloat()) {
             IntVector z = b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0).reinterpretAsInts();
             return decodeMini(z, MiniFloat.of(value));
@@ -168,7 +143,11 @@ final class PanamaCodes {
 
     /** The values of the L 4-bit codes starting at code {@code i} (even). */
     static FloatVector codeValues4(byte[] codes, int i, QuantValue value) {
-        IntVector spread = nibbleLanes(codes, i);
+        ByteVector b = BH_EXACT
+                ? ByteVector.fromArray(BH, codes, i >>> 1)
+                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK);
+        IntVector spread =
+                b.convertShape(VectorOperators.B2I, I, 0).reinterpretAsInts().rearrange(SPREAD2);
         if (value.isFloat()) {
             return decodeMini(spread.lanewise(VectorOperators.LSHR, NIBBLE_DOWN).and(0xF), MiniFloat.of(value));
         }
@@ -180,7 +159,12 @@ final class PanamaCodes {
 
     /** The values of the L 2-bit integer codes starting at code {@code i} (a multiple of 4). */
     static FloatVector codeValues2(byte[] codes, int i) {
-        return crumbLanes(codes, i)
+        ByteVector b = BQ_EXACT
+                ? ByteVector.fromArray(BQ, codes, i >>> 2)
+                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK);
+        return b.convertShape(VectorOperators.B2I, I, 0)
+                .reinterpretAsInts()
+                .rearrange(SPREAD4)
                 .lanewise(VectorOperators.LSHL, CRUMB_UP)
                 .lanewise(VectorOperators.ASHR, 30)
                 .convert(VectorOperators.I2F, 0)
@@ -194,15 +178,27 @@ final class PanamaCodes {
     static FloatVector affineValues(byte[] codes, int i, int bits, FloatVector d, FloatVector m) {
         IntVector q = switch (bits) {
             case 8 ->
-                bytes8(codes, i)
+                (BL_EXACT ? ByteVector.fromArray(BL, codes, i) : PanamaSpecies.loadFirst(BL, codes, i, BL_MASK))
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)
                         .reinterpretAsInts();
             case 4 ->
-                nibbleLanes(codes, i)
+                (BH_EXACT
+                                ? ByteVector.fromArray(BH, codes, i >>> 1)
+                                : PanamaSpecies.loadFirst(BH, codes, i >>> 1, BH_MASK))
+                        .convertShape(VectorOperators.B2I, I, 0)
+                        .reinterpretAsInts()
+                        .rearrange(SPREAD2)
                         .lanewise(VectorOperators.LSHR, NIBBLE_DOWN)
                         .and(0xF);
             default ->
-                crumbLanes(codes, i).lanewise(VectorOperators.LSHR, CRUMB_DOWN).and(0x3);
+                (BQ_EXACT
+                                ? ByteVector.fromArray(BQ, codes, i >>> 2)
+                                : PanamaSpecies.loadFirst(BQ, codes, i >>> 2, BQ_MASK))
+                        .convertShape(VectorOperators.B2I, I, 0)
+                        .reinterpretAsInts()
+                        .rearrange(SPREAD4)
+                        .lanewise(VectorOperators.LSHR, CRUMB_DOWN)
+                        .and(0x3);
         };
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(d, m);
     }
