@@ -45,23 +45,38 @@ public enum MiniFloat {
         IEEE
     }
 
-    /** The code layout, which every encode and decode reads its parameters from. */
-    private final Layout layout;
-    /** Smallest normal magnitude, 2^(1 - bias). */
-    private final float minNormal;
-
+    private final int exponentBits;
+    private final int mantissaBits;
+    private final int bias;
+    private final Specials specials;
     private final float largestFinite;
+    private final int signBit;
+    /** Smallest normal exponent, 1 - bias. */
+    private final int minNormalExponent;
+
+    private final float minNormal;
+    /** Code of the largest finite magnitude (no sign). */
+    private final int maxCode;
     /** Decoded value of every code, indexed by code (sign included). */
     private final float[] decodeTable;
 
+    private final Layout layout;
+
     MiniFloat(int exponentBits, int mantissaBits, int bias, Specials specials) {
-        int signBit = 1 << (exponentBits + mantissaBits);
+        this.exponentBits = exponentBits;
+        this.mantissaBits = mantissaBits;
+        this.bias = bias;
+        this.specials = specials;
+        this.signBit = 1 << (exponentBits + mantissaBits);
+        this.minNormalExponent = 1 - bias;
+        this.minNormal = Math.scalb(1f, minNormalExponent);
         // The largest finite magnitude is the largest code that is not NaN or infinity.
-        int maxCode = switch (specials) {
+        this.maxCode = switch (specials) {
             case NONE -> signBit - 1;
             case NAN_ONLY -> signBit - 2;
             case IEEE -> ((1 << exponentBits) - 1 << mantissaBits) - 1;
         };
+        this.largestFinite = decodeSlow(maxCode);
         int infinity = specials == Specials.IEEE ? maxCode + 1 : -1;
         int firstNan = switch (specials) {
             case NONE -> -1;
@@ -69,12 +84,10 @@ public enum MiniFloat {
             case IEEE -> infinity + 1;
         };
         this.layout = new Layout(mantissaBits, bias, signBit, maxCode, firstNan, infinity);
-        this.minNormal = Math.scalb(1f, 1 - bias);
         this.decodeTable = new float[signBit << 1];
         for (int c = 0; c < decodeTable.length; c++) {
             decodeTable[c] = decodeSlow(c);
         }
-        this.largestFinite = decodeTable[maxCode];
     }
 
     /** The format of a float {@link QuantValue}. */
@@ -99,7 +112,7 @@ public enum MiniFloat {
 
     /** Total bits of a code (8 or 4). */
     public int bits() {
-        return Integer.numberOfTrailingZeros(layout.signBit()) + 1;
+        return Integer.numberOfTrailingZeros(signBit) + 1;
     }
 
     /**
@@ -107,19 +120,17 @@ public enum MiniFloat {
      * The caller has rejected NaN and infinities; an infinity would saturate like any large value.
      */
     public int encode(float x) {
-        int sign = Float.floatToRawIntBits(x) < 0 ? layout.signBit() : 0;
+        int sign = Float.floatToRawIntBits(x) < 0 ? signBit : 0;
         float a = Math.abs(x);
         if (a >= largestFinite) {
-            return sign | layout.maxMagnitudeCode();
+            return sign | maxCode;
         }
         return sign | encodeMagnitude(a);
     }
 
     private int encodeMagnitude(float a) {
         // Step of the grid a falls on: subnormal step below the smallest normal, else 2^(e - M).
-        int mantissaBits = layout.mantissaBits();
-        int bias = layout.bias();
-        int e = a < minNormal ? 1 - bias : Math.getExponent(a);
+        int e = a < minNormal ? minNormalExponent : Math.getExponent(a);
         int units = (int) Math.rint(Math.scalb(a, mantissaBits - e));
         if (units == 0) {
             return 0;
@@ -146,23 +157,21 @@ public enum MiniFloat {
         return decodeTable.clone();
     }
 
-    /** A code's value from the layout alone: the infinity and NaN magnitudes it names, else 1.m * 2^(e - bias). */
     private float decodeSlow(int code) {
-        int signBit = layout.signBit();
-        int mantissaBits = layout.mantissaBits();
         boolean negative = (code & signBit) != 0;
         int mag = code & (signBit - 1);
         int expField = mag >>> mantissaBits;
         int mant = mag & ((1 << mantissaBits) - 1);
+        int expMax = (1 << exponentBits) - 1;
         float v;
-        if (mag == layout.infinityMagnitude()) {
-            v = Float.POSITIVE_INFINITY;
-        } else if (layout.firstNanMagnitude() >= 0 && mag >= layout.firstNanMagnitude()) {
+        if (specials == Specials.NAN_ONLY && mag == signBit - 1) {
             v = Float.NaN;
+        } else if (specials == Specials.IEEE && expField == expMax) {
+            v = mant == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
         } else if (expField == 0) {
-            v = Math.scalb((float) mant, 1 - layout.bias() - mantissaBits);
+            v = Math.scalb((float) mant, minNormalExponent - mantissaBits);
         } else {
-            v = Math.scalb((float) ((1 << mantissaBits) | mant), expField - layout.bias() - mantissaBits);
+            v = Math.scalb((float) ((1 << mantissaBits) | mant), expField - bias - mantissaBits);
         }
         return negative ? -v : v;
     }
