@@ -25,8 +25,6 @@ import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -36,8 +34,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the demo's work for one mode in this JVM: per scheme, build the model, quantize it through the
@@ -511,47 +507,13 @@ final class ModeRunner {
 
     /** These sentences' vectors, embedded by {@code threads} threads taking sentences in turn. */
     Embedded embedAll(SentenceEncoder model, List<int[]> tokenIds) {
-        float[][] out = new float[tokenIds.size()][];
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong cpu = new AtomicLong();
-        ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
-        Runnable worker = () -> {
-            long cpuStart = threadBean.getCurrentThreadCpuTime();
-            try {
-                for (int i; (i = next.getAndIncrement()) < out.length && failure.get() == null; ) {
-                    out[i] = model.embed(tokenIds.get(i));
-                    if (tokenIds == this.tokenIds) {
-                        progress.advance(1);
-                    }
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            } finally {
-                cpu.addAndGet(threadBean.getCurrentThreadCpuTime() - cpuStart);
-            }
-        };
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 1; t < threads; t++) {
-            workers.add(Thread.ofPlatform().name("demo-embed-" + t).start(worker));
-        }
-        worker.run();
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while embedding", e);
-            }
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new Embedded(out, cpu.get());
+        ParallelEmbedding.Result r = ParallelEmbedding.embed(
+                tokenIds,
+                threads,
+                "demo-embed",
+                model::embed,
+                tokenIds == this.tokenIds ? () -> progress.advance(1) : null);
+        return new Embedded(r.vectors(), r.cpuNanos());
     }
 
     /** SHA-256 over the vectors' float bits, in order: equal digests mean bit-identical vectors. */
