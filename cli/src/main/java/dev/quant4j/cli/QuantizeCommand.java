@@ -312,7 +312,7 @@ final class QuantizeCommand extends TransformCommand {
         try {
             GgufFiles.write(output, source, specs, ggml);
         } catch (TensorNameClashException e) {
-            String quantized = e.name().equals(e.first()) ? e.second() : e.first();
+            String quantized = e.quantizedSpec();
             throw new CliException("tensor '" + quantized + "' quantized would store its scales as '" + e.name()
                     + "', but " + files.input + " has a tensor of that name already; leave it unquantized with --skip '"
                     + Glob.quote(quantized) + "'");

@@ -7,8 +7,7 @@ package dev.quant4j.io;
  */
 public final class TensorNameClashException extends IllegalArgumentException {
     private final String name;
-    private final String first;
-    private final String second;
+    private final String quantized;
 
     /**
      * @param name   the name both would take in the file
@@ -20,8 +19,8 @@ public final class TensorNameClashException extends IllegalArgumentException {
                 + "' and '" + DisplayText.escape(second) + "'; a quantized tensor NAME also takes NAME"
                 + QuantizedLayout.SCALES_SUFFIX + "); rename or skip one");
         this.name = name;
-        this.first = first;
-        this.second = second;
+        // The spec whose own name is not the clashing one is the quantized tensor that derives it.
+        this.quantized = name.equals(first) ? second : first;
     }
 
     /** The name in the file that both would take. */
@@ -29,13 +28,11 @@ public final class TensorNameClashException extends IllegalArgumentException {
         return name;
     }
 
-    /** The spec of the first tensor with that name. */
-    public String first() {
-        return first;
-    }
-
-    /** The spec of the second tensor with that name. */
-    public String second() {
-        return second;
+    /**
+     * The spec of the quantized tensor whose derived name ({@code NAME.__scales}) clashes: the one of the
+     * two whose own name is not {@link #name()} (the second when both are, for two specs of one name).
+     */
+    public String quantizedSpec() {
+        return quantized;
     }
 }
