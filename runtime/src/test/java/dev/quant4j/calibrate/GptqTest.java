@@ -184,6 +184,153 @@ class GptqTest {
         assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
     }
 
+    /**
+     * Act-order the textbook way: the columns in order of decreasing {@code H_jj}, each quantized with a fresh
+     * inverse of the damped H over the columns still to go (in that order), its error passed on to them; a
+     * block's scale chosen, from its values as updated by then, when the first of its columns comes up.
+     */
+    static Gptq.Result directActOrder(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
+        Integer[] boxed = new Integer[cols];
+        for (int j = 0; j < cols; j++) {
+            boxed[j] = j;
+        }
+        java.util.Arrays.sort(boxed, (a, b) -> {
+            int c = Double.compare(h[b * cols + b], h[a * cols + a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        double[] hd = Gptq.dampedCopy(h, cols);
+        double[][] w = new double[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                w[r][c] = x[r * cols + c];
+            }
+        }
+        int perRow = (cols + block - 1) / block;
+        float[] scales = new float[rows * perRow];
+        boolean[] chosen = new boolean[perRow];
+        float[] values = new float[rows * cols];
+        for (int t = 0; t < cols; t++) {
+            int j = boxed[t];
+            int b = j / block;
+            if (!chosen[b]) {
+                chosen[b] = true;
+                int first = b * block;
+                int n = Math.min(block, cols - first);
+                float[] wi = new float[n];
+                for (int k = 0; k < n; k++) {
+                    wi[k] = (float) h[(first + k) * cols + first + k];
+                }
+                for (int r = 0; r < rows; r++) {
+                    float[] seg = new float[n];
+                    float amax = 0;
+                    for (int k = 0; k < n; k++) {
+                        seg[k] = (float) w[r][first + k];
+                        amax = Math.max(amax, Math.abs(seg[k]));
+                    }
+                    scales[r * perRow + b] = ScaleSearch.searchBlock(
+                            seg,
+                            wi,
+                            0,
+                            n,
+                            amax,
+                            QuantRules.storedScale(amax, value, param),
+                            value,
+                            param,
+                            ScaleSearch::blockError,
+                            new float[ScaleSearch.PARTIALS]);
+                }
+            }
+            int m = cols - t;
+            double[][] sub = new double[m][m];
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < m; k++) {
+                    sub[i][k] = hd[boxed[t + i] * cols + boxed[t + k]];
+                }
+            }
+            double[][] inv = invert(sub);
+            for (int r = 0; r < rows; r++) {
+                float s = scales[r * perRow + b];
+                float v = (float) w[r][j];
+                values[r * cols + j] = v;
+                double q = (double) QuantRules.encode(v, s, value) * s;
+                double e = (w[r][j] - q) / inv[0][0];
+                for (int k = 1; k < m; k++) {
+                    w[r][boxed[t + k]] -= e * inv[0][k];
+                }
+            }
+        }
+        return new Gptq.Result(values, scales);
+    }
+
+    @Test
+    void actOrderEqualsTheDirectImplementationOnSmallMatrices() {
+        SplittableRandom r = new SplittableRandom(0x5EED_6972L);
+        int valuesDiffer = 0;
+        int total = 0;
+        for (int rep = 0; rep < 12; rep++) {
+            int rows = 1 + r.nextInt(6);
+            int cols = 4 + r.nextInt(29);
+            int block = new int[] {4, 8, 16, 32}[r.nextInt(4)];
+            QuantValue value =
+                    new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q8F, QuantValue.Q2F}[rep % 4];
+            QuantParam param = new QuantParam[] {QuantParam.F16, QuantParam.F32, QuantParam.BF16}[rep % 3];
+            double[] h = secondMoments(r, cols, 200);
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * 0.05);
+            }
+            int[] order = Gptq.actOrder(h, cols);
+            boolean moved = false;
+            for (int t = 0; t < cols; t++) {
+                moved |= order[t] != t;
+            }
+            assertTrue(moved || cols < 2, "rep " + rep + ": act-order kept the index order");
+            Gptq.Result fast = Gptq.valuesActOrder(x, rows, cols, block, value, param, h);
+            Gptq.Result slow = directActOrder(x, rows, cols, block, value, param, h);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(slow.values()[i], fast.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
+                valuesDiffer += slow.values()[i] != fast.values()[i] ? 1 : 0;
+                total++;
+            }
+            assertArrayEquals(slow.scales(), fast.scales(), "rep " + rep);
+        }
+        assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
+    }
+
+    @Test
+    void actOrderThroughTheTensorApiEncodesItsValuesByTheContractRuleAndKeepsTheOutputErrorLow() {
+        SplittableRandom r = new SplittableRandom(0x5EED_6973L);
+        int rows = 24;
+        int cols = 64;
+        double[] h = secondMoments(r, cols, 400);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * 0.05);
+        }
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        FloatTensor w = FloatTensor.of(x, rows, cols);
+        QuantizedTensor act = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, true);
+        QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h, true);
+        assertArrayEquals(act.codes(), simd.codes());
+        assertArrayEquals(act.scales(), simd.scales());
+        Gptq.Result v = Gptq.valuesActOrder(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h);
+        assertArrayEquals(
+                Kernels.scalar()
+                        .quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales())
+                        .codes(),
+                act.codes());
+        float[] imp = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            imp[j] = (float) h[j * cols + j];
+        }
+        QuantizedTensor search = ScaleSearch.quantize(
+                Kernels.scalar(), "w", w, scheme.withCalibration(dev.quant4j.annotations.Calibration.IMATRIX), imp);
+        double ea = outputError(x, act, h, rows, cols);
+        double es = outputError(x, search, h, rows, cols);
+        assertTrue(ea < 0.8 * es, "GPTQ act-order " + ea + " vs weighted search " + es);
+    }
+
     @Test
     void lowersTheLayerOutputErrorAgainstTheWeightedSearchAloneAndEncodesByTheContractRule() {
         SplittableRandom r = new SplittableRandom(0x5EED_6971L);
