@@ -321,23 +321,20 @@ public final class Gptq {
     /** For tests: the values and scales without the final encoding. */
     static Result values(
             float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] secondMoments) {
-        return run(
-                "t",
-                x,
-                rows,
-                cols,
-                block,
-                value,
-                param,
-                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
-                diagonal(secondMoments, cols),
-                inOrder(cols));
+        return values(x, rows, cols, block, value, param, secondMoments, false);
     }
 
-    /** For tests: as {@link #values}, with act-order. */
-    static Result valuesActOrder(
-            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] secondMoments) {
-        int[] order = actOrder(secondMoments, cols);
+    /** For tests: as {@link #values}, with act-order when asked. */
+    static Result values(
+            float[] x,
+            int rows,
+            int cols,
+            int block,
+            QuantValue value,
+            QuantParam param,
+            double[] secondMoments,
+            boolean actOrder) {
+        int[] order = actOrder ? actOrder(secondMoments, cols) : inOrder(cols);
         return run(
                 "t",
                 x,

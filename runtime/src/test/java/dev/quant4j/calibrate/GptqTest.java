@@ -153,9 +153,14 @@ class GptqTest {
         return out;
     }
 
-    @Test
-    void equalsTheDirectImplementationOnSmallMatrices() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6970L);
+    /** One of the two implementations: the values and scales for a case. */
+    interface Implementation {
+        Gptq.Result values(float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h);
+    }
+
+    /** Twelve random small cases: {@code fast} agrees with {@code slow} (see the first test). */
+    static void agreeOnSmallMatrices(long seed, Implementation fast, Implementation slow, boolean actOrder) {
+        SplittableRandom r = new SplittableRandom(seed);
         int valuesDiffer = 0;
         int total = 0;
         for (int rep = 0; rep < 12; rep++) {
@@ -170,18 +175,31 @@ class GptqTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) (r.nextGaussian() * 0.05);
             }
-            Gptq.Result fast = Gptq.values(x, rows, cols, block, value, param, h);
-            Gptq.Result slow = direct(x, rows, cols, block, value, param, h);
+            if (actOrder) {
+                int[] order = Gptq.actOrder(h, cols);
+                boolean moved = false;
+                for (int t = 0; t < cols; t++) {
+                    moved |= order[t] != t;
+                }
+                assertTrue(moved, "rep " + rep + ": act-order kept the index order");
+            }
+            Gptq.Result f = fast.values(x, rows, cols, block, value, param, h);
+            Gptq.Result s = slow.values(x, rows, cols, block, value, param, h);
             for (int i = 0; i < x.length; i++) {
                 // The two factorisations round differently in the last bits of a double; the float32
                 // values GPTQ rounds agree to a relative 1e-6 of the weights' scale.
-                assertEquals(slow.values()[i], fast.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
-                valuesDiffer += slow.values()[i] != fast.values()[i] ? 1 : 0;
+                assertEquals(s.values()[i], f.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
+                valuesDiffer += s.values()[i] != f.values()[i] ? 1 : 0;
                 total++;
             }
-            assertArrayEquals(slow.scales(), fast.scales(), "rep " + rep);
+            assertArrayEquals(s.scales(), f.scales(), "rep " + rep);
         }
         assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
+    }
+
+    @Test
+    void equalsTheDirectImplementationOnSmallMatrices() {
+        agreeOnSmallMatrices(0x5EED_6970L, Gptq::values, GptqTest::direct, false);
     }
 
     /**
@@ -265,37 +283,11 @@ class GptqTest {
 
     @Test
     void actOrderEqualsTheDirectImplementationOnSmallMatrices() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6972L);
-        int valuesDiffer = 0;
-        int total = 0;
-        for (int rep = 0; rep < 12; rep++) {
-            int rows = 1 + r.nextInt(6);
-            int cols = 4 + r.nextInt(29);
-            int block = new int[] {4, 8, 16, 32}[r.nextInt(4)];
-            QuantValue value =
-                    new QuantValue[] {QuantValue.Q4F, QuantValue.Q4S, QuantValue.Q8F, QuantValue.Q2F}[rep % 4];
-            QuantParam param = new QuantParam[] {QuantParam.F16, QuantParam.F32, QuantParam.BF16}[rep % 3];
-            double[] h = secondMoments(r, cols, 200);
-            float[] x = new float[rows * cols];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (r.nextGaussian() * 0.05);
-            }
-            int[] order = Gptq.actOrder(h, cols);
-            boolean moved = false;
-            for (int t = 0; t < cols; t++) {
-                moved |= order[t] != t;
-            }
-            assertTrue(moved || cols < 2, "rep " + rep + ": act-order kept the index order");
-            Gptq.Result fast = Gptq.valuesActOrder(x, rows, cols, block, value, param, h);
-            Gptq.Result slow = directActOrder(x, rows, cols, block, value, param, h);
-            for (int i = 0; i < x.length; i++) {
-                assertEquals(slow.values()[i], fast.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
-                valuesDiffer += slow.values()[i] != fast.values()[i] ? 1 : 0;
-                total++;
-            }
-            assertArrayEquals(slow.scales(), fast.scales(), "rep " + rep);
-        }
-        assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
+        agreeOnSmallMatrices(
+                0x5EED_6972L,
+                (x, rows, cols, block, value, param, h) -> Gptq.values(x, rows, cols, block, value, param, h, true),
+                GptqTest::directActOrder,
+                true);
     }
 
     @Test
@@ -314,7 +306,7 @@ class GptqTest {
         QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h, true);
         assertArrayEquals(act.codes(), simd.codes());
         assertArrayEquals(act.scales(), simd.scales());
-        Gptq.Result v = Gptq.valuesActOrder(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h);
+        Gptq.Result v = Gptq.values(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h, true);
         assertArrayEquals(
                 Kernels.scalar()
                         .quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales())
