@@ -11,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ggml-common/ggml_traits.h"
+
 typedef void (*quantize_fn)(const float *x, void *y, int64_t k);
-typedef void (*to_float_t)(const void *x, float *y, int64_t k);
-// Only the first fields of struct ggml_type_traits (ggml.h) are used; they are stable across versions.
-struct type_traits_head {
-    const char *type_name;
-    int64_t blck_size;
-    int64_t blck_size_interleave;
-    size_t type_size;
-    _Bool is_quantized;
-    to_float_t to_float;
-};
 
 static uint64_t state = 0x9E3779B97F4A7C15ull;
 static double next_unit(void) {  // xorshift64*, uniform in [0, 1)

@@ -15,17 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ggml-common/ggml_traits.h"
+
 enum { T_Q4_0 = 2 };
-typedef void (*to_float_t)(const void *x, float *y, int64_t k);
-// Only the first fields of struct ggml_type_traits (ggml.h) are used; they are stable across versions.
-struct type_traits_head {
-    const char *type_name;
-    int64_t blck_size;
-    int64_t blck_size_interleave;
-    size_t type_size;
-    _Bool is_quantized;
-    to_float_t to_float;
-};
 
 static void *xdlsym(void *h, const char *name) {
     void *p = dlsym(h, name);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -102,8 +103,8 @@ class TransformFaultTest {
         QuantizedTensor q = Quantizer.of("q8s").quantize("generated.w", FloatTensor.vector(new float[] {1, -2, 3}));
         Object hugeOwner = hugeClass.getConstructor().newInstance();
         Object smallOwner = smallClass.getConstructor().newInstance();
-        QuantizedFields.requireStore("generated.w").store(hugeOwner, huge + "#w", q);
-        QuantizedFields.requireStore("generated.w").store(smallOwner, small + "#w", q);
+        FieldHooks.requireStore("generated.w").store(hugeOwner, huge + "#w", q);
+        FieldHooks.requireStore("generated.w").store(smallOwner, small + "#w", q);
         assertNull(hugeClass.getMethod("read").invoke(hugeOwner), "the unmodified class reads the plain field");
         assertArrayEquals(
                 q.dequantize().data(), (float[]) smallClass.getMethod("read").invoke(smallOwner));

@@ -6,7 +6,7 @@ import java.lang.instrument.Instrumentation;
 
 /**
  * Entry point for {@code -javaagent:quant4j-agent.jar[=options]}: installs the field store into the runtime's
- * {@code QuantizedFields} and the transformer that rewrites accesses to {@code @Quantize} array fields.
+ * {@code dev.quant4j.fields.internal.FieldHooks} and the transformer that rewrites accesses to {@code @Quantize} array fields.
  *
  * <p>Nothing here may take the application down: any failure is reported on standard error and the program
  * runs on without the agent (plain float arrays, and {@code QuantizedFields.agentActive()} is false).
@@ -36,10 +36,11 @@ public final class Quant4jAgent {
         ClassLoader appLoader = ClassLoader.getSystemClassLoader();
         Class<?> hooks;
         try {
-            hooks = Class.forName("dev.quant4j.fields.QuantizedFields", true, appLoader);
+            hooks = Class.forName("dev.quant4j.fields.internal.FieldHooks", true, appLoader);
         } catch (ClassNotFoundException | LinkageError e) {
-            AgentLog.warn("quant4j-runtime (dev.quant4j.fields.QuantizedFields) is not on the class path, so there is "
-                    + "nothing to install into; the agent stays inactive");
+            AgentLog.warn(
+                    "quant4j-runtime (dev.quant4j.fields.internal.FieldHooks) is not on the class path, so there is "
+                            + "nothing to install into; the agent stays inactive");
             return;
         }
         TransformRecord record = new TransformRecord();

@@ -2,7 +2,7 @@ package dev.quant4j.agent;
 
 import dev.quant4j.agent.store.AgentFieldStore;
 import dev.quant4j.agent.transform.TransformRecord;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
 
 /**
  * The only agent class that links to the runtime at start-up; kept apart so that a missing runtime shows up
@@ -12,6 +12,6 @@ final class StoreInstaller {
     private StoreInstaller() {}
 
     static void install(AgentOptions options, TransformRecord record) {
-        QuantizedFields.install(new AgentFieldStore(options, record));
+        FieldHooks.install(new AgentFieldStore(options, record));
     }
 }

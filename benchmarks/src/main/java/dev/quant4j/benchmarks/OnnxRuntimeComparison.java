@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
+import dev.quant4j.examples.minilm.demo.ParallelEmbedding;
 import dev.quant4j.examples.minilm.demo.Sentences;
 import dev.quant4j.examples.minilm.onnx.MiniLmLoader;
 import dev.quant4j.examples.minilm.onnx.OnnxWeights;
@@ -18,15 +19,11 @@ import dev.quant4j.scheme.QuantScheme;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Our MiniLM next to what a Java developer picks instead: LangChain4j's all-MiniLM-L6-v2 float32 and
@@ -236,42 +233,18 @@ public final class OnnxRuntimeComparison {
      *
      * @param wallCpu when not null, receives the wall and the summed thread CPU time in ms
      */
-    private static float[][] run(Encoder encoder, List<int[]> ids, int threads, double[] wallCpu) throws Exception {
-        float[][] out = new float[ids.size()][];
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong cpu = new AtomicLong();
-        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        Runnable worker = () -> {
-            long c0 = bean.getCurrentThreadCpuTime();
-            try {
-                for (int i; (i = next.getAndIncrement()) < out.length && failure.get() == null; ) {
-                    out[i] = encoder.embed(ids.get(i));
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            } finally {
-                cpu.addAndGet(bean.getCurrentThreadCpuTime() - c0);
-            }
-        };
-        long start = System.nanoTime();
-        List<Thread> helpers = new ArrayList<>();
-        for (int t = 1; t < threads; t++) {
-            helpers.add(Thread.ofPlatform().name("compare-" + t).start(worker));
-        }
-        worker.run();
-        for (Thread t : helpers) {
-            t.join();
-        }
-        long wall = System.nanoTime() - start;
-        if (failure.get() != null) {
-            throw new IllegalStateException("an encoder failed", failure.get());
+    private static float[][] run(Encoder encoder, List<int[]> ids, int threads, double[] wallCpu) {
+        ParallelEmbedding.Result r;
+        try {
+            r = ParallelEmbedding.embed(ids, threads, "compare", encoder::embed, null);
+        } catch (Exception | Error e) {
+            throw new IllegalStateException("an encoder failed", e);
         }
         if (wallCpu != null) {
-            wallCpu[0] = wall / 1e6;
-            wallCpu[1] = cpu.get() / 1e6;
+            wallCpu[0] = r.wallNanos() / 1e6;
+            wallCpu[1] = r.cpuNanos() / 1e6;
         }
-        return out;
+        return r.vectors();
     }
 
     /** Mean and minimum cosine of each vector to its reference. */

@@ -55,13 +55,6 @@ final class Converters {
         }
     }
 
-    static final class SchemeConverter implements ITypeConverter<QuantScheme> {
-        @Override
-        public QuantScheme convert(String value) {
-            return scheme(value);
-        }
-    }
-
     static final class RuleConverter implements ITypeConverter<Rule> {
         @Override
         public Rule convert(String value) {

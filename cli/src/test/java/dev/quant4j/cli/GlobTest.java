@@ -10,59 +10,67 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GlobTest {
     private static void check(String glob, String name, boolean expected) {
         assertEquals(expected, Glob.of(glob).matches(name), glob + " vs " + name);
     }
 
-    @Test
-    void starCrossesDotsAndSlashes() {
-        check("*embed*", "model.embed_tokens.weight", true);
-        check("*embed*", "lm_head.weight", false);
-        check("model.*.weight", "model.layers.0.mlp/up.weight", true);
-        check("*.bias", "a.bias.x", false);
-        check("*", "", true);
+    @ParameterizedTest(name = "{0} vs {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            *embed*        | model.embed_tokens.weight    | true
+            *embed*        | lm_head.weight               | false
+            model.*.weight | model.layers.0.mlp/up.weight | true
+            *.bias         | a.bias.x                     | false
+            *              | ''                           | true
+            """)
+    void starCrossesDotsAndSlashes(String glob, String name, boolean expected) {
+        check(glob, name, expected);
     }
 
-    @Test
-    void questionMarksSetsAndAlternatives() {
-        check("layers.?.w", "layers.3.w", true);
-        check("layers.?.w", "layers.12.w", false);
-        check("layers.[0-3].w", "layers.2.w", true);
-        check("layers.[0-3].w", "layers.4.w", false);
-        check("layers.[!0-3].w", "layers.4.w", true);
-        check("*.{q,k,v}_proj.*", "model.layers.0.self_attn.k_proj.weight", true);
-        check("*.{q,k,v}_proj.*", "model.layers.0.self_attn.o_proj.weight", false);
-        check("[ad].x", "d.x", true);
-        check("[ad].x", "\\d.x", false);
+    @ParameterizedTest(name = "{0} vs {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            layers.?.w       | layers.3.w                             | true
+            layers.?.w       | layers.12.w                            | false
+            layers.[0-3].w   | layers.2.w                             | true
+            layers.[0-3].w   | layers.4.w                             | false
+            layers.[!0-3].w  | layers.4.w                             | true
+            *.{q,k,v}_proj.* | model.layers.0.self_attn.k_proj.weight | true
+            *.{q,k,v}_proj.* | model.layers.0.self_attn.o_proj.weight | false
+            [ad].x           | d.x                                    | true
+            [ad].x           | \\d.x                                  | false
+            """)
+    void questionMarksSetsAndAlternatives(String glob, String name, boolean expected) {
+        check(glob, name, expected);
     }
 
-    @Test
-    void regexCharactersMeanThemselves() {
-        check("a+b(c)$", "a+b(c)$", true);
-        check("a+b", "aab", false);
-        check("x\\*y", "x*y", true);
-        check("x\\*y", "xzy", false);
-        check("[.]w", ".w", true);
-        check("[.]w", "aw", false);
-        check("a,b", "a,b", true);
+    @ParameterizedTest(name = "{0} vs {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a+b(c)$ | a+b(c)$ | true
+            a+b     | aab     | false
+            x\\*y    | x*y     | true
+            x\\*y    | xzy     | false
+            [.]w    | .w      | true
+            [.]w    | aw      | false
+            a,b     | a,b     | true
+            """)
+    void regexCharactersMeanThemselves(String glob, String name, boolean expected) {
+        check(glob, name, expected);
     }
 
-    @Test
-    void malformedGlobsAreRejectedWithTheReason() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("layers.[0-3"))
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            layers.[0-3  | without a closing ']'
+            {a,b         | without a closing '}'
+            a}           | without a '{'
+            a\\           | lone '\\'
+            """)
+    void malformedGlobsAreRejectedWithTheReason(String glob, String reason) {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of(glob))
                 .getMessage()
-                .contains("without a closing ']'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("{a,b"))
-                .getMessage()
-                .contains("without a closing '}'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a}"))
-                .getMessage()
-                .contains("without a '{'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Glob.of("a\\"))
-                .getMessage()
-                .contains("lone '\\'"));
+                .contains(reason));
     }
 
     @Test

@@ -274,35 +274,26 @@ class DiagnosticsTest {
 
     @Test
     void aSearchCalibrationOnAFloatValuePointsAtTheCalibrationValue() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.E4M3, calibration = Calibration.MSE) float[] w;
                 }
-                """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c)
-                .hadErrorContaining("Calibration MSE searches integer codes; E4M3 is a float value; use an"
-                        + " integer value (q8f q8s q4f q4s q2f q2s) with MSE, or calibration = MIN_MAX")
-                .inFile(m)
-                .onLine(8)
-                .atColumn(65);
+                """)
+                .errors(1)
+                .error(
+                        8,
+                        65,
+                        "Calibration MSE searches integer codes; E4M3 is a float value; use an"
+                                + " integer value (q8f q8s q4f q4s q2f q2s) with MSE, or calibration = MIN_MAX");
     }
 
     @Test
     void aSearchCalibrationInSchemeTextIsCheckedLikeTheOtherParts() {
-        JavaFileObject bad = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "e2m1:block32:ue8m0:imatrix") float[] w;
                 }
-                """);
-        Compilation c = compile(bad);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c)
-                .hadErrorContaining("Calibration IMATRIX searches integer codes; E2M1 is a float value")
-                .inFile(bad)
-                .onLine(8)
-                .atColumn(24);
+                """).errors(1).error(8, 24, "Calibration IMATRIX searches integer codes; E2M1 is a float value");
         JavaFileObject good = source("N", """
                 class N {
                     @Quantize(scheme = "q4f:block32:f16:mse") float[] w;
@@ -314,43 +305,38 @@ class DiagnosticsTest {
 
     @Test
     void theAffineModeOnASymmetricValuePointsAtTheModeValue() {
-        JavaFileObject m = source("M", """
+        expect("""
                 class M {
                     @Quantize(value = QuantValue.Q4S, mode = QuantMode.AFFINE) float[] w;
                 }
-                """);
-        Compilation c = compile(m);
-        assertThat(c).hadErrorCount(1);
-        assertThat(c)
-                .hadErrorContaining("Affine mode uses all 16 codes of 4 bits (0 to 15), and Q4S is a symmetric"
-                        + " value that leaves one out; use value = Q4F with mode = AFFINE, or mode = SYMMETRIC")
-                .inFile(m)
-                .onLine(8)
-                .atColumn(55);
+                """)
+                .errors(1)
+                .error(
+                        8,
+                        55,
+                        "Affine mode uses all 16 codes of 4 bits (0 to 15), and Q4S is a symmetric"
+                                + " value that leaves one out; use value = Q4F with mode = AFFINE, or mode = SYMMETRIC");
     }
 
     @Test
     void theAffineModeInSchemeTextIsCheckedLikeTheOtherParts() {
-        JavaFileObject bad = source("M", """
+        expect("""
                 class M {
                     @Quantize(scheme = "q4f:block32:ue8m0:affine") float[] w;
                     @Quantize(value = QuantValue.Q8F, param = QuantParam.UE8M0, mode = QuantMode.AFFINE) float[] v;
                 }
-                """);
-        Compilation c = compile(bad);
-        assertThat(c).hadErrorCount(2);
-        assertThat(c)
-                .hadErrorContaining("Affine mode stores a signed offset per block in the param type, and UE8M0"
-                        + " holds only positive powers of two; use f16, bf16 or f32 instead of ue8m0 with affine")
-                .inFile(bad)
-                .onLine(8)
-                .atColumn(24);
-        assertThat(c)
-                .hadErrorContaining(
-                        "UE8M0 holds only positive powers of two; use param = F16, BF16 or F32 with" + " mode = AFFINE")
-                .inFile(bad)
-                .onLine(9)
-                .atColumn(57);
+                """)
+                .errors(2)
+                .error(
+                        8,
+                        24,
+                        "Affine mode stores a signed offset per block in the param type, and UE8M0"
+                                + " holds only positive powers of two; use f16, bf16 or f32 instead of ue8m0 with affine")
+                .error(
+                        9,
+                        57,
+                        "UE8M0 holds only positive powers of two; use param = F16, BF16 or F32 with"
+                                + " mode = AFFINE");
         JavaFileObject good = source("N", """
                 class N {
                     @Quantize(scheme = "q4f:block32:f16:affine") float[] w;

@@ -367,4 +367,76 @@ public final class InputStatistics implements java.io.Serializable {
         }
         return out;
     }
+
+    /**
+     * Statistics that were not recorded: each path's mean squares as given, for example derived from a
+     * model's own parameters (the gain and bias of the LayerNorm a layer reads, docs/CALIBRATION.md,
+     * "Data-free importance"). Each path counts as one input row, so {@link #meanSquares} gives the values
+     * back exactly and {@link #merge} with a recording weighs it as one row. Diagonal only (no second
+     * moments, so GPTQ falls back to IMATRIX on them).
+     *
+     * @param meanSquares per weight path, one value per element of the weight's last dimension
+     * @throws IllegalArgumentException naming the path and the index of a value that is not finite and
+     *         {@code >= 0}, or an empty array
+     */
+    public static InputStatistics ofMeanSquares(Map<String, float[]> meanSquares) {
+        return ofMoments(meanSquares, Map.of());
+    }
+
+    /**
+     * As {@link #ofMeanSquares}, and for the paths of {@code secondMoments} a whole second moment
+     * {@code E[x x^T]} as given ({@code cols x cols} row-major, symmetric; its upper triangle is kept), whose
+     * diagonal is that path's mean squares, for {@link Gptq}. A path may be in one map only.
+     *
+     * @throws IllegalArgumentException naming the path for a path in both maps, a matrix that is not square
+     *         or not finite, or a diagonal value below 0
+     */
+    public static InputStatistics ofMoments(Map<String, float[]> meanSquares, Map<String, double[]> secondMoments) {
+        InputStatistics out = new InputStatistics(!secondMoments.isEmpty());
+        for (Map.Entry<String, float[]> e : meanSquares.entrySet()) {
+            if (secondMoments.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("'" + e.getKey() + "' has mean squares and second moments; its"
+                        + " mean squares are the diagonal of its second moments, give only those");
+            }
+            float[] m = e.getValue();
+            if (m.length == 0) {
+                throw new IllegalArgumentException("mean squares of '" + e.getKey() + "': give at least one value");
+            }
+            double[] s = new double[m.length];
+            for (int j = 0; j < m.length; j++) {
+                if (!(m[j] >= 0f) || m[j] == Float.POSITIVE_INFINITY) {
+                    throw new IllegalArgumentException("mean square " + j + " of '" + e.getKey() + "' is " + m[j]
+                            + "; it must be finite and >= 0");
+                }
+                s[j] = m[j];
+            }
+            out.sums.put(e.getKey(), s);
+            out.rows.put(e.getKey(), 1L);
+        }
+        for (Map.Entry<String, double[]> e : secondMoments.entrySet()) {
+            double[] full = e.getValue();
+            int cols = (int) Math.round(Math.sqrt(full.length));
+            if (cols == 0 || (long) cols * cols != full.length) {
+                throw new IllegalArgumentException("second moments of '" + e.getKey() + "' hold " + full.length
+                        + " values; give a square cols x cols matrix, row-major");
+            }
+            double[] s = new double[cols];
+            double[] p = new double[full.length];
+            for (int i = 0; i < cols; i++) {
+                for (int k = i; k < cols; k++) {
+                    double v = full[i * cols + k];
+                    if (!Double.isFinite(v) || (k == i && v < 0)) {
+                        throw new IllegalArgumentException("second moment (" + i + ", " + k + ") of '" + e.getKey()
+                                + "' is " + v + "; it must be finite, and >= 0 on the diagonal");
+                    }
+                    p[i * cols + k] = v;
+                }
+                s[i] = full[i * cols + i];
+            }
+            out.sums.put(e.getKey(), s);
+            out.rows.put(e.getKey(), 1L);
+            out.products.put(e.getKey(), p);
+        }
+        return out;
+    }
 }

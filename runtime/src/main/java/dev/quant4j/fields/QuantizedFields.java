@@ -1,90 +1,44 @@
 package dev.quant4j.fields;
 
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
-import java.io.IOException;
-import java.io.ObjectOutputStream;
-import java.lang.invoke.MethodHandles;
 import java.util.Map;
 
 /**
- * The bridge between generated visitors, the Java agent's rewritten field accesses and the store of
- * quantized plain-array fields. It lives in the runtime (on the application's class path) so that
- * rewritten classes only call into code their own class loader can see.
+ * What a program asks about plain-array weight fields kept quantized by the Java agent: whether the agent is
+ * active, a field's weights (quantized, or dequantized as a rewritten read sees them), and the agent's status. The hooks the agent and the generated code call
+ * are not here but in {@code dev.quant4j.fields.internal}, which is not API.
  */
 public final class QuantizedFields {
-    private static volatile FieldStore store;
-
     private QuantizedFields() {}
-
-    /** Called once by the agent at start-up. */
-    public static void install(FieldStore s) {
-        store = s;
-    }
 
     /** True when the agent is active, so plain array fields can stay quantized in memory. */
     public static boolean agentActive() {
-        return store != null;
-    }
-
-    /** The installed store; throws with the two fixes when the agent is not active. */
-    public static FieldStore requireStore(String fieldPath) {
-        FieldStore s = store;
-        if (s == null) {
-            throw new AgentNotActiveException(fieldPath);
-        }
-        return s;
-    }
-
-    /** Agent hook for a rewritten GETFIELD; see {@link FieldStore#read}. */
-    public static Object read(Object owner, Object raw, String fieldKey) {
-        FieldStore s = store;
-        return s == null ? raw : s.read(owner, raw, fieldKey);
-    }
-
-    /** Agent hook for a rewritten PUTFIELD; see {@link FieldStore#write}. */
-    public static void write(Object owner, Object value, String fieldKey) {
-        FieldStore s = store;
-        if (s != null) {
-            s.write(owner, value, fieldKey);
-        }
-    }
-
-    /** Agent hook after a rewritten {@code super.clone()}; returns the copy. See {@link FieldStore#cloned}. */
-    public static Object cloned(Object original, Object copy) {
-        FieldStore s = store;
-        if (s != null && copy != null && original != null && copy != original) {
-            s.cloned(original, copy);
-        }
-        return copy;
+        return FieldHooks.store() != null;
     }
 
     /**
-     * Agent hook: the {@code writeObject} the agent adds to a class that declares {@code @Quantize} fields. Writes
-     * the class's serializable fields as default serialization would, with quantized fields dequantized, so the
-     * stream holds the weights in the form the class has without the agent.
-     *
-     * @param lookup a lookup of the class being serialized (its own {@code MethodHandles.lookup()}), for its fields
+     * A field's weights as a rewritten read of it would see them: dequantized when the agent holds quantized data
+     * for it, else {@code raw}. For code whose reads the agent does not rewrite (reflection, method handles,
+     * serializers that read fields directly): {@code read(owner, null, "pkg.Class#field")}.
      */
-    public static void writeObject(Object owner, ObjectOutputStream out, MethodHandles.Lookup lookup)
-            throws IOException {
-        FieldSerialization.writeFields(owner, out, lookup);
-    }
-
-    /** Agent hook: stands for {@code out.defaultWriteObject()} in a class's own writeObject; see {@link #writeObject}. */
-    public static void defaultWriteObject(ObjectOutputStream out, Object owner, MethodHandles.Lookup lookup)
-            throws IOException {
-        FieldSerialization.writeFields(owner, out, lookup);
+    public static Object read(Object owner, Object raw, String fieldKey) {
+        return FieldHooks.read(owner, raw, fieldKey);
     }
 
     /** The quantized weights of a field, or null (also when the agent is not active). */
     public static QuantizedTensor quantized(Object owner, String fieldKey) {
-        FieldStore s = store;
+        FieldStore s = FieldHooks.store();
         return s == null ? null : s.quantized(owner, fieldKey);
     }
 
-    /** The agent's status (see {@link FieldStore#status}); {@code {agentActive=false}} without the agent. */
+    /**
+     * The agent's status (what it is set up with, the classes it rewrote or could not rewrite, what its cache
+     * holds); {@code {agentActive=false}} without the agent.
+     */
     public static Map<String, Object> status() {
-        FieldStore s = store;
+        FieldStore s = FieldHooks.store();
         return s == null ? Map.of("agentActive", false) : s.status();
     }
 }

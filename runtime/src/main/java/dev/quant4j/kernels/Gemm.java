@@ -4,7 +4,7 @@ import java.lang.System.Logger.Level;
 
 /**
  * The batched products in use: {@code PanamaGemm} when the SIMD kernels are active ({@link Kernels}
- * decides, with the same properties), else {@link ScalarGemm}. Both give the same bits.
+ * decides, with the same properties), else {@code ScalarGemm}. Both give the same bits.
  */
 public final class Gemm {
     private static final String PANAMA_CLASS = "dev.quant4j.kernels.PanamaGemm";

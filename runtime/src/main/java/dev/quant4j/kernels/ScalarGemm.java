@@ -15,7 +15,7 @@ import dev.quant4j.tensor.QuantizedTensor;
  * docs/NUMERICS.md ("Batched matrix products") states it. {@code PanamaGemm} is tested against this
  * class bit for bit.
  */
-public final class ScalarGemm implements GemmKernels {
+final class ScalarGemm implements GemmKernels {
     static final ScalarGemm INSTANCE = new ScalarGemm();
 
     /**

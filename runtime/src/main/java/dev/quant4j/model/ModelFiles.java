@@ -86,7 +86,7 @@ public final class ModelFiles {
      * @throws SafetensorsFormatException for a malformed file, naming the tensor and offset
      * @throws IllegalArgumentException    when the file does not fit the model (names, shapes, a quantized tensor for
      *                                     a field without {@code @Quantize}), with or without the agent
-     * @throws dev.quant4j.fields.AgentNotActiveException for a file that fits but holds quantized tensors for plain
+     * @throws dev.quant4j.errors.AgentNotActiveException for a file that fits but holds quantized tensors for plain
      *                                     array fields, without the agent; nothing is loaded then
      */
     public static void load(Object model, Path file) throws IOException {

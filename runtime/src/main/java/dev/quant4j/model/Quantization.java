@@ -1,6 +1,6 @@
 package dev.quant4j.model;
 
-import dev.quant4j.fields.AgentNotActiveException;
+import dev.quant4j.errors.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.model.QuantizationReport.Entry;
 import dev.quant4j.model.QuantizationReport.Operation;

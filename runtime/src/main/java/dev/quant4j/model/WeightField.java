@@ -1,7 +1,8 @@
 package dev.quant4j.model;
 
-import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
  * value. The generated code passes getter and setter lambdas, so nothing here uses reflection.
  *
  * <p>A field holds floats, quantized data, or nothing ({@link #isPresent()} false: a null field). Plain
- * array fields keep their quantized form in the agent's {@link dev.quant4j.fields.FieldStore} while the
+ * array fields keep their quantized form in the agent's {@link dev.quant4j.fields.internal.FieldStore} while the
  * field itself holds null; {@link QuantizableTensor} fields hold it themselves.
  */
 public abstract sealed class WeightField {
@@ -231,7 +232,7 @@ public abstract sealed class WeightField {
         final void putQuantized(QuantizedTensor q) {
             // The store is found first, so a missing agent throws before the field's floats are released. It
             // publishes q before it clears the field, so a concurrent reader gets the floats or q, never null.
-            FieldStore store = QuantizedFields.requireStore(path());
+            FieldStore store = FieldHooks.requireStore(path());
             store.replaceWithQuantized(owner, fieldKey, q, this::setNull);
         }
 
@@ -324,7 +325,7 @@ public abstract sealed class WeightField {
             // The floats first, then the quantized data is dropped: a concurrent reader never finds neither. The
             // explicit hook covers a class the agent did not rewrite; after a rewritten write it finds nothing to drop.
             setter.accept(t.data());
-            QuantizedFields.write(owner, t.data(), fieldKey);
+            FieldHooks.write(owner, t.data(), fieldKey);
         }
 
         @Override
@@ -421,7 +422,7 @@ public abstract sealed class WeightField {
                 rows[r] = Arrays.copyOfRange(t.data(), r * cols, (r + 1) * cols);
             }
             setter.accept(rows);
-            QuantizedFields.write(owner, rows, fieldKey);
+            FieldHooks.write(owner, rows, fieldKey);
         }
 
         @Override

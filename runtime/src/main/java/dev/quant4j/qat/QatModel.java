@@ -173,7 +173,7 @@ public final class QatModel {
      * dequantized values are bit for bit what the forward computed with; the observers are frozen, so the
      * activation quantizers keep the scales training ended with. The masters are dropped.
      *
-     * @throws dev.quant4j.fields.AgentNotActiveException for plain array fields without the agent; nothing
+     * @throws dev.quant4j.errors.AgentNotActiveException for plain array fields without the agent; nothing
      *         changes then
      */
     public QuantizationReport convert() {

@@ -38,9 +38,11 @@ class PackageDependenciesTest {
             Set.of("annotations", "scheme"), // the quant4j-annotations and quant4j-scheme modules
             Set.of("errors", "format"),
             Set.of("tensor"),
+            Set.of("fields/internal"), // not API: the agent's store and hooks, below the API that reads them
             Set.of("rules", "fields", "io"),
             Set.of("io/gguf"), // a second file format, on io's sink, spec and text helpers
             Set.of("kernels"),
+            Set.of("kernels/internal"), // not API: the tensor.Dequantizer service provider, on Kernels.active()
             Set.of("calibrate"),
             Set.of("quantize"),
             Set.of("model"),

@@ -324,6 +324,36 @@ class GptqTest {
     }
 
     @Test
+    void dampingIsTheLargerOneWhereTheStatisticsHaveFewRowsPerInput() {
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1_083, 1_536)); // the demo's 70 sentences, FFN output
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1_083, 384));
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1, 384)); // statistics given without rows
+        assertEquals(Gptq.DAMP, Gptq.damping(12_842, 1_536)); // the 824 sentences
+        assertEquals(Gptq.DAMP, Gptq.damping(4 * 384, 384));
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(4 * 384 - 1, 384));
+        SplittableRandom r = new SplittableRandom(0x5EED_6974L);
+        int rows = 8;
+        int cols = 32;
+        double[] h = secondMoments(r, cols, 100);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * 0.05);
+        }
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        FloatTensor w = FloatTensor.of(x, rows, cols);
+        QuantizedTensor strong = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP_FEW_ROWS, false);
+        QuantizedTensor usual = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h);
+        QuantizedTensor given = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP, false);
+        assertArrayEquals(usual.codes(), given.codes(), "the five-argument form damps by DAMP");
+        assertTrue(
+                !java.util.Arrays.equals(strong.codes(), usual.codes())
+                        || !java.util.Arrays.equals(strong.scales(), usual.scales()),
+                "the damping reaches the result");
+        assertThrows(
+                IllegalArgumentException.class, () -> Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, 0, false));
+    }
+
+    @Test
     void lowersTheLayerOutputErrorAgainstTheWeightedSearchAloneAndEncodesByTheContractRule() {
         SplittableRandom r = new SplittableRandom(0x5EED_6971L);
         int rows = 24;

@@ -137,4 +137,55 @@ class InputStatisticsTest {
             }
         }
     }
+
+    @Test
+    void givenMeanSquaresComeBackExactlyAsOneRowAndMergeAsOne(@TempDir Path dir) throws IOException {
+        InputStatistics given = InputStatistics.ofMeanSquares(Map.of("w", new float[] {0.25f, 3f, 0f}));
+        assertArrayEquals(new float[] {0.25f, 3f, 0f}, given.meanSquares("w"));
+        assertEquals(1, given.rows("w"));
+        assertNull(given.secondMoments("w"));
+        // Merged with a recording of two rows, it weighs as one more row.
+        InputStatistics recorded = new InputStatistics();
+        recorded.add("w", new float[] {1, 1, 2, 1, 1, 2}, 2, 3);
+        recorded.merge(given);
+        assertArrayEquals(new float[] {2.25f / 3, 5f / 3, 8f / 3}, recorded.meanSquares("w"), 1e-6f);
+        Path file = dir.resolve("given.safetensors");
+        given.save(file);
+        assertArrayEquals(
+                new float[] {0.25f, 3f, 0f}, InputStatistics.load(file).meanSquares("w"));
+    }
+
+    @Test
+    void givenSecondMomentsKeepTheMatrixAndTheirDiagonalIsTheMeanSquares() {
+        double[] m = {4, 1, -2, 1, 9, 0.5, -2, 0.5, 1};
+        InputStatistics given = InputStatistics.ofMoments(Map.of("t", new float[] {2f}), Map.of("w", m));
+        assertArrayEquals(m, given.secondMoments("w"));
+        assertArrayEquals(new float[] {4, 9, 1}, given.meanSquares("w"));
+        assertArrayEquals(new float[] {2f}, given.meanSquares("t"));
+        assertNull(given.secondMoments("t"));
+    }
+
+    @Test
+    void givenStatisticsThatCannotBeMeanSquaresAreRefusedNamingThePathAndIndex() {
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> InputStatistics.ofMeanSquares(Map.of("w", new float[] {1f, -0.5f})));
+        assertTrue(e.getMessage().contains("mean square 1 of 'w' is -0.5"), e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> InputStatistics.ofMeanSquares(Map.of("w", new float[] {Float.NaN})));
+        assertThrows(IllegalArgumentException.class, () -> InputStatistics.ofMeanSquares(Map.of("w", new float[0])));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> InputStatistics.ofMoments(Map.of(), Map.of("w", new double[] {1, 2, 3})));
+        assertTrue(e.getMessage().contains("second moments of 'w' hold 3 values"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> InputStatistics.ofMoments(Map.of(), Map.of("w", new double[] {1, 0, 0, -1})));
+        assertTrue(e.getMessage().contains("second moment (1, 1) of 'w' is -1.0"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> InputStatistics.ofMoments(Map.of("w", new float[] {1f}), Map.of("w", new double[] {1})));
+        assertTrue(e.getMessage().contains("'w' has mean squares and second moments"), e.getMessage());
+    }
 }

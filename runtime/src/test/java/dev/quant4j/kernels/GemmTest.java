@@ -195,23 +195,9 @@ class GemmTest {
             QuantValue value = INTEGER[r.nextInt(INTEGER.length)];
             QuantizedTensor w = Kernels.scalar()
                     .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
-            int block = switch (r.nextInt(4)) {
-                case 0 -> cols; // one scale per token
-                case 1 -> 1 + r.nextInt(cols); // cut short, and runs that cross the weight blocks
-                default -> Math.min(32, cols);
-            };
-            Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols, block);
-            float[] want = new float[tokens * rows];
-            REF.matmulInt8(w, a, want, Parallelism.single());
-            for (int threads : new int[] {1, 2}) {
-                float[] got = new float[tokens * rows];
-                Arrays.fill(got, Float.NaN);
-                SIMD.matmulInt8(w, a, got, Parallelism.threads(threads));
-                assertSameBits(
-                        want,
-                        got,
-                        "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens, " + threads + " threads");
-            }
+            int block = activationBlock(r, cols);
+            assertInt8ProductIsTheReferences(
+                    r, w, rows, cols, tokens, block, "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens");
         }
     }
 
@@ -239,24 +225,41 @@ class GemmTest {
             }
             QuantizedTensor w = Kernels.scalar().quantize("w", FloatTensor.of(wv, rows, cols), scheme);
             assertTrue(w.isAffine(), scheme.toString());
-            int block = switch (r.nextInt(4)) {
-                case 0 -> cols;
-                case 1 -> 1 + r.nextInt(cols);
-                default -> Math.min(32, cols);
-            };
-            Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols, block);
-            float[] want = new float[tokens * rows];
-            REF.matmulInt8(w, a, want, Parallelism.single());
-            for (int threads : new int[] {1, 2}) {
-                float[] got = new float[tokens * rows];
-                Arrays.fill(got, Float.NaN);
-                SIMD.matmulInt8(w, a, got, Parallelism.threads(threads));
-                assertSameBits(
-                        want,
-                        got,
-                        "seed " + (7000 + seed) + " " + w + " x " + tokens + " tokens, block " + block + ", " + threads
-                                + " threads");
-            }
+            int block = activationBlock(r, cols);
+            assertInt8ProductIsTheReferences(
+                    r,
+                    w,
+                    rows,
+                    cols,
+                    tokens,
+                    block,
+                    "seed " + (7000 + seed) + " " + w + " x " + tokens + " tokens, block " + block);
+        }
+    }
+
+    /** A random case's activation block: one scale per token, cut short (runs that cross the weight blocks), or 32. */
+    private static int activationBlock(SplittableRandom r, int cols) {
+        return switch (r.nextInt(4)) {
+            case 0 -> cols;
+            case 1 -> 1 + r.nextInt(cols);
+            default -> Math.min(32, cols);
+        };
+    }
+
+    /**
+     * Random activations ({@code tokens x cols}, quantized per {@code block} by the reference) times {@code w}:
+     * the vector path on one and on two threads equals the reference bit for bit.
+     */
+    private static void assertInt8ProductIsTheReferences(
+            SplittableRandom r, QuantizedTensor w, int rows, int cols, int tokens, int block, String label) {
+        Int8Activations a = REF.quantizeActivations(gaussian(r, tokens * cols, 2), tokens, cols, block);
+        float[] want = new float[tokens * rows];
+        REF.matmulInt8(w, a, want, Parallelism.single());
+        for (int threads : new int[] {1, 2}) {
+            float[] got = new float[tokens * rows];
+            Arrays.fill(got, Float.NaN);
+            SIMD.matmulInt8(w, a, got, Parallelism.threads(threads));
+            assertSameBits(want, got, label + ", " + threads + " threads");
         }
     }
 

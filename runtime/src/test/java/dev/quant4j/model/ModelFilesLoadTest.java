@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quant4j.fields.AgentNotActiveException;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.errors.AgentNotActiveException;
+import dev.quant4j.fields.internal.FieldHooks;
 import dev.quant4j.io.Dtype;
 import dev.quant4j.io.QuantizedInfo;
 import dev.quant4j.io.SafetensorsEntry;
@@ -35,7 +35,7 @@ class ModelFilesLoadTest {
 
     @AfterEach
     void noAgent() {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
     }
 
     private Path savedQuantized(int rows, int cols) throws Exception {
@@ -50,7 +50,7 @@ class ModelFilesLoadTest {
         MemoryFieldStore.install();
         Quantization.quantizeWeights(model);
         ModelFiles.save(model, file);
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
         return file;
     }
 

@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quant4j.errors.AgentNotActiveException;
 import dev.quant4j.errors.NonFiniteValueException;
-import dev.quant4j.fields.AgentNotActiveException;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.scheme.QuantScheme;
@@ -36,7 +36,7 @@ class QuantizationTest {
 
     @AfterEach
     void noAgent() {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
     }
 
     private static float[] randomFloats(SplittableRandom r, int n) {
@@ -295,7 +295,7 @@ class QuantizationTest {
         MemoryFieldStore.install();
         Quantization.quantizeWeights(other);
         Map<String, Object> quantized = Quantization.exportState(other);
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
         TinyModel fresh = new TinyModel(4, 16, 2);
         AgentNotActiveException e =
                 assertThrows(AgentNotActiveException.class, () -> Quantization.importState(fresh, quantized));
@@ -309,7 +309,7 @@ class QuantizationTest {
         MemoryFieldStore.install();
         Quantization.quantizeWeights(other);
         Map<String, Object> state = new LinkedHashMap<>(Quantization.exportState(other));
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
         state.put("bias", FloatTensor.of(new float[4], 2, 2));
         state.put("nope", state.get("h"));
         TinyModel fresh = new TinyModel(8, 8, 2);

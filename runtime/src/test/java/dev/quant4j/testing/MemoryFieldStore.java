@@ -1,7 +1,7 @@
 package dev.quant4j.testing;
 
-import dev.quant4j.fields.FieldStore;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -19,7 +19,7 @@ public final class MemoryFieldStore implements FieldStore, AutoCloseable {
     /** A new store, installed as the process's field store until {@link #close}. */
     public static MemoryFieldStore install() {
         MemoryFieldStore s = new MemoryFieldStore();
-        QuantizedFields.install(s);
+        FieldHooks.install(s);
         return s;
     }
 
@@ -54,6 +54,6 @@ public final class MemoryFieldStore implements FieldStore, AutoCloseable {
 
     @Override
     public void close() {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
     }
 }

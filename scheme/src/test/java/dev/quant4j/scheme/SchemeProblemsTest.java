@@ -8,6 +8,14 @@ import org.junit.jupiter.api.Test;
 
 /** The rank rule answered from the rank alone, and each problem's fix in both forms. */
 class SchemeProblemsTest {
+    /** The first problem of the scheme {@code text}, once its rule and the attribute it names are checked. */
+    private static SchemeProblem firstProblem(String text, SchemeProblem.Rule rule, String attribute) {
+        SchemeProblem p = QuantScheme.parse(text).problems().getFirst();
+        assertEquals(rule, p.rule(), text);
+        assertEquals(attribute, p.attribute(), text);
+        return p;
+    }
+
     @Test
     void theRankRuleIsTheSameWithAndWithoutTheShape() {
         QuantScheme s = QuantScheme.parse("q8s:block2x16");
@@ -39,9 +47,7 @@ class SchemeProblemsTest {
 
     @Test
     void aFixIsWrittenInAnnotationAndInTextForm() {
-        SchemeProblem p = QuantScheme.parse("q4f:native").problems().getFirst();
-        assertEquals(SchemeProblem.Rule.SUB_BYTE_NATIVE, p.rule());
-        assertEquals("store", p.attribute());
+        SchemeProblem p = firstProblem("q4f:native", SchemeProblem.Rule.SUB_BYTE_NATIVE, "store");
         assertEquals("use store = U32 to pack 8 codes per 32-bit word", p.annotationFix());
         assertEquals("write u32 instead of native to pack 8 codes per 32-bit word", p.textFix());
         assertEquals(
@@ -63,9 +69,8 @@ class SchemeProblemsTest {
 
     @Test
     void aWeightCalibrationSearchNeedsAnIntegerValueAndMinMaxIsNotWritten() {
-        SchemeProblem p = QuantScheme.parse("e4m3:block32:imatrix").problems().getFirst();
-        assertEquals(SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, p.rule());
-        assertEquals("calibration", p.attribute());
+        SchemeProblem p =
+                firstProblem("e4m3:block32:imatrix", SchemeProblem.Rule.SEARCH_NEEDS_INTEGER_VALUE, "calibration");
         assertEquals("Calibration IMATRIX searches integer codes; E4M3 is a float value", p.message());
         assertEquals(
                 "use an integer value (q8f q8s q4f q4s q2f q2s) with IMATRIX, or calibration = MIN_MAX",

@@ -11,6 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
@@ -86,21 +87,13 @@ final class SparkCalibrateCommand extends FileCommand {
                     + "per task; part of the result (the sums are added chunk by chunk). Default: ${DEFAULT-VALUE}.")
     long chunkBytes;
 
-    @Option(
-            names = "--master",
-            paramLabel = "URL",
-            description = "Spark master, e.g. local[2]; default: spark-submit's, else local[*].")
-    String master;
+    @Mixin
+    SparkOptions spark;
 
     @Option(
             names = "--in-process",
             description = "Record in this process, chunk after chunk, without Spark " + "(the same result).")
     boolean inProcess;
-
-    @Option(
-            names = {"-q", "--quiet"},
-            description = "Do not print the summary line.")
-    boolean quiet;
 
     /** {@code minmax}, {@code movingminmax}, {@code percentile} or {@code entropy}. */
     static final class ActivationConverter implements ITypeConverter<ActivationCalibration> {
@@ -137,7 +130,7 @@ final class SparkCalibrateCommand extends FileCommand {
                 r = CalibrationJob.runInProcess(conf, data, settings);
                 write(conf, r);
             } else {
-                try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark calibrate")) {
+                try (JavaSparkContext sc = spark.context("quant4j spark calibrate")) {
                     r = CalibrationJob.run(sc, data, settings);
                     write(sc.hadoopConfiguration(), r);
                 }
@@ -145,25 +138,19 @@ final class SparkCalibrateCommand extends FileCommand {
         } catch (CalibrationException e) {
             throw new CliException(e.getMessage());
         }
-        if (!quiet) {
-            Terminal.line(
-                    err(),
-                    String.format(
-                            Locale.ROOT,
-                            "recorded %d records in %d chunks: %d layers%s%s in %.1f s",
-                            r.records(),
-                            r.chunks(),
-                            r.inputs().paths().size(),
-                            statistics == null
-                                    ? ""
-                                    : ", statistics" + (secondMoments ? " with second moments" : "") + " -> "
-                                            + statistics,
-                            activationScales == null
-                                    ? ""
-                                    : ", activation scales (" + QuantScheme.token(activations) + ") -> "
-                                            + activationScales,
-                            elapsed()));
-        }
+        spark.summary(
+                err(),
+                "recorded %d records in %d chunks: %d layers%s%s in %.1f s",
+                r.records(),
+                r.chunks(),
+                r.inputs().paths().size(),
+                statistics == null
+                        ? ""
+                        : ", statistics" + (secondMoments ? " with second moments" : "") + " -> " + statistics,
+                activationScales == null
+                        ? ""
+                        : ", activation scales (" + QuantScheme.token(activations) + ") -> " + activationScales,
+                elapsed());
         return Main.OK;
     }
 

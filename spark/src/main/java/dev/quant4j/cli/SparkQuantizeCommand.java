@@ -6,7 +6,6 @@ import dev.quant4j.spark.BadCheckpointException;
 import dev.quant4j.spark.ShardedQuantizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,16 +51,8 @@ final class SparkQuantizeCommand extends FileCommand {
                     + "broadcast to the executors.")
     String calibrationData;
 
-    @Option(
-            names = "--master",
-            paramLabel = "URL",
-            description = "Spark master, e.g. local[2]; default: spark-submit's, else local[*].")
-    String master;
-
-    @Option(
-            names = {"-q", "--quiet"},
-            description = "Do not print the summary line.")
-    boolean quiet;
+    @Mixin
+    SparkOptions spark;
 
     /** The scheme the CLI gives a float tensor: null when a --skip matches, else the first --rule, else --scheme. */
     QuantScheme schemeFor(String name) {
@@ -102,7 +93,7 @@ final class SparkQuantizeCommand extends FileCommand {
                     + schemes.recipe().ggmlName() + "'");
         }
         ShardedQuantizer.Result r;
-        try (JavaSparkContext sc = SparkMain.context(master, "quant4j spark quantize")) {
+        try (JavaSparkContext sc = spark.context("quant4j spark quantize")) {
             ShardedQuantizer.CalibrationData data = calibrationData == null
                     ? null
                     : ShardedQuantizer.CalibrationData.load(sc.hadoopConfiguration(), calibrationData);
@@ -128,27 +119,23 @@ final class SparkQuantizeCommand extends FileCommand {
         } catch (BadCheckpointException e) {
             throw new CliException(e.getMessage());
         }
-        if (!quiet) {
-            Terminal.line(
-                    err(),
-                    String.format(
-                            Locale.ROOT,
-                            "quantized %d tensors (%d copied, %d already quantized) "
-                                    + "in %d shards (%d complete already): %s -> %s (%.2fx smaller) in %.1f s, wrote %s",
-                            r.quantized(),
-                            r.copied(),
-                            r.kept(),
-                            r.shards(),
-                            r.shardsSkipped(),
-                            Sizes.bytes(r.inBytes()),
-                            Sizes.bytes(r.outBytes()),
-                            (double) r.inBytes() / Math.max(r.outBytes(), 1),
-                            elapsed(),
-                            output));
-            if (r.unweighted() > 0) {
-                note(r.unweighted() + " imatrix/gptq tensors had no entry in " + calibrationData
-                        + " and were searched unweighted (mse)");
-            }
+        spark.summary(
+                err(),
+                "quantized %d tensors (%d copied, %d already quantized) "
+                        + "in %d shards (%d complete already): %s -> %s (%.2fx smaller) in %.1f s, wrote %s",
+                r.quantized(),
+                r.copied(),
+                r.kept(),
+                r.shards(),
+                r.shardsSkipped(),
+                Sizes.bytes(r.inBytes()),
+                Sizes.bytes(r.outBytes()),
+                (double) r.inBytes() / Math.max(r.outBytes(), 1),
+                elapsed(),
+                output);
+        if (!spark.quiet && r.unweighted() > 0) {
+            note(r.unweighted() + " imatrix/gptq tensors had no entry in " + calibrationData
+                    + " and were searched unweighted (mse)");
         }
         return Main.OK;
     }

@@ -94,7 +94,23 @@ public final class ShardedQuantizer {
             List<TensorSpec.Quantized> quantizedSpecs,
             List<String> warnings,
             long inBytes,
-            long outBytes) {}
+            long outBytes) {
+        /** The planned result once the shards are written: {@code shardsSkipped} were complete already. */
+        Result written(int shardsSkipped, long outBytes) {
+            return new Result(
+                    shards,
+                    shardsSkipped,
+                    quantized,
+                    copied,
+                    kept,
+                    unfit,
+                    unweighted,
+                    quantizedSpecs,
+                    warnings,
+                    inBytes,
+                    outBytes);
+        }
+    }
 
     /**
      * One shard's decisions, made on the driver before any data is read, and its task.
@@ -211,7 +227,7 @@ public final class ShardedQuantizer {
             copied += p.copied();
             kept += p.kept();
         }
-        onPlanned.accept(new Result(
+        Result planned = new Result(
                 plans.size(),
                 0,
                 quantized,
@@ -222,7 +238,8 @@ public final class ShardedQuantizer {
                 List.copyOf(quantizedSpecs),
                 List.copyOf(warnings),
                 inBytes,
-                0));
+                0);
+        onPlanned.accept(planned);
         outFs.mkdirs(outFolder);
         List<ShardPlan> todo = new ArrayList<>();
         for (ShardPlan p : plans) {
@@ -276,18 +293,7 @@ public final class ShardedQuantizer {
         if (ckpt.weightMap() != null) {
             writeIndex(outFs, outFolder, ckpt, weightMap, plans);
         }
-        return new Result(
-                plans.size(),
-                plans.size() - todo.size(),
-                quantized,
-                copied,
-                kept,
-                List.copyOf(unfit),
-                unweighted[0],
-                List.copyOf(quantizedSpecs),
-                List.copyOf(warnings),
-                inBytes,
-                outBytes);
+        return planned.written(plans.size() - todo.size(), outBytes);
     }
 
     /** Where a stored quantized tensor's parts (codes, scales and an affine tensor's offsets) begin in the data. */

@@ -147,36 +147,12 @@ class SparkCalibrateTest {
     void theCommandWritesTheFilesTheCliQuantizesWithAndTheInProcessRunWritesTheSameBytes() throws IOException {
         Path file = data();
         String[] common = {
-            "spark",
-            "calibrate",
-            file.toString(),
-            "--source",
-            SOURCE,
-            "--source-option",
-            "seed=14",
-            "--second-moments",
-            "--activations",
-            "entropy",
-            "--chunk-bytes",
-            "1024"
+            "--source-option", "seed=14", "--second-moments", "--activations", "entropy", "--chunk-bytes", "1024"
         };
-        SparkQuantizeTest.Run r = SparkQuantizeTest.spark(concat(
-                common,
-                "--master",
-                "local[2]",
-                "--statistics",
-                dir.resolve("s.safetensors").toString(),
-                "--activation-scales",
-                dir.resolve("a.safetensors").toString()));
+        SparkQuantizeTest.Run r = calibrateTo(file, common, "s.safetensors", "a.safetensors", "--master", "local[2]");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("recorded 400 records in "), r.err());
-        SparkQuantizeTest.Run p = SparkQuantizeTest.spark(concat(
-                common,
-                "--in-process",
-                "--statistics",
-                dir.resolve("s1.safetensors").toString(),
-                "--activation-scales",
-                dir.resolve("a1.safetensors").toString()));
+        SparkQuantizeTest.Run p = calibrateTo(file, common, "s1.safetensors", "a1.safetensors", "--in-process");
         assertEquals(0, p.code(), p.err());
         assertArrayEquals(
                 Files.readAllBytes(dir.resolve("s1.safetensors")), Files.readAllBytes(dir.resolve("s.safetensors")));
@@ -206,27 +182,19 @@ class SparkCalibrateTest {
                                 TinyModelSource.DOWN,
                                 FloatTensor.of(w[2], TinyModelSource.DIM, TinyModelSource.HIDDEN),
                                 Dtype.F32)));
-        SparkQuantizeTest.Run gptq = SparkQuantizeTest.cli(
-                "quantize",
-                model.toString(),
-                dir.resolve("gptq.safetensors").toString(),
-                "--scheme",
-                "q4f:block32:f16",
-                "--calibration",
-                "gptq",
-                "--calibration-data",
-                dir.resolve("s.safetensors").toString());
+        String[] options = {
+            "--scheme",
+            "q4f:block32:f16",
+            "--calibration",
+            "gptq",
+            "--calibration-data",
+            dir.resolve("s.safetensors").toString()
+        };
+        SparkQuantizeTest.Run gptq = cliQuantize(model, "gptq.safetensors", options);
         assertEquals(0, gptq.code(), gptq.err());
         assertFalse(gptq.err().contains("unweighted"), gptq.err());
-        SparkQuantizeTest.Run mse = SparkQuantizeTest.cli(
-                "quantize",
-                model.toString(),
-                dir.resolve("mse.safetensors").toString(),
-                "--scheme",
-                "q4f:block32:f16",
-                "--calibration",
-                "mse",
-                "-q");
+        SparkQuantizeTest.Run mse =
+                cliQuantize(model, "mse.safetensors", "--scheme", "q4f:block32:f16", "--calibration", "mse", "-q");
         assertEquals(0, mse.code(), mse.err());
         assertFalse(
                 java.util.Arrays.equals(
@@ -256,14 +224,6 @@ class SparkCalibrateTest {
                                 "other.weight",
                                 FloatTensor.of(w[0], TinyModelSource.VOCAB, TinyModelSource.DIM),
                                 Dtype.F32)));
-        String[] options = {
-            "--scheme",
-            "q4f:block32:f16",
-            "--calibration",
-            "gptq",
-            "--calibration-data",
-            dir.resolve("s.safetensors").toString()
-        };
         SparkQuantizeTest.Run q = SparkQuantizeTest.spark(concat(
                 new String[] {
                     "spark",
@@ -277,14 +237,8 @@ class SparkCalibrateTest {
         assertEquals(0, q.code(), q.err());
         assertTrue(q.err().contains("quant4j spark quantize: note: 1 imatrix/gptq tensors had no entry in "), q.err());
         for (String shard : List.of("a.safetensors", "b.safetensors")) {
-            SparkQuantizeTest.Run c = SparkQuantizeTest.cli(concat(
-                    new String[] {
-                        "quantize",
-                        ckpt.resolve(shard).toString(),
-                        dir.resolve("cli-" + shard).toString(),
-                        "-q"
-                    },
-                    options));
+            SparkQuantizeTest.Run c =
+                    cliQuantize(ckpt.resolve(shard), "cli-" + shard, concat(new String[] {"-q"}, options));
             assertEquals(0, c.code(), c.err());
             assertArrayEquals(
                     Files.readAllBytes(dir.resolve("cli-" + shard)),
@@ -297,26 +251,15 @@ class SparkCalibrateTest {
     void aBadRecordFailsTheJobNamingTheFileAndByteAndMovingAverageIsRefused() throws IOException {
         Path file = dir.resolve("bad.txt");
         Files.writeString(file, "1 2 3\n4 five 6\n");
-        SparkQuantizeTest.Run r = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
-                SOURCE,
-                "--statistics",
-                dir.resolve("s.safetensors").toString(),
-                "--master",
-                "local[1]");
+        SparkQuantizeTest.Run r = sparkCalibrate(
+                file, SOURCE, "--statistics", dir.resolve("s.safetensors").toString(), "--master", "local[1]");
         assertEquals(2, r.code(), r.err());
         assertTrue(
                 r.err().startsWith("quant4j spark calibrate: file:" + file + " at byte 6: 'five' is not a token id"),
                 r.err());
         assertFalse(Files.exists(dir.resolve("s.safetensors")));
-        SparkQuantizeTest.Run m = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
+        SparkQuantizeTest.Run m = sparkCalibrate(
+                file,
                 SOURCE,
                 "--activations",
                 "movingminmax",
@@ -326,11 +269,8 @@ class SparkCalibrateTest {
         assertEquals(2, m.code(), m.err());
         assertTrue(
                 m.err().contains("--activations movingminmax: MOVING_AVERAGE_MIN_MAX observers do not merge"), m.err());
-        SparkQuantizeTest.Run c = SparkQuantizeTest.spark(
-                "spark",
-                "calibrate",
-                file.toString(),
-                "--source",
+        SparkQuantizeTest.Run c = sparkCalibrate(
+                file,
                 "no.such.Source",
                 "--statistics",
                 dir.resolve("s.safetensors").toString(),
@@ -355,6 +295,36 @@ class SparkCalibrateTest {
             }
             assertEquals(expected, got, "chunk " + chunk);
         }
+    }
+
+    /** {@code quant4j spark calibrate DATA --source SOURCE OPTIONS...}. */
+    private static SparkQuantizeTest.Run sparkCalibrate(Path data, String source, String... options) {
+        return SparkQuantizeTest.spark(
+                concat(new String[] {"spark", "calibrate", data.toString(), "--source", source}, options));
+    }
+
+    /**
+     * Calibrates on {@code data} with the tiny model and {@code common} options where {@code where} says
+     * (--master URL, or --in-process), writing the statistics and the activation scales to the files
+     * {@code statistics} and {@code scales} of the test folder.
+     */
+    private SparkQuantizeTest.Run calibrateTo(
+            Path data, String[] common, String statistics, String scales, String... where) {
+        return sparkCalibrate(
+                data,
+                SOURCE,
+                concat(
+                        concat(common, where),
+                        "--statistics",
+                        dir.resolve(statistics).toString(),
+                        "--activation-scales",
+                        dir.resolve(scales).toString()));
+    }
+
+    /** {@code quant4j quantize IN OUT OPTIONS...}, OUT a file of the test folder. */
+    private SparkQuantizeTest.Run cliQuantize(Path in, String out, String... options) {
+        return SparkQuantizeTest.cli(
+                concat(new String[] {"quantize", in.toString(), dir.resolve(out).toString()}, options));
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -1,7 +1,8 @@
 package dev.quant4j.it.memory;
 
-import dev.quant4j.fields.FieldStore;
 import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -96,7 +97,7 @@ public final class MemoryClaimMain {
     /** What the generated quantizeWeights does for one plain array field. */
     static QuantizedTensor quantize(BigLayer layer, Quantizer quantizer, String path) {
         QuantizedTensor q = quantizer.quantize(path, FloatTensor.vector(layer.weights));
-        FieldStore store = QuantizedFields.requireStore(path);
+        FieldStore store = FieldHooks.requireStore(path);
         layer.weights = null;
         store.store(layer, BigLayer.KEY, q);
         return q;

@@ -1,6 +1,6 @@
 package dev.quant4j.it.model;
 
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -15,7 +15,7 @@ public final class FieldQuantizer {
     /** Quantizes {@code floats}, the value of {@code owner}'s field {@code key}; {@code clear} writes null to it. */
     public static <T> QuantizedTensor quantize(T owner, String key, float[] floats, Consumer<T> clear) {
         QuantizedTensor q = Q8.quantize(key, FloatTensor.vector(floats));
-        QuantizedFields.requireStore(key).replaceWithQuantized(owner, key, q, () -> clear.accept(owner));
+        FieldHooks.requireStore(key).replaceWithQuantized(owner, key, q, () -> clear.accept(owner));
         return q;
     }
 }

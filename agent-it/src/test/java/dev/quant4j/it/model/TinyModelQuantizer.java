@@ -1,7 +1,7 @@
 package dev.quant4j.it.model;
 
-import dev.quant4j.fields.FieldStore;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -22,7 +22,7 @@ public final class TinyModelQuantizer {
         if (m.embedding != null) {
             String path = "model.embedding";
             QuantizedTensor q = Q8.quantize(path, FloatTensor.vector(m.embedding));
-            FieldStore store = QuantizedFields.requireStore(path);
+            FieldStore store = FieldHooks.requireStore(path);
             store.replaceWithQuantized(m, "dev.quant4j.it.model.TinyModel#embedding", q, () -> m.embedding = null);
         }
         for (int i = 0; i < m.blocks.length; i++) {
@@ -33,7 +33,7 @@ public final class TinyModelQuantizer {
     static void quantizeWeights(Block b, String path) {
         if (b.gate != null) {
             QuantizedTensor q = Q8.quantize(path + ".gate", FloatTensor.vector(b.gate));
-            FieldStore store = QuantizedFields.requireStore(path + ".gate");
+            FieldStore store = FieldHooks.requireStore(path + ".gate");
             store.replaceWithQuantized(b, "dev.quant4j.it.model.Block#gate", q, () -> b.gate = null);
         }
         quantizeWeights(b.attention, path + ".attention");
@@ -48,12 +48,12 @@ public final class TinyModelQuantizer {
                 System.arraycopy(rows[r], 0, flat, r * cols, cols);
             }
             QuantizedTensor q = Q8.quantize(path + ".query", FloatTensor.of(flat, rows.length, cols));
-            FieldStore store = QuantizedFields.requireStore(path + ".query");
+            FieldStore store = FieldHooks.requireStore(path + ".query");
             store.replaceWithQuantized(a, "dev.quant4j.it.model.Attention#query", q, () -> a.query = null);
         }
         if (a.key != null) {
             QuantizedTensor q = Q4_BLOCK.quantize(path + ".key", FloatTensor.of(a.key, a.dim, a.dim));
-            FieldStore store = QuantizedFields.requireStore(path + ".key");
+            FieldStore store = FieldHooks.requireStore(path + ".key");
             store.replaceWithQuantized(a, "dev.quant4j.it.model.Attention#key", q, () -> a.key = null);
         }
     }

@@ -1,8 +1,8 @@
 package dev.quant4j.it.model;
 
 import dev.quant4j.annotations.Quantize;
-import dev.quant4j.fields.FieldStore;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
@@ -28,7 +28,7 @@ public class Vector {
 
     public QuantizedTensor quantizeWeights() {
         QuantizedTensor q = Q8.quantize("vector.values", FloatTensor.vector(values));
-        FieldStore store = QuantizedFields.requireStore("vector.values");
+        FieldStore store = FieldHooks.requireStore("vector.values");
         store.replaceWithQuantized(this, KEY, q, () -> values = null);
         return q;
     }

@@ -1,6 +1,6 @@
 package dev.quant4j.it.support;
 
-import dev.quant4j.fields.AgentNotActiveException;
+import dev.quant4j.errors.AgentNotActiveException;
 import dev.quant4j.fields.QuantizedFields;
 import dev.quant4j.it.model.TinyModel;
 import dev.quant4j.it.model.TinyModelQuantizer;

@@ -3,7 +3,7 @@ package dev.quant4j.agent.store;
 import dev.quant4j.agent.AgentLog;
 import dev.quant4j.agent.AgentOptions;
 import dev.quant4j.agent.transform.TransformRecord;
-import dev.quant4j.fields.FieldStore;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;

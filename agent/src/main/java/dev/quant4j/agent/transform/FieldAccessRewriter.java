@@ -1,18 +1,22 @@
 package dev.quant4j.agent.transform;
 
+import java.io.ObjectOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.Map;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
  * Rewrites the field instructions of a class: for every reference in {@code hooked}
  * ({@code "owner.name:descriptor"} to the field key),
  * <pre>
- *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.read(Object,Object,String); CHECKCAST
- *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC QuantizedFields.write(Object,Object,String)
+ *   GETFIELD o.f      becomes  DUP; GETFIELD o.f; LDC key; INVOKESTATIC FieldHooks.read(Object,Object,String); CHECKCAST
+ *   PUTFIELD o.f      becomes  DUP2; PUTFIELD o.f; LDC key; INVOKESTATIC FieldHooks.write(Object,Object,String)
  * </pre>
  * The write hook runs after the store, so the new value is in the field before the old quantized data is dropped:
  * a reader that still sees the old null finds the old data, one that sees the new value uses it.
@@ -22,11 +26,11 @@ import net.bytebuddy.jar.asm.Opcodes;
  *
  * <p>Two copy paths that read fields without GETFIELD are carried over too, with the work in the runtime's hooks:
  * <pre>
- *   INVOKESPECIAL X.clone()Object   becomes  DUP; INVOKESPECIAL X.clone()Object; INVOKESTATIC QuantizedFields.cloned(Object,Object)
+ *   INVOKESPECIAL X.clone()Object   becomes  DUP; INVOKESPECIAL X.clone()Object; INVOKESTATIC FieldHooks.cloned(Object,Object)
  *   (in a class that declares @Quantize fields and has no writeObject)  adds
- *     private synthetic void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, MethodHandles.lookup()); }
+ *     private synthetic void writeObject(ObjectOutputStream out) { FieldHooks.writeObject(this, out, MethodHandles.lookup()); }
  *   (in its own writeObject)  INVOKEVIRTUAL ObjectOutputStream.defaultWriteObject()
- *     becomes  ALOAD 0; INVOKESTATIC MethodHandles.lookup(); INVOKESTATIC QuantizedFields.defaultWriteObject(ObjectOutputStream,Object,Lookup)
+ *     becomes  ALOAD 0; INVOKESTATIC MethodHandles.lookup(); INVOKESTATIC FieldHooks.defaultWriteObject(ObjectOutputStream,Object,Lookup)
  * </pre>
  * so a clone gets the original's quantized data and the serialized form holds the weights (dequantized, the form the
  * class has without the agent). None of these adds a branch either.
@@ -37,17 +41,21 @@ import net.bytebuddy.jar.asm.Opcodes;
  * no quantized data, so the hook would have nothing to drop.
  */
 final class FieldAccessRewriter {
-    static final String HOOKS = "dev/quant4j/fields/QuantizedFields";
-    static final String READ_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)Ljava/lang/Object;";
-    static final String WRITE_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V";
+    static final String HOOKS = "dev/quant4j/fields/internal/FieldHooks";
+    // The hooks' descriptors, from the types of FieldHooks' parameters (FieldAccessRewriterTest holds them to the
+    // runtime's methods); the agent names FieldHooks by text so that only StoreInstaller links to the runtime.
+    static final String READ_DESCRIPTOR = descriptor(Object.class, Object.class, Object.class, String.class);
+    static final String WRITE_DESCRIPTOR = descriptor(void.class, Object.class, Object.class, String.class);
+    static final String CLONED_DESCRIPTOR = descriptor(Object.class, Object.class, Object.class);
+    static final String WRITE_FIELDS_DESCRIPTOR =
+            descriptor(void.class, Object.class, ObjectOutputStream.class, MethodHandles.Lookup.class);
+    static final String DEFAULT_WRITE_DESCRIPTOR =
+            descriptor(void.class, ObjectOutputStream.class, Object.class, MethodHandles.Lookup.class);
 
-    static final String CLONED_DESCRIPTOR = "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
-    static final String OUTPUT_STREAM = "java/io/ObjectOutputStream";
-    static final String WRITE_OBJECT_DESCRIPTOR = "(L" + OUTPUT_STREAM + ";)V";
-    private static final String LOOKUP = "java/lang/invoke/MethodHandles$Lookup";
-    private static final String LOOKUP_DESCRIPTOR = "()L" + LOOKUP + ";";
-    static final String WRITE_FIELDS_DESCRIPTOR = "(Ljava/lang/Object;L" + OUTPUT_STREAM + ";L" + LOOKUP + ";)V";
-    static final String DEFAULT_WRITE_DESCRIPTOR = "(L" + OUTPUT_STREAM + ";Ljava/lang/Object;L" + LOOKUP + ";)V";
+    static final String OUTPUT_STREAM = Type.getInternalName(ObjectOutputStream.class);
+    static final String WRITE_OBJECT_DESCRIPTOR = descriptor(void.class, ObjectOutputStream.class);
+    private static final String METHOD_HANDLES = Type.getInternalName(MethodHandles.class);
+    private static final String LOOKUP_DESCRIPTOR = descriptor(MethodHandles.Lookup.class);
 
     /** The rewritten class file and what was hooked: field reads and writes, clone calls, serialization. */
     record Result(byte[] bytes, int reads, int writes, int clones, int defaultWrites, boolean addedWriteObject) {
@@ -64,6 +72,11 @@ final class FieldAccessRewriter {
     }
 
     private FieldAccessRewriter() {}
+
+    /** A method's descriptor, as the class file writes it, from its return and parameter types. */
+    private static String descriptor(Class<?> returns, Class<?>... parameters) {
+        return MethodType.methodType(returns, parameters).toMethodDescriptorString();
+    }
 
     /**
      * @param declaresQuantized the class declares @Quantize fields: its serialization is carried over (an added
@@ -118,7 +131,7 @@ final class FieldAccessRewriter {
     }
 
     /**
-     * {@code private void writeObject(ObjectOutputStream out) { QuantizedFields.writeObject(this, out, lookup()); }}:
+     * {@code private void writeObject(ObjectOutputStream out) { FieldHooks.writeObject(this, out, lookup()); }}:
      * what serialization calls instead of reading the fields itself. Private methods do not enter the default
      * serialVersionUID, so the class keeps its serialized identity.
      */
@@ -132,7 +145,7 @@ final class FieldAccessRewriter {
         m.visitCode();
         m.visitVarInsn(Opcodes.ALOAD, 0);
         m.visitVarInsn(Opcodes.ALOAD, 1);
-        m.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup", LOOKUP_DESCRIPTOR, false);
+        m.visitMethodInsn(Opcodes.INVOKESTATIC, METHOD_HANDLES, "lookup", LOOKUP_DESCRIPTOR, false);
         m.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "writeObject", WRITE_FIELDS_DESCRIPTOR, false);
         m.visitInsn(Opcodes.RETURN);
         m.visitMaxs(3, 2);
@@ -199,8 +212,7 @@ final class FieldAccessRewriter {
                     && descriptor.equals("()V")) {
                 // Local 0 is `this` in an instance writeObject (javac never reassigns it).
                 super.visitVarInsn(Opcodes.ALOAD, 0);
-                super.visitMethodInsn(
-                        Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup", LOOKUP_DESCRIPTOR, false);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, METHOD_HANDLES, "lookup", LOOKUP_DESCRIPTOR, false);
                 super.visitMethodInsn(
                         Opcodes.INVOKESTATIC, HOOKS, "defaultWriteObject", DEFAULT_WRITE_DESCRIPTOR, false);
                 counts[3]++;

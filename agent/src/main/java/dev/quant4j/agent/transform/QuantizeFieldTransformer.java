@@ -37,7 +37,7 @@ public final class QuantizeFieldTransformer implements ClassFileTransformer {
     /**
      * @param excludes        extra binary-name prefixes (dots) to leave alone
      * @param instrumentation for read edges from named modules to the hooks' module; may be null (tests)
-     * @param hooksClass      the QuantizedFields class the store was installed into; may be null
+     * @param hooksClass      the FieldHooks class the store was installed into; may be null
      */
     public QuantizeFieldTransformer(
             TransformRecord record, List<String> excludes, Instrumentation instrumentation, Class<?> hooksClass) {

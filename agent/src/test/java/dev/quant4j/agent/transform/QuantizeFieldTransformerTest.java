@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
 import java.lang.reflect.InvocationTargetException;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -28,13 +28,13 @@ class QuantizeFieldTransformerTest {
 
     @BeforeEach
     void setUp() {
-        QuantizedFields.install(store);
+        FieldHooks.install(store);
         loader = new RewritingLoader(FIXTURES, transformer);
     }
 
     @AfterEach
     void tearDown() {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
     }
 
     private Object newInstance(String simpleName, Class<?>[] types, Object... args) throws Exception {
@@ -262,7 +262,7 @@ class QuantizeFieldTransformerTest {
 
     @Test
     void withoutAStoreTheRewrittenClassBehavesLikeTheOriginal() throws Exception {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
         Object m = newInstance("Weights", new Class<?>[0]);
         assertNull(call(m, "readW"));
         float[] v = {3, 4};

@@ -1,6 +1,6 @@
 package dev.quant4j.agent.transform;
 
-import dev.quant4j.fields.FieldStore;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.tensor.QuantizedTensor;
 import java.util.ArrayList;
 import java.util.List;

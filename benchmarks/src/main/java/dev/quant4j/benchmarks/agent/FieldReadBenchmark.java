@@ -1,8 +1,8 @@
 package dev.quant4j.benchmarks.agent;
 
 import dev.quant4j.annotations.Quantize;
-import dev.quant4j.fields.FieldStore;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.fields.internal.FieldHooks;
+import dev.quant4j.fields.internal.FieldStore;
 import dev.quant4j.quantize.Quantizer;
 import dev.quant4j.tensor.FloatTensor;
 import java.util.SplittableRandom;
@@ -71,7 +71,7 @@ public class FieldReadBenchmark {
         AnnotatedHolder h = new AnnotatedHolder();
         h.w = weights(seed);
         var q = Quantizer.of("q8s").quantize("bench.w", FloatTensor.vector(h.w));
-        FieldStore store = QuantizedFields.requireStore("bench.w");
+        FieldStore store = FieldHooks.requireStore("bench.w");
         h.w = null;
         store.store(h, AnnotatedHolder.KEY, q);
         return h;

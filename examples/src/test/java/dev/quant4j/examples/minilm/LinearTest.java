@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.kernels.Gemm;
+import dev.quant4j.kernels.Int8Activations;
 import dev.quant4j.kernels.Parallelism;
 import dev.quant4j.model.ActivationScales;
 import dev.quant4j.model.QuantizableTensor;
@@ -26,6 +27,31 @@ class LinearTest {
             v[i] = (float) random.nextGaussian();
         }
         return v;
+    }
+
+    /** A random layer: {@code out x in} weights, a bias and {@code n} tokens of input, drawn in that order. */
+    private record Layer(int out, int in, int n, float[] w, float[] bias, float[] x) {
+        static Layer random(long seed, int out, int in, int n) {
+            SplittableRandom random = new SplittableRandom(seed);
+            float[] w = gaussian(random, out * in);
+            float[] bias = gaussian(random, out);
+            return new Layer(out, in, n, w, bias, gaussian(random, n * in));
+        }
+
+        /** These weights quantized with {@code scheme}. */
+        QuantizedTensor quantized(String scheme) {
+            return Quantizer.of(scheme).quantize("w", FloatTensor.of(w, out, in));
+        }
+
+        /** The reference integer product of {@code q} and the activations {@code a}, plus the bias per output. */
+        float[] integerProductPlusBias(QuantizedTensor q, Int8Activations a) {
+            float[] y = new float[n * out];
+            Gemm.scalar().matmulInt8(q, a, y, Parallelism.single());
+            for (int i = 0; i < y.length; i++) {
+                y[i] += bias[i % out];
+            }
+            return y;
+        }
     }
 
     @Test
@@ -77,12 +103,7 @@ class LinearTest {
 
     @Test
     void quantizedHolderGivesExactlyWhatItsDequantizedArrayGives() {
-        SplittableRandom random = new SplittableRandom(3);
-        int out = 24;
-        int in = 96;
-        float[] w = gaussian(random, out * in);
-        float[] bias = gaussian(random, out);
-        float[] x = gaussian(random, 6 * in);
+        Layer l = Layer.random(3, 24, 96, 6);
         for (String scheme : List.of(
                 "q8s:tensor",
                 "q8f:block32:f16",
@@ -93,34 +114,27 @@ class LinearTest {
                 "e5m2:block32",
                 "e2m1:block32:ue8m0",
                 "q4f:block2x16")) {
-            QuantizedTensor q = Quantizer.of(scheme).quantize("w", FloatTensor.of(w, out, in));
-            float[] viaHolder = Linear.apply("w", QuantizableTensor.of(q), bias, x, 6);
-            float[] viaArray = Linear.apply("w", q.dequantize().data(), out, in, bias, x, 6);
+            QuantizedTensor q = l.quantized(scheme);
+            float[] viaHolder = Linear.apply("w", QuantizableTensor.of(q), l.bias(), l.x(), 6);
+            float[] viaArray = Linear.apply("w", q.dequantize().data(), l.out(), l.in(), l.bias(), l.x(), 6);
             assertArrayEquals(viaArray, viaHolder, scheme);
         }
-        float[] viaFloatHolder = Linear.apply("w", QuantizableTensor.of(w, out, in), bias, x, 6);
-        assertArrayEquals(Linear.apply("w", w, out, in, bias, x, 6), viaFloatHolder);
+        float[] viaFloatHolder = Linear.apply("w", QuantizableTensor.of(l.w(), l.out(), l.in()), l.bias(), l.x(), 6);
+        assertArrayEquals(Linear.apply("w", l.w(), l.out(), l.in(), l.bias(), l.x(), 6), viaFloatHolder);
     }
 
     @Test
     void dynamicActivationsRunTheIntegerProductPer32ColumnsThenTheBias() {
-        SplittableRandom random = new SplittableRandom(5);
-        int out = 20;
-        int in = 96;
-        int n = 7;
-        float[] w = gaussian(random, out * in);
-        float[] bias = gaussian(random, out);
-        float[] x = gaussian(random, n * in);
+        Layer l = Layer.random(5, 20, 96, 7);
+        float[] bias = l.bias();
+        float[] x = l.x();
+        int n = l.n();
         for (String scheme : List.of("q8s:block32", "q4f:block32:f16", "q8f:tensor")) {
-            QuantizedTensor q = Quantizer.of(scheme).quantize("w", FloatTensor.of(w, out, in));
+            QuantizedTensor q = l.quantized(scheme);
             float[] got = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.DYNAMIC, null);
-            float[] want = new float[n * out];
-            Gemm.scalar().matmulInt8(q, Gemm.scalar().quantizeActivations(x, n, in, 32), want, Parallelism.single());
-            for (int i = 0; i < want.length; i++) {
-                want[i] += bias[i % out];
-            }
+            float[] want = l.integerProductPlusBias(q, Gemm.scalar().quantizeActivations(x, n, l.in(), 32));
             assertArrayEquals(want, got, scheme);
-            QuantizedTensor declared = Quantizer.of(scheme + ":a8dyn").quantize("w", FloatTensor.of(w, out, in));
+            QuantizedTensor declared = l.quantized(scheme + ":a8dyn");
             assertArrayEquals(
                     want,
                     Linear.apply("w", QuantizableTensor.of(declared), bias, x, n),
@@ -128,8 +142,7 @@ class LinearTest {
             float[] none = Linear.apply("w", QuantizableTensor.of(q), bias, x, n, ActivationMode.NONE, null);
             assertTrue(!Arrays.equals(none, got), scheme + ": dynamic must differ from float32 activations");
         }
-        QuantizableTensor fp8 =
-                QuantizableTensor.of(Quantizer.of("e4m3:tensor").quantize("w", FloatTensor.of(w, out, in)));
+        QuantizableTensor fp8 = QuantizableTensor.of(l.quantized("e4m3:tensor"));
         IllegalStateException floats = assertThrows(
                 IllegalStateException.class,
                 () -> Linear.apply("layers[2].keyWeight", fp8, bias, x, n, ActivationMode.DYNAMIC, null));
@@ -137,8 +150,7 @@ class LinearTest {
                 floats.getMessage().contains("layers[2].keyWeight")
                         && floats.getMessage().contains("float codes"),
                 floats.getMessage());
-        QuantizableTensor q8 =
-                QuantizableTensor.of(Quantizer.of("q8s:block32").quantize("w", FloatTensor.of(w, out, in)));
+        QuantizableTensor q8 = QuantizableTensor.of(l.quantized("q8s:block32"));
         IllegalStateException statik = assertThrows(
                 IllegalStateException.class,
                 () -> Linear.apply("layers[5].outputWeight", q8, bias, x, n, ActivationMode.STATIC, null));
@@ -149,22 +161,13 @@ class LinearTest {
 
     @Test
     void staticActivationsRunTheIntegerProductWithTheFrozenScaleThenTheBias() {
-        SplittableRandom random = new SplittableRandom(6);
-        int out = 12;
-        int in = 64;
-        int n = 5;
-        float[] w = gaussian(random, out * in);
-        float[] bias = gaussian(random, out);
-        float[] x = gaussian(random, n * in);
-        QuantizedTensor q = Quantizer.of("q8s:block32:a8static:minmax").quantize("w", FloatTensor.of(w, out, in));
+        Layer l = Layer.random(6, 12, 64, 5);
+        QuantizedTensor q = l.quantized("q8s:block32:a8static:minmax");
         ActivationScales scales = new ActivationScales(java.util.Map.of("layers[0].queryWeight", 0.02f));
-        float[] got = Linear.apply("layers[0].queryWeight", QuantizableTensor.of(q), bias, x, n, null, scales);
-        float[] want = new float[n * out];
-        Gemm.scalar()
-                .matmulInt8(q, Gemm.scalar().quantizeActivationsStatic(x, n, in, 0.02f), want, Parallelism.single());
-        for (int i = 0; i < want.length; i++) {
-            want[i] += bias[i % out];
-        }
+        float[] got =
+                Linear.apply("layers[0].queryWeight", QuantizableTensor.of(q), l.bias(), l.x(), l.n(), null, scales);
+        float[] want =
+                l.integerProductPlusBias(q, Gemm.scalar().quantizeActivationsStatic(l.x(), l.n(), l.in(), 0.02f));
         assertArrayEquals(want, got);
     }
 

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quant4j.fields.AgentNotActiveException;
-import dev.quant4j.fields.QuantizedFields;
+import dev.quant4j.errors.AgentNotActiveException;
+import dev.quant4j.fields.internal.FieldHooks;
 import dev.quant4j.kernels.Kernels;
 import dev.quant4j.model.ModelFiles;
 import dev.quant4j.model.ModelVisitors;
@@ -46,7 +46,7 @@ class EndToEndTest {
 
     @AfterEach
     void noAgent() {
-        QuantizedFields.install(null);
+        FieldHooks.install(null);
     }
 
     private static float[] gaussian(SplittableRandom r, int n) {

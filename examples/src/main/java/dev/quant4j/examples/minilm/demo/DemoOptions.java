@@ -53,6 +53,21 @@ record DemoOptions(
     /** A row that quantizes each field with the scheme the planner chose for a budget: {@code plan4.5}. */
     static final String PLAN = "plan";
 
+    /**
+     * The suffix of an {@code imatrix} row whose importances are not recorded but built from the model's own
+     * LayerNorm parameters (data-free, {@code LayerNormImportance}): {@code q4f:block32:f16:imatrix@layernorm}.
+     */
+    static final String LAYERNORM = "@layernorm";
+
+    /**
+     * The suffix of an {@code imatrix} or {@code gptq} row whose statistics are recorded on random token ids
+     * (synthetic input, no text): {@code q4f:block32:f16:gptq@random}.
+     */
+    static final String RANDOM = "@random";
+
+    /** The suffixes that say where a row's statistics come from, when not from the calibration sentences. */
+    static final List<String> SOURCES = List.of(LAYERNORM, RANDOM);
+
     /** The schemes the demo compares unless told otherwise. */
     static final List<String> DEFAULT_SCHEMES = List.of(
             F32,
@@ -62,6 +77,7 @@ record DemoOptions(
             "q4f:block32:f16:mse",
             "q4f:block32:f16:imatrix",
             "q4f:block32:f16:gptq",
+            "q4f:block32:f16:gptq@random",
             "q4f:block32:f16:affine",
             "e4m3:tensor",
             "e2m1:block32:ue8m0",
@@ -103,7 +119,11 @@ record DemoOptions(
                                   @Quantize names (4-bit embeddings, 8-bit layers). planB (e.g.
                                   plan4.5) adds a row whose fields take the schemes the planner
                                   chose for at most B bits per weight, from each field's measured
-                                  sensitivity on calibration sentences (holder mode only)
+                                  sensitivity on calibration sentences (holder mode only). An imatrix
+                                  or gptq scheme records its statistics on the calibration sentences;
+                                  with @random after it (q4f:block32:f16:gptq@random) on 70 random
+                                  token sequences instead (no text), with @layernorm it takes them
+                                  from the model's LayerNorm parameters (no input at all)
               --plan-candidates A,B,...   the schemes a plan chooses from (default %s)
               --plan-sentences N  calibration sentences the sensitivity runs on (default %d of 70)
               --sensitivity       print the sensitivity report (each field, each candidate) on stderr
@@ -223,6 +243,26 @@ record DemoOptions(
         return entry.startsWith(PLAN) && !entry.equals(PLAN);
     }
 
+    /** True for a row with data-free importances from the LayerNorms ({@link #LAYERNORM}). */
+    static boolean isLayerNormRow(String entry) {
+        return entry.endsWith(LAYERNORM);
+    }
+
+    /** The row's {@link #SOURCES} suffix, or the empty string. */
+    static String sourceOf(String entry) {
+        for (String s : SOURCES) {
+            if (entry.toLowerCase(Locale.ROOT).endsWith(s)) {
+                return s;
+            }
+        }
+        return "";
+    }
+
+    /** A row's scheme in text form, without its {@link #SOURCES} suffix. */
+    static String schemeText(String entry) {
+        return entry.substring(0, entry.length() - sourceOf(entry).length());
+    }
+
     /** A plan row's budget in bits per weight. */
     static double planBudget(String entry) {
         return Double.parseDouble(entry.substring(PLAN.length()));
@@ -282,7 +322,7 @@ record DemoOptions(
     static ActivationMode activationsOf(String entry) {
         return entry.equals(F32) || entry.equals(ANNOTATED) || isPlan(entry)
                 ? ActivationMode.NONE
-                : QuantScheme.parse(entry).activations();
+                : QuantScheme.parse(schemeText(entry)).activations();
     }
 
     /** Parses the plan candidates: valid weight schemes without activations, canonical text. */
@@ -332,6 +372,8 @@ record DemoOptions(
                 out.add(PLAN + bpw);
                 continue;
             }
+            String source = sourceOf(t);
+            t = schemeText(t);
             QuantScheme scheme;
             try {
                 scheme = QuantScheme.parse(t).validate();
@@ -339,7 +381,14 @@ record DemoOptions(
                 throw new IllegalArgumentException("--schemes: '" + t + "' is not a valid scheme: " + e.getMessage()
                         + " (the text form is VALUE:LEVEL:PARAM:STORE, e.g. q4f:block32:f16:u32)");
             }
-            out.add(scheme.toString());
+            if (!source.isEmpty()
+                    && scheme.calibration() != dev.quant4j.annotations.Calibration.IMATRIX
+                    && scheme.calibration() != dev.quant4j.annotations.Calibration.GPTQ) {
+                throw new IllegalArgumentException("--schemes: '" + t + source + "': " + source + " says where the"
+                        + " statistics of imatrix or gptq come from; write it after such a scheme, e.g."
+                        + " q4f:block32:f16:imatrix" + source);
+            }
+            out.add(scheme + source);
         }
         return List.copyOf(out);
     }

@@ -121,11 +121,14 @@ final class DemoReport {
 
     /** A row's scheme without its weights' calibration ({@code q4f:block32:f16:u32}); f32, annotated, plans as they are. */
     static String storedScheme(String scheme) {
-        return isNamedRow(scheme) ? scheme : QuantScheme.parse(scheme).storedForm();
+        return isNamedRow(scheme)
+                ? scheme
+                : QuantScheme.parse(DemoOptions.schemeText(scheme)).storedForm();
     }
 
     /**
      * How a row's scales were chosen: {@code minmax}, {@code mse}, {@code imatrix}, {@code gptq};
+     * {@code imatrix@layernorm} for the imatrix search with data-free importances from the LayerNorms;
      * {@code none} for f32; {@code minmax} for annotated, whose {@code @Quantize} schemes name no other;
      * {@code planned} for a plan row (whose result carries its plan's calibrations instead).
      */
@@ -139,8 +142,9 @@ final class DemoReport {
         if (scheme.equals(DemoOptions.ANNOTATED)) {
             return "minmax";
         }
-        String token = QuantScheme.token(QuantScheme.parse(scheme).calibration());
-        return token == null ? "minmax" : token;
+        String token = QuantScheme.token(
+                QuantScheme.parse(DemoOptions.schemeText(scheme)).calibration());
+        return (token == null ? "minmax" : token) + DemoOptions.sourceOf(scheme);
     }
 
     private static boolean isNamedRow(String scheme) {

@@ -131,6 +131,17 @@ public final class OnnxWeights {
             boolean external,
             long offset) {}
 
+    /** A field's tag as read, and the file offset of the tag (where its error messages point). */
+    private record Field(int tag, long at) {
+        int number() {
+            return WireFormat.getTagFieldNumber(tag);
+        }
+
+        int wireType() {
+            return WireFormat.getTagWireType(tag);
+        }
+    }
+
     /** The parts of a NodeProto we use to name anonymous weights. */
     private record Node(String name, String opType, List<String> inputs, long offset) {}
 
@@ -158,21 +169,16 @@ public final class OnnxWeights {
             try {
                 long irVersion = -1;
                 boolean sawGraph = false;
-                while (true) {
-                    long at = pos(); // offsets in messages point at the field's tag
-                    int tag = in.readTag();
-                    if (tag == 0) {
-                        break;
-                    }
-                    switch (WireFormat.getTagFieldNumber(tag)) {
+                for (Field f = nextField(); f != null; f = nextField()) {
+                    switch (f.number()) {
                         case 1 -> {
-                            expectWireType(tag, WireFormat.WIRETYPE_VARINT, "ModelProto.ir_version", at);
+                            expectWireType(f, WireFormat.WIRETYPE_VARINT, "ModelProto.ir_version");
                             irVersion = in.readInt64();
                         }
                         case 7 -> {
-                            expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "ModelProto.graph", at);
+                            expectWireType(f, WireFormat.WIRETYPE_LENGTH_DELIMITED, "ModelProto.graph");
                             if (sawGraph) {
-                                throw new OnnxFormatException("the model has two graphs", at);
+                                throw new OnnxFormatException("the model has two graphs", f.at());
                             }
                             int outer = enter("graph");
                             where = "graph";
@@ -181,7 +187,7 @@ public final class OnnxWeights {
                             where = "model";
                             sawGraph = true;
                         }
-                        default -> in.skipField(tag);
+                        default -> in.skipField(f.tag());
                     }
                 }
                 if (irVersion < 0) {
@@ -207,27 +213,22 @@ public final class OnnxWeights {
         private void readGraph() throws IOException {
             int nodeIndex = 0;
             int initializerIndex = 0;
-            while (true) {
-                long at = pos();
-                int tag = in.readTag();
-                if (tag == 0) {
-                    break;
-                }
-                switch (WireFormat.getTagFieldNumber(tag)) {
+            for (Field f = nextField(); f != null; f = nextField()) {
+                switch (f.number()) {
                     case 1 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "GraphProto.node", at);
+                        expectWireType(f, WireFormat.WIRETYPE_LENGTH_DELIMITED, "GraphProto.node");
                         where = "graph > node #" + nodeIndex++;
-                        Node node = readNode(at);
+                        Node node = readNode(f.at());
                         if (node.opType().equals("MatMul")) {
                             matMuls.add(node);
                         }
                     }
                     case 5 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "GraphProto.initializer", at);
+                        expectWireType(f, WireFormat.WIRETYPE_LENGTH_DELIMITED, "GraphProto.initializer");
                         where = "graph > initializer #" + initializerIndex++;
-                        initializers.add(readTensor(at));
+                        initializers.add(readTensor(f.at()));
                     }
-                    default -> in.skipField(tag);
+                    default -> in.skipField(f.tag());
                 }
                 where = "graph";
             }
@@ -238,26 +239,12 @@ public final class OnnxWeights {
             String name = "";
             String opType = "";
             List<String> inputs = new ArrayList<>(2);
-            while (true) {
-                long fieldAt = pos();
-                int tag = in.readTag();
-                if (tag == 0) {
-                    break;
-                }
-                switch (WireFormat.getTagFieldNumber(tag)) {
-                    case 1 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "NodeProto.input", fieldAt);
-                        inputs.add(in.readString());
-                    }
-                    case 3 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "NodeProto.name", fieldAt);
-                        name = in.readString();
-                    }
-                    case 4 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "NodeProto.op_type", fieldAt);
-                        opType = in.readString();
-                    }
-                    default -> in.skipField(tag);
+            for (Field f = nextField(); f != null; f = nextField()) {
+                switch (f.number()) {
+                    case 1 -> inputs.add(readString(f, "NodeProto.input"));
+                    case 3 -> name = readString(f, "NodeProto.name");
+                    case 4 -> opType = readString(f, "NodeProto.op_type");
+                    default -> in.skipField(f.tag());
                 }
             }
             in.popLimit(outer);
@@ -273,14 +260,9 @@ public final class OnnxWeights {
             int rawLength = -1;
             FloatList floatData = null;
             boolean external = false;
-            while (true) {
-                long fieldAt = pos();
-                int tag = in.readTag();
-                if (tag == 0) {
-                    break;
-                }
-                int wireType = WireFormat.getTagWireType(tag);
-                switch (WireFormat.getTagFieldNumber(tag)) {
+            for (Field f = nextField(); f != null; f = nextField()) {
+                int wireType = f.wireType();
+                switch (f.number()) {
                     case 1 -> { // dims: packed or not, both are legal protobuf encodings
                         if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                             int limit = enter("TensorProto.dims");
@@ -289,12 +271,12 @@ public final class OnnxWeights {
                             }
                             in.popLimit(limit);
                         } else {
-                            expectWireType(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.dims", fieldAt);
+                            expectWireType(f, WireFormat.WIRETYPE_VARINT, "TensorProto.dims");
                             dims.add(in.readInt64());
                         }
                     }
                     case 2 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.data_type", fieldAt);
+                        expectWireType(f, WireFormat.WIRETYPE_VARINT, "TensorProto.data_type");
                         dataType = in.readInt32();
                     }
                     case 4 -> { // float_data: packed fixed32, or one fixed32 per tag
@@ -306,23 +288,22 @@ public final class OnnxWeights {
                             if (length % Float.BYTES != 0) {
                                 throw new OnnxFormatException(
                                         "packed float_data of " + length + " bytes is not a whole number of floats",
-                                        fieldAt);
+                                        f.at());
                             }
                             for (int i = 0; i < length / Float.BYTES; i++) {
                                 floatData.add(in.readFloat());
                             }
                         } else {
-                            expectWireType(tag, WireFormat.WIRETYPE_FIXED32, "TensorProto.float_data", fieldAt);
+                            expectWireType(f, WireFormat.WIRETYPE_FIXED32, "TensorProto.float_data");
                             floatData.add(in.readFloat());
                         }
                     }
                     case 8 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.name", fieldAt);
-                        name = in.readString();
+                        name = readString(f, "TensorProto.name");
                         where = where + " '" + name + "'";
                     }
                     case 9 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.raw_data", fieldAt);
+                        expectWireType(f, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TensorProto.raw_data");
                         rawLength = checkedLength("TensorProto.raw_data");
                         rawOffset = (int) pos();
                         // Not copied here: the floats are decoded once, straight from the file's bytes.
@@ -330,13 +311,13 @@ public final class OnnxWeights {
                     }
                     case 13 -> {
                         external = true;
-                        in.skipField(tag);
+                        in.skipField(f.tag());
                     }
                     case 14 -> {
-                        expectWireType(tag, WireFormat.WIRETYPE_VARINT, "TensorProto.data_location", fieldAt);
+                        expectWireType(f, WireFormat.WIRETYPE_VARINT, "TensorProto.data_location");
                         external |= in.readEnum() == DATA_LOCATION_EXTERNAL;
                     }
-                    default -> in.skipField(tag);
+                    default -> in.skipField(f.tag());
                 }
             }
             in.popLimit(outer);
@@ -380,14 +361,26 @@ public final class OnnxWeights {
             return length;
         }
 
-        private void expectWireType(int tag, int expected, String field, long at) throws OnnxFormatException {
-            int actual = WireFormat.getTagWireType(tag);
-            if (actual != expected) {
+        /** The next field of the message being read, or null at its end (its limit, or the end of the data). */
+        private Field nextField() throws IOException {
+            long at = pos(); // offsets in messages point at the field's tag
+            int tag = in.readTag();
+            return tag == 0 ? null : new Field(tag, at);
+        }
+
+        private void expectWireType(Field f, int expected, String field) throws OnnxFormatException {
+            if (f.wireType() != expected) {
                 throw new OnnxFormatException(
-                        field + " in " + where + " has wire type " + actual + ", expected " + expected
+                        field + " in " + where + " has wire type " + f.wireType() + ", expected " + expected
                                 + " (corrupt file or not ONNX)",
-                        at);
+                        f.at());
             }
+        }
+
+        /** A string field ({@code field}, for the message when its wire type is wrong). */
+        private String readString(Field f, String field) throws IOException {
+            expectWireType(f, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
+            return in.readString();
         }
 
         // -----------------------------------------------------------------------------------------

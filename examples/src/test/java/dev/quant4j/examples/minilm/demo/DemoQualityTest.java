@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  *   q4f:block32:f16:u32:imatrix  0.973812  0.895242  0.833   (statistics from the 824 calibration sentences;
  *                                                              on the 70 alone: 0.972913  0.882670  0.817)
  *   q4f:block32:f16:u32:gptq     0.987571  0.931414  0.933   (damping 0.03; on the 70 with 0.1: 0.984459  0.908383)
+ *   q4f:block32:f16:u32:gptq@random  0.978672  0.895572  0.850   (statistics from 70 random token sequences, no text)
  *   q4f:block32:f16:u32:affine   0.970093  0.904233  0.833   (ggml's Q4_1: scale and offset per block, 5.0 bits)
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
@@ -61,6 +62,7 @@ class DemoQualityTest {
         FLOORS.put("q4f:block32:f16:u32:mse", new Floor(0.966, 0.878, 0.783));
         FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
         FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
+        FLOORS.put("q4f:block32:f16:u32:gptq@random", new Floor(0.976, 0.875, 0.816));
         FLOORS.put("q4f:block32:f16:u32:affine", new Floor(0.967, 0.884, 0.80));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
         FLOORS.put("e2m1:block32:ue8m0:u32", new Floor(0.950, 0.76, 0.766));
@@ -151,7 +153,10 @@ class DemoQualityTest {
                             plan + ": " + 8.0 * planned / config.parameters() + " bits per weight");
                     yield planned;
                 }
-                default -> expectedBytes(QuantScheme.parse(r.scheme()), QuantScheme.parse(r.scheme()));
+                default -> {
+                    QuantScheme scheme = QuantScheme.parse(DemoOptions.schemeText(r.scheme()));
+                    yield expectedBytes(scheme, scheme);
+                }
             };
             assertEquals(expected, r.weightBytes(), r.scheme());
             assertEquals((double) expected / f32, r.ratio(), 1e-12, r.scheme());

@@ -1,11 +1,11 @@
-package dev.quant4j.fields;
+package dev.quant4j.fields.internal;
 
 import dev.quant4j.tensor.QuantizedTensor;
 import java.util.Map;
 
 /**
  * Where the quantized form of plain array weight fields lives while the field itself holds null.
- * The Java agent installs the implementation ({@link QuantizedFields#install}); without the agent there
+ * The Java agent installs the implementation ({@link FieldHooks#install}); without the agent there
  * is none, and quantizing a plain array field fails fast (or runs as a simulation when asked).
  *
  * <p>A field is named by its key {@code "binary.class.Name#field"}. The value read back is

@@ -1,4 +1,4 @@
-package dev.quant4j.fields;
+package dev.quant4j.fields.internal;
 
 import java.io.IOException;
 import java.io.InvalidClassException;
@@ -47,7 +47,7 @@ final class FieldSerialization {
         for (ObjectStreamField f : description.getFields()) {
             Object value = read(owner, lookup, type, f);
             if (value == null && (f.getType() == float[].class || f.getType() == float[][].class)) {
-                value = QuantizedFields.read(owner, null, type.getName() + "#" + f.getName());
+                value = FieldHooks.read(owner, null, type.getName() + "#" + f.getName());
             }
             put(put, f, value);
         }

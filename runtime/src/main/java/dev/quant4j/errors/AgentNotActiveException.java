@@ -1,4 +1,4 @@
-package dev.quant4j.fields;
+package dev.quant4j.errors;
 
 /** A plain {@code float[]} weight field was to be quantized in memory without the Java agent. */
 public final class AgentNotActiveException extends IllegalStateException {
