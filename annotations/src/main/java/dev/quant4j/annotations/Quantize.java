@@ -22,6 +22,15 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
 public @interface Quantize {
+    /**
+     * The block extent of {@link #blockSize()} when none is given, here and in {@link QuantizeDefaults}
+     * (the scheme module's {@code QuantScheme.DEFAULT_BLOCK_EXTENT} is this constant).
+     */
+    int DEFAULT_BLOCK_EXTENT = 32;
+
+    /** The {@link #scheme()} default, here and in {@link QuantizeDefaults}: no scheme, the attributes apply. */
+    String NO_SCHEME = "";
+
     /** The quantized value type. */
     QuantValue value() default QuantValue.Q8S;
 
@@ -29,7 +38,7 @@ public @interface Quantize {
     QuantLevel level() default QuantLevel.TENSOR;
 
     /** Block extents, right-aligned to the tensor's trailing dimensions (1 to 5 of them). */
-    int[] blockSize() default {32};
+    int[] blockSize() default {DEFAULT_BLOCK_EXTENT};
 
     /** How codes are stored. */
     QuantStore store() default QuantStore.U32;
@@ -44,7 +53,7 @@ public @interface Quantize {
     Calibration calibration() default Calibration.MIN_MAX;
 
     /** A named scheme (see {@link QuantizationConfig}) or a scheme in text form; empty for none. */
-    String scheme() default "";
+    String scheme() default NO_SCHEME;
 
     /**
      * How the input activations of the linear layer this weight belongs to are quantized. It may be

@@ -8,7 +8,9 @@ import java.lang.annotation.Target;
 
 /**
  * Class-level defaults for the {@link Quantize} fields of a model class. A field's own
- * non-default attribute wins over these.
+ * non-default attribute wins over these. Each attribute means what the {@link Quantize} attribute of the
+ * same name means and has the same default (Burn's; the int and text defaults are {@link Quantize}'s
+ * constants, and a test pins the enum ones to the scheme module's {@code QuantScheme.DEFAULT}).
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -18,7 +20,7 @@ public @interface QuantizeDefaults {
 
     QuantLevel level() default QuantLevel.TENSOR;
 
-    int[] blockSize() default {32};
+    int[] blockSize() default {Quantize.DEFAULT_BLOCK_EXTENT};
 
     QuantStore store() default QuantStore.U32;
 
@@ -29,7 +31,7 @@ public @interface QuantizeDefaults {
     Calibration calibration() default Calibration.MIN_MAX;
 
     /** A named scheme or a scheme in text form used as the default; empty for none. */
-    String scheme() default "";
+    String scheme() default Quantize.NO_SCHEME;
 
     ActivationMode activations() default ActivationMode.NONE;
 

@@ -10,13 +10,11 @@ import static dev.quant4j.kernels.PanamaSpecies.I;
 import static dev.quant4j.kernels.PanamaSpecies.L;
 
 import dev.quant4j.annotations.QuantLevel;
-import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantValue;
 import dev.quant4j.rules.QuantRules;
 import dev.quant4j.scheme.QuantScheme;
 import dev.quant4j.tensor.BlockLayout;
-import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
@@ -51,7 +49,9 @@ import jdk.incubator.vector.VectorOperators;
 final class PanamaKernels extends BlockKernels {
     static final PanamaKernels INSTANCE = new PanamaKernels();
 
-    private PanamaKernels() {}
+    private PanamaKernels() {
+        super(PanamaProducts.INSTANCE);
+    }
 
     /**
      * The SIMD kernels, or null (after one WARNING line) when this JVM cannot run them well.
@@ -90,15 +90,7 @@ final class PanamaKernels extends BlockKernels {
     // ---------------------------------------------------------------- quantize
 
     @Override
-    public QuantizedTensor quantize(String name, FloatTensor tensor, QuantScheme scheme) {
-        int[] shape = tensor.shape();
-        float[] x = tensor.data();
-        QuantRules.checkScheme(name, shape, scheme);
-        QuantRules.checkMinMaxCalibration(name, scheme);
-        BlockLayout layout = new BlockLayout(shape, scheme);
-        if (scheme.mode() == QuantMode.AFFINE) {
-            return quantizeAffine(name, shape, x, layout, scheme);
-        }
+    QuantizedTensor quantizeSymmetric(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
         long bytes = QuantRules.packedBytes(x.length, scheme);
         if (bytes <= Shapes.MAX_ARRAY_LENGTH && rowBlocked(layout, scheme, shape)) {
             byte[] codes = new byte[(int) bytes];
@@ -117,9 +109,9 @@ final class PanamaKernels extends BlockKernels {
      * min and max; the order of +0.0 and -0.0 does not matter, as {@link QuantRules#affineOffset} gives +0.0
      * for either and {@link QuantRules#affineScale} compares them), the rules' offsets and scales, the codes.
      */
-    private static QuantizedTensor quantizeAffine(
-            String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
-        return ScalarKernels.quantizeAffine(
+    @Override
+    QuantizedTensor quantizeAffine(String name, int[] shape, float[] x, BlockLayout layout, QuantScheme scheme) {
+        return minMaxAffine(
                 name, shape, x, layout, scheme, PanamaKernels::minMax, (v, from, to, d, m, value, codes) -> {
                     if (d != 0f) {
                         encodeSegment(v, from, to - from, d, m, true, value, codes);
@@ -476,46 +468,15 @@ final class PanamaKernels extends BlockKernels {
         }
     }
 
-    // ---------------------------------------------------------------- products
-
-    @Override
-    public void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvec(w, x, out, parallelism);
-    }
-
-    @Override
-    public void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvecF32(w, rows, cols, x, out, parallelism);
-    }
-
-    @Override
-    public void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
-        PanamaProducts.matmul(w, x, batch, out, parallelism);
-    }
-
-    @Override
-    public void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
-        PanamaProducts.matvecInt8(w, x, out, parallelism);
-    }
-
     // ---------------------------------------------------------------- dequantize
 
     @Override
-    public void dequantize(QuantizedTensor q, float[] out) {
-        dequantizeRows(q, 0, q.layout().rows(), out, 0);
-    }
-
-    @Override
-    public void dequantizeRows(QuantizedTensor q, int fromRow, int toRow, float[] out, int offset) {
-        BlockLayout layout = q.layout();
-        KernelArguments.checkRows(q, layout, fromRow, toRow, out, offset);
+    void decodeRows(QuantizedTensor q, BlockLayout layout, int fromRow, int toRow, float[] out, int shift) {
         QuantValue value = q.scheme().value();
         byte[] codes = q.codes();
         float[] scales = q.scales();
         int len = layout.rowLength();
         int be = layout.lastBlockExtent();
-        // Element i of the tensor goes to out[i - shift].
-        int shift = fromRow * len - offset;
         if (q.isAffine()) {
             float[] offsets = q.offsets();
             layout.forEachRun(

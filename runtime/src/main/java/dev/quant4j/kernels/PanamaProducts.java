@@ -33,7 +33,9 @@ import jdk.incubator.vector.VectorSpecies;
  * odd-numbered ones (high nibbles). The cost is rounding at the scale of 24|x| instead of |q x| inside
  * a block (a few ulps of the block's partial sum), far below the 4-bit quantization error.
  */
-final class PanamaProducts {
+final class PanamaProducts implements Products {
+    static final PanamaProducts INSTANCE = new PanamaProducts();
+
     private static final int MANT_NIBBLE = 0x780000;
     private static final int ONE_PLUS_HALF = 0x3FC00000; // 0x3F800000 with the nibble's top bit preset (the XOR 8)
     private static final float CORR = -24f;
@@ -117,12 +119,14 @@ final class PanamaProducts {
         }
     }
 
-    static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmul(w, x, 1, out, rc[0], rc[1], parallelism);
     }
 
-    static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
+    @Override
+    public void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, batch, out);
         matmul(w, x, batch, out, rc[0], rc[1], parallelism);
     }
@@ -498,7 +502,8 @@ final class PanamaProducts {
         storeTile(out, rows, r, k0, n, sum(a0) + t0, sum(a1) + t1, sum(a2) + t2, sum(a3) + t3);
     }
 
-    static void matvecF32(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
         KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -547,7 +552,8 @@ final class PanamaProducts {
 
     // ------------------------------------------------------------------ int8 activations
 
-    static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         KernelArguments.checkIntegerWeights(w);
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         int rows = rc[0];

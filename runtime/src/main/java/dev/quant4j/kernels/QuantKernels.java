@@ -9,8 +9,8 @@ import dev.quant4j.tensor.QuantizedTensor;
  * other implementation must give bit-identical results for every input. Both apply the same rules
  * ({@link dev.quant4j.rules.QuantRules}), and each implements every method itself: the contract has no
  * default that would quietly run another implementation's code. A new kind of kernel (an integer GEMM,
- * say) is a method here with a scalar body in {@code ScalarProducts} and a vector body beside
- * {@code PanamaProducts}.
+ * say) is a method here and in {@code Products}, with a scalar body in {@code ScalarProducts} and a
+ * vector body in {@code PanamaProducts}.
  *
  * <p>The product kernels ({@code matvec}, {@code matmul}, {@code matvecInt8}) compute on the quantized
  * codes directly, without a float32 copy of the weights. Their weight is a rank-2 tensor laid out

@@ -12,16 +12,19 @@ import java.util.Arrays;
  * statement of what the SIMD versions compute. Each weight is dequantized in a register
  * ({@code q * s}, or {@code fma(q, d, m)} when affine: the same float32 value {@link QuantKernels#dequantize} gives) and multiplied at once.
  */
-final class ScalarProducts {
+final class ScalarProducts implements Products {
+    static final ScalarProducts INSTANCE = new ScalarProducts();
 
     private ScalarProducts() {}
 
-    static void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvec(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         matmulRows(w, rc[1], x, 1, out, rc[0], parallelism);
     }
 
-    static void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
+    @Override
+    public void matmul(QuantizedTensor w, float[] x, int batch, float[] out, Parallelism parallelism) {
         int[] rc = KernelArguments.checkMatvec(w, x, batch, out);
         matmulRows(w, rc[1], x, batch, out, rc[0], parallelism);
     }
@@ -60,7 +63,8 @@ final class ScalarProducts {
         });
     }
 
-    static void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvec(float[] w, int rows, int cols, float[] x, float[] out, Parallelism parallelism) {
         KernelArguments.checkDense(w, rows, cols, x, out);
         parallelism.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -74,7 +78,8 @@ final class ScalarProducts {
         });
     }
 
-    static void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
+    @Override
+    public void matvecInt8(QuantizedTensor w, float[] x, float[] out, Parallelism parallelism) {
         KernelArguments.checkIntegerWeights(w);
         int[] rc = KernelArguments.checkMatvec(w, x, 1, out);
         QuantRules.Int8Activations a = QuantRules.quantizeActivations(x);

@@ -23,6 +23,7 @@ import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
+import dev.quant4j.testkit.SeededCases;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,12 +108,9 @@ class ScaleSearchTest {
 
     @Test
     void neverWorseThanMinMaxInItsOwnObjectiveAndCodesFollowTheContractRule() {
-        SplittableRandom rnd = new SplittableRandom(0x5EED_A11L);
-        int blocksBetter = 0;
-        int blocks = 0;
-        for (int round = 0; round < 300; round++) {
-            long seed = rnd.nextLong();
-            SplittableRandom r = new SplittableRandom(seed);
+        int[] blocksBetter = {0};
+        int[] blocks = {0};
+        SeededCases.run(0x5EED_A11L, 300, (seed, r) -> {
             QuantValue value = INTEGERS[r.nextInt(INTEGERS.length)];
             QuantParam param = QuantParam.values()[r.nextInt(QuantParam.values().length)];
             int rows = 1 + r.nextInt(9);
@@ -165,11 +163,11 @@ class ScaleSearchTest {
                 double d = exactError(bx, bw, s, value);
                 double d0 = exactError(bx, bw, s0, value);
                 assertTrue(d <= d0 * (1 + 1e-5) + 1e-300 || allZero(bx), what + " block " + b + ": " + d + " > " + d0);
-                blocks++;
-                blocksBetter += e < e0 ? 1 : 0;
+                blocks[0]++;
+                blocksBetter[0] += e < e0 ? 1 : 0;
             }
-        }
-        assertTrue(blocksBetter > blocks / 3, blocksBetter + " of " + blocks + " blocks improved");
+        });
+        assertTrue(blocksBetter[0] > blocks[0] / 3, blocksBetter[0] + " of " + blocks[0] + " blocks improved");
     }
 
     /** Measured worst excess: 0.059 of the energy (a 2-bit block); this bound catches a broken search. */

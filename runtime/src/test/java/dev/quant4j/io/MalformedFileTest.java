@@ -54,6 +54,11 @@ class MalformedFileTest {
     static final String Q_CODES = "\"q\":{\"dtype\":\"U32\",\"shape\":[1],\"data_offsets\":[0,4]}";
     static final String Q_SCALES = "\"q.__scales\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[4,8]}";
 
+    /** A file with one quantized tensor: its description, its codes' and its scales' header entries. */
+    static byte[] quantizedFile(String meta, String codes, String scales, byte[] data) {
+        return file("{" + meta + "," + codes + "," + scales + "}", data);
+    }
+
     static byte[] qData(int word, float scale) {
         return ByteBuffer.allocate(8)
                 .order(ByteOrder.LITTLE_ENDIAN)
@@ -281,31 +286,25 @@ class MalformedFileTest {
                 ANY));
         c.add(open(
                 "description not JSON",
-                () -> file(
-                        "{" + Q_META.replace("{\\\"scheme", "{scheme") + "," + Q_CODES + "," + Q_SCALES + "}",
-                        qData(0, 1)),
+                () -> quantizedFile(Q_META.replace("{\\\"scheme", "{scheme"), Q_CODES, Q_SCALES, qData(0, 1)),
                 "is not a quant4j description: it is not valid JSON: malformed JSON at line 1 column 3",
                 "q",
                 25));
         c.add(open(
                 "description with an unknown key",
-                () -> file(
-                        "{" + Q_META.replace("[4]}", "[4],\\\"x\\\":1}") + "," + Q_CODES + "," + Q_SCALES + "}",
-                        qData(0, 1)),
+                () -> quantizedFile(Q_META.replace("[4]}", "[4],\\\"x\\\":1}"), Q_CODES, Q_SCALES, qData(0, 1)),
                 "unknown key \"x\"",
                 "q",
                 ANY));
         c.add(open(
                 "unreadable scheme",
-                () -> file("{" + Q_META.replace("q8s:", "q9s:") + "," + Q_CODES + "," + Q_SCALES + "}", qData(0, 1)),
+                () -> quantizedFile(Q_META.replace("q8s:", "q9s:"), Q_CODES, Q_SCALES, qData(0, 1)),
                 "cannot read scheme 'q9s:tensor:f32:u32'",
                 "q",
                 ANY));
         c.add(open(
                 "invalid scheme",
-                () -> file(
-                        "{" + Q_META.replace("q8s:tensor:f32:u32", "q4s:native") + "," + Q_CODES + "," + Q_SCALES + "}",
-                        qData(0, 1)),
+                () -> quantizedFile(Q_META.replace("q8s:tensor:f32:u32", "q4s:native"), Q_CODES, Q_SCALES, qData(0, 1)),
                 "Native storage is not supported for sub-byte "
                         + "quantization values (Q4S has 4 bits) (store): write u32 instead of native",
                 "q",
@@ -313,19 +312,17 @@ class MalformedFileTest {
         // 65536^4 = 2^64 wraps to 0 in a long: unchecked, it looked like an empty tensor with a 1-word code.
         c.add(open(
                 "quantized element count wraps around",
-                () -> file(
-                        "{" + Q_META.replace("[4]", "[65536,65536,65536,65536]")
-                                + "," + Q_CODES.replace("[1]", "[0]").replace("[0,4]", "[0,0]") + ","
-                                + Q_SCALES.replace("[4,8]", "[0,4]")
-                                + "}",
+                () -> quantizedFile(
+                        Q_META.replace("[4]", "[65536,65536,65536,65536]"),
+                        Q_CODES.replace("[1]", "[0]").replace("[0,4]", "[0,0]"),
+                        Q_SCALES.replace("[4,8]", "[0,4]"),
                         new byte[4]),
                 "gives shape [65536, 65536, 65536, 65536], which has more elements than a long counts",
                 "q",
                 ANY));
         c.add(open(
                 "codes of the wrong dtype",
-                () -> file(
-                        "{" + Q_META + "," + Q_CODES.replace("\"U32\"", "\"I32\"") + "," + Q_SCALES + "}", qData(0, 1)),
+                () -> quantizedFile(Q_META, Q_CODES.replace("\"U32\"", "\"I32\""), Q_SCALES, qData(0, 1)),
                 "are U32[1], but the file holds I32[1]",
                 "q",
                 ANY));
@@ -337,33 +334,31 @@ class MalformedFileTest {
                 ANY));
         c.add(open(
                 "scales of the wrong shape",
-                () -> file("{" + Q_META + "," + Q_CODES + "," + Q_SCALES.replace("[]", "[1]") + "}", qData(0, 1)),
+                () -> quantizedFile(Q_META, Q_CODES, Q_SCALES.replace("[]", "[1]"), qData(0, 1)),
                 "are F32[], but the file holds F32[1]",
                 "q.__scales",
                 ANY));
         c.add(read(
                 "negative scale",
-                () -> file("{" + Q_META + "," + Q_CODES + "," + Q_SCALES + "}", qData(0, -1f)),
+                () -> quantizedFile(Q_META, Q_CODES, Q_SCALES, qData(0, -1f)),
                 "scale 0 is -1.0",
                 "q.__scales",
                 ANY));
         c.add(read(
                 "NaN scale",
-                () -> file("{" + Q_META + "," + Q_CODES + "," + Q_SCALES + "}", qData(0, Float.NaN)),
+                () -> quantizedFile(Q_META, Q_CODES, Q_SCALES, qData(0, Float.NaN)),
                 "scale 0 is NaN",
                 "q.__scales",
                 ANY));
         c.add(read(
                 "code the quantizer never writes",
-                () -> file("{" + Q_META + "," + Q_CODES + "," + Q_SCALES + "}", qData(0x00800000, 1f)),
+                () -> quantizedFile(Q_META, Q_CODES, Q_SCALES, qData(0x00800000, 1f)),
                 "code 2 (raw bits 0x80) is not a Q8S code",
                 "q",
                 ANY));
         c.add(read(
                 "padding bits set",
-                () -> file(
-                        "{" + Q_META.replace("[4]", "[3]") + "," + Q_CODES + "," + Q_SCALES + "}",
-                        qData(0x01000000, 1f)),
+                () -> quantizedFile(Q_META.replace("[4]", "[3]"), Q_CODES, Q_SCALES, qData(0x01000000, 1f)),
                 "padding bits after the last code are not zero",
                 "q",
                 ANY));
@@ -419,7 +414,7 @@ class MalformedFileTest {
             assertEquals(List.of(), r.warnings());
         }
         Path q = dir.resolve("q.safetensors");
-        Files.write(q, file("{" + Q_META + "," + Q_CODES + "," + Q_SCALES + "}", qData(0x7F81FF05, 0.5f)));
+        Files.write(q, quantizedFile(Q_META, Q_CODES, Q_SCALES, qData(0x7F81FF05, 0.5f)));
         try (SafetensorsReader r = SafetensorsReader.open(q)) {
             var t = r.readQuantized("q");
             assertEquals(List.of(5, -1, -127, 127), List.of(t.code(0), t.code(1), t.code(2), t.code(3)));

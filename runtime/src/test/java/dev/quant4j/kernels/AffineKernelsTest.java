@@ -19,6 +19,7 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
 import dev.quant4j.testing.FloatBits;
+import dev.quant4j.testkit.SeededCases;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -177,12 +178,9 @@ class AffineKernelsTest {
 
     @Test
     void everyElementIsWithinHalfAStepAndSimdIsTheReferenceBitForBit() {
-        SplittableRandom rnd = new SplittableRandom(0xAFF1_4E5EL);
-        int cases = 0;
-        int exactBlocks = 0;
-        for (int round = 0; round < 400; round++) {
-            long seed = rnd.nextLong();
-            SplittableRandom r = new SplittableRandom(seed);
+        int[] cases = {0};
+        int[] exactBlocks = {0};
+        SeededCases.run(0xAFF1_4E5EL, 400, (seed, r) -> {
             int[] shape = RandomCases.shape(r, 3000);
             QuantScheme scheme = randomAffine(r, shape);
             int n = (int) Shapes.elementCount(shape);
@@ -234,13 +232,13 @@ class AffineKernelsTest {
                 }
             });
             for (float s : d) {
-                exactBlocks += s == 0f ? 1 : 0;
+                exactBlocks[0] += s == 0f ? 1 : 0;
             }
-            cases++;
-        }
-        assertTrue(exactBlocks > 0, "some blocks are all one value");
-        System.out.println(cases + " affine tensors within d/2 and identical at " + SIMD.name() + " (" + exactBlocks
-                + " blocks with d = 0)");
+            cases[0]++;
+        });
+        assertTrue(exactBlocks[0] > 0, "some blocks are all one value");
+        System.out.println(cases[0] + " affine tensors within d/2 and identical at " + SIMD.name() + " ("
+                + exactBlocks[0] + " blocks with d = 0)");
     }
 
     @Test

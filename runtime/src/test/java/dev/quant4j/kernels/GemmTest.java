@@ -17,6 +17,7 @@ import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.TestFloats;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +43,37 @@ class GemmTest {
             case 3 -> 1025 + r.nextInt(1100); // runs longer than the exact chunk at tensor / row level
             default -> 16 * (1 + r.nextInt(30)) + r.nextInt(3) - 1;
         };
+    }
+
+    /** A row length for the integer products: {@link #cols}, or a quarter of the time the nibble-order fast path. */
+    private static int integerCols(SplittableRandom r) {
+        int cols = cols(r);
+        if (r.nextInt(4) == 0) {
+            cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
+        }
+        return cols;
+    }
+
+    /**
+     * A random product's weights and batch, drawn in this order: rows, a row length from {@code colsOf}, a token
+     * count, one of {@code values}, Gaussian weights (scale 0.1) and a random {@link #scheme} for them, quantized
+     * by the reference.
+     */
+    private record Product(int rows, int cols, int tokens, QuantizedTensor w) {
+        static Product draw(SplittableRandom r, ToIntFunction<SplittableRandom> colsOf, QuantValue[] values) {
+            int rows = 1 + r.nextInt(30);
+            int cols = colsOf.applyAsInt(r);
+            int tokens = TOKENS[r.nextInt(TOKENS.length)];
+            QuantValue value = values[r.nextInt(values.length)];
+            QuantizedTensor w = Kernels.scalar()
+                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
+            return new Product(rows, cols, tokens, w);
+        }
+
+        @Override
+        public String toString() {
+            return w + " x " + tokens + " tokens";
+        }
     }
 
     private static float[] gaussian(SplittableRandom r, int n, double scale) {
@@ -120,21 +152,16 @@ class GemmTest {
     void dequantizedProductEqualsTheFloat32ProductOfTheDequantizedWeights() {
         for (long seed = 0; seed < 120; seed++) {
             SplittableRandom r = new SplittableRandom(1000 + seed);
-            int rows = 1 + r.nextInt(30);
-            int cols = cols(r);
-            int tokens = TOKENS[r.nextInt(TOKENS.length)];
-            QuantValue value = QuantValue.values()[r.nextInt(QuantValue.values().length)];
-            QuantizedTensor w = Kernels.scalar()
-                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
-            float[] deq = new float[rows * cols];
-            Kernels.scalar().dequantize(w, deq);
-            float[] x = gaussian(r, tokens * cols, 1);
-            float[] want = new float[tokens * rows];
-            REF.matmul(deq, rows, cols, x, tokens, want, Parallelism.single());
+            Product p = Product.draw(r, GemmTest::cols, QuantValue.values());
+            float[] deq = new float[p.rows() * p.cols()];
+            Kernels.scalar().dequantize(p.w(), deq);
+            float[] x = gaussian(r, p.tokens() * p.cols(), 1);
+            float[] want = new float[p.tokens() * p.rows()];
+            REF.matmul(deq, p.rows(), p.cols(), x, p.tokens(), want, Parallelism.single());
             for (GemmKernels k : new GemmKernels[] {REF, SIMD}) {
-                float[] got = new float[tokens * rows];
-                k.matmul(w, x, tokens, got, Parallelism.threads(1 + (int) (seed % 3)));
-                assertSameBits(want, got, k.name() + " seed " + (1000 + seed) + " " + w + " x " + tokens + " tokens");
+                float[] got = new float[p.tokens() * p.rows()];
+                k.matmul(p.w(), x, p.tokens(), got, Parallelism.threads(1 + (int) (seed % 3)));
+                assertSameBits(want, got, k.name() + " seed " + (1000 + seed) + " " + p);
             }
         }
     }
@@ -186,18 +213,10 @@ class GemmTest {
     void integerProductEqualsTheReferenceBitForBit() {
         for (long seed = 0; seed < 300; seed++) {
             SplittableRandom r = new SplittableRandom(5000 + seed);
-            int rows = 1 + r.nextInt(30);
-            int cols = cols(r);
-            if (r.nextInt(4) == 0) {
-                cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
-            }
-            int tokens = TOKENS[r.nextInt(TOKENS.length)];
-            QuantValue value = INTEGER[r.nextInt(INTEGER.length)];
-            QuantizedTensor w = Kernels.scalar()
-                    .quantize("w", FloatTensor.of(gaussian(r, rows * cols, 0.1), rows, cols), scheme(r, value, cols));
-            int block = activationBlock(r, cols);
+            Product p = Product.draw(r, GemmTest::integerCols, INTEGER);
+            int block = activationBlock(r, p.cols());
             assertInt8ProductIsTheReferences(
-                    r, w, rows, cols, tokens, block, "seed " + (5000 + seed) + " " + w + " x " + tokens + " tokens");
+                    r, p.w(), p.rows(), p.cols(), p.tokens(), block, "seed " + (5000 + seed) + " " + p);
         }
     }
 
@@ -212,10 +231,7 @@ class GemmTest {
         for (long seed = 0; seed < 200; seed++) {
             SplittableRandom r = new SplittableRandom(7000 + seed);
             int rows = 1 + r.nextInt(30);
-            int cols = cols(r);
-            if (r.nextInt(4) == 0) {
-                cols = 32 * (1 + r.nextInt(48)); // the nibble-order fast path
-            }
+            int cols = integerCols(r);
             int tokens = seed % 10 == 0 ? 1 : TOKENS[r.nextInt(TOKENS.length)];
             QuantValue value = values[r.nextInt(values.length)];
             QuantScheme scheme = scheme(r, value, cols).withMode(QuantMode.AFFINE);

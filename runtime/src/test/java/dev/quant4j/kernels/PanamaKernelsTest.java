@@ -14,6 +14,7 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.Packing;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
+import dev.quant4j.testkit.SeededCases;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -38,18 +39,17 @@ class PanamaKernelsTest {
 
     @Test
     void quantizeAndDequantizeMatchTheReferenceForEveryValueLevelStoreAndParam() {
-        long seed = 0x5EED_0001L;
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int cases = 0;
+        SeededCases seeded = new SeededCases(0x5EED_0001L);
+        int[] cases = {0};
         for (int round = 0; round < 90; round++) {
             for (QuantValue value : RandomCases.VALUES) {
-                long caseSeed = rnd.nextLong();
-                SplittableRandom r = new SplittableRandom(caseSeed);
-                int[] shape = RandomCases.shape(r, 3000);
-                QuantScheme scheme = RandomCases.scheme(r, value, shape);
-                float[] x = RandomCases.values(r, (int) Shapes.elementCount(shape), value);
-                compare(caseSeed, shape, scheme, x);
-                cases++;
+                seeded.next((caseSeed, r) -> {
+                    int[] shape = RandomCases.shape(r, 3000);
+                    QuantScheme scheme = RandomCases.scheme(r, value, shape);
+                    float[] x = RandomCases.values(r, (int) Shapes.elementCount(shape), value);
+                    compare(caseSeed, shape, scheme, x);
+                    cases[0]++;
+                });
             }
         }
         // Every store and param with block 32 on a shape that has full and cut-short blocks.
@@ -59,24 +59,25 @@ class PanamaKernelsTest {
                     if (store == QuantStore.NATIVE && value.isSubByte()) {
                         continue;
                     }
-                    long caseSeed = rnd.nextLong();
-                    int[] shape = {5, 77};
-                    QuantScheme scheme = QuantScheme.DEFAULT
-                            .withValue(value)
-                            .withParam(param)
-                            .withStore(store)
-                            .withBlockSize(32);
-                    compare(caseSeed, shape, scheme, RandomCases.values(new SplittableRandom(caseSeed), 5 * 77, value));
-                    compare(
-                            caseSeed,
-                            shape,
-                            scheme.withLevel(dev.quant4j.annotations.QuantLevel.TENSOR),
-                            RandomCases.values(new SplittableRandom(caseSeed + 1), 5 * 77, value));
-                    cases += 2;
+                    seeded.next((caseSeed, r) -> {
+                        int[] shape = {5, 77};
+                        QuantScheme scheme = QuantScheme.DEFAULT
+                                .withValue(value)
+                                .withParam(param)
+                                .withStore(store)
+                                .withBlockSize(32);
+                        compare(caseSeed, shape, scheme, RandomCases.values(r, 5 * 77, value));
+                        compare(
+                                caseSeed,
+                                shape,
+                                scheme.withLevel(dev.quant4j.annotations.QuantLevel.TENSOR),
+                                RandomCases.values(new SplittableRandom(caseSeed + 1), 5 * 77, value));
+                        cases[0] += 2;
+                    });
                 }
             }
         }
-        System.out.println(cases + " random tensors identical at " + SIMD.name());
+        System.out.println(cases[0] + " random tensors identical at " + SIMD.name());
     }
 
     @Test

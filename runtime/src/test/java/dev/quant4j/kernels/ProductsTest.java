@@ -12,6 +12,7 @@ import dev.quant4j.tensor.BlockLayout;
 import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.testing.TestFloats;
+import dev.quant4j.testkit.SeededCases;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -192,10 +193,7 @@ class ProductsTest {
 
     @Test
     void threadsGiveTheSameBitsAsOneThread() {
-        SplittableRandom seeds = new SplittableRandom(0x5EED_0104L);
-        for (int i = 0; i < 30; i++) {
-            long seed = seeds.nextLong();
-            SplittableRandom r = new SplittableRandom(seed);
+        SeededCases.run(0x5EED_0104L, 30, (seed, r) -> {
             int rows = 64 + r.nextInt(300);
             int cols = 32 * (8 + r.nextInt(60));
             float[] wf = activations(r, rows * cols);
@@ -215,7 +213,7 @@ class ProductsTest {
                 k.matvec(wf, rows, cols, x, many, Parallelism.threads(2));
                 assertArrayEquals(one, many, k.name() + " float32 matvec, seed " + seed);
             }
-        }
+        });
     }
 
     @Test

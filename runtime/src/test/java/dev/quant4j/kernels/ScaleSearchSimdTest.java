@@ -12,6 +12,7 @@ import dev.quant4j.tensor.FloatTensor;
 import dev.quant4j.tensor.QuantizedTensor;
 import dev.quant4j.tensor.Shapes;
 import dev.quant4j.testing.TestFloats;
+import dev.quant4j.testkit.SeededCases;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -41,41 +42,39 @@ class ScaleSearchSimdTest {
 
     @Test
     void searchedScalesAndCodesAreTheReferencesBitForBit() {
-        SplittableRandom rnd = new SplittableRandom(0x5EED_5EA7L);
-        int cases = 0;
-        int negative = 0;
+        SeededCases cases = new SeededCases(0x5EED_5EA7L);
+        int[] negative = {0};
         for (int round = 0; round < 60; round++) {
             for (QuantValue value : INTEGERS) {
                 for (Calibration calibration : new Calibration[] {Calibration.MSE, Calibration.IMATRIX}) {
-                    long seed = rnd.nextLong();
-                    SplittableRandom r = new SplittableRandom(seed);
-                    int[] shape = RandomCases.shape(r, 3000);
-                    QuantScheme scheme = RandomCases.scheme(r, value, shape).withCalibration(calibration);
-                    int n = (int) Shapes.elementCount(shape);
-                    float[] x = r.nextInt(3) == 0 ? RandomCases.values(r, n, value) : gaussian(r, n);
-                    float[] imp = calibration == Calibration.IMATRIX ? importance(r, shape) : null;
-                    String what = RandomCases.describe(seed, shape, scheme);
-                    FloatTensor t = FloatTensor.of(x, shape);
-                    QuantizedTensor ref = ScaleSearch.quantize(REF, "t", t, scheme, imp);
-                    QuantizedTensor simd = ScaleSearch.quantize(SIMD, "t", t, scheme, imp);
-                    assertSameScales(ref.scales(), simd.scales(), what);
-                    assertArrayEquals(ref.codes(), simd.codes(), what);
-                    assertSameScales(ScaleSearch.scales("t", t, scheme, imp), ref.scales(), what);
-                    if (calibration == Calibration.MSE) {
-                        QuantizedTensor active = new dev.quant4j.quantize.Quantizer(scheme).quantize("t", t);
-                        assertSameScales(ref.scales(), active.scales(), what);
-                        assertArrayEquals(ref.codes(), active.codes(), what);
-                    }
-                    for (float s : ref.scales()) {
-                        negative += s < 0 ? 1 : 0;
-                    }
-                    cases++;
+                    cases.next((seed, r) -> {
+                        int[] shape = RandomCases.shape(r, 3000);
+                        QuantScheme scheme = RandomCases.scheme(r, value, shape).withCalibration(calibration);
+                        int n = (int) Shapes.elementCount(shape);
+                        float[] x = r.nextInt(3) == 0 ? RandomCases.values(r, n, value) : gaussian(r, n);
+                        float[] imp = calibration == Calibration.IMATRIX ? importance(r, shape) : null;
+                        String what = RandomCases.describe(seed, shape, scheme);
+                        FloatTensor t = FloatTensor.of(x, shape);
+                        QuantizedTensor ref = ScaleSearch.quantize(REF, "t", t, scheme, imp);
+                        QuantizedTensor simd = ScaleSearch.quantize(SIMD, "t", t, scheme, imp);
+                        assertSameScales(ref.scales(), simd.scales(), what);
+                        assertArrayEquals(ref.codes(), simd.codes(), what);
+                        assertSameScales(ScaleSearch.scales("t", t, scheme, imp), ref.scales(), what);
+                        if (calibration == Calibration.MSE) {
+                            QuantizedTensor active = new dev.quant4j.quantize.Quantizer(scheme).quantize("t", t);
+                            assertSameScales(ref.scales(), active.scales(), what);
+                            assertArrayEquals(ref.codes(), active.codes(), what);
+                        }
+                        for (float s : ref.scales()) {
+                            negative[0] += s < 0 ? 1 : 0;
+                        }
+                    });
                 }
             }
         }
-        assertTrue(negative > 0, "some searched scales are negative, so the sign choice is exercised");
-        System.out.println(
-                cases + " searched tensors identical at " + SIMD.name() + " (" + negative + " negative scales)");
+        assertTrue(negative[0] > 0, "some searched scales are negative, so the sign choice is exercised");
+        System.out.println(cases.count() + " searched tensors identical at " + SIMD.name() + " (" + negative[0]
+                + " negative scales)");
     }
 
     @Test

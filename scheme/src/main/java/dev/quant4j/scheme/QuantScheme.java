@@ -8,6 +8,7 @@ import dev.quant4j.annotations.QuantMode;
 import dev.quant4j.annotations.QuantParam;
 import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import dev.quant4j.annotations.Quantize;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,16 +33,37 @@ import java.util.function.Function;
  *
  * <p>Block extents are kept canonical: leading 1s are dropped ({@code block1x32} is {@code block32}),
  * because a block is right-aligned to the tensor's trailing dimensions and left-padded with 1s.
+ *
+ * @param value the quantized value type
+ * @param level per tensor or per block
+ * @param blockSize the block extents in canonical form (no leading 1s); empty for the tensor level
+ * @param store how codes are stored
+ * @param param the type of the scales
+ * @param mode symmetric or affine
+ * @param calibration how the weights' scales are chosen
+ * @param activations how the input activations of the weight's linear layer are quantized (docs/PROCESSOR.md);
+ *     {@link ActivationMode#NONE} keeps them float32
+ * @param activationCalibration how static activation quantization finds its scales;
+ *     {@link ActivationCalibration#NONE} when not chosen
  */
-public final class QuantScheme {
+public record QuantScheme(
+        QuantValue value,
+        QuantLevel level,
+        int[] blockSize,
+        QuantStore store,
+        QuantParam param,
+        QuantMode mode,
+        Calibration calibration,
+        ActivationMode activations,
+        ActivationCalibration activationCalibration) {
     /** The most extents a block may have. */
     public static final int MAX_BLOCK_RANK = 5;
 
     /**
      * The block extent a block-level scheme gets when none is given ({@code @Quantize(level = BLOCK)},
-     * {@link #withLevel withLevel(BLOCK)}).
+     * {@link #withLevel withLevel(BLOCK)}): the annotation's {@link Quantize#DEFAULT_BLOCK_EXTENT}.
      */
-    public static final int DEFAULT_BLOCK_EXTENT = 32;
+    public static final int DEFAULT_BLOCK_EXTENT = Quantize.DEFAULT_BLOCK_EXTENT;
 
     /**
      * Burn's default: Q8S, per tensor, U32 store, F32 scales, symmetric, min-max, float32 activations
@@ -61,35 +83,20 @@ public final class QuantScheme {
             ActivationMode.NONE,
             ActivationCalibration.NONE);
 
-    private final QuantValue value;
-    private final QuantLevel level;
-    private final int[] block;
-    private final QuantStore store;
-    private final QuantParam param;
-    private final QuantMode mode;
-    private final Calibration calibration;
-    private final ActivationMode activations;
-    private final ActivationCalibration activationCalibration;
-
-    private QuantScheme(
-            QuantValue value,
-            QuantLevel level,
-            int[] block,
-            QuantStore store,
-            QuantParam param,
-            QuantMode mode,
-            Calibration calibration,
-            ActivationMode activations,
-            ActivationCalibration activationCalibration) {
-        this.value = Objects.requireNonNull(value, "value");
-        this.level = Objects.requireNonNull(level, "level");
-        this.block = level == QuantLevel.TENSOR ? new int[0] : canonicalBlock(block);
-        this.store = Objects.requireNonNull(store, "store");
-        this.param = Objects.requireNonNull(param, "param");
-        this.mode = Objects.requireNonNull(mode, "mode");
-        this.calibration = Objects.requireNonNull(calibration, "calibration");
-        this.activations = Objects.requireNonNull(activations, "activations");
-        this.activationCalibration = Objects.requireNonNull(activationCalibration, "activationCalibration");
+    /**
+     * Every part as given, with the block extents made canonical (empty for the tensor level); the scheme
+     * is not validated ({@link #problems()}).
+     */
+    public QuantScheme {
+        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(level, "level");
+        blockSize = level == QuantLevel.TENSOR ? new int[0] : canonicalBlock(blockSize);
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(param, "param");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(calibration, "calibration");
+        Objects.requireNonNull(activations, "activations");
+        Objects.requireNonNull(activationCalibration, "activationCalibration");
     }
 
     /**
@@ -127,12 +134,13 @@ public final class QuantScheme {
     }
 
     public QuantScheme withValue(QuantValue v) {
-        return new QuantScheme(v, level, block, store, param, mode, calibration, activations, activationCalibration);
+        return new QuantScheme(
+                v, level, blockSize, store, param, mode, calibration, activations, activationCalibration);
     }
 
     /** Sets the level; {@code BLOCK} keeps the current extents ({@link #DEFAULT_BLOCK_EXTENT} if there are none). */
     public QuantScheme withLevel(QuantLevel l) {
-        int[] b = l == QuantLevel.BLOCK && block.length == 0 ? new int[] {DEFAULT_BLOCK_EXTENT} : block;
+        int[] b = l == QuantLevel.BLOCK && blockSize.length == 0 ? new int[] {DEFAULT_BLOCK_EXTENT} : blockSize;
         return new QuantScheme(value, l, b, store, param, mode, calibration, activations, activationCalibration);
     }
 
@@ -151,80 +159,49 @@ public final class QuantScheme {
     }
 
     public QuantScheme withStore(QuantStore s) {
-        return new QuantScheme(value, level, block, s, param, mode, calibration, activations, activationCalibration);
+        return new QuantScheme(
+                value, level, blockSize, s, param, mode, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withParam(QuantParam p) {
-        return new QuantScheme(value, level, block, store, p, mode, calibration, activations, activationCalibration);
+        return new QuantScheme(
+                value, level, blockSize, store, p, mode, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withMode(QuantMode m) {
-        return new QuantScheme(value, level, block, store, param, m, calibration, activations, activationCalibration);
+        return new QuantScheme(
+                value, level, blockSize, store, param, m, calibration, activations, activationCalibration);
     }
 
     public QuantScheme withCalibration(Calibration c) {
-        return new QuantScheme(value, level, block, store, param, mode, c, activations, activationCalibration);
-    }
-
-    public QuantValue value() {
-        return value;
-    }
-
-    public QuantLevel level() {
-        return level;
+        return new QuantScheme(value, level, blockSize, store, param, mode, c, activations, activationCalibration);
     }
 
     /** The block extents in canonical form (no leading 1s); empty for the tensor level. */
     public int[] blockSize() {
-        return block.clone();
+        return blockSize.clone();
     }
 
     /** Number of block extents (0 for the tensor level). */
     public int blockRank() {
-        return block.length;
+        return blockSize.length;
     }
 
     /** One block extent, counted from the left of the canonical form. */
     public int blockExtent(int i) {
-        return block[i];
-    }
-
-    public QuantStore store() {
-        return store;
-    }
-
-    public QuantParam param() {
-        return param;
-    }
-
-    public QuantMode mode() {
-        return mode;
-    }
-
-    public Calibration calibration() {
-        return calibration;
+        return blockSize[i];
     }
 
     // Activations: how the input of the weight's linear layer is quantized (docs/PROCESSOR.md).
 
-    /** How the input activations are quantized; {@link ActivationMode#NONE} keeps them float32. */
-    public ActivationMode activations() {
-        return activations;
-    }
-
     /** Sets how the input activations of the weight's linear layer are quantized. */
     public QuantScheme withActivations(ActivationMode a) {
-        return new QuantScheme(value, level, block, store, param, mode, calibration, a, activationCalibration);
-    }
-
-    /** How static activation quantization finds its scales; {@link ActivationCalibration#NONE} when not chosen. */
-    public ActivationCalibration activationCalibration() {
-        return activationCalibration;
+        return new QuantScheme(value, level, blockSize, store, param, mode, calibration, a, activationCalibration);
     }
 
     /** Sets how {@link ActivationMode#STATIC} finds its scales. */
     public QuantScheme withActivationCalibration(ActivationCalibration c) {
-        return new QuantScheme(value, level, block, store, param, mode, calibration, activations, c);
+        return new QuantScheme(value, level, blockSize, store, param, mode, calibration, activations, c);
     }
 
     /**
@@ -244,7 +221,7 @@ public final class QuantScheme {
                     "write u32 instead of native" + perWord));
         }
         if (level == QuantLevel.BLOCK) {
-            if (block.length == 0) {
+            if (blockSize.length == 0) {
                 out.add(new SchemeProblem(
                         SchemeProblem.Rule.BLOCK_WITHOUT_EXTENTS,
                         "blockSize",
@@ -253,22 +230,22 @@ public final class QuantScheme {
                                 + DEFAULT_BLOCK_EXTENT,
                         "give the block one to " + MAX_BLOCK_RANK + " extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
             }
-            if (block.length > MAX_BLOCK_RANK) {
+            if (blockSize.length > MAX_BLOCK_RANK) {
                 String fix = "drop extents: a block is right-aligned to the tensor's trailing dimensions";
                 out.add(new SchemeProblem(
                         SchemeProblem.Rule.TOO_MANY_BLOCK_EXTENTS,
                         "blockSize",
-                        "A block has at most " + MAX_BLOCK_RANK + " extents, got " + block.length + " "
-                                + Arrays.toString(block),
+                        "A block has at most " + MAX_BLOCK_RANK + " extents, got " + blockSize.length + " "
+                                + Arrays.toString(blockSize),
                         fix,
                         fix));
             }
-            for (int i = 0; i < block.length; i++) {
-                if (block[i] < 1) {
+            for (int i = 0; i < blockSize.length; i++) {
+                if (blockSize[i] < 1) {
                     out.add(new SchemeProblem(
                             SchemeProblem.Rule.BLOCK_EXTENT_BELOW_ONE,
                             "blockSize",
-                            "Block extent " + i + " is " + block[i] + " in " + Arrays.toString(block)
+                            "Block extent " + i + " is " + blockSize[i] + " in " + Arrays.toString(blockSize)
                                     + "; extents must be at least 1",
                             "use positive block extents, e.g. blockSize = " + DEFAULT_BLOCK_EXTENT,
                             "use positive block extents, e.g. block" + DEFAULT_BLOCK_EXTENT));
@@ -399,12 +376,12 @@ public final class QuantScheme {
 
     private List<SchemeProblem> problemsForRank(int rank, String shapeText) {
         List<SchemeProblem> out = problems();
-        if (level == QuantLevel.BLOCK && block.length > rank) {
+        if (level == QuantLevel.BLOCK && blockSize.length > rank) {
             String fix = "use a block with at most " + rank + " extents, or the tensor level";
             out.add(new SchemeProblem(
                     SchemeProblem.Rule.BLOCK_RANK_ABOVE_TENSOR_RANK,
                     "blockSize",
-                    "Block " + blockToken() + " has " + block.length + " extents but the tensor has only " + rank
+                    "Block " + blockToken() + " has " + blockSize.length + " extents but the tensor has only " + rank
                             + " dimensions" + shapeText,
                     fix,
                     fix));
@@ -433,23 +410,23 @@ public final class QuantScheme {
             }
             return b;
         }
-        int pad = shape.length - block.length;
+        int pad = shape.length - blockSize.length;
         if (pad < 0) {
             throw new IllegalArgumentException(
                     "block " + blockToken() + " has more extents than the tensor's " + shape.length + " dimensions");
         }
         Arrays.fill(b, 0, pad, 1);
-        System.arraycopy(block, 0, b, pad, block.length);
+        System.arraycopy(blockSize, 0, b, pad, blockSize.length);
         return b;
     }
 
     private String blockToken() {
         StringBuilder sb = new StringBuilder("block");
-        for (int i = 0; i < block.length; i++) {
+        for (int i = 0; i < blockSize.length; i++) {
             if (i > 0) {
                 sb.append('x');
             }
-            sb.append(block[i]);
+            sb.append(blockSize[i]);
         }
         return sb.toString();
     }
@@ -679,7 +656,7 @@ public final class QuantScheme {
         return o instanceof QuantScheme q
                 && value == q.value
                 && level == q.level
-                && Arrays.equals(block, q.block)
+                && Arrays.equals(blockSize, q.blockSize)
                 && store == q.store
                 && param == q.param
                 && mode == q.mode
@@ -693,7 +670,7 @@ public final class QuantScheme {
         return Objects.hash(
                 value,
                 level,
-                Arrays.hashCode(block),
+                Arrays.hashCode(blockSize),
                 store,
                 param,
                 mode,

@@ -49,7 +49,6 @@ class AgentFieldStoreTest {
         return Q8.quantize("test", FloatTensor.vector(data));
     }
 
-    /** What the generated quantizeWeights does: quantize the current array, null the field, store. */
     /** A fresh owner whose field {@code s} holds quantized, from {@code randomWeights(seed, n)}. */
     private static Weights quantizedWeights(AgentFieldStore s, long seed, int n) {
         Weights m = new Weights();
@@ -57,6 +56,7 @@ class AgentFieldStoreTest {
         return m;
     }
 
+    /** What the generated quantizeWeights does: quantize the current array, null the field, store. */
     private static QuantizedTensor quantizeField(AgentFieldStore s, Weights owner, float[] data) {
         QuantizedTensor qt = q(data);
         s.write(owner, null, W);

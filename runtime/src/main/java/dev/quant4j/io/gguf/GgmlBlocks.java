@@ -285,14 +285,14 @@ public final class GgmlBlocks {
                 }
             }
             case Q8_0 ->
-                forBlocks(n, QK, 34, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = f16(data, o);
                     for (int j = 0; j < QK; j++) {
                         out[b + j] = data.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
                     }
                 });
             case Q4_0 ->
-                forBlocks(n, QK, 18, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = f16(data, o);
                     for (int j = 0; j < QK / 2; j++) {
                         int v = u8(data, o + 2 + j);
@@ -301,7 +301,7 @@ public final class GgmlBlocks {
                     }
                 });
             case Q4_1 ->
-                forBlocks(n, QK, 20, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = f16(data, o);
                     float m = f16(data, o + 2);
                     for (int j = 0; j < QK / 2; j++) {
@@ -311,7 +311,7 @@ public final class GgmlBlocks {
                     }
                 });
             case Q5_0 ->
-                forBlocks(n, QK, 22, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = f16(data, o);
                     int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), o + 2);
                     for (int j = 0; j < QK / 2; j++) {
@@ -321,7 +321,7 @@ public final class GgmlBlocks {
                     }
                 });
             case MXFP4 ->
-                forBlocks(n, QK, 17, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     // ggml's GGML_E8M0_TO_FP32_HALF: 2^(e - 128), subnormal for e < 2.
                     float d = Math.scalb(1f, u8(data, o) - 128);
                     for (int j = 0; j < QK / 2; j++) {
@@ -331,17 +331,14 @@ public final class GgmlBlocks {
                     }
                 });
             case Q4_K ->
-                forBlocks(n, 256, 144, (b, o) -> {
-                    float d = f16(data, o);
-                    float min = f16(data, o + 2);
-                    long scales = o + 4;
+                forBlocks(n, type, (b, o) -> {
                     long q = o + 16;
                     int y = b;
                     for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
-                        float d1 = d * scaleK4(data, scales, is);
-                        float m1 = min * minK4(data, scales, is);
-                        float d2 = d * scaleK4(data, scales, is + 1);
-                        float m2 = min * minK4(data, scales, is + 1);
+                        float d1 = subScaleK4(data, o, is);
+                        float m1 = subMinK4(data, o, is);
+                        float d2 = subScaleK4(data, o, is + 1);
+                        float m2 = subMinK4(data, o, is + 1);
                         for (int l = 0; l < 32; l++) {
                             out[y + l] = d1 * (u8(data, q + l) & 0xF) - m1;
                         }
@@ -352,20 +349,17 @@ public final class GgmlBlocks {
                     }
                 });
             case Q5_K ->
-                forBlocks(n, 256, 176, (b, o) -> {
-                    float d = f16(data, o);
-                    float min = f16(data, o + 2);
-                    long scales = o + 4;
+                forBlocks(n, type, (b, o) -> {
                     long qh = o + 16;
                     long ql = o + 48;
                     int y = b;
                     int u1 = 1;
                     int u2 = 2;
                     for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-                        float d1 = d * scaleK4(data, scales, is);
-                        float m1 = min * minK4(data, scales, is);
-                        float d2 = d * scaleK4(data, scales, is + 1);
-                        float m2 = min * minK4(data, scales, is + 1);
+                        float d1 = subScaleK4(data, o, is);
+                        float m1 = subMinK4(data, o, is);
+                        float d2 = subScaleK4(data, o, is + 1);
+                        float m2 = subMinK4(data, o, is + 1);
                         for (int l = 0; l < 32; l++) {
                             int h = (u8(data, qh + l) & u1) != 0 ? 16 : 0;
                             out[y + l] = d1 * ((u8(data, ql + l) & 0xF) + h) - m1;
@@ -378,7 +372,7 @@ public final class GgmlBlocks {
                     }
                 });
             case Q6_K ->
-                forBlocks(n, 256, 210, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = f16(data, o + 208);
                     long ql = o;
                     long qh = o + 128;
@@ -400,7 +394,7 @@ public final class GgmlBlocks {
                     }
                 });
             case Q8_K ->
-                forBlocks(n, 256, 292, (b, o) -> {
+                forBlocks(n, type, (b, o) -> {
                     float d = data.get(F32, o);
                     for (int j = 0; j < 256; j++) {
                         out[b + j] = d * data.get(ValueLayout.JAVA_BYTE, o + 4 + j);
@@ -428,10 +422,26 @@ public final class GgmlBlocks {
         void at(int firstElement, long byteOffset);
     }
 
-    private static void forBlocks(int n, int blockSize, int typeSize, Block block) {
+    /** Each block of {@code n} elements of {@code type}, with the geometry {@link GgmlType} states. */
+    private static void forBlocks(int n, GgmlType type, Block block) {
+        int blockSize = type.blockSize();
+        int typeSize = type.typeSize();
         for (int b = 0, i = 0; i < n; b++, i += blockSize) {
             block.at(i, (long) b * typeSize);
         }
+    }
+
+    /**
+     * The scale of sub-block {@code j} of the Q4_K / Q5_K block at {@code o}: the block's f16 {@code d}
+     * times its 6-bit scale {@link #scaleK4}.
+     */
+    private static float subScaleK4(MemorySegment data, long o, int j) {
+        return f16(data, o) * scaleK4(data, o + 4, j);
+    }
+
+    /** The min of sub-block {@code j}: the block's f16 {@code dmin} times its 6-bit min {@link #minK4}. */
+    private static float subMinK4(MemorySegment data, long o, int j) {
+        return f16(data, o + 2) * minK4(data, o + 4, j);
     }
 
     /** ggml's {@code get_scale_min_k4}: the 6-bit scale of sub-block j of a Q4_K / Q5_K block. */
