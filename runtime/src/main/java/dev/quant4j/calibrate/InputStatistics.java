@@ -157,7 +157,7 @@ public final class InputStatistics implements java.io.Serializable {
 
     /** The products kernel's name, for tests and logs: {@code scalar} or {@code panama-N}. */
     static String productsKernelName() {
-        return Simd.PRODUCTS == SCALAR ? "scalar" : Simd.PRODUCTS.toString();
+        return Simd.PRODUCTS.equals(SCALAR) ? "scalar" : Simd.PRODUCTS.toString();
     }
 
     /** Loads the Vector API kernel by name when the SIMD kernels run (as {@code ScaleSearch} does). */
@@ -165,11 +165,12 @@ public final class InputStatistics implements java.io.Serializable {
         static final Products PRODUCTS = load();
 
         private static Products load() {
-            if (Kernels.active() == Kernels.scalar() || !Kernels.vectorModulePresent()) {
+            if (Kernels.active().equals(Kernels.scalar()) || !Kernels.vectorModulePresent()) {
                 return SCALAR;
             }
             try {
-                return (Products) Class.forName("dev.quant4j.calibrate.PanamaSecondMoments")
+                return Class.forName("dev.quant4j.calibrate.PanamaSecondMoments")
+                        .asSubclass(Products.class)
                         .getDeclaredConstructor()
                         .newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
