@@ -76,25 +76,33 @@ public final class Gptq {
     }
 
     /**
-     * As {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme, double[])}, with GPTQ's act-order
-     * when {@code actOrder} is true: the columns quantized in order of decreasing {@code H_jj}
-     * ({@link #actOrder}), the blocks staying where the format has them. On the demo's q4f:block32:f16 row
-     * (damping 0.03, 327 sentences) it gave cosine mean / min 0.989122 / 0.913989 against 0.988476 / 0.927929
-     * in index order, so it is not the default.
+     * Quantizes {@code weights} with the second moments that {@code statistics} holds under {@code name}, damped
+     * by {@link #damping} for the rows they were recorded on, columns in index order: the one choice the
+     * demo, the CLI and Spark make.
+     *
+     * @throws QuantizationException as {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme,
+     *     double[])}, also when {@code statistics} has no second moments for {@code name}
      */
     public static QuantizedTensor quantize(
-            QuantKernels kernels,
-            String name,
-            FloatTensor weights,
-            QuantScheme scheme,
-            double[] secondMoments,
-            boolean actOrder) {
-        return quantize(kernels, name, weights, scheme, secondMoments, DAMP, actOrder);
+            QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme, InputStatistics statistics) {
+        int cols = weights.rank() == 2 ? weights.shape()[1] : 1;
+        return quantize(
+                kernels,
+                name,
+                weights,
+                scheme,
+                statistics.secondMoments(name),
+                damping(statistics.rows(name), cols),
+                false);
     }
 
     /**
-     * As {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme, double[], boolean)}, with
-     * {@code damping} (a fraction of H's mean diagonal, e.g. {@link #damping}) in place of {@link #DAMP}.
+     * As {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme, double[])}, with {@code damping} (a
+     * fraction of H's mean diagonal, e.g. {@link #damping}) in place of {@link #DAMP}, and with GPTQ's act-order
+     * when {@code actOrder} is true: the columns quantized in order of decreasing {@code H_jj}
+     * ({@link #actOrder}), the blocks staying where the format has them. On the demo's q4f:block32:f16 row
+     * (damping 0.03, 327 sentences) act-order gave cosine mean / min 0.989122 / 0.913989 against 0.988476 /
+     * 0.927929 in index order, so it is not the default.
      */
     public static QuantizedTensor quantize(
             QuantKernels kernels,

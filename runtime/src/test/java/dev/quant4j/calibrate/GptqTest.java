@@ -197,6 +197,26 @@ class GptqTest {
         assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
     }
 
+    /**
+     * A random [rows, cols] weight of N(0, 0.05^2) values and the second moments of {@code samples} random
+     * inputs, drawn from one generator in that order.
+     */
+    private record Layer(int rows, int cols, double[] h, float[] x) {
+        static Layer draw(long seed, int rows, int cols, int samples) {
+            SplittableRandom r = new SplittableRandom(seed);
+            double[] h = secondMoments(r, cols, samples);
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * 0.05);
+            }
+            return new Layer(rows, cols, h, x);
+        }
+
+        FloatTensor w() {
+            return FloatTensor.of(x, rows, cols);
+        }
+    }
+
     @Test
     void equalsTheDirectImplementationOnSmallMatrices() {
         agreeOnSmallMatrices(0x5EED_6970L, Gptq::values, GptqTest::direct, false);
@@ -292,18 +312,15 @@ class GptqTest {
 
     @Test
     void actOrderThroughTheTensorApiEncodesItsValuesByTheContractRuleAndKeepsTheOutputErrorLow() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6973L);
-        int rows = 24;
-        int cols = 64;
-        double[] h = secondMoments(r, cols, 400);
-        float[] x = new float[rows * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 0.05);
-        }
+        Layer layer = Layer.draw(0x5EED_6973L, 24, 64, 400);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
         QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
-        FloatTensor w = FloatTensor.of(x, rows, cols);
-        QuantizedTensor act = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, true);
-        QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h, true);
+        FloatTensor w = layer.w();
+        QuantizedTensor act = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP, true);
+        QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h, Gptq.DAMP, true);
         assertArrayEquals(act.codes(), simd.codes());
         assertArrayEquals(act.scales(), simd.scales());
         Gptq.Result v = Gptq.values(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h, true);
@@ -331,16 +348,13 @@ class GptqTest {
         assertEquals(Gptq.DAMP, Gptq.damping(12_842, 1_536)); // the 824 sentences
         assertEquals(Gptq.DAMP, Gptq.damping(4 * 384, 384));
         assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(4 * 384 - 1, 384));
-        SplittableRandom r = new SplittableRandom(0x5EED_6974L);
-        int rows = 8;
-        int cols = 32;
-        double[] h = secondMoments(r, cols, 100);
-        float[] x = new float[rows * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 0.05);
-        }
+        Layer layer = Layer.draw(0x5EED_6974L, 8, 32, 100);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
         QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
-        FloatTensor w = FloatTensor.of(x, rows, cols);
+        FloatTensor w = layer.w();
         QuantizedTensor strong = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP_FEW_ROWS, false);
         QuantizedTensor usual = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h);
         QuantizedTensor given = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP, false);
@@ -354,17 +368,35 @@ class GptqTest {
     }
 
     @Test
-    void lowersTheLayerOutputErrorAgainstTheWeightedSearchAloneAndEncodesByTheContractRule() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6971L);
-        int rows = 24;
-        int cols = 64;
-        double[] h = secondMoments(r, cols, 400);
-        float[] x = new float[rows * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 0.05);
-        }
+    void theStatisticsFormDampsByTheRowsTheyWereRecordedOn() {
+        Layer layer = Layer.draw(0x5EED_6975L, 8, 32, 100);
         QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
-        FloatTensor w = FloatTensor.of(x, rows, cols);
+        // Given statistics count as one row: fewer than ROWS_PER_INPUT per input, so DAMP_FEW_ROWS.
+        InputStatistics given = InputStatistics.ofMoments(java.util.Map.of(), java.util.Map.of("w", layer.h()));
+        QuantizedTensor viaStatistics = Gptq.quantize(Kernels.scalar(), "w", layer.w(), scheme, given);
+        QuantizedTensor direct = Gptq.quantize(
+                Kernels.scalar(), "w", layer.w(), scheme, given.secondMoments("w"), Gptq.DAMP_FEW_ROWS, false);
+        QuantizedTensor usual = Gptq.quantize(Kernels.scalar(), "w", layer.w(), scheme, layer.h());
+        assertArrayEquals(direct.codes(), viaStatistics.codes());
+        assertArrayEquals(direct.scales(), viaStatistics.scales());
+        assertTrue(
+                !java.util.Arrays.equals(usual.codes(), viaStatistics.codes())
+                        || !java.util.Arrays.equals(usual.scales(), viaStatistics.scales()),
+                "one row of statistics is damped by DAMP_FEW_ROWS, not DAMP");
+        QuantizationException missing = assertThrows(
+                QuantizationException.class, () -> Gptq.quantize(Kernels.scalar(), "v", layer.w(), scheme, given));
+        assertTrue(missing.getMessage().contains("'v'"), missing.getMessage());
+    }
+
+    @Test
+    void lowersTheLayerOutputErrorAgainstTheWeightedSearchAloneAndEncodesByTheContractRule() {
+        Layer layer = Layer.draw(0x5EED_6971L, 24, 64, 400);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        FloatTensor w = layer.w();
         QuantizedTensor g = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h);
         QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h);
         assertArrayEquals(g.codes(), simd.codes());
