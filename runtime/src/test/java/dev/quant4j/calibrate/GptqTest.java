@@ -53,66 +53,11 @@ class GptqTest {
     /** The textbook form: for column j, invert H over the columns j.. still to quantize, then update them. */
     static Gptq.Result direct(
             float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
-        double[] hd = Gptq.dampedCopy(h, cols);
-        double[][] w = new double[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                w[r][c] = x[r * cols + c];
-            }
-        }
-        float[] imp = new float[cols];
+        Integer[] order = new Integer[cols];
         for (int j = 0; j < cols; j++) {
-            imp[j] = (float) h[j * cols + j];
+            order[j] = j;
         }
-        int perRow = (cols + block - 1) / block;
-        float[] scales = new float[rows * perRow];
-        float[] values = new float[rows * cols];
-        for (int j = 0; j < cols; j++) {
-            int b = j / block;
-            if (j % block == 0) {
-                int n = Math.min(block, cols - j);
-                for (int r = 0; r < rows; r++) {
-                    float[] seg = new float[n];
-                    float amax = 0;
-                    for (int k = 0; k < n; k++) {
-                        seg[k] = (float) w[r][j + k];
-                        amax = Math.max(amax, Math.abs(seg[k]));
-                    }
-                    float s0 = QuantRules.storedScale(amax, value, param);
-                    float[] wi = java.util.Arrays.copyOfRange(imp, j, j + n);
-                    scales[r * perRow + b] = ScaleSearch.searchBlock(
-                            seg,
-                            wi,
-                            0,
-                            n,
-                            amax,
-                            s0,
-                            value,
-                            param,
-                            ScaleSearch::blockError,
-                            new float[ScaleSearch.PARTIALS]);
-                }
-            }
-            int m = cols - j;
-            double[][] sub = new double[m][m];
-            for (int i = 0; i < m; i++) {
-                for (int k = 0; k < m; k++) {
-                    sub[i][k] = hd[(j + i) * cols + (j + k)];
-                }
-            }
-            double[][] inv = invert(sub);
-            for (int r = 0; r < rows; r++) {
-                float s = scales[r * perRow + b];
-                float v = (float) w[r][j];
-                values[r * cols + j] = v;
-                double q = (double) QuantRules.encode(v, s, value) * s;
-                double e = (w[r][j] - q) / inv[0][0];
-                for (int k = 1; k < m; k++) {
-                    w[r][j + k] -= e * inv[0][k];
-                }
-            }
-        }
-        return new Gptq.Result(values, scales);
+        return directInOrder(x, rows, cols, block, value, param, h, order);
     }
 
     /** Gauss-Jordan with partial pivoting. */
@@ -229,14 +174,31 @@ class GptqTest {
      */
     static Gptq.Result directActOrder(
             float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
+        int[] order = Gptq.actOrder(h, cols);
         Integer[] boxed = new Integer[cols];
-        for (int j = 0; j < cols; j++) {
-            boxed[j] = j;
+        boolean[] seen = new boolean[cols];
+        for (int t = 0; t < cols; t++) {
+            int j = order[t];
+            assertTrue(!seen[j], "act-order is a permutation");
+            seen[j] = true;
+            if (t > 0) {
+                int prev = order[t - 1];
+                double a = h[prev * cols + prev];
+                double c = h[j * cols + j];
+                assertTrue(a > c || (a == c && prev < j), "decreasing H_jj, ties by index, at position " + t);
+            }
+            boxed[t] = j;
         }
-        java.util.Arrays.sort(boxed, (a, b) -> {
-            int c = Double.compare(h[b * cols + b], h[a * cols + a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
+        return directInOrder(x, rows, cols, block, value, param, h, boxed);
+    }
+
+    /**
+     * Columns quantized in {@code order}, each with a fresh inverse of the damped H over the columns still to
+     * go (in that order), its error passed on to them; a block's scale chosen, from its values as updated by
+     * then, when the first of its columns comes up.
+     */
+    private static Gptq.Result directInOrder(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h, Integer[] order) {
         double[] hd = Gptq.dampedCopy(h, cols);
         double[][] w = new double[rows][cols];
         for (int r = 0; r < rows; r++) {
@@ -249,7 +211,7 @@ class GptqTest {
         boolean[] chosen = new boolean[perRow];
         float[] values = new float[rows * cols];
         for (int t = 0; t < cols; t++) {
-            int j = boxed[t];
+            int j = order[t];
             int b = j / block;
             if (!chosen[b]) {
                 chosen[b] = true;
@@ -283,7 +245,7 @@ class GptqTest {
             double[][] sub = new double[m][m];
             for (int i = 0; i < m; i++) {
                 for (int k = 0; k < m; k++) {
-                    sub[i][k] = hd[boxed[t + i] * cols + boxed[t + k]];
+                    sub[i][k] = hd[order[t + i] * cols + order[t + k]];
                 }
             }
             double[][] inv = invert(sub);
@@ -294,7 +256,7 @@ class GptqTest {
                 double q = (double) QuantRules.encode(v, s, value) * s;
                 double e = (w[r][j] - q) / inv[0][0];
                 for (int k = 1; k < m; k++) {
-                    w[r][boxed[t + k]] -= e * inv[0][k];
+                    w[r][order[t + k]] -= e * inv[0][k];
                 }
             }
         }
