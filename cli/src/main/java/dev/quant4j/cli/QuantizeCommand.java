@@ -269,7 +269,7 @@ final class QuantizeCommand extends TransformCommand {
                     // imatrix weights the search by the statistics, gptq passes errors on; else the quantizer.
                     FloatTensor x = values.get();
                     return moments != null
-                            ? Gptq.quantize(Kernels.active(), name, x, s, moments)
+                            ? Gptq.quantize(Kernels.active(), name, x, s, statistics)
                             : importance != null && s.calibration() == Calibration.IMATRIX
                                     ? ScaleSearch.quantize(Kernels.active(), name, x, s, importance)
                                     : quantizer.quantize(name, x);

@@ -31,11 +31,31 @@ import dev.quant4j.tensor.Shapes;
 public final class Gptq {
     /**
      * The damping added to H's diagonal, as a fraction of its mean (GPTQ's {@code percdamp}, whose default
-     * is 0.01). 0.1 because the demo's 70 calibration sentences (about 1,100 tokens) give a poorly
-     * conditioned H for the 1536-input layers; measured on the demo's q4f:block32:f16 row, cosine mean /
-     * min: 0.01 gives 0.9839 / 0.860, 0.1 gives 0.9857 / 0.908, 0.3 gives 0.9850 / 0.895.
+     * is 0.01). Measured on the demo's q4f:block32:f16 row, all 327 sentences, statistics from the demo's 824
+     * calibration sentences (12,842 tokens), cosine mean / min: 0.01 gives 0.988567 / 0.917784, 0.03 gives
+     * 0.988476 / 0.927929, 0.1 gives 0.987901 / 0.928011. (On the first 70 sentences alone, 1,083 tokens,
+     * fewer than the 1,536 inputs of the FFN output matrices, H was singular and 0.1 was best.)
      */
-    public static final double DAMP = 0.1;
+    public static final double DAMP = 0.03;
+
+    /**
+     * The damping where the statistics hold fewer than {@link #ROWS_PER_INPUT} input rows per input: there H is
+     * poorly conditioned or singular (the demo's first 70 calibration sentences give 1,083 rows for layers of
+     * 384 and 1,536 inputs), and 0.1 measured best (0.01 gave 0.9839 / 0.860, 0.1 0.9857 / 0.908, 0.3 0.9850 /
+     * 0.895 on that row). Statistics given without rows (a recording of one row) take it too.
+     */
+    public static final double DAMP_FEW_ROWS = 0.1;
+
+    /**
+     * Input rows per input from which {@link #DAMP} applies. Measured at both ends (1,083 rows: 0.7 to 2.8 per
+     * input; 12,842 rows: 8.4 to 33 per input); the threshold between them is not tuned.
+     */
+    public static final int ROWS_PER_INPUT = 4;
+
+    /** The damping for statistics of {@code rows} input rows of {@code cols} inputs. */
+    public static double damping(long rows, int cols) {
+        return rows >= (long) ROWS_PER_INPUT * cols ? DAMP : DAMP_FEW_ROWS;
+    }
 
     private Gptq() {}
 
@@ -52,6 +72,49 @@ public final class Gptq {
      */
     public static QuantizedTensor quantize(
             QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme, double[] secondMoments) {
+        return quantize(kernels, name, weights, scheme, secondMoments, DAMP, false);
+    }
+
+    /**
+     * Quantizes {@code weights} with the second moments that {@code statistics} holds under {@code name}, damped
+     * by {@link #damping} for the rows they were recorded on, columns in index order: the one choice the
+     * demo, the CLI and Spark make.
+     *
+     * @throws QuantizationException as {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme,
+     *     double[])}, also when {@code statistics} has no second moments for {@code name}
+     */
+    public static QuantizedTensor quantize(
+            QuantKernels kernels, String name, FloatTensor weights, QuantScheme scheme, InputStatistics statistics) {
+        int cols = weights.rank() == 2 ? weights.shape()[1] : 1;
+        return quantize(
+                kernels,
+                name,
+                weights,
+                scheme,
+                statistics.secondMoments(name),
+                damping(statistics.rows(name), cols),
+                false);
+    }
+
+    /**
+     * As {@link #quantize(QuantKernels, String, FloatTensor, QuantScheme, double[])}, with {@code damping} (a
+     * fraction of H's mean diagonal, e.g. {@link #damping}) in place of {@link #DAMP}, and with GPTQ's act-order
+     * when {@code actOrder} is true: the columns quantized in order of decreasing {@code H_jj}
+     * ({@link #actOrder}), the blocks staying where the format has them. On the demo's q4f:block32:f16 row
+     * (damping 0.03, 327 sentences) act-order gave cosine mean / min 0.989122 / 0.913989 against 0.988476 /
+     * 0.927929 in index order, so it is not the default.
+     */
+    public static QuantizedTensor quantize(
+            QuantKernels kernels,
+            String name,
+            FloatTensor weights,
+            QuantScheme scheme,
+            double[] secondMoments,
+            double damping,
+            boolean actOrder) {
+        if (!(damping > 0) || Double.isInfinite(damping)) {
+            throw new IllegalArgumentException("GPTQ damping must be finite and > 0, is " + damping);
+        }
         int[] shape = weights.shape();
         QuantRules.checkScheme(name, shape, scheme);
         QuantRules.checkFinite(name, weights.data());
@@ -83,6 +146,7 @@ public final class Gptq {
                                 + "; they must be finite");
             }
         }
+        int[] order = actOrder ? actOrder(secondMoments, cols) : inOrder(cols);
         Result r = run(
                 name,
                 weights.data(),
@@ -91,13 +155,19 @@ public final class Gptq {
                 scheme.blockExtent(0),
                 scheme.value(),
                 scheme.param(),
-                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
-                diagonal(secondMoments, cols));
+                upperFactorOfInverse(dampedCopy(permuted(secondMoments, cols, order), cols, damping), cols),
+                diagonal(secondMoments, cols),
+                order);
         return kernels.quantize(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
     }
 
     /** H with its diagonal damped; an input never seen (H_jj = 0) gets 1 first, as GPTQ does. */
     static double[] dampedCopy(double[] h, int n) {
+        return dampedCopy(h, n, DAMP);
+    }
+
+    /** As {@link #dampedCopy(double[], int)}, with {@code damping} in place of {@link #DAMP}. */
+    static double[] dampedCopy(double[] h, int n, double damping) {
         double[] a = h.clone();
         double mean = 0;
         for (int j = 0; j < n; j++) {
@@ -108,7 +178,7 @@ public final class Gptq {
         }
         mean /= Math.max(n, 1);
         for (int j = 0; j < n; j++) {
-            a[j * n + j] += DAMP * mean;
+            a[j * n + j] += damping * mean;
         }
         return a;
     }
@@ -167,7 +237,45 @@ public final class Gptq {
         return u;
     }
 
-    /** The column loop with error feedback; {@code u} from {@link #upperFactorOfInverse}. */
+    /**
+     * GPTQ's act-order: the columns in order of decreasing {@code H_jj} (the inputs with the largest mean
+     * square first, ties by index), so the columns whose error costs most are quantized while the most
+     * columns are left to take their error. The blocks stay where the format has them (along the rows, in
+     * index order); a block's scale is chosen when the first of its columns in this order is reached, from
+     * the block's values as updated by then.
+     */
+    static int[] actOrder(double[] h, int n) {
+        Integer[] order = new Integer[n];
+        for (int j = 0; j < n; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(h[b * n + b], h[a * n + a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int[] out = new int[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = order[j];
+        }
+        return out;
+    }
+
+    /** {@code h} with rows and columns in {@code order}: {@code out[t][u] = h[order[t]][order[u]]}. */
+    static double[] permuted(double[] h, int n, int[] order) {
+        double[] out = new double[n * n];
+        for (int t = 0; t < n; t++) {
+            for (int u = 0; u < n; u++) {
+                out[t * n + u] = h[order[t] * n + order[u]];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The column loop with error feedback; {@code u} from {@link #upperFactorOfInverse} of H with rows and
+     * columns in {@code order} (the t-th column quantized is column {@code order[t]}; the identity for GPTQ
+     * without act-order). The values and scales come back in the weight's own layout.
+     */
     static Result run(
             String name,
             float[] x,
@@ -177,28 +285,38 @@ public final class Gptq {
             QuantValue value,
             QuantParam param,
             double[] u,
-            float[] importance) {
+            float[] importance,
+            int[] order) {
+        // w in the order the columns are quantized: w[r][t] is column order[t] of row r.
         double[] w = new double[rows * cols];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = x[i];
+        int[] position = new int[cols];
+        for (int t = 0; t < cols; t++) {
+            position[order[t]] = t;
+            for (int r = 0; r < rows; r++) {
+                w[r * cols + t] = x[r * cols + order[t]];
+            }
         }
         float[] values = new float[rows * cols];
         int blocksPerRow = (cols + block - 1) / block;
         float[] scales = new float[rows * blocksPerRow];
-        boolean[] zero = new boolean[rows];
+        boolean[] chosen = new boolean[blocksPerRow];
+        boolean[] zero = new boolean[rows * blocksPerRow];
         float[] segment = new float[block];
         float[] weights = new float[block];
         float[] partials = new float[ScaleSearch.PARTIALS];
         double[] err = new double[rows];
-        for (int j = 0; j < cols; j++) {
+        for (int t = 0; t < cols; t++) {
+            int j = order[t];
             int b = j / block;
-            if (j % block == 0) {
-                int n = Math.min(block, cols - j);
-                System.arraycopy(importance, j, weights, 0, n);
+            if (!chosen[b]) {
+                chosen[b] = true;
+                int first = b * block;
+                int n = Math.min(block, cols - first);
+                System.arraycopy(importance, first, weights, 0, n);
                 for (int r = 0; r < rows; r++) {
                     float amax = 0;
                     for (int k = 0; k < n; k++) {
-                        segment[k] = (float) w[r * cols + j + k];
+                        segment[k] = (float) w[r * cols + position[first + k]];
                         amax = Math.max(amax, Math.abs(segment[k]));
                     }
                     float s0 = QuantRules.storedScale(amax, value, param);
@@ -210,30 +328,30 @@ public final class Gptq {
                                         + " holds after GPTQ's error feedback (max |v| = "
                                         + amax + "); use a wider param such as F32");
                     }
-                    zero[r] = amax == 0f;
+                    zero[r * blocksPerRow + b] = amax == 0f;
                     scales[r * blocksPerRow + b] = amax == 0f
                             ? s0
                             : ScaleSearch.searchBlock(
                                     segment, weights, 0, n, amax, s0, value, param, ScaleSearch::blockError, partials);
                 }
             }
-            double ujj = u[j * cols + j];
+            double utt = u[t * cols + t];
             for (int r = 0; r < rows; r++) {
                 float s = scales[r * blocksPerRow + b];
-                float v = (float) w[r * cols + j];
+                float v = (float) w[r * cols + t];
                 // A block that was all zero when its scale was chosen keeps code 0 for every element.
-                if (zero[r]) {
+                if (zero[r * blocksPerRow + b]) {
                     v = 0f;
                 }
                 values[r * cols + j] = v;
                 double q = v == 0f ? 0 : (double) QuantRules.encode(v, s, value) * s;
-                err[r] = (w[r * cols + j] - q) / ujj;
+                err[r] = (w[r * cols + t] - q) / utt;
             }
             for (int r = 0; r < rows; r++) {
                 double e = err[r];
                 int base = r * cols;
-                int ub = j * cols;
-                for (int k = j + 1; k < cols; k++) {
+                int ub = t * cols;
+                for (int k = t + 1; k < cols; k++) {
                     w[base + k] -= e * u[ub + k];
                 }
             }
@@ -241,9 +359,32 @@ public final class Gptq {
         return new Result(values, scales);
     }
 
+    /** The identity order: GPTQ without act-order. */
+    static int[] inOrder(int n) {
+        int[] out = new int[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = j;
+        }
+        return out;
+    }
+
     /** For tests: the values and scales without the final encoding. */
     static Result values(
             float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] secondMoments) {
+        return values(x, rows, cols, block, value, param, secondMoments, false);
+    }
+
+    /** For tests: as {@link #values}, with act-order when asked. */
+    static Result values(
+            float[] x,
+            int rows,
+            int cols,
+            int block,
+            QuantValue value,
+            QuantParam param,
+            double[] secondMoments,
+            boolean actOrder) {
+        int[] order = actOrder ? actOrder(secondMoments, cols) : inOrder(cols);
         return run(
                 "t",
                 x,
@@ -252,7 +393,8 @@ public final class Gptq {
                 block,
                 value,
                 param,
-                upperFactorOfInverse(dampedCopy(secondMoments, cols), cols),
-                diagonal(secondMoments, cols));
+                upperFactorOfInverse(dampedCopy(permuted(secondMoments, cols, order), cols), cols),
+                diagonal(secondMoments, cols),
+                order);
     }
 }

@@ -6,6 +6,7 @@ import dev.quant4j.io.SafetensorsReader;
 import dev.quant4j.io.SafetensorsWriter;
 import dev.quant4j.io.TensorInfo;
 import dev.quant4j.io.TensorSpec;
+import dev.quant4j.kernels.Kernels;
 import dev.quant4j.tensor.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -87,22 +88,100 @@ public final class InputStatistics implements java.io.Serializable {
             }
         }
         if (secondMoments) {
-            double[] p = products.computeIfAbsent(path, k -> new double[cols * cols]);
-            double[] row = new double[cols];
-            for (int r = 0; r < n; r++) {
-                for (int j = 0; j < cols; j++) {
-                    row[j] = x[r * cols + j];
-                }
-                for (int i = 0; i < cols; i++) {
-                    double xi = row[i];
-                    int at = i * cols;
-                    for (int k = i; k < cols; k++) {
-                        p[at + k] += xi * row[k];
-                    }
-                }
-            }
+            addProducts(products.computeIfAbsent(path, k -> new double[cols * cols]), x, n, cols);
         }
         rows.merge(path, (long) n, Long::sum);
+    }
+
+    /** Input rows each pass of {@link #addProducts} takes for one row of the triangle. */
+    static final int ROWS_PER_PASS = 4;
+
+    /** The accumulation of the products, {@link #addProducts}: the scalar reference and a SIMD version. */
+    interface Products {
+        /** As {@link #addProducts}, from the rows already widened to double ({@code d [n, cols]}): the same bits. */
+        void add(double[] p, double[] d, int n, int cols);
+    }
+
+    private static final Products SCALAR = InputStatistics::addScalar;
+
+    /**
+     * Adds {@code x_ri * x_rk} to the upper triangle {@code p[i][k]} (k >= i) for every row r, each element's
+     * terms in row order: {@code p += x_0i x_0k, then x_1i x_1k, ...}. The products of two floats are exact
+     * in double, so only the additions round, and each element sees them in the same order as adding one
+     * row at a time would. The loops run over the rows of p outermost and take {@value #ROWS_PER_PASS} input
+     * rows per pass, so each row of p is read and written once per pass while it sits in cache (a
+     * {@code 1536 x 1536} triangle is 9 MB: streaming all of it once per input row made the recording
+     * memory-bound). The SIMD kernels' {@code PanamaSecondMoments} gives the same bits.
+     */
+    static void addProducts(double[] p, float[] x, int n, int cols) {
+        double[] d = new double[n * cols];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = x[i];
+        }
+        Simd.PRODUCTS.add(p, d, n, cols);
+    }
+
+    /** The scalar reference of {@link #addProducts}. */
+    static void addScalar(double[] p, double[] d, int n, int cols) {
+        for (int i = 0; i < cols; i++) {
+            int at = i * cols;
+            int r = 0;
+            for (; r + ROWS_PER_PASS <= n; r += ROWS_PER_PASS) {
+                int b0 = r * cols;
+                int b1 = b0 + cols;
+                int b2 = b1 + cols;
+                int b3 = b2 + cols;
+                double a0 = d[b0 + i];
+                double a1 = d[b1 + i];
+                double a2 = d[b2 + i];
+                double a3 = d[b3 + i];
+                for (int k = i; k < cols; k++) {
+                    p[at + k] = p[at + k] + a0 * d[b0 + k] + a1 * d[b1 + k] + a2 * d[b2 + k] + a3 * d[b3 + k];
+                }
+            }
+            addRows(p, d, r, n, cols, i);
+        }
+    }
+
+    /** Rows {@code from .. n} of {@code d} into row i of the triangle, one at a time (what a pass leaves). */
+    static void addRows(double[] p, double[] d, int from, int n, int cols, int i) {
+        int at = i * cols;
+        for (int r = from; r < n; r++) {
+            int b = r * cols;
+            double a = d[b + i];
+            for (int k = i; k < cols; k++) {
+                p[at + k] += a * d[b + k];
+            }
+        }
+    }
+
+    /** The products kernel's name, for tests and logs: {@code scalar} or {@code panama-N}. */
+    static String productsKernelName() {
+        return Simd.PRODUCTS.equals(SCALAR) ? "scalar" : Simd.PRODUCTS.toString();
+    }
+
+    /** Loads the Vector API kernel by name when the SIMD kernels run (as {@code ScaleSearch} does). */
+    private static final class Simd {
+        static final Products PRODUCTS = load();
+
+        private static Products load() {
+            if (Kernels.active().equals(Kernels.scalar()) || !Kernels.vectorModulePresent()) {
+                return SCALAR;
+            }
+            try {
+                return Class.forName("dev.quant4j.calibrate.PanamaSecondMoments")
+                        .asSubclass(Products.class)
+                        .getDeclaredConstructor()
+                        .newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                System.getLogger("dev.quant4j.calibrate")
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "quant4j calibrate: the SIMD second-moment kernel failed to load, the scalar one"
+                                        + " runs: " + e);
+                return SCALAR;
+            }
+        }
     }
 
     /** Adds another recording's sums (for the same model) to these. */

@@ -56,7 +56,7 @@ public interface WeightQuantizer {
             if (s.calibration() == Calibration.GPTQ) {
                 double[] moments = statistics == null ? null : statistics.secondMoments(path);
                 if (moments != null && weights.rank() == 2) {
-                    return Gptq.quantize(kernels, path, weights, s, moments);
+                    return Gptq.quantize(kernels, path, weights, s, statistics);
                 }
                 s = s.withCalibration(Calibration.IMATRIX);
             }

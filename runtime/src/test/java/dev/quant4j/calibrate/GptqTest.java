@@ -53,66 +53,11 @@ class GptqTest {
     /** The textbook form: for column j, invert H over the columns j.. still to quantize, then update them. */
     static Gptq.Result direct(
             float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
-        double[] hd = Gptq.dampedCopy(h, cols);
-        double[][] w = new double[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                w[r][c] = x[r * cols + c];
-            }
-        }
-        float[] imp = new float[cols];
+        Integer[] order = new Integer[cols];
         for (int j = 0; j < cols; j++) {
-            imp[j] = (float) h[j * cols + j];
+            order[j] = j;
         }
-        int perRow = (cols + block - 1) / block;
-        float[] scales = new float[rows * perRow];
-        float[] values = new float[rows * cols];
-        for (int j = 0; j < cols; j++) {
-            int b = j / block;
-            if (j % block == 0) {
-                int n = Math.min(block, cols - j);
-                for (int r = 0; r < rows; r++) {
-                    float[] seg = new float[n];
-                    float amax = 0;
-                    for (int k = 0; k < n; k++) {
-                        seg[k] = (float) w[r][j + k];
-                        amax = Math.max(amax, Math.abs(seg[k]));
-                    }
-                    float s0 = QuantRules.storedScale(amax, value, param);
-                    float[] wi = java.util.Arrays.copyOfRange(imp, j, j + n);
-                    scales[r * perRow + b] = ScaleSearch.searchBlock(
-                            seg,
-                            wi,
-                            0,
-                            n,
-                            amax,
-                            s0,
-                            value,
-                            param,
-                            ScaleSearch::blockError,
-                            new float[ScaleSearch.PARTIALS]);
-                }
-            }
-            int m = cols - j;
-            double[][] sub = new double[m][m];
-            for (int i = 0; i < m; i++) {
-                for (int k = 0; k < m; k++) {
-                    sub[i][k] = hd[(j + i) * cols + (j + k)];
-                }
-            }
-            double[][] inv = invert(sub);
-            for (int r = 0; r < rows; r++) {
-                float s = scales[r * perRow + b];
-                float v = (float) w[r][j];
-                values[r * cols + j] = v;
-                double q = (double) QuantRules.encode(v, s, value) * s;
-                double e = (w[r][j] - q) / inv[0][0];
-                for (int k = 1; k < m; k++) {
-                    w[r][j + k] -= e * inv[0][k];
-                }
-            }
-        }
-        return new Gptq.Result(values, scales);
+        return directInOrder(x, rows, cols, block, value, param, h, order);
     }
 
     /** Gauss-Jordan with partial pivoting. */
@@ -153,9 +98,14 @@ class GptqTest {
         return out;
     }
 
-    @Test
-    void equalsTheDirectImplementationOnSmallMatrices() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6970L);
+    /** One of the two implementations: the values and scales for a case. */
+    interface Implementation {
+        Gptq.Result values(float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h);
+    }
+
+    /** Twelve random small cases: {@code fast} agrees with {@code slow} (see the first test). */
+    static void agreeOnSmallMatrices(long seed, Implementation fast, Implementation slow, boolean actOrder) {
+        SplittableRandom r = new SplittableRandom(seed);
         int valuesDiffer = 0;
         int total = 0;
         for (int rep = 0; rep < 12; rep++) {
@@ -170,32 +120,245 @@ class GptqTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) (r.nextGaussian() * 0.05);
             }
-            Gptq.Result fast = Gptq.values(x, rows, cols, block, value, param, h);
-            Gptq.Result slow = direct(x, rows, cols, block, value, param, h);
+            if (actOrder) {
+                int[] order = Gptq.actOrder(h, cols);
+                boolean moved = false;
+                for (int t = 0; t < cols; t++) {
+                    moved |= order[t] != t;
+                }
+                assertTrue(moved, "rep " + rep + ": act-order kept the index order");
+            }
+            Gptq.Result f = fast.values(x, rows, cols, block, value, param, h);
+            Gptq.Result s = slow.values(x, rows, cols, block, value, param, h);
             for (int i = 0; i < x.length; i++) {
                 // The two factorisations round differently in the last bits of a double; the float32
                 // values GPTQ rounds agree to a relative 1e-6 of the weights' scale.
-                assertEquals(slow.values()[i], fast.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
-                valuesDiffer += slow.values()[i] != fast.values()[i] ? 1 : 0;
+                assertEquals(s.values()[i], f.values()[i], 1e-6 * 0.05, "rep " + rep + " element " + i);
+                valuesDiffer += s.values()[i] != f.values()[i] ? 1 : 0;
                 total++;
             }
-            assertArrayEquals(slow.scales(), fast.scales(), "rep " + rep);
+            assertArrayEquals(s.scales(), f.scales(), "rep " + rep);
         }
         assertTrue(valuesDiffer < total / 20, valuesDiffer + " of " + total + " values differ in their last bits");
     }
 
+    /**
+     * A random [rows, cols] weight of N(0, 0.05^2) values and the second moments of {@code samples} random
+     * inputs, drawn from one generator in that order.
+     */
+    private record Layer(int rows, int cols, double[] h, float[] x) {
+        static Layer draw(long seed, int rows, int cols, int samples) {
+            SplittableRandom r = new SplittableRandom(seed);
+            double[] h = secondMoments(r, cols, samples);
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * 0.05);
+            }
+            return new Layer(rows, cols, h, x);
+        }
+
+        FloatTensor w() {
+            return FloatTensor.of(x, rows, cols);
+        }
+    }
+
+    @Test
+    void equalsTheDirectImplementationOnSmallMatrices() {
+        agreeOnSmallMatrices(0x5EED_6970L, Gptq::values, GptqTest::direct, false);
+    }
+
+    /**
+     * Act-order the textbook way: the columns in order of decreasing {@code H_jj}, each quantized with a fresh
+     * inverse of the damped H over the columns still to go (in that order), its error passed on to them; a
+     * block's scale chosen, from its values as updated by then, when the first of its columns comes up.
+     */
+    static Gptq.Result directActOrder(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h) {
+        int[] order = Gptq.actOrder(h, cols);
+        Integer[] boxed = new Integer[cols];
+        boolean[] seen = new boolean[cols];
+        for (int t = 0; t < cols; t++) {
+            int j = order[t];
+            assertTrue(!seen[j], "act-order is a permutation");
+            seen[j] = true;
+            if (t > 0) {
+                int prev = order[t - 1];
+                double a = h[prev * cols + prev];
+                double c = h[j * cols + j];
+                assertTrue(a > c || (a == c && prev < j), "decreasing H_jj, ties by index, at position " + t);
+            }
+            boxed[t] = j;
+        }
+        return directInOrder(x, rows, cols, block, value, param, h, boxed);
+    }
+
+    /**
+     * Columns quantized in {@code order}, each with a fresh inverse of the damped H over the columns still to
+     * go (in that order), its error passed on to them; a block's scale chosen, from its values as updated by
+     * then, when the first of its columns comes up.
+     */
+    private static Gptq.Result directInOrder(
+            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] h, Integer[] order) {
+        double[] hd = Gptq.dampedCopy(h, cols);
+        double[][] w = new double[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                w[r][c] = x[r * cols + c];
+            }
+        }
+        int perRow = (cols + block - 1) / block;
+        float[] scales = new float[rows * perRow];
+        boolean[] chosen = new boolean[perRow];
+        float[] values = new float[rows * cols];
+        for (int t = 0; t < cols; t++) {
+            int j = order[t];
+            int b = j / block;
+            if (!chosen[b]) {
+                chosen[b] = true;
+                int first = b * block;
+                int n = Math.min(block, cols - first);
+                float[] wi = new float[n];
+                for (int k = 0; k < n; k++) {
+                    wi[k] = (float) h[(first + k) * cols + first + k];
+                }
+                for (int r = 0; r < rows; r++) {
+                    float[] seg = new float[n];
+                    float amax = 0;
+                    for (int k = 0; k < n; k++) {
+                        seg[k] = (float) w[r][first + k];
+                        amax = Math.max(amax, Math.abs(seg[k]));
+                    }
+                    scales[r * perRow + b] = ScaleSearch.searchBlock(
+                            seg,
+                            wi,
+                            0,
+                            n,
+                            amax,
+                            QuantRules.storedScale(amax, value, param),
+                            value,
+                            param,
+                            ScaleSearch::blockError,
+                            new float[ScaleSearch.PARTIALS]);
+                }
+            }
+            int m = cols - t;
+            double[][] sub = new double[m][m];
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < m; k++) {
+                    sub[i][k] = hd[order[t + i] * cols + order[t + k]];
+                }
+            }
+            double[][] inv = invert(sub);
+            for (int r = 0; r < rows; r++) {
+                float s = scales[r * perRow + b];
+                float v = (float) w[r][j];
+                values[r * cols + j] = v;
+                double q = (double) QuantRules.encode(v, s, value) * s;
+                double e = (w[r][j] - q) / inv[0][0];
+                for (int k = 1; k < m; k++) {
+                    w[r][order[t + k]] -= e * inv[0][k];
+                }
+            }
+        }
+        return new Gptq.Result(values, scales);
+    }
+
+    @Test
+    void actOrderEqualsTheDirectImplementationOnSmallMatrices() {
+        agreeOnSmallMatrices(
+                0x5EED_6972L,
+                (x, rows, cols, block, value, param, h) -> Gptq.values(x, rows, cols, block, value, param, h, true),
+                GptqTest::directActOrder,
+                true);
+    }
+
+    @Test
+    void actOrderThroughTheTensorApiEncodesItsValuesByTheContractRuleAndKeepsTheOutputErrorLow() {
+        Layer layer = Layer.draw(0x5EED_6973L, 24, 64, 400);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        FloatTensor w = layer.w();
+        QuantizedTensor act = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP, true);
+        QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h, Gptq.DAMP, true);
+        assertArrayEquals(act.codes(), simd.codes());
+        assertArrayEquals(act.scales(), simd.scales());
+        Gptq.Result v = Gptq.values(x, rows, cols, 32, QuantValue.Q4F, QuantParam.F16, h, true);
+        assertArrayEquals(
+                Kernels.scalar()
+                        .quantize("w", FloatTensor.of(v.values(), rows, cols), scheme, v.scales())
+                        .codes(),
+                act.codes());
+        float[] imp = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            imp[j] = (float) h[j * cols + j];
+        }
+        QuantizedTensor search = ScaleSearch.quantize(
+                Kernels.scalar(), "w", w, scheme.withCalibration(dev.quant4j.annotations.Calibration.IMATRIX), imp);
+        double ea = outputError(x, act, h, rows, cols);
+        double es = outputError(x, search, h, rows, cols);
+        assertTrue(ea < 0.8 * es, "GPTQ act-order " + ea + " vs weighted search " + es);
+    }
+
+    @Test
+    void dampingIsTheLargerOneWhereTheStatisticsHaveFewRowsPerInput() {
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1_083, 1_536)); // the demo's 70 sentences, FFN output
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1_083, 384));
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(1, 384)); // statistics given without rows
+        assertEquals(Gptq.DAMP, Gptq.damping(12_842, 1_536)); // the 824 sentences
+        assertEquals(Gptq.DAMP, Gptq.damping(4 * 384, 384));
+        assertEquals(Gptq.DAMP_FEW_ROWS, Gptq.damping(4 * 384 - 1, 384));
+        Layer layer = Layer.draw(0x5EED_6974L, 8, 32, 100);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        FloatTensor w = layer.w();
+        QuantizedTensor strong = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP_FEW_ROWS, false);
+        QuantizedTensor usual = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h);
+        QuantizedTensor given = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, Gptq.DAMP, false);
+        assertArrayEquals(usual.codes(), given.codes(), "the five-argument form damps by DAMP");
+        assertTrue(
+                !java.util.Arrays.equals(strong.codes(), usual.codes())
+                        || !java.util.Arrays.equals(strong.scales(), usual.scales()),
+                "the damping reaches the result");
+        assertThrows(
+                IllegalArgumentException.class, () -> Gptq.quantize(Kernels.scalar(), "w", w, scheme, h, 0, false));
+    }
+
+    @Test
+    void theStatisticsFormDampsByTheRowsTheyWereRecordedOn() {
+        Layer layer = Layer.draw(0x5EED_6975L, 8, 32, 100);
+        QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
+        // Given statistics count as one row: fewer than ROWS_PER_INPUT per input, so DAMP_FEW_ROWS.
+        InputStatistics given = InputStatistics.ofMoments(java.util.Map.of(), java.util.Map.of("w", layer.h()));
+        QuantizedTensor viaStatistics = Gptq.quantize(Kernels.scalar(), "w", layer.w(), scheme, given);
+        QuantizedTensor direct = Gptq.quantize(
+                Kernels.scalar(), "w", layer.w(), scheme, given.secondMoments("w"), Gptq.DAMP_FEW_ROWS, false);
+        QuantizedTensor usual = Gptq.quantize(Kernels.scalar(), "w", layer.w(), scheme, layer.h());
+        assertArrayEquals(direct.codes(), viaStatistics.codes());
+        assertArrayEquals(direct.scales(), viaStatistics.scales());
+        assertTrue(
+                !java.util.Arrays.equals(usual.codes(), viaStatistics.codes())
+                        || !java.util.Arrays.equals(usual.scales(), viaStatistics.scales()),
+                "one row of statistics is damped by DAMP_FEW_ROWS, not DAMP");
+        QuantizationException missing = assertThrows(
+                QuantizationException.class, () -> Gptq.quantize(Kernels.scalar(), "v", layer.w(), scheme, given));
+        assertTrue(missing.getMessage().contains("'v'"), missing.getMessage());
+    }
+
     @Test
     void lowersTheLayerOutputErrorAgainstTheWeightedSearchAloneAndEncodesByTheContractRule() {
-        SplittableRandom r = new SplittableRandom(0x5EED_6971L);
-        int rows = 24;
-        int cols = 64;
-        double[] h = secondMoments(r, cols, 400);
-        float[] x = new float[rows * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 0.05);
-        }
+        Layer layer = Layer.draw(0x5EED_6971L, 24, 64, 400);
+        int rows = layer.rows();
+        int cols = layer.cols();
+        double[] h = layer.h();
+        float[] x = layer.x();
         QuantScheme scheme = QuantScheme.parse("q4f:block32:f16:gptq");
-        FloatTensor w = FloatTensor.of(x, rows, cols);
+        FloatTensor w = layer.w();
         QuantizedTensor g = Gptq.quantize(Kernels.scalar(), "w", w, scheme, h);
         QuantizedTensor simd = Gptq.quantize(Kernels.active(), "w", w, scheme, h);
         assertArrayEquals(g.codes(), simd.codes());

@@ -97,6 +97,47 @@ class InputStatisticsTest {
         assertTrue(n.getMessage().contains("mean square 1 of 'w' is -1.0; it must be finite and >= 0"), n.getMessage());
     }
 
+    /**
+     * The blocked products (four rows per pass, scalar and SIMD) give the same bits as adding one row at a
+     * time, {@code p[i][k] += x_ri * x_rk} in row order, for row counts that leave a remainder and widths
+     * that leave a vector tail.
+     */
+    @Test
+    void blockedSecondMomentsEqualRowByRowAccumulationBitForBit() {
+        java.util.Random rnd = new java.util.Random(15);
+        for (int cols : new int[] {1, 7, 16, 37, 64}) {
+            for (int n : new int[] {1, 3, 4, 9, 17}) {
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (rnd.nextGaussian() * Math.exp(3 * rnd.nextGaussian()));
+                }
+                double[] direct = new double[cols * cols];
+                for (int pass = 0; pass < 2; pass++) { // twice, so the sums are not all single products
+                    for (int r = 0; r < n; r++) {
+                        for (int i = 0; i < cols; i++) {
+                            for (int k = i; k < cols; k++) {
+                                direct[i * cols + k] += (double) x[r * cols + i] * x[r * cols + k];
+                            }
+                        }
+                    }
+                }
+                double[] blocked = new double[cols * cols];
+                double[] scalar = new double[cols * cols];
+                double[] d = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    d[i] = x[i];
+                }
+                for (int pass = 0; pass < 2; pass++) {
+                    InputStatistics.addProducts(blocked, x, n, cols);
+                    InputStatistics.addScalar(scalar, d, n, cols);
+                }
+                String at = cols + " cols, " + n + " rows, " + InputStatistics.productsKernelName();
+                assertArrayEquals(direct, scalar, 0.0, at);
+                assertArrayEquals(direct, blocked, 0.0, at);
+            }
+        }
+    }
+
     @Test
     void givenMeanSquaresComeBackExactlyAsOneRowAndMergeAsOne(@TempDir Path dir) throws IOException {
         InputStatistics given = InputStatistics.ofMeanSquares(Map.of("w", new float[] {0.25f, 3f, 0f}));

@@ -445,9 +445,7 @@ public final class ShardedQuantizer {
                         }
                         // The CLI's choice: gptq passes errors on, imatrix weights the search, else the quantizer.
                         return switch (s.calibration()) {
-                            case GPTQ ->
-                                Gptq.quantize(
-                                        Kernels.active(), t.name(), values, s, statistics.secondMoments(t.name()));
+                            case GPTQ -> Gptq.quantize(Kernels.active(), t.name(), values, s, statistics);
                             case IMATRIX ->
                                 ScaleSearch.quantize(
                                         Kernels.active(), t.name(), values, s, statistics.meanSquares(t.name()));

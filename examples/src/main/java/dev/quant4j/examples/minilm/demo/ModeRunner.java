@@ -136,7 +136,7 @@ final class ModeRunner {
                                     : QuantScheme.parse(s).calibration() == Calibration.GPTQ));
             statistics = InputRecorder.record(
                     build(weights),
-                    calibrationTokenIds(),
+                    weightCalibrationTokenIds(),
                     gptq ? InputStatistics.withSecondMoments() : new InputStatistics());
         }
         List<DemoResult> results = new ArrayList<>();
@@ -225,6 +225,19 @@ final class ModeRunner {
         WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
         List<int[]> out = new ArrayList<>();
         for (String sentence : Sentences.load(Sentences.CALIBRATION_RESOURCE)) {
+            out.add(tokenizer.encode(sentence));
+        }
+        return out;
+    }
+
+    /**
+     * The token ids the weights' input statistics are recorded on: the calibration sentences and the weight
+     * calibration sentences ({@link Sentences#WEIGHT_CALIBRATION_RESOURCE}); none of them is measured.
+     */
+    static List<int[]> weightCalibrationTokenIds() throws IOException {
+        WordPieceTokenizer tokenizer = MiniLmLoader.tokenizerFromClasspath();
+        List<int[]> out = new ArrayList<>(calibrationTokenIds());
+        for (String sentence : Sentences.load(Sentences.WEIGHT_CALIBRATION_RESOURCE)) {
             out.add(tokenizer.encode(sentence));
         }
         return out;

@@ -25,6 +25,14 @@ public final class Sentences {
      */
     static final String CALIBRATION_RESOURCE = "calibration-sentences.txt";
 
+    /**
+     * More calibration sentences (resource, one per line) for the weights' input statistics only (IMATRIX,
+     * GPTQ, the plan rows' candidates), recorded together with {@link #CALIBRATION_RESOURCE}: written for this
+     * purpose like those, none of them a measured sentence or sharing a run of six words with one
+     * (CalibrationSentencesTest). GPTQ's second moment of a 1,536-input layer needs well over 1,536 tokens.
+     */
+    static final String WEIGHT_CALIBRATION_RESOURCE = "weight-calibration-sentences.txt";
+
     /** Every sentence, in file order. */
     public static List<String> load() throws IOException {
         List<String> lines = load("sentences.txt");

@@ -20,8 +20,13 @@ class CalibrationSentencesTest {
     @Test
     void noCalibrationSentenceIsMeasuredAndNoneSharesASixWordRunWithOne() throws IOException {
         List<String> measured = Sentences.load();
-        List<String> calibration = Sentences.load(Sentences.CALIBRATION_RESOURCE);
-        assertTrue(calibration.size() >= 64, calibration.size() + " calibration sentences");
+        List<String> activation = Sentences.load(Sentences.CALIBRATION_RESOURCE);
+        assertTrue(activation.size() >= 64, activation.size() + " calibration sentences");
+        List<String> weight = Sentences.load(Sentences.WEIGHT_CALIBRATION_RESOURCE);
+        assertTrue(weight.size() >= 600, weight.size() + " weight calibration sentences");
+        List<String> calibration = new java.util.ArrayList<>(activation);
+        calibration.addAll(weight);
+        assertEquals(calibration.size(), new HashSet<>(calibration).size(), "a calibration sentence is repeated");
         Set<String> runs = new HashSet<>();
         for (String s : measured) {
             runs.addAll(wordRuns(s, 6));
@@ -44,6 +49,15 @@ class CalibrationSentencesTest {
             out.add(String.join(" ", java.util.Arrays.asList(w).subList(i, i + n)));
         }
         return out;
+    }
+
+    /** GPTQ's second moment of the 1,536-input FFN output matrices needs more tokens than inputs. */
+    @Test
+    void weightCalibrationHasManyMoreTokensThanTheWidestLayerHasInputs() throws IOException {
+        long tokens = ModeRunner.weightCalibrationTokenIds().stream()
+                .mapToLong(a -> a.length)
+                .sum();
+        assertTrue(tokens >= 10_000, tokens + " tokens");
     }
 
     @Test
