@@ -29,7 +29,11 @@ public final class Sentences {
      * More calibration sentences (resource, one per line) for the weights' input statistics only (IMATRIX,
      * GPTQ, the plan rows' candidates), recorded together with {@link #CALIBRATION_RESOURCE}: written for this
      * purpose like those, none of them a measured sentence or sharing a run of six words with one
-     * (CalibrationSentencesTest). GPTQ's second moment of a 1,536-input layer needs well over 1,536 tokens.
+     * (CalibrationSentencesTest). GPTQ's second moment of a 1,536-input layer needs well over 1,536 tokens. After
+     * the 754 written sentences come 165 short utterances (greetings, interjections, one-word replies, heavy on
+     * punctuation) and 170 search queries, chat and review snippets, notices and system messages: the worst
+     * measured sentences were the shortest ones ("Wait... what?!"), and nothing in the file was shorter than 25
+     * characters, so the statistics had never seen a layer's inputs for such text (docs/CALIBRATION.md).
      */
     static final String WEIGHT_CALIBRATION_RESOURCE = "weight-calibration-sentences.txt";
 
