@@ -4,6 +4,7 @@ import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.Calibration;
 import dev.quant4j.calibrate.InputStatistics;
 import dev.quant4j.examples.minilm.DefaultScheme;
+import dev.quant4j.examples.minilm.EmbeddingErrorFeedback;
 import dev.quant4j.examples.minilm.EncoderModel;
 import dev.quant4j.examples.minilm.HolderMiniLmModel;
 import dev.quant4j.examples.minilm.InputRecorder;
@@ -276,7 +277,7 @@ final class ModeRunner {
             QuantScheme parsed = QuantScheme.parse(DemoOptions.schemeText(scheme));
             InputStatistics fromLayerNorms =
                     LayerNormImportance.of((EncoderModel) model, parsed.calibration() == Calibration.GPTQ);
-            Quantization.quantizeWeights(model, uniformOnLayers(parsed, fromLayerNorms));
+            Quantization.quantizeWeights(model, uniformOnLayers(model, parsed, fromLayerNorms));
         } else if (DemoOptions.sourceOf(scheme).equals(DemoOptions.RANDOM)) {
             QuantScheme parsed = QuantScheme.parse(DemoOptions.schemeText(scheme));
             InputStatistics random = InputRecorder.record(
@@ -285,10 +286,10 @@ final class ModeRunner {
                     parsed.calibration() == Calibration.GPTQ
                             ? InputStatistics.withSecondMoments()
                             : new InputStatistics());
-            Quantization.quantizeWeights(model, uniformOnLayers(parsed, random));
+            Quantization.quantizeWeights(model, uniformOnLayers(model, parsed, random));
         } else if (!f32) {
             // One scheme for every field; IMATRIX and GPTQ use each linear layer's input statistics.
-            Quantization.quantizeWeights(model, uniformOnLayers(QuantScheme.parse(scheme), statistics));
+            Quantization.quantizeWeights(model, uniformOnLayers(model, QuantScheme.parse(scheme), statistics));
         }
         if (DemoOptions.activationsOf(scheme) == ActivationMode.STATIC) {
             progress.step(scheme + ": calibrating activations", false);
@@ -329,15 +330,21 @@ final class ModeRunner {
     /**
      * The one scheme for every weight, except that the embedding tables take only its weight part: they are
      * gathered, not multiplied, so an activation part (a8dyn, a8static) means nothing there, and a static
-     * one would ask for a calibration scale no layer records.
+     * one would ask for a calibration scale no layer records. With GPTQ, the error feedback GPTQ does within a
+     * layer also runs across the summed tables: the token-type row's error goes into the position table
+     * ({@link EmbeddingErrorFeedback}).
      */
-    private static WeightQuantizer uniformOnLayers(QuantScheme scheme, InputStatistics statistics) {
+    private static WeightQuantizer uniformOnLayers(
+            SentenceEncoder model, QuantScheme scheme, InputStatistics statistics) {
         WeightQuantizer layers = WeightQuantizer.calibrated(Kernels.active(), scheme, statistics);
-        WeightQuantizer tables = WeightQuantizer.calibrated(
+        WeightQuantizer plainTables = WeightQuantizer.calibrated(
                 Kernels.active(),
                 scheme.withActivations(ActivationMode.NONE)
                         .withActivationCalibration(dev.quant4j.annotations.ActivationCalibration.NONE),
                 statistics);
+        WeightQuantizer tables = scheme.calibration() == Calibration.GPTQ && model instanceof EncoderModel encoder
+                ? EmbeddingErrorFeedback.of(encoder, plainTables)
+                : plainTables;
         return (path, weights, declared) ->
                 (path.startsWith("embeddings.") ? tables : layers).quantize(path, weights, declared);
     }

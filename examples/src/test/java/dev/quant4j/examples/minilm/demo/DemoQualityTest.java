@@ -28,19 +28,20 @@ import org.junit.jupiter.api.Test;
  *   q8s:block32:f32:u32      0.999853  0.999267  1.000
  *   q4f:block32:f16:u32      0.958113  0.861546  0.800
  *   q4f:block32:f16:u32:mse      0.969471  0.898384  0.817
- *   q4f:block32:f16:u32:imatrix  0.973812  0.895242  0.833   (statistics from the 824 calibration sentences;
+ *   q4f:block32:f16:u32:imatrix  0.973650  0.895014  0.867   (statistics from the 1,159 calibration sentences;
  *                                                              on the 70 alone: 0.972913  0.882670  0.817)
- *   q4f:block32:f16:u32:gptq     0.987571  0.931414  0.933   (damping 0.03; on the 70 with 0.1: 0.984459  0.908383)
- *   q4f:block32:f16:u32:gptq@random  0.978672  0.895572  0.850   (statistics from 70 random token sequences, no text)
+ *   q4f:block32:f16:u32:gptq     0.989763  0.959240  0.883   (damping 0.03, the token-type error fed into the
+ *                                                              positions; 824 sentences without: 0.987571  0.931414)
+ *   q4f:block32:f16:u32:gptq@random  0.979990  0.897773  0.850   (statistics from 70 random token sequences, no text)
  *   q4f:block32:f16:u32:affine   0.970093  0.904233  0.833   (ggml's Q4_1: scale and offset per block, 5.0 bits)
  *   e4m3:tensor:f32:u32      0.998230  0.991483  0.933
  *   e2m1:block32:ue8m0:u32   0.954866  0.783523  0.800
  *   q8s:block32:f32:u32:a8dyn     0.999608  0.997759  0.983   (int8 activations per 32 columns, W8A8)
  *   q8s:block32:f32:u32:a8static:percentile  0.982834  0.912990  0.800   (one frozen activation scale per tensor)
  *   q4f:block32:f16:u32:a8dyn     0.958169  0.860535  0.800   (W4A8; measured before the rational erf)
- *   plan4.5                  0.990624  0.925279  0.933   (4.4998 bits per weight: the planner's choice from
+ *   plan4.5                  0.992040  0.966580  0.933   (4.4998 bits per weight: the planner's choice from
  *                                                         q4f:block64:f16:gptq, q4f:block32:f16:gptq, q8s:block32:f16)
- *   plan5.0                  0.994318  0.963276  0.917   (4.9997 bits per weight)
+ *   plan5.0                  0.994794  0.977627  0.917   (4.9997 bits per weight)
  *   annotated                0.995895  0.990768  0.933   (q4f:block32:f16 embeddings, q8s:block32:f16 layers)
  * </pre>
  * Margins: the mean may lose about a tenth of its distance to 1 (about 0.005 for the 4-bit schemes,
@@ -61,7 +62,7 @@ class DemoQualityTest {
         FLOORS.put("q4f:block32:f16:u32", new Floor(0.953, 0.84, 0.766));
         FLOORS.put("q4f:block32:f16:u32:mse", new Floor(0.966, 0.878, 0.783));
         FLOORS.put("q4f:block32:f16:u32:imatrix", new Floor(0.970, 0.862, 0.783));
-        FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.982, 0.888, 0.833));
+        FLOORS.put("q4f:block32:f16:u32:gptq", new Floor(0.985, 0.935, 0.833));
         FLOORS.put("q4f:block32:f16:u32:gptq@random", new Floor(0.976, 0.875, 0.816));
         FLOORS.put("q4f:block32:f16:u32:affine", new Floor(0.967, 0.884, 0.80));
         FLOORS.put("e4m3:tensor:f32:u32", new Floor(0.9965, 0.97, 0.90));
