@@ -30,6 +30,15 @@ class EmbeddingErrorFeedbackTest {
         return FloatTensor.of(v, rows, HIDDEN);
     }
 
+    private static void assertSameCodes(QuantizedTensor expected, QuantizedTensor actual, String message) {
+        assertArrayEquals(expected.codes(), actual.codes(), message);
+        assertArrayEquals(expected.scales(), actual.scales(), message);
+    }
+
+    private static void assertSameCodes(QuantizedTensor expected, QuantizedTensor actual) {
+        assertSameCodes(expected, actual, "");
+    }
+
     private static float[] back(QuantizedTensor q) {
         return q.dequantize().data();
     }
@@ -54,8 +63,7 @@ class EmbeddingErrorFeedbackTest {
             QuantizedTensor fed = feedback.quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME);
             QuantizedTensor direct = BASE.quantize(
                     EmbeddingErrorFeedback.POSITION_PATH, FloatTensor.of(shifted, positions.shape()), SCHEME);
-            assertArrayEquals(direct.codes(), fed.codes(), "seed " + seed);
-            assertArrayEquals(direct.scales(), fed.scales(), "seed " + seed);
+            assertSameCodes(direct, fed, "seed " + seed);
 
             float[] plain = back(BASE.quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME));
             float[] fedBack = back(fed);
@@ -88,8 +96,7 @@ class EmbeddingErrorFeedbackTest {
         QuantizedTensor expected = inOrder.quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME);
         QuantizedTensor positionsFirst = EmbeddingErrorFeedback.feedingTokenTypeError(tokenTypes, BASE)
                 .quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME);
-        assertArrayEquals(expected.codes(), positionsFirst.codes());
-        assertArrayEquals(expected.scales(), positionsFirst.scales());
+        assertSameCodes(expected, positionsFirst);
     }
 
     @Test
@@ -100,8 +107,7 @@ class EmbeddingErrorFeedbackTest {
         for (String path : new String[] {"embeddings.wordEmbeddings", "layers[0].queryWeight"}) {
             QuantizedTensor q = feedback.quantize(path, words, SCHEME);
             QuantizedTensor direct = BASE.quantize(path, words, SCHEME);
-            assertArrayEquals(direct.codes(), q.codes(), path);
-            assertArrayEquals(direct.scales(), q.scales(), path);
+            assertSameCodes(direct, q, path);
         }
     }
 
@@ -117,8 +123,7 @@ class EmbeddingErrorFeedbackTest {
                 .quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME);
         QuantizedTensor fromTable = EmbeddingErrorFeedback.feedingTokenTypeError(tokenTypes, BASE)
                 .quantize(EmbeddingErrorFeedback.POSITION_PATH, positions, SCHEME);
-        assertArrayEquals(fromTable.codes(), fromModel.codes());
-        assertArrayEquals(fromTable.scales(), fromModel.scales());
+        assertSameCodes(fromTable, fromModel);
     }
 
     @Test
