@@ -607,28 +607,21 @@ public record QuantScheme(
 
     /** A store's part in the text form: {@code u32} or {@code native}. */
     public static String token(QuantStore s) {
-        return s.name().toLowerCase(Locale.ROOT);
+        return word(s);
     }
 
     /**
-     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}; null for MIN_MAX, the
-     * default, which is not written (and whose word {@code minmax} belongs to the activation calibrations).
+     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}, {@code gptq}; null for
+     * MIN_MAX, the default, which is not written (and whose word {@code minmax} belongs to the activation
+     * calibrations).
      */
     public static String token(Calibration c) {
-        return switch (c) {
-            case MIN_MAX -> null;
-            case MSE -> "mse";
-            case IMATRIX -> "imatrix";
-            case GPTQ -> "gptq";
-        };
+        return c == Calibration.MIN_MAX ? null : word(c);
     }
 
     /** A mode's part in the text form: {@code affine}; null for SYMMETRIC, the default, not written. */
     public static String token(QuantMode m) {
-        return switch (m) {
-            case SYMMETRIC -> null;
-            case AFFINE -> "affine";
-        };
+        return m == QuantMode.SYMMETRIC ? null : word(m);
     }
 
     /** An activation mode's part in the text form: {@code a8dyn}, {@code a8static}; null for NONE, not written. */
@@ -649,6 +642,15 @@ public record QuantScheme(
             case PERCENTILE -> "percentile";
             case ENTROPY -> "entropy";
         };
+    }
+
+    /**
+     * The word of a store, a weight calibration or a mode in the text form: the constant's name in lower case.
+     * The value, the param, the activation mode and the activation calibration have words of their own
+     * ({@code a8dyn}, {@code movingminmax}).
+     */
+    private static String word(Enum<?> part) {
+        return part.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
