@@ -146,11 +146,29 @@ public final class Gptq {
                                 + "; they must be finite");
             }
         }
+        Result r = values(name, weights.data(), shape[0], cols, scheme, secondMoments, damping, actOrder);
+        return kernels.quantize(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
+    }
+
+    /**
+     * The values GPTQ rounds and the block scales, before the final encoding: what {@link #quantize(QuantKernels,
+     * String, FloatTensor, QuantScheme, double[], double, boolean)} encodes once it has checked its arguments, and
+     * what the tests compare with a direct implementation.
+     */
+    static Result values(
+            String name,
+            float[] x,
+            int rows,
+            int cols,
+            QuantScheme scheme,
+            double[] secondMoments,
+            double damping,
+            boolean actOrder) {
         int[] order = actOrder ? actOrder(secondMoments, cols) : inOrder(cols);
-        Result r = run(
+        return run(
                 name,
-                weights.data(),
-                shape[0],
+                x,
+                rows,
                 cols,
                 scheme.blockExtent(0),
                 scheme.value(),
@@ -158,7 +176,6 @@ public final class Gptq {
                 upperFactorOfInverse(dampedCopy(permuted(secondMoments, cols, order), cols, damping), cols),
                 diagonal(secondMoments, cols),
                 order);
-        return kernels.quantize(name, FloatTensor.of(r.values(), shape), scheme, r.scales());
     }
 
     /** H with its diagonal damped; an input never seen (H_jj = 0) gets 1 first, as GPTQ does. */
@@ -366,35 +383,5 @@ public final class Gptq {
             out[j] = j;
         }
         return out;
-    }
-
-    /** For tests: the values and scales without the final encoding. */
-    static Result values(
-            float[] x, int rows, int cols, int block, QuantValue value, QuantParam param, double[] secondMoments) {
-        return values(x, rows, cols, block, value, param, secondMoments, false);
-    }
-
-    /** For tests: as {@link #values}, with act-order when asked. */
-    static Result values(
-            float[] x,
-            int rows,
-            int cols,
-            int block,
-            QuantValue value,
-            QuantParam param,
-            double[] secondMoments,
-            boolean actOrder) {
-        int[] order = actOrder ? actOrder(secondMoments, cols) : inOrder(cols);
-        return run(
-                "t",
-                x,
-                rows,
-                cols,
-                block,
-                value,
-                param,
-                upperFactorOfInverse(dampedCopy(permuted(secondMoments, cols, order), cols), cols),
-                diagonal(secondMoments, cols),
-                order);
     }
 }

@@ -243,6 +243,14 @@ public final class InputStatistics implements java.io.Serializable {
         return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(sums.keySet()));
     }
 
+    /**
+     * True when the second moments of the inputs of weight {@code path} were recorded: what
+     * {@link #secondMoments} would return non-null, without building its {@code cols x cols} copy.
+     */
+    public synchronized boolean hasSecondMoments(String path) {
+        return products.containsKey(path);
+    }
+
     /** How many input rows were recorded for {@code path} (0 if none). */
     public synchronized long rows(String path) {
         return rows.getOrDefault(path, 0L);

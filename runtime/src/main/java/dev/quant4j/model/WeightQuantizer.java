@@ -54,8 +54,7 @@ public interface WeightQuantizer {
             QuantScheme s = scheme != null ? scheme : annotated;
             float[] importance = statistics == null ? null : statistics.meanSquares(path);
             if (s.calibration() == Calibration.GPTQ) {
-                double[] moments = statistics == null ? null : statistics.secondMoments(path);
-                if (moments != null && weights.rank() == 2) {
+                if (statistics != null && statistics.hasSecondMoments(path) && weights.rank() == 2) {
                     return Gptq.quantize(kernels, path, weights, s, statistics);
                 }
                 s = s.withCalibration(Calibration.IMATRIX);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * Each planned field's scheme, as {@link Planner} chose it, with the size and the error it predicts. Print it as
@@ -138,14 +139,16 @@ public final class Plan {
         return Quantization.quantizeWeights(model, quantizer(base));
     }
 
+    /** The width of the first column of this table and {@link Sensitivity}'s: its header or the longest path. */
+    static int fieldColumnWidth(Stream<String> paths) {
+        return paths.mapToInt(String::length).reduce("field".length(), Math::max);
+    }
+
     /** The plan as a table: field, scheme, bytes, added error; then the totals. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        int width = "field".length();
-        for (Choice c : choices) {
-            width = Math.max(width, c.path().length());
-        }
+        int width = fieldColumnWidth(choices.stream().map(Choice::path));
         for (Choice c : choices) {
             sb.append(String.format(
                     Locale.ROOT,

@@ -326,10 +326,7 @@ public final class Sensitivity {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        int width = "field".length();
-        for (Field f : fields) {
-            width = Math.max(width, f.path().length());
-        }
+        int width = Plan.fieldColumnWidth(fields.stream().map(Field::path));
         sb.append(String.format(
                 Locale.ROOT,
                 "%-" + width + "s  %-28s %10s %6s %12s%n",

@@ -485,42 +485,27 @@ public record QuantScheme(
                     "write VALUE[:LEVEL][:PARAM][:STORE], e.g. q4f:block32:f16:u32");
         }
         String trimmed = text.strip();
-        QuantValue v = null;
         QuantLevel l = null;
         int[] b = null;
-        QuantParam p = null;
-        QuantStore s = null;
-        ActivationMode a = null;
-        ActivationCalibration ac = null;
-        Calibration c = null;
-        QuantMode m = null;
+        Part<QuantMode> m = new Part<>("mode", QuantMode.values(), QuantScheme::token);
+        Part<Calibration> c = new Part<>("calibration", Calibration.values(), QuantScheme::token);
+        Part<ActivationMode> a = new Part<>("activations", ActivationMode.values(), QuantScheme::token);
+        Part<ActivationCalibration> ac =
+                new Part<>("activation calibration", ActivationCalibration.values(), QuantScheme::token);
+        Part<QuantValue> v = new Part<>("value", QuantValue.values(), QuantValue::token);
+        Part<QuantParam> p = new Part<>("param", QuantParam.values(), QuantParam::token);
+        Part<QuantStore> s = new Part<>("store", QuantStore.values(), QuantScheme::token);
+        // The kinds in the order a word is tried: the first whose word it is takes it.
+        List<Part<?>> parts = List.of(m, c, a, ac, v, p, s);
         for (String raw : trimmed.split(":", -1)) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) {
                 throw new SchemeParseException(trimmed, "it has an empty part", "remove the extra ':'");
             }
-            QuantValue tv = byToken(QuantValue.values(), QuantValue::token, t);
-            QuantParam tp = byToken(QuantParam.values(), QuantParam::token, t);
-            QuantStore ts = byToken(QuantStore.values(), QuantScheme::token, t);
-            ActivationMode ta = byToken(ActivationMode.values(), QuantScheme::token, t);
-            ActivationCalibration tac = byToken(ActivationCalibration.values(), QuantScheme::token, t);
-            Calibration tc = byToken(Calibration.values(), QuantScheme::token, t);
-            QuantMode tm = byToken(QuantMode.values(), QuantScheme::token, t);
-            if (tm != null) {
-                m = once(trimmed, "mode", m, tm, QuantScheme::token);
-            } else if (tc != null) {
-                c = once(trimmed, "calibration", c, tc, QuantScheme::token);
-            } else if (ta != null) {
-                a = once(trimmed, "activations", a, ta, QuantScheme::token);
-            } else if (tac != null) {
-                ac = once(trimmed, "activation calibration", ac, tac, QuantScheme::token);
-            } else if (tv != null) {
-                v = once(trimmed, "value", v, tv, QuantValue::token);
-            } else if (tp != null) {
-                p = once(trimmed, "param", p, tp, QuantParam::token);
-            } else if (ts != null) {
-                s = once(trimmed, "store", s, ts, QuantScheme::token);
-            } else if (t.equals("tensor") || t.startsWith("block")) {
+            if (readsAsOneOf(parts, trimmed, t)) {
+                continue;
+            }
+            if (t.equals("tensor") || t.startsWith("block")) {
                 if (l != null) {
                     throw duplicate(trimmed, "level", l == QuantLevel.TENSOR ? "tensor" : "block", t);
                 }
@@ -540,20 +525,20 @@ public record QuantScheme(
                                 + "entropy)");
             }
         }
-        if (v == null) {
+        if (v.given == null) {
             throw new SchemeParseException(
                     trimmed, "it names no value", "start with one of q8f q8s q4f q4s q2f q2s e4m3 e5m2 e2m1");
         }
-        QuantScheme out = DEFAULT.withValue(v);
+        QuantScheme out = DEFAULT.withValue(v.given);
         if (l == QuantLevel.BLOCK) {
             out = out.withBlockSize(b);
         }
-        out = given(out, p, QuantScheme::withParam);
-        out = given(out, s, QuantScheme::withStore);
-        out = given(out, c, QuantScheme::withCalibration);
-        out = given(out, m, QuantScheme::withMode);
-        out = given(out, a, QuantScheme::withActivations);
-        out = given(out, ac, QuantScheme::withActivationCalibration);
+        out = given(out, p.given, QuantScheme::withParam);
+        out = given(out, s.given, QuantScheme::withStore);
+        out = given(out, c.given, QuantScheme::withCalibration);
+        out = given(out, m.given, QuantScheme::withMode);
+        out = given(out, a.given, QuantScheme::withActivations);
+        out = given(out, ac.given, QuantScheme::withActivationCalibration);
         return out;
     }
 
@@ -597,38 +582,63 @@ public record QuantScheme(
         return null;
     }
 
-    /** {@code found}, unless a part of the same kind was read already ({@code seen}). */
-    private static <E> E once(String text, String kind, E seen, E found, Function<E, String> token) {
-        if (seen != null) {
-            throw duplicate(text, kind, token.apply(seen), token.apply(found));
+    /**
+     * One kind of part of the text form, while a text is read: the name messages give it, its constants and
+     * their words, and the constant the text gave (null until then).
+     */
+    private static final class Part<E extends Enum<E>> {
+        private final String kind;
+        private final E[] values;
+        private final Function<E, String> token;
+        private E given;
+
+        Part(String kind, E[] values, Function<E, String> token) {
+            this.kind = kind;
+            this.values = values;
+            this.token = token;
         }
-        return found;
+
+        /** Takes word {@code t} when it is one of this kind's; throws when the text gave this kind already. */
+        boolean read(String text, String t) {
+            E found = byToken(values, token, t);
+            if (found == null) {
+                return false;
+            }
+            if (given != null) {
+                throw duplicate(text, kind, token.apply(given), token.apply(found));
+            }
+            given = found;
+            return true;
+        }
+    }
+
+    /** True when one of {@code parts}, the first in order whose word {@code t} is, took it. */
+    private static boolean readsAsOneOf(List<Part<?>> parts, String text, String t) {
+        for (Part<?> part : parts) {
+            if (part.read(text, t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A store's part in the text form: {@code u32} or {@code native}. */
     public static String token(QuantStore s) {
-        return s.name().toLowerCase(Locale.ROOT);
+        return word(s);
     }
 
     /**
-     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}; null for MIN_MAX, the
-     * default, which is not written (and whose word {@code minmax} belongs to the activation calibrations).
+     * A weight calibration's part in the text form: {@code mse}, {@code imatrix}, {@code gptq}; null for
+     * MIN_MAX, the default, which is not written (and whose word {@code minmax} belongs to the activation
+     * calibrations).
      */
     public static String token(Calibration c) {
-        return switch (c) {
-            case MIN_MAX -> null;
-            case MSE -> "mse";
-            case IMATRIX -> "imatrix";
-            case GPTQ -> "gptq";
-        };
+        return c == Calibration.MIN_MAX ? null : word(c);
     }
 
     /** A mode's part in the text form: {@code affine}; null for SYMMETRIC, the default, not written. */
     public static String token(QuantMode m) {
-        return switch (m) {
-            case SYMMETRIC -> null;
-            case AFFINE -> "affine";
-        };
+        return m == QuantMode.SYMMETRIC ? null : word(m);
     }
 
     /** An activation mode's part in the text form: {@code a8dyn}, {@code a8static}; null for NONE, not written. */
@@ -649,6 +659,15 @@ public record QuantScheme(
             case PERCENTILE -> "percentile";
             case ENTROPY -> "entropy";
         };
+    }
+
+    /**
+     * The word of a store, a weight calibration or a mode in the text form: the constant's name in lower case.
+     * The value, the param, the activation mode and the activation calibration have words of their own
+     * ({@code a8dyn}, {@code movingminmax}).
+     */
+    private static String word(Enum<?> part) {
+        return part.name().toLowerCase(Locale.ROOT);
     }
 
     @Override

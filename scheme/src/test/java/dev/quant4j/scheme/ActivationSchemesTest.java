@@ -7,12 +7,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quant4j.annotations.ActivationCalibration;
 import dev.quant4j.annotations.ActivationMode;
+import dev.quant4j.annotations.Calibration;
+import dev.quant4j.annotations.QuantMode;
+import dev.quant4j.annotations.QuantStore;
 import dev.quant4j.annotations.QuantValue;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The activation vocabulary: its text form, and its rules in the one validation routine. */
 class ActivationSchemesTest {
+    /**
+     * The words themselves, which files and command lines carry (null: the default, not written). A round trip
+     * through {@code toString} and {@code parse} would not see a word change on both sides.
+     */
+    @Test
+    void theWordsOfTheTextFormAreFixed() {
+        assertEquals(
+                Arrays.asList(null, "minmax", "movingminmax", "percentile", "entropy"),
+                words(ActivationCalibration.values(), QuantScheme::token));
+        assertEquals(Arrays.asList(null, "a8dyn", "a8static"), words(ActivationMode.values(), QuantScheme::token));
+        assertEquals(Arrays.asList(null, "mse", "imatrix", "gptq"), words(Calibration.values(), QuantScheme::token));
+        assertEquals(Arrays.asList(null, "affine"), words(QuantMode.values(), QuantScheme::token));
+        assertEquals(List.of("native", "u32"), words(QuantStore.values(), QuantScheme::token));
+    }
+
+    private static <E> List<String> words(E[] values, Function<E, String> token) {
+        return Arrays.stream(values).map(token).toList();
+    }
+
     @Test
     void theTextFormWritesActivationsOnlyWhereSet() {
         assertEquals("q8s:tensor:f32:u32", QuantScheme.DEFAULT.toString());
