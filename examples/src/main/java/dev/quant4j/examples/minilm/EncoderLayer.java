@@ -2,6 +2,7 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.Dims;
 import dev.quant4j.annotations.Quantize;
+import dev.quant4j.annotations.QuantizeDefaults;
 
 /**
  * One post-LayerNorm BERT encoder layer with its weights in plain {@code float[]} fields: the variant
@@ -12,28 +13,29 @@ import dev.quant4j.annotations.Quantize;
  * loader transposes), so quantization blocks run along the input dimension. Biases and the LayerNorm
  * vectors are state, not quantized.
  */
+@QuantizeDefaults(scheme = DefaultScheme.LAYERS)
 public final class EncoderLayer extends EncoderLayerWeights {
 
     // Self-attention: query, key, value projections [hidden, hidden] and the output projection [hidden, hidden].
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"hidden", "hidden"})
     float[] queryWeight;
 
     float[] queryBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"hidden", "hidden"})
     float[] keyWeight;
 
     float[] keyBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"hidden", "hidden"})
     float[] valueWeight;
 
     float[] valueBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"hidden", "hidden"})
     float[] attentionOutputWeight;
 
@@ -41,13 +43,13 @@ public final class EncoderLayer extends EncoderLayerWeights {
     final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
     // Feed-forward: intermediate [intermediateSize, hidden] and output [hidden, intermediateSize].
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"intermediateSize", "hidden"})
     float[] intermediateWeight;
 
     float[] intermediateBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     @Dims({"hidden", "intermediateSize"})
     float[] outputWeight;
 

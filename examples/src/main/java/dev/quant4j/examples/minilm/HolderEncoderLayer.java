@@ -2,6 +2,7 @@ package dev.quant4j.examples.minilm;
 
 import dev.quant4j.annotations.ActivationMode;
 import dev.quant4j.annotations.Quantize;
+import dev.quant4j.annotations.QuantizeDefaults;
 import dev.quant4j.io.gguf.GgmlType;
 import dev.quant4j.model.ActivationCalibrator;
 import dev.quant4j.model.ActivationScales;
@@ -15,35 +16,36 @@ import dev.quant4j.model.QuantizableTensor;
  *
  * <p>Matrices are {@code [out, in]}, the holder's {@code matvec} convention ({@code [rows, cols]}).
  */
+@QuantizeDefaults(scheme = DefaultScheme.LAYERS)
 public final class HolderEncoderLayer extends EncoderLayerWeights {
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor queryWeight;
 
     float[] queryBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor keyWeight;
 
     float[] keyBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor valueWeight;
 
     float[] valueBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor attentionOutputWeight;
 
     float[] attentionOutputBias;
     final LayerNorm attentionLayerNorm = new LayerNorm(hidden, MiniLmConfig.LAYER_NORM_EPS);
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor intermediateWeight;
 
     float[] intermediateBias;
 
-    @Quantize(scheme = DefaultScheme.LAYERS)
+    @Quantize
     QuantizableTensor outputWeight;
 
     float[] outputBias;

@@ -69,20 +69,21 @@ public final class LayerNormImportance {
             float[] wi = floats(state, p + "intermediateWeight");
             float[] bi = floats(state, p + "intermediateBias");
             if (secondMoments) {
-                double[] m = layerNormMoments(gamma, beta);
-                full.put(p + "queryWeight", m);
-                full.put(p + "keyWeight", m);
-                full.put(p + "valueWeight", m);
-                full.put(p + "attentionOutputWeight", valueMoments(wv, bv, gamma, beta));
-                full.put(p + "intermediateWeight", layerNormMoments(g2, b2));
-                full.put(p + "outputWeight", geluMoments(wi, bi, g2, b2));
+                putLayer(
+                        full,
+                        p,
+                        layerNormMoments(gamma, beta),
+                        valueMoments(wv, bv, gamma, beta),
+                        layerNormMoments(g2, b2),
+                        geluMoments(wi, bi, g2, b2));
             } else {
-                out.put(p + "queryWeight", read);
-                out.put(p + "keyWeight", read);
-                out.put(p + "valueWeight", read);
-                out.put(p + "attentionOutputWeight", valueMeanSquares(wv, bv, gamma, beta));
-                out.put(p + "intermediateWeight", squares(g2, b2));
-                out.put(p + "outputWeight", geluMeanSquares(wi, bi, g2, b2));
+                putLayer(
+                        out,
+                        p,
+                        read,
+                        valueMeanSquares(wv, bv, gamma, beta),
+                        squares(g2, b2),
+                        geluMeanSquares(wi, bi, g2, b2));
             }
             gamma = floats(state, p + "outputLayerNorm.weight");
             beta = floats(state, p + "outputLayerNorm.bias");
@@ -92,6 +93,20 @@ public final class LayerNormImportance {
             }
         }
         return InputStatistics.ofMoments(out, full);
+    }
+
+    /**
+     * Puts one layer's statistics under its six weights' paths (prefix {@code p}), mean squares or second
+     * moments alike: query, key and value read the same LayerNorm output, so they share {@code queryKeyValue}.
+     */
+    private static <T> void putLayer(
+            Map<String, T> into, String p, T queryKeyValue, T attentionOutput, T intermediate, T output) {
+        into.put(p + "queryWeight", queryKeyValue);
+        into.put(p + "keyWeight", queryKeyValue);
+        into.put(p + "valueWeight", queryKeyValue);
+        into.put(p + "attentionOutputWeight", attentionOutput);
+        into.put(p + "intermediateWeight", intermediate);
+        into.put(p + "outputWeight", output);
     }
 
     /** {@code gamma_j^2 + beta_j^2} (without beta: {@code gamma_j^2}), in double, rounded to float. */

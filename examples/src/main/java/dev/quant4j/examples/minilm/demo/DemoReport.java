@@ -1,8 +1,9 @@
 package dev.quant4j.examples.minilm.demo;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.quant4j.scheme.QuantScheme;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +29,10 @@ final class DemoReport {
             "cosine_min",
             "top1_agreement",
             "ms_per_sentence");
+
+    /** Writes and reads a whole {@link DemoResult} for {@link #internalLine}. */
+    private static final Gson ROW_LINES =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private DemoReport() {}
 
@@ -151,36 +156,17 @@ final class DemoReport {
         return scheme.equals(DemoOptions.F32) || scheme.equals(DemoOptions.ANNOTATED) || DemoOptions.isPlan(scheme);
     }
 
-    /** The child-to-parent form: the public keys plus what the parent needs to compare modes. */
+    /**
+     * The child-to-parent form: the whole row, each component under its own name, read back by
+     * {@link #parseInternalLine}. Gson writes a double as {@link Double#toString}, so each one comes back
+     * with the same bits (NaN and the infinities too).
+     */
     static String internalLine(DemoResult r) {
-        JsonObject o = publicObject(r);
-        o.addProperty("scheme_text", r.scheme());
-        o.addProperty("cpu_ms_per_sentence", r.cpuMsPerSentence());
-        o.addProperty("threads", r.threads());
-        o.addProperty("sentences", r.sentences());
-        o.addProperty("quantize_seconds", r.quantizeSeconds());
-        o.addProperty("digest", r.digest());
-        return o.toString();
+        return ROW_LINES.toJson(r);
     }
 
     static DemoResult parseInternalLine(String line) {
-        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        return new DemoResult(
-                o.get("scheme_text").getAsString(),
-                DemoMode.named(o.get("mode").getAsString()),
-                o.get("weight_bytes").getAsLong(),
-                o.get("ratio").getAsDouble(),
-                o.get("heap_bytes").getAsLong(),
-                o.get("cosine_mean").getAsDouble(),
-                o.get("cosine_min").getAsDouble(),
-                o.get("top1_agreement").getAsDouble(),
-                o.get("ms_per_sentence").getAsDouble(),
-                o.get("cpu_ms_per_sentence").getAsDouble(),
-                o.get("threads").getAsInt(),
-                o.get("sentences").getAsInt(),
-                o.get("quantize_seconds").getAsDouble(),
-                o.get("digest").getAsString(),
-                o.get("calibration").getAsString());
+        return ROW_LINES.fromJson(line, DemoResult.class);
     }
 
     /**

@@ -46,4 +46,26 @@ class DemoReportCalibrationTest {
                 r.scheme(),
                 DemoReport.parseInternalLine(DemoReport.internalLine(r)).scheme());
     }
+
+    /** The child JVM's line brings back the whole row, each double with its bits, NaN too. */
+    @Test
+    void internalLineBringsBackTheWholeRow() {
+        DemoResult r = new DemoResult(
+                "q4f:block32:f16:u32:mse",
+                DemoMode.AGENT,
+                12_798_624,
+                12_798_624 / 90_261_504.0,
+                123_456_789_012L,
+                0.1 + 0.2,
+                Double.NaN,
+                Double.MIN_VALUE,
+                Double.POSITIVE_INFINITY,
+                1e-300,
+                3,
+                327,
+                0.0,
+                "ab01",
+                "mse");
+        assertEquals(r, DemoReport.parseInternalLine(DemoReport.internalLine(r)));
+    }
 }
